@@ -1,0 +1,16 @@
+"""e-Surety (電子保証): the Chalice app. Settings, middleware, blueprints; nothing else."""
+
+from chalice import Chalice
+
+from chalicelib.handlers import dev, events, middleware, portal, public, session
+
+app = Chalice(app_name="esurety")
+app.api.binary_types = ["application/pdf", "image/png"]
+
+app.register_middleware(middleware.http_middleware, "http")
+
+app.register_blueprint(public.bp)
+app.register_blueprint(session.bp)
+app.register_blueprint(portal.bp)
+app.register_blueprint(dev.bp)
+app.register_blueprint(events.bp)

@@ -1,0 +1,1 @@
+"""e-Surety application code (everything Lambda needs besides app.py)."""

@@ -1,0 +1,1 @@
+"""Pure Python: value types and rules. No boto3, no chalice."""

@@ -1,0 +1,46 @@
+"""Local stage only: the outbox of sent mail, as JSON and as a page. 404 elsewhere."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib import settings
+from chalicelib.handlers.endpoint import Call, api
+from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.page import PageCall, page
+from chalicelib.services import outbox
+
+bp = Blueprint(__name__)
+
+MAIL = {
+    "type": "object",
+    "properties": {
+        "to": {"type": "array", "items": {"type": "string"}},
+        "subject": {"type": "string"},
+        "body": {"type": "string"},
+    },
+}
+
+
+def _local_only() -> None:
+    if not settings.current().is_local:
+        raise ApiError(404)
+
+
+@api(
+    bp,
+    "/api/dev/outbox",
+    "GET",
+    summary="(ローカル環境のみ) 送信済みメール",
+    roles=None,
+    responses={200: ("送信済みメール (古い順)", {"type": "object", "properties": {"items": {"type": "array", "items": MAIL}}}), 404: ("ローカル以外", None)},
+)
+def outbox_json(call: Call) -> dict[str, object]:
+    _local_only()
+    return {"items": [{k: m[k] for k in ("to", "subject", "body")} for m in outbox.sent_mail()]}
+
+
+@page(bp, "/dev/outbox", audience=None, public=True)
+def outbox_page(call: PageCall) -> Response:
+    _local_only()
+    return call.render("html/dev/outbox.html", mails=outbox.sent_mail())

@@ -1,0 +1,188 @@
+"""Route declaration: one definition drives the route, its validation and its OpenAPI entry.
+
+`api()` registers a JSON route on a blueprint and records an `Endpoint`; the
+OpenAPI document (`openapi.py`) is built from those records only, so the
+contract published at /api/openapi.json cannot drift from what runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.domain.errors import DomainError, FieldError, TooManyAttempts
+from chalicelib.domain.principal import Principal
+from chalicelib.handlers import schema as schema_mod
+from chalicelib.handlers.errors import ApiError
+from chalicelib.services import auth
+
+SESSION_COOKIE = "esurety_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+DEFAULT_MAX_BODY = 64 * 1024
+
+
+@dataclass
+class Endpoint:
+    """What the OpenAPI document says of one route (and what the route enforces)."""
+
+    path: str
+    method: str
+    summary: str
+    tag: str
+    roles: tuple[str, ...] | None
+    body: dict[str, Any] | None = None
+    body_content_type: str = "application/json"
+    query: dict[str, dict[str, Any]] = field(default_factory=dict)
+    responses: dict[int, tuple[str, dict[str, Any] | None]] = field(default_factory=dict)
+    headers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+REGISTRY: list[Endpoint] = []
+
+
+@dataclass
+class Call:
+    """Everything a handler gets: the request, who is calling, the parsed input."""
+
+    request: Any
+    params: dict[str, str]
+    principal: Principal | None = None
+    body: Any = None
+    query: dict[str, Any] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        return (self.request.headers or {}).get(name.lower())
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, ensure_ascii=False, default=str)
+    return Response(
+        body=text,
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def cookies(request: Any) -> dict[str, str]:
+    raw = (request.headers or {}).get("cookie")
+    if not raw:
+        return {}
+    jar = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # noqa: BLE001 - a malformed Cookie header is just no cookie
+        return {}
+    return {k: v.value for k, v in jar.items()}
+
+
+def current_principal(request: Any) -> Principal | None:
+    """Bearer token first (API clients), then the session cookie (browsers)."""
+    header = (request.headers or {}).get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return auth.authenticate(token.strip())
+    token = cookies(request).get(SESSION_COOKIE)
+    if token:
+        return auth.authenticate(token, via_cookie=True)
+    return None
+
+
+def require_role(request: Any, roles: tuple[str, ...], csrf_value: str | None = None) -> Principal:
+    """The one way to demand a role: 401 without credentials, 403 for the wrong role,
+    403 for an unsafe cookie-authenticated call without its CSRF token."""
+    principal = current_principal(request)
+    if principal is None:
+        raise ApiError(401)
+    if roles and principal.role not in roles:
+        raise ApiError(403)
+    if principal.via_cookie and request.method not in SAFE_METHODS:
+        candidate = csrf_value or (request.headers or {}).get(CSRF_HEADER)
+        if not auth.csrf_valid(principal.session_id, candidate):
+            raise ApiError(403, [FieldError(CSRF_FIELD, "画面を開き直してから、もう一度操作してください。")])
+    return principal
+
+
+def parse_json_body(request: Any, body_schema: dict[str, Any], max_body: int) -> Any:
+    raw = request.raw_body or b""
+    if len(raw) > max_body:
+        raise ApiError(413)
+    ctype = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise ApiError(415)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ApiError(400, [FieldError("", "JSON の形式が正しくありません。")]) from None
+    errors = schema_mod.validate(data, body_schema)
+    if errors:
+        raise ApiError(400, errors)
+    return data
+
+
+def api(
+    bp: Blueprint,
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    roles: tuple[str, ...] | None,
+    body: dict[str, Any] | None = None,
+    query: dict[str, dict[str, Any]] | None = None,
+    responses: dict[int, tuple[str, dict[str, Any] | None]] | None = None,
+    content_types: tuple[str, ...] = ("application/json",),
+    max_body: int = DEFAULT_MAX_BODY,
+    raw_body: bool = False,
+) -> Callable[[Callable[[Call], Any]], Callable[..., Any]]:
+    """Declare a JSON route. `roles=None` is public; `()` is any logged-in user."""
+
+    spec = Endpoint(
+        path=path,
+        method=method.upper(),
+        summary=summary,
+        tag=path.split("/")[2] if path.count("/") >= 2 else "api",
+        roles=roles,
+        body=body,
+        body_content_type=content_types[0],
+        query=query or {},
+        responses=responses or {200: ("OK", None)},
+    )
+    REGISTRY.append(spec)
+
+    def decorate(fn: Callable[[Call], Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def view(**params: str) -> Any:
+            request = bp.current_request
+            call = Call(request=request, params=params)
+            try:
+                if roles is not None:
+                    call.principal = require_role(request, roles)
+                if body is not None:
+                    call.body = parse_json_body(request, body, max_body)
+                elif raw_body:
+                    raw = request.raw_body or b""
+                    if len(raw) > max_body:
+                        raise ApiError(413)
+                    call.body = raw
+                if spec.query:
+                    call.query = schema_mod.parse_query(request.query_params or {}, spec.query)
+                result = fn(call)
+            except (DomainError, TooManyAttempts) as exc:
+                raise ApiError.from_domain(exc) from None
+            if isinstance(result, Response):
+                return result
+            return json_response(result)
+
+        bp.route(path, methods=[spec.method], content_types=list(content_types))(view)
+        return fn
+
+    return decorate

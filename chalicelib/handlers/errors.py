@@ -1,0 +1,46 @@
+"""API.md's error body, raised anywhere under a handler and answered by the middleware."""
+
+from __future__ import annotations
+
+import json
+
+from chalice import ChaliceUnhandledError, Response
+
+from chalicelib.domain.errors import DomainError, FieldError, TooManyAttempts
+
+MESSAGES = {
+    400: "入力内容に誤りがあります。",
+    401: "ログインしてください。",
+    403: "この操作を行う権限がありません。",
+    404: "見つかりません。",
+    409: "現在の状態ではこの操作はできません。",
+    413: "送信データが大きすぎます。",
+    415: "Content-Type が正しくありません。",
+    429: "試行回数が上限に達しました。しばらくしてから再度お試しください。",
+}
+
+
+class ApiError(ChaliceUnhandledError):
+    """Propagates past Chalice's own error mapping so the middleware can answer it."""
+
+    def __init__(
+        self,
+        status: int,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(MESSAGES.get(status, ""))
+        self.status = status
+        self.errors = errors or [FieldError("", MESSAGES.get(status, "エラー"))]
+        self.headers = headers or {}
+
+    @classmethod
+    def from_domain(cls, exc: DomainError | TooManyAttempts) -> ApiError:
+        if isinstance(exc, TooManyAttempts):
+            return cls(429, exc.errors or None, {"Retry-After": str(exc.retry_after)})
+        return cls(exc.status, exc.errors or None)
+
+    def response(self) -> Response:
+        body = json.dumps({"errors": [e.as_dict() for e in self.errors]}, ensure_ascii=False)
+        headers = {"Content-Type": "application/json; charset=utf-8", **self.headers}
+        return Response(body=body, status_code=self.status, headers=headers)

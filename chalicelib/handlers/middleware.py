@@ -1,0 +1,64 @@
+"""The one HTTP middleware: error bodies, security headers on HTML, an access log line."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import logs
+from chalicelib.handlers.errors import MESSAGES, ApiError
+
+HTML_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _header(response: Response, name: str) -> str:
+    for key, value in response.headers.items():
+        if key.lower() == name.lower():
+            return value if isinstance(value, str) else ",".join(value)
+    return ""
+
+
+def _error_page(exc: ApiError) -> Response:
+    from chalicelib.render.templates import render
+
+    body = render(
+        "html/error.html",
+        status=exc.status,
+        title=MESSAGES.get(exc.status, "エラー"),
+        errors=exc.errors,
+        principal=None,
+        csrf_token="",
+        audience=None,
+        portal_title="e-Surety",
+        stage="",
+    )
+    headers = {"Content-Type": "text/html; charset=utf-8", **exc.headers}
+    return Response(body=body, status_code=exc.status, headers=headers)
+
+
+def http_middleware(event: Any, get_response: Any) -> Response:
+    started = time.perf_counter()
+    try:
+        response = get_response(event)
+    except ApiError as exc:
+        response = exc.response() if event.path.startswith("/api") else _error_page(exc)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if _header(response, "content-type").startswith("text/html"):
+        response.headers.update(HTML_SECURITY_HEADERS)
+    logs.info(
+        "http",
+        method=event.method,
+        route=event.path,
+        status=response.status_code,
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return response

@@ -1,0 +1,138 @@
+"""HTML pages: the same authorisation as the API, a login redirect instead of a 401,
+urlencoded forms, and the CSRF check on every cookie-authenticated post."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from chalice import Blueprint, Response
+
+from chalicelib import settings
+from chalicelib.domain.principal import Principal
+from chalicelib.handlers.endpoint import CSRF_FIELD, SESSION_COOKIE, current_principal
+from chalicelib.handlers.errors import ApiError
+from chalicelib.render.templates import render
+from chalicelib.services import auth
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM = 64 * 1024
+
+#: audience → (role, login page, portal title)
+AUDIENCES: dict[str, tuple[str, str, str]] = {
+    "netdesk": ("contractor", "/netdesk/login", "インターネット保証サービス Net Desk"),
+    "dsure": ("orderer", "/dsure/login", "保証確認サービス D-Sure"),
+    "staff": ("staff", "/staff/login", "e-Surety 保証会社 事務処理"),
+}
+
+
+@dataclass
+class PageCall:
+    request: Any
+    params: dict[str, str]
+    audience: str | None
+    principal: Principal | None = None
+    form: dict[str, str] = field(default_factory=dict)
+    form_lists: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def csrf(self) -> str:
+        return auth.csrf_token(self.principal.session_id) if self.principal else ""
+
+    def render(self, template: str, status: int = 200, no_store: bool = False, **context: Any) -> Response:
+        aud = AUDIENCES.get(self.audience or "", (None, None, "e-Surety"))
+        body = render(
+            template,
+            principal=self.principal,
+            csrf_token=self.csrf,
+            audience=self.audience,
+            portal_title=aud[2],
+            stage=settings.current().stage,
+            **context,
+        )
+        return html(body, status, no_store=no_store)
+
+
+def html(body: str, status: int = 200, headers: dict[str, Any] | None = None, no_store: bool = False) -> Response:
+    h: dict[str, Any] = {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
+    if no_store:
+        h["Cache-Control"] = "no-store"
+    return Response(body=body, status_code=status, headers=h)
+
+
+def redirect(location: str, headers: dict[str, Any] | None = None) -> Response:
+    return Response(body="", status_code=303, headers={"Location": location, **(headers or {})})
+
+
+def session_cookie(token: str, max_age: int) -> str:
+    secure = "" if settings.current().is_local else "; Secure"
+    return f"{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+
+
+def clear_cookie(name: str) -> str:
+    secure = "" if settings.current().is_local else "; Secure"
+    return f"{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+
+
+def actual_path(request: Any) -> str:
+    """The requested path (Chalice's `request.path` is the route template)."""
+    path = request.path
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", quote(value, safe=""))
+    return path
+
+
+def parse_form(request: Any) -> dict[str, list[str]]:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_FORM:
+        raise ApiError(413)
+    ctype = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
+    if ctype != FORM_TYPE:
+        raise ApiError(415)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400) from None
+    return parse_qs(text, keep_blank_values=True, max_num_fields=500)
+
+
+def page(
+    bp: Blueprint,
+    path: str,
+    methods: tuple[str, ...] = ("GET",),
+    *,
+    audience: str | None,
+    public: bool = False,
+) -> Callable[[Callable[[PageCall], Response]], Callable[..., Any]]:
+    """Declare a page. Non-public pages need the audience's role; posts need CSRF."""
+
+    def decorate(fn: Callable[[PageCall], Response]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def view(**params: str) -> Any:
+            request = bp.current_request
+            call = PageCall(request=request, params=params, audience=audience)
+            call.principal = current_principal(request)
+            if request.method == "POST":
+                call.form_lists = parse_form(request)
+                call.form = {k: v[-1] for k, v in call.form_lists.items()}
+            if not public:
+                role, login_path, _ = AUDIENCES[audience or ""]
+                if call.principal is None:
+                    target = actual_path(request) if request.method == "GET" else ""
+                    suffix = f"?next={quote(target)}" if target else ""
+                    return redirect(login_path + suffix)
+                if call.principal.role != role:
+                    raise ApiError(403)
+                if request.method == "POST" and call.principal.via_cookie:
+                    if not auth.csrf_valid(call.principal.session_id, call.form.get(CSRF_FIELD)):
+                        raise ApiError(403)
+            return fn(call)
+
+        route_types = [FORM_TYPE, "application/json"] if "POST" in methods else ["application/json"]
+        bp.route(path, methods=list(methods), content_types=route_types)(view)
+        return fn
+
+    return decorate

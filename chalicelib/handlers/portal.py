@@ -1,0 +1,22 @@
+"""The top page of each audience, with its menu."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.handlers.page import AUDIENCES, PageCall, page, redirect
+
+bp = Blueprint(__name__)
+
+
+def portal(call: PageCall) -> Response:
+    return call.render(f"html/{call.audience}/top.html")
+
+
+for _aud in AUDIENCES:
+    page(bp, f"/{_aud}", audience=_aud)(portal)
+
+
+@bp.route("/", methods=["GET"])
+def root() -> Response:
+    return redirect("/netdesk/login")

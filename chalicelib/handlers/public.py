@@ -1,0 +1,58 @@
+"""Public routes: health, the orderer list, the OpenAPI document, the stylesheet."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib import settings
+from chalicelib.handlers.endpoint import Call, api
+from chalicelib.render.assets import templates_dir
+from chalicelib.services import orderers
+
+bp = Blueprint(__name__)
+
+ORDERER = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "e_surety": {"type": "boolean"}},
+}
+
+
+@api(
+    bp,
+    "/api/health",
+    "GET",
+    summary="稼働確認",
+    roles=None,
+    responses={200: ("稼働中", {"type": "object", "properties": {"status": {"type": "string"}, "stage": {"type": "string"}}})},
+)
+def health(call: Call) -> dict[str, str]:
+    return {"status": "ok", "stage": settings.current().stage}
+
+
+@api(
+    bp,
+    "/api/orderers",
+    "GET",
+    summary="発注者の一覧 (e_surety=true で電子保証対応の発注者のみ)",
+    roles=None,
+    query={"e_surety": {"type": "boolean"}},
+    responses={200: ("発注者一覧", {"type": "object", "properties": {"items": {"type": "array", "items": ORDERER}}})},
+)
+def list_orderers(call: Call) -> dict[str, object]:
+    return {"items": orderers.list_orderers(bool(call.query.get("e_surety")))}
+
+
+@api(bp, "/api/openapi.json", "GET", summary="この API の OpenAPI 3 文書", roles=None)
+def openapi_document(call: Call) -> dict[str, object]:
+    from chalicelib.handlers.openapi import document
+
+    return document()
+
+
+@bp.route("/static/app.css", methods=["GET"])
+def stylesheet() -> Response:
+    css = (templates_dir() / "static" / "app.css").read_text(encoding="utf-8")
+    return Response(
+        body=css,
+        headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300"},
+    )

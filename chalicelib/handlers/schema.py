@@ -1,0 +1,127 @@
+"""JSON Schema validation with field-level Japanese messages, and query parsing.
+
+The schemas are plain JSON Schema dicts: `jsonschema` checks request bodies
+against them and the OpenAPI document embeds the very same dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from chalicelib.domain.errors import FieldError
+
+_TYPE_NAMES = {
+    "string": "文字列",
+    "integer": "整数",
+    "number": "数値",
+    "boolean": "真偽値 (true/false)",
+    "object": "オブジェクト",
+    "array": "配列",
+    "null": "null",
+}
+
+
+def _path(parts: Any) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def _message(error: Any) -> tuple[str, str]:
+    """(field, message) for one jsonschema error."""
+    field = _path(error.absolute_path)
+    v = error.validator
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return (f"{field}.{missing}" if field else missing), "必須項目です。"
+    if v == "additionalProperties":
+        extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        name = extras[0] if extras else ""
+        return (f"{field}.{name}" if field else name), "この項目は受け付けていません。"
+    if v == "type":
+        expected = error.validator_value
+        names = expected if isinstance(expected, list) else [expected]
+        label = "または".join(_TYPE_NAMES.get(n, n) for n in names if n != "null")
+        return field, f"{label}で入力してください。"
+    if v == "enum":
+        return field, "選択肢の中から選んでください。"
+    if v == "minimum":
+        return field, f"{error.validator_value:,}以上で入力してください。"
+    if v == "maximum":
+        return field, f"{error.validator_value:,}以下で入力してください。"
+    if v == "minLength":
+        return field, "入力してください。" if error.validator_value == 1 else f"{error.validator_value}文字以上で入力してください。"
+    if v == "maxLength":
+        return field, f"{error.validator_value}文字以内で入力してください。"
+    if v == "pattern":
+        return field, "形式が正しくありません。"
+    if v in ("minItems", "maxItems"):
+        return field, "件数が正しくありません。"
+    return field, "値が正しくありません。"
+
+
+def validate(data: Any, schema: dict[str, Any]) -> list[FieldError]:
+    """Every error at once, one per field, in a stable order."""
+    from jsonschema import Draft202012Validator  # ~140 ms: off the cold path
+
+    validator = Draft202012Validator(schema)
+    seen: dict[str, FieldError] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        field, message = _message(error)
+        if error.validator == "additionalProperties":
+            extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            base = _path(error.absolute_path)
+            for name in extras:
+                key = f"{base}.{name}" if base else name
+                seen.setdefault(key, FieldError(key, message))
+            continue
+        seen.setdefault(field, FieldError(field, message))
+    return list(seen.values())
+
+
+def parse_query(params: dict[str, str], spec: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Coerce query strings to the declared types; unknown or bad values are a 400."""
+    from chalicelib.handlers.errors import ApiError
+
+    errors: list[FieldError] = []
+    out: dict[str, Any] = {}
+    for name in params:
+        if name not in spec:
+            errors.append(FieldError(name, "この検索条件は受け付けていません。"))
+    for name, rule in spec.items():
+        raw = params.get(name)
+        if raw is None or raw == "":
+            if "default" in rule:
+                out[name] = rule["default"]
+            continue
+        try:
+            out[name] = _coerce(raw, rule)
+        except ValueError as exc:
+            errors.append(FieldError(name, str(exc)))
+    if errors:
+        raise ApiError(400, errors)
+    return out
+
+
+def _coerce(raw: str, rule: dict[str, Any]) -> Any:
+    kind = rule.get("type", "string")
+    if len(raw) > rule.get("maxLength", 512):
+        raise ValueError(f"{rule.get('maxLength', 512)}文字以内で入力してください。")
+    if kind == "integer":
+        if not raw.isdigit():
+            raise ValueError("整数で入力してください。")
+        value: Any = int(raw)
+        if value < rule.get("minimum", value) or value > rule.get("maximum", value):
+            raise ValueError(f"{rule.get('minimum')}から{rule.get('maximum')}の範囲で入力してください。")
+        return value
+    if kind == "boolean":
+        if raw not in ("true", "false"):
+            raise ValueError("true または false で指定してください。")
+        return raw == "true"
+    if rule.get("format") == "date":
+        try:
+            return dt.date.fromisoformat(raw).isoformat()
+        except ValueError:
+            raise ValueError("日付は YYYY-MM-DD で入力してください。") from None
+    if "enum" in rule and raw not in rule["enum"]:
+        raise ValueError("選択肢の中から選んでください。")
+    return raw

@@ -1,0 +1,1 @@
+"""Use cases. Each holds one flow and talks to the store through its adapters."""

@@ -1,0 +1,136 @@
+"""Log in, authenticate a token, log out; CSRF tokens bound to the session.
+
+Tokens are JWTs (HS256, PyJWT) naming a row in the sessions table: the
+signature and `exp` stop forgeries and stale tokens without a read, and the row
+makes logout immediate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import settings
+from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
+from chalicelib.domain.principal import Principal
+from chalicelib.store import attempts
+from chalicelib.store.models import AccountModel, SessionModel
+
+LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
+_HASHER = PasswordHasher()  # argon2id with the library's current defaults
+# Verified against when the login is unknown, so both paths cost the same time.
+_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+_BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    principal: Principal
+    expires_at: int
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def login(login_id: str, password: str) -> LoginResult:
+    key = f"login:{login_id}"
+    wait = attempts.retry_after(key)
+    if wait:
+        raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
+    account = _account(login_id)
+    try:
+        _HASHER.verify(account.password_hash if account else _DUMMY_HASH, password)
+        ok = account is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        locked = attempts.register_failure(key, LOGIN_POLICY)
+        if locked:
+            raise TooManyAttempts(locked, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
+        raise Unauthenticated([_BAD_LOGIN])
+    attempts.reset(key)
+    return _open_session(account)
+
+
+def _account(login_id: str) -> AccountModel | None:
+    if not login_id or len(login_id) > 128:
+        return None
+    try:
+        return AccountModel.get(login_id)
+    except DoesNotExist:
+        return None
+
+
+def _open_session(account: AccountModel) -> LoginResult:
+    s = settings.current()
+    now = int(time.time())
+    exp = now + s.session_ttl_seconds
+    sid = secrets.token_urlsafe(24)
+    SessionModel(
+        sid,
+        login=account.login,
+        role=account.role,
+        org_id=account.org_id,
+        org_name=account.org_name,
+        created_at=datetime.fromtimestamp(now, UTC).isoformat(),
+        expires_at=datetime.fromtimestamp(exp, UTC),
+    ).save()
+    claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
+    token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
+    principal = Principal(account.login, account.role, account.org_id, account.org_name, sid)
+    return LoginResult(token, principal, exp)
+
+
+def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
+    """The principal a token stands for, or None if it is forged, expired or logged out."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.signing_secret(),
+            algorithms=["HS256"],
+            options={"require": ["exp", "sid", "sub"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    try:
+        row = SessionModel.get(str(claims["sid"]))
+    except DoesNotExist:
+        return None
+    if row.login != claims["sub"] or row.expires_at.timestamp() <= time.time():
+        return None
+    return Principal(row.login, row.role, row.org_id, row.org_name, row.session_id, via_cookie)
+
+
+def logout(principal: Principal) -> None:
+    SessionModel(principal.session_id).delete()
+
+
+def csrf_token(session_id: str) -> str:
+    """Bound to the session: useless to anyone who cannot already read the session."""
+    mac = hmac.new(settings.signing_secret(), f"csrf|{session_id}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def csrf_valid(session_id: str, candidate: str | None) -> bool:
+    return bool(candidate) and hmac.compare_digest(csrf_token(session_id), str(candidate))
+
+
+def anonymous_csrf_token(nonce: str) -> str:
+    """For the login forms, before there is a session: paired with a nonce cookie."""
+    mac = hmac.new(settings.signing_secret(), f"login-csrf|{nonce}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def csrf_valid_anonymous(nonce: str, candidate: str | None) -> bool:
+    return bool(candidate) and hmac.compare_digest(anonymous_csrf_token(nonce), str(candidate))

@@ -1,0 +1,1 @@
+"""Adapters to AWS: the only folder that knows DynamoDB, S3 and SES."""

@@ -1,0 +1,254 @@
+"""PynamoDB models, one table each, as DESIGN.md §2 "Data" lists them.
+
+Table names are resolved from the stage on every access (`_StageTable`), so a
+model class can be imported before the environment is set and still talk to
+the right stage's table.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib import settings
+
+
+class _StageTable:
+    """Descriptor: `Meta.table_name` read as `<app>-<stage>-<logical>` at call time."""
+
+    def __init__(self, logical: str) -> None:
+        self.logical = logical
+
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        return settings.current().table_name(self.logical)
+
+
+class _StageRegion:
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        return settings.current().region
+
+
+def _meta(logical: str, **extra: object) -> type:
+    attrs: dict[str, object] = {
+        "table_name": _StageTable(logical),
+        "region": _StageRegion(),
+        "billing_mode": "PAY_PER_REQUEST",
+        "max_retry_attempts": 3,
+    }
+    attrs.update(extra)
+    return type("Meta", (), attrs)
+
+
+def _index(name: str) -> type:
+    return type(
+        "Meta",
+        (),
+        {"index_name": name, "projection": AllProjection(), "billing_mode": "PAY_PER_REQUEST"},
+    )
+
+
+class AccountModel(Model):
+    """A login. `org_id` is the contractor, branch or orderer the account acts for."""
+
+    Meta = _meta("accounts")
+    login = UnicodeAttribute(hash_key=True)
+    role = UnicodeAttribute()  # contractor | staff | orderer
+    org_id = UnicodeAttribute()
+    org_name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute()
+
+
+class SessionModel(Model):
+    """A live session. Deleting the row is logout; TTL clears the stale ones."""
+
+    Meta = _meta("sessions")
+    session_id = UnicodeAttribute(hash_key=True)
+    login = UnicodeAttribute()
+    role = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    org_name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+class OrdererDirectoryIndex(GlobalSecondaryIndex):
+    """Every orderer under one fixed partition: a small reference list, read without Scan."""
+
+    Meta = _index("by_directory")
+    directory = UnicodeAttribute(hash_key=True)
+    orderer_id = UnicodeAttribute(range_key=True)
+
+
+class OrdererModel(Model):
+    Meta = _meta("orderers")
+    orderer_id = UnicodeAttribute(hash_key=True)  # JIS municipality code, e.g. 08216
+    directory = UnicodeAttribute(default="orderer")
+    name = UnicodeAttribute()
+    e_surety = BooleanAttribute(default=False)
+    # Rates in tenths of 請負金額 (DESIGN.md §1); an orderer's record may differ.
+    advance_rate_construction = NumberAttribute(default=4)
+    advance_rate_design_survey = NumberAttribute(default=3)
+    intermediate_rate = NumberAttribute(default=2)
+    total_advance_rate = NumberAttribute(default=6)
+    by_directory = OrdererDirectoryIndex()
+
+
+class ApplicationsByOwnerIndex(GlobalSecondaryIndex):
+    Meta = _index("by_owner")
+    owner_org = UnicodeAttribute(hash_key=True)
+    submitted_at = UnicodeAttribute(range_key=True)
+
+
+class ApplicationsByStatusIndex(GlobalSecondaryIndex):
+    """The clerks' queue: submitted applications, oldest first."""
+
+    Meta = _index("by_status")
+    status = UnicodeAttribute(hash_key=True)
+    submitted_at = UnicodeAttribute(range_key=True)
+
+
+class ApplicationModel(Model):
+    Meta = _meta("applications")
+    application_id = UnicodeAttribute(hash_key=True)
+    owner_org = UnicodeAttribute()
+    owner_login = UnicodeAttribute()
+    status = UnicodeAttribute()  # submitted | issued | rejected
+    submitted_at = UnicodeAttribute()
+    form = JSONAttribute()
+    reject_reason = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    by_owner = ApplicationsByOwnerIndex()
+    by_status = ApplicationsByStatusIndex()
+
+
+class GuaranteesByContractorIndex(GlobalSecondaryIndex):
+    Meta = _index("by_contractor")
+    contractor_org = UnicodeAttribute(hash_key=True)
+    issued_at = UnicodeAttribute(range_key=True)
+
+
+class GuaranteesByOrdererIndex(GlobalSecondaryIndex):
+    Meta = _index("by_orderer")
+    orderer_id = UnicodeAttribute(hash_key=True)
+    issued_at = UnicodeAttribute(range_key=True)
+
+
+class GuaranteeModel(Model):
+    """The current state of one guarantee; its history is in CertificateModel."""
+
+    Meta = _meta("guarantees")
+    number = UnicodeAttribute(hash_key=True)  # 保証契約番号
+    application_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # advance_payment | contract_guarantee
+    form = UnicodeAttribute()  # electronic | paper
+    status = UnicodeAttribute()  # valid | cancelled (expired is derived from the deadline)
+    contractor_org = UnicodeAttribute()
+    orderer_id = UnicodeAttribute()
+    issued_at = UnicodeAttribute()
+    deadline = UnicodeAttribute()  # 保証期限 (ISO date)
+    auth_key = UnicodeAttribute(null=True)  # 認証キー, electronic only
+    latest_version = NumberAttribute(default=1)
+    details = JSONAttribute()  # parties, amounts, project: what the certificate is drawn from
+    lock_version = VersionAttribute()
+    by_contractor = GuaranteesByContractorIndex()
+    by_orderer = GuaranteesByOrdererIndex()
+
+
+class CertificateModel(Model):
+    """One immutable version of a certificate. Its stream drives the notify trigger."""
+
+    Meta = _meta("certificates", stream_view_type="NEW_IMAGE")
+    number = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True)
+    kind = UnicodeAttribute()  # new | correction | change | cancellation
+    content = JSONAttribute()
+    sha256 = UnicodeAttribute()
+    pdf_key = UnicodeAttribute(null=True)
+    key_notice_key = UnicodeAttribute(null=True)
+    issued_at = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+
+
+class CounterModel(Model):
+    """Atomic serials (保証契約番号), incremented with a conditional update."""
+
+    Meta = _meta("counters")
+    name = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
+
+
+class IdempotencyModel(Model):
+    """A claimed Idempotency-Key and, once done, the answer it produced."""
+
+    Meta = _meta("idempotency")
+    key = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()  # in_progress | completed
+    fingerprint = UnicodeAttribute(null=True)
+    response = JSONAttribute(null=True)
+    status_code = NumberAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+class AttemptModel(Model):
+    """Failure counters for throttling (logins, verifications)."""
+
+    Meta = _meta("attempts")
+    key = UnicodeAttribute(hash_key=True)
+    failures = NumberAttribute(default=0)
+    window_start = NumberAttribute(default=0)
+    locked_until = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+
+
+class NotificationModel(Model):
+    """One per certificate version: the point where mail is de-duplicated."""
+
+    Meta = _meta("notifications")
+    notification_id = UnicodeAttribute(hash_key=True)  # <number>#<version>
+    status = UnicodeAttribute()  # claimed | sent | skipped
+    lease_until = NumberAttribute(default=0)
+    message_id = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class AccessLogByOrdererIndex(GlobalSecondaryIndex):
+    Meta = _index("by_orderer")
+    orderer_id = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
+class AccessLogModel(Model):
+    """Who verified what, when, with what result (閲覧履歴)."""
+
+    Meta = _meta("access_log")
+    number = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)  # ISO time + '#' + random suffix, unique
+    orderer_id = UnicodeAttribute()
+    login = UnicodeAttribute()
+    result = UnicodeAttribute()
+    by_orderer = AccessLogByOrdererIndex()
+
+
+ALL_MODELS: dict[str, type[Model]] = {
+    "accounts": AccountModel,
+    "sessions": SessionModel,
+    "orderers": OrdererModel,
+    "applications": ApplicationModel,
+    "guarantees": GuaranteeModel,
+    "certificates": CertificateModel,
+    "counters": CounterModel,
+    "idempotency": IdempotencyModel,
+    "attempts": AttemptModel,
+    "notifications": NotificationModel,
+    "access_log": AccessLogModel,
+}
+assert set(ALL_MODELS) == set(settings.TABLES)

@@ -1,0 +1,61 @@
+"""Create a stage's tables, bucket and SES sender: for the local stack and tests.
+
+Deployed stages get the same resources from CloudFormation
+(`.chalice/resources.json`); this is the local twin of that template.
+"""
+
+from __future__ import annotations
+
+import boto3
+
+from chalicelib import settings
+from chalicelib.store.models import ALL_MODELS
+
+
+def create_tables() -> None:
+    for model in ALL_MODELS.values():
+        if not model.exists():
+            model.create_table(wait=True)
+        ttl = _ttl_attribute(model)
+        if ttl:
+            client = boto3.client("dynamodb", region_name=settings.current().region)
+            client.update_time_to_live(
+                TableName=model.Meta.table_name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl},
+            )
+
+
+def _ttl_attribute(model: type) -> str | None:
+    from pynamodb.attributes import TTLAttribute
+
+    for attr in model.get_attributes().values():
+        if isinstance(attr, TTLAttribute):
+            return attr.attr_name
+    return None
+
+
+def create_bucket() -> None:
+    s = settings.current()
+    s3 = boto3.client("s3", region_name=s.region)
+    s3.create_bucket(
+        Bucket=s.bucket, CreateBucketConfiguration={"LocationConstraint": s.region}
+    )
+    s3.put_bucket_versioning(Bucket=s.bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+def verify_sender() -> None:
+    s = settings.current()
+    boto3.client("ses", region_name=s.region).verify_email_identity(EmailAddress=s.ses_sender)
+
+
+def certificates_stream_arn() -> str:
+    s = settings.current()
+    client = boto3.client("dynamodb", region_name=s.region)
+    table = client.describe_table(TableName=s.table_name("certificates"))["Table"]
+    return table["LatestStreamArn"]
+
+
+def provision_all() -> None:
+    create_tables()
+    create_bucket()
+    verify_sender()

@@ -1,0 +1,110 @@
+"""Start the local stack: `python -m devstack` (bin/local does the set-up first).
+
+One process, several threads: the moto server (loopback only), the stream
+pump and the app's HTTP server. SIGINT/SIGTERM stop all three and the process
+exits; nothing is left behind because nothing else was started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _environment(moto_url: str, port: int) -> None:
+    os.environ.update(
+        {
+            "STAGE": "local",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "ap-northeast-1",
+            "AWS_REGION": "ap-northeast-1",
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "AWS_ENDPOINT_URL": moto_url,
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    # A fresh secret per run: local state is in memory and gone on exit anyway.
+    os.environ.setdefault("SESSION_SECRET", secrets.token_urlsafe(32))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="e-Surety local stack")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--no-seed", action="store_true", help="start without the demo data")
+    args = parser.parse_args(argv)
+
+    from moto.server import ThreadedMotoServer
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    mhost, mport = moto.get_host_and_port()
+    moto_url = f"http://{mhost}:{mport}"
+    _environment(moto_url, args.port)
+
+    sys.path.insert(0, str(PROJECT_DIR))
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    from chalicelib.store import provision
+    from devstack.pump import StreamPump
+    from devstack.seed import DEMO_ACCOUNTS, seed_demo
+
+    provision.provision_all()
+    if not args.no_seed:
+        seed_demo()
+    stream_arn = provision.certificates_stream_arn()
+    os.environ["CERTIFICATES_STREAM_ARN"] = stream_arn
+
+    import app as app_module
+
+    pump = StreamPump(app_module.app, stream_arn, os.environ["AWS_REGION"])
+    pump.start()
+
+    config = CLIFactory(str(PROJECT_DIR), environ=os.environ).create_config_obj(chalice_stage_name="local")
+    server = create_local_server(app_module.app, config, "127.0.0.1", args.port)
+    port = server.server.server_address[1]
+
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        if stopping.is_set():
+            return
+        stopping.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    base = f"http://127.0.0.1:{port}"
+    print(f"e-Surety local stack (stage local), moto at {moto_url}", flush=True)
+    print(f"  Net Desk : {base}/netdesk/login", flush=True)
+    print(f"  D-Sure   : {base}/dsure/login", flush=True)
+    print(f"  Staff    : {base}/staff/login", flush=True)
+    print(f"  Outbox   : {base}/dev/outbox   API: {base}/api/openapi.json", flush=True)
+    if not args.no_seed:
+        print("  Demo logins:", flush=True)
+        for login, password, role, org_id, org_name, _ in DEMO_ACCOUNTS:
+            print(f"    {login:17} {password:12} {role:10} {org_id} {org_name}", flush=True)
+    print(f"READY {base}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        pump.stop()
+        pump.join(timeout=5)
+        server.server.server_close()
+        moto.stop()
+        print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

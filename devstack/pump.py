@@ -1,0 +1,100 @@
+"""Feed the certificates stream to the trigger handler, as Lambda's event-source mapping would.
+
+`chalice local` runs no event sources (NOTES.md), so this thread polls the
+moto stream and calls the very handler object Lambda calls, with each record
+converted to Lambda's shape. A failing batch is retried (at-least-once, like
+Lambda); after `max_attempts` it is logged and skipped, like an on-failure
+destination.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import boto3
+
+from chalicelib import logs
+
+HANDLER_NAME = "certificate_stream"
+
+
+class LambdaContext:
+    function_name = HANDLER_NAME
+    memory_limit_in_mb = 1024
+    aws_request_id = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def to_lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """boto3's stream record → the dict Lambda hands the function (NOTES.md lists the gaps)."""
+    out = dict(record)
+    ddb = dict(record["dynamodb"])
+    created = ddb.get("ApproximateCreationDateTime")
+    if hasattr(created, "timestamp"):
+        ddb["ApproximateCreationDateTime"] = int(created.timestamp())
+    elif created is None:
+        ddb["ApproximateCreationDateTime"] = int(time.time())
+    out["dynamodb"] = ddb
+    out["eventSourceARN"] = stream_arn
+    out["awsRegion"] = region
+    out.setdefault("eventSource", "aws:dynamodb")
+    return out
+
+
+class StreamPump(threading.Thread):
+    def __init__(self, app: Any, stream_arn: str, region: str, interval: float = 0.1, max_attempts: int = 3) -> None:
+        super().__init__(name="stream-pump", daemon=True)
+        self.app = app
+        self.stream_arn = stream_arn
+        self.region = region
+        self.interval = interval
+        self.max_attempts = max_attempts
+        self._stop = threading.Event()
+        self._iterators: dict[str, str | None] = {}
+        self.delivered = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        client = boto3.client("dynamodbstreams", region_name=self.region)
+        handler = self.app.handler_map[HANDLER_NAME]
+        while not self._stop.is_set():
+            try:
+                self._poll(client, handler)
+            except Exception:  # noqa: BLE001 - the pump must outlive a bad poll
+                logs.error("stream_pump_poll_failed", exc_info=True)
+            self._stop.wait(self.interval)
+
+    def _poll(self, client: Any, handler: Any) -> None:
+        shards = client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            sid = shard["ShardId"]
+            if sid not in self._iterators:
+                self._iterators[sid] = client.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            iterator = self._iterators[sid]
+            if iterator is None:
+                continue
+            resp = client.get_records(ShardIterator=iterator, Limit=100)
+            records = resp.get("Records", [])
+            if records:
+                self._deliver(handler, records)
+            self._iterators[sid] = resp.get("NextShardIterator")
+
+    def _deliver(self, handler: Any, records: list[dict[str, Any]]) -> None:
+        event = {"Records": [to_lambda_record(r, self.stream_arn, self.region) for r in records]}
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                handler(event, LambdaContext())
+                self.delivered += len(records)
+                return
+            except Exception:  # noqa: BLE001 - retried like Lambda does
+                logs.error("stream_batch_failed", attempt=attempt, exc_info=True)
+                time.sleep(min(0.2 * attempt, 1.0))
+        logs.error("stream_batch_dropped", records=len(records))

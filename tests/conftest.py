@@ -1,0 +1,25 @@
+"""Shared test set-up. The environment is fixed here, before anything imports `app`
+(PynamoDB table names and the stream ARN are read when first used)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+os.environ.update(
+    {
+        "STAGE": "local",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "ap-northeast-1",
+        "AWS_REGION": "ap-northeast-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "SESSION_SECRET": "test-secret-not-for-production-0123456789",
+    }
+)
+for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    os.environ.pop(var, None)
