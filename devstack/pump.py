@@ -53,22 +53,22 @@ class StreamPump(threading.Thread):
         self.region = region
         self.interval = interval
         self.max_attempts = max_attempts
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._iterators: dict[str, str | None] = {}
         self.delivered = 0
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
     def run(self) -> None:
         client = boto3.client("dynamodbstreams", region_name=self.region)
         handler = self.app.handler_map[HANDLER_NAME]
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 self._poll(client, handler)
             except Exception:  # noqa: BLE001 - the pump must outlive a bad poll
                 logs.error("stream_pump_poll_failed", exc_info=True)
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def _poll(self, client: Any, handler: Any) -> None:
         shards = client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]

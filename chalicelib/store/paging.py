@@ -1,0 +1,83 @@
+"""Cursor pagination over DynamoDB Queries, full pages even with filters.
+
+A cursor is the Query's LastEvaluatedKey, serialised and signed: a client can
+hand it back but cannot forge one that starts a Query somewhere else (a bad
+cursor is a 400, never a 500).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalicelib import settings
+from chalicelib.domain.errors import FieldError, ValidationFailed
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def _mac(payload: bytes) -> str:
+    return hmac.new(settings.signing_secret(), b"cursor|" + payload, hashlib.sha256).hexdigest()[:32]
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    payload = json.dumps(key, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _mac(payload)
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    bad = ValidationFailed([FieldError("cursor", "cursor が正しくありません。最初のページからやり直してください。")])
+    body, _, mac = cursor.partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (ValueError, TypeError):
+        raise bad from None
+    if not mac or not hmac.compare_digest(_mac(payload), mac):
+        raise bad
+    try:
+        return json.loads(payload)
+    except ValueError:
+        raise bad from None
+
+
+def page(
+    run_query: Callable[[dict[str, Any] | None, int], Any],
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[T], bool] = lambda _item: True,
+) -> tuple[list[T], str | None]:
+    """Read until `limit` kept items or the end of the data.
+
+    `run_query(start_key, page_size)` returns a PynamoDB ResultIterator (a Query,
+    never a Scan) limited to `page_size` items. When `keep` drops items, reading
+    goes on. The next cursor is the key of the last item returned, and it is only
+    given when another kept item really exists, so pages never skip, repeat, or
+    promise a page that turns out empty.
+    """
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    start = decode_cursor(cursor)
+    items: list[T] = []
+    last_key: dict[str, Any] | None = None
+    while True:
+        results = run_query(start, limit + 1)
+        for item in results:
+            if not keep(item):
+                continue
+            if len(items) == limit:
+                return items, encode_cursor(last_key)
+            items.append(item)
+            last_key = results.last_evaluated_key
+        start = results.last_evaluated_key
+        if not start:
+            return items, None

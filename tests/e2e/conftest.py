@@ -1,0 +1,99 @@
+"""E2E: the local stack started as a subprocess (python -m devstack) on free ports, over HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    proc: subprocess.Popen
+    base: str
+    moto: str
+    lines: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def login(self, login: str, password: str) -> str:
+        resp = requests.post(self.url("/api/session"), json={"login": login, "password": password}, timeout=10)
+        assert resp.status_code == 200, resp.text
+        return resp.json()["token"]
+
+    def wait_for_line(self, needle: str, timeout: float) -> str | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if needle in line:
+                    return line
+            time.sleep(0.02)
+        return None
+
+    def stop(self, timeout: float = 15) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+
+def start_stack(extra_env: dict[str, str] | None = None, ready_timeout: float = 90) -> Stack:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env.update({"PORT": str(port), "PYTHONUNBUFFERED": "1"}, **(extra_env or {}))
+    env.pop("SESSION_SECRET", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devstack"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+
+    def reader() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+
+    threading.Thread(target=reader, daemon=True).start()
+    deadline = time.monotonic() + ready_timeout
+    base = moto = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        for line in list(lines):
+            if line.startswith("READY "):
+                base = line.split(" ", 1)[1].strip()
+            m = re.search(r"moto at (http://127\.0\.0\.1:\d+)", line)
+            if m:
+                moto = m.group(1)
+        if base and moto:
+            return Stack(proc, base, moto, lines)
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("local stack did not start:\n" + "\n".join(lines[-40:]))
+
+
+@pytest.fixture(scope="session")
+def stack():
+    s = start_stack()
+    yield s
+    s.stop()

@@ -1,0 +1,195 @@
+"""Test data written straight to the tables, in the shapes docs/CONTRACTS.md fixes.
+
+Used by tests that need an application, a guarantee or a certificate version
+without going through the use case that normally creates it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from chalicelib.domain import clock
+from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
+
+APPLICATION_BODY: dict[str, Any] = {
+    "project": {
+        "name": "5市単(笠建)第〇-〇号道路改良工事",
+        "orderer_id": "08216",
+        "contract_type": "construction",
+        "jv_name": None,
+        "contract_amount": 50000000,
+        "period_start": "2026-12-01",
+        "period_end": "2027-11-15",
+        "location": "茨城県笠間市〇〇",
+    },
+    "advance_payment": {
+        "amount": 20000000,
+        "this_year_amount": None,
+        "intermediate_amount": None,
+        "deposit_bank": "〇〇銀行 ××支店",
+        "redeposit": False,
+        "fee_payment": "lump_sum",
+        "intermediate": False,
+        "intermediate_planned": False,
+        "form": "electronic",
+    },
+    "contract_guarantee": {"amount": 5000000, "fee_payment": "lump_sum", "form": "electronic", "low_bid": False},
+    "bid": {
+        "order_type": "general",
+        "award_date": "20261030",
+        "rounds": 1,
+        "bidders": 5,
+        "disqualified": 0,
+        "second_bidder": "△△工業",
+        "second_amount_k": 49500,
+        "highest_bidder": "□□建設",
+        "highest_amount_k": 52000,
+    },
+    "delivery": {
+        "branch_id": "ibaraki",
+        "receipt": "mail",
+        "receipt_date": "2026-12-10",
+        "notify": True,
+        "email": "soumu@example.co.jp",
+        "mail_to": {"name": "〇〇建設 株式会社", "postal_code": "309-1792", "address": "茨城県笠間市〇〇0-00-0"},
+    },
+}
+
+
+def application_body(**overrides: Any) -> dict[str, Any]:
+    body = copy.deepcopy(APPLICATION_BODY)
+    for path, value in overrides.items():
+        node = body
+        parts = path.split("__")
+        for part in parts[:-1]:
+            node = node[part]
+        node[parts[-1]] = value
+    return body
+
+
+def canonical_sha256(content: dict[str, Any]) -> str:
+    data = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_application(owner_org: str = "c-0001", status: str = "submitted", form: dict | None = None) -> ApplicationModel:
+    app = ApplicationModel(
+        secrets.token_hex(8),
+        owner_org=owner_org,
+        owner_login="demo-contractor" if owner_org == "c-0001" else "other-contractor",
+        status=status,
+        submitted_at=clock.iso_now(),
+        form=form or application_body(),
+    )
+    app.save()
+    return app
+
+
+def make_guarantee(
+    number: str,
+    *,
+    kind: str = "advance_payment",
+    form: str = "electronic",
+    contractor_org: str = "c-0001",
+    contractor_name: str = "〇〇建設 株式会社",
+    orderer_id: str = "08216",
+    orderer_name: str = "笠間市長",
+    project_name: str = "5市単(笠建)第〇-〇号道路改良工事",
+    deadline: str = "2027-11-15",
+    status: str = "valid",
+    auth_key: str | None = "Z28YUE4J3Bux",
+    issued_at: str | None = None,
+    notify: bool = True,
+    email: str | None = "soumu@example.co.jp",
+    application_id: str = "app-1",
+    pdf_key: str | None = None,
+    key_notice_key: str | None = None,
+) -> GuaranteeModel:
+    issued_at = issued_at or clock.iso_now()
+    details = {
+        "contractor_name": contractor_name,
+        "jv_name": None,
+        "project_name": project_name,
+        "orderer_name": orderer_name,
+        "contract_amount": 50000000,
+        "guarantee_amount": 20000000 if kind == "advance_payment" else 5000000,
+        "period_start": "2026-12-01",
+        "period_end": deadline,
+        "location": "茨城県笠間市〇〇",
+        "deposit_bank": "〇〇銀行 ××支店" if kind == "advance_payment" else None,
+        "branch_id": "ibaraki",
+        "notify": notify,
+        "email": email,
+    }
+    g = GuaranteeModel(
+        number,
+        application_id=application_id,
+        kind=kind,
+        form=form,
+        status=status,
+        contractor_org=contractor_org,
+        orderer_id=orderer_id,
+        issued_at=issued_at,
+        deadline=deadline,
+        auth_key=auth_key if form == "electronic" else None,
+        latest_version=1,
+        details=details,
+    )
+    g.save()
+    add_version(g, 1, "new", issued_at=issued_at, pdf_key=pdf_key, key_notice_key=key_notice_key)
+    return g
+
+
+def add_version(
+    g: GuaranteeModel,
+    version: int,
+    version_kind: str,
+    *,
+    issued_at: str | None = None,
+    pdf_key: str | None = None,
+    key_notice_key: str | None = None,
+    reason: str | None = None,
+) -> CertificateModel:
+    issued_at = issued_at or clock.iso_now()
+    d = g.details
+    content = {
+        "number": g.number,
+        "kind": g.kind,
+        "product_name": "前払金保証" if g.kind == "advance_payment" else "契約保証",
+        "form": g.form,
+        "version": version,
+        "version_kind": version_kind,
+        "contractor_name": d["contractor_name"],
+        "jv_name": d["jv_name"],
+        "orderer_id": g.orderer_id,
+        "orderer_name": d["orderer_name"],
+        "project_name": d["project_name"],
+        "contract_amount": d["contract_amount"],
+        "guarantee_amount": d["guarantee_amount"],
+        "deadline": g.deadline,
+        "period_start": d["period_start"],
+        "period_end": d["period_end"],
+        "location": d["location"],
+        "deposit_bank": d["deposit_bank"],
+        "issued_on": issued_at[:10],
+        "issuer": {"name": "東日本建設業保証株式会社", "branch": "茨城支店", "address": "東京都中央区八丁堀2丁目27番10号", "phone": "029-221-3800"},
+        "binding_sentence": "当社は、前払金保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
+        "reason": reason,
+    }
+    cert = CertificateModel(
+        g.number,
+        version,
+        kind=version_kind,
+        content=content,
+        sha256=canonical_sha256(content),
+        pdf_key=pdf_key,
+        key_notice_key=key_notice_key,
+        issued_at=issued_at,
+        reason=reason,
+    )
+    cert.save()
+    return cert
