@@ -48,6 +48,22 @@ class Stack:
             time.sleep(0.02)
         return None
 
+    def dynamodb(self):
+        """A boto3 DynamoDB client on this stack's moto (the test process may point elsewhere)."""
+        import boto3
+
+        return boto3.client(
+            "dynamodb",
+            region_name="ap-northeast-1",
+            endpoint_url=self.moto,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def put_model(self, item) -> None:
+        """Write a PynamoDB model instance into this stack's table (e.g. a factory-built row)."""
+        self.dynamodb().put_item(TableName=type(item).Meta.table_name, Item=item.serialize())
+
     def stop(self, timeout: float = 15) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
