@@ -7,6 +7,7 @@ makes logout immediate.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -27,8 +28,14 @@ from chalicelib.store.models import AccountModel, SessionModel
 
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
 _HASHER = PasswordHasher()  # argon2id with the library's current defaults
-# Verified against when the login is unknown, so both paths cost the same time.
-_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the login is unknown, so both paths cost the same time.
+    Made on first need, not at import: hashing is deliberately slow (cold start)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
 
 
@@ -50,7 +57,7 @@ def login(login_id: str, password: str) -> LoginResult:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
     account = _account(login_id)
     try:
-        _HASHER.verify(account.password_hash if account else _DUMMY_HASH, password)
+        _HASHER.verify(account.password_hash if account else _dummy_hash(), password)
         ok = account is not None
     except (VerificationError, InvalidHashError):
         ok = False
