@@ -18,7 +18,7 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "ap-northeast-1",
         "AWS_REGION": "ap-northeast-1",
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "SESSION_SECRET": "test-secret-not-for-production-0123456789",
+        "SESSION_SECRET": "test-secret-not-for-production-0123456789abcdef",
     }
 )
 for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):

@@ -116,7 +116,7 @@ def test_tampered_token_refused(client):
     token = login(client, *DEMO["contractor"])["token"]
     head, payload, sig = token.split(".")
     claims = jwt.decode(token, options={"verify_signature": False})
-    forged_claims = jwt.encode({**claims, "role": "staff"}, "guessed-secret", algorithm="HS256")
+    forged_claims = jwt.encode({**claims, "role": "staff"}, "a-guessed-secret-of-at-least-32-bytes!", algorithm="HS256")
     flipped = head + "." + payload + "." + ("A" if sig[0] != "A" else "B") + sig[1:]
     for bad in (forged_claims, flipped, "garbage", token + "x"):
         assert client.http.delete("/api/session", headers=bearer(bad)).status_code == 401

@@ -221,3 +221,13 @@ def test_importing_the_app_does_not_import_heavy_modules():
     env = {k: v for k, v in os.environ.items()}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_session_cookie_is_secure_outside_local(monkeypatch):
+    from chalicelib.handlers.page import session_cookie
+
+    monkeypatch.setenv("STAGE", "local")
+    local = session_cookie("tok", 60)
+    assert "HttpOnly" in local and "SameSite=Lax" in local and "Secure" not in local
+    monkeypatch.setenv("STAGE", "prod")
+    assert session_cookie("tok", 60).endswith("; Secure")
