@@ -28,6 +28,7 @@ TABLES = (
     "attempts",
     "notifications",
     "access_log",
+    "inbox",
 )
 
 

@@ -37,12 +37,15 @@ def register_failure(key: str, policy: Policy, now: float | None = None) -> int:
     """Count one failure; returns the lock's remaining seconds (0 if not locked)."""
     now = int(time.time() if now is None else now)
     expires = datetime.fromtimestamp(now + policy.window_seconds + policy.lock_seconds, UTC)
+    # A lock that has run out starts a fresh count: after serving its time, the
+    # key gets `limit` new tries, not one.
+    lock_over = (AttemptModel.locked_until > 0) & (AttemptModel.locked_until <= now)
     for _ in range(5):
         try:
             item = AttemptModel(key)
             item.update(
                 actions=[AttemptModel.failures.add(1), AttemptModel.expires_at.set(expires)],
-                condition=AttemptModel.window_start > now - policy.window_seconds,
+                condition=(AttemptModel.window_start > now - policy.window_seconds) & ~lock_over,
             )
             break
         except UpdateError as exc:
@@ -54,6 +57,7 @@ def register_failure(key: str, policy: Policy, now: float | None = None) -> int:
             ).save(
                 condition=AttemptModel.key.does_not_exist()
                 | (AttemptModel.window_start <= now - policy.window_seconds)
+                | lock_over
             )
             item = AttemptModel(key, failures=1)
             break
@@ -76,10 +80,11 @@ def register_failure(key: str, policy: Policy, now: float | None = None) -> int:
     return 0
 
 
-def reset(key: str) -> None:
+def reset(key: str, now: float | None = None) -> None:
     """A success forgets the failures (but never lifts a lock: callers check it first)."""
+    now = time.time() if now is None else now
     try:
-        AttemptModel(key).delete(condition=AttemptModel.locked_until <= int(time.time()))
+        AttemptModel(key).delete(condition=AttemptModel.locked_until <= int(now))
     except Exception as exc:  # noqa: BLE001 - a live lock or an absent row both mean "nothing to do"
         if not _conditional(exc) and "DoesNotExist" not in type(exc).__name__:
             raise

@@ -238,6 +238,26 @@ class AccessLogModel(Model):
     by_orderer = AccessLogByOrdererIndex()
 
 
+class InboxByChangeIndex(GlobalSecondaryIndex):
+    """An orderer's inbox, newest change first."""
+
+    Meta = _index("by_change")
+    orderer_id = UnicodeAttribute(hash_key=True)
+    changed_at = UnicodeAttribute(range_key=True)
+
+
+class OrdererInboxModel(Model):
+    """A guarantee an orderer has verified, and the newest version it has seen (D-Sure inbox)."""
+
+    Meta = _meta("inbox")
+    orderer_id = UnicodeAttribute(hash_key=True)
+    number = UnicodeAttribute(range_key=True)
+    last_seen_version = NumberAttribute(default=0)
+    changed_at = UnicodeAttribute()  # issued time of the newest version known to the inbox
+    verified_at = UnicodeAttribute(null=True)
+    by_change = InboxByChangeIndex()
+
+
 ALL_MODELS: dict[str, type[Model]] = {
     "accounts": AccountModel,
     "sessions": SessionModel,
@@ -250,5 +270,6 @@ ALL_MODELS: dict[str, type[Model]] = {
     "attempts": AttemptModel,
     "notifications": NotificationModel,
     "access_log": AccessLogModel,
+    "inbox": OrdererInboxModel,
 }
 assert set(ALL_MODELS) == set(settings.TABLES)

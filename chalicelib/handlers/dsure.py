@@ -1,0 +1,189 @@
+"""D-Sure (保証確認サービス): orderers verify guarantees — the JSON API and the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.domain.errors import DomainError, NotFound, TooManyAttempts
+from chalicelib.handlers.endpoint import Call, api
+from chalicelib.handlers.page import PageCall, page
+from chalicelib.services import verify
+
+bp = Blueprint(__name__)
+
+ORDERER = ("orderer",)
+RESULTS = ["valid", "cancelled", "expired", "not_found", "invalid", "locked"]
+
+VERIFY_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["number", "auth_key"],
+    "properties": {
+        "number": {"type": "string", "minLength": 1, "maxLength": 64},
+        "auth_key": {"type": "string", "minLength": 1, "maxLength": 64},
+    },
+}
+VERSION = {
+    "type": "object",
+    "properties": {
+        "version": {"type": "integer"},
+        "kind": {"type": "string", "enum": ["new", "correction", "change", "cancellation"]},
+        "issued_at": {"type": "string"},
+        "sha256": {"type": "string"},
+    },
+}
+VERIFY_OUT = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["valid", "cancelled", "expired"]},
+        "certificate": {"type": "object"},
+        "versions": {"type": "array", "items": VERSION},
+        "sha256": {"type": "string"},
+        "pdf_url": {"type": ["string", "null"]},
+    },
+}
+BULK_OUT = {
+    "type": "object",
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "line": {"type": "integer"},
+                    "number": {"type": "string"},
+                    "result": {"type": "string", "enum": RESULTS},
+                },
+            },
+        }
+    },
+}
+INBOX_ITEM = {
+    "type": "object",
+    "properties": {
+        "number": {"type": "string"},
+        "kind": {"type": "string"},
+        "status": {"type": "string", "enum": ["valid", "cancelled", "expired"]},
+        "project_name": {"type": "string"},
+        "contractor_name": {"type": "string"},
+        "latest_version": {"type": "integer"},
+        "latest_version_kind": {"type": "string", "enum": ["new", "correction", "change", "cancellation"]},
+        "changed_at": {"type": "string"},
+        "verified_at": {"type": ["string", "null"]},
+        "seen": {"type": "boolean"},
+    },
+}
+INBOX_OUT = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": INBOX_ITEM}, "next_cursor": {"type": ["string", "null"]}},
+}
+PAGING_QUERY = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    "cursor": {"type": "string", "maxLength": 2048},
+}
+BULK_MAX_BYTES = 64 * 1024
+NOT_FOUND_ANSWER = ("保証契約番号または認証キーが正しくないか、確認できる保証がありません (どの場合も同じ応答)", None)
+LOCKED_ANSWER = ("失敗が続いたためロック中 (Retry-After 秒後に再試行)", None)
+
+
+@api(
+    bp,
+    "/api/verify",
+    "POST",
+    summary="電子保証の確認 (保証契約番号 + 認証キー)",
+    roles=ORDERER,
+    body=VERIFY_BODY,
+    responses={200: ("最新の保証証書", VERIFY_OUT), 404: NOT_FOUND_ANSWER, 429: LOCKED_ANSWER},
+)
+def verify_one(call: Call) -> dict[str, Any]:
+    return verify.verify(call.principal, call.body["number"], call.body["auth_key"])
+
+
+@api(
+    bp,
+    "/api/verify/bulk",
+    "POST",
+    summary="一括確認 (text/csv: number,auth_key の行、200 行まで)",
+    roles=ORDERER,
+    content_types=("text/csv",),
+    raw_body=True,
+    max_body=BULK_MAX_BYTES,
+    responses={200: ("行ごとの結果", BULK_OUT), 413: ("200 行を超えている", None), 415: ("text/csv ではない", None)},
+)
+def verify_bulk(call: Call) -> dict[str, Any]:
+    return {"items": verify.bulk(call.principal, call.body)}
+
+
+@api(
+    bp,
+    "/api/orderer/guarantees",
+    "GET",
+    summary="確認済みの保証 (新しい変更順、未確認の訂正・変更・取消に印)",
+    roles=ORDERER,
+    query=PAGING_QUERY,
+    responses={200: ("確認済みの保証", INBOX_OUT)},
+)
+def orderer_inbox(call: Call) -> dict[str, Any]:
+    items, next_cursor = verify.inbox(call.principal, call.query["limit"], call.query.get("cursor"))
+    return {"items": items, "next_cursor": next_cursor}
+
+
+# --- pages -------------------------------------------------------------------
+
+
+@page(bp, "/dsure/verify", ("GET", "POST"), audience="dsure")
+def verify_page(call: PageCall) -> Response:
+    """The 保証契約番号 + 認証キー form (the QR code on a PDF lands here with ?number=)."""
+    if call.request.method == "GET":
+        number = ((call.request.query_params or {}).get("number") or "")[: verify.MAX_INPUT]
+        return call.render("html/dsure/verify.html", no_store=True, number=number, errors=[], result=None)
+    number = call.form.get("number", "")[: verify.MAX_INPUT]
+    key = call.form.get("auth_key", "")[: verify.MAX_INPUT]
+    try:
+        result = verify.verify(call.principal, number, key)
+    except TooManyAttempts as exc:
+        response = call.render(
+            "html/dsure/verify.html", status=429, no_store=True, number=number, result=None,
+            errors=[f"{exc.errors[0].message} (約{(exc.retry_after + 59) // 60}分後から再度確認できます)"],
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except NotFound as exc:
+        return call.render(
+            "html/dsure/verify.html", status=404, no_store=True, number=number, result=None,
+            errors=[e.message for e in exc.errors],
+        )
+    except DomainError as exc:
+        return call.render(
+            "html/dsure/verify.html", status=400, no_store=True, number=number, result=None,
+            errors=[e.message for e in exc.errors],
+        )
+    return call.render("html/dsure/verify.html", no_store=True, number=number, errors=[], result=result)
+
+
+@page(bp, "/dsure/inbox", audience="dsure")
+def inbox_page(call: PageCall) -> Response:
+    """確認済みの保証: newest change first, unseen 訂正/変更/取消 flagged."""
+    query = call.request.query_params or {}
+    try:
+        items, next_cursor = verify.inbox(call.principal, 20, query.get("cursor"))
+    except DomainError as exc:
+        return call.render("html/dsure/inbox.html", status=400, items=[], next_cursor=None,
+                           errors=[e.message for e in exc.errors])
+    return call.render("html/dsure/inbox.html", items=items, next_cursor=next_cursor, errors=[])
+
+
+@page(bp, "/dsure/bulk", ("GET", "POST"), audience="dsure")
+def bulk_page(call: PageCall) -> Response:
+    """一括確認: CSV lines pasted into a textarea (works without JavaScript or multipart)."""
+    if call.request.method == "GET":
+        return call.render("html/dsure/bulk.html", no_store=True, csv_text="", items=None, errors=[])
+    text = call.form.get("csv", "")
+    try:
+        items = verify.bulk(call.principal, text.encode("utf-8"))
+    except DomainError as exc:
+        return call.render("html/dsure/bulk.html", status=exc.status, no_store=True, csv_text=text, items=None,
+                           errors=[e.message for e in exc.errors])
+    return call.render("html/dsure/bulk.html", no_store=True, csv_text="", items=items, errors=[])

@@ -1,0 +1,272 @@
+"""D-Sure verification: an orderer proves it holds 保証契約番号 + 認証キー and reads the certificate.
+
+Three things are needed (DESIGN.md §3): an orderer login, the number with its
+key, and a guarantee that names that orderer. Every way of failing — unknown
+number, wrong key, a paper guarantee, another orderer's guarantee — takes the
+same steps and gives the same answer, so an answer (or its timing) never tells
+which number exists. Wrong guesses are limited per user and number, and per
+user (API.md "Orderer"); the counters live in DynamoDB so they hold across
+Lambda instances. Every attempt is written to the access log (never the key).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib import logs
+from chalicelib.domain import clock, verify_csv
+from chalicelib.domain.errors import DomainError, FieldError, NotFound, TooManyAttempts, ValidationFailed
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.status import effective_status
+from chalicelib.store import attempts, objects, paging
+from chalicelib.store.models import AccessLogModel, CertificateModel, GuaranteeModel, OrdererInboxModel
+
+#: 5 consecutive failures by one user on one number lock that pair for 15 minutes.
+#: "Consecutive": only a success (or a day of quiet) forgets them.
+PAIR_POLICY = attempts.Policy(limit=5, window_seconds=24 * 3600, lock_seconds=15 * 60)
+#: 20 failures by one user within 15 minutes lock that user on every number.
+USER_POLICY = attempts.Policy(limit=20, window_seconds=15 * 60, lock_seconds=15 * 60)
+
+#: Compared against when there is no key to compare with, so every path does the same work.
+_DUMMY_KEY = secrets.token_urlsafe(9)[:12].encode()
+MAX_INPUT = 64
+
+NOT_FOUND_MESSAGE = "保証契約番号または認証キーが正しくないか、確認できる保証がありません。"
+LOCKED_MESSAGE = "確認の失敗が続いたため、一時的に確認できません。しばらくしてから再度お試しください。"
+VALID_RESULTS = ("valid", "cancelled", "expired")
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to: a result for the access log and, on success, the view."""
+
+    result: str  # valid | cancelled | expired | not_found | locked
+    view: dict[str, Any] | None = None
+    retry_after: int = 0
+
+
+def _now() -> float:
+    """The lockout clock (seconds). One seam, so tests can move time forward."""
+    return time.time()
+
+
+def normalise_number(raw: str) -> str:
+    """Full-width digits and hyphens typed in Japanese IME become ASCII; letters upper case."""
+    import jaconv
+
+    return jaconv.z2h(raw or "", kana=False, ascii=True, digit=True).strip().upper()[:MAX_INPUT]
+
+
+def normalise_key(raw: str) -> str:
+    """Keys are case-sensitive: only width and surrounding spaces are normalised."""
+    import jaconv
+
+    return jaconv.z2h(raw or "", kana=False, ascii=True, digit=True).strip()[:MAX_INPUT]
+
+
+def verify(principal: Principal, number: str, auth_key: str) -> dict[str, Any]:
+    """`POST /api/verify`: the view, or NotFound / TooManyAttempts."""
+    number, auth_key = normalise_number(number), normalise_key(auth_key)
+    errors = []
+    if not number:
+        errors.append(FieldError("number", "保証契約番号を入力してください。"))
+    if not auth_key:
+        errors.append(FieldError("auth_key", "認証キーを入力してください。"))
+    if errors:
+        raise ValidationFailed(errors)
+    outcome = attempt(principal, number, auth_key)
+    if outcome.result == "locked":
+        raise TooManyAttempts(outcome.retry_after, [FieldError("", LOCKED_MESSAGE)])
+    if outcome.view is None:
+        raise NotFound([FieldError("", NOT_FOUND_MESSAGE)])
+    return outcome.view
+
+
+def attempt(principal: Principal, number: str, auth_key: str) -> Outcome:
+    """One counted attempt (single or a bulk row), logged whatever it comes to."""
+    now = _now()
+    pair_key, user_key = _pair_key(principal, number), _user_key(principal)
+    wait = max(attempts.retry_after(pair_key, now), attempts.retry_after(user_key, now))
+    if wait:
+        _log(principal, number, "locked")
+        return Outcome("locked", retry_after=wait)
+    guarantee = _guarantee(number)
+    stored = (
+        guarantee.auth_key.encode()
+        if guarantee is not None and guarantee.form == "electronic" and guarantee.auth_key
+        else _DUMMY_KEY
+    )
+    key_ok = hmac.compare_digest(stored, auth_key.encode("utf-8"))
+    ok = (
+        key_ok
+        & (guarantee is not None)
+        & (stored is not _DUMMY_KEY)
+        & (guarantee is not None and guarantee.orderer_id == principal.org_id)
+    )
+    if not ok:
+        attempts.register_failure(pair_key, PAIR_POLICY, now)
+        attempts.register_failure(user_key, USER_POLICY, now)
+        _log(principal, number, "not_found")
+        return Outcome("not_found")
+    assert guarantee is not None
+    attempts.reset(pair_key, now)
+    view = _view(guarantee)
+    _log(principal, guarantee.number, view["status"])
+    _mark_seen(principal, guarantee, view)
+    return Outcome(view["status"], view)
+
+
+def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
+    """`POST /api/verify/bulk`: a result per CSV row; each well-formed row is one attempt."""
+    try:
+        rows = verify_csv.parse(data)
+    except verify_csv.TooManyRows:
+        raise PayloadTooLarge(
+            [FieldError("", f"一度に確認できるのは {verify_csv.MAX_ROWS} 行までです。")]
+        ) from None
+    except verify_csv.UndecodableCsv:
+        raise ValidationFailed(
+            [FieldError("", "CSV の文字コードを判別できません。UTF-8 または Shift_JIS (CP932) で保存してください。")]
+        ) from None
+    items = []
+    for row in rows:
+        if not row.valid:
+            _log(principal, row.number or "-", "invalid")
+            result = "invalid"
+        else:
+            number, key = normalise_number(row.number), normalise_key(row.auth_key)
+            result = attempt(principal, number, key).result if number and key else "invalid"
+        items.append({"line": row.line, "number": row.number, "result": result})
+    return items
+
+
+def inbox(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The guarantees this orderer has verified, newest change first, unseen versions flagged.
+
+    "Seen" is read against the guarantee's current latest version, so a version
+    written after the orderer's last look shows as unseen without any trigger.
+    """
+
+    def run(start: dict[str, Any] | None, size: int) -> Any:
+        return OrdererInboxModel.by_change.query(
+            principal.org_id, scan_index_forward=False, limit=size, last_evaluated_key=start
+        )
+
+    rows, next_cursor = paging.page(run, limit, cursor)
+    if not rows:
+        return [], next_cursor
+    guarantees = {g.number: g for g in GuaranteeModel.batch_get([r.number for r in rows])}
+    latest_keys = [(n, int(g.latest_version)) for n, g in guarantees.items()]
+    certs = {(c.number, int(c.version)): c for c in CertificateModel.batch_get(latest_keys)}
+    today = clock.today()
+    items = []
+    for row in rows:
+        g = guarantees.get(row.number)
+        if g is None:
+            continue
+        latest = int(g.latest_version)
+        cert = certs.get((g.number, latest))
+        items.append(
+            {
+                "number": g.number,
+                "kind": g.kind,
+                "status": effective_status(g.status, g.deadline, today),
+                "project_name": g.details.get("project_name"),
+                "contractor_name": g.details.get("contractor_name"),
+                "latest_version": latest,
+                "latest_version_kind": cert.kind if cert else None,
+                "changed_at": max(row.changed_at, cert.issued_at) if cert else row.changed_at,
+                "verified_at": row.verified_at,
+                "seen": int(row.last_seen_version) >= latest,
+            }
+        )
+    return items, next_cursor
+
+
+def note_new_version(orderer_id: str, number: str, issued_at: str) -> None:
+    """For the certificates-stream trigger: move an inbox row up when its guarantee changes.
+
+    Only touches rows that exist (the orderer has verified the guarantee before).
+    """
+    try:
+        OrdererInboxModel(orderer_id, number).update(
+            actions=[OrdererInboxModel.changed_at.set(issued_at)],
+            condition=OrdererInboxModel.number.exists() & (OrdererInboxModel.changed_at < issued_at),
+        )
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _pair_key(principal: Principal, number: str) -> str:
+    return f"verify:{principal.login}:{number}"
+
+
+def _user_key(principal: Principal) -> str:
+    return f"verify-user:{principal.login}"
+
+
+def _guarantee(number: str) -> GuaranteeModel | None:
+    try:
+        return GuaranteeModel.get(number)
+    except DoesNotExist:
+        return None
+
+
+def _view(g: GuaranteeModel) -> dict[str, Any]:
+    versions = sorted(CertificateModel.query(g.number), key=lambda c: int(c.version))
+    latest = next((c for c in versions if int(c.version) == int(g.latest_version)), versions[-1])
+    pdf_url = objects.presigned_url(latest.pdf_key, f"{g.number}-v{int(latest.version)}.pdf") if latest.pdf_key else None
+    return {
+        "status": effective_status(g.status, g.deadline, clock.today()),
+        "certificate": latest.content,
+        "versions": [
+            {"version": int(c.version), "kind": c.kind, "issued_at": c.issued_at, "sha256": c.sha256}
+            for c in versions
+        ],
+        "sha256": latest.sha256,
+        "pdf_url": pdf_url,
+    }
+
+
+def _log(principal: Principal, number: str, result: str) -> None:
+    """One access-log row per attempt: who, which number (as entered), when, what came of it."""
+    AccessLogModel(
+        number or "-",
+        f"{clock.iso_now()}#{secrets.token_hex(4)}",
+        orderer_id=principal.org_id,
+        login=principal.login,
+        result=result,
+    ).save()
+    logs.info("verification", orderer_id=principal.org_id, login=principal.login, result=result)
+
+
+def _mark_seen(principal: Principal, g: GuaranteeModel, view: dict[str, Any]) -> None:
+    """The inbox row: this orderer has now seen the guarantee up to its latest version."""
+    latest = view["versions"][-1]
+    try:
+        OrdererInboxModel(principal.org_id, g.number).update(
+            actions=[
+                OrdererInboxModel.last_seen_version.set(latest["version"]),
+                OrdererInboxModel.changed_at.set(latest["issued_at"]),
+                OrdererInboxModel.verified_at.set(clock.iso_now()),
+            ],
+            condition=OrdererInboxModel.last_seen_version.does_not_exist()
+            | (OrdererInboxModel.last_seen_version <= latest["version"]),
+        )
+    except UpdateError as exc:  # a concurrent look at a newer version already won
+        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise

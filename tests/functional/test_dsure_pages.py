@@ -1,0 +1,76 @@
+"""Issue 7: the D-Sure pages (verify form, bulk textarea, inbox) rendered by the app."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from chalicelib.store.models import AccessLogModel
+from tests.factories import make_guarantee
+from tests.functional.conftest import bearer
+
+KEY = "Z28YUE4J3Bux"
+NUMBER = "30026-000401M"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_verify_form_prefills_number_from_qr_link_and_states_the_policy(client, tokens):
+    resp = client.http.get(f"/dsure/verify?number={NUMBER}", headers=bearer(tokens["kasama"]))
+    assert resp.status_code == 200
+    html = resp.body.decode()
+    assert f'value="{NUMBER}"' in html and "保証契約番号" in html and "認証キー" in html
+    assert "5回続けて失敗" in html and "15分" in html
+    assert resp.headers["Cache-Control"] == "no-store"
+
+
+def test_verify_page_without_login_redirects_to_dsure_login(client):
+    resp = client.http.get(f"/dsure/verify?number={NUMBER}")
+    assert resp.status_code == 303 and resp.headers["Location"].startswith("/dsure/login")
+
+
+def test_verify_page_shows_certificate_status_history_and_pdf(client, tokens):
+    make_guarantee(NUMBER, auth_key=KEY, pdf_key="certificates/x/y.pdf")
+    resp = client.http.post(
+        "/dsure/verify", headers=bearer(tokens["kasama"], **FORM), body=urlencode({"number": NUMBER, "auth_key": KEY})
+    )
+    assert resp.status_code == 200
+    html = resp.body.decode()
+    assert "有効" in html and "保証証書 (前払金保証)" in html and "5市単(笠建)第〇-〇号道路改良工事" in html
+    assert "20,000,000円" in html and "証書の履歴" in html and "新規" in html and "SHA-256" in html
+    assert "PDF" in html
+    assert resp.headers["Cache-Control"] == "no-store"
+
+
+def test_wrong_key_on_the_page_does_not_say_which_part_was_wrong(client, tokens):
+    make_guarantee(NUMBER, auth_key=KEY)
+    wrong = client.http.post(
+        "/dsure/verify", headers=bearer(tokens["kasama"], **FORM), body=urlencode({"number": NUMBER, "auth_key": "x"})
+    )
+    unknown = client.http.post(
+        "/dsure/verify", headers=bearer(tokens["kasama"], **FORM), body=urlencode({"number": "30026-999999M", "auth_key": KEY})
+    )
+    assert wrong.status_code == unknown.status_code == 404
+    msg = "保証契約番号または認証キーが正しくないか、確認できる保証がありません。"
+    assert msg in wrong.body.decode() and msg in unknown.body.decode()
+
+
+def test_bulk_page_verifies_pasted_lines(client, tokens):
+    make_guarantee(NUMBER, auth_key=KEY)
+    csv = f"number,auth_key\r\n{NUMBER},{KEY}\r\n30026-999999M,{KEY}\r\nbroken\r\n"
+    resp = client.http.post("/dsure/bulk", headers=bearer(tokens["kasama"], **FORM), body=urlencode({"csv": csv}))
+    assert resp.status_code == 200
+    html = resp.body.decode()
+    assert "確認結果" in html and "有効" in html and "確認できません" in html and "形式エラー" in html
+    assert [r.result for r in AccessLogModel.query(NUMBER)] == ["valid"]
+
+
+def test_inbox_page_lists_verified_guarantees(client, tokens):
+    make_guarantee(NUMBER, auth_key=KEY)
+    client.http.post(
+        "/dsure/verify", headers=bearer(tokens["kasama"], **FORM), body=urlencode({"number": NUMBER, "auth_key": KEY})
+    )
+    html = client.http.get("/dsure/inbox", headers=bearer(tokens["kasama"])).body.decode()
+    assert NUMBER in html and f"/dsure/verify?number={NUMBER}" in html
+
+
+def test_contractor_cannot_open_dsure_pages(client, tokens):
+    assert client.http.get("/dsure/verify", headers=bearer(tokens["contractor"])).status_code == 403
