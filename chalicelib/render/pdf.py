@@ -238,3 +238,12 @@ def render_documents(content: dict[str, Any], sha: str, auth_key: str | None) ->
     cert = _draw_certificate(content, sha, qr, url)
     notice = _draw_key_notice(content, sha, auth_key, qr, url) if electronic and auth_key and qr else None
     return Documents(cert, notice)
+
+
+def render_key_notice(content: dict[str, Any], sha: str, auth_key: str) -> bytes:
+    """Only the key notice (a reissued key on an unchanged certificate)."""
+    missing = unsupported_characters(_certificate_texts(content) + [auth_key])
+    if missing:
+        raise UnsupportedCharacters(missing)
+    url = verify_url(content["number"])
+    return _draw_key_notice(content, sha, auth_key, qr_png(url), url)
