@@ -195,7 +195,7 @@ def applications_page(call: PageCall) -> Response:
         items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, params.get("cursor"))
     except ValidationFailed:
         items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, None)
-    return call.render("html/staff/applications.html", items=items, status=status, next_cursor=cursor, **_labels())
+    return call.render("html/staff/applications.html", items=items, list_status=status, next_cursor=cursor, **_labels())
 
 
 def _application_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
