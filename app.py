@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.handlers import dev, dsure, events, middleware, portal, public, session
+from chalicelib.handlers import dev, dsure, events, middleware, portal, public, session, staff
 
 app = Chalice(app_name="esurety")
 app.api.binary_types = ["application/pdf", "image/png"]
@@ -14,4 +14,5 @@ app.register_blueprint(session.bp)
 app.register_blueprint(portal.bp)
 app.register_blueprint(dev.bp)
 app.register_blueprint(events.bp)
+app.register_blueprint(staff.bp)
 app.register_blueprint(dsure.bp)

@@ -1,0 +1,320 @@
+"""The clerks (role staff): the JSON routes of API.md "Staff" and the /staff/ console pages.
+
+Handlers parse, authorise, call one service and shape the answer; the flows
+are in services/issuance.py and services/versions.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.page import PageCall, page, redirect
+from chalicelib.services import issuance, versions
+from chalicelib.store.paging import DEFAULT_LIMIT, MAX_LIMIT
+
+bp = Blueprint(__name__)
+
+STAFF = ("staff",)
+ERRORS = {"type": "object", "properties": {"errors": {"type": "array"}}}
+LIST_QUERY = {
+    "status": {"type": "string", "enum": list(issuance.STATUSES), "default": "submitted"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    "cursor": {"type": "string", "maxLength": 2048},
+}
+ISSUED_OUT = {
+    "type": "object",
+    "properties": {
+        "guarantees": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "number": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["advance_payment", "contract_guarantee"]},
+                    "form": {"type": "string", "enum": ["electronic", "paper"]},
+                    "auth_key": {"type": ["string", "null"]},
+                },
+            },
+        }
+    },
+}
+REJECT_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["reason"],
+    "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+}
+VERSION_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["correction", "change", "cancellation"]},
+        "changes": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "guarantee_amount": {"type": "integer", "minimum": 1, "maximum": 10**13},
+                "contract_amount": {"type": "integer", "minimum": 1, "maximum": 10**13},
+                "period_end": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                "project_name": {"type": "string", "minLength": 1, "maxLength": 200},
+            },
+        },
+        "reason": {"type": ["string", "null"], "maxLength": 500},
+    },
+}
+VERSION_OUT = {
+    "type": "object",
+    "properties": {
+        "version": {"type": "integer"},
+        "kind": {"type": "string"},
+        "issued_at": {"type": "string"},
+        "sha256": {"type": "string"},
+    },
+}
+KIND_LABELS = {"advance_payment": "前払金保証", "contract_guarantee": "契約保証"}
+FORM_LABELS = {"electronic": "電子保証(認証キーを含む)", "paper": "証書(紙)"}
+STATUS_LABELS = {"submitted": "審査待ち", "issued": "発行済", "rejected": "却下", "valid": "有効", "cancelled": "取消", "expired": "期限切れ"}
+VERSION_LABELS = {"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"}
+
+
+def _changes(raw: dict[str, Any] | None) -> dict[str, Any]:
+    """Dates must be real days (the schema only checks the shape)."""
+    changes = dict(raw or {})
+    if "period_end" in changes:
+        try:
+            changes["period_end"] = dt.date.fromisoformat(changes["period_end"]).isoformat()
+        except ValueError:
+            raise ValidationFailed([FieldError("changes.period_end", "日付が正しくありません。")]) from None
+    return changes
+
+
+# ---------------------------------------------------------------- JSON API
+
+
+@api(
+    bp,
+    "/api/staff/applications",
+    "GET",
+    summary="申込一覧 (支店の審査待ちなど、状態別)",
+    roles=STAFF,
+    query=LIST_QUERY,
+    responses={200: ("申込の一覧", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+)
+def list_applications(call: Call) -> dict:
+    items, cursor = issuance.list_applications(
+        call.principal, call.query["status"], call.query["limit"], call.query.get("cursor")
+    )
+    return {"items": items, "next_cursor": cursor}
+
+
+@api(
+    bp,
+    "/api/staff/applications/{application_id}/issue",
+    "POST",
+    summary="申込を発行する (保証契約番号・認証キー・保証証書)",
+    roles=STAFF,
+    responses={201: ("発行した保証", ISSUED_OUT), 400: ("規則違反", ERRORS), 404: ("なし", ERRORS), 409: ("処理済み", ERRORS)},
+)
+def issue_application(call: Call) -> Response:
+    issued = issuance.issue(call.principal, call.params["application_id"])
+    return json_response({"guarantees": issued}, status=201, headers={"Cache-Control": "no-store"})
+
+
+@api(
+    bp,
+    "/api/staff/applications/{application_id}/reject",
+    "POST",
+    summary="申込を却下する",
+    roles=STAFF,
+    body=REJECT_BODY,
+    responses={200: ("却下した申込", {"type": "object"}), 404: ("なし", ERRORS), 409: ("処理済み", ERRORS)},
+)
+def reject_application(call: Call) -> dict:
+    return issuance.reject(call.principal, call.params["application_id"], call.body["reason"])
+
+
+@api(
+    bp,
+    "/api/staff/guarantees/{number}/versions",
+    "POST",
+    summary="訂正・変更・取消を新しい版として記録する",
+    roles=STAFF,
+    body=VERSION_BODY,
+    responses={201: ("記録した版", VERSION_OUT), 400: ("規則違反", ERRORS), 404: ("なし", ERRORS), 409: ("取消済み", ERRORS)},
+)
+def record_version(call: Call) -> Response:
+    b = call.body
+    out = versions.record_version(call.principal, call.params["number"], b["kind"], _changes(b.get("changes")), b.get("reason"))
+    return json_response(out, status=201)
+
+
+@api(
+    bp,
+    "/api/staff/guarantees/{number}/reissue-key",
+    "POST",
+    summary="認証キーを再発行する (旧キーは即時に無効)",
+    roles=STAFF,
+    responses={200: ("新しい認証キー", {"type": "object", "properties": {"auth_key": {"type": "string"}}}), 404: ("なし", ERRORS), 409: ("紙・取消済み", ERRORS)},
+)
+def reissue_key(call: Call) -> Response:
+    key = versions.reissue_key(call.principal, call.params["number"])
+    return json_response({"auth_key": key}, headers={"Cache-Control": "no-store"})
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "kind_labels": KIND_LABELS,
+        "form_labels": FORM_LABELS,
+        "status_labels": STATUS_LABELS,
+        "version_labels": VERSION_LABELS,
+    }
+
+
+def _not_found(exc: DomainError) -> None:
+    if isinstance(exc, NotFound):
+        raise ApiError(404) from None
+
+
+@page(bp, "/staff/applications", audience="staff")
+def applications_page(call: PageCall) -> Response:
+    params = call.request.query_params or {}
+    status = params.get("status") or "submitted"
+    if status not in issuance.STATUSES:
+        status = "submitted"
+    try:
+        items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, params.get("cursor"))
+    except ValidationFailed:
+        items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, None)
+    return call.render("html/staff/applications.html", items=items, list_status=status, next_cursor=cursor, **_labels())
+
+
+def _application_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
+    try:
+        app = issuance.get_application(call.principal, call.params["application_id"])
+    except DomainError as exc:
+        _not_found(exc)
+        raise
+    return call.render(
+        "html/staff/application.html",
+        status=status,
+        application=issuance.application_view(app),
+        errors=errors or [],
+        **_labels(),
+    )
+
+
+@page(bp, "/staff/applications/{application_id}", audience="staff")
+def application_page(call: PageCall) -> Response:
+    return _application_page(call)
+
+
+@page(bp, "/staff/applications/{application_id}/issue", ("POST",), audience="staff")
+def issue_page(call: PageCall) -> Response:
+    try:
+        issued = issuance.issue(call.principal, call.params["application_id"])
+    except DomainError as exc:
+        _not_found(exc)
+        return _application_page(call, exc.errors, status=exc.status)
+    return call.render("html/staff/issued.html", no_store=True, issued=issued, application_id=call.params["application_id"], **_labels())
+
+
+@page(bp, "/staff/applications/{application_id}/reject", ("POST",), audience="staff")
+def reject_page(call: PageCall) -> Response:
+    reason = (call.form.get("reason") or "").strip()
+    if not reason or len(reason) > 500:
+        return _application_page(call, [FieldError("reason", "却下理由を500文字以内で入力してください。")], status=400)
+    try:
+        issuance.reject(call.principal, call.params["application_id"], reason)
+    except DomainError as exc:
+        _not_found(exc)
+        return _application_page(call, exc.errors, status=exc.status)
+    return redirect(f"/staff/applications/{call.params['application_id']}")
+
+
+def _guarantee_page(
+    call: PageCall, errors: list[FieldError] | None = None, status: int = 200, new_key: str | None = None, form: dict | None = None
+) -> Response:
+    try:
+        g = versions.get_guarantee(call.principal, call.params["number"])
+    except DomainError as exc:
+        _not_found(exc)
+        raise
+    view = versions.guarantee_view(g, versions.history(g.number))
+    return call.render(
+        "html/staff/guarantee.html",
+        status=status,
+        no_store=True,  # shows the 認証キー
+        guarantee=view,
+        errors=errors or [],
+        new_key=new_key,
+        form=form or {},
+        **_labels(),
+    )
+
+
+@page(bp, "/staff/guarantees/{number}", audience="staff")
+def guarantee_page(call: PageCall) -> Response:
+    return _guarantee_page(call)
+
+
+def _form_changes(form: dict[str, str]) -> tuple[str, dict[str, Any], str | None, list[FieldError]]:
+    errors: list[FieldError] = []
+    kind = form.get("kind", "")
+    if kind not in versions.ALLOWED:
+        errors.append(FieldError("kind", "手続の種類を選んでください。"))
+    changes: dict[str, Any] = {}
+    for name in ("guarantee_amount", "contract_amount"):
+        raw = (form.get(name) or "").replace(",", "").strip()
+        if raw:
+            if not raw.isdigit() or not 1 <= int(raw) <= 10**13:
+                errors.append(FieldError(f"changes.{name}", "金額は1以上の整数 (円) で入力してください。"))
+            else:
+                changes[name] = int(raw)
+    raw = (form.get("period_end") or "").strip()
+    if raw:
+        try:
+            changes["period_end"] = dt.date.fromisoformat(raw).isoformat()
+        except ValueError:
+            errors.append(FieldError("changes.period_end", "日付は YYYY-MM-DD で入力してください。"))
+    name = (form.get("project_name") or "").strip()
+    if name:
+        if len(name) > 200:
+            errors.append(FieldError("changes.project_name", "200文字以内で入力してください。"))
+        changes["project_name"] = name
+    reason = (form.get("reason") or "").strip() or None
+    if reason and len(reason) > 500:
+        errors.append(FieldError("reason", "500文字以内で入力してください。"))
+    return kind, changes, reason, errors
+
+
+@page(bp, "/staff/guarantees/{number}/versions", ("POST",), audience="staff")
+def version_page(call: PageCall) -> Response:
+    kind, changes, reason, errors = _form_changes(call.form)
+    if errors:
+        return _guarantee_page(call, errors, status=400, form=call.form)
+    try:
+        versions.record_version(call.principal, call.params["number"], kind, changes, reason)
+    except DomainError as exc:
+        _not_found(exc)
+        return _guarantee_page(call, exc.errors, status=exc.status, form=call.form)
+    return redirect(f"/staff/guarantees/{call.params['number']}")
+
+
+@page(bp, "/staff/guarantees/{number}/reissue-key", ("POST",), audience="staff")
+def reissue_page(call: PageCall) -> Response:
+    try:
+        key = versions.reissue_key(call.principal, call.params["number"])
+    except (Conflict, NotFound) as exc:
+        _not_found(exc)
+        return _guarantee_page(call, exc.errors, status=exc.status)
+    return _guarantee_page(call, new_key=key)

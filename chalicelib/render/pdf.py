@@ -1,0 +1,249 @@
+"""The two PDFs of a guarantee version, drawn with fpdf2 and IPAex Gothic.
+
+- the 保証証書 (certificate; 見本① of the seed), and
+- 「電子保証にかかる「認証キー」のお知らせ」 (key notice; 見本②), electronic only.
+
+Both are A4, embed a subset of the font, show dates in 和暦 and amounts with
+separators, print the SHA-256 of the certificate content and carry a QR code
+to the D-Sure page of the number — the URL never contains the key.
+
+fpdf2, fontTools and segno are imported inside the functions (cold start: a
+plain `import app` must not pay for them). A character the font cannot draw
+is never dropped silently: `UnsupportedCharacters` is raised before drawing.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib import settings
+from chalicelib.domain.certificate import VERSION_KINDS
+from chalicelib.domain.era import era_date
+from chalicelib.render.assets import font_path
+from chalicelib.render.formatting import yen
+
+FONT = "ipaexg"
+# Whitespace the layout itself handles (line breaks); everything else must be in the font.
+_LAYOUT_CHARS = frozenset("\n\r\t")
+
+
+class UnsupportedCharacters(ValueError):
+    """Text holds characters the embedded font has no glyph for."""
+
+    def __init__(self, chars: list[str]) -> None:
+        self.chars = chars
+        super().__init__("font has no glyph for: " + " ".join(f"U+{ord(c):04X}" for c in chars))
+
+
+@functools.lru_cache(maxsize=1)
+def _font_codepoints() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(font_path()), lazy=True)
+    return frozenset(font.getBestCmap())
+
+
+def unsupported_characters(texts: Iterable[str | None]) -> list[str]:
+    """Characters of `texts` the font cannot draw, in first-seen order, each once."""
+    known = _font_codepoints()
+    out: list[str] = []
+    for text in texts:
+        for ch in text or "":
+            if ch not in _LAYOUT_CHARS and ord(ch) not in known and ch not in out:
+                out.append(ch)
+    return out
+
+
+def verify_url(number: str) -> str:
+    """The D-Sure page for a number. Only the number: the key is never in a QR code."""
+    from urllib.parse import quote
+
+    return settings.current().url(f"/dsure/verify?number={quote(number)}")
+
+
+def qr_png(url: str) -> bytes:
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buf, kind="png", scale=4, border=2)
+    return buf.getvalue()
+
+
+@dataclass
+class Documents:
+    certificate: bytes
+    key_notice: bytes | None
+
+
+def _new_pdf() -> Any:
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_margins(20, 18, 20)
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_font(FONT, fname=str(font_path()))
+    pdf.set_font(FONT, size=10)
+    pdf.add_page()
+    return pdf
+
+
+def _text(pdf: Any, text: str, size: float = 10, h: float = 6, align: str = "L") -> None:
+    pdf.set_font(FONT, size=size)
+    pdf.multi_cell(0, h, text, align=align, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+
+
+def _row(pdf: Any, label: str, value: str, label_w: float = 42) -> None:
+    pdf.set_font(FONT, size=10)
+    x, y = pdf.get_x(), pdf.get_y()
+    pdf.multi_cell(label_w, 8, label, border=1, wrapmode="CHAR", new_x="RIGHT", new_y="TOP")
+    pdf.multi_cell(0, 8, value or "", border=1, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+    if pdf.get_y() < y + 8:
+        pdf.set_xy(x, y + 8)
+
+
+def _footer(pdf: Any, sha: str, qr: bytes | None, url: str) -> None:
+    pdf.ln(4)
+    top = pdf.get_y()
+    if qr is not None:
+        pdf.image(io.BytesIO(qr), x=pdf.l_margin, y=top, w=28, h=28)
+        pdf.set_xy(pdf.l_margin + 32, top)
+        pdf.set_font(FONT, size=8)
+        pdf.multi_cell(0, 5, "保証確認サービス (D-Sure) で確認できます。", wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(pdf.l_margin + 32)
+        pdf.multi_cell(0, 5, url, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(pdf.l_margin + 32)
+    pdf.set_font(FONT, size=8)
+    pdf.multi_cell(0, 5, "保証証書内容のSHA-256:", wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+    if qr is not None:
+        pdf.set_x(pdf.l_margin + 32)
+    pdf.multi_cell(0, 5, sha, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+
+
+def _certificate_texts(c: dict[str, Any]) -> list[str]:
+    return [
+        c["contractor_name"],
+        c.get("jv_name") or "",
+        c["orderer_name"],
+        c["project_name"],
+        c.get("deposit_bank") or "",
+        c.get("location") or "",
+        c.get("reason") or "",
+        c["binding_sentence"],
+        *c["issuer"].values(),
+    ]
+
+
+def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: str) -> bytes:
+    c = content
+    pdf = _new_pdf()
+    pdf.set_title(f"保証証書 {c['number']}")
+    _text(pdf, era_date(c["issued_on"]), size=10, align="R")
+    title = f"保証証書 ({c['product_name']})"
+    if c["version_kind"] != "new":
+        title += f" [{VERSION_KINDS[c['version_kind']]}]"
+    _text(pdf, title, size=16, h=10, align="C")
+    pdf.ln(2)
+    contractor = c["contractor_name"]
+    _row(pdf, "保証契約番号", c["number"])
+    _row(pdf, "保証契約者", contractor)
+    if c.get("jv_name"):
+        _row(pdf, "JV名", c["jv_name"])
+    _row(pdf, "発注者", c["orderer_name"])
+    _row(pdf, "工事名", c["project_name"])
+    if c.get("location"):
+        _row(pdf, "工事場所", c["location"])
+    _row(pdf, "請負金額", yen(c["contract_amount"]))
+    _row(pdf, "保証金額", yen(c["guarantee_amount"]))
+    _row(pdf, "保証期限", era_date(c["deadline"]))
+    _row(pdf, "工期", f"{era_date(c['period_start'])} ～ {era_date(c['period_end'])}")
+    if c.get("deposit_bank"):
+        _row(pdf, "預託金融機関", c["deposit_bank"])
+    _row(pdf, "版", f"第{c['version']}版 ({VERSION_KINDS[c['version_kind']]})")
+    if c.get("reason"):
+        _row(pdf, "理由", c["reason"])
+    pdf.ln(4)
+    _text(pdf, c["binding_sentence"], size=10)
+    pdf.ln(3)
+    issuer = c["issuer"]
+    _text(pdf, issuer["address"], size=10)
+    _text(pdf, issuer["name"], size=11)
+    _text(pdf, f"取扱 {issuer['branch']}  TEL: {issuer['phone']}", size=10)
+    _footer(pdf, sha, qr, url)
+    return bytes(pdf.output())
+
+
+def _draw_key_notice(content: dict[str, Any], sha: str, auth_key: str, qr: bytes, url: str) -> bytes:
+    c = content
+    pdf = _new_pdf()
+    pdf.set_title(f"認証キーのお知らせ {c['number']}")
+    _text(pdf, era_date(c["issued_on"]), size=10, align="R")
+    _text(pdf, "電子保証にかかる「認証キー」のお知らせ", size=15, h=10, align="C")
+    pdf.ln(2)
+    _text(
+        pdf,
+        "電子保証書を「保証確認サービス (D-Sure)」に掲載しましたので、お知らせします。"
+        "つきましては、お客様にて下記内容をご確認いただき、次のいずれかの方法でこのPDFファイルを発注者様にご提出ください。",
+    )
+    _text(pdf, "① 電子契約システムへのアップロード　又は　② 電子メールに添付して送信")
+    _text(
+        pdf,
+        "電子保証のご利用にあたっては、発注者様への「保証契約番号」と「認証キー」のご提出をもって、"
+        "前払金請求手続 (前払金保証)、又は請負契約締結手続 (契約保証) が完了いたします。"
+        "ご不明な点がございましたら、当社の営業部・支店までお問い合わせください。",
+    )
+    pdf.ln(2)
+    _text(pdf, "記", size=11, align="C")
+    contractor = c["contractor_name"]
+    if c.get("jv_name"):
+        contractor = f"{contractor} ({c['jv_name']})"
+    _row(pdf, "工事名", c["project_name"])
+    _row(pdf, "受注者名", contractor)
+    _row(pdf, "商品(保証区分)", c["product_name"])
+    _row(pdf, "保証契約番号", c["number"])
+    pdf.set_font(FONT, size=10)
+    _row(pdf, "認証キー", auth_key)
+    _row(pdf, "発注者", c["orderer_name"])
+    _row(pdf, "保証金額", yen(c["guarantee_amount"]))
+    _row(pdf, "保証期限", era_date(c["deadline"]))
+    pdf.ln(3)
+    _text(pdf, "【発注者様へのお願い】", size=10)
+    _text(
+        pdf,
+        "「保証確認サービス (D-Sure)」にログインし、上記の「保証契約番号」と「認証キー」をもって電子保証書を閲覧ください。",
+    )
+    pdf.ln(2)
+    issuer = c["issuer"]
+    _text(pdf, issuer["name"], size=11, align="R")
+    _text(pdf, f"{issuer['branch']}  TEL: {issuer['phone']}", size=10, align="R")
+    _footer(pdf, sha, qr, url)
+    return bytes(pdf.output())
+
+
+def render_documents(content: dict[str, Any], sha: str, auth_key: str | None) -> Documents:
+    """Both PDFs of one version in one go (the QR code and the glyph check are shared).
+
+    Paper guarantees (`auth_key` None, form paper) get the certificate only and no QR
+    code: they have no D-Sure entry. Raises UnsupportedCharacters rather than drop text.
+    """
+    missing = unsupported_characters(_certificate_texts(content) + [auth_key or ""])
+    if missing:
+        raise UnsupportedCharacters(missing)
+    electronic = content["form"] == "electronic"
+    url = verify_url(content["number"])
+    qr = qr_png(url) if electronic else None
+    cert = _draw_certificate(content, sha, qr, url)
+    notice = _draw_key_notice(content, sha, auth_key, qr, url) if electronic and auth_key and qr else None
+    return Documents(cert, notice)
+
+
+def render_key_notice(content: dict[str, Any], sha: str, auth_key: str) -> bytes:
+    """Only the key notice (a reissued key on an unchanged certificate)."""
+    missing = unsupported_characters(_certificate_texts(content) + [auth_key])
+    if missing:
+        raise UnsupportedCharacters(missing)
+    url = verify_url(content["number"])
+    return _draw_key_notice(content, sha, auth_key, qr_png(url), url)

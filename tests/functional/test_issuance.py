@@ -1,0 +1,365 @@
+"""Issue 4: issuance, rejection, versions, key reissue, failure atomicity, staff pages."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+
+import boto3
+import pytest
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib import settings
+from chalicelib.domain import auth_key
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.principal import Principal
+from chalicelib.services import issuance, versions
+from chalicelib.store import objects
+from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
+from tests.factories import application_body, canonical_sha256, make_application, make_guarantee
+from tests.functional.conftest import bearer, body
+
+JSON = {"Content-Type": "application/json"}
+NUMBER = re.compile(r"^\d{5}-\d{6}[MK]$")
+STAFF = Principal("ibaraki-staff", "staff", "ibaraki", "茨城支店", "s-1")
+
+
+def issue(client, tokens, app_id):
+    return client.http.post(f"/api/staff/applications/{app_id}/issue", headers=bearer(tokens["staff"], **JSON), body="")
+
+
+def all_guarantees():
+    return list(GuaranteeModel.scan())
+
+
+def all_certificates():
+    return list(CertificateModel.scan())
+
+
+def bucket_keys():
+    s3 = boto3.client("s3", region_name="ap-northeast-1")
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=settings.current().bucket).get("Contents", []))
+
+
+def post_version(client, tokens, number, payload):
+    return client.http.post(
+        f"/api/staff/guarantees/{number}/versions", headers=bearer(tokens["staff"], **JSON), body=json.dumps(payload)
+    )
+
+
+# ------------------------------------------------------------------ issue
+
+
+def test_issue_writes_guarantees_versions_pdfs_and_status(client, tokens):
+    app = make_application()
+    resp = issue(client, tokens, app.application_id)
+    assert resp.status_code == 201, resp.body
+    out = body(resp)["guarantees"]
+    assert [g["kind"] for g in out] == ["advance_payment", "contract_guarantee"]
+    for g in out:
+        assert NUMBER.match(g["number"]) and g["form"] == "electronic"
+        assert len(g["auth_key"]) == 12
+    assert out[0]["number"].endswith("M") and out[1]["number"].endswith("K")
+    assert out[0]["number"].startswith("300")
+    assert ApplicationModel.get(app.application_id).status == "issued"
+    for g in out:
+        row = GuaranteeModel.get(g["number"])
+        assert row.auth_key == g["auth_key"] and row.status == "valid" and row.latest_version == 1
+        assert row.deadline == "2027-11-15" == row.details["period_end"]
+        assert row.details["notify"] is True and row.details["email"] == "soumu@example.co.jp"
+        assert row.details["contractor_name"] == "〇〇建設 株式会社" and row.details["orderer_name"] == "笠間市長"
+        v1 = CertificateModel.get(g["number"], 1)
+        assert v1.kind == "new" and v1.sha256 == canonical_sha256(v1.content)
+        assert v1.content["version_kind"] == "new" and v1.content["number"] == g["number"]
+        assert g["number"] not in v1.pdf_key and g["number"] not in v1.key_notice_key
+        for key in (v1.pdf_key, v1.key_notice_key):
+            assert objects.get(key).startswith(b"%PDF")
+            assert objects.tags(key) == {}  # released after commit
+    assert GuaranteeModel.get(out[1]["number"]).details["deposit_bank"] is None
+
+
+def test_second_issue_is_409_and_creates_nothing(client, tokens):
+    app = make_application()
+    assert issue(client, tokens, app.application_id).status_code == 201
+    before = (len(all_guarantees()), len(all_certificates()), bucket_keys())
+    again = issue(client, tokens, app.application_id)
+    assert again.status_code == 409
+    assert body(again)["errors"][0]["message"]
+    assert (len(all_guarantees()), len(all_certificates()), bucket_keys()) == before
+
+
+def test_concurrent_issue_of_one_application_issues_once(client, tokens):
+    app = make_application()
+    results = []
+
+    def run():
+        try:
+            results.append(issuance.issue(STAFF, app.application_id))
+        except Conflict:
+            results.append("conflict")
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sum(r != "conflict" for r in results) == 1
+    assert len(all_guarantees()) == 2 and len(all_certificates()) == 2
+    assert len(bucket_keys()) == 4  # the losers' uploads were discarded
+
+
+def test_paper_guarantee_has_number_and_certificate_but_no_key(client, tokens):
+    form = application_body(advance_payment__form="paper", contract_guarantee=None)
+    app = make_application(form=form)
+    out = body(issue(client, tokens, app.application_id))["guarantees"]
+    assert len(out) == 1 and out[0]["form"] == "paper" and out[0]["auth_key"] is None
+    row = GuaranteeModel.get(out[0]["number"])
+    assert row.auth_key is None and row.form == "paper"
+    v1 = CertificateModel.get(out[0]["number"], 1)
+    assert v1.pdf_key and v1.key_notice_key is None
+    assert objects.get(v1.pdf_key).startswith(b"%PDF")
+    assert len(bucket_keys()) == 1
+
+
+def test_issue_rechecks_rules_and_refuses_a_past_period_end(client, tokens):
+    app = make_application(form=application_body(project__period_start="2020-01-01", project__period_end="2020-03-31"))
+    resp = issue(client, tokens, app.application_id)
+    assert resp.status_code == 400
+    assert body(resp)["errors"][0]["field"] == "project.period_end"
+    assert ApplicationModel.get(app.application_id).status == "submitted"
+    assert all_guarantees() == [] and bucket_keys() == []
+
+
+def test_staff_only_and_other_branch_is_404(client, tokens):
+    app = make_application()
+    assert client.http.post(f"/api/staff/applications/{app.application_id}/issue", headers=bearer(tokens["contractor"], **JSON), body="").status_code == 403
+    other = make_application(form=application_body(delivery__branch_id="tokyo"))
+    missing = issue(client, tokens, "no-such-application")
+    foreign = issue(client, tokens, other.application_id)
+    assert missing.status_code == foreign.status_code == 404 and missing.body == foreign.body
+    listed = body(client.http.get("/api/staff/applications", headers=bearer(tokens["staff"])))["items"]
+    assert [a["id"] for a in listed] == [app.application_id]
+
+
+def test_list_by_status_and_reject(client, tokens):
+    a, b = make_application(), make_application()
+    resp = client.http.post(f"/api/staff/applications/{a.application_id}/reject", headers=bearer(tokens["staff"], **JSON), body=json.dumps({"reason": "書類不備"}))
+    assert resp.status_code == 200 and body(resp)["status"] == "rejected"
+    stored = ApplicationModel.get(a.application_id)
+    assert stored.status == "rejected" and stored.reject_reason == "書類不備"
+    again = client.http.post(f"/api/staff/applications/{a.application_id}/reject", headers=bearer(tokens["staff"], **JSON), body=json.dumps({"reason": "x"}))
+    assert again.status_code == 409
+    assert issue(client, tokens, a.application_id).status_code == 409
+    bad = client.http.post(f"/api/staff/applications/{b.application_id}/reject", headers=bearer(tokens["staff"], **JSON), body=json.dumps({"reason": ""}))
+    assert bad.status_code == 400 and body(bad)["errors"][0]["field"] == "reason"
+    sub = body(client.http.get("/api/staff/applications?status=submitted", headers=bearer(tokens["staff"])))
+    rej = body(client.http.get("/api/staff/applications?status=rejected", headers=bearer(tokens["staff"])))
+    assert [x["id"] for x in sub["items"]] == [b.application_id] and sub["next_cursor"] is None
+    assert [x["id"] for x in rej["items"]] == [a.application_id]
+    assert client.http.get("/api/staff/applications?status=bogus", headers=bearer(tokens["staff"])).status_code == 400
+
+
+# ------------------------------------------------------------------ failures
+
+
+def test_upload_failure_leaves_nothing_and_retry_issues(client, tokens, monkeypatch):
+    app = make_application()
+    real = objects.put_pending
+    calls = []
+
+    def flaky(key, data, content_type="application/pdf"):
+        calls.append(key)
+        if len(calls) == 3:
+            raise RuntimeError("S3 is down")
+        real(key, data, content_type)
+
+    monkeypatch.setattr(objects, "put_pending", flaky)
+    with pytest.raises(RuntimeError):
+        issuance.issue(STAFF, app.application_id)
+    assert all_guarantees() == [] and all_certificates() == []
+    assert ApplicationModel.get(app.application_id).status == "submitted"
+    assert bucket_keys() == []  # the two uploaded before the failure were discarded
+    monkeypatch.setattr(objects, "put_pending", real)
+    resp = issue(client, tokens, app.application_id)
+    assert resp.status_code == 201 and len(body(resp)["guarantees"]) == 2
+    assert len(all_guarantees()) == 2 and len(bucket_keys()) == 4
+
+
+def test_transaction_failure_leaves_nothing_and_retry_issues(client, tokens, monkeypatch):
+    app = make_application()
+    real = issuance.transaction
+
+    class Failing:
+        def __enter__(self):
+            self.tx = real()
+            return self.tx
+
+        def __exit__(self, *exc):
+            raise TransactWriteError("DynamoDB unavailable")
+
+    monkeypatch.setattr(issuance, "transaction", Failing)
+    with pytest.raises(TransactWriteError):
+        issuance.issue(STAFF, app.application_id)
+    assert all_guarantees() == [] and all_certificates() == []
+    assert ApplicationModel.get(app.application_id).status == "submitted"
+    assert bucket_keys() == []
+    monkeypatch.setattr(issuance, "transaction", real)
+    out = body(issue(client, tokens, app.application_id))["guarantees"]
+    assert len(out) == 2 and all(NUMBER.match(g["number"]) for g in out)
+    assert ApplicationModel.get(app.application_id).status == "issued"
+
+
+# ------------------------------------------------------------------ versions
+
+
+@pytest.fixture
+def issued(client, tokens):
+    app = make_application()
+    return body(issue(client, tokens, app.application_id))["guarantees"]
+
+
+def test_change_within_limits_is_a_new_version_with_new_pdfs(client, tokens, issued):
+    number = issued[0]["number"]
+    v1 = CertificateModel.get(number, 1)
+    resp = post_version(client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 18000000, "period_end": "2028-01-31"}, "reason": "減額"})
+    assert resp.status_code == 201, resp.body
+    out = body(resp)
+    assert out["version"] == 2 and out["kind"] == "change"
+    v2 = CertificateModel.get(number, 2)
+    assert v2.sha256 == out["sha256"] == canonical_sha256(v2.content)
+    assert v2.content["guarantee_amount"] == 18000000 and v2.content["deadline"] == "2028-01-31"
+    assert v2.content["version_kind"] == "change" and v2.content["reason"] == "減額"
+    assert v2.pdf_key != v1.pdf_key and objects.get(v2.pdf_key).startswith(b"%PDF") and v2.key_notice_key
+    g = GuaranteeModel.get(number)
+    assert g.deadline == "2028-01-31" and g.latest_version == 2 and g.details["guarantee_amount"] == 18000000
+    # the earlier version stays readable, unchanged
+    assert CertificateModel.get(number, 1).content == v1.content and objects.get(v1.pdf_key).startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"kind": "change", "changes": {"guarantee_amount": 20000001}}, "changes.guarantee_amount"),
+        ({"kind": "change", "changes": {"contract_amount": 40000000}}, "changes.guarantee_amount"),
+        ({"kind": "change", "changes": {"period_end": "2020-01-01"}}, "changes.period_end"),
+        ({"kind": "change", "changes": {"period_end": "2027-02-30"}}, "changes.period_end"),
+        ({"kind": "change", "changes": {}}, "changes"),
+        ({"kind": "correction", "changes": {"guarantee_amount": 1}}, "changes.guarantee_amount"),
+        ({"kind": "correction", "changes": {"project_name": "𠮷野家改修工事"}}, "changes.project_name"),
+        ({"kind": "change", "changes": {"bogus": 1}}, "changes.bogus"),
+        ({"kind": "renewal"}, "kind"),
+    ],
+)
+def test_change_breaking_rules_is_400_and_nothing_changes(client, tokens, issued, payload, field):
+    number = issued[0]["number"]
+    keys_before = bucket_keys()
+    resp = post_version(client, tokens, number, payload)
+    assert resp.status_code == 400, resp.body
+    assert field in [e["field"] for e in body(resp)["errors"]]
+    assert GuaranteeModel.get(number).latest_version == 1
+    assert len(list(CertificateModel.query(number))) == 1
+    assert bucket_keys() == keys_before
+
+
+def test_contract_guarantee_change_below_one_tenth_is_400(client, tokens, issued):
+    resp = post_version(client, tokens, issued[1]["number"], {"kind": "change", "changes": {"guarantee_amount": 4999999}})
+    assert resp.status_code == 400 and "1/10" in body(resp)["errors"][0]["message"]
+
+
+def test_correction_and_cancellation(client, tokens, issued):
+    number = issued[0]["number"]
+    r = post_version(client, tokens, number, {"kind": "correction", "changes": {"project_name": "5市単(笠建)第1-2号道路改良工事"}, "reason": "誤記"})
+    assert r.status_code == 201 and body(r)["version"] == 2
+    assert CertificateModel.get(number, 2).content["project_name"] == "5市単(笠建)第1-2号道路改良工事"
+    c = post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"})
+    assert c.status_code == 201 and body(c)["version"] == 3
+    g = GuaranteeModel.get(number)
+    assert g.status == "cancelled" and CertificateModel.get(number, 3).content["version_kind"] == "cancellation"
+    after = post_version(client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 1000}})
+    assert after.status_code == 409
+    assert client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="").status_code == 409
+    view = versions.guarantee_view(g, versions.history(number))
+    assert view["status"] == "cancelled" and [v["kind"] for v in view["versions"]] == ["new", "correction", "change"][:2] + ["cancellation"]
+
+
+def test_concurrent_versions_are_numbered_without_gaps_or_duplicates(client, tokens, issued):
+    number = issued[0]["number"]
+    results, errors = [], []
+
+    def run(i):
+        try:
+            results.append(versions.record_version(STAFF, number, "change", {"guarantee_amount": 10000000 + i}, f"#{i}")["version"])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []
+    assert sorted(results) == [2, 3, 4, 5, 6, 7]
+    stored = [int(c.version) for c in CertificateModel.query(number)]
+    assert stored == [1, 2, 3, 4, 5, 6, 7]
+    g = GuaranteeModel.get(number)
+    assert g.latest_version == 7
+    assert g.details["guarantee_amount"] == CertificateModel.get(number, 7).content["guarantee_amount"]
+    # every committed version references its own PDFs; the losers' uploads were discarded
+    referenced = {k for c in CertificateModel.scan() for k in (c.pdf_key, c.key_notice_key) if k}
+    assert set(bucket_keys()) == referenced
+
+
+def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
+    number = issued[0]["number"]
+    old = issued[0]["auth_key"]
+    notice_before = CertificateModel.get(number, 1).key_notice_key
+    resp = client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="")
+    assert resp.status_code == 200 and resp.headers.get("Cache-Control") == "no-store"
+    new = body(resp)["auth_key"]
+    assert new != old and len(new) == 12
+    stored = GuaranteeModel.get(number).auth_key
+    assert auth_key.matches(new, stored) and not auth_key.matches(old, stored)
+    v1 = CertificateModel.get(number, 1)
+    assert v1.key_notice_key != notice_before and v1.sha256 == canonical_sha256(v1.content)
+    assert notice_before not in bucket_keys()
+    paper = make_guarantee("30026-999999M", form="paper")
+    assert client.http.post(f"/api/staff/guarantees/{paper.number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="").status_code == 409
+
+
+def test_expired_guarantee_reads_expired(client, tokens):
+    make_guarantee("30020-000001M", deadline="2021-03-31")
+    g = GuaranteeModel.get("30020-000001M")
+    assert versions.guarantee_view(g, versions.history(g.number))["status"] == "expired"
+    html = client.http.get("/staff/guarantees/30020-000001M", headers={"Cookie": f"esurety_session={tokens['staff']}"})
+    assert html.status_code == 200 and "期限切れ" in html.body.decode()
+
+
+# ------------------------------------------------------------------ pages
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_console_pages_issue_and_change_with_csrf(client, tokens):
+    app = make_application()
+    cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
+    form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    queue = client.http.get("/staff/applications", headers=cookie)
+    assert queue.status_code == 200 and app.application_id in queue.body.decode()
+    detail = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
+    assert "発行" in detail and "却下" in detail
+    assert client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body="").status_code == 403
+    assert ApplicationModel.get(app.application_id).status == "submitted"
+    done = client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}")
+    assert done.status_code == 200 and done.headers.get("Cache-Control") == "no-store"
+    numbers = re.findall(r"\d{5}-\d{6}[MK]", done.body.decode())
+    assert len(set(numbers)) == 2
+    number = numbers[0]
+    page = client.http.get(f"/staff/guarantees/{number}", headers=cookie)
+    text = page.body.decode()
+    assert page.headers.get("Cache-Control") == "no-store" and "新規" in text and "訂正" in text and "取消" in text
+    bad = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000")
+    assert bad.status_code == 400 and "4/10" in bad.body.decode()
+    ok = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x")
+    assert ok.status_code == 303 and GuaranteeModel.get(number).latest_version == 2
+    key = client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}")
+    assert key.status_code == 200 and GuaranteeModel.get(number).auth_key in key.body.decode()
+    assert client.http.get("/staff/guarantees/30099-000001M", headers=cookie).status_code == 404
