@@ -252,7 +252,9 @@ def guarantees_page(call: PageCall) -> Response:
     prev_href = None
     if trail:
         back = trail[-1]
-        prev_href = _href("/netdesk/guarantees", {**base, "cursor": "" if back == FIRST else back, "trail": ",".join(trail[:-1])})
+        prev_href = _href(
+            "/netdesk/guarantees", {**base, "cursor": "" if back == FIRST else back, "trail": ",".join(trail[:-1])}
+        )
     next_href = None
     if next_cursor:
         here = q.get("cursor") or FIRST

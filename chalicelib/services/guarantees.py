@@ -283,7 +283,9 @@ def views(
 
     def run_query(start: dict[str, Any] | None, size: int) -> Any:
         valid = start is None or (
-            set(start) == LOG_KEYS and all(_is_string_value(v) for v in start.values()) and start["number"]["S"] == g.number
+            set(start) == LOG_KEYS
+            and all(_is_string_value(v) for v in start.values())
+            and start["number"]["S"] == g.number
         )
         if not valid:
             raise ValidationFailed([BAD_CURSOR])
