@@ -2,7 +2,17 @@
 
 from chalice import Chalice
 
-from chalicelib.handlers import dev, dsure, events, middleware, portal, public, session, staff
+from chalicelib.handlers import (
+    dev,
+    dsure,
+    events,
+    middleware,
+    netdesk_guarantees,
+    portal,
+    public,
+    session,
+    staff,
+)
 
 app = Chalice(app_name="esurety")
 app.api.binary_types = ["application/pdf", "image/png"]
@@ -14,5 +24,6 @@ app.register_blueprint(session.bp)
 app.register_blueprint(portal.bp)
 app.register_blueprint(dev.bp)
 app.register_blueprint(events.bp)
+app.register_blueprint(netdesk_guarantees.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(dsure.bp)
