@@ -39,7 +39,7 @@ def build_mime(mail: Mail, sender: str) -> bytes:
     utf8.body_encoding = BASE64
     utf8.header_encoding = BASE64
     msg = MIMEMultipart("alternative")
-    msg["Subject"] = Header(mail.subject, utf8).encode()
+    msg["Subject"] = Header(mail.subject, utf8, header_name="Subject")
     msg["From"] = formataddr(("", sender))
     msg["To"] = mail.to
     msg["Date"] = formatdate(localtime=False, usegmt=True)
