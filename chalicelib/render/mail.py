@@ -8,6 +8,7 @@ guarantee itself, so the 認証キー cannot reach a template even by mistake.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,11 @@ def _show(value: Any, how: str) -> str:
     return str(value)
 
 
+def _tidy(text: str) -> str:
+    """One blank line between paragraphs, whatever the template blocks left behind."""
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
 def changed_fields(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[Change]:
     """What differs between two versions' contents, for people (amounts in yen, era dates)."""
     if not previous:
@@ -109,6 +115,6 @@ def compose(
     }
     return Composed(
         subject=subject,
-        text=render(f"email/{version_kind}.txt", **context),
+        text=_tidy(render(f"email/{version_kind}.txt", **context)),
         html=render(f"email/{version_kind}.html", **context),
     )

@@ -38,7 +38,9 @@ def test_written_version_is_mailed_within_two_seconds(stack):
     start = time.monotonic()
     found = None
     while time.monotonic() - start < 2.0 and found is None:
-        items = requests.get(stack.url("/api/dev/outbox"), timeout=5).json()["items"][before:]
+        resp = requests.get(stack.url("/api/dev/outbox"), timeout=5)
+        assert resp.status_code == 200, "\n".join(stack.lines[-30:])
+        items = resp.json()["items"][before:]
         found = next((m for m in items if m["to"] == [address]), None)
         if found is None:
             time.sleep(0.05)
