@@ -5,6 +5,11 @@ moto stream and calls the very handler object Lambda calls, with each record
 converted to Lambda's shape. A failing batch is retried (at-least-once, like
 Lambda); after `max_attempts` it is logged and skipped, like an on-failure
 destination.
+
+The handler's partial-batch answer is honoured as Lambda does with
+`ReportBatchItemFailures` on a stream: the batch is retried from the first
+record it reports (the later ones come again too); an answer naming a record
+not in the batch counts as a failure of the whole batch.
 """
 
 from __future__ import annotations
@@ -88,13 +93,35 @@ class StreamPump(threading.Thread):
             self._iterators[sid] = resp.get("NextShardIterator")
 
     def _deliver(self, handler: Any, records: list[dict[str, Any]]) -> None:
-        event = {"Records": [to_lambda_record(r, self.stream_arn, self.region) for r in records]}
+        pending = [to_lambda_record(r, self.stream_arn, self.region) for r in records]
         for attempt in range(1, self.max_attempts + 1):
             try:
-                handler(event, LambdaContext())
-                self.delivered += len(records)
-                return
+                result = handler({"Records": pending}, LambdaContext())
             except Exception:  # noqa: BLE001 - retried like Lambda does
                 logs.error("stream_batch_failed", attempt=attempt, exc_info=True)
-                time.sleep(min(0.2 * attempt, 1.0))
-        logs.error("stream_batch_dropped", records=len(records))
+                start: int | None = 0
+            else:
+                start = retry_from(result, pending)
+            if start is None:
+                self.delivered += len(pending)
+                return
+            self.delivered += start
+            pending = pending[start:]
+            logs.warning("stream_batch_retry", attempt=attempt, records=len(pending))
+            time.sleep(min(0.2 * attempt, 1.0))
+        logs.error("stream_batch_dropped", records=len(pending))
+
+
+def retry_from(result: Any, records: list[dict[str, Any]]) -> int | None:
+    """Where Lambda would resume after this answer: None when the whole batch succeeded,
+    else the index of the first reported record (0 when the answer is malformed)."""
+    if not isinstance(result, dict) or not result.get("batchItemFailures"):
+        return None
+    positions = {r["dynamodb"]["SequenceNumber"]: i for i, r in enumerate(records)}
+    indexes = []
+    for failure in result["batchItemFailures"]:
+        ident = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if ident not in positions:
+            return 0
+        indexes.append(positions[ident])
+    return min(indexes)

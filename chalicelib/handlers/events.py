@@ -1,4 +1,15 @@
-"""The certificates stream trigger: the function Lambda calls, and the local pump too."""
+"""The certificates stream trigger: the function Lambda calls, and the local pump too.
+
+Each INSERT record goes to the notify service on its own. A record that could
+not be delivered is reported in Lambda's partial-batch response
+(`{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}]}`) instead of
+failing the whole invocation, so the other records of the batch are still
+processed. Chalice's EventSourceHandler returns the function's result to
+Lambda unchanged, and the event-source mapping must list
+`FunctionResponseTypes: ["ReportBatchItemFailures"]` (.chalice/resources.json):
+Lambda then checkpoints before the first failed record and redelivers from
+there (records after it come again and are skipped as already sent).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +18,7 @@ import os
 from chalice import Blueprint
 
 from chalicelib import logs
+from chalicelib.services import notify
 
 bp = Blueprint(__name__)
 
@@ -20,6 +32,7 @@ STREAM_ARN = os.environ.get(
 
 @bp.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")
 def certificate_stream(event):  # noqa: ANN001, ANN201 - Chalice's event type
+    failures: list[dict[str, str]] = []
     for record in event:
         keys = record.keys or {}
         logs.info(
@@ -28,3 +41,11 @@ def certificate_stream(event):  # noqa: ANN001, ANN201 - Chalice's event type
             number=keys.get("number", {}).get("S"),
             version=keys.get("version", {}).get("N"),
         )
+        if record.event_name != "INSERT":
+            continue  # versions are immutable: only a new one is news
+        try:
+            notify.on_certificate_inserted(record.new_image)
+        except Exception as exc:  # noqa: BLE001 - one bad record must not hold back the others
+            logs.warning("certificate_record_retry", sequence=record.sequence_number, error=type(exc).__name__)
+            failures.append({"itemIdentifier": record.sequence_number})
+    return {"batchItemFailures": failures}

@@ -11,6 +11,8 @@ import email
 import email.policy
 import json
 import os
+import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -22,9 +24,23 @@ def _moto_endpoint() -> str:
     return endpoint.rstrip("/")
 
 
+def _moto_data() -> dict[str, Any]:
+    """moto's dump of its models. The dump walks moto's live registries and objects without
+    a lock, so while the stack is writing (the pump sending a mail) it can fail with a 500;
+    such a failure is retried a few times rather than shown as the app's own 500."""
+    for attempt in range(3):
+        try:
+            with urllib.request.urlopen(f"{_moto_endpoint()}/moto-api/data.json", timeout=5) as resp:  # noqa: S310 - loopback moto only
+                return json.load(resp)
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500 or attempt == 2:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
 def sent_mail() -> list[dict[str, Any]]:
-    with urllib.request.urlopen(f"{_moto_endpoint()}/moto-api/data.json", timeout=5) as resp:  # noqa: S310 - loopback moto only
-        data = json.load(resp)
+    data = _moto_data()
     # moto keeps each kind in the order it was sent; this system sends raw MIME only.
     items: list[dict[str, Any]] = []
     for kind, records in data.get("ses", {}).items():

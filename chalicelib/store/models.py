@@ -216,6 +216,7 @@ class NotificationModel(Model):
     notification_id = UnicodeAttribute(hash_key=True)  # <number>#<version>
     status = UnicodeAttribute()  # claimed | sent | skipped
     lease_until = NumberAttribute(default=0)
+    claim_token = UnicodeAttribute(null=True)  # who holds the lease: only its holder marks or releases it
     message_id = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
 

@@ -1,0 +1,120 @@
+"""The completion mail (発行完了のお知らせ) for one certificate version: subject, text and HTML.
+
+Bodies are the Jinja2 templates `templates/email/<version kind>.txt|.html`
+(the .html ones autoescaped, the .txt ones not). They are given the version's
+certificate content, the guarantee's form and the Net Desk URLs — never the
+guarantee itself, so the 認証キー cannot reach a template even by mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.era import era_date
+from chalicelib.render.formatting import yen
+from chalicelib.render.templates import render
+
+VERSION_KINDS = ("new", "correction", "change", "cancellation")
+KIND_LABELS = {"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"}
+
+#: (form, version kind) → subject. The 新規 electronic one is the name the guide uses.
+SUBJECTS = {
+    ("electronic", "new"): "電子保証（認証キー）発行完了のお知らせ",
+    ("electronic", "correction"): "電子保証（訂正）発行完了のお知らせ",
+    ("electronic", "change"): "電子保証（変更）発行完了のお知らせ",
+    ("electronic", "cancellation"): "電子保証（取消）手続き完了のお知らせ",
+    ("paper", "new"): "保証証書発行完了のお知らせ",
+    ("paper", "correction"): "保証証書（訂正）発行完了のお知らせ",
+    ("paper", "change"): "保証証書（変更）発行完了のお知らせ",
+    ("paper", "cancellation"): "保証証書（取消）手続き完了のお知らせ",
+}
+
+#: Certificate fields a reader cares about when a version changes them, in display order.
+_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("contractor_name", "保証契約者 (受注者)", "text"),
+    ("jv_name", "JV名", "text"),
+    ("orderer_name", "発注者", "text"),
+    ("project_name", "工事名", "text"),
+    ("location", "工事場所", "text"),
+    ("contract_amount", "請負金額", "yen"),
+    ("guarantee_amount", "保証金額", "yen"),
+    ("deadline", "保証期限", "date"),
+    ("period_start", "工期 (始)", "date"),
+    ("period_end", "工期 (至)", "date"),
+    ("deposit_bank", "預託金融機関", "text"),
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Composed:
+    subject: str
+    text: str
+    html: str
+
+
+def _show(value: Any, how: str) -> str:
+    if value is None or value == "":
+        return "(なし)"
+    if how == "yen":
+        return yen(value)
+    if how == "date":
+        try:
+            return era_date(str(value))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def _tidy(text: str) -> str:
+    """One blank line between paragraphs, whatever the template blocks left behind."""
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def changed_fields(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[Change]:
+    """What differs between two versions' contents, for people (amounts in yen, era dates)."""
+    if not previous:
+        return []
+    return [
+        Change(label, _show(previous.get(key), how), _show(current.get(key), how))
+        for key, label, how in _FIELDS
+        if previous.get(key) != current.get(key)
+    ]
+
+
+def compose(
+    content: dict[str, Any],
+    *,
+    version_kind: str,
+    form: str,
+    guarantee_url: str,
+    previous: dict[str, Any] | None = None,
+) -> Composed:
+    """Render the subject and both parts for one version. `content` is the certificate content."""
+    if version_kind not in VERSION_KINDS:
+        raise ValueError(f"unknown version kind {version_kind!r}")
+    form = "paper" if form == "paper" else "electronic"
+    subject = SUBJECTS[(form, version_kind)]
+    context = {
+        "subject": subject,
+        "certificate": content,
+        "electronic": form == "electronic",
+        "kind_label": KIND_LABELS[version_kind],
+        "guarantee_url": guarantee_url,
+        "changes": changed_fields(previous, content),
+        "reason": content.get("reason"),
+        "issuer": content.get("issuer") or {},
+    }
+    return Composed(
+        subject=subject,
+        text=_tidy(render(f"email/{version_kind}.txt", **context)),
+        html=render(f"email/{version_kind}.html", **context),
+    )
