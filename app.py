@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.handlers import dev, events, middleware, portal, public, session
+from chalicelib.handlers import dev, events, middleware, netdesk_applications, portal, public, session
 
 app = Chalice(app_name="esurety")
 app.api.binary_types = ["application/pdf", "image/png"]
@@ -14,3 +14,4 @@ app.register_blueprint(session.bp)
 app.register_blueprint(portal.bp)
 app.register_blueprint(dev.bp)
 app.register_blueprint(events.bp)
+app.register_blueprint(netdesk_applications.bp)
