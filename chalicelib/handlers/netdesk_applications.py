@@ -290,7 +290,7 @@ def application_list(call: PageCall) -> Response:
         "html/netdesk/applications_list.html",
         items=result["items"],
         next_cursor=result["next_cursor"],
-        status=status,
+        status_filter=status,
         status_labels=STATUS_LABELS,
         orderer_names=names,
     )

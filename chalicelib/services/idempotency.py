@@ -20,6 +20,7 @@ collide with nor reveal another's answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -58,8 +59,13 @@ def scoped(scope: str, key: str) -> str:
     return f"{scope}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
+def _expiry() -> dt.datetime:
+    """TTL of a claim; the claim time is this minus TTL_SECONDS (used for the lease)."""
+    return dt.datetime.fromtimestamp(int(time.time()) + TTL_SECONDS, tz=dt.UTC)
+
+
 def _claim(record_key: str, fp: str) -> bool:
-    item = IdempotencyModel(record_key, status="in_progress", fingerprint=fp, expires_at=int(time.time()) + TTL_SECONDS)
+    item = IdempotencyModel(record_key, status="in_progress", fingerprint=fp, expires_at=_expiry())
     try:
         item.save(condition=IdempotencyModel.key.does_not_exist())
     except PutError as exc:
@@ -81,7 +87,7 @@ def _take_over(record: IdempotencyModel) -> bool:
         return False
     try:
         record.update(
-            actions=[IdempotencyModel.expires_at.set(int(time.time()) + TTL_SECONDS)],
+            actions=[IdempotencyModel.expires_at.set(_expiry())],
             condition=(IdempotencyModel.status == "in_progress") & (IdempotencyModel.expires_at == record.expires_at),
         )
     except UpdateError as exc:
