@@ -7,6 +7,7 @@ from chalicelib.handlers import (
     dsure,
     events,
     middleware,
+    netdesk_applications,
     netdesk_guarantees,
     portal,
     public,
@@ -24,6 +25,7 @@ app.register_blueprint(session.bp)
 app.register_blueprint(portal.bp)
 app.register_blueprint(dev.bp)
 app.register_blueprint(events.bp)
+app.register_blueprint(netdesk_applications.bp)
 app.register_blueprint(netdesk_guarantees.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(dsure.bp)

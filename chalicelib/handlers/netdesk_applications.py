@@ -1,0 +1,301 @@
+"""Net Desk 保証申込: the JSON routes and the three-step form (申込作成 → 申込確認 → 送信完了).
+
+The form posts urlencoded fields named by the body's dotted paths
+(`advance_payment.amount`), so an error's `field` is also the input it belongs
+beside. `body_from_form` turns the fields into API.md's body and both the form
+and the API call the same `services.applications` (one validation path).
+Values travel between steps as hidden fields, exactly as typed; each review
+re-normalises them, so nothing the person entered is lost on 修正する.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from chalice import Blueprint, Response
+
+from chalicelib.domain import clock
+from chalicelib.domain.application import (
+    APPLICATION_SCHEMA,
+    CONTRACT_TYPE_LABELS,
+    FEE_LABELS,
+    FORM_LABELS,
+    ORDER_TYPE_LABELS,
+    RECEIPT_LABELS,
+    parse_amount,
+)
+from chalicelib.domain.branches import BRANCHES
+from chalicelib.domain.errors import DomainError
+from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.page import PageCall, page, redirect
+from chalicelib.services import applications, orderers
+
+bp = Blueprint(__name__)
+
+STATUS_LABELS = {"submitted": "送信済み(審査中)", "issued": "発行済み", "rejected": "差戻し"}
+
+_APPLICATION_OUT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": list(STATUS_LABELS)},
+        "submitted_at": {"type": "string"},
+        **{name: {"type": ["object", "null"]} for name in applications.SECTIONS},
+    },
+}
+_LIST_OUT = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": _APPLICATION_OUT}, "next_cursor": {"type": ["string", "null"]}},
+}
+
+
+# ---------------------------------------------------------------- JSON API
+
+
+@api(
+    bp,
+    "/api/applications",
+    "POST",
+    summary="保証申込を送信する (Idempotency-Key ヘッダで再送・同時送信を1件にまとめる)",
+    roles=("contractor",),
+    body=APPLICATION_SCHEMA,
+    responses={
+        201: ("送信した申込 (正規化した内容)", _APPLICATION_OUT),
+        400: ("入力誤り (全項目)", None),
+        409: ("Idempotency-Key が別の内容で使用済み、または処理中", None),
+        413: ("大きすぎる", None),
+        415: ("Content-Type が違う", None),
+    },
+)
+def submit_application(call: Call) -> Response:
+    status, answer = applications.submit(call.principal, call.body, call.header("Idempotency-Key"))
+    return json_response(answer, status)
+
+
+@api(
+    bp,
+    "/api/applications",
+    "GET",
+    summary="自社の保証申込の一覧 (新しい順)",
+    roles=("contractor",),
+    query={
+        "status": {"type": "string", "enum": list(STATUS_LABELS)},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+        "cursor": {"type": "string", "maxLength": 2048},
+    },
+    responses={200: ("申込一覧", _LIST_OUT)},
+)
+def list_applications(call: Call) -> dict[str, Any]:
+    q = call.query
+    return applications.list_mine(call.principal, q.get("status"), q.get("limit", 20), q.get("cursor"))
+
+
+@api(
+    bp,
+    "/api/applications/{application_id}",
+    "GET",
+    summary="自社の保証申込 1件",
+    roles=("contractor",),
+    responses={200: ("申込", _APPLICATION_OUT), 404: ("見つからない (他社の申込も同じ)", None)},
+)
+def get_application(call: Call) -> dict[str, Any]:
+    return applications.get(call.principal, call.params["application_id"])
+
+
+# ---------------------------------------------------------------- form ⇄ body
+
+#: Every form field, in the order of the form (the hidden fields of 申込確認 follow it).
+FORM_FIELDS = (
+    "project.name", "project.orderer_id", "project.contract_type", "project.jv_name", "project.contract_amount",
+    "project.period_start", "project.period_end", "project.location",
+    "advance_payment.requested", "advance_payment.this_year_amount", "advance_payment.amount",
+    "advance_payment.deposit_bank", "advance_payment.redeposit", "advance_payment.fee_payment",
+    "advance_payment.intermediate", "advance_payment.intermediate_amount", "advance_payment.intermediate_planned",
+    "advance_payment.form",
+    "contract_guarantee.requested", "contract_guarantee.amount", "contract_guarantee.fee_payment",
+    "contract_guarantee.low_bid", "contract_guarantee.form",
+    "bid.order_type", "bid.award_date", "bid.rounds", "bid.bidders", "bid.disqualified", "bid.second_bidder",
+    "bid.second_amount_k", "bid.highest_bidder", "bid.highest_amount_k",
+    "delivery.branch_id", "delivery.receipt", "delivery.receipt_date", "delivery.visit_date", "delivery.visit_time",
+    "delivery.notify", "delivery.email", "delivery.mail_to.name", "delivery.mail_to.postal_code",
+    "delivery.mail_to.address",
+)  # fmt: skip
+
+
+def _opt(value: str | None) -> str | None:
+    return value if value not in (None, "") else None
+
+
+def body_from_form(f: dict[str, str]) -> dict[str, Any]:
+    """The posted fields as API.md's application body (amounts parsed where they read as yen)."""
+
+    def amount(name: str) -> Any:
+        return parse_amount(f.get(name, ""))
+
+    def flag(name: str) -> bool:
+        return f.get(name) == "true"
+
+    body: dict[str, Any] = {
+        "project": {
+            "name": f.get("project.name", ""),
+            "orderer_id": f.get("project.orderer_id", ""),
+            "contract_type": f.get("project.contract_type", ""),
+            "jv_name": _opt(f.get("project.jv_name")),
+            "contract_amount": amount("project.contract_amount") if f.get("project.contract_amount") else "",
+            "period_start": f.get("project.period_start", ""),
+            "period_end": f.get("project.period_end", ""),
+            "location": f.get("project.location", ""),
+        },
+        "advance_payment": None,
+        "contract_guarantee": None,
+    }
+    if f.get("advance_payment.requested"):
+        body["advance_payment"] = {
+            "amount": amount("advance_payment.amount") if f.get("advance_payment.amount") else "",
+            "this_year_amount": amount("advance_payment.this_year_amount"),
+            "intermediate_amount": amount("advance_payment.intermediate_amount"),
+            "deposit_bank": f.get("advance_payment.deposit_bank", ""),
+            "redeposit": flag("advance_payment.redeposit"),
+            "fee_payment": f.get("advance_payment.fee_payment", ""),
+            "intermediate": flag("advance_payment.intermediate"),
+            "intermediate_planned": flag("advance_payment.intermediate_planned"),
+            "form": f.get("advance_payment.form", ""),
+        }
+    if f.get("contract_guarantee.requested"):
+        body["contract_guarantee"] = {
+            "amount": amount("contract_guarantee.amount") if f.get("contract_guarantee.amount") else "",
+            "fee_payment": f.get("contract_guarantee.fee_payment", ""),
+            "form": f.get("contract_guarantee.form", ""),
+            "low_bid": flag("contract_guarantee.low_bid"),
+        }
+    body["bid"] = {
+        "order_type": f.get("bid.order_type", ""),
+        "award_date": f.get("bid.award_date", ""),
+        **{
+            name: amount(f"bid.{name}")
+            for name in ("rounds", "bidders", "disqualified", "second_amount_k", "highest_amount_k")
+        },
+        "second_bidder": _opt(f.get("bid.second_bidder")),
+        "highest_bidder": _opt(f.get("bid.highest_bidder")),
+    }
+    receipt = f.get("delivery.receipt", "")
+    visit_date, visit_time = f.get("delivery.visit_date", ""), f.get("delivery.visit_time", "")
+    visit_at = f"{visit_date}T{visit_time}" if visit_date and visit_time else (visit_date or visit_time or None)
+    body["delivery"] = {
+        "branch_id": f.get("delivery.branch_id", ""),
+        "receipt": receipt,
+        "receipt_date": (f.get("delivery.receipt_date") or None) if receipt == "mail" else None,
+        "visit_at": visit_at if receipt == "counter" else None,
+        "notify": flag("delivery.notify"),
+        "email": _opt(f.get("delivery.email")),
+        "mail_to": {
+            "name": _opt(f.get("delivery.mail_to.name")),
+            "postal_code": _opt(f.get("delivery.mail_to.postal_code")),
+            "address": _opt(f.get("delivery.mail_to.address")),
+        },
+    }
+    return body
+
+
+def _defaults(call: PageCall) -> dict[str, str]:
+    """A fresh form: the seed's usual choices, the contractor's own name as 宛名."""
+    return {
+        "project.contract_type": "construction",
+        "advance_payment.requested": "1",
+        "advance_payment.redeposit": "false",
+        "advance_payment.fee_payment": "lump_sum",
+        "advance_payment.intermediate": "false",
+        "advance_payment.intermediate_planned": "false",
+        "advance_payment.form": "electronic",
+        "contract_guarantee.requested": "1",
+        "contract_guarantee.fee_payment": "lump_sum",
+        "contract_guarantee.low_bid": "false",
+        "contract_guarantee.form": "electronic",
+        "bid.order_type": "general",
+        "delivery.branch_id": next(iter(BRANCHES)),
+        "delivery.receipt": "mail",
+        "delivery.notify": "true",
+        "delivery.mail_to.name": call.principal.org_name if call.principal else "",
+    }
+
+
+def _context(call: PageCall, values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "v": values,
+        "errors": errors,
+        "fields": FORM_FIELDS,
+        "orderers": orderers.list_orderers(),
+        "branches": list(BRANCHES.values()),
+        "contract_types": CONTRACT_TYPE_LABELS,
+        "order_types": ORDER_TYPE_LABELS,
+        "form_labels": FORM_LABELS,
+        "fee_labels": FEE_LABELS,
+        "receipt_labels": RECEIPT_LABELS,
+        "today": clock.today().isoformat(),
+    }
+
+
+# ---------------------------------------------------------------- pages
+
+
+@page(bp, "/netdesk/applications/new", ("GET", "POST"), audience="netdesk")
+def new_application(call: PageCall) -> Response:
+    if call.request.method == "GET":
+        done = (call.request.query_params or {}).get("done")
+        if done:
+            try:
+                application = applications.get(call.principal, done)
+            except DomainError:
+                return redirect("/netdesk/applications")
+            return call.render("html/netdesk/applications_done.html", application=application)
+        return call.render("html/netdesk/applications_new.html", **_context(call, _defaults(call), {}))
+
+    values = {name: call.form.get(name, "") for name in FORM_FIELDS}
+    step = call.form.get("step", "confirm")
+    if step == "edit":
+        return call.render("html/netdesk/applications_new.html", **_context(call, values, {}))
+    body = body_from_form(values)
+    try:
+        if step == "submit":
+            key = call.form.get("idempotency_key") or None
+            _status, answer = applications.submit(call.principal, body, key)
+            return redirect("/netdesk/applications/new?done=" + quote(answer["id"]))
+        form = applications.review(body)
+    except DomainError as exc:
+        errors = {e.field: e.message for e in exc.errors}
+        return call.render("html/netdesk/applications_new.html", status=400, **_context(call, values, errors))
+    orderer = orderers.get_orderer(form["project"]["orderer_id"])
+    return call.render(
+        "html/netdesk/applications_confirm.html",
+        form=form,
+        orderer_name=orderer.name if orderer else form["project"]["orderer_id"],
+        branch=BRANCHES.get(form["delivery"]["branch_id"]),
+        idempotency_key=secrets.token_urlsafe(18),
+        **_context(call, values, {}),
+    )
+
+
+@page(bp, "/netdesk/applications", audience="netdesk")
+def application_list(call: PageCall) -> Response:
+    query = call.request.query_params or {}
+    status = query.get("status") if query.get("status") in STATUS_LABELS else None
+    try:
+        result = applications.list_mine(call.principal, status, 20, query.get("cursor") or None)
+    except DomainError:
+        result = applications.list_mine(call.principal, status, 20, None)
+    names = {o["id"]: o["name"] for o in orderers.list_orderers()}
+    return call.render(
+        "html/netdesk/applications_list.html",
+        items=result["items"],
+        next_cursor=result["next_cursor"],
+        status_filter=status,
+        status_labels=STATUS_LABELS,
+        orderer_names=names,
+    )
+
+
+@page(bp, "/netdesk/orderers", audience="netdesk")
+def e_surety_orderers(call: PageCall) -> Response:
+    return call.render("html/netdesk/orderers.html", orderers=orderers.list_orderers(e_surety_only=True))
