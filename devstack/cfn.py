@@ -25,7 +25,7 @@ API_FN, STREAM_FN = "APIHandler", "CertificateStream"
 STREAM_EVENT = "CertificateStreamDynamodbEventSource"
 BUCKET_NAME = {"Fn::Sub": "esurety-${Stage}-pdf-${AWS::AccountId}"}
 # What the stream function reads and writes (the rest it never touches).
-STREAM_TABLES = ("guarantees", "certificates", "notifications", "applications", "accounts")
+STREAM_TABLES = ("guarantees", "certificates", "notifications", "applications", "accounts", "inbox")
 
 
 def logical_id(name: str) -> str:

@@ -18,7 +18,7 @@ import os
 from chalice import Blueprint
 
 from chalicelib import logs
-from chalicelib.services import notify
+from chalicelib.services import certificate_events
 
 bp = Blueprint(__name__)
 
@@ -44,7 +44,7 @@ def certificate_stream(event):  # noqa: ANN001, ANN201 - Chalice's event type
         if record.event_name != "INSERT":
             continue  # versions are immutable: only a new one is news
         try:
-            notify.on_certificate_inserted(record.new_image)
+            certificate_events.on_inserted(record.new_image)
         except Exception as exc:  # noqa: BLE001 - one bad record must not hold back the others
             logs.warning("certificate_record_retry", sequence=record.sequence_number, error=type(exc).__name__)
             failures.append({"itemIdentifier": record.sequence_number})

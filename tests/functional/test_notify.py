@@ -289,3 +289,27 @@ def test_sender_and_net_desk_url_come_from_stage_configuration(monkeypatch):
     assert raw["source"] == "notices@stage-x.example.jp"
     [m] = outbox.sent_mail()
     assert f"https://stage-x.example.jp/netdesk/guarantees/{NUMBER}" in m["body"]
+
+
+def test_a_new_version_through_the_stream_moves_the_orderers_inbox(client, tokens):
+    """The trigger also moves a verified guarantee up kasama's inbox when it changes."""
+    from tests.functional.conftest import bearer
+
+    older = make_guarantee("30026-000411M", auth_key="Z28YUE4J3Bux", issued_at="2026-10-01T10:00:00+09:00")
+    make_guarantee("30026-000412M", auth_key="Z28YUE4J3Bux", issued_at="2026-10-02T10:00:00+09:00")
+    for n in ("30026-000411M", "30026-000412M"):
+        resp = client.http.post(
+            "/api/verify",
+            headers=bearer(tokens["kasama"], **{"Content-Type": "application/json"}),
+            body=json.dumps({"number": n, "auth_key": "Z28YUE4J3Bux"}),
+        )
+        assert resp.status_code == 200
+
+    def inbox() -> list[str]:
+        resp = client.http.get("/api/orderer/guarantees", headers=bearer(tokens["kasama"]))
+        return [i["number"] for i in body(resp)["items"]]
+
+    assert inbox() == ["30026-000412M", "30026-000411M"]
+    cert = add_version(older, 2, "change", issued_at="2026-11-01T10:00:00+09:00", reason="増額")
+    assert deliver(client, event(record(cert, 7)))["batchItemFailures"] == []
+    assert inbox() == ["30026-000411M", "30026-000412M"]
