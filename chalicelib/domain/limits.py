@@ -1,21 +1,22 @@
 """The amount and date rules of DESIGN.md §1 for one guarantee, as one pure function.
 
-Used at issuance and at every 変更 (issue 4); written so the submission checks
-(issue 3) can be folded into the same function later. Amount comparisons are
-done in integers (amount × 10 against 請負金額 × rate in tenths), never floats.
+Used at issuance and at every 変更. The ratio limits themselves are those of
+the application rules (`domain.application.amount_rule_errors`), so submission,
+issuance and 変更 check one and the same rule; this adds the per-guarantee
+framing (one amount, the field names a caller reports, the period checks).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 
+from chalicelib.domain.application import DEFAULT_TERMS, amount_rule_errors
 from chalicelib.domain.errors import FieldError
 
 #: Default 前払金 rates in tenths of 請負金額 by contract type; an orderer's record may differ.
 DEFAULT_ADVANCE_TENTHS = {"construction": 4, "design_survey": 3}
-CONTRACT_MIN_TENTHS = 1
-CONTRACT_MIN_TENTHS_LOW_BID = 3
 
 
 def check_guarantee(
@@ -44,34 +45,27 @@ def check_guarantee(
     """
     names = {k: k for k in ("guarantee_amount", "contract_amount", "period_start", "period_end")}
     names.update(fields or {})
+    if kind not in ("advance_payment", "contract_guarantee"):
+        raise ValueError(f"unknown guarantee kind: {kind!r}")
     errors: list[FieldError] = []
     if contract_amount <= 0:
         errors.append(FieldError(names["contract_amount"], "請負金額は1円以上で入力してください。"))
     if guarantee_amount <= 0:
         errors.append(FieldError(names["guarantee_amount"], "保証金額は1円以上で入力してください。"))
     if contract_amount > 0 and guarantee_amount > 0:
-        if kind == "advance_payment":
-            tenths = advance_tenths if advance_tenths is not None else DEFAULT_ADVANCE_TENTHS.get(contract_type, 4)
-            if guarantee_amount * 10 > contract_amount * tenths:
-                limit = contract_amount * tenths // 10
-                errors.append(
-                    FieldError(
-                        names["guarantee_amount"],
-                        f"前払金保証金額は請負金額の{tenths}/10 ({limit:,}円) 以下にしてください。",
-                    )
-                )
-        elif kind == "contract_guarantee":
-            tenths = CONTRACT_MIN_TENTHS_LOW_BID if low_bid else CONTRACT_MIN_TENTHS
-            if guarantee_amount * 10 < contract_amount * tenths:
-                minimum = -(-contract_amount * tenths // 10)
-                errors.append(
-                    FieldError(
-                        names["guarantee_amount"],
-                        f"契約保証金額は請負金額の{tenths}/10 ({minimum:,}円) 以上にしてください。",
-                    )
-                )
-        else:
-            raise ValueError(f"unknown guarantee kind: {kind!r}")
+        # The ratio rules have one home: the application rules (domain/application.py).
+        tenths = advance_tenths if advance_tenths is not None else DEFAULT_ADVANCE_TENTHS.get(contract_type, 4)
+        terms = replace(DEFAULT_TERMS, advance_rate_construction=tenths, advance_rate_design_survey=tenths)
+        advance = kind == "advance_payment"
+        broken = amount_rule_errors(
+            contract_amount=contract_amount,
+            contract_type=contract_type,
+            terms=terms,
+            advance_amount=guarantee_amount if advance else None,
+            contract_guarantee_amount=None if advance else guarantee_amount,
+            low_bid=low_bid,
+        )
+        errors += [FieldError(names["guarantee_amount"], e.message) for e in broken]
     start, end = dt.date.fromisoformat(period_start), dt.date.fromisoformat(period_end)
     if start > end:
         errors.append(FieldError(names["period_end"], "工期末は工期始以降の日付にしてください。"))
