@@ -36,6 +36,19 @@ def _environment(moto_url: str, port: int) -> None:
     os.environ.setdefault("SESSION_SECRET", secrets.token_urlsafe(32))
 
 
+def _route_every_method(handler_cls: type) -> None:
+    """http.server answers a method it has no `do_X` for (TRACE, QUERY, …) with 501.
+    Route every method through Chalice's gateway instead, so they get the 403/405
+    API Gateway gives: no request a client can send is a 5xx."""
+
+    def any_method(self: object, name: str) -> object:
+        if name.startswith("do_"):
+            return self._generic_handle  # type: ignore[attr-defined]
+        raise AttributeError(name)
+
+    handler_cls.__getattr__ = any_method  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="e-Surety local stack")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -71,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = CLIFactory(str(PROJECT_DIR), environ=os.environ).create_config_obj(chalice_stage_name="local")
     server = create_local_server(app_module.app, config, "127.0.0.1", args.port)
+    _route_every_method(server.server.RequestHandlerClass.func)
     port = server.server.server_address[1]
 
     stopping = threading.Event()
