@@ -138,6 +138,7 @@ def api(
     roles: tuple[str, ...] | None,
     body: dict[str, Any] | None = None,
     query: dict[str, dict[str, Any]] | None = None,
+    headers: dict[str, dict[str, Any]] | None = None,
     responses: dict[int, tuple[str, dict[str, Any] | None]] | None = None,
     content_types: tuple[str, ...] = ("application/json",),
     max_body: int = DEFAULT_MAX_BODY,
@@ -154,6 +155,7 @@ def api(
         body=body,
         body_content_type=content_types[0],
         query=query or {},
+        headers=headers or {},
         responses=responses or {200: ("OK", None)},
     )
     REGISTRY.append(spec)

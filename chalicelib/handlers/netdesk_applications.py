@@ -61,6 +61,7 @@ _LIST_OUT = {
     summary="保証申込を送信する (Idempotency-Key ヘッダで再送・同時送信を1件にまとめる)",
     roles=("contractor",),
     body=APPLICATION_SCHEMA,
+    headers={"Idempotency-Key": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e ]+$"}},
     responses={
         201: ("送信した申込 (正規化した内容)", _APPLICATION_OUT),
         400: ("入力誤り (全項目)", None),

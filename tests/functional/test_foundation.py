@@ -315,3 +315,9 @@ def test_stream_handler_receives_lambda_shaped_records(client, capsys):
     client.lambda_.invoke("certificate_stream", event)
     out = capsys.readouterr().out
     assert '"number": "30026-000001M"' in out
+
+
+def test_openapi_declares_the_idempotency_key_header(client):
+    doc = body(client.http.get("/api/openapi.json"))
+    params = doc["paths"]["/api/applications"]["post"]["parameters"]
+    assert {"name": "Idempotency-Key", "in": "header", "required": False}.items() <= params[0].items()
