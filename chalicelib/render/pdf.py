@@ -91,9 +91,35 @@ def _new_pdf() -> Any:
     return pdf
 
 
+#: Characters that must not start a line (行頭禁則); they hang at the end of the previous one.
+_NO_LINE_START = frozenset("、。，．,.・：；？！）」』】〕〉》”’ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+
+
+def kinsoku_lines(text: str, width: float, measure: Any) -> list[str]:
+    """Break Japanese text into lines of at most `width`, keeping 、。」 etc. off line starts.
+
+    fpdf2 wraps by character but knows no 禁則処理; a lone 「。」 at the start of a
+    line looks broken to a Japanese reader. A prohibited character is hung at the
+    end of the line instead (ぶら下げ), as Japanese typesetting does.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for ch in paragraph:
+            if current and measure(current + ch) > width and ch not in _NO_LINE_START:
+                lines.append(current)
+                current = ch
+            else:
+                current += ch
+        lines.append(current)
+    return lines
+
+
 def _text(pdf: Any, text: str, size: float = 10, h: float = 6, align: str = "L") -> None:
     pdf.set_font(FONT, size=size)
-    pdf.multi_cell(0, h, text, align=align, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    for line in kinsoku_lines(text, width, pdf.get_string_width):
+        pdf.cell(0, h, line, align=align, new_x="LMARGIN", new_y="NEXT")
 
 
 def _row(pdf: Any, label: str, value: str, label_w: float = 42) -> None:

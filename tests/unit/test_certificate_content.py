@@ -95,3 +95,15 @@ def test_period_rules_and_field_names():
     assert [e.field for e in errs] == ["changes.period_end"] and "過去" in errs[0].message
     assert check("advance_payment", 1, period_start="2026-01-01", period_end="2026-10-31", today=None) == []
     assert check("advance_payment", 1, period_start="2028-01-01")[0].message.startswith("工期末は工期始")
+
+
+def test_kinsoku_keeps_punctuation_off_line_starts():
+    from chalicelib.render.pdf import kinsoku_lines
+
+    def measure(s: str) -> float:
+        return float(len(s))
+
+    lines = kinsoku_lines("あいうえお。かきくけこ、さしすせそ」", 5, measure)
+    assert lines == ["あいうえお。", "かきくけこ、", "さしすせそ」"]
+    assert kinsoku_lines("あいうえおかき\nく", 5, measure) == ["あいうえお", "かき", "く"]
+    assert all(not line or line[0] not in "、。」" for line in kinsoku_lines("。" * 3 + "あ" * 12, 5, measure)[1:])
