@@ -11,7 +11,7 @@ import logging
 import sys
 from typing import Any
 
-_LOGGER_NAME = "esurety.events"  # "esurety" itself is Chalice's app logger
+_LOGGER_NAME = "esurety.app"  # "esurety" itself is Chalice's own logger
 
 
 class _JsonFormatter(logging.Formatter):

@@ -55,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-seed", action="store_true", help="start without the demo data")
     args = parser.parse_args(argv)
 
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    # moto's embedded werkzeug logs every AWS call; the operator wants the app's own lines.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
