@@ -177,12 +177,13 @@ def inbox_page(call: PageCall) -> Response:
 
 @page(bp, "/dsure/bulk", ("GET", "POST"), audience="dsure")
 def bulk_page(call: PageCall) -> Response:
-    """一括確認: CSV lines pasted into a textarea (works without JavaScript or multipart)."""
+    """一括確認: a CSV file uploaded (UTF-8 or Shift_JIS, as the API takes it), or lines pasted."""
     if call.request.method == "GET":
         return call.render("html/dsure/bulk.html", no_store=True, csv_text="", items=None, errors=[])
     text = call.form.get("csv", "")
+    upload = call.files.get("csv_file")
     try:
-        items = verify.bulk(call.principal, text.encode("utf-8"))
+        items = verify.bulk(call.principal, upload if upload else text.encode("utf-8"))
     except DomainError as exc:
         return call.render("html/dsure/bulk.html", status=exc.status, no_store=True, csv_text=text, items=None,
                            errors=[e.message for e in exc.errors])

@@ -19,7 +19,9 @@ from chalicelib.render.templates import render
 from chalicelib.services import auth
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_TYPE = "multipart/form-data"
 MAX_FORM = 64 * 1024
+MAX_UPLOAD = 256 * 1024  # a 200-line CSV is ~10 KB; the bound keeps a page post small
 
 #: audience → (role, login page, portal title)
 AUDIENCES: dict[str, tuple[str, str, str]] = {
@@ -37,6 +39,7 @@ class PageCall:
     principal: Principal | None = None
     form: dict[str, str] = field(default_factory=dict)
     form_lists: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def csrf(self) -> str:
@@ -85,18 +88,58 @@ def actual_path(request: Any) -> str:
     return path
 
 
-def parse_form(request: Any) -> dict[str, list[str]]:
+def parse_form(request: Any) -> tuple[dict[str, list[str]], dict[str, bytes]]:
+    """(fields, uploaded files) of a urlencoded or multipart/form-data post.
+
+    Multipart is parsed with the standard library's MIME parser; a file part
+    (one with a filename) lands in `files` as bytes, undecoded: its encoding is
+    the reader's business (a CSV may be CP932).
+    """
     raw = request.raw_body or b""
+    header = (request.headers or {}).get("content-type") or ""
+    ctype = header.split(";")[0].strip().lower()
+    if ctype == MULTIPART_TYPE:
+        if len(raw) > MAX_UPLOAD:
+            raise ApiError(413)
+        return _parse_multipart(header, raw)
     if len(raw) > MAX_FORM:
         raise ApiError(413)
-    ctype = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
     if ctype != FORM_TYPE:
         raise ApiError(415)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400) from None
-    return parse_qs(text, keep_blank_values=True, max_num_fields=500)
+    try:
+        return parse_qs(text, keep_blank_values=True, max_num_fields=500), {}
+    except ValueError:
+        raise ApiError(400) from None
+
+
+def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, list[str]], dict[str, bytes]]:
+    import email.parser
+    import email.policy
+
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + raw
+    )
+    if not message.is_multipart():
+        raise ApiError(400)
+    fields: dict[str, list[str]] = {}
+    files: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            files[str(name)] = payload
+            continue
+        try:
+            fields.setdefault(str(name), []).append(payload.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ApiError(400) from None
+    return fields, files
 
 
 def page(
@@ -116,7 +159,7 @@ def page(
             call = PageCall(request=request, params=params, audience=audience)
             call.principal = current_principal(request)
             if request.method == "POST":
-                call.form_lists = parse_form(request)
+                call.form_lists, call.files = parse_form(request)
                 call.form = {k: v[-1] for k, v in call.form_lists.items()}
             if not public:
                 role, login_path, _ = AUDIENCES[audience or ""]
@@ -131,7 +174,7 @@ def page(
                         raise ApiError(403)
             return fn(call)
 
-        route_types = [FORM_TYPE, "application/json"] if "POST" in methods else ["application/json"]
+        route_types = [FORM_TYPE, MULTIPART_TYPE, "application/json"] if "POST" in methods else ["application/json"]
         bp.route(path, methods=list(methods), content_types=route_types)(view)
         return fn
 

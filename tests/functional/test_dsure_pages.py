@@ -1,4 +1,4 @@
-"""Issue 7: the D-Sure pages (verify form, bulk textarea, inbox) rendered by the app."""
+"""Issue 7: the D-Sure pages (verify form, bulk upload or pasted lines, inbox) rendered by the app."""
 
 from __future__ import annotations
 
@@ -61,6 +61,61 @@ def test_bulk_page_verifies_pasted_lines(client, tokens):
     html = resp.body.decode()
     assert "確認結果" in html and "有効" in html and "確認できません" in html and "形式エラー" in html
     assert [r.result for r in AccessLogModel.query(NUMBER)] == ["valid"]
+
+
+def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[str, bytes]:
+    boundary = "----esurety-test-boundary"
+    out = b""
+    for name, value in fields.items():
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value.encode() + b"\r\n"
+    for name, (filename, data) in files.items():
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode() + data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return f"multipart/form-data; boundary={boundary}", out
+
+
+def test_bulk_page_verifies_an_uploaded_csv_file(client, tokens):
+    make_guarantee(NUMBER, auth_key=KEY)
+    data = f"number,auth_key\r\n{NUMBER},{KEY}\r\n30026-999999M,{KEY}\r\n".encode("cp932")
+    ctype, payload = _multipart({"csv": ""}, {"csv_file": ("kakunin.csv", data)})
+    resp = client.http.post("/dsure/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": ctype}), body=payload)
+    assert resp.status_code == 200, resp.body
+    html = resp.body.decode()
+    assert "確認結果" in html and "有効" in html and "確認できません" in html
+    assert [r.result for r in AccessLogModel.query(NUMBER)] == ["valid"]
+
+
+def test_bulk_page_upload_over_the_limit_is_refused_and_counts_nothing(client, tokens):
+    make_guarantee(NUMBER, auth_key=KEY)
+    data = "".join(f"{NUMBER},WRONGKEY{i:04d}\n" for i in range(201)).encode()
+    ctype, payload = _multipart({}, {"csv_file": ("big.csv", data)})
+    resp = client.http.post("/dsure/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": ctype}), body=payload)
+    assert resp.status_code == 413
+    assert list(AccessLogModel.query(NUMBER)) == []
+
+
+def test_bulk_page_multipart_without_csrf_is_refused_for_cookie_sessions(client):
+    import json
+    import re
+
+    page = client.http.get("/dsure/login")
+    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
+    resp = client.http.post(
+        "/dsure/login",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
+        body=urlencode({"csrf_token": token, "login": "kasama", "password": "demo-pass-4", "next": "/dsure/bulk"}),
+    )
+    cookies = resp.headers["Set-Cookie"]
+    cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
+    session = re.search(r"esurety_session=([^;]+)", cookies).group(1)
+    ctype, payload = _multipart({"csv": ""}, {"csv_file": ("a.csv", b"30026-000401M,Z28YUE4J3Bux\n")})
+    refused = client.http.post("/dsure/bulk", headers={"Cookie": f"esurety_session={session}", "Content-Type": ctype}, body=payload)
+    assert refused.status_code == 403
+    assert json.dumps([]) == json.dumps([r.result for r in AccessLogModel.query(NUMBER)])
 
 
 def test_inbox_page_lists_verified_guarantees(client, tokens):
