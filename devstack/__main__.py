@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     # moto's embedded werkzeug logs every AWS call; the operator wants the app's own lines.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
+    from devstack.moto_atomic import serialise_dynamodb
+
+    serialise_dynamodb()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     mhost, mport = moto.get_host_and_port()

@@ -17,6 +17,9 @@ from moto.server import ThreadedMotoServer
 from tests.conftest import ROOT
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
+from devstack.moto_atomic import serialise_dynamodb  # noqa: E402
+
+serialise_dynamodb()  # moto's transactions are not isolated under concurrency; DynamoDB's are
 _MOTO = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 _MOTO.start()
 _HOST, _PORT = _MOTO.get_host_and_port()

@@ -1,0 +1,69 @@
+"""The embedded DynamoDB keeps transactions isolated under concurrency, as DynamoDB does.
+
+moto alone restores whole-table snapshots when a transaction fails, which lets
+concurrent transactions undo each other (devstack/moto_atomic.py); the local
+stack and these tests run with its operations serialised. Without that, this
+test finds rows of losing transactions, or loses the winner's.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.services.issuance import transaction
+from chalicelib.store.models import ApplicationModel
+from tests.factories import make_application
+
+THREADS = 8
+ROWS_PER_TRANSACTION = 20
+
+
+def _attempt(app_id: str, i: int, barrier: threading.Barrier, winners: list[int]) -> None:
+    rows = [
+        ApplicationModel(f"{app_id}-{i}-{j}", owner_org="x", owner_login="x", status="issued",
+                         submitted_at="2026-01-01T00:00:00+09:00", form={})
+        for j in range(ROWS_PER_TRANSACTION)
+    ]
+    target = ApplicationModel.get(app_id)
+    barrier.wait()
+    try:
+        with transaction() as tx:
+            for row in rows:
+                tx.save(row, condition=ApplicationModel.application_id.does_not_exist())
+            tx.update(target, actions=[ApplicationModel.status.set("issued")],
+                      condition=ApplicationModel.status == "submitted")
+        winners.append(i)
+    except TransactWriteError:
+        pass
+
+
+def test_concurrent_conditional_transactions_have_exactly_one_winner(monkeypatch):
+    import time
+
+    from moto.dynamodb.models.table import Table
+
+    original = Table.put_item
+
+    def slow_put_item(self, *args, **kwargs):  # widens moto's race window so the test is decisive
+        time.sleep(0.002)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Table, "put_item", slow_put_item)
+    for _round in range(3):
+        app = make_application()
+        winners: list[int] = []
+        barrier = threading.Barrier(THREADS)
+        threads = [threading.Thread(target=_attempt, args=(app.application_id, i, barrier, winners)) for i in range(THREADS)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        assert len(winners) == 1
+        written = {
+            (i, j)
+            for i in range(THREADS)
+            for j in range(ROWS_PER_TRANSACTION)
+            if ApplicationModel.count(f"{app.application_id}-{i}-{j}")
+        }
+        assert written == {(winners[0], j) for j in range(ROWS_PER_TRANSACTION)}
+        assert ApplicationModel.get(app.application_id).status == "issued"
