@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging  # noqa: E402
 import os
+import re
 import urllib.request
 
 import pytest
@@ -84,3 +85,24 @@ def bearer(token: str, **extra: str) -> dict[str, str]:
 
 def body(resp) -> dict:
     return json.loads(resp.body)
+
+
+def browser_login(client, audience: str, login_id: str, password: str) -> tuple[str, str]:
+    """Log in through the page as a browser would; returns (session cookie, page html)."""
+    page = client.http.get(f"/{audience}/login")
+    assert page.status_code == 200
+    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
+    form = f"csrf_token={token}&login={login_id}&password={password}&next=/{audience}"
+    resp = client.http.post(
+        f"/{audience}/login",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
+        body=form,
+    )
+    assert resp.status_code == 303, resp.body
+    cookies = resp.headers["Set-Cookie"]
+    cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
+    session = re.search(r"esurety_session=([^;]+)", cookies).group(1)
+    home = client.http.get(f"/{audience}", headers={"Cookie": f"esurety_session={session}"})
+    assert home.status_code == 200
+    return session, home.body.decode()

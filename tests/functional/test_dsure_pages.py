@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from chalicelib.store.models import AccessLogModel
 from tests.factories import make_guarantee
-from tests.functional.conftest import bearer
+from tests.functional.conftest import bearer, browser_login
 
 KEY = "Z28YUE4J3Bux"
 NUMBER = "30026-000401M"
@@ -99,19 +99,8 @@ def test_bulk_page_upload_over_the_limit_is_refused_and_counts_nothing(client, t
 
 def test_bulk_page_multipart_without_csrf_is_refused_for_cookie_sessions(client):
     import json
-    import re
 
-    page = client.http.get("/dsure/login")
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
-    resp = client.http.post(
-        "/dsure/login",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
-        body=urlencode({"csrf_token": token, "login": "kasama", "password": "demo-pass-4", "next": "/dsure/bulk"}),
-    )
-    cookies = resp.headers["Set-Cookie"]
-    cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
-    session = re.search(r"esurety_session=([^;]+)", cookies).group(1)
+    session, _ = browser_login(client, "dsure", "kasama", "demo-pass-4")
     ctype, payload = _multipart({"csv": ""}, {"csv_file": ("a.csv", b"30026-000401M,Z28YUE4J3Bux\n")})
     refused = client.http.post("/dsure/bulk", headers={"Cookie": f"esurety_session={session}", "Content-Type": ctype}, body=payload)
     assert refused.status_code == 403

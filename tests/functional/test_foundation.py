@@ -15,7 +15,7 @@ from chalice.test import Client
 import app as app_module
 from chalicelib.store.models import SessionModel
 from tests.conftest import ROOT
-from tests.functional.conftest import DEMO, bearer, body, login
+from tests.functional.conftest import DEMO, bearer, body, browser_login, login
 
 JSON = {"Content-Type": "application/json"}
 
@@ -136,32 +136,11 @@ def test_throttle_after_repeated_failures(client):
     assert login(client, *DEMO["kasama"])["token"]
 
 
-def _browser_login(client, audience: str, login_id: str, password: str) -> tuple[str, str]:
-    """Log in through the page as a browser would; returns (session cookie, page html)."""
-    page = client.http.get(f"/{audience}/login")
-    assert page.status_code == 200
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
-    form = f"csrf_token={token}&login={login_id}&password={password}&next=/{audience}"
-    resp = client.http.post(
-        f"/{audience}/login",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
-        body=form,
-    )
-    assert resp.status_code == 303, resp.body
-    cookies = resp.headers["Set-Cookie"]
-    cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
-    session = re.search(r"esurety_session=([^;]+)", cookies).group(1)
-    home = client.http.get(f"/{audience}", headers={"Cookie": f"esurety_session={session}"})
-    assert home.status_code == 200
-    return session, home.body.decode()
-
-
 def test_login_pages_are_japanese_and_log_in(client):
     for audience, who in (("netdesk", "contractor"), ("dsure", "kasama"), ("staff", "staff")):
         page = client.http.get(f"/{audience}/login")
         assert "ログインID" in page.body.decode() and "パスワード" in page.body.decode()
-        _, html = _browser_login(client, audience, *DEMO[who])
+        _, html = browser_login(client, audience, *DEMO[who])
         assert "ログアウト" in html
 
 
@@ -176,7 +155,7 @@ def test_login_page_refuses_post_without_its_csrf_token(client):
 
 
 def test_cookie_form_post_without_csrf_is_refused(client):
-    session, html = _browser_login(client, "netdesk", *DEMO["contractor"])
+    session, html = browser_login(client, "netdesk", *DEMO["contractor"])
     cookie = {"Cookie": f"esurety_session={session}", "Content-Type": "application/x-www-form-urlencoded"}
     refused = client.http.post("/netdesk/logout", headers=cookie, body="")
     assert refused.status_code == 403
@@ -191,7 +170,7 @@ def test_cookie_form_post_without_csrf_is_refused(client):
 
 
 def test_cookie_api_call_needs_csrf_header_bearer_does_not(client):
-    session, html = _browser_login(client, "netdesk", *DEMO["contractor"])
+    session, html = browser_login(client, "netdesk", *DEMO["contractor"])
     cookie = {"Cookie": f"esurety_session={session}"}
     assert client.http.delete("/api/session", headers=cookie).status_code == 403
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
@@ -199,7 +178,7 @@ def test_cookie_api_call_needs_csrf_header_bearer_does_not(client):
 
 
 def test_wrong_role_is_403_on_pages(client):
-    session, _ = _browser_login(client, "netdesk", *DEMO["contractor"])
+    session, _ = browser_login(client, "netdesk", *DEMO["contractor"])
     resp = client.http.get("/staff", headers={"Cookie": f"esurety_session={session}"})
     assert resp.status_code == 403
     assert "権限" in resp.body.decode()
