@@ -6,6 +6,7 @@ from chalicelib.handlers import (
     dev,
     dsure,
     events,
+    fees,
     middleware,
     netdesk_applications,
     netdesk_guarantees,
@@ -29,3 +30,4 @@ app.register_blueprint(netdesk_applications.bp)
 app.register_blueprint(netdesk_guarantees.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(dsure.bp)
+app.register_blueprint(fees.bp)

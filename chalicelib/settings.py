@@ -29,6 +29,9 @@ TABLES = (
     "notifications",
     "access_log",
     "inbox",
+    "fee_rates",
+    "fees",
+    "reservations",
 )
 
 

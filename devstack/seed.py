@@ -30,6 +30,9 @@ def _hash(password: str) -> str:
 
 
 def seed_demo() -> None:
+    from chalicelib.store.fees import load_rate_table
+
+    load_rate_table()  # issue 17: the (illustrative) 保証料 rates, as a deploy loads them
     for orderer_id, name, e_surety in DEMO_ORDERERS:
         OrdererModel(orderer_id, name=name, e_surety=e_surety).save()
     for login, password, role, org_id, org_name, mail in DEMO_ACCOUNTS:

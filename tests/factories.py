@@ -76,7 +76,10 @@ def canonical_sha256(content: dict[str, Any]) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def make_application(owner_org: str = "c-0001", status: str = "submitted", form: dict | None = None) -> ApplicationModel:
+def make_application(
+    owner_org: str = "c-0001", status: str = "submitted", form: dict | None = None, fee: str | None = "paid"
+) -> ApplicationModel:
+    """An application row; its 保証料 is recorded as paid unless `fee` is "unpaid" (or "waived")."""
     app = ApplicationModel(
         secrets.token_hex(8),
         owner_org=owner_org,
@@ -86,7 +89,20 @@ def make_application(owner_org: str = "c-0001", status: str = "submitted", form:
         form=form or application_body(),
     )
     app.save()
+    settle_fee("application", app.application_id, app.form, fee)
     return app
+
+
+def settle_fee(kind: str, ident: str, form: dict, how: str | None = "paid") -> None:
+    """Freeze the subject's 保証料 and record it paid (today) or waived, as staff would (issue 17)."""
+    from chalicelib.services import fees
+    from chalicelib.store import fees as fee_store
+
+    record = fees.ensure(kind, ident, form)
+    if how == "paid":
+        fee_store.record_payment(record.subject, record.total, clock.today().isoformat(), "ibaraki-staff")
+    elif how == "waived":
+        fee_store.record_waiver(record.subject, "テスト用の免除", "ibaraki-staff")
 
 
 def make_guarantee(

@@ -96,7 +96,15 @@ def _store(principal: Principal, form: dict[str, Any], application_id: str) -> t
         if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise
         app = ApplicationModel.get(application_id, consistent_read=True)
-    return 201, as_json(app)
+    return 201, _with_fees([app])[0]
+
+
+def _with_fees(apps: list[ApplicationModel]) -> list[dict[str, Any]]:
+    """issue 17: every read and the 201 carry the application's frozen 保証料 (`fees`)."""
+    from chalicelib.services import fees
+
+    found = fees.views("application", [(a.application_id, a.form) for a in apps])
+    return [{**as_json(a), "fees": found[a.application_id]} for a in apps]
 
 
 def submit(principal: Principal, body: Any, idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
@@ -124,7 +132,7 @@ def get(principal: Principal, application_id: str) -> dict[str, Any]:
         raise NotFound() from None
     if app.owner_org != principal.org_id:
         raise NotFound()
-    return as_json(app)
+    return _with_fees([app])[0]
 
 
 def list_mine(
@@ -138,4 +146,4 @@ def list_mine(
         )
 
     items, next_cursor = paging.page(run_query, limit, cursor, keep=lambda a: status is None or a.status == status)
-    return {"items": [as_json(a) for a in items], "next_cursor": next_cursor}
+    return {"items": _with_fees(items), "next_cursor": next_cursor}

@@ -146,7 +146,7 @@ def list_applications(principal: Principal, status: str, limit: int, cursor: str
         return ApplicationModel.by_status.query(status, limit=size, last_evaluated_key=start, page_size=size)
 
     items, next_cursor = paging.page(run, limit, cursor, keep=lambda a: _branch_of(a) == principal.org_id)
-    return [application_view(a) for a in items], next_cursor
+    return with_fees([application_view(a) for a in items]), next_cursor
 
 
 def _orderer(orderer_id: str) -> OrdererModel | None:
@@ -235,6 +235,7 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
     if app.status != "submitted":
         raise Conflict([FieldError("status", "この申込はすでに処理されています。")])
     form = app.form
+    _require_fee_settled(app)  # issue 17
     today = clock.today()
     orderer = _orderer(form["project"]["orderer_id"])
     _check(form, orderer, today)
@@ -321,6 +322,24 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
     release_all(uploaded)
     logs.info("application_issued", application_id=app.application_id, numbers=[a["number"] for a in answer])
     return answer
+
+
+# ---------------------------------------------------------------- issue 17 (保証料, 契約保証予約)
+
+
+def _require_fee_settled(app: ApplicationModel) -> None:
+    """No guarantee before its 保証料 is paid or waived: a Conflict on `fees` otherwise."""
+    from chalicelib.services import fees
+
+    fees.require_settled("application", app.application_id, app.form)
+
+
+def with_fees(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Staff reads of applications carry `fees` like the contractor's."""
+    from chalicelib.services import fees
+
+    found = fees.views("application", [(v["id"], {k: v.get(k) for k in ("project", "advance_payment", "contract_guarantee")}) for v in views])
+    return [{**v, "fees": found[v["id"]]} for v in views]
 
 
 def reject(principal: Principal, application_id: str, reason: str) -> dict[str, Any]:

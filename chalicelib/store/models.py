@@ -148,9 +148,9 @@ class GuaranteeModel(Model):
     Meta = _meta("guarantees")
     number = UnicodeAttribute(hash_key=True)  # 保証契約番号
     application_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # advance_payment | contract_guarantee
+    kind = UnicodeAttribute()  # advance_payment | contract_guarantee | contract_reservation
     form = UnicodeAttribute()  # electronic | paper
-    status = UnicodeAttribute()  # valid | cancelled (expired is derived from the deadline)
+    status = UnicodeAttribute()  # valid | cancelled | used (a converted reservation); expired is derived
     contractor_org = UnicodeAttribute()
     orderer_id = UnicodeAttribute()
     issued_at = UnicodeAttribute()
@@ -259,6 +259,77 @@ class OrdererInboxModel(Model):
     by_change = InboxByChangeIndex()
 
 
+# ---------------------------------------------------------------- issue 17: 保証料 and 契約保証予約
+
+
+class FeeRateModel(Model):
+    """One product's 保証料 rate table (bands × period tiers), loaded from chalicelib/data/fee_rates.json.
+
+    One item per product: a quote reads the whole table of a product at once, and a
+    reload replaces it whole, so a half-updated table can never be read.
+    """
+
+    Meta = _meta("fee_rates")
+    product = UnicodeAttribute(hash_key=True)  # advance_payment | contract_guarantee | reservation
+    table = JSONAttribute()  # the product's entry of fee_rates.json, as validated by domain/fees.py
+    provenance = UnicodeAttribute(null=True)
+    loaded_at = UnicodeAttribute()
+
+
+class FeeModel(Model):
+    """The 保証料 of one application or reservation: the quote frozen at submission, then its payment or waiver."""
+
+    Meta = _meta("fees")
+    subject = UnicodeAttribute(hash_key=True)  # application#<id> | reservation#<id>
+    total = NumberAttribute()
+    amounts = JSONAttribute()  # {"advance_payment": yen|null, "contract_guarantee": …, "reservation": …}
+    lines = JSONAttribute()  # domain.fees.FeeLine.as_dict() per product: what the 保証料計算書 prints
+    quoted_at = UnicodeAttribute()
+    paid_on = UnicodeAttribute(null=True)  # ISO date the payment was received
+    paid_amount = NumberAttribute(null=True)
+    paid_by = UnicodeAttribute(null=True)
+    paid_at = UnicodeAttribute(null=True)
+    waived = JSONAttribute(null=True)  # {"reason", "by", "at"}
+
+
+class ReservationsByOwnerIndex(GlobalSecondaryIndex):
+    Meta = _index("by_owner")
+    owner_org = UnicodeAttribute(hash_key=True)
+    submitted_at = UnicodeAttribute(range_key=True)
+
+
+class ReservationsByStatusIndex(GlobalSecondaryIndex):
+    """The clerks' queue of 契約保証予約, oldest first."""
+
+    Meta = _index("by_status")
+    status = UnicodeAttribute(hash_key=True)
+    submitted_at = UnicodeAttribute(range_key=True)
+
+
+class ReservationModel(Model):
+    """A 契約保証予約 (入札ボンド). Once issued its number also has a GuaranteeModel row
+    (kind contract_reservation) so D-Sure, the certificates stream (mail) and the inbox
+    treat it like a guarantee."""
+
+    Meta = _meta("reservations")
+    reservation_id = UnicodeAttribute(hash_key=True)
+    owner_org = UnicodeAttribute()
+    owner_login = UnicodeAttribute()
+    branch_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # submitted | issued | rejected | used (expired is derived)
+    submitted_at = UnicodeAttribute()
+    form = JSONAttribute()  # {"project", "bid_amount", "form", "delivery"} normalised
+    number = UnicodeAttribute(null=True)
+    valid_until = UnicodeAttribute(null=True)  # bid_date + 90 days
+    issued_at = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)
+    used_by = UnicodeAttribute(null=True)  # the application that converted it
+    used_at = UnicodeAttribute(null=True)
+    by_owner = ReservationsByOwnerIndex()
+    by_status = ReservationsByStatusIndex()
+
+
 ALL_MODELS: dict[str, type[Model]] = {
     "accounts": AccountModel,
     "sessions": SessionModel,
@@ -272,5 +343,8 @@ ALL_MODELS: dict[str, type[Model]] = {
     "notifications": NotificationModel,
     "access_log": AccessLogModel,
     "inbox": OrdererInboxModel,
+    "fee_rates": FeeRateModel,
+    "fees": FeeModel,
+    "reservations": ReservationModel,
 }
 assert set(ALL_MODELS) == set(settings.TABLES)

@@ -1,0 +1,142 @@
+"""保証料: the quote (contractors and staff) and the staff's payment and waiver routes (API.md).
+
+Handlers parse, authorise, call `services.fees` and shape the answer.
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.handlers.endpoint import Call, api
+from chalicelib.services import fees
+
+bp = Blueprint(__name__)
+
+ERRORS = {"type": "object", "properties": {"errors": {"type": "array"}}}
+YEN_OR_NULL = {"type": ["integer", "null"]}
+QUOTE_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["product", "body"],
+    "properties": {
+        "product": {"type": "string", "enum": ["application", "reservation"]},
+        "body": {"type": "object"},
+    },
+}
+QUOTE_OUT = {
+    "type": "object",
+    "properties": {
+        "advance_payment": YEN_OR_NULL,
+        "contract_guarantee": YEN_OR_NULL,
+        "reservation": YEN_OR_NULL,
+        "total": {"type": "integer"},
+    },
+}
+FEES_OUT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "fees": {
+            "type": "object",
+            "properties": {
+                **QUOTE_OUT["properties"],
+                "paid_on": {"type": ["string", "null"]},
+                "waived": {"type": ["object", "null"]},
+            },
+        },
+    },
+}
+PAYMENT_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["amount", "paid_on"],
+    "properties": {
+        "amount": {"type": "integer", "minimum": 0, "maximum": 10**13},
+        "paid_on": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+    },
+}
+WAIVER_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["reason"],
+    "properties": {"reason": {"type": "string"}},
+}
+STAFF = ("staff",)
+
+
+@api(
+    bp,
+    "/api/fees/quote",
+    "POST",
+    summary="保証料の見積 (送信前の申込・予約の内容から)",
+    roles=("contractor", "staff"),
+    body=QUOTE_BODY,
+    responses={200: ("保証料", QUOTE_OUT), 400: ("入力誤り (body. 以下の項目)", ERRORS)},
+)
+def quote(call: Call) -> dict:
+    return fees.quote(call.body["product"], call.body["body"])
+
+
+PAYMENT_RESPONSES = {
+    200: ("記録した保証料", FEES_OUT),
+    400: ("金額・入金日の誤り", ERRORS),
+    404: ("なし", ERRORS),
+    409: ("入金・免除済み、または処理済み", ERRORS),
+}
+WAIVER_RESPONSES = {**PAYMENT_RESPONSES, 400: ("理由の誤り", ERRORS)}
+
+
+@api(
+    bp,
+    "/api/staff/applications/{application_id}/payment",
+    "POST",
+    summary="保証料の入金を記録する (申込)",
+    roles=STAFF,
+    body=PAYMENT_BODY,
+    responses=PAYMENT_RESPONSES,
+)
+def application_payment(call: Call) -> dict:
+    return fees.pay(
+        call.principal, "application", call.params["application_id"], call.body["amount"], call.body["paid_on"]
+    )
+
+
+@api(
+    bp,
+    "/api/staff/reservations/{reservation_id}/payment",
+    "POST",
+    summary="予約手数料の入金を記録する (契約保証予約)",
+    roles=STAFF,
+    body=PAYMENT_BODY,
+    responses=PAYMENT_RESPONSES,
+)
+def reservation_payment(call: Call) -> dict:
+    return fees.pay(
+        call.principal, "reservation", call.params["reservation_id"], call.body["amount"], call.body["paid_on"]
+    )
+
+
+@api(
+    bp,
+    "/api/staff/applications/{application_id}/fee-waiver",
+    "POST",
+    summary="保証料を免除する (理由必須; 申込)",
+    roles=STAFF,
+    body=WAIVER_BODY,
+    responses=WAIVER_RESPONSES,
+)
+def application_fee_waiver(call: Call) -> dict:
+    return fees.waive(call.principal, "application", call.params["application_id"], call.body["reason"])
+
+
+@api(
+    bp,
+    "/api/staff/reservations/{reservation_id}/fee-waiver",
+    "POST",
+    summary="予約手数料を免除する (理由必須; 契約保証予約)",
+    roles=STAFF,
+    body=WAIVER_BODY,
+    responses=WAIVER_RESPONSES,
+)
+def reservation_fee_waiver(call: Call) -> dict:
+    return fees.waive(call.principal, "reservation", call.params["reservation_id"], call.body["reason"])
