@@ -209,3 +209,28 @@ def add_version(
     )
     cert.save()
     return cert
+
+
+def paid_fee_row(kind: str, ident: str, form: dict) -> Any:
+    """A FeeModel row recorded as paid, computed from the packaged rate file without any table
+    (for tests that write rows straight into another process's stack)."""
+    import json as _json
+
+    from chalicelib.domain import fees as fee_domain
+    from chalicelib.store.fees import RATES_FILE
+    from chalicelib.store.models import FeeModel
+
+    table = fee_domain.parse_table(_json.loads(RATES_FILE.read_text(encoding="utf-8")))
+    quote = fee_domain.quote_application(table, form) if kind == "application" else fee_domain.quote_reservation(table, form)
+    amounts = {k: v for k, v in quote.as_api().items() if k != "total"}
+    return FeeModel(
+        fee_domain.subject(kind, ident),
+        total=quote.total,
+        amounts=amounts,
+        lines=[line.as_dict() for line in quote.lines],
+        quoted_at=clock.iso_now(),
+        paid_on=clock.today().isoformat(),
+        paid_amount=quote.total,
+        paid_by="ibaraki-staff",
+        paid_at=clock.iso_now(),
+    )

@@ -39,7 +39,15 @@ def test_apply_issue_mail_verify_views_reissue_cancel(stack):
     assert resp.status_code == 201, resp.text
     app_id = resp.json()["id"]
 
-    # 2. The clerk issues it.
+    # 2. The clerk records the 保証料 as paid, then issues it.
+    fee = resp.json()["fees"]["total"]
+    paid = requests.post(
+        stack.url(f"/api/staff/applications/{app_id}/payment"),
+        json={"amount": fee, "paid_on": time.strftime("%Y-%m-%d", time.localtime())},
+        headers=_auth(staff),
+        timeout=30,
+    )
+    assert paid.status_code == 200, paid.text
     resp = requests.post(stack.url(f"/api/staff/applications/{app_id}/issue"), headers=_auth(staff), timeout=60)
     assert resp.status_code == 201, resp.text
     issued_at = time.monotonic()

@@ -12,7 +12,7 @@ import requests
 from chalicelib.domain import clock
 from chalicelib.store.models import ApplicationModel
 from tests.e2e.conftest import start_stack
-from tests.factories import application_body
+from tests.factories import application_body, paid_fee_row
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +43,7 @@ def test_hundred_applications_issued_concurrently(busy_stack):
             form=form,
         )
         stack.put_model(app)
+        stack.put_model(paid_fee_row("application", app.application_id, form))  # 保証料 paid before issue
         ids.append((app.application_id, 1 if i % 3 == 0 else 2))
     token = stack.login("ibaraki-staff", "demo-pass-3")
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

@@ -1,0 +1,133 @@
+"""issue 17: 保証料 — quote, the fee in the 201 and reads, payment, waiver, and no issue before either."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from chalicelib.domain import clock
+from chalicelib.store.models import ApplicationModel, GuaranteeModel
+from tests.factories import application_body
+from tests.functional.conftest import bearer, body
+
+JSON = {"Content-Type": "application/json"}
+
+
+def post(client, token, path, payload):
+    return client.http.post(path, headers=bearer(token, **JSON), body=json.dumps(payload))
+
+
+def submit(client, tokens, **overrides):
+    resp = post(client, tokens["contractor"], "/api/applications", application_body(**overrides))
+    assert resp.status_code == 201, resp.body
+    return body(resp)
+
+
+def issue(client, tokens, app_id):
+    return client.http.post(f"/api/staff/applications/{app_id}/issue", headers=bearer(tokens["staff"], **JSON), body="")
+
+
+def test_the_quote_the_201_and_every_read_carry_the_same_fees(client, tokens):
+    quote = post(
+        client, tokens["contractor"], "/api/fees/quote", {"product": "application", "body": application_body()}
+    )
+    assert quote.status_code == 200, quote.body
+    # 20,000,000 前払金 and 5,000,000 契約保証 over 350 days (illustrative rates)
+    assert body(quote) == {
+        "advance_payment": 55_000,
+        "contract_guarantee": 20_000,
+        "reservation": None,
+        "total": 75_000,
+    }
+    app = submit(client, tokens)
+    assert app["fees"] == {**body(quote), "paid_on": None, "waived": None}
+    read = body(client.http.get(f"/api/applications/{app['id']}", headers=bearer(tokens["contractor"])))
+    assert read["fees"] == app["fees"]
+    listed = body(client.http.get("/api/applications", headers=bearer(tokens["contractor"])))["items"]
+    assert [a["fees"]["total"] for a in listed if a["id"] == app["id"]] == [75_000]
+    staff = body(client.http.get("/api/staff/applications", headers=bearer(tokens["staff"])))["items"]
+    assert [a["fees"]["total"] for a in staff if a["id"] == app["id"]] == [75_000]
+    # staff may quote too; an orderer may not
+    assert (
+        post(
+            client, tokens["staff"], "/api/fees/quote", {"product": "application", "body": application_body()}
+        ).status_code
+        == 200
+    )
+    assert (
+        post(
+            client, tokens["kasama"], "/api/fees/quote", {"product": "application", "body": application_body()}
+        ).status_code
+        == 403
+    )
+
+
+def test_a_quote_of_a_bad_body_names_its_fields(client, tokens):
+    resp = post(
+        client,
+        tokens["contractor"],
+        "/api/fees/quote",
+        {"product": "application", "body": application_body(advance_payment__amount=-1)},
+    )
+    assert resp.status_code == 400
+    assert "body.advance_payment.amount" in [e["field"] for e in body(resp)["errors"]]
+
+
+def test_unpaid_is_409_on_fees_then_paid_issues(client, tokens):
+    app = submit(client, tokens)
+    resp = issue(client, tokens, app["id"])
+    assert resp.status_code == 409
+    assert [e["field"] for e in body(resp)["errors"]] == ["fees"]
+    assert ApplicationModel.get(app["id"]).status == "submitted" and list(GuaranteeModel.scan()) == []
+
+    path = f"/api/staff/applications/{app['id']}/payment"
+    today = clock.today()
+    wrong = post(client, tokens["staff"], path, {"amount": 74_999, "paid_on": today.isoformat()})
+    assert wrong.status_code == 400 and [e["field"] for e in body(wrong)["errors"]] == ["amount"]
+    future = post(
+        client, tokens["staff"], path, {"amount": 75_000, "paid_on": (today + dt.timedelta(days=1)).isoformat()}
+    )
+    assert future.status_code == 400 and [e["field"] for e in body(future)["errors"]] == ["paid_on"]
+    bad_day = post(client, tokens["staff"], path, {"amount": 75_000, "paid_on": "2026-02-30"})
+    assert bad_day.status_code == 400 and [e["field"] for e in body(bad_day)["errors"]] == ["paid_on"]
+    assert post(client, tokens["contractor"], path, {"amount": 75_000, "paid_on": today.isoformat()}).status_code == 403
+
+    paid = post(client, tokens["staff"], path, {"amount": 75_000, "paid_on": today.isoformat()})
+    assert paid.status_code == 200, paid.body
+    assert body(paid)["fees"]["paid_on"] == today.isoformat() and body(paid)["fees"]["waived"] is None
+    assert post(client, tokens["staff"], path, {"amount": 75_000, "paid_on": today.isoformat()}).status_code == 409
+    again = post(client, tokens["staff"], f"/api/staff/applications/{app['id']}/fee-waiver", {"reason": "後から免除"})
+    assert again.status_code == 409
+    read = body(client.http.get(f"/api/applications/{app['id']}", headers=bearer(tokens["contractor"])))
+    assert read["fees"]["paid_on"] == today.isoformat()
+
+    done = issue(client, tokens, app["id"])
+    assert done.status_code == 201, done.body
+    assert len(body(done)["guarantees"]) == 2
+
+
+def test_a_waiver_needs_a_reason_and_then_issues(client, tokens):
+    app = submit(client, tokens, contract_guarantee=None)
+    path = f"/api/staff/applications/{app['id']}/fee-waiver"
+    for reason in ("", "   ", "あ" * 201):
+        resp = post(client, tokens["staff"], path, {"reason": reason})
+        assert resp.status_code == 400 and [e["field"] for e in body(resp)["errors"]] == ["reason"]
+    assert issue(client, tokens, app["id"]).status_code == 409
+    waived = post(client, tokens["staff"], path, {"reason": "災害復旧工事のため免除"})
+    assert waived.status_code == 200, waived.body
+    w = body(waived)["fees"]["waived"]
+    assert w["reason"] == "災害復旧工事のため免除" and w["by"] == "ibaraki-staff" and w["at"]
+    assert body(waived)["fees"]["paid_on"] is None
+    paid = post(
+        client,
+        tokens["staff"],
+        f"/api/staff/applications/{app['id']}/payment",
+        {"amount": 55_000, "paid_on": clock.today().isoformat()},
+    )
+    assert paid.status_code == 409
+    assert issue(client, tokens, app["id"]).status_code == 201
+
+
+def test_a_missing_application_is_404(client, tokens):
+    resp = post(client, tokens["staff"], "/api/staff/applications/nope/payment", {"amount": 1, "paid_on": "2026-01-01"})
+    assert resp.status_code == 404
