@@ -10,10 +10,12 @@ from chalicelib.handlers import (
     middleware,
     netdesk_applications,
     netdesk_guarantees,
+    netdesk_reservations,
     portal,
     public,
     session,
     staff,
+    staff_reservations,
 )
 
 app = Chalice(app_name="esurety")
@@ -31,3 +33,5 @@ app.register_blueprint(netdesk_guarantees.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(dsure.bp)
 app.register_blueprint(fees.bp)
+app.register_blueprint(netdesk_reservations.bp)
+app.register_blueprint(staff_reservations.bp)

@@ -192,7 +192,12 @@ def add_version(
         "location": d["location"],
         "deposit_bank": d["deposit_bank"],
         "issued_on": issued_at[:10],
-        "issuer": {"name": "東日本建設業保証株式会社", "branch": "茨城支店", "address": "東京都中央区八丁堀2丁目27番10号", "phone": "029-221-3800"},
+        "issuer": {
+            "name": "東日本建設業保証株式会社",
+            "branch": "茨城支店",
+            "address": "東京都中央区八丁堀2丁目27番10号",
+            "phone": "029-221-3800",
+        },
         "binding_sentence": "当社は、前払金保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
         "reason": reason,
     }
@@ -221,7 +226,11 @@ def paid_fee_row(kind: str, ident: str, form: dict) -> Any:
     from chalicelib.store.models import FeeModel
 
     table = fee_domain.parse_table(_json.loads(RATES_FILE.read_text(encoding="utf-8")))
-    quote = fee_domain.quote_application(table, form) if kind == "application" else fee_domain.quote_reservation(table, form)
+    quote = (
+        fee_domain.quote_application(table, form)
+        if kind == "application"
+        else fee_domain.quote_reservation(table, form)
+    )
     amounts = {k: v for k, v in quote.as_api().items() if k != "total"}
     return FeeModel(
         fee_domain.subject(kind, ident),
@@ -234,3 +243,28 @@ def paid_fee_row(kind: str, ident: str, form: dict) -> Any:
         paid_by="ibaraki-staff",
         paid_at=clock.iso_now(),
     )
+
+
+def reservation_body(days_to_bid: int = 14, **overrides: Any) -> dict[str, Any]:
+    """A 契約保証予約 body (API.md) with a bid date `days_to_bid` days from today (JST)."""
+    import datetime as _dt
+
+    body: dict[str, Any] = {
+        "project": {
+            "name": "5市単(笠建)第〇-〇号道路改良工事",
+            "orderer_id": "08216",
+            "contract_type": "construction",
+            "bid_date": (clock.today() + _dt.timedelta(days=days_to_bid)).isoformat(),
+            "location": "茨城県笠間市〇〇",
+        },
+        "bid_amount": 48_000_000,
+        "form": "electronic",
+        "delivery": copy.deepcopy(APPLICATION_BODY["delivery"]),
+    }
+    for path, value in overrides.items():
+        node = body
+        parts = path.split("__")
+        for part in parts[:-1]:
+            node = node[part]
+        node[parts[-1]] = value
+    return body

@@ -381,6 +381,9 @@ def review_application(
         if contract["fee_payment"] not in FEE_LABELS:
             r.error("contract_guarantee.fee_payment", "契約保証料支払方法を選択してください。")
         _check_form(r, "contract_guarantee.form", contract["form"], e_surety)
+        cited = _reservation_number(cg_in.get("reservation_number"))
+        if cited:  # issue 17: converting a 契約保証予約; checked against the store by the service
+            contract["reservation_number"] = cited
     elif cg_in is not None:
         r.error("contract_guarantee", "契約保証の内容が正しくありません。")
     form["contract_guarantee"] = contract
@@ -403,6 +406,16 @@ def review_application(
     form["bid"] = _review_bid(r, _dict(body.get("bid")))
     form["delivery"] = _review_delivery(r, _dict(body.get("delivery")), today, now)
     return form, list(r.errors.values())
+
+
+def _reservation_number(value: Any) -> str | None:
+    """A typed 契約保証予約番号: width, case and stray spaces forgiven ("30026-000123Y")."""
+    import unicodedata
+
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).strip().upper().replace("ー", "-").replace("－", "-")
+    return "".join(text.split()) or None
 
 
 def _check_form(r: _Review, field: str, value: Any, e_surety: bool) -> None:
@@ -568,6 +581,7 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
                 "fee_payment": {"type": "string", "enum": list(FEE_LABELS)},
                 "form": {"type": "string", "enum": list(FORM_LABELS)},
                 "low_bid": _BOOL,
+                "reservation_number": _s(32, nullable=True),
             },
             nullable=True,
         ),

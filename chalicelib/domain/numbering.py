@@ -3,7 +3,7 @@
 The five digits before the hyphen are the 3-digit branch code and a 2-digit
 fiscal year; then a 6-digit serial (unique per branch and fiscal year, drawn
 from an atomic counter: gaps are allowed, duplicates never) and a letter for
-the product: M 前払金保証, K 契約保証.
+the product: M 前払金保証, K 契約保証, Y 契約保証予約 (one serial sequence for all three).
 
 Fiscal year: the Japanese fiscal year (年度) starts on 1 April, so 2027-03-31
 belongs to fiscal 2026 and 2027-04-01 to fiscal 2027. The two digits are the
@@ -18,11 +18,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-PRODUCT_LETTERS: dict[str, str] = {"advance_payment": "M", "contract_guarantee": "K"}
+PRODUCT_LETTERS: dict[str, str] = {"advance_payment": "M", "contract_guarantee": "K", "contract_reservation": "Y"}
 KINDS_BY_LETTER: dict[str, str] = {v: k for k, v in PRODUCT_LETTERS.items()}
 MAX_SERIAL = 999_999
 
-PATTERN = re.compile(r"^(\d{3})(\d{2})-(\d{6})([MK])$")
+PATTERN = re.compile(r"^(\d{3})(\d{2})-(\d{6})([MKY])$")
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class GuaranteeNumber:
     branch_code: str
     fiscal_year: str  # two digits
     serial: int
-    kind: str  # advance_payment | contract_guarantee
+    kind: str  # advance_payment | contract_guarantee | contract_reservation
 
     def __str__(self) -> str:
         return f"{self.branch_code}{self.fiscal_year}-{self.serial:06d}{PRODUCT_LETTERS[self.kind]}"

@@ -99,6 +99,13 @@ def _store(principal: Principal, form: dict[str, Any], application_id: str) -> t
     return 201, _with_fees([app])[0]
 
 
+def _check_citation(principal: Principal, form: dict[str, Any]) -> None:
+    """issue 17: a cited 契約保証予約 must be the caller's own, issued, unexpired, same orderer, unused."""
+    from chalicelib.services import reservations
+
+    reservations.check_citation(principal.org_id, form)
+
+
 def _with_fees(apps: list[ApplicationModel]) -> list[dict[str, Any]]:
     """issue 17: every read and the 201 carry the application's frozen 保証料 (`fees`)."""
     from chalicelib.services import fees
@@ -111,6 +118,7 @@ def submit(principal: Principal, body: Any, idempotency_key: str | None = None) 
     """Review and store one application → (201, answer). With a key, repeats return the first answer."""
     key = idempotency.check_key(idempotency_key)
     form = review(body)
+    _check_citation(principal, form)
     if key is None:
         return _store(principal, form, secrets.token_hex(10))
     # The id follows from the key, so even a taken-over claim cannot create a second application.

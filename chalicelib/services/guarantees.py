@@ -108,6 +108,8 @@ def _keep(filters: Filters) -> Callable[[GuaranteeModel], bool]:
     needle = _fold(filters.project) if filters.project else None
 
     def keep(g: GuaranteeModel) -> bool:
+        if g.kind == "contract_reservation":  # issue 17: reservations have their own list and tab
+            return False
         if filters.kind and g.kind != filters.kind:
             return False
         if filters.form and g.form != filters.form:

@@ -236,6 +236,7 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
         raise Conflict([FieldError("status", "この申込はすでに処理されています。")])
     form = app.form
     _require_fee_settled(app)  # issue 17
+    cited = _cited_reservation(app)  # issue 17: a converted 契約保証予約, marked used below
     today = clock.today()
     orderer = _orderer(form["project"]["orderer_id"])
     _check(form, orderer, today)
@@ -312,8 +313,12 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
                     actions=[ApplicationModel.status.set("issued"), ApplicationModel.decided_at.set(now)],
                     condition=ApplicationModel.status == "submitted",
                 )
+                if cited is not None:
+                    _mark_reservation_used(tx, cited, app.application_id, now)
         except TransactWriteError as exc:
             if condition_failed(exc):
+                if cited is not None and _reservation_lost(exc, first=len(rows) * 2 + 1):
+                    raise Conflict([_RESERVATION_TAKEN]) from None
                 raise Conflict([FieldError("status", "この申込はすでに処理されています。")]) from None
             raise
     except BaseException:
@@ -332,6 +337,34 @@ def _require_fee_settled(app: ApplicationModel) -> None:
     from chalicelib.services import fees
 
     fees.require_settled("application", app.application_id, app.form)
+
+
+_RESERVATION_TAKEN = FieldError(
+    "contract_guarantee.reservation_number", "この契約保証予約はすでに別の保証申込で使用されています。"
+)
+
+
+def _cited_reservation(app: ApplicationModel) -> Any:
+    """The reservation the application converts, re-checked now (it may have been used or expired since)."""
+    from chalicelib.services import reservations
+
+    try:
+        return reservations.check_citation(app.owner_org, app.form)
+    except ValidationFailed as exc:
+        raise Conflict(exc.errors) from None
+
+
+def _mark_reservation_used(tx: TransactWrite, cited: Any, application_id: str, now: str) -> None:
+    from chalicelib.services import reservations
+
+    reservations.mark_used_in(tx, cited, application_id, now)
+
+
+def _reservation_lost(exc: TransactWriteError, first: int) -> bool:
+    """Whether the failed condition was the reservation's (another application converted it first)."""
+    from chalicelib.store.reservations import failed_items
+
+    return any(i >= first for i in failed_items(exc))
 
 
 def with_fees(views: list[dict[str, Any]]) -> list[dict[str, Any]]:

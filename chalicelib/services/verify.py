@@ -232,6 +232,7 @@ def _view(g: GuaranteeModel) -> dict[str, Any]:
     pdf_url = objects.presigned_url(latest.pdf_key, f"{g.number}-v{int(latest.version)}.pdf") if latest.pdf_key else None
     return {
         "status": effective_status(g.status, g.deadline, clock.today()),
+        "kind": g.kind,  # advance_payment | contract_guarantee | contract_reservation (issue 17)
         "certificate": latest.content,
         "versions": [
             {"version": int(c.version), "kind": c.kind, "issued_at": c.issued_at, "sha256": c.sha256}

@@ -132,6 +132,8 @@ def record_version(
     """Write the next version (訂正/変更/取消); retried from a fresh read when another version won."""
     for attempt in range(MAX_ATTEMPTS):
         g = get_guarantee(principal, number)
+        if g.kind == "contract_reservation":  # issue 17: a 予約証書 has no 訂正/変更/取消 versions
+            raise Conflict([FieldError("kind", "契約保証予約には訂正・変更・取消の手続はできません。")])
         if g.status == "cancelled":
             raise Conflict([FieldError("kind", "取消済みの保証には手続できません。")])
         _validate_changes(kind, changes, g)

@@ -1,0 +1,311 @@
+"""契約保証予約 (入札ボンド): submit, read and list (contractor); queue, reject and issue (staff); convert.
+
+The flow mirrors an application's: one review path (JSON Schema, then
+`domain.reservation`), the fee frozen at submission (予約手数料), staff issue
+only once it is paid or waived, a number `NNNNN-NNNNNNY` from the same serial
+counter as guarantees, PDFs uploaded `pending` first, then one transaction
+(store/reservations.py). No PynamoDB here: the store hands back dataclasses.
+
+Conversion (`check_citation`, `mark_used_in`): an application's
+`contract_guarantee.reservation_number` must name the contractor's own,
+issued, unexpired, unused reservation for the same orderer; issuing that
+application marks it used inside the issuing transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from chalicelib import logs
+from chalicelib.domain import auth_key as keys
+from chalicelib.domain import branches, clock, numbering
+from chalicelib.domain import certificate as cert_domain
+from chalicelib.domain import reservation as rules
+from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.reservation import Reservation
+from chalicelib.store import counters, objects
+from chalicelib.store import reservations as store
+
+STATUSES = ("submitted", "issued", "rejected", "used", "expired")
+STORED_STATUSES = ("submitted", "issued", "rejected", "used")
+DONE = FieldError("status", "この契約保証予約はすでに処理されています。")
+
+
+def review(body: Any) -> dict[str, Any]:
+    """The normalised reservation, or ValidationFailed listing every bad field (schema first, then rules)."""
+    from chalicelib.handlers.schema import validate as schema_errors
+    from chalicelib.render.charset import font_charset
+    from chalicelib.services.applications import _terms
+
+    errors = {e.field: e for e in schema_errors(body, rules.RESERVATION_SCHEMA)}
+    if not isinstance(body, dict):
+        raise ValidationFailed(list(errors.values()) or [FieldError("", "予約内容はオブジェクトで送信してください。")])
+    project = body.get("project") if isinstance(body.get("project"), dict) else {}
+    form, rule_errors = rules.review_reservation(
+        body, orderer=_terms(project.get("orderer_id")), today=clock.today(), now=clock.now(), charset=font_charset()
+    )
+    for e in rule_errors:
+        if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
+            errors[e.field] = e
+    if errors:
+        raise ValidationFailed(list(errors.values()))
+    return form
+
+
+def view(r: Reservation, fees: dict[str, Any] | None) -> dict[str, Any]:
+    """API.md's reservation read: {id, status, number, form, project, bid_amount, fees, issued_at, …}."""
+    return {
+        "id": r.reservation_id,
+        "status": r.status_on(clock.today()),
+        "number": r.number,
+        "form": r.form.get("form"),
+        "project": r.form.get("project"),
+        "bid_amount": r.form.get("bid_amount"),
+        "delivery": r.form.get("delivery"),
+        "fees": fees,
+        "submitted_at": r.submitted_at,
+        "issued_at": r.issued_at,
+        "valid_until": r.valid_until,
+        "reject_reason": r.reject_reason,
+    }
+
+
+def _views(items: list[Reservation]) -> list[dict[str, Any]]:
+    from chalicelib.services import fees
+
+    found = fees.views("reservation", [(r.reservation_id, r.form) for r in items])
+    return [view(r, found[r.reservation_id]) for r in items]
+
+
+def submit(principal: Principal, body: Any) -> dict[str, Any]:
+    """Review and store one reservation with its frozen 予約手数料 → the 201 answer."""
+    form = review(body)
+    r = store.create(
+        Reservation(
+            reservation_id=secrets.token_hex(10),
+            owner_org=principal.org_id,
+            owner_login=principal.login,
+            branch_id=form["delivery"]["branch_id"],
+            status="submitted",
+            submitted_at=clock.iso_now(),
+            form={**form, "contractor_name": principal.org_name},  # the name the 予約証書 prints
+        )
+    )
+    logs.info("reservation_submitted", reservation_id=r.reservation_id)
+    return _views([r])[0]
+
+
+def get(principal: Principal, reservation_id: str) -> dict[str, Any]:
+    r = store.get(reservation_id)
+    if r is None or r.owner_org != principal.org_id:
+        raise NotFound()
+    return _views([r])[0]
+
+
+def _keep(status: str | None, project: str | None) -> Any:
+    import unicodedata
+
+    def fold(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).casefold()
+
+    needle = fold(project) if project else None
+
+    def keep(r: Reservation) -> bool:
+        if status and r.status_on(clock.today()) != status:
+            return False
+        return not (needle and needle not in fold(r.form.get("project", {}).get("name") or ""))
+
+    return keep
+
+
+def list_mine(
+    principal: Principal,
+    status: str | None = None,
+    project: str | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """The caller's reservations, newest first; the 契約保証予約(入札ボンド) tab's filters are status and 工事名."""
+    items, next_cursor = store.list_by_owner(principal.org_id, limit, cursor, _keep(status, project))
+    return {"items": _views(items), "next_cursor": next_cursor}
+
+
+def get_for_staff(principal: Principal, reservation_id: str) -> Reservation:
+    """A reservation sent to the clerk's branch; another branch's is a 404 like a missing one."""
+    r = store.get(reservation_id)
+    if r is None or r.branch_id != principal.org_id:
+        raise NotFound()
+    return r
+
+
+def staff_view(principal: Principal, reservation_id: str) -> dict[str, Any]:
+    return _views([get_for_staff(principal, reservation_id)])[0]
+
+
+def list_for_staff(principal: Principal, status: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    stored = "issued" if status == "expired" else status
+    want = status
+
+    def keep(r: Reservation) -> bool:
+        return r.branch_id == principal.org_id and r.status_on(clock.today()) == want
+
+    items, next_cursor = store.list_by_status(stored, limit, cursor, keep)
+    return {"items": _views(items), "next_cursor": next_cursor}
+
+
+def reject(principal: Principal, reservation_id: str, reason: str) -> dict[str, Any]:
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise ValidationFailed([FieldError("reason", "却下理由を200文字以内で入力してください。")])
+    r = get_for_staff(principal, reservation_id)
+    try:
+        r = store.reject(r.reservation_id, reason, clock.iso_now())
+    except store.StatusChanged:
+        raise Conflict([DONE]) from None
+    logs.info("reservation_rejected", reservation_id=reservation_id)
+    return _views([r])[0]
+
+
+def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
+    """発行: fee settled, number, key (electronic), 予約証書 (+ key notice) uploaded pending, one transaction."""
+    from chalicelib.render import pdf, pdf_reservation
+    from chalicelib.services import fees, issuance, orderers
+
+    r = get_for_staff(principal, reservation_id)
+    if r.status != "submitted":
+        raise Conflict([DONE])
+    fee = fees.require_settled("reservation", r.reservation_id, r.form)
+    today = clock.today()
+    project = r.form["project"]
+    if project["bid_date"] < today.isoformat():
+        raise ValidationFailed([FieldError("project.bid_date", "入札日を過ぎた予約は発行できません。")])
+    branch = branches.branch(r.branch_id)
+    if branch is None:
+        raise ValidationFailed([FieldError("delivery.branch_id", "申込送信先の支店が見つかりません。")])
+    orderer = orderers.get_orderer(project["orderer_id"])
+    orderer_name = orderer.name if orderer else project["orderer_id"]
+    electronic = r.form["form"] == "electronic"
+    if electronic and not (orderer and orderer.e_surety):
+        raise ValidationFailed([FieldError("form", "この発注者は電子保証に対応していません。")])
+
+    now = clock.iso_now()
+    delivery = r.form.get("delivery") or {}
+    fy = numbering.fiscal_year_code(today)
+    serial = counters.next_value(numbering.counter_name(branch.code, fy), numbering.MAX_SERIAL)
+    number = numbering.format_number(branch.code, fy, serial, rules.KIND)
+    key = keys.generate() if electronic else None
+    contractor_name = r.form.get("contractor_name") or (delivery.get("mail_to") or {}).get("name") or r.owner_org
+    content = rules.build_content(
+        number=number,
+        form=r.form["form"],
+        reservation=r.form,
+        contractor_name=contractor_name,
+        orderer_name=orderer_name,
+        issued_on=now[:10],
+        issuer=issuance.issuer(),
+    )
+    sha = cert_domain.sha256(content)
+    details = {
+        "contractor_name": contractor_name,
+        "jv_name": None,
+        "project_name": project["name"],
+        "orderer_name": orderer_name,
+        "contract_amount": int(r.form["bid_amount"]),
+        "guarantee_amount": content["guarantee_amount"],
+        "period_start": project["bid_date"],
+        "period_end": content["valid_until"],
+        "location": project.get("location"),
+        "deposit_bank": None,
+        "branch_id": r.branch_id,
+        "notify": bool(delivery.get("notify")),
+        "email": delivery.get("email") if delivery.get("notify") else None,
+        "bid_date": project["bid_date"],
+        "bid_amount": int(r.form["bid_amount"]),
+    }
+    uploaded: list[str] = []
+    try:
+        try:
+            docs = pdf_reservation.render_reservation(content, sha, key)
+        except pdf.UnsupportedCharacters as exc:
+            raise ValidationFailed(
+                [FieldError("project.name", f"証書に印字できない文字が含まれています: {'、'.join(exc.chars)}")]
+            ) from None
+        pdf_key = objects.new_key("certificates")
+        objects.put_pending(pdf_key, docs.certificate)
+        uploaded.append(pdf_key)
+        notice_key = None
+        if docs.key_notice is not None:
+            notice_key = objects.new_key("key-notices")
+            objects.put_pending(notice_key, docs.key_notice)
+            uploaded.append(notice_key)
+        try:
+            store.issue(
+                r,
+                number=number,
+                form=r.form["form"],
+                auth_key=key,
+                valid_until=content["valid_until"],
+                now=now,
+                details=details,
+                content=content,
+                sha256=sha,
+                pdf_key=pdf_key,
+                key_notice_key=notice_key,
+            )
+        except store.StatusChanged:
+            raise Conflict([DONE]) from None
+    except BaseException:
+        issuance.discard_all(uploaded)
+        raise
+    issuance.release_all(uploaded)
+    logs.info("reservation_issued", reservation_id=r.reservation_id, number=number)
+    return {"number": number, "form": r.form["form"], "auth_key": key, "fee": fee.total}
+
+
+# ---------------------------------------------------------------- conversion (used by issuance)
+
+CITATION_FIELD = "contract_guarantee.reservation_number"
+
+
+def check_citation(contractor_org: str, form: dict[str, Any]) -> Reservation | None:
+    """The reservation an application's 契約保証 cites, if it may (ValidationFailed on the field otherwise)."""
+    number = ((form.get("contract_guarantee") or {}).get("reservation_number") or "").strip()
+    if not number:
+        return None
+    r = store.get_by_number(number)
+    errors = rules.conversion_errors(
+        r, contractor_org=contractor_org, orderer_id=form["project"]["orderer_id"], today=clock.today()
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    return r
+
+
+def mark_used_in(tx: Any, reservation: Reservation, application_id: str, now: str) -> int:
+    """Add the `used` marking to the application's issuing transaction (see store.add_mark_used)."""
+    return store.add_mark_used(tx, reservation, application_id, now)
+
+
+def prefill(principal: Principal, number: str) -> dict[str, Any] | None:
+    """What a 保証申込 form can take from the contractor's own issued reservation (工事名, 発注者, …)."""
+    r = store.get_by_number(number)
+    if r is None or r.owner_org != principal.org_id:
+        return None
+    project = r.form["project"]
+    return {
+        "project": {
+            "name": project["name"],
+            "orderer_id": project["orderer_id"],
+            "contract_type": project["contract_type"],
+            "location": project.get("location"),
+        },
+        "contract_guarantee": {
+            "amount": rules.promised_amount(int(r.form["bid_amount"])),
+            "form": r.form["form"],
+            "reservation_number": r.number,
+        },
+        "delivery": r.form.get("delivery"),
+        "bid_amount": r.form["bid_amount"],
+    }
