@@ -5,7 +5,7 @@ Handlers parse, authorise, call `services.fees` and shape the answer.
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib.handlers.endpoint import Call, api
 from chalicelib.services import fees
@@ -140,3 +140,16 @@ def application_fee_waiver(call: Call) -> dict:
 )
 def reservation_fee_waiver(call: Call) -> dict:
     return fees.waive(call.principal, "reservation", call.params["reservation_id"], call.body["reason"])
+
+
+@api(
+    bp,
+    "/api/applications/{application_id}/fee-statement.pdf",
+    "GET",
+    summary="保証料計算書 PDF (60秒有効の URL へ 302)",
+    roles=("contractor",),
+    responses={302: ("PDF の短期 URL へ転送", None), 404: ("なし", ERRORS)},
+)
+def fee_statement(call: Call) -> Response:
+    url = fees.fee_statement_url(call.principal, call.params["application_id"])
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})

@@ -142,7 +142,7 @@ def render_fee_statement(
     for line in lines:
         base._text(pdf, f"■ {line['label']}", size=11)
         base._row(pdf, "算定の基礎", f"{line['basis_label']} {yen(line['basis'])} / 保証期間 {line['days']}日")
-        rates = "、".join(
+        rates = "\n".join(
             f"{yen(s['lower'])}超"
             + (f"{yen(s['upper'])}以下" if s["upper"] else "")
             + f" の部分 {yen(s['portion'])} × {rate_percent(s['rate'])}"

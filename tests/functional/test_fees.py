@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from chalicelib.domain import clock
 from chalicelib.store.models import ApplicationModel, GuaranteeModel
 from tests.factories import application_body
@@ -131,3 +133,58 @@ def test_a_waiver_needs_a_reason_and_then_issues(client, tokens):
 def test_a_missing_application_is_404(client, tokens):
     resp = post(client, tokens["staff"], "/api/staff/applications/nope/payment", {"amount": 1, "paid_on": "2026-01-01"})
     assert resp.status_code == 404
+
+
+def test_fee_statement_pdf_reads_back_and_renders(client, tokens, tmp_path):
+    import io
+    import shutil
+    import subprocess
+    import urllib.request
+
+    from pypdf import PdfReader
+
+    app = submit(client, tokens)
+    post(
+        client,
+        tokens["staff"],
+        f"/api/staff/applications/{app['id']}/payment",
+        {"amount": 75_000, "paid_on": clock.today().isoformat()},
+    )
+    assert (
+        client.http.get(f"/api/applications/{app['id']}/fee-statement.pdf", headers=bearer(tokens["other"])).status_code
+        == 404
+    )
+    resp = client.http.get(f"/api/applications/{app['id']}/fee-statement.pdf", headers=bearer(tokens["contractor"]))
+    assert resp.status_code == 302
+    data = urllib.request.urlopen(resp.headers["Location"], timeout=10).read()  # noqa: S310 - the loopback moto server
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    for expected in (
+        "保証料計算書",
+        "〇〇建設 株式会社",
+        "5市単(笠建)第〇-〇号道路改良工事",
+        "前払金保証料",
+        "契約保証料",
+        "前払金保証金額 20,000,000円",
+        "0.300%",
+        "0.250%",
+        "0.400%",
+        "55,000円",
+        "20,000円",
+        "75,000円",
+        "振込先",
+        "〇〇銀行",
+        "入金確認済み",
+        "例示",
+    ):
+        assert expected in text, expected
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed: `bin/setup --system` installs it")
+    from PIL import Image
+
+    src = tmp_path / "statement.pdf"
+    src.write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(src), str(tmp_path / "statement")], check=True
+    )
+    img = Image.open(next(tmp_path.glob("statement*.png"))).convert("L")
+    assert img.size[0] > 300 and sum(img.histogram()[:128]) > 0.01 * img.size[0] * img.size[1]
