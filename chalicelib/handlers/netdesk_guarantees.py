@@ -18,6 +18,7 @@ from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.services import guarantees as service
+from chalicelib.services import reservations
 from chalicelib.store import paging
 
 bp = Blueprint(__name__)
@@ -212,11 +213,14 @@ PAGE_QUERY: dict[str, dict[str, Any]] = {
     "issued_to": {"type": "string", "format": "date"},
     "project": {"type": "string", "maxLength": 100},
     "number": {"type": "string", "maxLength": 32},
+    # issue 17: the 契約保証予約(入札ボンド) tab's own filter (with 工事名)
+    "status": {"type": "string", "enum": ["submitted", "issued", "rejected", "used", "expired"]},
     "cursor": CURSOR,
     # The cursors of the pages before this one ("-" is the first page): honest 前へ links.
     "trail": {"type": "string", "maxLength": 60000},
 }
 PAGE_SIZE = paging.DEFAULT_LIMIT
+RESERVATION_STATUS_LABELS = {"submitted": "審査中", "issued": "発行済み", "rejected": "差戻し", "used": "保証申込で使用済み", "expired": "有効期限切れ"}
 FIRST = "-"
 
 
@@ -238,6 +242,8 @@ def guarantees_page(call: PageCall) -> Response:
     q, errors = _query(call, PAGE_QUERY)
     tab = q.get("tab") or "application"
     search = {k: q.get(k) for k in ("kind", "issued_from", "issued_to", "project", "number")}
+    if tab == "bond":  # issue 17: reservations have their own filters
+        search = {"status": q.get("status"), "project": q.get("project")}
     trail = [t for t in (q.get("trail") or "").split(",") if t]
     items: list[dict[str, Any]] = []
     next_cursor = None
@@ -245,6 +251,12 @@ def guarantees_page(call: PageCall) -> Response:
         filters = _filters({**search, "form": "electronic" if tab == "electronic" else None})
         try:
             items, next_cursor = service.list_guarantees(call.principal, filters, PAGE_SIZE, q.get("cursor"))
+        except DomainError as exc:
+            errors = exc.errors
+    elif not errors:
+        try:
+            listed = reservations.list_mine(call.principal, search["status"], search["project"], PAGE_SIZE, q.get("cursor"))
+            items, next_cursor = listed["items"], listed["next_cursor"]
         except DomainError as exc:
             errors = exc.errors
     base = {"tab": tab, **search}
@@ -272,6 +284,7 @@ def guarantees_page(call: PageCall) -> Response:
         prev_href=prev_href,
         next_href=next_href,
         first_href=_href("/netdesk/guarantees", base) if page_no > 1 else None,
+        reservation_status_labels=RESERVATION_STATUS_LABELS,
     )
 
 

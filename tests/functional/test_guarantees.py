@@ -562,7 +562,7 @@ def test_electronic_tab_lists_electronic_only_and_bond_tab_says_not_offered(clie
     expected = [g.number for g in reversed(many) if g.form == "electronic" and g.kind == "advance_payment"][:20]
     assert shown == expected
     bond = page_html(client, t, "/netdesk/guarantees?tab=bond")
-    assert "取り扱っておりません" in bond
+    assert "該当する契約保証予約はありません" in bond  # issue 17: the tab now lists reservations (none here)
     assert not re.findall(r'href="/netdesk/guarantees/(30026-\d{6}[MK])"', bond)
 
 

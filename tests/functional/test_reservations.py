@@ -299,3 +299,29 @@ def test_reservation_certificate_and_key_notice_read_back(client, tokens, tmp_pa
     assert out["auth_key"] in ntext and out["number"] in ntext and "契約保証予約" in ntext
     for name, data in (("reservation", cert), ("reservation_notice", notice)):
         _png(data, tmp_path, name)
+
+
+# ------------------------------------------------------------------ the 契約保証予約(入札ボンド) tab
+
+
+def test_the_bond_tab_lists_reservations_with_its_own_filters(client, tokens):
+    _, out = issued_reservation(client, tokens)
+    pending = reserve(client, tokens, project__name="北部地区排水路工事")
+
+    def tab(query=""):
+        resp = client.http.get(f"/netdesk/guarantees?tab=bond{query}", headers=bearer(tokens["contractor"]))
+        assert resp.status_code == 200, resp.body
+        return resp.body.decode()
+
+    html = tab()
+    assert out["number"] in html and f'href="/netdesk/guarantees/{out["number"]}"' in html
+    assert "北部地区排水路工事" in html and "審査中" in html and "5,000円" in html
+    issued_only = tab("&status=issued")
+    assert out["number"] in issued_only and "北部地区排水路工事" not in issued_only
+    by_name = tab("&project=北部")
+    assert "北部地区排水路工事" in by_name and out["number"] not in by_name
+    assert pending["id"]
+    # the other tabs stay guarantees only
+    assert (
+        out["number"] not in client.http.get("/netdesk/guarantees", headers=bearer(tokens["contractor"])).body.decode()
+    )
