@@ -3,6 +3,8 @@
 from chalice import Chalice
 
 from chalicelib.handlers import (
+    accounts,
+    admin,
     dev,
     dsure,
     events,
@@ -29,3 +31,5 @@ app.register_blueprint(netdesk_applications.bp)
 app.register_blueprint(netdesk_guarantees.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(dsure.bp)
+app.register_blueprint(accounts.bp)
+app.register_blueprint(admin.bp)

@@ -29,6 +29,12 @@ TABLES = (
     "notifications",
     "access_log",
     "inbox",
+    # Issue 13: accounts
+    "organisations",
+    "tokens",
+    "clients",
+    "audit",
+    "suppressions",
 )
 
 

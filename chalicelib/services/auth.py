@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
+from chalicelib.domain.accounts import MFA_ROLES
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
 from chalicelib.store import attempts
@@ -36,6 +37,7 @@ def _dummy_hash() -> str:
     Made on first need, not at import: hashing is deliberately slow (cold start)."""
     return _HASHER.hash(secrets.token_urlsafe(16))
 
+
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
 
 
@@ -46,27 +48,63 @@ class LoginResult:
     expires_at: int
 
 
+@dataclass(frozen=True)
+class MfaChallenge:
+    """Staff and admin: the password was right, a TOTP code is still due (services/mfa.py)."""
+
+    mfa_token: str
+    login: str
+    role: str
+
+
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def login(login_id: str, password: str) -> LoginResult:
+def login(login_id: str, password: str) -> LoginResult | MfaChallenge:
+    """A session, or for staff and admin an MFA challenge: no password alone opens theirs."""
     key = f"login:{login_id}"
     wait = attempts.retry_after(key)
     if wait:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
     account = _account(login_id)
     try:
-        _HASHER.verify(account.password_hash if account else _dummy_hash(), password)
-        ok = account is not None
+        _HASHER.verify(account.password_hash if account and account.password_hash else _dummy_hash(), password)
+        ok = account is not None and bool(account.password_hash)
     except (VerificationError, InvalidHashError):
         ok = False
+    ok = ok and account is not None and _may_log_in(account)
     if not ok:
         locked = attempts.register_failure(key, LOGIN_POLICY)
         if locked:
             raise TooManyAttempts(locked, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
         raise Unauthenticated([_BAD_LOGIN])
     attempts.reset(key)
+    if account.role in MFA_ROLES:
+        from chalicelib.services import mfa
+
+        return MfaChallenge(mfa.challenge(account.login), account.login, account.role)
+    return _open_session(account)
+
+
+def _may_log_in(account: AccountModel) -> bool:
+    """Issue 13: a disabled user, or a user of a disabled organisation, cannot log in;
+    staff and admin need an enrolled TOTP secret."""
+    from chalicelib.store import organisations
+
+    if account.status == "disabled":
+        return False
+    if account.role in MFA_ROLES and not account.totp_secret:
+        return False
+    org = organisations.get(account.org_id)
+    return not (org is not None and org.disabled)
+
+
+def open_session_after_mfa(login_id: str) -> LoginResult | None:
+    """The session a completed second step opens (services/mfa.py checked the code)."""
+    account = _account(login_id)
+    if account is None or not _may_log_in(account):
+        return None
     return _open_session(account)
 
 

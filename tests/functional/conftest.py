@@ -10,6 +10,7 @@ import json
 import logging  # noqa: E402
 import os
 import re
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -32,6 +33,7 @@ from chalice.test import Client  # noqa: E402
 import app as app_module  # noqa: E402
 from chalicelib.store import provision  # noqa: E402
 from devstack.seed import seed_demo  # noqa: E402
+from tests import mfa  # noqa: E402
 
 
 def _reset_moto() -> None:
@@ -43,6 +45,7 @@ def _reset_moto() -> None:
 def aws():
     """A clean stage for every test: reset moto, create the resources, seed the demo."""
     _reset_moto()
+    mfa.forget()  # the server forgot every accepted TOTP step
     provision.provision_all()
     seed_demo()
     yield MOTO_URL
@@ -61,7 +64,16 @@ def login(client, login_id: str, password: str) -> dict:
         body=json.dumps({"login": login_id, "password": password}),
     )
     assert resp.status_code == 200, resp.body
-    return json.loads(resp.body)
+    out = json.loads(resp.body)
+    if out.get("mfa_required"):  # staff and admin: the second step (tests/mfa.py)
+        resp = client.http.post(
+            "/api/session/mfa",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"mfa_token": out["mfa_token"], "code": mfa.code_for(login_id)}),
+        )
+        assert resp.status_code == 200, resp.body
+        out = json.loads(resp.body)
+    return out
 
 
 DEMO = {
@@ -99,6 +111,8 @@ def browser_login(client, audience: str, login_id: str, password: str) -> tuple[
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
         body=form,
     )
+    if mfa.needs_code(login_id):  # the page's second step asks for the TOTP code
+        resp = mfa_page_step(client, audience, resp, login_id)
     assert resp.status_code == 303, resp.body
     cookies = resp.headers["Set-Cookie"]
     cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
@@ -106,3 +120,22 @@ def browser_login(client, audience: str, login_id: str, password: str) -> tuple[
     home = client.http.get(f"/{audience}", headers={"Cookie": f"esurety_session={session}"})
     assert home.status_code == 200
     return session, home.body.decode()
+
+
+def mfa_page_step(client, audience: str, resp, login_id: str, code: str | None = None):
+    """Answer the login page's second step (the TOTP code form) as a browser would."""
+    assert resp.status_code == 200, resp.body
+    html = resp.body.decode()
+    nonce = re.search(r"esurety_login=([^;]+)", _cookie_header(resp)).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    form = urllib.parse.urlencode({**fields, "code": code or mfa.code_for(login_id)})
+    return client.http.post(
+        f"/{audience}/login",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
+        body=form,
+    )
+
+
+def _cookie_header(resp) -> str:
+    value = resp.headers.get("Set-Cookie", "")
+    return "\n".join(value) if isinstance(value, list) else value
