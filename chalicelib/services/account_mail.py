@@ -40,7 +40,7 @@ def send_link(user: User, kind: str, token: str) -> bool:
     context = {
         "subject": subject,
         "lead": lead,
-        "name": user.name,
+        "person": user.name,
         "login": user.login,
         "url": setup_url(token),
         "hours": TOKEN_TTL_SECONDS[kind] // 3600,
