@@ -3,8 +3,10 @@
 from chalice import Chalice
 
 from chalicelib.handlers import (
+    account_pages,
     accounts,
     admin,
+    admin_pages,
     dev,
     dsure,
     events,
@@ -33,3 +35,5 @@ app.register_blueprint(staff.bp)
 app.register_blueprint(dsure.bp)
 app.register_blueprint(accounts.bp)
 app.register_blueprint(admin.bp)
+app.register_blueprint(account_pages.bp)
+app.register_blueprint(admin_pages.bp)

@@ -393,3 +393,54 @@ def test_reset_mfa_mails_a_set_up_link_and_ends_sessions(client, admin, tokens):
     # Without a TOTP secret the password alone opens nothing.
     assert client.http.post("/api/session", headers=JSON, body=json.dumps({"login": "ibaraki-staff", "password": "demo-pass-3"})).status_code == 401
     assert post(client, "/api/admin/users/kasama/reset-mfa", admin).status_code == 400
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def _anon_form(client, path: str):
+    page = client.http.get(path)
+    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
+    return page, {"Cookie": f"esurety_login={nonce}", **FORM}, csrf
+
+
+def test_setup_page_sets_password_and_shows_the_totp_qr_and_secret_once(client, admin):
+    invite(client, admin, "page-clerk", role="staff", org_id="ibaraki")
+    token = setup_token(client, "page-clerk@example.jp")
+    page, headers, csrf = _anon_form(client, f"/account/setup?token={token}")
+    assert page.status_code == 200 and "page-clerk" in page.body.decode()
+    assert page.headers["Cache-Control"] == "no-store" and "Content-Security-Policy" in page.headers
+    no_csrf = client.http.post("/account/setup", headers=headers, body=urlencode({"token": token, "password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD}))
+    assert no_csrf.status_code == 403
+    done = client.http.post("/account/setup", headers=headers, body=urlencode({"csrf_token": csrf, "token": token, "password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD}))
+    html = done.body.decode()
+    assert done.status_code == 200 and "data:image/png;base64," in html
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', html).group(1)
+    out = body(post(client, "/api/session", None, {"login": "page-clerk", "password": GOOD_PASSWORD}))
+    assert _mfa(client, out["mfa_token"], totp.code_at(secret, time.time())).status_code == 200
+    reused = client.http.get(f"/account/setup?token={token}")
+    assert reused.status_code == 400 and "無効" in reused.body.decode()
+
+
+def test_reset_page_answers_the_same_whatever_the_login(client):
+    _, headers, csrf = _anon_form(client, "/account/reset")
+    a = client.http.post("/account/reset", headers=headers, body=urlencode({"csrf_token": csrf, "login": "demo-contractor"}))
+    b = client.http.post("/account/reset", headers=headers, body=urlencode({"csrf_token": csrf, "login": "no-such-login"}))
+    assert a.status_code == b.status_code == 200 and a.body == b.body
+    assert len([m for m in outbox(client) if "soumu@example.co.jp" in m["to"]]) == 1
+
+
+def test_admin_console_invites_and_disables_with_csrf(client):
+    session, _ = browser_login(client, "admin", "admin", "demo-pass-7")
+    cookie = {"Cookie": f"esurety_session={session}", **FORM}
+    console = client.http.get("/admin/", headers={"Cookie": f"esurety_session={session}"})
+    assert console.status_code == 200 and "ibaraki-chief" in console.body.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', console.body.decode()).group(1)
+    form = {"op": "invite", "login": "mito-kouji", "name": "工事 花子", "email": "kouji@example.jp", "role": "orderer", "org_id": "08201"}
+    assert client.http.post("/admin/actions", headers=cookie, body=urlencode(form)).status_code == 403
+    made = client.http.post("/admin/actions", headers=cookie, body=urlencode({**form, "csrf_token": csrf}))
+    assert made.status_code == 200 and "mito-kouji" in made.body.decode()
+    bad = client.http.post("/admin/actions", headers=cookie, body=urlencode({**form, "csrf_token": csrf, "login": "X"}))
+    assert bad.status_code == 400
+    assert client.http.get("/admin/", headers=bearer(login(client, "kasama", "demo-pass-4")["token"])).status_code == 403
