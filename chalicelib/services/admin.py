@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.domain import clock
 from chalicelib.domain.accounts import (
     JIS_CODE_PATTERN,
     LOGIN_PATTERN,
@@ -128,5 +127,33 @@ def reset_mfa(admin: Principal, login: str) -> dict[str, object]:
     return {**user.public(), "mfa": "reset"}
 
 
-def now_iso() -> str:
-    return clock.iso_now()
+class AdminExists(Exception):
+    """A stage has its first admin already: `create_first_admin` is usable once."""
+
+
+def create_first_admin(login: str, email: str, name: str = "管理者") -> str:
+    """The first admin of a stage (bin/admin create-first): invited like any user, the
+    organisation `hq` made if missing. Returns the set-up link, which the command prints
+    too (a new account's SES sandbox may not deliver the mail). Refused once an admin exists."""
+    if users.any_with_role("admin"):
+        raise AdminExists(login)
+    if not LOGIN_PATTERN.match(login):
+        raise ValidationFailed([FieldError("login", "ログインIDは英小文字・数字・「.」「_」「-」で3〜64文字にしてください。")])
+    if organisations.get(ADMIN_SCOPE) is None:
+        from chalicelib import settings
+
+        organisations.put(Organisation(ADMIN_SCOPE, "hq", settings.current().issuer_name))
+    org = organisations.get(ADMIN_SCOPE)
+    assert org is not None
+    user = User(login, "admin", ADMIN_SCOPE, org.name, name, email, "invited")
+    token, value = tokens.new("invitation", login, int(time.time()), TOKEN_TTL_SECONDS["invitation"])
+    entry = AuditEntry(actor="bin/admin", action="user_created", target=f"user:{login}", scope=ADMIN_SCOPE)
+    if not users.create(user, value, entry):
+        raise Conflict([FieldError("login", "このログインIDはすでに使われています。")])
+    try:
+        account_mail.send_link(user, "invitation", token)
+    except Exception as exc:  # noqa: BLE001 - the printed link is the fallback (SES sandbox)
+        from chalicelib import logs
+
+        logs.warning("first_admin_mail_failed", login=login, error=type(exc).__name__)
+    return account_mail.setup_url(token)

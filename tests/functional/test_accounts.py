@@ -444,3 +444,17 @@ def test_admin_console_invites_and_disables_with_csrf(client):
     bad = client.http.post("/admin/actions", headers=cookie, body=urlencode({**form, "csrf_token": csrf, "login": "X"}))
     assert bad.status_code == 400
     assert client.http.get("/admin/", headers=bearer(login(client, "kasama", "demo-pass-4")["token"])).status_code == 403
+
+
+def test_first_admin_command_invites_prints_the_link_and_is_refused_once_an_admin_exists(client, capsys):
+    from chalicelib.store.models import AccountModel as Accounts
+    from devstack import admin as admin_cli
+
+    assert admin_cli.main(["create-first", "--stage", "local", "--login", "admin", "--email", "a@example.jp"]) == 1
+    Accounts("admin").delete()  # a stage without an admin yet
+    assert admin_cli.main(["create-first", "--stage", "local", "--login", "first-admin", "--email", "boss@example.jp"]) == 0
+    link = re.search(r"(/account/setup\?token=[A-Za-z0-9_-]+)", capsys.readouterr().out).group(1)
+    assert link in [m for m in outbox(client) if "boss@example.jp" in m["to"]][0]["body"]
+    resp = post(client, "/api/account/password", None, {"token": link.split("=", 1)[1], "password": GOOD_PASSWORD})
+    assert resp.status_code == 200 and body(resp)["totp_uri"].startswith("otpauth://")
+    assert admin_cli.main(["create-first", "--stage", "local", "--login", "second", "--email", "b@example.jp"]) == 1
