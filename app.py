@@ -7,6 +7,7 @@ from chalicelib.handlers import (
     accounts,
     admin,
     admin_pages,
+    bounces,
     dev,
     dsure,
     events,
@@ -37,3 +38,4 @@ app.register_blueprint(accounts.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(account_pages.bp)
 app.register_blueprint(admin_pages.bp)
+app.register_blueprint(bounces.bp)

@@ -458,3 +458,42 @@ def test_first_admin_command_invites_prints_the_link_and_is_refused_once_an_admi
     resp = post(client, "/api/account/password", None, {"token": link.split("=", 1)[1], "password": GOOD_PASSWORD})
     assert resp.status_code == 200 and body(resp)["totp_uri"].startswith("otpauth://")
     assert admin_cli.main(["create-first", "--stage", "local", "--login", "second", "--email", "b@example.jp"]) == 1
+
+
+# --- SES bounces --------------------------------------------------------------------------------
+
+
+def _sns_event(message: dict) -> dict:
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventSubscriptionArn": "arn:aws:sns:ap-northeast-1:123456789012:esurety-local-ses-feedback:1",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": "m-1",
+                    "TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:esurety-local-ses-feedback",
+                    "Subject": None,
+                    "Message": json.dumps(message),
+                    "Timestamp": "2026-01-01T00:00:00.000Z",
+                    "MessageAttributes": {},
+                },
+            }
+        ]
+    }
+
+
+def test_a_published_bounce_suppresses_the_address_and_no_mail_goes_to_it(client):
+    from chalicelib.services import bounces
+
+    client.lambda_.invoke(
+        "SesFeedback",
+        _sns_event({"notificationType": "Bounce", "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "Soumu@example.co.jp", "diagnosticCode": "550 5.1.1 user unknown"}]}}),
+    )
+    assert bounces.undeliverable("soumu@example.co.jp") == "bounce"
+    client.lambda_.invoke("SesFeedback", _sns_event({"notificationType": "Bounce", "bounce": {"bounceType": "Transient", "bouncedRecipients": [{"emailAddress": "info@example.com"}]}}))
+    assert bounces.undeliverable("info@example.com") is None
+    client.lambda_.invoke("SesFeedback", _sns_event({"notificationType": "Complaint", "complaint": {"complainedRecipients": [{"emailAddress": "info@example.com"}]}}))
+    assert bounces.undeliverable("info@example.com") == "complaint"
+    assert post(client, "/api/account/reset", None, {"login": "demo-contractor"}).status_code == 202
+    assert [m for m in outbox(client) if "soumu@example.co.jp" in m["to"]] == []
