@@ -24,7 +24,9 @@ def _nonce(call: PageCall) -> str:
 
 def _render(call: PageCall, template: str, status: int = 200, **context: object) -> Response:
     nonce = _nonce(call)
-    response = call.render(template, status=status, no_store=True, form_token=auth.anonymous_csrf_token(nonce), **context)
+    response = call.render(
+        template, status=status, no_store=True, form_token=auth.anonymous_csrf_token(nonce), **context
+    )
     response.headers["Set-Cookie"] = f"{NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
     return response
 
@@ -64,7 +66,12 @@ def setup(call: PageCall) -> Response:
         return _render(call, "html/account/setup.html", 400, token=token, login="", errors=exc.errors)
     qr = _qr_data_uri(result.totp_uri) if result.totp_uri else None
     return _render(
-        call, "html/account/done.html", login=result.login, totp_uri=result.totp_uri, totp_secret=result.totp_secret, qr=qr
+        call,
+        "html/account/done.html",
+        login=result.login,
+        totp_uri=result.totp_uri,
+        totp_secret=result.totp_secret,
+        qr=qr,
     )
 
 

@@ -41,7 +41,14 @@ def _run(call: PageCall) -> tuple[str, dict | None]:
     if op == "invite":
         from chalicelib.handlers.admin import _email
 
-        admin.create_user(who, f.get("login", "").strip(), _need(f, "name"), _email(f.get("email", "")), f.get("role", ""), f.get("org_id", "").strip())
+        admin.create_user(
+            who,
+            f.get("login", "").strip(),
+            _need(f, "name"),
+            _email(f.get("email", "")),
+            f.get("role", ""),
+            f.get("org_id", "").strip(),
+        )
         return "利用者を招待しました (設定リンクをメールで送りました)。", None
     if op in ("disable", "enable"):
         admin.set_user_status(who, f.get("login", ""), op == "enable")

@@ -138,7 +138,9 @@ def create_first_admin(login: str, email: str, name: str = "管理者") -> str:
     if users.any_with_role("admin"):
         raise AdminExists(login)
     if not LOGIN_PATTERN.match(login):
-        raise ValidationFailed([FieldError("login", "ログインIDは英小文字・数字・「.」「_」「-」で3〜64文字にしてください。")])
+        raise ValidationFailed(
+            [FieldError("login", "ログインIDは英小文字・数字・「.」「_」「-」で3〜64文字にしてください。")]
+        )
     if organisations.get(ADMIN_SCOPE) is None:
         from chalicelib import settings
 

@@ -30,7 +30,9 @@ def handle(message: str) -> list[str]:
         recipients = [(r.get("emailAddress"), r.get("diagnosticCode")) for r in bounce.get("bouncedRecipients") or []]
         reason = "bounce"
     elif kind == "Complaint":
-        recipients = [(r.get("emailAddress"), None) for r in (note.get("complaint") or {}).get("complainedRecipients") or []]
+        recipients = [
+            (r.get("emailAddress"), None) for r in (note.get("complaint") or {}).get("complainedRecipients") or []
+        ]
         reason = "complaint"
     else:
         return []
