@@ -12,11 +12,11 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.services import issuance, versions
-from chalicelib.store.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 bp = Blueprint(__name__)
 
@@ -200,14 +200,14 @@ def applications_page(call: PageCall) -> Response:
 
 def _application_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
     try:
-        app = issuance.get_application(call.principal, call.params["application_id"])
+        application = issuance.get_application(call.principal, call.params["application_id"])
     except DomainError as exc:
         _not_found(exc)
         raise
     return call.render(
         "html/staff/application.html",
         status=status,
-        application=issuance.application_view(app),
+        application=application,
         errors=errors or [],
         **_labels(),
     )
@@ -245,11 +245,10 @@ def _guarantee_page(
     call: PageCall, errors: list[FieldError] | None = None, status: int = 200, new_key: str | None = None, form: dict | None = None
 ) -> Response:
     try:
-        g = versions.get_guarantee(call.principal, call.params["number"])
+        view = versions.guarantee_detail(call.principal, call.params["number"])
     except DomainError as exc:
         _not_found(exc)
         raise
-    view = versions.guarantee_view(g, versions.history(g.number))
     return call.render(
         "html/staff/guarantee.html",
         status=status,
