@@ -35,6 +35,7 @@ def _dummy_hash() -> str:
     Made on first need, not at import: hashing is deliberately slow (cold start)."""
     return _HASHER.hash(secrets.token_urlsafe(16))
 
+
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
 
 

@@ -57,7 +57,9 @@ class Pending:
             docs = pdf.render_documents(content, sha, auth_key)
         except pdf.UnsupportedCharacters as exc:
             chars = "、".join(exc.chars)
-            raise ValidationFailed([FieldError("project_name", f"証書に印字できない文字が含まれています: {chars}")]) from None
+            raise ValidationFailed(
+                [FieldError("project_name", f"証書に印字できない文字が含まれています: {chars}")]
+            ) from None
         pdf_key = self._put("certificates", docs.certificate)
         notice_key = self._put("key-notices", docs.key_notice) if docs.key_notice is not None else None
         return Upload(pdf_key, notice_key)

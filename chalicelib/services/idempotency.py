@@ -85,7 +85,9 @@ def _expiry() -> dt.datetime:
 
 
 def _mismatch() -> Conflict:
-    return Conflict([FieldError(HEADER, "この Idempotency-Key は別の内容の申込に使われています。新しいキーで送信してください。")])
+    return Conflict(
+        [FieldError(HEADER, "この Idempotency-Key は別の内容の申込に使われています。新しいキーで送信してください。")]
+    )
 
 
 def run_once(
@@ -125,7 +127,9 @@ def run_once(
         if record.status == claims.IDEMPOTENCY.done and record.data.get("response") is not None:
             return int(record.data.get("status_code") or 200), record.data["response"]
         if time.monotonic() >= deadline:
-            raise Conflict([FieldError(HEADER, "同じ Idempotency-Key の申込を処理中です。しばらくしてから再度お試しください。")])
+            raise Conflict(
+                [FieldError(HEADER, "同じ Idempotency-Key の申込を処理中です。しばらくしてから再度お試しください。")]
+            )
         time.sleep(POLL_SECONDS)
 
 

@@ -63,7 +63,9 @@ def get_application(principal: Principal, application_id: str) -> dict[str, Any]
     return application_view(_application(principal, application_id))
 
 
-def list_applications(principal: Principal, status: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def list_applications(
+    principal: Principal, status: str, limit: int, cursor: str | None
+) -> tuple[list[dict], str | None]:
     """The clerks' queue: a Query on the status index, oldest first, this branch only."""
     items, next_cursor = applications_store.list_by_status(
         status, limit, cursor, keep=lambda a: a.branch_id == principal.org_id

@@ -130,9 +130,7 @@ def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
     try:
         rows = verify_csv.parse(data)
     except verify_csv.TooManyRows:
-        raise PayloadTooLarge(
-            [FieldError("", f"一度に確認できるのは {verify_csv.MAX_ROWS} 行までです。")]
-        ) from None
+        raise PayloadTooLarge([FieldError("", f"一度に確認できるのは {verify_csv.MAX_ROWS} 行までです。")]) from None
     except verify_csv.UndecodableCsv:
         raise ValidationFailed(
             [FieldError("", "CSV の文字コードを判別できません。UTF-8 または Shift_JIS (CP932) で保存してください。")]

@@ -18,9 +18,7 @@ def _record(row: AccessLogModel) -> AccessLogEntry:
 
 
 def append(entry: AccessLogEntry) -> None:
-    AccessLogModel(
-        entry.number, entry.at, orderer_id=entry.orderer_id, login=entry.login, result=entry.result
-    ).save()
+    AccessLogModel(entry.number, entry.at, orderer_id=entry.orderer_id, login=entry.login, result=entry.result).save()
 
 
 def for_number(number: str, limit: int, cursor: str | None) -> tuple[list[AccessLogEntry], str | None]:
@@ -34,6 +32,8 @@ def for_number(number: str, limit: int, cursor: str | None) -> tuple[list[Access
         )
         if not valid:
             raise ValidationFailed([BAD_CURSOR])
-        return AccessLogModel.query(number, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start)
+        return AccessLogModel.query(
+            number, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start
+        )
 
     return paging.page(run, limit, cursor, convert=_record)

@@ -92,7 +92,9 @@ def list_by_owner(
     """An organisation's applications, newest first (Query on by_owner)."""
 
     def run(start: dict[str, Any] | None, size: int) -> Any:
-        return ApplicationModel.by_owner.query(owner_org, scan_index_forward=False, limit=size, last_evaluated_key=start)
+        return ApplicationModel.by_owner.query(
+            owner_org, scan_index_forward=False, limit=size, last_evaluated_key=start
+        )
 
     return paging.page(run, limit, cursor, keep, convert=record)
 

@@ -53,9 +53,7 @@ def register_failure(key: str, policy: Policy, now: float | None = None) -> int:
             if not condition_failed(exc):
                 raise
         try:
-            AttemptModel(
-                key, failures=1, window_start=now, locked_until=0, expires_at=expires
-            ).save(
+            AttemptModel(key, failures=1, window_start=now, locked_until=0, expires_at=expires).save(
                 condition=AttemptModel.key.does_not_exist()
                 | (AttemptModel.window_start <= now - policy.window_seconds)
                 | lock_over
@@ -72,9 +70,7 @@ def register_failure(key: str, policy: Policy, now: float | None = None) -> int:
         AttemptModel(key).update(
             actions=[
                 AttemptModel.locked_until.set(locked_until),
-                AttemptModel.expires_at.set(
-                    datetime.fromtimestamp(locked_until + policy.window_seconds, UTC)
-                ),
+                AttemptModel.expires_at.set(datetime.fromtimestamp(locked_until + policy.window_seconds, UTC)),
             ]
         )
         return policy.lock_seconds

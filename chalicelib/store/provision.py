@@ -42,9 +42,7 @@ def _ttl_attribute(model: type) -> str | None:
 def create_bucket() -> None:
     s = settings.current()
     s3 = boto3.client("s3", region_name=s.region)
-    s3.create_bucket(
-        Bucket=s.bucket, CreateBucketConfiguration={"LocationConstraint": s.region}
-    )
+    s3.create_bucket(Bucket=s.bucket, CreateBucketConfiguration={"LocationConstraint": s.region})
     s3.put_bucket_versioning(Bucket=s.bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
