@@ -48,7 +48,9 @@ def post_version(client, tokens, number, payload):
 
 
 def reissue(client, tokens, number):
-    return client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="")
+    return client.http.post(
+        f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=""
+    )
 
 
 def test_issue_survives_transaction_conflicts(client, tokens, no_backoff):
@@ -140,7 +142,9 @@ def test_a_failed_condition_is_never_retried(client, tokens, issued):
     assert "TransactWriteItems" not in calls  # the status read already says it is done
     # on the transaction itself: DynamoDB says a condition failed; that answer is final
     app = make_application()
-    with dynamodb_calls.failing("TransactWriteItems", dynamodb_calls.cancelled("None", "ConditionalCheckFailed"), 9) as hit:
+    with dynamodb_calls.failing(
+        "TransactWriteItems", dynamodb_calls.cancelled("None", "ConditionalCheckFailed"), 9
+    ) as hit:
         resp = issue(client, tokens, app.application_id)
     assert resp.status_code == 409 and len(hit) == 1
 
