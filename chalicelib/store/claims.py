@@ -70,7 +70,8 @@ class ClaimTable:
             claim_token=token,
             **(data or {}),
         )
-        expired = (self._attr("status") == self.claimed) & (self._attr("lease_until") < now)
+        lease_over = (self._attr("lease_until") < now) | self._attr("lease_until").does_not_exist()
+        expired = (self._attr("status") == self.claimed) & lease_over
         for name, value in (takeover_if or {}).items():
             expired = expired & (self._attr(name) == value)
         claimable = self._key().does_not_exist() | expired
