@@ -71,7 +71,8 @@ _LIST_OUT = {
     },
 )
 def submit_application(call: Call) -> Response:
-    status, answer = applications.submit(call.principal, call.body, call.header("Idempotency-Key"))
+    # `api()` has validated the body against APPLICATION_SCHEMA: the service runs the rules only.
+    status, answer = applications.submit(call.principal, call.body, call.header("Idempotency-Key"), schema_checked=True)
     return json_response(answer, status)
 
 

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import DomainError
-from chalicelib.handlers import schema as schema_mod
+from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
@@ -222,7 +222,7 @@ FIRST = "-"
 
 def _query(call: PageCall, spec: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[Any]]:
     try:
-        return schema_mod.parse_query(call.request.query_params or {}, spec), []
+        return query_mod.parse_query(call.request.query_params or {}, spec), []
     except ApiError as exc:
         return {}, exc.errors
 
