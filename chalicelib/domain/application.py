@@ -19,6 +19,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain import labels
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import FieldError
 from chalicelib.domain.fonts import undrawable_chars
@@ -26,16 +27,9 @@ from chalicelib.domain.fonts import undrawable_chars
 PRODUCTS = ("advance_payment", "contract_guarantee")
 CONTRACT_TYPES = ("construction", "design_survey")
 ORDER_TYPES = ("general", "designated", "negotiated", "other")
-ORDER_TYPE_LABELS = {
-    "general": "一般競争入札",
-    "designated": "指名競争入札",
-    "negotiated": "随意契約",
-    "other": "その他(見積もりあわせ等)",
-}
-CONTRACT_TYPE_LABELS = {"construction": "工事", "design_survey": "設計・測量等の業務"}
-FORM_LABELS = {"paper": "証書(紙)", "electronic": "電子保証(認証キーを含む)"}
-FEE_LABELS = {"lump_sum": "一括納付"}
-RECEIPT_LABELS = {"mail": "送付", "counter": "当社窓口"}
+FORMS = ("paper", "electronic")
+FEE_PAYMENTS = ("lump_sum",)
+RECEIPTS = ("mail", "counter")
 
 _POSTAL = re.compile(r"^\d{3}-\d{4}$")
 _DATE_FORMS = (
@@ -174,7 +168,7 @@ def amount_rule_errors(
     rate = terms.advance_rate(contract_type)
     if isinstance(advance_amount, int) and advance_amount * 10 > contract_amount * rate:
         limit = contract_amount * rate // 10
-        label = "設計・測量等の業務" if contract_type == "design_survey" else "工事"
+        label = labels.CONTRACT_TYPE["design_survey" if contract_type == "design_survey" else "construction"]
         errors.append(
             FieldError(
                 f"{prefix_advance}.amount",
@@ -359,7 +353,7 @@ def review_application(
                         f"「{'」「'.join(bad[:5])}」は証書に印字できない文字です。別の文字に置き換えてください。",
                     )
             advance["deposit_bank"] = bank_text
-        if advance["fee_payment"] not in FEE_LABELS:
+        if advance["fee_payment"] not in FEE_PAYMENTS:
             r.error("advance_payment.fee_payment", "前払金保証料支払方法を選択してください。")
         _check_form(r, "advance_payment.form", advance["form"], e_surety)
     elif ap_in is not None:
@@ -378,7 +372,7 @@ def review_application(
         }
         if contract["amount"] is None or contract["amount"] <= 0:
             r.error("contract_guarantee.amount", "契約保証金額を1円以上の整数(円)で入力してください。")
-        if contract["fee_payment"] not in FEE_LABELS:
+        if contract["fee_payment"] not in FEE_PAYMENTS:
             r.error("contract_guarantee.fee_payment", "契約保証料支払方法を選択してください。")
         _check_form(r, "contract_guarantee.form", contract["form"], e_surety)
     elif cg_in is not None:
@@ -406,7 +400,7 @@ def review_application(
 
 
 def _check_form(r: _Review, field: str, value: Any, e_surety: bool) -> None:
-    if value not in FORM_LABELS:
+    if value not in FORMS:
         r.error(field, "保証証書の形式 (証書(紙) / 電子保証) を選択してください。")
     elif value == "electronic" and not e_surety:
         r.error(field, "この発注者は電子保証に対応していません。証書(紙)を選択するか、電子保証対応の発注者をご確認ください。")
@@ -554,10 +548,10 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
                 "intermediate_amount": _i(nullable=True),
                 "deposit_bank": _s(100),
                 "redeposit": _BOOL,
-                "fee_payment": {"type": "string", "enum": list(FEE_LABELS)},
+                "fee_payment": {"type": "string", "enum": list(FEE_PAYMENTS)},
                 "intermediate": _BOOL,
                 "intermediate_planned": _BOOL,
-                "form": {"type": "string", "enum": list(FORM_LABELS)},
+                "form": {"type": "string", "enum": list(FORMS)},
             },
             nullable=True,
         ),
@@ -565,8 +559,8 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
             ["amount", "fee_payment", "form"],
             {
                 "amount": _i(),
-                "fee_payment": {"type": "string", "enum": list(FEE_LABELS)},
-                "form": {"type": "string", "enum": list(FORM_LABELS)},
+                "fee_payment": {"type": "string", "enum": list(FEE_PAYMENTS)},
+                "form": {"type": "string", "enum": list(FORMS)},
                 "low_bid": _BOOL,
             },
             nullable=True,
@@ -589,7 +583,7 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
             ["branch_id", "receipt", "notify"],
             {
                 "branch_id": _s(32),
-                "receipt": {"type": "string", "enum": list(RECEIPT_LABELS)},
+                "receipt": {"type": "string", "enum": list(RECEIPTS)},
                 "receipt_date": _s(20, nullable=True),
                 "visit_at": _s(40, nullable=True),
                 "notify": _BOOL,
