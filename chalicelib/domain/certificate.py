@@ -19,6 +19,7 @@ BINDING_SENTENCES: dict[str, str] = {
     "contract_guarantee": "当社は、契約保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
 }
 
+
 def build_content(
     *,
     number: str,
