@@ -12,9 +12,9 @@ from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain import pagination
+from chalicelib.domain import labels, pagination
 from chalicelib.domain.errors import DomainError
-from chalicelib.handlers import schema as schema_mod
+from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
@@ -204,9 +204,8 @@ def list_views(call: Call) -> dict[str, Any]:
 
 # --- Pages --------------------------------------------------------------------------------
 
-TABS = {"application": "保証申込", "electronic": "電子保証(認証キー)", "bond": "契約保証予約(入札ボンド)"}
 PAGE_QUERY: dict[str, dict[str, Any]] = {
-    "tab": {"type": "string", "enum": list(TABS)},
+    "tab": {"type": "string", "enum": list(labels.LIST_TAB)},
     "kind": {"type": "string", "enum": KINDS},
     "issued_from": {"type": "string", "format": "date"},
     "issued_to": {"type": "string", "format": "date"},
@@ -222,7 +221,7 @@ FIRST = "-"
 
 def _query(call: PageCall, spec: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[Any]]:
     try:
-        return schema_mod.parse_query(call.request.query_params or {}, spec), []
+        return query_mod.parse_query(call.request.query_params or {}, spec), []
     except ApiError as exc:
         return {}, exc.errors
 
@@ -262,7 +261,9 @@ def guarantees_page(call: PageCall) -> Response:
     return call.render(
         "html/netdesk/guarantees.html",
         status=400 if errors else 200,
-        tabs=[(key, label, _href("/netdesk/guarantees", {**base, "tab": key})) for key, label in TABS.items()],
+        tabs=[
+            (key, label, _href("/netdesk/guarantees", {**base, "tab": key})) for key, label in labels.LIST_TAB.items()
+        ],
         tab=tab,
         search=search,
         errors=errors,

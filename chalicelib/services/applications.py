@@ -3,7 +3,13 @@
 One validation path for the JSON API and the three-step form: `review()` runs
 the body's JSON Schema and every rule of `domain.application`, returning the
 normalised form or raising ValidationFailed with all errors at once. `submit()`
-reviews again and stores nothing unless the whole body is valid.
+reviews and stores nothing unless the whole body is valid.
+
+The schema runs exactly once per request. The JSON route declares
+`APPLICATION_SCHEMA` as its body, so the endpoint has checked it (a 400 listing
+the schema errors before any rule runs) and passes `schema_checked=True`; the
+form's body, built from posted fields, is checked here, with schema and rule
+errors shown together beside their inputs.
 
 Everything is scoped to the caller's organisation: another organisation's
 application is NotFound, with the same body as a missing one.
@@ -15,7 +21,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from chalicelib.domain import clock
+from chalicelib.domain import clock, validation
 from chalicelib.domain.application import APPLICATION_SCHEMA, OrdererTerms, review_application
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
@@ -46,12 +52,15 @@ def _terms(orderer_id: Any) -> OrdererTerms | None:
     )
 
 
-def review(body: Any) -> dict[str, Any]:
-    """The normalised form, or ValidationFailed listing every bad field (schema first, then rules)."""
-    from chalicelib.handlers.schema import validate as schema_errors
+def review(body: Any, *, schema_checked: bool = False) -> dict[str, Any]:
+    """The normalised form, or ValidationFailed listing every bad field (schema first, then rules).
+
+    `schema_checked=True` when the caller has already validated `body` against
+    `APPLICATION_SCHEMA` and found nothing (the JSON route): only the rules run.
+    """
     from chalicelib.render.charset import font_charset
 
-    errors = {e.field: e for e in schema_errors(body, APPLICATION_SCHEMA)}
+    errors = {} if schema_checked else {e.field: e for e in validation.validate(body, APPLICATION_SCHEMA)}
     if not isinstance(body, dict):
         raise ValidationFailed(list(errors.values()) or [FieldError("", "申込内容はオブジェクトで送信してください。")])
     project = body.get("project") if isinstance(body.get("project"), dict) else {}
@@ -96,10 +105,14 @@ def _store(app: Application) -> tuple[int, dict[str, Any]]:
     return 201, as_json(store.create(app))
 
 
-def submit(principal: Principal, body: Any, idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
-    """Review and store one application → (201, answer). With a key, repeats return the first answer."""
+def submit(
+    principal: Principal, body: Any, idempotency_key: str | None = None, *, schema_checked: bool = False
+) -> tuple[int, dict[str, Any]]:
+    """Review and store one application → (201, answer). With a key, repeats return the first answer.
+
+    `schema_checked` as for `review()`."""
     key = idempotency.check_key(idempotency_key)
-    form = review(body)
+    form = review(body, schema_checked=schema_checked)
     if key is None:
         return _store(_new(principal, form, secrets.token_hex(10)))
     # The id follows from the key, so even a taken-over claim cannot create a second application.
