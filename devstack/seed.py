@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 
+from chalicelib.domain.records import Account, Organisation
 from chalicelib.services.auth import hash_password
-from chalicelib.store.models import AccountModel, OrdererModel, OrganisationModel
+from chalicelib.store import accounts, organisations
+from chalicelib.store.models import OrdererModel
 
 DEMO_ACCOUNTS = [
     # login, password, role, org id, org name, e-mail
@@ -59,18 +61,19 @@ def seed_demo() -> None:
     for orderer_id, name, e_surety in DEMO_ORDERERS:
         OrdererModel(orderer_id, name=name, e_surety=e_surety).save()
     for org_id, kind, name in DEMO_ORGANISATIONS:
-        OrganisationModel(org_id, kind=kind, name=name, status="active").save()
+        organisations.put(Organisation(org_id, kind, name))
     for login, password, role, org_id, org_name, mail in DEMO_ACCOUNTS:
-        AccountModel(
-            login,
-            role=role,
-            org_id=org_id,
-            org_name=org_name,
-            email=mail,
-            password_hash=_hash(password),
-            name=org_name,
-            status="active",
-            totp_secret=DEMO_TOTP_SECRETS.get(login),
-            totp_confirmed=login in DEMO_TOTP_SECRETS or None,
-            directory="user",
-        ).save()
+        accounts.put(
+            Account(
+                login,
+                role,
+                org_id,
+                org_name,
+                password_hash=_hash(password),
+                email=mail,
+                name=org_name,
+                status="active",
+                totp_secret=DEMO_TOTP_SECRETS.get(login),
+                totp_confirmed=login in DEMO_TOTP_SECRETS,
+            )
+        )

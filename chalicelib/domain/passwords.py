@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import gzip
 import re
+from pathlib import Path
 
 from chalicelib.domain.errors import FieldError
-from chalicelib.settings import PACKAGE_DIR
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
-_LIST = PACKAGE_DIR / "assets" / "passwords" / "common-passwords.txt.gz"
+#: chalicelib/assets/passwords/, found from this file (the domain reads no settings).
+_LIST = Path(__file__).resolve().parents[1] / "assets" / "passwords" / "common-passwords.txt.gz"
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,10 +11,10 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.audit import ADMIN_SCOPE
 from chalicelib.domain.errors import DomainError, FieldError, TooManyAttempts
+from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.page import session_cookie
 from chalicelib.services import accounts, audit_log, clients, mfa
-from chalicelib.store.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 bp = Blueprint(__name__)
 

@@ -10,9 +10,9 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.accounts import ROLES
 from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.services import admin, clients
-from chalicelib.store.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 bp = Blueprint(__name__)
 

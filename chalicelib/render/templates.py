@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from chalicelib.domain import labels
 from chalicelib.render.assets import templates_dir
 from chalicelib.render.formatting import FILTERS
 
@@ -21,6 +22,7 @@ def environment() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(FILTERS)
+    env.globals["labels"] = labels  # every page, mail and PDF reads the same tables
     return env
 
 

@@ -7,7 +7,8 @@ No mail goes to an address SES reported as bouncing or complaining
 from __future__ import annotations
 
 from chalicelib import logs, settings
-from chalicelib.domain.accounts import TOKEN_TTL_SECONDS, User
+from chalicelib.domain.accounts import TOKEN_TTL_SECONDS
+from chalicelib.domain.records import Account
 from chalicelib.render.templates import render
 from chalicelib.store import mailer, suppressions
 
@@ -30,7 +31,7 @@ def setup_url(token: str) -> str:
     return settings.current().url(f"{SETUP_PATH}?token={token}")
 
 
-def send_link(user: User, kind: str, token: str) -> bool:
+def send_link(user: Account, kind: str, token: str) -> bool:
     """Mail the set-up link; False when there is no address or it is suppressed."""
     if not user.email or suppressions.reason_for(user.email):
         logs.info("account_mail_skipped", kind=kind, login=user.login)

@@ -18,7 +18,8 @@ from chalicelib.domain import passwords, totp
 from chalicelib.domain.accounts import TOKEN_TTL_SECONDS
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.services import account_mail
-from chalicelib.store import tokens, users
+from chalicelib.store import accounts as accounts_store
+from chalicelib.store import sessions, tokens
 
 _BAD_TOKEN = FieldError("token", "このリンクは無効か、有効期限が切れています。もう一度お手続きください。")
 SETUP_KINDS = ("invitation", "reset", "mfa_reset")
@@ -41,7 +42,7 @@ def check_token(token: str) -> str:
 
 def set_password(token: str, password: str) -> PasswordSet:
     login = check_token(token)
-    user = users.get(login)
+    user = accounts_store.get(login)
     if user is None or user.status == "disabled":
         raise ValidationFailed([_BAD_TOKEN])
     problems = passwords.problems(password, login)
@@ -50,9 +51,9 @@ def set_password(token: str, password: str) -> PasswordSet:
     from chalicelib.services.auth import hash_password
 
     secret = totp.new_secret() if user.needs_mfa else None
-    if not users.set_password(login, hash_password(password), tokens.digest(token), int(time.time()), secret):
+    if not accounts_store.set_password(login, hash_password(password), tokens.digest(token), int(time.time()), secret):
         raise ValidationFailed([_BAD_TOKEN])
-    users.end_sessions(login)  # a new password ends every session made with the old one
+    sessions.end_all(login)  # a new password ends every session made with the old one
     logs.info("password_set", login=login)
     uri = totp.provisioning_uri(secret, login) if secret else None
     return PasswordSet(login, uri, secret)
@@ -64,7 +65,7 @@ def request_reset(login: str) -> None:
     The caller answers the same body and status whatever happens here, so the
     answer never tells whether a login exists.
     """
-    user = users.get(login.strip())
+    user = accounts_store.get(login.strip())
     if user is None or user.status == "disabled" or not user.email:
         return
     token, value = tokens.new("reset", user.login, int(time.time()), TOKEN_TTL_SECONDS["reset"])

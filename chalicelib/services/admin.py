@@ -17,14 +17,13 @@ from chalicelib.domain.accounts import (
     ORG_ID_PATTERN,
     ROLE_ORG_KIND,
     TOKEN_TTL_SECONDS,
-    Organisation,
-    User,
 )
 from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import Account, Organisation
 from chalicelib.services import account_mail
-from chalicelib.store import organisations, tokens, users
+from chalicelib.store import accounts, orderers, organisations, sessions, tokens
 
 
 def _entry(admin: Principal, action: str, target: str, reason: str | None = None) -> AuditEntry:
@@ -44,7 +43,7 @@ def create_orderer(admin: Principal, orderer_id: str, name: str, e_surety: bool)
     if not JIS_CODE_PATTERN.match(orderer_id):
         raise ValidationFailed([FieldError("id", "発注者IDは5桁の全国地方公共団体コード (例: 08216) です。")])
     org = Organisation(orderer_id, "orderer", name.strip())
-    if organisations.orderer(orderer_id) or not organisations.create(
+    if orderers.get(orderer_id) or not organisations.create(
         org, _entry(admin, "orderer_created", f"orderer:{orderer_id}"), e_surety=e_surety
     ):
         raise Conflict([FieldError("id", "この発注者はすでに登録されています。")])
@@ -55,9 +54,9 @@ def update_orderer(admin: Principal, orderer_id: str, name: str | None, e_surety
     entry = _entry(admin, "orderer_updated", f"orderer:{orderer_id}")
     if not organisations.update_orderer(orderer_id, name.strip() if name else None, e_surety, entry):
         raise NotFound()
-    found = organisations.orderer(orderer_id)
+    found = orderers.get(orderer_id)  # this container's cache was cleared by the write
     assert found is not None
-    return found
+    return {"id": found.orderer_id, "name": found.name, "e_surety": found.e_surety}
 
 
 def disable_organisation(admin: Principal, org_id: str) -> dict[str, object]:
@@ -67,8 +66,8 @@ def disable_organisation(admin: Principal, org_id: str) -> dict[str, object]:
     organisations.disable(
         Organisation(org.org_id, org.kind, org.name, "disabled"), _entry(admin, "org_disabled", f"org:{org_id}")
     )
-    for login in users.logins_of_org(org_id):
-        users.end_sessions(login)
+    for login in accounts.logins_of_org(org_id):
+        sessions.end_all(login)
     return {"id": org_id, "kind": org.kind, "name": org.name, "status": "disabled"}
 
 
@@ -85,44 +84,44 @@ def create_user(admin: Principal, login: str, name: str, email: str, role: str, 
     if errors:
         raise ValidationFailed(errors)
     assert org is not None
-    user = User(login, role, org_id, org.name, name.strip(), email.strip(), "invited")
+    user = Account(login, role, org_id, org.name, email=email.strip(), name=name.strip(), status="invited")
     token, value = tokens.new("invitation", login, int(time.time()), TOKEN_TTL_SECONDS["invitation"])
-    if not users.create(user, value, _entry(admin, "user_created", f"user:{login}")):
+    if not accounts.create(user, value, _entry(admin, "user_created", f"user:{login}")):
         raise Conflict([FieldError("login", "このログインIDはすでに使われています。")])
     account_mail.send_link(user, "invitation", token)
     return {"login": login, "role": role, "org_id": org_id, "status": "invited"}
 
 
 def list_users(org_id: str | None, role: str | None, limit: int, cursor: str | None) -> dict[str, object]:
-    found, next_cursor = users.list_users(org_id=org_id, role=role, limit=limit, cursor=cursor)
+    found, next_cursor = accounts.list_accounts(org_id=org_id, role=role, limit=limit, cursor=cursor)
     return {"items": [u.public() for u in found], "next_cursor": next_cursor}
 
 
 def set_user_status(admin: Principal, login: str, enable: bool) -> dict[str, object]:
-    user = users.get(login)
+    user = accounts.get(login)
     if user is None:
         raise NotFound()
     if not enable and login == admin.login:
         raise Conflict([FieldError("login", "自分自身を利用停止にすることはできません。")])
     status = ("active" if user.password_hash else "invited") if enable else "disabled"
     action = "user_enabled" if enable else "user_disabled"
-    if not users.set_status(login, status, _entry(admin, action, f"user:{login}")):
+    if not accounts.set_status(login, status, _entry(admin, action, f"user:{login}")):
         raise NotFound()
     if not enable:
-        users.end_sessions(login)
+        sessions.end_all(login)
     return {**user.public(), "status": status}
 
 
 def reset_mfa(admin: Principal, login: str) -> dict[str, object]:
-    user = users.get(login)
+    user = accounts.get(login)
     if user is None:
         raise NotFound()
     if not user.needs_mfa:
         raise ValidationFailed([FieldError("login", "二要素認証を使うのは保証会社の職員と管理者だけです。")])
     token, value = tokens.new("mfa_reset", login, int(time.time()), TOKEN_TTL_SECONDS["mfa_reset"])
-    if not users.reset_mfa(login, value, _entry(admin, "mfa_reset", f"user:{login}")):
+    if not accounts.reset_mfa(login, value, _entry(admin, "mfa_reset", f"user:{login}")):
         raise NotFound()
-    users.end_sessions(login)
+    sessions.end_all(login)
     account_mail.send_link(user, "mfa_reset", token)
     return {**user.public(), "mfa": "reset"}
 
@@ -135,7 +134,7 @@ def create_first_admin(login: str, email: str, name: str = "管理者") -> str:
     """The first admin of a stage (bin/admin create-first): invited like any user, the
     organisation `hq` made if missing. Returns the set-up link, which the command prints
     too (a new account's SES sandbox may not deliver the mail). Refused once an admin exists."""
-    if users.any_with_role("admin"):
+    if accounts.any_with_role("admin"):
         raise AdminExists(login)
     if not LOGIN_PATTERN.match(login):
         raise ValidationFailed(
@@ -147,10 +146,10 @@ def create_first_admin(login: str, email: str, name: str = "管理者") -> str:
         organisations.put(Organisation(ADMIN_SCOPE, "hq", settings.current().issuer_name))
     org = organisations.get(ADMIN_SCOPE)
     assert org is not None
-    user = User(login, "admin", ADMIN_SCOPE, org.name, name, email, "invited")
+    user = Account(login, "admin", ADMIN_SCOPE, org.name, email=email, name=name, status="invited")
     token, value = tokens.new("invitation", login, int(time.time()), TOKEN_TTL_SECONDS["invitation"])
     entry = AuditEntry(actor="bin/admin", action="user_created", target=f"user:{login}", scope=ADMIN_SCOPE)
-    if not users.create(user, value, entry):
+    if not accounts.create(user, value, entry):
         raise Conflict([FieldError("login", "このログインIDはすでに使われています。")])
     try:
         account_mail.send_link(user, "invitation", token)

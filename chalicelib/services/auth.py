@@ -18,14 +18,12 @@ from datetime import UTC, datetime
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
-from chalicelib.domain.accounts import MFA_ROLES
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
-from chalicelib.store import attempts
-from chalicelib.store.models import AccountModel, SessionModel
+from chalicelib.domain.records import Account, SessionRecord
+from chalicelib.store import accounts, attempts, organisations, sessions
 
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
 _HASHER = PasswordHasher()  # argon2id with the library's current defaults
@@ -67,7 +65,7 @@ def login(login_id: str, password: str) -> LoginResult | MfaChallenge:
     wait = attempts.retry_after(key)
     if wait:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
-    account = _account(login_id)
+    account = accounts.get(login_id)
     try:
         _HASHER.verify(account.password_hash if account and account.password_hash else _dummy_hash(), password)
         ok = account is not None and bool(account.password_hash)
@@ -80,21 +78,19 @@ def login(login_id: str, password: str) -> LoginResult | MfaChallenge:
             raise TooManyAttempts(locked, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
         raise Unauthenticated([_BAD_LOGIN])
     attempts.reset(key)
-    if account.role in MFA_ROLES:
-        from chalicelib.services import mfa
+    if account.needs_mfa:
+        from chalicelib.services import mfa  # mfa imports this module
 
         return MfaChallenge(mfa.challenge(account.login), account.login, account.role)
     return _open_session(account)
 
 
-def _may_log_in(account: AccountModel) -> bool:
+def _may_log_in(account: Account) -> bool:
     """Issue 13: a disabled user, or a user of a disabled organisation, cannot log in;
     staff and admin need an enrolled TOTP secret."""
-    from chalicelib.store import organisations
-
     if account.status == "disabled":
         return False
-    if account.role in MFA_ROLES and not account.totp_secret:
+    if account.needs_mfa and not account.totp_secret:
         return False
     org = organisations.get(account.org_id)
     return not (org is not None and org.disabled)
@@ -102,35 +98,28 @@ def _may_log_in(account: AccountModel) -> bool:
 
 def open_session_after_mfa(login_id: str) -> LoginResult | None:
     """The session a completed second step opens (services/mfa.py checked the code)."""
-    account = _account(login_id)
+    account = accounts.get(login_id)
     if account is None or not _may_log_in(account):
         return None
     return _open_session(account)
 
 
-def _account(login_id: str) -> AccountModel | None:
-    if not login_id or len(login_id) > 128:
-        return None
-    try:
-        return AccountModel.get(login_id)
-    except DoesNotExist:
-        return None
-
-
-def _open_session(account: AccountModel) -> LoginResult:
+def _open_session(account: Account) -> LoginResult:
     s = settings.current()
     now = int(time.time())
     exp = now + s.session_ttl_seconds
     sid = secrets.token_urlsafe(24)
-    SessionModel(
-        sid,
-        login=account.login,
-        role=account.role,
-        org_id=account.org_id,
-        org_name=account.org_name,
-        created_at=datetime.fromtimestamp(now, UTC).isoformat(),
-        expires_at=datetime.fromtimestamp(exp, UTC),
-    ).save()
+    sessions.create(
+        SessionRecord(
+            session_id=sid,
+            login=account.login,
+            role=account.role,
+            org_id=account.org_id,
+            org_name=account.org_name,
+            created_at=datetime.fromtimestamp(now, UTC).isoformat(),
+            expires_at=exp,
+        )
+    )
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
     token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
     principal = Principal(account.login, account.role, account.org_id, account.org_name, sid)
@@ -148,17 +137,14 @@ def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
         )
     except jwt.PyJWTError:
         return None
-    try:
-        row = SessionModel.get(str(claims["sid"]))
-    except DoesNotExist:
-        return None
-    if row.login != claims["sub"] or row.expires_at.timestamp() <= time.time():
+    row = sessions.get(str(claims["sid"]))
+    if row is None or row.login != claims["sub"] or row.expires_at <= time.time():
         return None
     return Principal(row.login, row.role, row.org_id, row.org_name, row.session_id, via_cookie)
 
 
 def logout(principal: Principal) -> None:
-    SessionModel(principal.session_id).delete()
+    sessions.delete(principal.session_id)
 
 
 def csrf_token(session_id: str) -> str:

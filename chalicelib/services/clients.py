@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from chalicelib import logs, settings
 from chalicelib.domain import clock
-from chalicelib.domain.accounts import MachineClient
 from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import FieldError, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import MachineClient
 from chalicelib.store import attempts, clients, organisations
 
 TOKEN_TTL_SECONDS = 900

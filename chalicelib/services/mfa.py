@@ -18,7 +18,7 @@ from chalicelib import logs
 from chalicelib.domain import totp
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.services import auth
-from chalicelib.store import attempts, tokens, users
+from chalicelib.store import accounts, attempts, tokens
 
 TOKEN_TTL_SECONDS = 300
 TOKEN_FAILURES = 5
@@ -52,11 +52,11 @@ def complete(mfa_token: str, code: str) -> auth.LoginResult:
     wait = attempts.retry_after(_user_key(found.login))
     if wait:
         raise TooManyAttempts(wait, [_LOCKED])
-    user = users.get(found.login)
+    user = accounts.get(found.login)
     if user is None or not user.totp_secret or user.status == "disabled":
         raise Unauthenticated([_BAD_TOKEN])
     step = totp.matching_step(user.totp_secret, code, now)
-    accepted = step is not None and step > user.totp_last_step and users.accept_totp_step(user.login, step)
+    accepted = step is not None and step > user.totp_last_step and accounts.accept_totp_step(user.login, step)
     if not accepted:
         tokens.count_failure(mfa_token)
         locked = attempts.register_failure(_user_key(user.login), USER_POLICY)

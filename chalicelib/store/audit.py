@@ -10,18 +10,16 @@ so each filter is one Query on a partition, sorted by `<at>#<id>` descending;
 never a Scan. Every item is put conditioned on not existing, and nothing in the
 code updates or deletes one.
 
-`add(tx, entry)` is what a repository calls inside the transaction that writes
-the change, so a change and its record commit or fail together.
+`add(writes, entry)` is what a repository calls on the `tx.Writes` that carry
+the change, so a change and its record commit or fail together (store/tx.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.store import paging
+from chalicelib.store import paging, tx
 from chalicelib.store.models import AuditModel
 
 ALL = "all"
@@ -52,10 +50,11 @@ def items(entry: AuditEntry) -> list[AuditModel]:
     ]
 
 
-def add(tx: TransactWrite, entry: AuditEntry) -> None:
-    """Put the record's items into `tx`: it commits with the change or not at all."""
+def add(writes: tx.Writes, entry: AuditEntry) -> tx.Writes:
+    """Add the record's items to `writes`: it commits with the change or not at all."""
     for item in items(entry):
-        tx.save(item, condition=AuditModel.pk.does_not_exist())
+        writes.put(item, condition=AuditModel.pk.does_not_exist())
+    return writes
 
 
 def _entry(row: AuditModel) -> AuditEntry:
@@ -94,11 +93,10 @@ def query(
     else:
         pk = ALL
 
-    def keep(row: AuditModel) -> bool:
-        return (scope is None or row.scope == scope) and (not actor or row.actor == actor)
+    def keep(entry: AuditEntry) -> bool:
+        return (scope is None or entry.scope == scope) and (not actor or entry.actor == actor)
 
     def run(start: dict[str, Any] | None, size: int) -> Any:
         return AuditModel.query(pk, scan_index_forward=False, limit=size, last_evaluated_key=start)
 
-    rows, next_cursor = paging.page(run, limit, cursor, keep)
-    return [_entry(r) for r in rows], next_cursor
+    return paging.page(run, limit, cursor, keep, convert=_entry)

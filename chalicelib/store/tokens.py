@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.domain.accounts import OneTimeToken
+from chalicelib.domain.records import OneTimeToken
+from chalicelib.store import tx
 from chalicelib.store.models import TokenModel
+
+MAX_TOKEN_LENGTH = 200  # longer was never handed out; never sent to DynamoDB
 
 
 def digest(token: str) -> str:
@@ -34,12 +38,19 @@ def row(value: OneTimeToken) -> TokenModel:
     )
 
 
+def spendable(now: int, login: str | None = None) -> Any:
+    """The condition under which a token may be spent now (unused, unexpired, and `login`'s)."""
+    condition = (TokenModel.used == False) & (TokenModel.expires_at > now)  # noqa: E712 - a PynamoDB condition
+    return condition & (TokenModel.login == login) if login else condition
+
+
 def save(value: OneTimeToken) -> None:
-    row(value).save(condition=TokenModel.token_hash.does_not_exist())
+    item = row(value)
+    tx.retrying(lambda: item.save(condition=TokenModel.token_hash.does_not_exist()), what="token")
 
 
 def get(token: str) -> OneTimeToken | None:
-    if not token or len(token) > 200:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     try:
         row = TokenModel.get(digest(token), consistent_read=True)
@@ -49,6 +60,8 @@ def get(token: str) -> OneTimeToken | None:
 
 
 def failures(token: str) -> int:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return 0
     try:
         return int(TokenModel.get(digest(token), consistent_read=True).failures or 0)
     except DoesNotExist:
@@ -56,22 +69,25 @@ def failures(token: str) -> int:
 
 
 def count_failure(token: str) -> int:
-    """One more wrong code on an MFA step token (atomic ADD); returns the new count."""
-    row = TokenModel(digest(token))
+    """One more wrong code on an MFA step token (atomic ADD); returns the new count (0: no such token)."""
+    item = TokenModel(digest(token))
     try:
-        row.update(actions=[TokenModel.failures.add(1)], condition=TokenModel.token_hash.exists())
-    except UpdateError:
+        tx.retrying(
+            lambda: item.update(actions=[TokenModel.failures.add(1)], condition=TokenModel.token_hash.exists()),
+            what="token",
+        )
+    except tx.ConditionFailed:
         return 0
-    return int(row.failures or 0)
+    return int(item.failures or 0)
 
 
 def spend(token: str, now: int) -> bool:
     """Mark a token used if it is still unused and unexpired (single use under concurrency)."""
     try:
-        TokenModel(digest(token)).update(
-            actions=[TokenModel.used.set(True)],
-            condition=(TokenModel.used == False) & (TokenModel.expires_at > now),  # noqa: E712
+        tx.retrying(
+            lambda: TokenModel(digest(token)).update(actions=[TokenModel.used.set(True)], condition=spendable(now)),
+            what="token",
         )
-    except UpdateError:
+    except tx.ConditionFailed:
         return False
     return True

@@ -115,7 +115,7 @@ def test_audit_record_and_change_fail_together(client, admin, monkeypatch):
 
 
 def test_audit_query_by_number_actor_and_scope(client, admin, tokens):
-    from chalicelib.store import txn
+    from chalicelib.store import tx
 
     entries = [
         AuditEntry(actor="ibaraki-staff", action="issue", target="application:a1", scope="ibaraki", numbers=("30026-000001M", "30026-000002K")),
@@ -123,7 +123,7 @@ def test_audit_query_by_number_actor_and_scope(client, admin, tokens):
         AuditEntry(actor="tokyo-staff", action="issue", target="application:a2", scope="tokyo", numbers=("10026-000003M",)),
     ]
     for e in entries:
-        txn.run(lambda tx, e=e: audit_store.add(tx, e))
+        tx.commit(audit_store.add(tx.Writes(), e))
     staff = tokens["staff"]
     got = body(client.http.get("/api/staff/audit?number=30026-000001m", headers=bearer(staff)))["items"]
     assert [r["actor"] for r in got] == ["ibaraki-chief", "ibaraki-staff"]  # newest first, typed number folded
