@@ -173,6 +173,18 @@ def test_admin_input_errors_are_field_level(client, admin):
     assert body(client.http.get("/api/orderers?e_surety=true"))["items"][-1]["id"] in ("08999", "08216", "08201")
 
 
+
+def test_orderers_the_admin_adds_or_changes_are_listed_at_once_despite_the_cache(client, admin):
+    """store/orderers.py caches the list per container; an admin's write must not wait for it."""
+    listed = lambda q="": {o["id"]: o for o in body(client.http.get(f"/api/orderers{q}"))["items"]}  # noqa: E731
+    assert "08302" not in listed() and "08999" not in listed("?e_surety=true")  # the list is cached now
+    assert post(client, "/api/admin/orderers", admin, {"id": "08302", "name": "笠間村長", "e_surety": True}).status_code == 201
+    assert listed()["08302"] == {"id": "08302", "name": "笠間村長", "e_surety": True}
+    patched = client.http.patch("/api/admin/orderers/08999", headers={**bearer(admin), **JSON}, body=json.dumps({"e_surety": True, "name": "〇〇村"}))
+    assert patched.status_code == 200 and body(patched) == {"id": "08999", "name": "〇〇村", "e_surety": True}
+    assert listed("?e_surety=true")["08999"]["name"] == "〇〇村"
+
+
 # --- invitations, passwords, reset ----------------------------------------------------------
 
 
