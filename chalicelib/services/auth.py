@@ -14,10 +14,8 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
@@ -27,14 +25,21 @@ from chalicelib.store import attempts
 from chalicelib.store.models import AccountModel, SessionModel
 
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
-_HASHER = PasswordHasher()  # argon2id with the library's current defaults
+
+
+@functools.lru_cache(maxsize=1)
+def _hasher() -> Any:
+    """argon2id with the library's current defaults; PyJWT and argon2 stay off `import app`."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 @functools.lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """Verified against when the login is unknown, so both paths cost the same time.
     Made on first need, not at import: hashing is deliberately slow (cold start)."""
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
 
@@ -47,7 +52,7 @@ class LoginResult:
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def login(login_id: str, password: str) -> LoginResult:
@@ -55,9 +60,11 @@ def login(login_id: str, password: str) -> LoginResult:
     wait = attempts.retry_after(key)
     if wait:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     account = _account(login_id)
     try:
-        _HASHER.verify(account.password_hash if account else _dummy_hash(), password)
+        _hasher().verify(account.password_hash if account else _dummy_hash(), password)
         ok = account is not None
     except (VerificationError, InvalidHashError):
         ok = False
@@ -93,6 +100,8 @@ def _open_session(account: AccountModel) -> LoginResult:
         created_at=datetime.fromtimestamp(now, UTC).isoformat(),
         expires_at=datetime.fromtimestamp(exp, UTC),
     ).save()
+    import jwt
+
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
     token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
     principal = Principal(account.login, account.role, account.org_id, account.org_name, sid)
@@ -101,6 +110,8 @@ def _open_session(account: AccountModel) -> LoginResult:
 
 def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
     """The principal a token stands for, or None if it is forged, expired or logged out."""
+    import jwt
+
     try:
         claims = jwt.decode(
             token,
