@@ -61,7 +61,9 @@ print(json.dumps({"first": (t1 - t0) * 1000, "second": (t2 - t1) * 1000}))
 def build_package(target: Path, precompiled: bool) -> Path:
     """A copy of what the Lambda zip holds (app.py, chalicelib/, templates), every module byte-compiled."""
     pkg = target / ("pkg" if precompiled else "pkg-source-templates")
-    shutil.copytree(ROOT / "chalicelib", pkg / "chalicelib", ignore=shutil.ignore_patterns("__pycache__", "fonts"))
+    # assets are laid out afresh below (a concurrent scripts/package may have left a copy in the checkout)
+    skip = shutil.ignore_patterns("__pycache__", "fonts", "templates", "templates_compiled")
+    shutil.copytree(ROOT / "chalicelib", pkg / "chalicelib", ignore=skip)
     shutil.copy2(ROOT / "app.py", pkg / "app.py")
     assets = pkg / "chalicelib" / "assets"
     shutil.copytree(ROOT / "templates", assets / "templates")
