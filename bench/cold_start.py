@@ -109,8 +109,7 @@ def imports(pkg: Path, runs: int) -> list[Row]:
             f"{ratio:.2f}× (median of {runs} interleaved pairs; {pairs[0]:.2f}–{pairs[-1]:.2f}); app {summary(app)}",
             f"bare app {summary(bare)}; empty interpreter {summary(empty)}",
             ratio <= 1.15,
-            "CPU time of each fresh interpreter up to the end of the import; the dev venv has cryptography "
-            "(moto needs it), the Lambda package does not",
+            "CPU time of each fresh interpreter up to the end of the import",
         )
     ]
 
