@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain import labels
 from chalicelib.render.assets import compiled_templates_dir, templates_dir
 from chalicelib.render.formatting import FILTERS
 
@@ -36,6 +37,7 @@ def _build(loader: Any) -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(FILTERS)
+    env.globals["labels"] = labels  # every page, mail and PDF reads the same tables
     return env
 
 
