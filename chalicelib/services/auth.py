@@ -14,10 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import Any
 
 from chalicelib import settings
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
@@ -26,14 +23,21 @@ from chalicelib.domain.records import Account, SessionRecord
 from chalicelib.store import accounts, attempts, organisations, sessions
 
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
-_HASHER = PasswordHasher()  # argon2id with the library's current defaults
+
+
+@functools.lru_cache(maxsize=1)
+def _hasher() -> Any:
+    """argon2id with the library's current defaults; PyJWT and argon2 stay off `import app`."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 @functools.lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """Verified against when the login is unknown, so both paths cost the same time.
     Made on first need, not at import: hashing is deliberately slow (cold start)."""
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
@@ -56,7 +60,21 @@ class MfaChallenge:
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
+
+
+def verify_secret(secret_hash: str | None, secret: str) -> bool:
+    """Does `secret` match `secret_hash` (a password or a machine client's secret)?
+
+    With no hash (unknown login or client, invited user) a dummy hash is verified
+    instead, so the answer takes as long either way."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        _hasher().verify(secret_hash or _dummy_hash(), secret)
+    except (VerificationError, InvalidHashError):
+        return False
+    return bool(secret_hash)
 
 
 def login(login_id: str, password: str) -> LoginResult | MfaChallenge:
@@ -66,11 +84,7 @@ def login(login_id: str, password: str) -> LoginResult | MfaChallenge:
     if wait:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
     account = accounts.get(login_id)
-    try:
-        _HASHER.verify(account.password_hash if account and account.password_hash else _dummy_hash(), password)
-        ok = account is not None and bool(account.password_hash)
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = verify_secret(account.password_hash if account else None, password)
     ok = ok and account is not None and _may_log_in(account)
     if not ok:
         locked = attempts.register_failure(key, LOGIN_POLICY)
@@ -120,6 +134,8 @@ def _open_session(account: Account) -> LoginResult:
             expires_at=exp,
         )
     )
+    import jwt
+
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
     token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
     principal = Principal(account.login, account.role, account.org_id, account.org_name, sid)
@@ -128,6 +144,8 @@ def _open_session(account: Account) -> LoginResult:
 
 def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
     """The principal a token stands for, or None if it is forged, expired or logged out."""
+    import jwt
+
     try:
         claims = jwt.decode(
             token,

@@ -68,21 +68,15 @@ def list_clients(orderer_id: str | None, limit: int, cursor: str | None) -> dict
 
 
 def issue_token(client_id: str, secret: str) -> AccessToken:
-    from argon2 import PasswordHasher
-    from argon2.exceptions import InvalidHashError, VerificationError
-
-    from chalicelib.services.auth import _dummy_hash
+    from chalicelib.services.auth import verify_secret
 
     key = f"oauth:{client_id}"
     wait = attempts.retry_after(key)
     if wait:
         raise TooManyAttempts(wait, [FieldError("client_id", "認証の失敗が続いたため、一時的にロックしています。")])
     client = clients.get(client_id)
-    try:
-        PasswordHasher().verify(client.secret_hash if client else _dummy_hash(), secret)
-        ok = client is not None and client.status == "active" and _orderer_active(client)
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = verify_secret(client.secret_hash if client else None, secret)
+    ok = ok and client is not None and client.status == "active" and _orderer_active(client)
     if not ok:
         locked = attempts.register_failure(key, SECRET_POLICY)
         logs.info("oauth_failure", client_id=client_id[:64])
