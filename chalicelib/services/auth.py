@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import jwt
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from pynamodb.exceptions import DoesNotExist
 
@@ -28,13 +29,21 @@ from chalicelib.store.models import AccountModel, SessionModel
 
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
 _HASHER = PasswordHasher()  # argon2id with the library's current defaults
+_TEST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)  # argon2id, 8 KiB, one pass
+
+
+def _hasher() -> PasswordHasher:
+    """The library's defaults, except on the local stage when PASSWORD_HASH_COST=cheapest (the test
+    suite: each login costs ~0.1-0.8 s at full cost on its 2 cores). Never weaker on a deployed stage."""
+    cheap = settings.current().is_local and os.environ.get("PASSWORD_HASH_COST") == "cheapest"
+    return _TEST_HASHER if cheap else _HASHER
 
 
 @functools.lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """Verified against when the login is unknown, so both paths cost the same time.
     Made on first need, not at import: hashing is deliberately slow (cold start)."""
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
 
@@ -47,7 +56,7 @@ class LoginResult:
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def login(login_id: str, password: str) -> LoginResult:
@@ -57,7 +66,7 @@ def login(login_id: str, password: str) -> LoginResult:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
     account = _account(login_id)
     try:
-        _HASHER.verify(account.password_hash if account else _dummy_hash(), password)
+        _hasher().verify(account.password_hash if account else _dummy_hash(), password)
         ok = account is not None
     except (VerificationError, InvalidHashError):
         ok = False

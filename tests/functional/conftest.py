@@ -1,7 +1,9 @@
 """Functional tests: the Chalice app through `chalice.test.Client`, against a moto server.
 
-One moto server (loopback) serves the whole session; every test starts from a
-reset account with the stage's tables, bucket, SES sender and demo data.
+One moto server (loopback) serves the whole session; every test starts from the
+stage's tables, bucket, SES sender and demo data and nothing else. The stage is
+built once per session and put back before each test (`moto_state`), which is
+what made every test pay for a moto reset, 12 new tables and a seed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import json
 import logging  # noqa: E402
 import os
 import re
-import urllib.request
 
 import pytest
 from moto.server import ThreadedMotoServer
@@ -30,21 +31,20 @@ os.environ["AWS_ENDPOINT_URL"] = MOTO_URL
 from chalice.test import Client  # noqa: E402
 
 import app as app_module  # noqa: E402
-from chalicelib.store import provision  # noqa: E402
 from devstack.seed import seed_demo  # noqa: E402
+from tests.functional import moto_state  # noqa: E402
 
 
-def _reset_moto() -> None:
-    req = urllib.request.Request(f"{MOTO_URL}/moto-api/reset", method="POST", data=b"")
-    urllib.request.urlopen(req, timeout=10).read()  # noqa: S310 - loopback
+@pytest.fixture(scope="session")
+def _stage() -> dict[str, moto_state.Snapshot]:
+    """The stage built once: tables, bucket, SES sender, demo data (held in a box so a rebuild can replace it)."""
+    return {"snapshot": moto_state.rebuild(MOTO_URL, seed_demo)}
 
 
 @pytest.fixture(autouse=True)
-def aws():
-    """A clean stage for every test: reset moto, create the resources, seed the demo."""
-    _reset_moto()
-    provision.provision_all()
-    seed_demo()
+def aws(_stage):
+    """A clean stage for every test: the one built at session start, with nothing a previous test wrote."""
+    _stage["snapshot"] = moto_state.restore(_stage["snapshot"], MOTO_URL, seed_demo)
     yield MOTO_URL
 
 
