@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
+from tests.e2e.browser import browser_page, chromium  # noqa: F401 - fixtures: one Chromium for every e2e module
 
 
 def free_port() -> int:
