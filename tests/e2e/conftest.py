@@ -71,7 +71,25 @@ class Stack:
         return self.proc.wait(timeout=timeout)
 
 
-def start_stack(extra_env: dict[str, str] | None = None, ready_timeout: float = 90) -> Stack:
+class PortTaken(RuntimeError):
+    """The stack could not bind the port picked for it (another process took it in between)."""
+
+
+def start_stack(extra_env: dict[str, str] | None = None, ready_timeout: float = 90, attempts: int = 3) -> Stack:
+    """Start `python -m devstack` on a free port and wait for its READY line.
+
+    The port is picked just before the stack binds it, so another process (another worker of
+    `pytest -n`) can take it in between: a stack that could not bind is started on another port."""
+    for attempt in range(attempts):
+        try:
+            return _start_once(extra_env, ready_timeout)
+        except PortTaken:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_once(extra_env: dict[str, str] | None, ready_timeout: float) -> Stack:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     env.update({"PORT": str(port), "PYTHONUNBUFFERED": "1"}, **(extra_env or {}))
@@ -92,7 +110,8 @@ def start_stack(extra_env: dict[str, str] | None = None, ready_timeout: float = 
         for line in proc.stdout:
             lines.append(line.rstrip("\n"))
 
-    threading.Thread(target=reader, daemon=True).start()
+    reading = threading.Thread(target=reader, daemon=True)
+    reading.start()
     deadline = time.monotonic() + ready_timeout
     base = moto = None
     while time.monotonic() < deadline and proc.poll() is None:
@@ -106,7 +125,22 @@ def start_stack(extra_env: dict[str, str] | None = None, ready_timeout: float = 
             return Stack(proc, base, moto, lines)
         time.sleep(0.05)
     proc.kill()
+    reading.join(timeout=5)
+    if any("Address already in use" in line for line in lines):
+        raise PortTaken(f"port {port} was taken before the stack bound it")
     raise RuntimeError("local stack did not start:\n" + "\n".join(lines[-40:]))
+
+
+#: Modules whose stacks keep both cores busy for minutes (100 concurrent issuances; schemathesis as four
+#: roles). Under `pytest -n 2 --dist loadgroup` (bin/test) they share one worker and so run one after
+#: the other, never both at once; every other test is spread over the workers.
+HEAVY_STACKS = ("test_issuance_e2e.py", "test_fuzz_api.py")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.path.name in HEAVY_STACKS:
+            item.add_marker(pytest.mark.xdist_group("heavy-stacks"))
 
 
 @pytest.fixture(scope="session")
