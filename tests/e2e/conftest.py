@@ -131,16 +131,23 @@ def _start_once(extra_env: dict[str, str] | None, ready_timeout: float) -> Stack
     raise RuntimeError("local stack did not start:\n" + "\n".join(lines[-40:]))
 
 
-#: Modules whose stacks keep both cores busy for minutes (100 concurrent issuances; schemathesis as four
-#: roles). Under `pytest -n 2 --dist loadgroup` (bin/test) they share one worker and so run one after
-#: the other, never both at once; every other test is spread over the workers.
-HEAVY_STACKS = ("test_issuance_e2e.py", "test_fuzz_api.py")
+#: Under `pytest -n 2 --dist loadgroup` (bin/test) these modules share one worker, so they run one
+#: after the other: two keep both cores busy for minutes (100 concurrent issuances; schemathesis as
+#: four roles) and three assert that a stack answers within 2 s, which must not run beside those.
+#: Every other test is spread over the workers.
+ONE_AT_A_TIME = (
+    "test_issuance_e2e.py",
+    "test_fuzz_api.py",
+    "test_local_stack.py",
+    "test_notify_e2e.py",
+    "test_full_flow_e2e.py",
+)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
-        if item.path.name in HEAVY_STACKS:
-            item.add_marker(pytest.mark.xdist_group("heavy-stacks"))
+        if item.path.name in ONE_AT_A_TIME:
+            item.add_marker(pytest.mark.xdist_group("stacks-one-at-a-time"))
 
 
 @pytest.fixture(scope="session")
