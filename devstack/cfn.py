@@ -208,7 +208,14 @@ def template() -> dict[str, Any]:
         _dynamodb_statement(list(ALL_MODELS)),
         {
             "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObjectTagging"],
+            "Action": [
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:PutObjectTagging",
+                "s3:DeleteObjectTagging",
+                "s3:GetObjectTagging",
+            ],
             "Resource": {"Fn::Sub": ["${B}/*", {"B": bucket_arn}]},
         },
         _ses_statement(),
@@ -219,7 +226,12 @@ def template() -> dict[str, Any]:
         _dynamodb_statement(list(STREAM_TABLES)),
         {
             "Effect": "Allow",
-            "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
             "Resource": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
         },
         _ses_statement(),
@@ -266,17 +278,41 @@ def stage_policy(stage: str) -> dict[str, Any]:
             },
             {
                 "Effect": "Allow",
-                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+                "Action": [
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
                 "Resource": f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
             },
             {
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObjectTagging"],
+                "Action": [
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:PutObjectTagging",
+                    "s3:DeleteObjectTagging",
+                    "s3:GetObjectTagging",
+                ],
                 "Resource": f"arn:aws:s3:::{prefix}pdf-*/*",
             },
-            {"Effect": "Allow", "Action": ["ses:SendRawEmail", "ses:SendEmail"], "Resource": "arn:aws:ses:*:*:identity/*"},
-            {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret"},
-            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": f"arn:aws:sqs:*:*:{prefix}certificate-stream-failures"},
+            {
+                "Effect": "Allow",
+                "Action": ["ses:SendRawEmail", "ses:SendEmail"],
+                "Resource": "arn:aws:ses:*:*:identity/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret",
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": f"arn:aws:sqs:*:*:{prefix}certificate-stream-failures",
+            },
         ],
     }
 

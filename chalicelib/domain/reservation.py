@@ -14,7 +14,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain import application as app_rules
+from chalicelib.domain.application import rules as app_rules
+from chalicelib.domain.application.collect import Review
+from chalicelib.domain.application.normalise import as_dict, as_int
+from chalicelib.domain.application.schema import APPLICATION_SCHEMA, CONTRACT_TYPES, FORMS
+from chalicelib.domain.application.schema import enum_schema as _enum
+from chalicelib.domain.application.schema import integer_schema as _i
+from chalicelib.domain.application.schema import object_schema as _obj
+from chalicelib.domain.application.schema import string_schema as _s
+from chalicelib.domain.application.terms import OrdererTerms
 from chalicelib.domain.errors import FieldError
 from chalicelib.domain.fees import RESERVATION_VALID_DAYS
 
@@ -27,22 +35,22 @@ BINDING_SENTENCE = (
 #: The 契約保証 a reservation promises: at least 1/10 of the contract (the bid amount).
 PROMISED_TENTHS = 1
 
-RESERVATION_SCHEMA: dict[str, Any] = app_rules._obj(
+RESERVATION_SCHEMA: dict[str, Any] = _obj(
     ["project", "bid_amount", "form", "delivery"],
     {
-        "project": app_rules._obj(
+        "project": _obj(
             ["name", "orderer_id", "contract_type", "bid_date", "location"],
             {
-                "name": app_rules._s(),
-                "orderer_id": app_rules._s(16),
-                "contract_type": {"type": "string", "enum": list(app_rules.CONTRACT_TYPES)},
-                "bid_date": app_rules._s(20),
-                "location": app_rules._s(),
+                "name": _s(),
+                "orderer_id": _s(16),
+                "contract_type": _enum(CONTRACT_TYPES),
+                "bid_date": _s(20),
+                "location": _s(),
             },
         ),
-        "bid_amount": app_rules._i(),
-        "form": {"type": "string", "enum": list(app_rules.FORM_LABELS)},
-        "delivery": app_rules.APPLICATION_SCHEMA["properties"]["delivery"],
+        "bid_amount": _i(),
+        "form": _enum(FORMS),
+        "delivery": APPLICATION_SCHEMA["properties"]["delivery"],
     },
 )
 
@@ -60,15 +68,15 @@ def promised_amount(bid_amount: int) -> int:
 def review_reservation(
     body: Any,
     *,
-    orderer: app_rules.OrdererTerms | None,
+    orderer: OrdererTerms | None,
     today: dt.date,
     now: dt.datetime | None = None,
     charset: Collection[int] | None = None,
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """Normalise a reservation body and check its rules: (form, errors); the form means nothing with errors."""
-    r = app_rules._Review(charset)
-    body = app_rules._dict(body)
-    p_in = app_rules._dict(body.get("project"))
+    r = Review(charset)
+    body = as_dict(body)
+    p_in = as_dict(body.get("project"))
     project = {
         "name": r.text(p_in, "name", "project.name", required=True, label="工事名"),
         "orderer_id": p_in.get("orderer_id"),
@@ -80,14 +88,14 @@ def review_reservation(
         r.error("project.orderer_id", "発注者を選択してください。")
     elif orderer is None:
         r.error("project.orderer_id", "発注者が見つかりません。一覧から選択してください。")
-    if project["contract_type"] not in app_rules.CONTRACT_TYPES:
+    if project["contract_type"] not in CONTRACT_TYPES:
         r.error("project.contract_type", "契約の種類 (工事 / 設計・測量等の業務) を選択してください。")
-    bid_amount = app_rules._int(body.get("bid_amount"))
+    bid_amount = as_int(body.get("bid_amount"))
     if bid_amount is None or bid_amount <= 0:
         r.error("bid_amount", "入札金額を1円以上の整数(円)で入力してください。")
     form_kind = body.get("form")
-    app_rules._check_form(r, "form", form_kind, bool(orderer and orderer.e_surety))
-    delivery = app_rules._review_delivery(r, app_rules._dict(body.get("delivery")), today, now)
+    app_rules.check_form(r, "form", form_kind, bool(orderer and orderer.e_surety))
+    delivery = app_rules.review_delivery(r, as_dict(body.get("delivery")), today, now)
     form = {"project": project, "bid_amount": bid_amount, "form": form_kind, "delivery": delivery}
     return form, list(r.errors.values())
 

@@ -33,7 +33,10 @@ def _local_only() -> None:
     "GET",
     summary="(ローカル環境のみ) 送信済みメール",
     roles=None,
-    responses={200: ("送信済みメール (古い順)", {"type": "object", "properties": {"items": {"type": "array", "items": MAIL}}}), 404: ("ローカル以外", None)},
+    responses={
+        200: ("送信済みメール (古い順)", {"type": "object", "properties": {"items": {"type": "array", "items": MAIL}}}),
+        404: ("ローカル以外", None),
+    },
 )
 def outbox_json(call: Call) -> dict[str, object]:
     _local_only()

@@ -145,19 +145,31 @@ def verify_page(call: PageCall) -> Response:
         result = verify.verify(call.principal, number, key)
     except TooManyAttempts as exc:
         response = call.render(
-            "html/dsure/verify.html", status=429, no_store=True, number=number, result=None,
+            "html/dsure/verify.html",
+            status=429,
+            no_store=True,
+            number=number,
+            result=None,
             errors=[f"{exc.errors[0].message} (約{(exc.retry_after + 59) // 60}分後から再度確認できます)"],
         )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except NotFound as exc:
         return call.render(
-            "html/dsure/verify.html", status=404, no_store=True, number=number, result=None,
+            "html/dsure/verify.html",
+            status=404,
+            no_store=True,
+            number=number,
+            result=None,
             errors=[e.message for e in exc.errors],
         )
     except DomainError as exc:
         return call.render(
-            "html/dsure/verify.html", status=400, no_store=True, number=number, result=None,
+            "html/dsure/verify.html",
+            status=400,
+            no_store=True,
+            number=number,
+            result=None,
             errors=[e.message for e in exc.errors],
         )
     return call.render("html/dsure/verify.html", no_store=True, number=number, errors=[], result=result)
@@ -170,8 +182,9 @@ def inbox_page(call: PageCall) -> Response:
     try:
         items, next_cursor = verify.inbox(call.principal, 20, query.get("cursor"))
     except DomainError as exc:
-        return call.render("html/dsure/inbox.html", status=400, items=[], next_cursor=None,
-                           errors=[e.message for e in exc.errors])
+        return call.render(
+            "html/dsure/inbox.html", status=400, items=[], next_cursor=None, errors=[e.message for e in exc.errors]
+        )
     return call.render("html/dsure/inbox.html", items=items, next_cursor=next_cursor, errors=[])
 
 
@@ -185,6 +198,12 @@ def bulk_page(call: PageCall) -> Response:
     try:
         items = verify.bulk(call.principal, upload if upload else text.encode("utf-8"))
     except DomainError as exc:
-        return call.render("html/dsure/bulk.html", status=exc.status, no_store=True, csv_text=text, items=None,
-                           errors=[e.message for e in exc.errors])
+        return call.render(
+            "html/dsure/bulk.html",
+            status=exc.status,
+            no_store=True,
+            csv_text=text,
+            items=None,
+            errors=[e.message for e in exc.errors],
+        )
     return call.render("html/dsure/bulk.html", no_store=True, csv_text="", items=items, errors=[])

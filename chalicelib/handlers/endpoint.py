@@ -16,9 +16,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain import validation
 from chalicelib.domain.errors import DomainError, FieldError, TooManyAttempts
 from chalicelib.domain.principal import Principal
-from chalicelib.handlers import schema as schema_mod
+from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.errors import ApiError
 from chalicelib.services import auth
 
@@ -90,11 +91,25 @@ def current_principal(request: Any) -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        return auth.authenticate(token.strip())
+        principal = auth.authenticate(token.strip())
+        if principal is None:
+            principal = _machine_client(request, token.strip())
+        return principal
     token = cookies(request).get(SESSION_COOKIE)
     if token:
         return auth.authenticate(token, via_cookie=True)
     return None
+
+
+def _machine_client(request: Any, token: str) -> Principal | None:
+    """A machine client's token (issue 13): it acts as its orderer on D-Sure's API routes only;
+    anywhere else it is a 403 (Chalice's `request.path` is the route template)."""
+    from chalicelib.services import clients
+
+    principal = clients.authenticate(token)
+    if principal is not None and request.path not in clients.CLIENT_PATHS:
+        raise ApiError(403)
+    return principal
 
 
 def require_role(request: Any, roles: tuple[str, ...], csrf_value: str | None = None) -> Principal:
@@ -123,7 +138,7 @@ def parse_json_body(request: Any, body_schema: dict[str, Any], max_body: int) ->
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ApiError(400, [FieldError("", "JSON の形式が正しくありません。")]) from None
-    errors = schema_mod.validate(data, body_schema)
+    errors = validation.validate(data, body_schema)
     if errors:
         raise ApiError(400, errors)
     return data
@@ -176,7 +191,7 @@ def api(
                         raise ApiError(413)
                     call.body = raw
                 if spec.query:
-                    call.query = schema_mod.parse_query(request.query_params or {}, spec.query)
+                    call.query = query_mod.parse_query(request.query_params or {}, spec.query)
                 result = fn(call)
             except (DomainError, TooManyAttempts) as exc:
                 raise ApiError.from_domain(exc) from None

@@ -23,7 +23,9 @@ ORDERER = {
     "GET",
     summary="稼働確認",
     roles=None,
-    responses={200: ("稼働中", {"type": "object", "properties": {"status": {"type": "string"}, "stage": {"type": "string"}}})},
+    responses={
+        200: ("稼働中", {"type": "object", "properties": {"status": {"type": "string"}, "stage": {"type": "string"}}})
+    },
 )
 def health(call: Call) -> dict[str, str]:
     return {"status": "ok", "stage": settings.current().stage}

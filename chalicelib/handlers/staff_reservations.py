@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.services import reservations
-from chalicelib.store.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 bp = Blueprint(__name__)
 

@@ -5,7 +5,8 @@
 
 Kept apart from pdf.py (whose font loading and drawing other work changes) so the
 guarantee documents and these evolve independently. fpdf2 is only imported when
-drawing (through pdf._new_pdf), never on `import app`.
+drawing (through main's pdf._new_pdf / _finish: the fast font path of render/pdf_font.py),
+never on `import app`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chalicelib.domain import labels
 from chalicelib.domain.era import era_date
 from chalicelib.domain.fees import rate_percent
 from chalicelib.render import pdf as base
+from chalicelib.render.fonts import check_drawable
 from chalicelib.render.formatting import yen
-
-CONTRACT_TYPE_LABELS = {"construction": "工事", "design_survey": "設計・測量等の業務"}
 
 
 def _texts(c: Mapping[str, Any]) -> list[str]:
@@ -44,7 +45,7 @@ def _certificate(c: Mapping[str, Any], sha: str, qr: bytes | None, url: str) -> 
     base._row(pdf, "工事名", c["project_name"])
     if c.get("location"):
         base._row(pdf, "工事場所", c["location"])
-    base._row(pdf, "契約の種類", CONTRACT_TYPE_LABELS.get(c.get("contract_type"), ""))
+    base._row(pdf, "契約の種類", labels.CONTRACT_TYPE.get(c.get("contract_type"), ""))
     base._row(pdf, "入札日", era_date(c["bid_date"]))
     base._row(pdf, "入札金額", yen(c["bid_amount"]))
     base._row(pdf, "予約する契約保証金額", f"{yen(c['guarantee_amount'])} (入札金額の10分の1)")
@@ -62,7 +63,7 @@ def _certificate(c: Mapping[str, Any], sha: str, qr: bytes | None, url: str) -> 
     base._text(pdf, issuer["name"], size=11)
     base._text(pdf, f"取扱 {issuer['branch']}  TEL: {issuer['phone']}", size=10)
     base._footer(pdf, sha, qr, url)
-    return bytes(pdf.output())
+    return base._finish(pdf)
 
 
 def _key_notice(c: Mapping[str, Any], sha: str, auth_key: str, qr: bytes, url: str) -> bytes:
@@ -96,14 +97,12 @@ def _key_notice(c: Mapping[str, Any], sha: str, auth_key: str, qr: bytes, url: s
     base._text(pdf, issuer["name"], size=11, align="R")
     base._text(pdf, f"{issuer['branch']}  TEL: {issuer['phone']}", size=10, align="R")
     base._footer(pdf, sha, qr, url)
-    return bytes(pdf.output())
+    return base._finish(pdf)
 
 
 def render_reservation(content: Mapping[str, Any], sha: str, auth_key: str | None) -> base.Documents:
     """The 予約証書 and, when electronic, its key notice. Raises UnsupportedCharacters rather than drop text."""
-    missing = base.unsupported_characters(_texts(content) + [auth_key or ""])
-    if missing:
-        raise base.UnsupportedCharacters(missing)
+    check_drawable(_texts(content) + [auth_key or ""])
     electronic = content["form"] == "electronic"
     url = base.verify_url(content["number"])
     qr = base.qr_png(url) if electronic else None
@@ -127,9 +126,7 @@ def render_fee_statement(
 ) -> bytes:
     """保証料計算書: who, which work, each product's basis, rate(s) and amount, the total and 振込先."""
     texts = [contractor_name, project_name, *bank.values(), *issuer.values(), str((waived or {}).get("reason") or "")]
-    missing = base.unsupported_characters(texts)
-    if missing:
-        raise base.UnsupportedCharacters(missing)
+    check_drawable(texts)
     pdf = base._new_pdf()
     pdf.set_title("保証料計算書")
     base._text(pdf, era_date(issued_on), size=10, align="R")
@@ -172,4 +169,4 @@ def render_fee_statement(
     pdf.ln(3)
     base._text(pdf, issuer["name"], size=11, align="R")
     base._text(pdf, f"{issuer['branch']}  TEL: {issuer['phone']}", size=10, align="R")
-    return bytes(pdf.output())
+    return base._finish(pdf)

@@ -89,7 +89,8 @@ def _subject_form(principal: Principal, kind: str, ident: str) -> Mapping[str, A
         from chalicelib.services import issuance
 
         app = issuance.get_application(principal, ident)
-        status, form = app.status, app.form
+        status = app["status"]
+        form = {k: app.get(k) for k in ("project", "advance_payment", "contract_guarantee")}
     else:
         from chalicelib.services import reservations
 
@@ -162,8 +163,9 @@ def fee_statement_url(principal: Principal, application_id: str) -> str:
     """保証料計算書 of the contractor's own application: drawn now (so it shows the payment or
     waiver as it stands), uploaded tagged `pending` — the bucket's lifecycle rule removes these
     throwaway renders after 7 days — and answered as a 60-second URL like every PDF."""
+    from chalicelib import settings
     from chalicelib.render import pdf_reservation
-    from chalicelib.services import applications, issuance
+    from chalicelib.services import applications
     from chalicelib.store import objects
 
     app = applications.get(principal, application_id)  # NotFound when missing or not theirs
@@ -178,7 +180,7 @@ def fee_statement_url(principal: Principal, application_id: str) -> str:
         paid_on=record.paid_on,
         waived=record.waived,
         bank=PAYEE,
-        issuer=issuance.issuer(),
+        issuer=settings.current().issuer,
     )
     key = objects.new_key("fee-statements")
     objects.put_pending(key, data)

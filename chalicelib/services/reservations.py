@@ -4,7 +4,7 @@ The flow mirrors an application's: one review path (JSON Schema, then
 `domain.reservation`), the fee frozen at submission (予約手数料), staff issue
 only once it is paid or waived, a number `NNNNN-NNNNNNY` from the same serial
 counter as guarantees, PDFs uploaded `pending` first, then one transaction
-(store/reservations.py). No PynamoDB here: the store hands back dataclasses.
+(store/reservations.py). No database library here: the store hands back dataclasses.
 
 Conversion (`check_citation`, `mark_used_in`): an application's
 `contract_guarantee.reservation_number` must name the contractor's own,
@@ -17,15 +17,17 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib import logs
+from chalicelib import logs, settings
 from chalicelib.domain import auth_key as keys
-from chalicelib.domain import branches, clock, numbering
+from chalicelib.domain import branches, clock, numbering, validation
 from chalicelib.domain import certificate as cert_domain
 from chalicelib.domain import reservation as rules
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.reservation import Reservation
-from chalicelib.store import counters, objects
+from chalicelib.services import documents
+from chalicelib.store import counters, orderers
 from chalicelib.store import reservations as store
 
 STATUSES = ("submitted", "issued", "rejected", "used", "expired")
@@ -35,16 +37,19 @@ DONE = FieldError("status", "この契約保証予約はすでに処理されて
 
 def review(body: Any) -> dict[str, Any]:
     """The normalised reservation, or ValidationFailed listing every bad field (schema first, then rules)."""
-    from chalicelib.handlers.schema import validate as schema_errors
     from chalicelib.render.charset import font_charset
-    from chalicelib.services.applications import _terms
+    from chalicelib.services.applications import orderer_terms
 
-    errors = {e.field: e for e in schema_errors(body, rules.RESERVATION_SCHEMA)}
+    errors = {e.field: e for e in validation.validate(body, rules.RESERVATION_SCHEMA)}
     if not isinstance(body, dict):
         raise ValidationFailed(list(errors.values()) or [FieldError("", "予約内容はオブジェクトで送信してください。")])
     project = body.get("project") if isinstance(body.get("project"), dict) else {}
     form, rule_errors = rules.review_reservation(
-        body, orderer=_terms(project.get("orderer_id")), today=clock.today(), now=clock.now(), charset=font_charset()
+        body,
+        orderer=orderer_terms(project.get("orderer_id")),
+        today=clock.today(),
+        now=clock.now(),
+        charset=font_charset(),
     )
     for e in rule_errors:
         if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
@@ -160,8 +165,9 @@ def reject(principal: Principal, reservation_id: str, reason: str) -> dict[str, 
     if not reason or len(reason) > 200:
         raise ValidationFailed([FieldError("reason", "却下理由を200文字以内で入力してください。")])
     r = get_for_staff(principal, reservation_id)
+    entry = _audit(principal, "reservation_reject", r, reason=reason)
     try:
-        r = store.reject(r.reservation_id, reason, clock.iso_now())
+        r = store.reject(r.reservation_id, reason, clock.iso_now(), entry)
     except store.StatusChanged:
         raise Conflict([DONE]) from None
     logs.info("reservation_rejected", reservation_id=reservation_id)
@@ -171,7 +177,7 @@ def reject(principal: Principal, reservation_id: str, reason: str) -> dict[str, 
 def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
     """発行: fee settled, number, key (electronic), 予約証書 (+ key notice) uploaded pending, one transaction."""
     from chalicelib.render import pdf, pdf_reservation
-    from chalicelib.services import fees, issuance, orderers
+    from chalicelib.services import fees
 
     r = get_for_staff(principal, reservation_id)
     if r.status != "submitted":
@@ -184,7 +190,7 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
     branch = branches.branch(r.branch_id)
     if branch is None:
         raise ValidationFailed([FieldError("delivery.branch_id", "申込送信先の支店が見つかりません。")])
-    orderer = orderers.get_orderer(project["orderer_id"])
+    orderer = orderers.get(project["orderer_id"])
     orderer_name = orderer.name if orderer else project["orderer_id"]
     electronic = r.form["form"] == "electronic"
     if electronic and not (orderer and orderer.e_surety):
@@ -204,7 +210,7 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
         contractor_name=contractor_name,
         orderer_name=orderer_name,
         issued_on=now[:10],
-        issuer=issuance.issuer(),
+        issuer=settings.current().issuer,
     )
     sha = cert_domain.sha256(content)
     details = {
@@ -224,22 +230,15 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
         "bid_date": project["bid_date"],
         "bid_amount": int(r.form["bid_amount"]),
     }
-    uploaded: list[str] = []
     try:
-        try:
-            docs = pdf_reservation.render_reservation(content, sha, key)
-        except pdf.UnsupportedCharacters as exc:
-            raise ValidationFailed(
-                [FieldError("project.name", f"証書に印字できない文字が含まれています: {'、'.join(exc.chars)}")]
-            ) from None
-        pdf_key = objects.new_key("certificates")
-        objects.put_pending(pdf_key, docs.certificate)
-        uploaded.append(pdf_key)
-        notice_key = None
-        if docs.key_notice is not None:
-            notice_key = objects.new_key("key-notices")
-            objects.put_pending(notice_key, docs.key_notice)
-            uploaded.append(notice_key)
+        rendered = pdf_reservation.render_reservation(content, sha, key)
+    except pdf.UnsupportedCharacters as exc:
+        raise ValidationFailed(
+            [FieldError("project.name", f"証書に印字できない文字が含まれています: {'、'.join(exc.chars)}")]
+        ) from None
+    with documents.pending() as docs:
+        pdf_key = docs.put("certificates", rendered.certificate)
+        notice_key = docs.put("key-notices", rendered.key_notice) if rendered.key_notice is not None else None
         try:
             store.issue(
                 r,
@@ -253,15 +252,26 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
                 sha256=sha,
                 pdf_key=pdf_key,
                 key_notice_key=notice_key,
+                entry=_audit(principal, "reservation_issue", r, numbers=(number,)),
             )
         except store.StatusChanged:
             raise Conflict([DONE]) from None
-    except BaseException:
-        issuance.discard_all(uploaded)
-        raise
-    issuance.release_all(uploaded)
     logs.info("reservation_issued", reservation_id=r.reservation_id, number=number)
     return {"number": number, "form": r.form["form"], "auth_key": key, "fee": fee.total}
+
+
+def _audit(
+    principal: Principal, action: str, r: Reservation, *, reason: str | None = None, numbers: tuple[str, ...] = ()
+) -> AuditEntry:
+    """The staff decision's audit record (API.md "Audit"), written in the decision's transaction."""
+    return AuditEntry(
+        actor=principal.login,
+        action=action,
+        target=f"reservation:{r.reservation_id}",
+        scope=r.branch_id,
+        numbers=numbers,
+        reason=reason,
+    )
 
 
 # ---------------------------------------------------------------- conversion (used by issuance)
@@ -281,11 +291,6 @@ def check_citation(contractor_org: str, form: dict[str, Any]) -> Reservation | N
     if errors:
         raise ValidationFailed(errors)
     return r
-
-
-def mark_used_in(tx: Any, reservation: Reservation, application_id: str, now: str) -> int:
-    """Add the `used` marking to the application's issuing transaction (see store.add_mark_used)."""
-    return store.add_mark_used(tx, reservation, application_id, now)
 
 
 def prefill(principal: Principal, number: str) -> dict[str, Any] | None:

@@ -2,10 +2,16 @@
 
 Table names are resolved from the stage on every access (`_StageTable`), so a
 model class can be imported before the environment is set and still talk to
-the right stage's table.
+the right stage's table. Every model talks through the process's one shared
+DynamoDB client (`store/connection.py`), never a session of its own.
+
+Only `store/` imports this module: services and handlers see the plain values
+of `domain/records.py` that the repositories beside it return.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -15,10 +21,12 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection.table import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
+from chalicelib.store.connection import SharedConnection
 
 
 class _StageTable:
@@ -41,7 +49,6 @@ def _meta(logical: str, **extra: object) -> type:
         "table_name": _StageTable(logical),
         "region": _StageRegion(),
         "billing_mode": "PAY_PER_REQUEST",
-        "max_retry_attempts": 3,
     }
     attrs.update(extra)
     return type("Meta", (), attrs)
@@ -55,19 +62,72 @@ def _index(name: str) -> type:
     )
 
 
-class AccountModel(Model):
+class StoreModel(Model):
+    """A model whose table connection sends through the shared client (store/connection.py)."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = super()._get_connection()  # rebuilt by PynamoDB when the stage's table name changes
+        if not isinstance(table.connection, SharedConnection):
+            shared = SharedConnection(region=table.connection.region)
+            shared.add_meta_table(table.connection.get_meta_table(table.table_name))
+            table.connection = shared
+        return table
+
+
+class AccountsByOrgIndex(GlobalSecondaryIndex):
+    """An organisation's users (issue 13: many per organisation), by login."""
+
+    Meta = _index("by_org")
+    org_id = UnicodeAttribute(hash_key=True)
+    login = UnicodeAttribute(range_key=True)
+
+
+class AccountsByRoleIndex(GlobalSecondaryIndex):
+    """Users of one role, by login: the admin console's list, and "does an admin exist"."""
+
+    Meta = _index("by_role")
+    role = UnicodeAttribute(hash_key=True)
+    login = UnicodeAttribute(range_key=True)
+
+
+class AccountsByDirectoryIndex(GlobalSecondaryIndex):
+    """Every account under one partition, by login: the unfiltered admin list without a Scan."""
+
+    Meta = _index("by_directory")
+    directory = UnicodeAttribute(hash_key=True)
+    login = UnicodeAttribute(range_key=True)
+
+
+class AccountModel(StoreModel):
     """A login. `org_id` is the contractor, branch or orderer the account acts for."""
 
     Meta = _meta("accounts")
     login = UnicodeAttribute(hash_key=True)
-    role = UnicodeAttribute()  # contractor | staff | orderer
+    role = UnicodeAttribute()  # contractor | staff | orderer | admin
     org_id = UnicodeAttribute()
     org_name = UnicodeAttribute()
     email = UnicodeAttribute(null=True)
-    password_hash = UnicodeAttribute()
+    password_hash = UnicodeAttribute(null=True)  # null until an invited user sets one
+    # Issue 13 (accounts): absent on rows written before it, read as their defaults.
+    name = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # invited | active | disabled (absent = active)
+    totp_secret = UnicodeAttribute(null=True)  # staff/admin; base32
+    totp_confirmed = BooleanAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)  # the last accepted TOTP step: a code is good once
+    directory = UnicodeAttribute(null=True)  # "user": every account under one partition
+    by_org = AccountsByOrgIndex()
+    by_role = AccountsByRoleIndex()
+    by_directory = AccountsByDirectoryIndex()
 
 
-class SessionModel(Model):
+class SessionsByLoginIndex(GlobalSecondaryIndex):
+    Meta = _index("by_login")
+    login = UnicodeAttribute(hash_key=True)
+    session_id = UnicodeAttribute(range_key=True)
+
+
+class SessionModel(StoreModel):
     """A live session. Deleting the row is logout; TTL clears the stale ones."""
 
     Meta = _meta("sessions")
@@ -78,6 +138,7 @@ class SessionModel(Model):
     org_name = UnicodeAttribute()
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute()
+    by_login = SessionsByLoginIndex()  # issue 13: end every session of a user at once
 
 
 class OrdererDirectoryIndex(GlobalSecondaryIndex):
@@ -88,7 +149,7 @@ class OrdererDirectoryIndex(GlobalSecondaryIndex):
     orderer_id = UnicodeAttribute(range_key=True)
 
 
-class OrdererModel(Model):
+class OrdererModel(StoreModel):
     Meta = _meta("orderers")
     orderer_id = UnicodeAttribute(hash_key=True)  # JIS municipality code, e.g. 08216
     directory = UnicodeAttribute(default="orderer")
@@ -100,6 +161,15 @@ class OrdererModel(Model):
     intermediate_rate = NumberAttribute(default=2)
     total_advance_rate = NumberAttribute(default=6)
     by_directory = OrdererDirectoryIndex()
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        """Writing an orderer makes this container forget its cached list (store/orderers.py)."""
+        from chalicelib.store import orderers
+
+        try:
+            return super().save(*args, **kwargs)
+        finally:
+            orderers.clear_cache()
 
 
 class ApplicationsByOwnerIndex(GlobalSecondaryIndex):
@@ -116,7 +186,7 @@ class ApplicationsByStatusIndex(GlobalSecondaryIndex):
     submitted_at = UnicodeAttribute(range_key=True)
 
 
-class ApplicationModel(Model):
+class ApplicationModel(StoreModel):
     Meta = _meta("applications")
     application_id = UnicodeAttribute(hash_key=True)
     owner_org = UnicodeAttribute()
@@ -126,6 +196,7 @@ class ApplicationModel(Model):
     form = JSONAttribute()
     reject_reason = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
+    owner_name = UnicodeAttribute(null=True)  # the contractor's name at submission (older rows lack it)
     by_owner = ApplicationsByOwnerIndex()
     by_status = ApplicationsByStatusIndex()
 
@@ -142,7 +213,7 @@ class GuaranteesByOrdererIndex(GlobalSecondaryIndex):
     issued_at = UnicodeAttribute(range_key=True)
 
 
-class GuaranteeModel(Model):
+class GuaranteeModel(StoreModel):
     """The current state of one guarantee; its history is in CertificateModel."""
 
     Meta = _meta("guarantees")
@@ -163,7 +234,7 @@ class GuaranteeModel(Model):
     by_orderer = GuaranteesByOrdererIndex()
 
 
-class CertificateModel(Model):
+class CertificateModel(StoreModel):
     """One immutable version of a certificate. Its stream drives the notify trigger."""
 
     Meta = _meta("certificates", stream_view_type="NEW_IMAGE")
@@ -178,7 +249,7 @@ class CertificateModel(Model):
     reason = UnicodeAttribute(null=True)
 
 
-class CounterModel(Model):
+class CounterModel(StoreModel):
     """Atomic serials (保証契約番号), incremented with a conditional update."""
 
     Meta = _meta("counters")
@@ -186,7 +257,7 @@ class CounterModel(Model):
     value = NumberAttribute(default=0)
 
 
-class IdempotencyModel(Model):
+class IdempotencyModel(StoreModel):
     """A claimed Idempotency-Key and, once done, the answer it produced."""
 
     Meta = _meta("idempotency")
@@ -195,10 +266,12 @@ class IdempotencyModel(Model):
     fingerprint = UnicodeAttribute(null=True)
     response = JSONAttribute(null=True)
     status_code = NumberAttribute(null=True)
+    lease_until = NumberAttribute(default=0)  # an in_progress claim is exclusive until then (store/claims.py)
+    claim_token = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
 
-class AttemptModel(Model):
+class AttemptModel(StoreModel):
     """Failure counters for throttling (logins, verifications)."""
 
     Meta = _meta("attempts")
@@ -209,7 +282,7 @@ class AttemptModel(Model):
     expires_at = TTLAttribute()
 
 
-class NotificationModel(Model):
+class NotificationModel(StoreModel):
     """One per certificate version: the point where mail is de-duplicated."""
 
     Meta = _meta("notifications")
@@ -227,7 +300,7 @@ class AccessLogByOrdererIndex(GlobalSecondaryIndex):
     at = UnicodeAttribute(range_key=True)
 
 
-class AccessLogModel(Model):
+class AccessLogModel(StoreModel):
     """Who verified what, when, with what result (閲覧履歴)."""
 
     Meta = _meta("access_log")
@@ -247,7 +320,7 @@ class InboxByChangeIndex(GlobalSecondaryIndex):
     changed_at = UnicodeAttribute(range_key=True)
 
 
-class OrdererInboxModel(Model):
+class OrdererInboxModel(StoreModel):
     """A guarantee an orderer has verified, and the newest version it has seen (D-Sure inbox)."""
 
     Meta = _meta("inbox")
@@ -259,10 +332,98 @@ class OrdererInboxModel(Model):
     by_change = InboxByChangeIndex()
 
 
+# --- Issue 13: accounts (organisations, one-time tokens, machine clients, audit, suppressions) ---
+
+
+class OrganisationModel(StoreModel):
+    """A contractor, orderer, branch or hq: its kind, name and whether it is disabled."""
+
+    Meta = _meta("organisations")
+    org_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # contractor | orderer | branch | hq
+    name = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")  # active | disabled
+    created_at = UnicodeAttribute(null=True)
+
+
+class TokenModel(StoreModel):
+    """A one-time token (invitation, reset, MFA re-enrolment, MFA login step), keyed by its SHA-256.
+
+    The token itself is never stored. `used` makes it single use (a conditional
+    update); `failures` counts wrong TOTP codes on an MFA step token.
+    """
+
+    Meta = _meta("tokens")
+    token_hash = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # invitation | reset | mfa_reset | mfa
+    login = UnicodeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds, checked on use (TTL deletion is lazy)
+    ttl = TTLAttribute()
+    used = BooleanAttribute(default=False)
+    failures = NumberAttribute(default=0)
+
+
+class ClientsByOrdererIndex(GlobalSecondaryIndex):
+    Meta = _index("by_orderer")
+    orderer_id = UnicodeAttribute(hash_key=True)
+    client_id = UnicodeAttribute(range_key=True)
+
+
+class ClientsByDirectoryIndex(GlobalSecondaryIndex):
+    """Every client under one partition: the admin console's list without a Scan."""
+
+    Meta = _index("by_directory")
+    directory = UnicodeAttribute(hash_key=True)
+    client_id = UnicodeAttribute(range_key=True)
+
+
+class ClientModel(StoreModel):
+    """A machine client (OAuth 2.0 client credentials) acting for one orderer."""
+
+    Meta = _meta("clients")
+    client_id = UnicodeAttribute(hash_key=True)
+    directory = UnicodeAttribute(default="client")
+    orderer_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()  # argon2id
+    status = UnicodeAttribute(default="active")  # active | revoked
+    created_at = UnicodeAttribute()
+    by_orderer = ClientsByOrdererIndex()
+    by_directory = ClientsByDirectoryIndex()
+
+
+class AuditModel(StoreModel):
+    """Audit records (domain/audit.py). One record is several items written together:
+    under `all`, under its scope (`scope#<branch>`), under its actor and under each
+    number, so every filter of `GET /api/staff/audit` is one Query, newest first."""
+
+    Meta = _meta("audit")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # <at>#<record id>
+    record_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()
+    scope = UnicodeAttribute()
+    numbers = JSONAttribute(default=list)
+    reason = UnicodeAttribute(null=True)
+
+
+class SuppressionModel(StoreModel):
+    """An address SES reported as bouncing or complaining: no mail goes to it."""
+
+    Meta = _meta("suppressions")
+    address = UnicodeAttribute(hash_key=True)  # lower case
+    reason = UnicodeAttribute()  # bounce | complaint
+    detail = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+
+
 # ---------------------------------------------------------------- issue 17: 保証料 and 契約保証予約
 
 
-class FeeRateModel(Model):
+class FeeRateModel(StoreModel):
     """One product's 保証料 rate table (bands × period tiers), loaded from chalicelib/data/fee_rates.json.
 
     One item per product: a quote reads the whole table of a product at once, and a
@@ -276,7 +437,7 @@ class FeeRateModel(Model):
     loaded_at = UnicodeAttribute()
 
 
-class FeeModel(Model):
+class FeeModel(StoreModel):
     """The 保証料 of one application or reservation: the quote frozen at submission, then its payment or waiver."""
 
     Meta = _meta("fees")
@@ -306,7 +467,7 @@ class ReservationsByStatusIndex(GlobalSecondaryIndex):
     submitted_at = UnicodeAttribute(range_key=True)
 
 
-class ReservationModel(Model):
+class ReservationModel(StoreModel):
     """A 契約保証予約 (入札ボンド). Once issued its number also has a GuaranteeModel row
     (kind contract_reservation) so D-Sure, the certificates stream (mail) and the inbox
     treat it like a guarantee."""
@@ -330,7 +491,7 @@ class ReservationModel(Model):
     by_status = ReservationsByStatusIndex()
 
 
-ALL_MODELS: dict[str, type[Model]] = {
+ALL_MODELS: dict[str, type[StoreModel]] = {
     "accounts": AccountModel,
     "sessions": SessionModel,
     "orderers": OrdererModel,
@@ -343,6 +504,11 @@ ALL_MODELS: dict[str, type[Model]] = {
     "notifications": NotificationModel,
     "access_log": AccessLogModel,
     "inbox": OrdererInboxModel,
+    "organisations": OrganisationModel,
+    "tokens": TokenModel,
+    "clients": ClientModel,
+    "audit": AuditModel,
+    "suppressions": SuppressionModel,
     "fee_rates": FeeRateModel,
     "fees": FeeModel,
     "reservations": ReservationModel,

@@ -11,8 +11,9 @@ updates to the issuing transaction (`add_mark_used`): the reservation from
 applications racing for one reservation: only one transaction can meet the
 condition, the other is cancelled whole.
 
-TODO(issue 10 merge): `_transaction()`/`_condition_failed()` duplicate what
-store/tx.py provides after the store engineer's rewrite; switch to it.
+Every write goes through store/tx.py (one `tx.Writes`, conflicts retried); a
+staff decision carries its audit record (store/audit.py) in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -20,33 +21,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import settings
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.reservation import Reservation
-from chalicelib.store import paging
+from chalicelib.store import audit, paging, tx
 from chalicelib.store.models import CertificateModel, GuaranteeModel, ReservationModel
+
+MAX_ID_LENGTH = 64
+MAX_NUMBER_LENGTH = 32
 
 
 class StatusChanged(Exception):
     """The reservation was no longer in the status the write required (someone else got there first)."""
-
-
-def _transaction() -> TransactWrite:
-    return TransactWrite(connection=Connection(region=settings.current().region))
-
-
-def _condition_failed(exc: TransactWriteError) -> bool:
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons)
-
-
-def failed_items(exc: TransactWriteError) -> list[int]:
-    """The positions (in the order the items were added) whose condition failed."""
-    return [
-        i for i, r in enumerate(exc.cancellation_reasons or []) if r is not None and r.code == "ConditionalCheckFailed"
-    ]
 
 
 def _record(row: ReservationModel) -> Reservation:
@@ -79,30 +66,28 @@ def create(r: Reservation) -> Reservation:
         form=dict(r.form),
     )
     try:
-        row.save(condition=ReservationModel.reservation_id.does_not_exist())
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
+        tx.retrying(lambda: row.save(condition=ReservationModel.reservation_id.does_not_exist()), what="reservation")
+    except tx.ConditionFailed:
         row = ReservationModel.get(r.reservation_id, consistent_read=True)
     return _record(row)
 
 
 def get(reservation_id: str) -> Reservation | None:
-    if not reservation_id or len(reservation_id) > 64:
+    if not reservation_id or len(reservation_id) > MAX_ID_LENGTH:
         return None
     try:
         return _record(ReservationModel.get(reservation_id, consistent_read=True))
-    except ReservationModel.DoesNotExist:
+    except DoesNotExist:
         return None
 
 
 def get_by_number(number: str) -> Reservation | None:
     """The reservation an issued 予約番号 belongs to (through its guarantee row), or None."""
-    if not number or len(number) > 32:
+    if not number or len(number) > MAX_NUMBER_LENGTH:
         return None
     try:
         g = GuaranteeModel.get(number)
-    except GuaranteeModel.DoesNotExist:
+    except DoesNotExist:
         return None
     if g.kind != "contract_reservation":
         return None
@@ -115,13 +100,11 @@ def list_by_owner(
     """An organisation's reservations, newest first (Query on by_owner)."""
 
     def run(start: dict[str, Any] | None, size: int) -> Any:
-        return _Mapped(
-            ReservationModel.by_owner.query(
-                org, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start
-            )
+        return ReservationModel.by_owner.query(
+            org, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start
         )
 
-    return paging.page(run, limit, cursor, keep)
+    return paging.page(run, limit, cursor, keep, convert=_record)
 
 
 def list_by_status(
@@ -130,42 +113,30 @@ def list_by_status(
     """The clerks' queue by status, oldest first (Query on by_status)."""
 
     def run(start: dict[str, Any] | None, size: int) -> Any:
-        return _Mapped(ReservationModel.by_status.query(status, limit=size, page_size=size, last_evaluated_key=start))
+        return ReservationModel.by_status.query(status, limit=size, page_size=size, last_evaluated_key=start)
 
-    return paging.page(run, limit, cursor, keep)
-
-
-class _Mapped:
-    """A Query result iterator yielding dataclasses, keeping `last_evaluated_key` for paging."""
-
-    def __init__(self, results: Any) -> None:
-        self._results = results
-
-    def __iter__(self) -> Any:
-        for row in self._results:
-            yield _record(row)
-
-    @property
-    def last_evaluated_key(self) -> Any:
-        return self._results.last_evaluated_key
+    return paging.page(run, limit, cursor, keep, convert=_record)
 
 
-def reject(reservation_id: str, reason: str, now: str) -> Reservation:
-    row = ReservationModel(reservation_id)
+def reject(reservation_id: str, reason: str, now: str, entry: AuditEntry) -> Reservation:
+    """却下 a submitted reservation with its audit record, atomically; StatusChanged if it is no longer submitted."""
+    writes = tx.Writes().update(
+        ReservationModel(reservation_id),
+        actions=[
+            ReservationModel.status.set("rejected"),
+            ReservationModel.reject_reason.set(reason),
+            ReservationModel.decided_at.set(now),
+        ],
+        condition=ReservationModel.status == "submitted",
+    )
+    audit.add(writes, entry)
     try:
-        row.update(
-            actions=[
-                ReservationModel.status.set("rejected"),
-                ReservationModel.reject_reason.set(reason),
-                ReservationModel.decided_at.set(now),
-            ],
-            condition=ReservationModel.status == "submitted",
-        )
-    except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-            raise StatusChanged(reservation_id) from None
-        raise
-    return _record(row)
+        tx.commit(writes, what="reservation_reject")
+    except tx.ConditionFailed:
+        raise StatusChanged(reservation_id) from None
+    stored = get(reservation_id)
+    assert stored is not None  # it was just updated
+    return stored
 
 
 def issue(
@@ -181,8 +152,9 @@ def issue(
     sha256: str,
     pdf_key: str,
     key_notice_key: str | None,
+    entry: AuditEntry,
 ) -> None:
-    """One transaction: the reservation `submitted` → `issued`, its guarantee row and version 1."""
+    """One transaction: the reservation `submitted` → `issued`, its guarantee row, version 1 and the audit record."""
     g = GuaranteeModel(
         number,
         application_id=r.reservation_id,  # for kind contract_reservation: the reservation's id
@@ -208,32 +180,32 @@ def issue(
         issued_at=now,
         reason=None,
     )
-    row = ReservationModel(r.reservation_id)
+    writes = tx.Writes()
+    writes.put(g, condition=GuaranteeModel.number.does_not_exist())
+    writes.put(c, condition=CertificateModel.number.does_not_exist())
+    writes.update(
+        ReservationModel(r.reservation_id),
+        actions=[
+            ReservationModel.status.set("issued"),
+            ReservationModel.number.set(number),
+            ReservationModel.valid_until.set(valid_until),
+            ReservationModel.issued_at.set(now),
+            ReservationModel.decided_at.set(now),
+        ],
+        condition=ReservationModel.status == "submitted",
+    )
+    audit.add(writes, entry)
     try:
-        with _transaction() as tx:
-            tx.save(g, condition=GuaranteeModel.number.does_not_exist())
-            tx.save(c, condition=CertificateModel.number.does_not_exist())
-            tx.update(
-                row,
-                actions=[
-                    ReservationModel.status.set("issued"),
-                    ReservationModel.number.set(number),
-                    ReservationModel.valid_until.set(valid_until),
-                    ReservationModel.issued_at.set(now),
-                    ReservationModel.decided_at.set(now),
-                ],
-                condition=ReservationModel.status == "submitted",
-            )
-    except TransactWriteError as exc:
-        if _condition_failed(exc):
-            raise StatusChanged(r.reservation_id) from None
-        raise
+        tx.commit(writes, what="reservation_issue")
+    except tx.ConditionFailed:
+        raise StatusChanged(r.reservation_id) from None
 
 
-def add_mark_used(tx: Any, reservation: Reservation, application_id: str, now: str) -> int:
-    """Add to an issuing transaction: this reservation becomes `used` (only if still `issued`),
-    and so does its guarantee row (only if still `valid`). Returns how many items were added."""
-    tx.update(
+def mark_used(reservation: Reservation, application_id: str, now: str) -> tx.Writes:
+    """The writes, for an issuing transaction (store/guarantees.issue `also`), that make this
+    reservation `used` (only if still `issued`) and its guarantee row `used` (only if still `valid`)."""
+    writes = tx.Writes()
+    writes.update(
         ReservationModel(reservation.reservation_id),
         actions=[
             ReservationModel.status.set("used"),
@@ -243,9 +215,5 @@ def add_mark_used(tx: Any, reservation: Reservation, application_id: str, now: s
         condition=ReservationModel.status == "issued",
     )
     g = GuaranteeModel.get(reservation.number)  # loaded: its lock_version joins the condition
-    tx.update(
-        g,
-        actions=[GuaranteeModel.status.set("used")],
-        condition=GuaranteeModel.status == "valid",
-    )
-    return 2
+    writes.update(g, actions=[GuaranteeModel.status.set("used")], condition=GuaranteeModel.status == "valid")
+    return writes

@@ -17,8 +17,9 @@ def _count(stack, token: str) -> int:
     total, cursor = 0, None
     while True:
         params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-        resp = requests.get(stack.url("/api/applications"), params=params,
-                            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        resp = requests.get(
+            stack.url("/api/applications"), params=params, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
         assert resp.status_code == 200, resp.text
         page = resp.json()
         total += len(page["items"])
@@ -57,6 +58,7 @@ def test_twelve_concurrent_submissions_with_one_key_create_one_application(stack
     assert len(ids) == 1
     assert _count(stack, token) == before + 1
     # And the application is readable as the first answer described it.
-    got = requests.get(stack.url(f"/api/applications/{ids.pop()}"), headers={"Authorization": f"Bearer {token}"},
-                       timeout=30)
+    got = requests.get(
+        stack.url(f"/api/applications/{ids.pop()}"), headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
     assert got.status_code == 200 and got.json() == answers[0].json()

@@ -19,8 +19,10 @@ KEY = "Z28YUE4J3Bux"
 def put_guarantee(stack, number: str, **kwargs) -> None:
     """Build the factory's rows (docs/CONTRACTS.md shapes) and write them into the stack's moto."""
     rows: list = []
-    with mock.patch.object(GuaranteeModel, "save", lambda self, *a, **k: rows.append(self)), \
-         mock.patch.object(CertificateModel, "save", lambda self, *a, **k: rows.append(self)):
+    with (
+        mock.patch.object(GuaranteeModel, "save", lambda self, *a, **k: rows.append(self)),
+        mock.patch.object(CertificateModel, "save", lambda self, *a, **k: rows.append(self)),
+    ):
         make_guarantee(number, **kwargs)
     for row in rows:
         stack.put_model(row)

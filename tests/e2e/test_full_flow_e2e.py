@@ -66,7 +66,9 @@ def test_apply_issue_mail_verify_views_reissue_cancel(stack):
     assert f"/netdesk/guarantees/{number}" in mails[0]["body"]
 
     # 4. kasama verifies it on D-Sure; the contractor's 閲覧履歴 lists that.
-    resp = requests.post(stack.url("/api/verify"), json={"number": number, "auth_key": key}, headers=_auth(kasama), timeout=30)
+    resp = requests.post(
+        stack.url("/api/verify"), json={"number": number, "auth_key": key}, headers=_auth(kasama), timeout=30
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "valid"
     views = requests.get(stack.url(f"/api/guarantees/{number}/views"), headers=_auth(contractor), timeout=30).json()
@@ -77,9 +79,13 @@ def test_apply_issue_mail_verify_views_reissue_cancel(stack):
     assert resp.status_code == 200, resp.text
     new_key = resp.json()["auth_key"]
     assert new_key != key
-    old = requests.post(stack.url("/api/verify"), json={"number": number, "auth_key": key}, headers=_auth(kasama), timeout=30)
+    old = requests.post(
+        stack.url("/api/verify"), json={"number": number, "auth_key": key}, headers=_auth(kasama), timeout=30
+    )
     assert old.status_code == 404
-    new = requests.post(stack.url("/api/verify"), json={"number": number, "auth_key": new_key}, headers=_auth(kasama), timeout=30)
+    new = requests.post(
+        stack.url("/api/verify"), json={"number": number, "auth_key": new_key}, headers=_auth(kasama), timeout=30
+    )
     assert new.status_code == 200
 
     # 6. 取消: the guarantee verifies as cancelled, never as valid.
@@ -91,7 +97,9 @@ def test_apply_issue_mail_verify_views_reissue_cancel(stack):
     )
     assert resp.status_code == 201, resp.text
     assert resp.json()["version"] == 2
-    after = requests.post(stack.url("/api/verify"), json={"number": number, "auth_key": new_key}, headers=_auth(kasama), timeout=30)
+    after = requests.post(
+        stack.url("/api/verify"), json={"number": number, "auth_key": new_key}, headers=_auth(kasama), timeout=30
+    )
     assert after.status_code == 200
     assert after.json()["status"] == "cancelled"
     assert [v["kind"] for v in after.json()["versions"]][-1] == "cancellation"

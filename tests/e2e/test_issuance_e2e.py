@@ -25,6 +25,7 @@ def busy_stack():
     yield s
     s.stop()
 
+
 NUMBER = re.compile(r"^\d{5}-\d{6}[MK]$")
 
 
@@ -33,7 +34,11 @@ def test_hundred_applications_issued_concurrently(busy_stack):
     ids = []
     for i in range(100):
         # Every third one asks for a paper advance guarantee only: mixed shapes, one or two guarantees.
-        form = application_body(advance_payment__form="paper", contract_guarantee=None) if i % 3 == 0 else application_body()
+        form = (
+            application_body(advance_payment__form="paper", contract_guarantee=None)
+            if i % 3 == 0
+            else application_body()
+        )
         app = ApplicationModel(
             f"e2e-{i:03d}-{secrets.token_hex(4)}",
             owner_org="c-0001",
@@ -49,7 +54,9 @@ def test_hundred_applications_issued_concurrently(busy_stack):
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def issue(app_id: str) -> requests.Response:
-        return requests.post(stack.url(f"/api/staff/applications/{app_id}/issue"), headers=headers, data="", timeout=600)
+        return requests.post(
+            stack.url(f"/api/staff/applications/{app_id}/issue"), headers=headers, data="", timeout=600
+        )
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         first = list(pool.map(issue, [i for i, _ in ids]))

@@ -46,16 +46,28 @@ def test_submit_answers_201_with_the_normalised_form_and_stores_it(client, token
 
 ERROR_CASES = [
     ("advance over 4/10", {"advance_payment__amount": 20_000_001}, "advance_payment.amount"),
-    ("design survey over 3/10", {"project__contract_type": "design_survey", "advance_payment__amount": 15_000_001},
-     "advance_payment.amount"),
-    ("intermediate over 2/10", {"advance_payment__intermediate": True, "advance_payment__intermediate_amount": 10_000_001},
-     "advance_payment.intermediate_amount"),
+    (
+        "design survey over 3/10",
+        {"project__contract_type": "design_survey", "advance_payment__amount": 15_000_001},
+        "advance_payment.amount",
+    ),
+    (
+        "intermediate over 2/10",
+        {"advance_payment__intermediate": True, "advance_payment__intermediate_amount": 10_000_001},
+        "advance_payment.intermediate_amount",
+    ),
     ("contract guarantee under 1/10", {"contract_guarantee__amount": 4_999_999}, "contract_guarantee.amount"),
-    ("low bid under 3/10", {"contract_guarantee__low_bid": True, "contract_guarantee__amount": 14_999_999},
-     "contract_guarantee.amount"),
+    (
+        "low bid under 3/10",
+        {"contract_guarantee__low_bid": True, "contract_guarantee__amount": 14_999_999},
+        "contract_guarantee.amount",
+    ),
     ("period reversed", {"project__period_start": "2027-12-01"}, "project.period_end"),
-    ("period end in the past", {"project__period_start": "2020-01-01", "project__period_end": "2021-01-01"},
-     "project.period_end"),
+    (
+        "period end in the past",
+        {"project__period_start": "2020-01-01", "project__period_end": "2021-01-01"},
+        "project.period_end",
+    ),
     ("receipt date in the past", {"delivery__receipt_date": "2021-01-01"}, "delivery.receipt_date"),
     ("counter without visit", {"delivery__receipt": "counter"}, "delivery.visit_at"),
     ("bad award date", {"bid__award_date": "2023.10.30"}, "bid.award_date"),
@@ -64,8 +76,11 @@ ERROR_CASES = [
     ("notify without email", {"delivery__email": None}, "delivery.email"),
     ("bad postal code", {"delivery__mail_to__postal_code": "3091-792"}, "delivery.mail_to.postal_code"),
     ("no product", {"advance_payment": None, "contract_guarantee": None}, "advance_payment"),
-    ("electronic for a paper-only orderer", {"project__orderer_id": "08999", "contract_guarantee": None},
-     "advance_payment.form"),
+    (
+        "electronic for a paper-only orderer",
+        {"project__orderer_id": "08999", "contract_guarantee": None},
+        "advance_payment.form",
+    ),
     ("unknown orderer", {"project__orderer_id": "99999"}, "project.orderer_id"),
     ("unknown branch", {"delivery__branch_id": "osaka"}, "delivery.branch_id"),
     ("undrawable character", {"project__name": "𠮷田道路改良工事"}, "project.name"),
@@ -122,8 +137,9 @@ def test_missing_sections_and_unknown_fields_are_400(client, tokens):
 )
 def test_malformed_requests_never_500(client, tokens, payload, ctype, status):
     before = stored()
-    resp = client.http.post("/api/applications", headers=bearer(tokens["contractor"], **{"Content-Type": ctype}),
-                            body=payload)
+    resp = client.http.post(
+        "/api/applications", headers=bearer(tokens["contractor"], **{"Content-Type": ctype}), body=payload
+    )
     assert resp.status_code == status
     assert stored() == before
 
@@ -230,9 +246,15 @@ def test_a_stale_claim_is_taken_over_without_a_second_application(client, tokens
     first = body(post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "stale"}))
     record_key = idempotency.scoped("applications#c-0001", "stale")
     rec = IdempotencyModel.get(record_key)
-    rec.update(actions=[IdempotencyModel.status.set("in_progress"), IdempotencyModel.response.remove(),
-                        IdempotencyModel.expires_at.set(
-                            dt.datetime.fromtimestamp(int(time.time()) + idempotency.TTL_SECONDS - 60, tz=dt.UTC))])
+    rec.update(
+        actions=[
+            IdempotencyModel.status.set("in_progress"),
+            IdempotencyModel.response.remove(),
+            IdempotencyModel.expires_at.set(
+                dt.datetime.fromtimestamp(int(time.time()) + idempotency.TTL_SECONDS - 60, tz=dt.UTC)
+            ),
+        ]
+    )
     before = stored()
     who = Principal("demo-contractor", "contractor", "c-0001", "〇〇建設 株式会社", "s")
     status, again = applications.submit(who, application_body(), "stale")
@@ -294,7 +316,9 @@ def _post_form(client, cookie, fields):
 def _hidden(html: str) -> dict[str, str]:
     import html as html_mod
 
-    return {m[0]: html_mod.unescape(m[1]) for m in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)}
+    return {
+        m[0]: html_mod.unescape(m[1]) for m in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
+    }
 
 
 def test_form_confirm_edit_submit(client):
@@ -328,8 +352,15 @@ def test_form_confirm_edit_submit(client):
 def test_form_errors_are_shown_beside_each_field_and_values_kept(client):
     cookie, csrf = _cookie_login(client)
     before = stored()
-    bad = {**FORM, "csrf_token": csrf, "step": "confirm", "advance_payment.amount": "20,000,001",
-           "bid.award_date": "2023.10.30", "delivery.mail_to.postal_code": "1234", "project.contract_amount": "abc"}
+    bad = {
+        **FORM,
+        "csrf_token": csrf,
+        "step": "confirm",
+        "advance_payment.amount": "20,000,001",
+        "bid.award_date": "2023.10.30",
+        "delivery.mail_to.postal_code": "1234",
+        "project.contract_amount": "abc",
+    }
     resp = _post_form(client, cookie, bad)
     assert resp.status_code == 400
     html = resp.body.decode()

@@ -46,7 +46,9 @@ def test_wrong_key_on_the_page_does_not_say_which_part_was_wrong(client, tokens)
         "/dsure/verify", headers=bearer(tokens["kasama"], **FORM), body=urlencode({"number": NUMBER, "auth_key": "x"})
     )
     unknown = client.http.post(
-        "/dsure/verify", headers=bearer(tokens["kasama"], **FORM), body=urlencode({"number": "30026-999999M", "auth_key": KEY})
+        "/dsure/verify",
+        headers=bearer(tokens["kasama"], **FORM),
+        body=urlencode({"number": "30026-999999M", "auth_key": KEY}),
     )
     assert wrong.status_code == unknown.status_code == 404
     msg = "保証契約番号または認証キーが正しくないか、確認できる保証がありません。"
@@ -67,12 +69,18 @@ def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> t
     boundary = "----esurety-test-boundary"
     out = b""
     for name, value in fields.items():
-        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value.encode() + b"\r\n"
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value.encode() + b"\r\n"
+        )
     for name, (filename, data) in files.items():
         out += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-            "Content-Type: text/csv\r\n\r\n"
-        ).encode() + data + b"\r\n"
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                "Content-Type: text/csv\r\n\r\n"
+            ).encode()
+            + data
+            + b"\r\n"
+        )
     out += f"--{boundary}--\r\n".encode()
     return f"multipart/form-data; boundary={boundary}", out
 
@@ -102,7 +110,9 @@ def test_bulk_page_multipart_without_csrf_is_refused_for_cookie_sessions(client)
 
     session, _ = browser_login(client, "dsure", "kasama", "demo-pass-4")
     ctype, payload = _multipart({"csv": ""}, {"csv_file": ("a.csv", b"30026-000401M,Z28YUE4J3Bux\n")})
-    refused = client.http.post("/dsure/bulk", headers={"Cookie": f"esurety_session={session}", "Content-Type": ctype}, body=payload)
+    refused = client.http.post(
+        "/dsure/bulk", headers={"Cookie": f"esurety_session={session}", "Content-Type": ctype}, body=payload
+    )
     assert refused.status_code == 403
     assert json.dumps([]) == json.dumps([r.result for r in AccessLogModel.query(NUMBER)])
 

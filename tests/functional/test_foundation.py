@@ -48,7 +48,9 @@ def test_every_demo_login_gets_a_token(client, name):
 
 
 def test_login_answer_carries_role_org_and_cookie(client):
-    resp = client.http.post("/api/session", headers=JSON, body=json.dumps({"login": "kasama", "password": "demo-pass-4"}))
+    resp = client.http.post(
+        "/api/session", headers=JSON, body=json.dumps({"login": "kasama", "password": "demo-pass-4"})
+    )
     out = body(resp)
     assert (out["role"], out["org_id"], out["name"]) == ("orderer", "08216", "笠間市長")
     cookie = resp.headers["Set-Cookie"]
@@ -130,7 +132,9 @@ def test_throttle_after_repeated_failures(client):
     assert locked.status_code == 429
     assert int(locked.headers["Retry-After"]) > 0
     # Even the right password waits out the lock.
-    right = client.http.post("/api/session", headers=JSON, body=json.dumps({"login": "mito", "password": "demo-pass-5"}))
+    right = client.http.post(
+        "/api/session", headers=JSON, body=json.dumps({"login": "mito", "password": "demo-pass-5"})
+    )
     assert right.status_code == 429
     # Other accounts are not affected.
     assert login(client, *DEMO["kasama"])["token"]

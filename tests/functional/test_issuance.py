@@ -9,6 +9,7 @@ import threading
 import boto3
 import pytest
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import settings
 from chalicelib.domain import auth_key
@@ -131,7 +132,12 @@ def test_issue_rechecks_rules_and_refuses_a_past_period_end(client, tokens):
 
 def test_staff_only_and_other_branch_is_404(client, tokens):
     app = make_application()
-    assert client.http.post(f"/api/staff/applications/{app.application_id}/issue", headers=bearer(tokens["contractor"], **JSON), body="").status_code == 403
+    assert (
+        client.http.post(
+            f"/api/staff/applications/{app.application_id}/issue", headers=bearer(tokens["contractor"], **JSON), body=""
+        ).status_code
+        == 403
+    )
     other = make_application(form=application_body(delivery__branch_id="tokyo"))
     missing = issue(client, tokens, "no-such-application")
     foreign = issue(client, tokens, other.application_id)
@@ -142,14 +148,26 @@ def test_staff_only_and_other_branch_is_404(client, tokens):
 
 def test_list_by_status_and_reject(client, tokens):
     a, b = make_application(), make_application()
-    resp = client.http.post(f"/api/staff/applications/{a.application_id}/reject", headers=bearer(tokens["staff"], **JSON), body=json.dumps({"reason": "書類不備"}))
+    resp = client.http.post(
+        f"/api/staff/applications/{a.application_id}/reject",
+        headers=bearer(tokens["staff"], **JSON),
+        body=json.dumps({"reason": "書類不備"}),
+    )
     assert resp.status_code == 200 and body(resp)["status"] == "rejected"
     stored = ApplicationModel.get(a.application_id)
     assert stored.status == "rejected" and stored.reject_reason == "書類不備"
-    again = client.http.post(f"/api/staff/applications/{a.application_id}/reject", headers=bearer(tokens["staff"], **JSON), body=json.dumps({"reason": "x"}))
+    again = client.http.post(
+        f"/api/staff/applications/{a.application_id}/reject",
+        headers=bearer(tokens["staff"], **JSON),
+        body=json.dumps({"reason": "x"}),
+    )
     assert again.status_code == 409
     assert issue(client, tokens, a.application_id).status_code == 409
-    bad = client.http.post(f"/api/staff/applications/{b.application_id}/reject", headers=bearer(tokens["staff"], **JSON), body=json.dumps({"reason": ""}))
+    bad = client.http.post(
+        f"/api/staff/applications/{b.application_id}/reject",
+        headers=bearer(tokens["staff"], **JSON),
+        body=json.dumps({"reason": ""}),
+    )
     assert bad.status_code == 400 and body(bad)["errors"][0]["field"] == "reason"
     sub = body(client.http.get("/api/staff/applications?status=submitted", headers=bearer(tokens["staff"])))
     rej = body(client.http.get("/api/staff/applications?status=rejected", headers=bearer(tokens["staff"])))
@@ -186,23 +204,18 @@ def test_upload_failure_leaves_nothing_and_retry_issues(client, tokens, monkeypa
 
 def test_transaction_failure_leaves_nothing_and_retry_issues(client, tokens, monkeypatch):
     app = make_application()
-    real = issuance.transaction
+    real = TransactWrite._commit
 
-    class Failing:
-        def __enter__(self):
-            self.tx = real()
-            return self.tx
+    def failing(self):
+        raise TransactWriteError("DynamoDB unavailable")
 
-        def __exit__(self, *exc):
-            raise TransactWriteError("DynamoDB unavailable")
-
-    monkeypatch.setattr(issuance, "transaction", Failing)
+    monkeypatch.setattr(TransactWrite, "_commit", failing)
     with pytest.raises(TransactWriteError):
         issuance.issue(STAFF, app.application_id)
     assert all_guarantees() == [] and all_certificates() == []
     assert ApplicationModel.get(app.application_id).status == "submitted"
     assert bucket_keys() == []
-    monkeypatch.setattr(issuance, "transaction", real)
+    monkeypatch.setattr(TransactWrite, "_commit", real)
     out = body(issue(client, tokens, app.application_id))["guarantees"]
     assert len(out) == 2 and all(NUMBER.match(g["number"]) for g in out)
     assert ApplicationModel.get(app.application_id).status == "issued"
@@ -220,7 +233,12 @@ def issued(client, tokens):
 def test_change_within_limits_is_a_new_version_with_new_pdfs(client, tokens, issued):
     number = issued[0]["number"]
     v1 = CertificateModel.get(number, 1)
-    resp = post_version(client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 18000000, "period_end": "2028-01-31"}, "reason": "減額"})
+    resp = post_version(
+        client,
+        tokens,
+        number,
+        {"kind": "change", "changes": {"guarantee_amount": 18000000, "period_end": "2028-01-31"}, "reason": "減額"},
+    )
     assert resp.status_code == 201, resp.body
     out = body(resp)
     assert out["version"] == 2 and out["kind"] == "change"
@@ -261,13 +279,20 @@ def test_change_breaking_rules_is_400_and_nothing_changes(client, tokens, issued
 
 
 def test_contract_guarantee_change_below_one_tenth_is_400(client, tokens, issued):
-    resp = post_version(client, tokens, issued[1]["number"], {"kind": "change", "changes": {"guarantee_amount": 4999999}})
+    resp = post_version(
+        client, tokens, issued[1]["number"], {"kind": "change", "changes": {"guarantee_amount": 4999999}}
+    )
     assert resp.status_code == 400 and "1/10" in body(resp)["errors"][0]["message"]
 
 
 def test_correction_and_cancellation(client, tokens, issued):
     number = issued[0]["number"]
-    r = post_version(client, tokens, number, {"kind": "correction", "changes": {"project_name": "5市単(笠建)第1-2号道路改良工事"}, "reason": "誤記"})
+    r = post_version(
+        client,
+        tokens,
+        number,
+        {"kind": "correction", "changes": {"project_name": "5市単(笠建)第1-2号道路改良工事"}, "reason": "誤記"},
+    )
     assert r.status_code == 201 and body(r)["version"] == 2
     assert CertificateModel.get(number, 2).content["project_name"] == "5市単(笠建)第1-2号道路改良工事"
     c = post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"})
@@ -276,9 +301,16 @@ def test_correction_and_cancellation(client, tokens, issued):
     assert g.status == "cancelled" and CertificateModel.get(number, 3).content["version_kind"] == "cancellation"
     after = post_version(client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 1000}})
     assert after.status_code == 409
-    assert client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="").status_code == 409
-    view = versions.guarantee_view(g, versions.history(number))
-    assert view["status"] == "cancelled" and [v["kind"] for v in view["versions"]] == ["new", "correction", "change"][:2] + ["cancellation"]
+    assert (
+        client.http.post(
+            f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=""
+        ).status_code
+        == 409
+    )
+    view = versions.guarantee_detail(STAFF, number)
+    assert view["status"] == "cancelled" and [v["kind"] for v in view["versions"]] == ["new", "correction", "change"][
+        :2
+    ] + ["cancellation"]
 
 
 def test_concurrent_versions_are_numbered_without_gaps_or_duplicates(client, tokens, issued):
@@ -287,7 +319,9 @@ def test_concurrent_versions_are_numbered_without_gaps_or_duplicates(client, tok
 
     def run(i):
         try:
-            results.append(versions.record_version(STAFF, number, "change", {"guarantee_amount": 10000000 + i}, f"#{i}")["version"])
+            results.append(
+                versions.record_version(STAFF, number, "change", {"guarantee_amount": 10000000 + i}, f"#{i}")["version"]
+            )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -310,7 +344,9 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     number = issued[0]["number"]
     old = issued[0]["auth_key"]
     notice_before = CertificateModel.get(number, 1).key_notice_key
-    resp = client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="")
+    resp = client.http.post(
+        f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=""
+    )
     assert resp.status_code == 200 and resp.headers.get("Cache-Control") == "no-store"
     new = body(resp)["auth_key"]
     assert new != old and len(new) == 12
@@ -320,13 +356,18 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     assert v1.key_notice_key != notice_before and v1.sha256 == canonical_sha256(v1.content)
     assert notice_before not in bucket_keys()
     paper = make_guarantee("30026-999999M", form="paper")
-    assert client.http.post(f"/api/staff/guarantees/{paper.number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="").status_code == 409
+    assert (
+        client.http.post(
+            f"/api/staff/guarantees/{paper.number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=""
+        ).status_code
+        == 409
+    )
 
 
 def test_expired_guarantee_reads_expired(client, tokens):
     make_guarantee("30020-000001M", deadline="2021-03-31")
     g = GuaranteeModel.get("30020-000001M")
-    assert versions.guarantee_view(g, versions.history(g.number))["status"] == "expired"
+    assert versions.guarantee_detail(STAFF, g.number)["status"] == "expired"
     html = client.http.get("/staff/guarantees/30020-000001M", headers={"Cookie": f"esurety_session={tokens['staff']}"})
     assert html.status_code == 200 and "期限切れ" in html.body.decode()
 
@@ -348,7 +389,9 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     assert "発行" in detail and "却下" in detail
     assert client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body="").status_code == 403
     assert ApplicationModel.get(app.application_id).status == "submitted"
-    done = client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}")
+    done = client.http.post(
+        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}"
+    )
     assert done.status_code == 200 and done.headers.get("Cache-Control") == "no-store"
     numbers = re.findall(r"\d{5}-\d{6}[MK]", done.body.decode())
     assert len(set(numbers)) == 2
@@ -356,9 +399,17 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     page = client.http.get(f"/staff/guarantees/{number}", headers=cookie)
     text = page.body.decode()
     assert page.headers.get("Cache-Control") == "no-store" and "新規" in text and "訂正" in text and "取消" in text
-    bad = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000")
+    bad = client.http.post(
+        f"/staff/guarantees/{number}/versions",
+        headers=form,
+        body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000",
+    )
     assert bad.status_code == 400 and "4/10" in bad.body.decode()
-    ok = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x")
+    ok = client.http.post(
+        f"/staff/guarantees/{number}/versions",
+        headers=form,
+        body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x",
+    )
     assert ok.status_code == 303 and GuaranteeModel.get(number).latest_version == 2
     key = client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}")
     assert key.status_code == 200 and GuaranteeModel.get(number).auth_key in key.body.decode()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import threading
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.services.issuance import transaction
+from chalicelib.store.connection import connection
 from chalicelib.store.models import ApplicationModel
 from tests.factories import make_application
 
@@ -22,18 +23,27 @@ ROWS_PER_TRANSACTION = 20
 
 def _attempt(app_id: str, i: int, barrier: threading.Barrier, winners: list[int]) -> None:
     rows = [
-        ApplicationModel(f"{app_id}-{i}-{j}", owner_org="x", owner_login="x", status="issued",
-                         submitted_at="2026-01-01T00:00:00+09:00", form={})
+        ApplicationModel(
+            f"{app_id}-{i}-{j}",
+            owner_org="x",
+            owner_login="x",
+            status="issued",
+            submitted_at="2026-01-01T00:00:00+09:00",
+            form={},
+        )
         for j in range(ROWS_PER_TRANSACTION)
     ]
     target = ApplicationModel.get(app_id)
     barrier.wait()
     try:
-        with transaction() as tx:
+        with TransactWrite(connection=connection()) as tx:
             for row in rows:
                 tx.save(row, condition=ApplicationModel.application_id.does_not_exist())
-            tx.update(target, actions=[ApplicationModel.status.set("issued")],
-                      condition=ApplicationModel.status == "submitted")
+            tx.update(
+                target,
+                actions=[ApplicationModel.status.set("issued")],
+                condition=ApplicationModel.status == "submitted",
+            )
         winners.append(i)
     except TransactWriteError:
         pass
@@ -55,7 +65,9 @@ def test_concurrent_conditional_transactions_have_exactly_one_winner(monkeypatch
         app = make_application()
         winners: list[int] = []
         barrier = threading.Barrier(THREADS)
-        threads = [threading.Thread(target=_attempt, args=(app.application_id, i, barrier, winners)) for i in range(THREADS)]
+        threads = [
+            threading.Thread(target=_attempt, args=(app.application_id, i, barrier, winners)) for i in range(THREADS)
+        ]
         [t.start() for t in threads]
         [t.join() for t in threads]
         assert len(winners) == 1

@@ -147,7 +147,9 @@ def test_ses_failure_is_reported_and_the_retry_sends_exactly_one(client, monkeyp
     def flaky(mail: mailer.Mail) -> str:
         calls["n"] += 1
         if calls["n"] == 1:
-            raise ClientError({"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendRawEmail")
+            raise ClientError(
+                {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendRawEmail"
+            )
         return real_send(mail)
 
     monkeypatch.setattr(mailer, "send", flaky)
@@ -199,7 +201,9 @@ def test_modify_and_remove_records_send_nothing(client):
 
 def test_unusable_records_are_acknowledged_not_retried_forever(client):
     # A version whose guarantee does not exist, and an image that is not a version.
-    orphan = CertificateModel("30026-999999M", 1, kind="new", content={"number": "30026-999999M"}, sha256="x", issued_at="2026-01-01")
+    orphan = CertificateModel(
+        "30026-999999M", 1, kind="new", content={"number": "30026-999999M"}, sha256="x", issued_at="2026-01-01"
+    )
     keys_only = record(orphan, 2)
     keys_only["dynamodb"]["NewImage"] = dict(keys_only["dynamodb"]["Keys"])
     assert deliver(client, event(record(orphan, 1), keys_only)) == {"batchItemFailures": []}
@@ -241,7 +245,9 @@ def test_every_template_renders_without_the_key_even_if_handed_the_guarantee(cli
     g = make_guarantee(NUMBER, auth_key=KEY)
     content = {**CertificateModel.get(NUMBER, 1).content, **g.details}
     for form, kind in mail_render.SUBJECTS:
-        out = mail_render.compose(content, version_kind=kind, form=form, guarantee_url="https://x/netdesk/guarantees/n", previous=content)
+        out = mail_render.compose(
+            content, version_kind=kind, form=form, guarantee_url="https://x/netdesk/guarantees/n", previous=content
+        )
         assert out.text.strip() and out.html.strip()
         for part in (out.subject, out.text, out.html):
             assert KEY not in part

@@ -64,8 +64,9 @@ def test_design_survey_is_30_percent():
 
 def test_odd_contract_amount_uses_exact_integer_arithmetic():
     # 4/10 of 33,333,333 is 13,333,333.2: 13,333,333 passes, 13,333,334 fails.
-    body = application_body(project__contract_amount=33_333_333, advance_payment__amount=13_333_333,
-                            contract_guarantee__amount=3_333_334)
+    body = application_body(
+        project__contract_amount=33_333_333, advance_payment__amount=13_333_333, contract_guarantee__amount=3_333_334
+    )
     assert fields(body) == {}
     body["advance_payment"]["amount"] = 13_333_334
     assert "advance_payment.amount" in fields(body)
@@ -85,8 +86,11 @@ def test_intermediate_20_percent_and_total_60_percent():
     assert "2/10" in fields(over20)["advance_payment.intermediate_amount"]
     # 20 % intermediate is fine alone, but with a 4/10 advance from an orderer allowing 5/10 the total breaks 6/10.
     generous = OrdererTerms("08216", "笠間市長", True, advance_rate_construction=5)
-    total = application_body(advance_payment__amount=21_000_000, advance_payment__intermediate=True,
-                             advance_payment__intermediate_amount=10_000_000)
+    total = application_body(
+        advance_payment__amount=21_000_000,
+        advance_payment__intermediate=True,
+        advance_payment__intermediate_amount=10_000_000,
+    )
     assert "6/10" in fields(total, orderer=generous)["advance_payment.intermediate_amount"]
     total["advance_payment"]["amount"] = 20_000_000
     assert fields(total, orderer=generous) == {}
@@ -114,11 +118,24 @@ def test_low_bid_contract_guarantee_is_30_percent():
 
 
 def test_amount_rule_errors_is_reusable_for_a_change():
-    errs = amount_rule_errors(contract_amount=60_000_000, contract_type="construction", terms=KASAMA,
-                              advance_amount=24_000_001, contract_guarantee_amount=5_999_999)
+    errs = amount_rule_errors(
+        contract_amount=60_000_000,
+        contract_type="construction",
+        terms=KASAMA,
+        advance_amount=24_000_001,
+        contract_guarantee_amount=5_999_999,
+    )
     assert {e.field for e in errs} == {"advance_payment.amount", "contract_guarantee.amount"}
-    assert amount_rule_errors(contract_amount=60_000_000, contract_type="construction", terms=KASAMA,
-                              advance_amount=24_000_000, contract_guarantee_amount=6_000_000) == []
+    assert (
+        amount_rule_errors(
+            contract_amount=60_000_000,
+            contract_type="construction",
+            terms=KASAMA,
+            advance_amount=24_000_000,
+            contract_guarantee_amount=6_000_000,
+        )
+        == []
+    )
 
 
 # ---- dates
@@ -134,8 +151,11 @@ def test_period_order():
 def test_period_end_and_receipt_date_not_in_the_past():
     assert fields(application_body(project__period_start="2026-01-01", project__period_end=TODAY.isoformat())) == {}
     yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
-    errs = fields(application_body(project__period_start="2026-01-01", project__period_end=yesterday,
-                                   delivery__receipt_date=yesterday))
+    errs = fields(
+        application_body(
+            project__period_start="2026-01-01", project__period_end=yesterday, delivery__receipt_date=yesterday
+        )
+    )
     assert set(errs) == {"project.period_end", "delivery.receipt_date"}
     assert "過去" in errs["project.period_end"]
 
@@ -157,8 +177,12 @@ def test_counter_visit_needs_a_future_datetime():
     form, errors = review(body)
     assert errors == [] and form["delivery"]["visit_at"] == "2026-12-01T10:00:00+09:00"
     assert "delivery.visit_at" in fields(application_body(delivery__receipt="counter"))
-    assert "過去" in fields(application_body(delivery__receipt="counter", delivery__visit_at="2026-11-25T08:59"))[
-        "delivery.visit_at"]
+    assert (
+        "過去"
+        in fields(application_body(delivery__receipt="counter", delivery__visit_at="2026-11-25T08:59"))[
+            "delivery.visit_at"
+        ]
+    )
 
 
 # ---- full width, e-mail, postal code, products, electronic
@@ -193,8 +217,17 @@ def test_email_required_only_when_notify():
     assert fields(application_body(delivery__email=None, delivery__notify=False)) == {}
 
 
-@pytest.mark.parametrize("code,ok", [("309-1792", True), ("３０９－１７９２", True), ("3091792", True),
-                                     ("309-179", False), ("30-91792", False), ("abc-defg", False)])
+@pytest.mark.parametrize(
+    "code,ok",
+    [
+        ("309-1792", True),
+        ("３０９－１７９２", True),
+        ("3091792", True),
+        ("309-179", False),
+        ("30-91792", False),
+        ("abc-defg", False),
+    ],
+)
 def test_postal_code(code, ok):
     errs = fields(application_body(delivery__mail_to__postal_code=code))
     assert ("delivery.mail_to.postal_code" not in errs) is ok
@@ -210,7 +243,9 @@ def test_at_least_one_product():
 def test_electronic_only_when_orderer_is_e_surety():
     errs = fields(application_body(project__orderer_id="08999"), orderer=VILLAGE)
     assert set(errs) == {"advance_payment.form", "contract_guarantee.form"}
-    paper = application_body(project__orderer_id="08999", advance_payment__form="paper", contract_guarantee__form="paper")
+    paper = application_body(
+        project__orderer_id="08999", advance_payment__form="paper", contract_guarantee__form="paper"
+    )
     assert fields(paper, orderer=VILLAGE) == {}
 
 
@@ -220,14 +255,26 @@ def test_unknown_orderer_and_branch():
 
 
 def test_every_error_is_reported_at_once():
-    body = application_body(advance_payment__amount=30_000_000, contract_guarantee__amount=1, bid__award_date="x",
-                            delivery__email="bad", delivery__mail_to__postal_code="1")
-    assert set(fields(body)) == {"advance_payment.amount", "contract_guarantee.amount", "bid.award_date",
-                                 "delivery.email", "delivery.mail_to.postal_code"}
+    body = application_body(
+        advance_payment__amount=30_000_000,
+        contract_guarantee__amount=1,
+        bid__award_date="x",
+        delivery__email="bad",
+        delivery__mail_to__postal_code="1",
+    )
+    assert set(fields(body)) == {
+        "advance_payment.amount",
+        "contract_guarantee.amount",
+        "bid.award_date",
+        "delivery.email",
+        "delivery.mail_to.postal_code",
+    }
 
 
 def test_characters_the_font_cannot_draw_are_refused():
-    charset = {ord(c) for c in "5市単(笠建)第〇-〇号道路改良工事茨城県笠間市〇〇銀行\u3000××支店△工業□設株式会社0123456789"}
+    charset = {
+        ord(c) for c in "5市単(笠建)第〇-〇号道路改良工事茨城県笠間市〇〇銀行\u3000××支店△工業□設株式会社0123456789"
+    }
     body = application_body(project__name="𠮷野家改良工事")
     errs = fields(body, charset=frozenset(charset))
     assert "𠮷" in errs["project.name"]
@@ -236,7 +283,7 @@ def test_characters_the_font_cannot_draw_are_refused():
 
 
 def test_schema_refuses_unknown_fields():
-    from chalicelib.handlers.schema import validate
+    from chalicelib.domain.validation import validate
 
     body = application_body()
     body["project"]["colour"] = "red"

@@ -12,22 +12,65 @@ from chalicelib.domain import certificate, limits
 from tests.factories import canonical_sha256
 
 CONTRACT_KEYS = {
-    "number", "kind", "product_name", "form", "version", "version_kind", "contractor_name", "jv_name",
-    "orderer_id", "orderer_name", "project_name", "contract_amount", "guarantee_amount", "deadline",
-    "period_start", "period_end", "location", "deposit_bank", "issued_on", "issuer", "binding_sentence", "reason",
+    "number",
+    "kind",
+    "product_name",
+    "form",
+    "version",
+    "version_kind",
+    "contractor_name",
+    "jv_name",
+    "orderer_id",
+    "orderer_name",
+    "project_name",
+    "contract_amount",
+    "guarantee_amount",
+    "deadline",
+    "period_start",
+    "period_end",
+    "location",
+    "deposit_bank",
+    "issued_on",
+    "issuer",
+    "binding_sentence",
+    "reason",
 }
 DETAILS = {
-    "contractor_name": "〇〇建設 株式会社", "jv_name": None, "project_name": "5市単(笠建)第〇-〇号道路改良工事",
-    "orderer_name": "笠間市長", "contract_amount": 50000000, "guarantee_amount": 20000000,
-    "period_start": "2026-12-01", "period_end": "2027-11-15", "location": "茨城県笠間市〇〇",
-    "deposit_bank": "〇〇銀行 ××支店", "branch_id": "ibaraki", "notify": True, "email": "soumu@example.co.jp",
+    "contractor_name": "〇〇建設 株式会社",
+    "jv_name": None,
+    "project_name": "5市単(笠建)第〇-〇号道路改良工事",
+    "orderer_name": "笠間市長",
+    "contract_amount": 50000000,
+    "guarantee_amount": 20000000,
+    "period_start": "2026-12-01",
+    "period_end": "2027-11-15",
+    "location": "茨城県笠間市〇〇",
+    "deposit_bank": "〇〇銀行 ××支店",
+    "branch_id": "ibaraki",
+    "notify": True,
+    "email": "soumu@example.co.jp",
 }
-ISSUER = {"name": "東日本建設業保証株式会社", "branch": "茨城支店", "address": "東京都中央区八丁堀2丁目27番10号", "phone": "029-221-3800"}
+ISSUER = {
+    "name": "東日本建設業保証株式会社",
+    "branch": "茨城支店",
+    "address": "東京都中央区八丁堀2丁目27番10号",
+    "phone": "029-221-3800",
+}
 
 
 def build(kind="advance_payment", **kw):
-    args = dict(number="30026-000001M", kind=kind, form="electronic", version=1, version_kind="new", orderer_id="08216",
-                deadline="2027-11-15", details=DETAILS, issued_on="2026-11-01", issuer=ISSUER)
+    args = dict(
+        number="30026-000001M",
+        kind=kind,
+        form="electronic",
+        version=1,
+        version_kind="new",
+        orderer_id="08216",
+        deadline="2027-11-15",
+        details=DETAILS,
+        issued_on="2026-11-01",
+        issuer=ISSUER,
+    )
     args.update(kw)
     return certificate.build_content(**args)
 
@@ -51,7 +94,9 @@ def test_contract_guarantee_sentence_and_no_deposit_bank():
 
 def test_sha256_is_canonical_and_matches_the_factory():
     c = build()
-    expected = hashlib.sha256(json.dumps(c, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    expected = hashlib.sha256(
+        json.dumps(c, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()
     assert certificate.sha256(c) == expected == canonical_sha256(c)
     reordered = dict(reversed(list(c.items())))
     assert certificate.sha256(reordered) == expected
@@ -69,7 +114,13 @@ TODAY = dt.date(2026, 11, 1)
 
 
 def check(kind, amount, contract=50_000_000, **kw):
-    args = dict(guarantee_amount=amount, contract_amount=contract, period_start="2026-12-01", period_end="2027-11-15", today=TODAY)
+    args = dict(
+        guarantee_amount=amount,
+        contract_amount=contract,
+        period_start="2026-12-01",
+        period_end="2027-11-15",
+        today=TODAY,
+    )
     args.update(kw)
     return limits.check_guarantee(kind, **args)
 
@@ -91,7 +142,13 @@ def test_contract_guarantee_minimums():
 
 
 def test_period_rules_and_field_names():
-    errs = check("advance_payment", 1, period_start="2026-01-01", period_end="2026-10-31", fields={"period_end": "changes.period_end"})
+    errs = check(
+        "advance_payment",
+        1,
+        period_start="2026-01-01",
+        period_end="2026-10-31",
+        fields={"period_end": "changes.period_end"},
+    )
     assert [e.field for e in errs] == ["changes.period_end"] and "過去" in errs[0].message
     assert check("advance_payment", 1, period_start="2026-01-01", period_end="2026-10-31", today=None) == []
     assert check("advance_payment", 1, period_start="2028-01-01")[0].message.startswith("工期末は工期始")
