@@ -95,14 +95,20 @@ def make_application(
 
 def settle_fee(kind: str, ident: str, form: dict, how: str | None = "paid") -> None:
     """Freeze the subject's 保証料 and record it paid (today) or waived, as staff would (issue 17)."""
+    from chalicelib.domain.audit import AuditEntry
     from chalicelib.services import fees
     from chalicelib.store import fees as fee_store
 
     record = fees.ensure(kind, ident, form)
+    target = f"{kind}:{ident}"
     if how == "paid":
-        fee_store.record_payment(record.subject, record.total, clock.today().isoformat(), "ibaraki-staff")
+        entry = AuditEntry(actor="ibaraki-staff", action="fee_payment", target=target, scope="ibaraki")
+        fee_store.record_payment(record.subject, record.total, clock.today().isoformat(), "ibaraki-staff", entry)
     elif how == "waived":
-        fee_store.record_waiver(record.subject, "テスト用の免除", "ibaraki-staff")
+        entry = AuditEntry(
+            actor="ibaraki-staff", action="fee_waiver", target=target, scope="ibaraki", reason="テスト用の免除"
+        )
+        fee_store.record_waiver(record.subject, "テスト用の免除", "ibaraki-staff", entry)
 
 
 def make_guarantee(

@@ -19,6 +19,7 @@ from typing import Any
 from chalicelib import logs
 from chalicelib.domain import clock
 from chalicelib.domain import fees as fee_domain
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.domain.fees import AlreadySettled, FeeRecord, Quote
 from chalicelib.domain.principal import Principal
@@ -120,7 +121,8 @@ def pay(principal: Principal, kind: str, ident: str, amount: int, paid_on: str) 
     if record.settled:
         raise Conflict([SETTLED])
     try:
-        record = fee_store.record_payment(record.subject, amount, day.isoformat(), principal.login)
+        entry = _audit(principal, "fee_payment", kind, ident)
+        record = fee_store.record_payment(record.subject, amount, day.isoformat(), principal.login, entry)
     except AlreadySettled:
         raise Conflict([SETTLED]) from None
     logs.info("fee_paid", subject=record.subject, amount=amount)
@@ -137,22 +139,20 @@ def waive(principal: Principal, kind: str, ident: str, reason: str) -> dict[str,
     if record.settled:
         raise Conflict([SETTLED])
     try:
-        record = fee_store.record_waiver(record.subject, reason, principal.login)
+        entry = _audit(principal, "fee_waiver", kind, ident, reason)
+        record = fee_store.record_waiver(record.subject, reason, principal.login, entry)
     except AlreadySettled:
         raise Conflict([SETTLED]) from None
-    _audit_waiver(principal, kind, ident, reason)
     logs.info("fee_waived", subject=record.subject)
     return {"id": ident, "fees": record.as_api()}
 
 
-def _audit_waiver(principal: Principal, kind: str, ident: str, reason: str) -> None:
-    """The audit record of a fee waiver (API.md "Audit": action `fee_waiver`, target `<kind>:<id>`).
-
-    TODO(issue 13): wire to issue 13's `chalicelib/store/audit.py` at merge — ideally in the
-    same transaction as `fee_store.record_waiver`. Until then the waiver itself keeps
-    `{reason, by, at}` on the fee, so nothing of the fact is lost.
-    """
-    return None
+def _audit(principal: Principal, action: str, kind: str, ident: str, reason: str | None = None) -> AuditEntry:
+    """The audit record (API.md "Audit": `fee_payment` / `fee_waiver`, target `<kind>:<id>`), scoped to
+    the clerk's branch; the store writes it in the same transaction as the payment or waiver."""
+    return AuditEntry(
+        actor=principal.login, action=action, target=f"{kind}:{ident}", scope=principal.org_id, reason=reason
+    )
 
 
 #: 振込先 printed on the 保証料計算書 (demo values, like the rates).

@@ -15,10 +15,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError
 
 from chalicelib import settings
 from chalicelib.domain import clock
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.fees import (
     PRODUCTS,
     AlreadySettled,
@@ -29,6 +30,7 @@ from chalicelib.domain.fees import (
     parse_product,
     parse_table,
 )
+from chalicelib.store import audit, tx
 from chalicelib.store.models import FeeModel, FeeRateModel
 
 RATES_FILE = settings.PACKAGE_DIR / "data" / "fee_rates.json"
@@ -112,22 +114,26 @@ def create(subject: str, quote: Quote) -> FeeRecord:
     return _record(row)
 
 
-def _settle(subject: str, actions: list[Any]) -> FeeRecord:
-    row = FeeModel(subject)
+def _settle(subject: str, actions: list[Any], entry: AuditEntry) -> FeeRecord:
+    """The payment or waiver and its audit record in ONE transaction, only if the fee is still open."""
+    writes = tx.Writes().update(
+        FeeModel(subject),
+        actions=actions,
+        condition=FeeModel.subject.exists() & FeeModel.paid_on.does_not_exist() & FeeModel.waived.does_not_exist(),
+    )
+    audit.add(writes, entry)
     try:
-        row.update(
-            actions=actions,
-            condition=FeeModel.subject.exists() & FeeModel.paid_on.does_not_exist() & FeeModel.waived.does_not_exist(),
-        )
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise AlreadySettled(subject) from None
-        raise
-    return _record(row)
+        tx.commit(writes, what="fee")
+    except tx.ConditionFailed:
+        raise AlreadySettled(subject) from None
+    stored = get(subject)
+    if stored is None:  # pragma: no cover - the update's condition required the row
+        raise AlreadySettled(subject)
+    return stored
 
 
-def record_payment(subject: str, amount: int, paid_on: str, by: str) -> FeeRecord:
-    """入金の記録: once only (a conditional update), never over a waiver."""
+def record_payment(subject: str, amount: int, paid_on: str, by: str, entry: AuditEntry) -> FeeRecord:
+    """入金の記録: once only (a conditional update), never over a waiver; audited (fee_payment)."""
     return _settle(
         subject,
         [
@@ -136,12 +142,13 @@ def record_payment(subject: str, amount: int, paid_on: str, by: str) -> FeeRecor
             FeeModel.paid_by.set(by),
             FeeModel.paid_at.set(clock.iso_now()),
         ],
+        entry,
     )
 
 
-def record_waiver(subject: str, reason: str, by: str) -> FeeRecord:
-    """免除の記録 `{reason, by, at}`: once only, never over a payment."""
-    return _settle(subject, [FeeModel.waived.set({"reason": reason, "by": by, "at": clock.iso_now()})])
+def record_waiver(subject: str, reason: str, by: str, entry: AuditEntry) -> FeeRecord:
+    """免除の記録 `{reason, by, at}`: once only, never over a payment; audited (fee_waiver)."""
+    return _settle(subject, [FeeModel.waived.set({"reason": reason, "by": by, "at": clock.iso_now()})], entry)
 
 
 if __name__ == "__main__":  # the deploy's step: load the rates into the stage's table

@@ -188,3 +188,50 @@ def test_fee_statement_pdf_reads_back_and_renders(client, tokens, tmp_path):
     )
     img = Image.open(next(tmp_path.glob("statement*.png"))).convert("L")
     assert img.size[0] > 300 and sum(img.histogram()[:128]) > 0.01 * img.size[0] * img.size[1]
+
+
+def _audit(client, token, **query):
+    from urllib.parse import urlencode
+
+    resp = client.http.get(f"/api/staff/audit?{urlencode(query)}", headers=bearer(token))
+    assert resp.status_code == 200, resp.body
+    return body(resp)["items"]
+
+
+def test_waived_is_201_with_an_audit_record(client, tokens):
+    app = submit(client, tokens, contract_guarantee=None)
+    waived = post(client, tokens["staff"], f"/api/staff/applications/{app['id']}/fee-waiver", {"reason": "災害復旧"})
+    assert waived.status_code == 200, waived.body
+    assert issue(client, tokens, app["id"]).status_code == 201
+    rows = [r for r in _audit(client, tokens["staff"], actor="ibaraki-staff") if r["action"] == "fee_waiver"]
+    assert len(rows) == 1
+    assert rows[0]["target"] == f"application:{app['id']}" and rows[0]["reason"] == "災害復旧"
+
+
+def test_a_payment_is_audited(client, tokens):
+    app = submit(client, tokens)
+    path = f"/api/staff/applications/{app['id']}/payment"
+    paid = post(client, tokens["staff"], path, {"amount": app["fees"]["total"], "paid_on": clock.today().isoformat()})
+    assert paid.status_code == 200, paid.body
+    rows = [r for r in _audit(client, tokens["staff"], actor="ibaraki-staff") if r["action"] == "fee_payment"]
+    assert [r["target"] for r in rows] == [f"application:{app['id']}"]
+
+
+def test_the_waiver_and_its_audit_record_commit_together(client, tokens, monkeypatch):
+    """The audit record is in the waiver's transaction: when its write is refused, no waiver is kept."""
+    from chalicelib.domain.audit import AuditEntry
+    from chalicelib.services import fees as fee_service
+    from chalicelib.store import audit as audit_store
+
+    fixed = AuditEntry(
+        actor="ibaraki-staff", action="fee_waiver", target="application:x", scope="ibaraki", record_id="fixed"
+    )
+    for item in audit_store.items(fixed):  # the record's items exist already: its conditional puts must fail
+        item.save()
+    monkeypatch.setattr(fee_service, "_audit", lambda *a, **k: fixed)
+    app = submit(client, tokens, contract_guarantee=None)
+    resp = post(client, tokens["staff"], f"/api/staff/applications/{app['id']}/fee-waiver", {"reason": "免除"})
+    assert resp.status_code == 409
+    read = body(client.http.get(f"/api/applications/{app['id']}", headers=bearer(tokens["contractor"])))
+    assert read["fees"]["waived"] is None and read["fees"]["paid_on"] is None
+    assert issue(client, tokens, app["id"]).status_code == 409

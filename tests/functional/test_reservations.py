@@ -163,6 +163,21 @@ def test_reject_and_waiver(client, tokens):
     assert out["form"] == "paper" and out["auth_key"] is None and out["number"].endswith("Y")
 
 
+def test_reservation_decisions_are_audited(client, tokens):
+    rejected = reserve(client, tokens)
+    post(client, tokens["staff"], f"/api/staff/reservations/{rejected['id']}/reject", {"reason": "資格なし"})
+    w = reserve(client, tokens, form="paper")
+    post(client, tokens["staff"], f"/api/staff/reservations/{w['id']}/fee-waiver", {"reason": "免除"})
+    out = body(post(client, tokens["staff"], f"/api/staff/reservations/{w['id']}/issue"))
+    resp = client.http.get("/api/staff/audit?actor=ibaraki-staff", headers=bearer(tokens["staff"]))
+    rows = {(r["action"], r["target"]): r for r in body(resp)["items"]}
+    assert rows[("reservation_reject", f"reservation:{rejected['id']}")]["reason"] == "資格なし"
+    assert ("fee_waiver", f"reservation:{w['id']}") in rows
+    assert rows[("reservation_issue", f"reservation:{w['id']}")]["numbers"] == [out["number"]]
+    by_number = client.http.get(f"/api/staff/audit?number={out['number']}", headers=bearer(tokens["staff"]))
+    assert [r["action"] for r in body(by_number)["items"]] == ["reservation_issue"]
+
+
 def test_expired_after_ninety_days_from_the_bid(client, tokens):
     r, out = issued_reservation(client, tokens)
     ReservationModel(r["id"]).update(actions=[ReservationModel.valid_until.set("2020-01-01")])
