@@ -15,11 +15,13 @@ from chalicelib.handlers import (
     middleware,
     netdesk_applications,
     netdesk_guarantees,
+    netdesk_reservation_pages,
     netdesk_reservations,
     portal,
     public,
     session,
     staff,
+    staff_reservation_pages,
     staff_reservations,
 )
 
@@ -44,4 +46,6 @@ app.register_blueprint(admin_pages.bp)
 app.register_blueprint(bounces.bp)
 app.register_blueprint(fees.bp)
 app.register_blueprint(netdesk_reservations.bp)
+app.register_blueprint(netdesk_reservation_pages.bp)
 app.register_blueprint(staff_reservations.bp)
+app.register_blueprint(staff_reservation_pages.bp)

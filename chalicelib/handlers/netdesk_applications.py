@@ -22,7 +22,7 @@ from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import DomainError
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import applications, orderers
+from chalicelib.services import applications, fees, orderers, reservations
 
 bp = Blueprint(__name__)
 
@@ -107,7 +107,7 @@ FORM_FIELDS = (
     "advance_payment.intermediate", "advance_payment.intermediate_amount", "advance_payment.intermediate_planned",
     "advance_payment.form",
     "contract_guarantee.requested", "contract_guarantee.amount", "contract_guarantee.fee_payment",
-    "contract_guarantee.low_bid", "contract_guarantee.form",
+    "contract_guarantee.low_bid", "contract_guarantee.form", "contract_guarantee.reservation_number",
     "bid.order_type", "bid.award_date", "bid.rounds", "bid.bidders", "bid.disqualified", "bid.second_bidder",
     "bid.second_amount_k", "bid.highest_bidder", "bid.highest_amount_k",
     "delivery.branch_id", "delivery.receipt", "delivery.receipt_date", "delivery.visit_date", "delivery.visit_time",
@@ -161,6 +161,7 @@ def body_from_form(f: dict[str, str]) -> dict[str, Any]:
             "fee_payment": f.get("contract_guarantee.fee_payment", ""),
             "form": f.get("contract_guarantee.form", ""),
             "low_bid": flag("contract_guarantee.low_bid"),
+            "reservation_number": _opt(f.get("contract_guarantee.reservation_number")),
         }
     body["bid"] = {
         "order_type": f.get("bid.order_type", ""),
@@ -224,6 +225,22 @@ def _context(call: PageCall, values: dict[str, str], errors: dict[str, str]) -> 
     }
 
 
+def _prefill(call: PageCall, values: dict[str, str], number: str) -> str | None:
+    """Fill a fresh form from the contractor's own reservation (issue 17); its number, or None if not theirs."""
+    found = reservations.prefill(call.principal, number)
+    if found is None:
+        return None
+    for section in ("project", "contract_guarantee", "delivery"):
+        for name, value in (found.get(section) or {}).items():
+            if isinstance(value, bool):
+                values[f"{section}.{name}"] = "true" if value else "false"
+            elif value is not None and not isinstance(value, dict):
+                values[f"{section}.{name}"] = str(value)
+    values["project.contract_amount"] = str(found["bid_amount"])
+    values["contract_guarantee.requested"] = "1"
+    return found["contract_guarantee"]["reservation_number"]
+
+
 # ---------------------------------------------------------------- pages
 
 
@@ -237,7 +254,10 @@ def new_application(call: PageCall) -> Response:
             except DomainError:
                 return redirect("/netdesk/applications")
             return call.render("html/netdesk/applications_done.html", application=application)
-        return call.render("html/netdesk/applications_new.html", **_context(call, _defaults(call), {}))
+        values = _defaults(call)
+        cited = (call.request.query_params or {}).get("reservation")
+        prefilled = _prefill(call, values, cited) if cited else None
+        return call.render("html/netdesk/applications_new.html", prefilled=prefilled, **_context(call, values, {}))
 
     values = {name: call.form.get(name, "") for name in FORM_FIELDS}
     step = call.form.get("step", "confirm")
@@ -257,11 +277,22 @@ def new_application(call: PageCall) -> Response:
     return call.render(
         "html/netdesk/applications_confirm.html",
         form=form,
+        fee=fees.quote_form("application", form).as_api(),
         orderer_name=orderer.name if orderer else form["project"]["orderer_id"],
         branch=BRANCHES.get(form["delivery"]["branch_id"]),
         idempotency_key=secrets.token_urlsafe(18),
         **_context(call, values, {}),
     )
+
+
+@page(bp, "/netdesk/applications/{application_id}/fee-statement.pdf", audience="netdesk")
+def fee_statement_page(call: PageCall) -> Response:
+    """保証料計算書 from the pages (session cookie): a redirect to its 60-second URL."""
+    try:
+        url = fees.fee_statement_url(call.principal, call.params["application_id"])
+    except DomainError:
+        return redirect("/netdesk/applications")
+    return redirect(url, headers={"Cache-Control": "no-store"})
 
 
 @page(bp, "/netdesk/applications", audience="netdesk")

@@ -245,6 +245,21 @@ def reject_page(call: PageCall) -> Response:
     return redirect(f"/staff/applications/{call.params['application_id']}")
 
 
+@page(bp, "/staff/applications/{application_id}/fee/{how}", ("POST",), audience="staff")
+def application_fee_page(call: PageCall) -> Response:
+    """保証料: the payment (amount, 入金日) or waiver (reason required) form of the application page."""
+    from chalicelib.handlers.staff_reservation_pages import settle_from_form
+
+    if call.params["how"] not in ("payment", "waiver"):
+        raise ApiError(404)
+    try:
+        settle_from_form(call, "application", call.params["application_id"], call.params["how"])
+    except DomainError as exc:
+        _not_found(exc)
+        return _application_page(call, exc.errors, status=exc.status)
+    return redirect(f"/staff/applications/{call.params['application_id']}")
+
+
 def _guarantee_page(
     call: PageCall,
     errors: list[FieldError] | None = None,

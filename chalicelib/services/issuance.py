@@ -61,8 +61,8 @@ def _application(principal: Principal, application_id: str) -> Application:
 
 
 def get_application(principal: Principal, application_id: str) -> dict[str, Any]:
-    """The staff view of one application of the clerk's branch."""
-    return application_view(_application(principal, application_id))
+    """The staff view of one application of the clerk's branch, with its 保証料 (`fees`)."""
+    return with_fees([application_view(_application(principal, application_id))])[0]
 
 
 def list_applications(

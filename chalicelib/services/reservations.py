@@ -293,6 +293,11 @@ def check_citation(contractor_org: str, form: dict[str, Any]) -> Reservation | N
     return r
 
 
+def promised_amount(bid_amount: int) -> int:
+    """The 契約保証金額 a reservation of this bid promises (shown on 申込確認)."""
+    return rules.promised_amount(bid_amount)
+
+
 def prefill(principal: Principal, number: str) -> dict[str, Any] | None:
     """What a 保証申込 form can take from the contractor's own issued reservation (工事名, 発注者, …)."""
     r = store.get_by_number(number)

@@ -1,0 +1,108 @@
+"""Net Desk's 契約保証予約 (入札ボンド) form: the same three steps as a 保証申込
+(申込作成 → 申込確認 with the 予約手数料 → 送信完了), plain HTML, no JavaScript.
+
+Posted fields are named by their body path; the service reviews them exactly as
+`POST /api/reservations` would, so the page and the API give the same errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from chalice import Blueprint, Response
+
+from chalicelib.domain import clock
+from chalicelib.domain.application import parse_amount
+from chalicelib.domain.branches import BRANCHES
+from chalicelib.domain.errors import DomainError
+from chalicelib.handlers.netdesk_applications import body_from_form
+from chalicelib.handlers.page import PageCall, page, redirect
+from chalicelib.services import fees, orderers, reservations
+
+bp = Blueprint(__name__)
+
+DELIVERY_FIELDS = (
+    "delivery.branch_id", "delivery.receipt", "delivery.receipt_date", "delivery.visit_date", "delivery.visit_time",
+    "delivery.notify", "delivery.email", "delivery.mail_to.name", "delivery.mail_to.postal_code",
+    "delivery.mail_to.address",
+)  # fmt: skip
+FORM_FIELDS = (
+    "project.name", "project.orderer_id", "project.contract_type", "project.bid_date", "project.location",
+    "bid_amount", "form", *DELIVERY_FIELDS,
+)  # fmt: skip
+
+
+def reservation_body(f: dict[str, str]) -> dict[str, Any]:
+    """The posted fields as API.md's reservation body (the amount parsed where it reads as yen)."""
+    return {
+        "project": {
+            "name": f.get("project.name", ""),
+            "orderer_id": f.get("project.orderer_id", ""),
+            "contract_type": f.get("project.contract_type", ""),
+            "bid_date": f.get("project.bid_date", ""),
+            "location": f.get("project.location", ""),
+        },
+        "bid_amount": parse_amount(f.get("bid_amount", "")) if f.get("bid_amount") else "",
+        "form": f.get("form", ""),
+        "delivery": body_from_form(f)["delivery"],
+    }
+
+
+def _defaults(call: PageCall) -> dict[str, str]:
+    return {
+        "project.contract_type": "construction",
+        "form": "electronic",
+        "delivery.branch_id": next(iter(BRANCHES)),
+        "delivery.receipt": "mail",
+        "delivery.notify": "true",
+        "delivery.mail_to.name": call.principal.org_name if call.principal else "",
+    }
+
+
+def _context(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "v": values,
+        "errors": errors,
+        "fields": FORM_FIELDS,
+        "orderers": orderers.list_orderers(),
+        "branches": list(BRANCHES.values()),
+        "today": clock.today().isoformat(),
+    }
+
+
+@page(bp, "/netdesk/reservations/new", ("GET", "POST"), audience="netdesk")
+def new_reservation(call: PageCall) -> Response:
+    if call.request.method == "GET":
+        done = (call.request.query_params or {}).get("done")
+        if done:
+            try:
+                reservation = reservations.get(call.principal, done)
+            except DomainError:
+                return redirect("/netdesk/guarantees?tab=bond")
+            return call.render("html/netdesk/reservations_done.html", reservation=reservation)
+        return call.render("html/netdesk/reservations_new.html", **_context(_defaults(call), {}))
+
+    values = {name: call.form.get(name, "") for name in FORM_FIELDS}
+    step = call.form.get("step", "confirm")
+    if step == "edit":
+        return call.render("html/netdesk/reservations_new.html", **_context(values, {}))
+    body = reservation_body(values)
+    try:
+        if step == "submit":
+            answer = reservations.submit(call.principal, body)
+            return redirect("/netdesk/reservations/new?done=" + quote(answer["id"]))
+        form = reservations.review(body)
+    except DomainError as exc:
+        errors = {e.field: e.message for e in exc.errors}
+        return call.render("html/netdesk/reservations_new.html", status=400, **_context(values, errors))
+    orderer = orderers.get_orderer(form["project"]["orderer_id"])
+    return call.render(
+        "html/netdesk/reservations_confirm.html",
+        form=form,
+        fee=fees.quote_form("reservation", form).as_api(),
+        promised=reservations.promised_amount(form["bid_amount"]),
+        orderer_name=orderer.name if orderer else form["project"]["orderer_id"],
+        branch=BRANCHES.get(form["delivery"]["branch_id"]),
+        **_context(values, {}),
+    )
