@@ -40,7 +40,9 @@ APPLICATION_STATUS: Final = _table({"submitted": "送信済み(審査中)", "iss
 APPLICATION_STATUS_STAFF: Final = _table({"submitted": "審査待ち", "issued": "発行済", "rejected": "却下"})
 
 #: 状態 of a guarantee (domain.status.effective_status).
-GUARANTEE_STATUS: Final = _table({"valid": "有効", "cancelled": "取消", "expired": "期限切れ"})
+GUARANTEE_STATUS: Final = _table(
+    {"valid": "有効", "cancelled": "取消", "expired": "期限切れ", "used": "使用済み"}  # used: a converted 契約保証予約
+)
 
 #: 版の種類: what a certificate version records.
 VERSION_KIND: Final = _table({"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 import urllib.parse
 
@@ -175,3 +176,33 @@ def test_staff_application_page_pay_and_waive_forms(client):
         ).status_code
         == 404
     )
+
+
+def test_dsure_page_shows_a_reservation_valid_then_used(client, tokens):
+    from tests.functional.test_reservations import apply_citing, issued_reservation, post
+
+    _r, out = issued_reservation(client, tokens)
+    orderer, _ = browser_login(client, "dsure", *DEMO["kasama"])
+
+    def status_text() -> str:
+        _, page = _get(client, orderer, f"/dsure/verify?number={out['number']}")
+        fields = {"csrf_token": _csrf(page), "number": out["number"], "auth_key": out["auth_key"]}
+        resp = _post(client, orderer, "/dsure/verify", fields)
+        assert resp.status_code == 200, resp.body
+        text = resp.body.decode()
+        assert "契約保証予約" in text and "入札金額" in text
+        return re.search(r'id="status"><strong>([^<]+)<', text).group(1)
+
+    assert status_text() == "有効"
+    app = apply_citing(client, tokens, out["number"], contract_guarantee__form="electronic")
+    assert app.status_code == 201, app.body
+    app_id, fees = json.loads(app.body)["id"], json.loads(app.body)["fees"]
+    paid = post(
+        client,
+        tokens["staff"],
+        f"/api/staff/applications/{app_id}/payment",
+        {"amount": fees["total"], "paid_on": clock.today().isoformat()},
+    )
+    assert paid.status_code == 200
+    assert post(client, tokens["staff"], f"/api/staff/applications/{app_id}/issue").status_code == 201
+    assert status_text() == "使用済み"

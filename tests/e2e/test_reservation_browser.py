@@ -1,0 +1,131 @@
+"""issue 17 in headless Chromium on the local stack: reserve → staff pays and issues → the 契約保証予約
+tab lists it → D-Sure verifies it as valid → apply citing it (prefilled) → pay → issue → D-Sure says
+`used` for the reservation and valid for the new 契約保証."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chalicelib.domain import clock
+from tests.e2e.browser import chromium, login_via_page  # noqa: F401 - fixture
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+def _page(chromium):  # noqa: F811
+    context = chromium.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return context, page
+
+
+def _submit(page, selector: str) -> None:
+    page.click(selector)
+    page.wait_for_load_state()
+
+
+def _verify(page, base: str, number: str, key: str) -> str:
+    page.goto(f"{base}/dsure/verify?number={number}")
+    page.fill("#auth_key", key)
+    _submit(page, "form.verify button[type=submit]")
+    assert page.locator("#status").count() == 1, page.inner_text("main")
+    return page.inner_text("#status")
+
+
+def _pay_and_issue(page, base: str, path: str) -> None:
+    page.goto(base + path)
+    assert "未入金" in page.inner_text("main")
+    page.fill("#fee-paid_on", clock.today().isoformat())
+    _submit(page, "#record-payment")
+    assert "入金済み" in page.inner_text("#fee-state")
+
+
+def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # noqa: F811
+    today = clock.today()
+    contexts = []
+    try:
+        ctx, contractor = _page(chromium)
+        contexts.append(ctx)
+        ctx, staff = _page(chromium)
+        contexts.append(ctx)
+        ctx, orderer = _page(chromium)
+        contexts.append(ctx)
+        login_via_page(contractor, stack.base, "netdesk", "demo-contractor", "demo-pass-1")
+        login_via_page(staff, stack.base, "staff", "ibaraki-staff", "demo-pass-3")
+        login_via_page(orderer, stack.base, "dsure", "kasama", "demo-pass-4")
+
+        # 1. the contractor reserves (three steps)
+        contractor.goto(stack.url("/netdesk/reservations/new"))
+        contractor.fill("#f-project-name", "笠間市入札ボンド道路改良工事")
+        contractor.select_option("#f-project-orderer_id", "08216")
+        contractor.check("input[name='project.contract_type'][value='construction']")
+        contractor.fill("#f-project-bid_date", today.isoformat())
+        contractor.fill("#f-project-location", "茨城県笠間市〇〇")
+        contractor.fill("#f-bid_amount", "50,000,000")
+        contractor.check("input[name='form'][value='electronic']")
+        contractor.select_option("#f-delivery-branch_id", "ibaraki")
+        contractor.check("input[name='delivery.receipt'][value='counter']")
+        contractor.fill("#f-delivery-visit_date", (today + dt.timedelta(days=2)).isoformat())
+        contractor.fill("#f-delivery-visit_time", "10:00")
+        contractor.check("input[name='delivery.notify'][value='false']")
+        contractor.fill("#f-delivery-mail_to-postal_code", "309-1792")
+        contractor.fill("#f-delivery-mail_to-address", "茨城県笠間市中央三丁目2番1号")
+        _submit(contractor, "#to-confirm")
+        assert "申込確認" in contractor.inner_text("h1"), contractor.inner_text("main")
+        assert "令和" in contractor.inner_text("#bid-date")
+        assert "契約保証予約手数料" in contractor.inner_text("#fee-quote")
+        _submit(contractor, "#send")
+        reservation_id = contractor.inner_text("#reservation-id")
+
+        # 2. staff record the 予約手数料 and issue the 予約証書
+        _pay_and_issue(staff, stack.base, f"/staff/reservations/{reservation_id}")
+        _submit(staff, "#issue-reservation")
+        number = staff.inner_text("#reservation-number")
+        key = staff.inner_text("#reservation-key")
+        assert number.endswith("Y")
+
+        # 3. the 契約保証予約(入札ボンド) tab lists it
+        contractor.goto(stack.url("/netdesk/guarantees?tab=bond"))
+        assert number in contractor.inner_text("table.reservations")
+
+        # 4. D-Sure: valid
+        assert _verify(orderer, stack.base, number, key).startswith("有効")
+
+        # 5. after winning: the application, prefilled from the reservation, cites it
+        contractor.goto(stack.url(f"/netdesk/applications/new?reservation={number}"))
+        assert contractor.input_value("#f-contract_guarantee-reservation_number") == number
+        assert contractor.input_value("#f-project-name") == "笠間市入札ボンド道路改良工事"
+        contractor.fill("#f-project-period_start", (today + dt.timedelta(days=7)).isoformat())
+        contractor.fill("#f-project-period_end", (today + dt.timedelta(days=300)).isoformat())
+        contractor.uncheck("input[name='advance_payment.requested']")
+        contractor.check("input[name='contract_guarantee.fee_payment'][value='lump_sum']")
+        contractor.check("input[name='contract_guarantee.form'][value='electronic']")
+        contractor.check("input[name='bid.order_type'][value='general']")
+        contractor.fill("#f-bid-award_date", today.isoformat())
+        contractor.check("input[name='delivery.receipt'][value='counter']")
+        contractor.fill("#f-delivery-visit_date", (today + dt.timedelta(days=2)).isoformat())
+        contractor.fill("#f-delivery-visit_time", "10:00")
+        contractor.check("input[name='delivery.notify'][value='false']")
+        contractor.fill("#f-delivery-mail_to-postal_code", "309-1792")
+        contractor.fill("#f-delivery-mail_to-address", "茨城県笠間市中央三丁目2番1号")
+        _submit(contractor, "#to-confirm")
+        assert "申込確認" in contractor.inner_text("h1"), contractor.inner_text("main")
+        assert number in contractor.inner_text("main") and "契約保証" in contractor.inner_text("#fee-quote")
+        _submit(contractor, "#send")
+        application_id = contractor.inner_text("#application-id")
+
+        # 6. staff: pay, then issue the 契約保証
+        _pay_and_issue(staff, stack.base, f"/staff/applications/{application_id}")
+        _submit(staff, "form[action$='/issue'] button[type=submit]")
+        row = staff.locator("tr", has_text="契約保証").first
+        guarantee_number = row.locator("a").inner_text()
+        guarantee_key = row.locator(".key").inner_text()
+
+        # 7. D-Sure: the reservation is used, the new guarantee valid
+        assert _verify(orderer, stack.base, number, key).startswith("使用済み")
+        assert _verify(orderer, stack.base, guarantee_number, guarantee_key).startswith("有効")
+    finally:
+        for ctx in contexts:
+            ctx.close()
