@@ -29,6 +29,7 @@ TABLES = (
     "notifications",
     "access_log",
     "inbox",
+    "drafts",
 )
 
 

@@ -406,10 +406,15 @@ def review_application(
 
 
 def _check_form(r: _Review, field: str, value: Any, e_surety: bool) -> None:
+    product = "前払金保証" if field.startswith("advance_payment") else "契約保証"
     if value not in FORM_LABELS:
-        r.error(field, "保証証書の形式 (証書(紙) / 電子保証) を選択してください。")
+        r.error(field, f"{product}の保証証書の形式 (証書(紙) / 電子保証) を選択してください。")
     elif value == "electronic" and not e_surety:
-        r.error(field, "この発注者は電子保証に対応していません。証書(紙)を選択するか、電子保証対応の発注者をご確認ください。")
+        r.error(
+            field,
+            f"この発注者は電子保証に対応していないため、{product}を電子保証で申し込むことはできません。"
+            "証書(紙)を選択するか、電子保証対応の発注者をご確認ください。",
+        )
 
 
 def _review_bid(r: _Review, bid_in: dict) -> dict[str, Any]:
@@ -603,3 +608,54 @@ APPLICATION_SCHEMA: dict[str, Any] = _obj(
         ),
     },
 )
+
+
+#: The label people see beside each field of the form, by the body path an error names.
+#: Error summaries say "label: reason" so every message says where it belongs.
+FIELD_LABELS: dict[str, str] = {
+    "project": "請負工事の情報",
+    "project.name": "工事名",
+    "project.orderer_id": "発注者",
+    "project.contract_type": "契約の種類",
+    "project.jv_name": "JV名",
+    "project.contract_amount": "請負金額",
+    "project.period_start": "工期(始期)",
+    "project.period_end": "工期(終期)",
+    "project.location": "工事場所",
+    "advance_payment": "前払金保証",
+    "advance_payment.this_year_amount": "今年度対象額",
+    "advance_payment.amount": "前払金保証金額",
+    "advance_payment.deposit_bank": "預託金融機関",
+    "advance_payment.redeposit": "再預託利用区分",
+    "advance_payment.fee_payment": "前払金保証料支払方法",
+    "advance_payment.intermediate": "当該工事の中間前払金の有無",
+    "advance_payment.intermediate_amount": "中間前払金の額",
+    "advance_payment.intermediate_planned": "中間前払金の請求予定",
+    "advance_payment.form": "前払金保証の保証証書の形式",
+    "contract_guarantee": "契約保証",
+    "contract_guarantee.amount": "契約保証金額",
+    "contract_guarantee.fee_payment": "契約保証料支払方法",
+    "contract_guarantee.low_bid": "低入札",
+    "contract_guarantee.form": "契約保証の保証証書の形式",
+    "bid": "入札の状況",
+    "bid.order_type": "受注区分",
+    "bid.award_date": "落札日",
+    "bid.rounds": "入札回数",
+    "bid.bidders": "入札参加者数",
+    "bid.disqualified": "失格者数",
+    "bid.second_bidder": "二番札入札者",
+    "bid.second_amount_k": "二番札入札金額",
+    "bid.highest_bidder": "最高札入札者",
+    "bid.highest_amount_k": "最高札入札金額",
+    "delivery": "申込送信先、保証証書受取",
+    "delivery.branch_id": "申込送信先",
+    "delivery.receipt": "受取方法",
+    "delivery.receipt_date": "受取希望日",
+    "delivery.visit_at": "来店予定日時",
+    "delivery.notify": "電子保証発行完了のお知らせ",
+    "delivery.email": "メールアドレス",
+    "delivery.mail_to": "保証証書送付先",
+    "delivery.mail_to.name": "送付先の宛名",
+    "delivery.mail_to.postal_code": "郵便番号",
+    "delivery.mail_to.address": "送付先の住所",
+}

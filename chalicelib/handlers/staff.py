@@ -80,7 +80,7 @@ VERSION_OUT = {
 }
 KIND_LABELS = {"advance_payment": "前払金保証", "contract_guarantee": "契約保証"}
 FORM_LABELS = {"electronic": "電子保証(認証キーを含む)", "paper": "証書(紙)"}
-STATUS_LABELS = {"submitted": "審査待ち", "issued": "発行済", "rejected": "却下", "valid": "有効", "cancelled": "取消", "expired": "期限切れ"}
+STATUS_LABELS = {"submitted": "審査待ち", "issued": "発行済", "rejected": "差戻し", "valid": "有効", "cancelled": "取消", "expired": "期限切れ"}
 VERSION_LABELS = {"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"}
 
 
@@ -232,7 +232,7 @@ def issue_page(call: PageCall) -> Response:
 def reject_page(call: PageCall) -> Response:
     reason = (call.form.get("reason") or "").strip()
     if not reason or len(reason) > 500:
-        return _application_page(call, [FieldError("reason", "却下理由を500文字以内で入力してください。")], status=400)
+        return _application_page(call, [FieldError("reason", "差戻しの理由を500文字以内で入力してください。")], status=400)
     try:
         issuance.reject(call.principal, call.params["application_id"], reason)
     except DomainError as exc:

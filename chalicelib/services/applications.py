@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib.domain import clock
+from chalicelib.domain import clock, input_errors
 from chalicelib.domain.application import APPLICATION_SCHEMA, OrdererTerms, review_application
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
@@ -67,7 +67,7 @@ def review(body: Any) -> dict[str, Any]:
         if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
             errors[e.field] = e
     if errors:
-        raise ValidationFailed(list(errors.values()))
+        raise ValidationFailed(input_errors.explain(body, list(errors.values())))
     return form
 
 
@@ -77,6 +77,7 @@ def as_json(app: ApplicationModel) -> dict[str, Any]:
     out: dict[str, Any] = {"id": app.application_id, "status": app.status, "submitted_at": app.submitted_at}
     out.update({name: form.get(name) for name in SECTIONS})
     out["reject_reason"] = app.reject_reason
+    out["decided_at"] = app.decided_at
     return out
 
 

@@ -259,6 +259,15 @@ class OrdererInboxModel(Model):
     by_change = InboxByChangeIndex()
 
 
+class DraftModel(Model):
+    """A form kept while its author logs in again (sealed: only the browser's cookie opens it)."""
+
+    Meta = _meta("drafts")
+    draft_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the draft id; the id itself is only in the cookie
+    sealed = UnicodeAttribute()  # AES-GCM ciphertext, base64
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: dict[str, type[Model]] = {
     "accounts": AccountModel,
     "sessions": SessionModel,
@@ -272,5 +281,6 @@ ALL_MODELS: dict[str, type[Model]] = {
     "notifications": NotificationModel,
     "access_log": AccessLogModel,
     "inbox": OrdererInboxModel,
+    "drafts": DraftModel,
 }
 assert set(ALL_MODELS) == set(settings.TABLES)
