@@ -6,8 +6,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain.errors import DomainError, NotFound, TooManyAttempts
+from chalicelib.domain import verify_csv
+from chalicelib.domain.errors import DomainError, FieldError, NotFound, TooManyAttempts
 from chalicelib.handlers.endpoint import Call, api
+from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.services import verify
 
@@ -153,7 +155,7 @@ def verify_page(call: PageCall) -> Response:
     except NotFound as exc:
         return call.render(
             "html/dsure/verify.html", status=404, no_store=True, number=number, result=None,
-            errors=[e.message for e in exc.errors],
+            errors=[e.message for e in exc.errors] + _failure_hints(verify.attempts_left(call.principal, number)),
         )
     except DomainError as exc:
         return call.render(
@@ -161,6 +163,16 @@ def verify_page(call: PageCall) -> Response:
             errors=[e.message for e in exc.errors],
         )
     return call.render("html/dsure/verify.html", no_store=True, number=number, errors=[], result=result)
+
+
+def _failure_hints(left: verify.AttemptsLeft) -> list[str]:
+    """What a person can do about a failure, the same for a wrong key and an unknown number."""
+    hints = ["認証キーは大文字と小文字を区別します。「認証キーのお知らせ」のとおりに入力してください (前後の空白は無視します)。"]
+    if left.remaining:
+        hints.append(f"あと{left.remaining}回失敗すると{left.lock_minutes}分間確認できなくなります。")
+    else:
+        hints.append(f"失敗が続いたため、この保証契約番号は{left.lock_minutes}分間確認できなくなりました。")
+    return hints
 
 
 @page(bp, "/dsure/inbox", audience="dsure")
@@ -187,4 +199,34 @@ def bulk_page(call: PageCall) -> Response:
     except DomainError as exc:
         return call.render("html/dsure/bulk.html", status=exc.status, no_store=True, csv_text=text, items=None,
                            errors=[e.message for e in exc.errors])
-    return call.render("html/dsure/bulk.html", no_store=True, csv_text="", items=items, errors=[])
+    return call.render("html/dsure/bulk.html", no_store=True, csv_text="", items=items, errors=[],
+                       result_labels=BULK_LABELS)
+
+
+#: The bulk results as people read them (the page and its CSV).
+BULK_LABELS = {
+    "valid": "有効", "cancelled": "取消", "expired": "期限切れ", "used": "使用済み",
+    "not_found": "確認できません", "invalid": "形式エラー", "locked": "ロック中",
+}
+
+
+@page(bp, "/dsure/bulk/results.csv", ("POST",), audience="dsure")
+def bulk_results_csv(call: PageCall) -> Response:
+    """結果をCSVでダウンロード: the results just shown, written back (nothing verified again,
+    so a download costs no attempts). Cells that a spreadsheet would run as formulas are neutralised."""
+    lines, numbers, results = (call.form_lists.get(k, []) for k in ("line", "number", "result"))
+    if not lines or not (len(lines) == len(numbers) == len(results)) or len(lines) > verify_csv.MAX_ROWS:
+        raise ApiError(400, [FieldError("", "ダウンロードする確認結果がありません。もう一度一括確認してください。")])
+    items = [
+        {"line": line[:8], "number": number[: verify.MAX_INPUT], "result": result if result in BULK_LABELS else "invalid"}
+        for line, number, result in zip(lines, numbers, results, strict=True)
+    ]
+    return Response(
+        body=verify_csv.results_csv(items, BULK_LABELS),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="bulk-results.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

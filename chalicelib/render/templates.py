@@ -21,6 +21,9 @@ def environment() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(FILTERS)
+    from chalicelib.render.letterhead import addressee, letterhead
+
+    env.globals.update(letterhead=letterhead, addressee=addressee)
     return env
 
 

@@ -93,3 +93,20 @@ def reset(key: str, now: float | None = None) -> None:
 def _conditional(exc: Exception) -> bool:
     cause = getattr(exc, "cause_response_code", None)
     return cause == "ConditionalCheckFailedException"
+
+
+def failure_count(key: str, policy: Policy, now: float | None = None) -> int:
+    """Failures that still count toward `policy`'s lock (0 once the window or a lock has run out).
+
+    Mirrors `register_failure`: an expired window or a served lock starts afresh.
+    """
+    now = time.time() if now is None else now
+    try:
+        item = AttemptModel.get(key, consistent_read=True)
+    except DoesNotExist:
+        return 0
+    if item.window_start <= now - policy.window_seconds:
+        return 0
+    if 0 < item.locked_until <= now:
+        return 0
+    return int(item.failures)
