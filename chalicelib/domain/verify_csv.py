@@ -113,5 +113,12 @@ def results_csv(items: list[dict], labels: dict[str, str]) -> str:
     writer.writerow(["行", "保証契約番号", "結果", "result"])
     for item in items:
         result = str(item.get("result", ""))
-        writer.writerow([safe_cell(item.get("line")), safe_cell(item.get("number")), safe_cell(labels.get(result, result)), safe_cell(result)])
+        writer.writerow(
+            [
+                safe_cell(item.get("line")),
+                safe_cell(item.get("number")),
+                safe_cell(labels.get(result, result)),
+                safe_cell(result),
+            ]
+        )
     return "\ufeff" + buf.getvalue()

@@ -241,9 +241,7 @@ def _cleared(call: PageCall, values: dict[str, str], section: str) -> dict[str, 
     """The values with one section back to a fresh form's (the others untouched)."""
     prefixes = next((p for key, _label, p in SECTIONS if key == section), ())
     defaults = _defaults(call)
-    return {
-        name: (defaults.get(name, "") if name.startswith(prefixes) else value) for name, value in values.items()
-    }
+    return {name: (defaults.get(name, "") if name.startswith(prefixes) else value) for name, value in values.items()}
 
 
 def form_from_application(application: dict[str, Any]) -> dict[str, str]:
@@ -266,7 +264,7 @@ def form_from_application(application: dict[str, Any]) -> dict[str, str]:
         for part in rest.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         values[name] = text(node)
-    visit = ((application.get("delivery") or {}).get("visit_at") or "")
+    visit = (application.get("delivery") or {}).get("visit_at") or ""
     if visit:
         values["delivery.visit_date"], values["delivery.visit_time"] = visit[:10], visit[11:16]
     return values
@@ -351,12 +349,17 @@ def _new_form_get(call: PageCall) -> Response:
     if query.get("resume"):
         kept = drafts.take(cookies(call.request).get(DRAFT_COOKIE))
         if kept is None:
-            context = {**_context(call, _defaults(call), {}), "notice": "一時保存した入力内容は見つかりませんでした (有効期限は30分です)。"}
+            context = {
+                **_context(call, _defaults(call), {}),
+                "notice": "一時保存した入力内容は見つかりませんでした (有効期限は30分です)。",
+            }
             response = call.render("html/netdesk/applications_new.html", **context)
         else:
             values = {name: kept.get(name, "") for name in FORM_FIELDS}
             response = _confirm_or_edit(
-                call, values, "セッションの有効期限が切れる前の入力内容を復元しました。内容をご確認のうえ、送信してください。"
+                call,
+                values,
+                "セッションの有効期限が切れる前の入力内容を復元しました。内容をご確認のうえ、送信してください。",
             )
         response.headers["Set-Cookie"] = _draft_cookie("", 0)
         return response
@@ -367,7 +370,10 @@ def _new_form_get(call: PageCall) -> Response:
             values = form_from_application(applications.get(call.principal, copy_of))
         except DomainError:
             return redirect("/netdesk/applications")
-        context = {**_context(call, values, {}), "notice": "申込の内容を複製しました。必要な箇所を修正して申込確認へ進んでください。"}
+        context = {
+            **_context(call, values, {}),
+            "notice": "申込の内容を複製しました。必要な箇所を修正して申込確認へ進んでください。",
+        }
         return call.render("html/netdesk/applications_new.html", **context)
     return call.render("html/netdesk/applications_new.html", **_context(call, values, {}))
 

@@ -197,7 +197,9 @@ def _footer(pdf: Any, sha: str, qr: bytes | None, url: str) -> None:
         pdf.image(io.BytesIO(qr), x=pdf.l_margin, y=top, w=28, h=28)
         pdf.set_xy(text_x, top)
         pdf.set_font(FONT, size=8)
-        pdf.multi_cell(text_w, 5, "保証確認サービス (D-Sure) で確認できます。", wrapmode="CHAR", new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(
+            text_w, 5, "保証確認サービス (D-Sure) で確認できます。", wrapmode="CHAR", new_x="LEFT", new_y="NEXT"
+        )
         pdf.multi_cell(text_w, 5, url, wrapmode="CHAR", new_x="LEFT", new_y="NEXT")
     pdf.set_x(text_x)
     pdf.set_font(FONT, size=8)
@@ -308,7 +310,9 @@ def _draw_key_notice(content: dict[str, Any], sha: str, auth_key: str, qr: bytes
     _row(pdf, "保証金額", yen(c["guarantee_amount"]))
     _row(pdf, "保証期限", era_date(c["deadline"]))
     pdf.ln(1)
-    _text(pdf, "認証キーは大文字と小文字を区別します。数字の 0・1 と英字の O・o・I・l は使われていません。", size=8, h=5)
+    _text(
+        pdf, "認証キーは大文字と小文字を区別します。数字の 0・1 と英字の O・o・I・l は使われていません。", size=8, h=5
+    )
     pdf.ln(2)
     _text(pdf, "【発注者様へのお願い】", size=10)
     _text(

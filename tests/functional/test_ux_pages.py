@@ -59,11 +59,21 @@ def test_the_qr_link_keeps_its_number_through_login(client):
 
 def test_net_desk_deep_links_keep_their_query_too(client):
     first = client.http.get("/netdesk/guarantees?tab=electronic&kind=advance_payment")
-    assert parse_qs(urlparse(first.headers["Location"]).query)["next"] == ["/netdesk/guarantees?tab=electronic&kind=advance_payment"]
+    assert parse_qs(urlparse(first.headers["Location"]).query)["next"] == [
+        "/netdesk/guarantees?tab=electronic&kind=advance_payment"
+    ]
 
 
 @pytest.mark.parametrize(
-    "evil", ["//evil.example/x", "/\\evil.example", "https://evil.example/dsure/", "/dsure/\r\nX: y", "/netdesk/applications", "/dsure/../staff"]
+    "evil",
+    [
+        "//evil.example/x",
+        "/\\evil.example",
+        "https://evil.example/dsure/",
+        "/dsure/\r\nX: y",
+        "/netdesk/applications",
+        "/dsure/../staff",
+    ],
 )
 def test_login_never_redirects_off_site_or_to_another_portal(client, evil):
     _page, resp = login_form(client, "dsure", "kasama", "demo-pass-4", evil)
@@ -74,8 +84,11 @@ def test_logout_says_so(client):
     session, _home = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
     top = client.http.get("/netdesk", headers={"Cookie": f"esurety_session={session}"}).body.decode()
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', top).group(1)
-    out = client.http.post("/netdesk/logout", headers={**URLENC, "Cookie": f"esurety_session={session}"},
-                           body=urlencode({"csrf_token": csrf}))
+    out = client.http.post(
+        "/netdesk/logout",
+        headers={**URLENC, "Cookie": f"esurety_session={session}"},
+        body=urlencode({"csrf_token": csrf}),
+    )
     assert out.status_code == 303
     assert "ログアウトしました" in client.http.get(out.headers["Location"]).body.decode()
 
@@ -93,8 +106,9 @@ def _draft_cookie(resp) -> str | None:
 def test_an_expired_session_on_confirm_keeps_the_form_and_returns_to_confirm_after_login(client):
     before = stored()
     fields = {**FORM, "project.name": "セッション切れ後も残る工事", "csrf_token": "stale", "step": "confirm"}
-    expired = client.http.post("/netdesk/applications/new", headers={**URLENC, "Sec-Fetch-Site": "same-origin"},
-                               body=urlencode(fields))
+    expired = client.http.post(
+        "/netdesk/applications/new", headers={**URLENC, "Sec-Fetch-Site": "same-origin"}, body=urlencode(fields)
+    )
     assert expired.status_code == 303
     query = parse_qs(urlparse(expired.headers["Location"]).query)
     assert query["next"] == ["/netdesk/applications/new?resume=1"] and query["notice"] == ["expired"]
@@ -102,7 +116,11 @@ def test_an_expired_session_on_confirm_keeps_the_form_and_returns_to_confirm_aft
     assert draft and "HttpOnly" in str(expired.headers["Set-Cookie"])
     # kept sealed: the table holds no readable trace of the form
     rows = [row.serialize() for row in DraftModel.scan()]
-    assert len(rows) == 1 and "セッション切れ" not in json.dumps(rows, ensure_ascii=False) and draft not in json.dumps(rows)
+    assert (
+        len(rows) == 1
+        and "セッション切れ" not in json.dumps(rows, ensure_ascii=False)
+        and draft not in json.dumps(rows)
+    )
     assert "保存" in client.http.get(expired.headers["Location"]).body.decode()
 
     _page, login = login_form(client, "netdesk", "demo-contractor", "demo-pass-1", query["next"][0])
@@ -119,8 +137,11 @@ def test_an_expired_session_on_confirm_keeps_the_form_and_returns_to_confirm_aft
 
 
 def test_a_cross_site_post_cannot_plant_a_draft(client):
-    resp = client.http.post("/netdesk/applications/new", headers={**URLENC, "Sec-Fetch-Site": "cross-site"},
-                            body=urlencode({**FORM, "step": "confirm"}))
+    resp = client.http.post(
+        "/netdesk/applications/new",
+        headers={**URLENC, "Sec-Fetch-Site": "cross-site"},
+        body=urlencode({**FORM, "step": "confirm"}),
+    )
     assert resp.status_code == 303 and _draft_cookie(resp) is None
     assert list(DraftModel.scan()) == []
 
@@ -128,8 +149,9 @@ def test_a_cross_site_post_cannot_plant_a_draft(client):
 def test_a_tampered_draft_id_opens_nothing(client):
     client.http.post("/netdesk/applications/new", headers=URLENC, body=urlencode({**FORM, "step": "confirm"}))
     session, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
-    resp = client.http.get("/netdesk/applications/new?resume=1",
-                           headers={"Cookie": f"esurety_session={session}; esurety_draft=forged"})
+    resp = client.http.get(
+        "/netdesk/applications/new?resume=1", headers={"Cookie": f"esurety_session={session}; esurety_draft=forged"}
+    )
     assert resp.status_code == 200 and "見つかりませんでした" in resp.body.decode()
 
 
@@ -139,16 +161,22 @@ def test_a_tampered_draft_id_opens_nothing(client):
 def test_excel_cp932_csv_with_the_japanese_header_counts_only_data_lines(client, tokens):
     make_guarantee(NUMBER, auth_key=KEY)
     data = f"保証契約番号,認証キー\r\n{NUMBER},{KEY}\r\n\r\n30026-999999M,{KEY}\r\n".encode("cp932")
-    resp = client.http.post("/api/verify/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": "text/csv"}), body=data)
+    resp = client.http.post(
+        "/api/verify/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": "text/csv"}), body=data
+    )
     assert resp.status_code == 200
     assert [(i["line"], i["result"]) for i in body(resp)["items"]] == [(2, "valid"), (4, "not_found")]
     assert list(AccessLogModel.query("保証契約番号")) == []
     assert AttemptModel.count("verify:kasama:保証契約番号") == 0
 
 
-@pytest.mark.parametrize("data", [b"", b"\r\n\r\n", "保証契約番号,認証キー\r\n".encode("cp932"), b"\xef\xbb\xbfnumber,auth_key\n"])
+@pytest.mark.parametrize(
+    "data", [b"", b"\r\n\r\n", "保証契約番号,認証キー\r\n".encode("cp932"), b"\xef\xbb\xbfnumber,auth_key\n"]
+)
 def test_no_data_line_is_a_400_in_japanese(client, tokens, data):
-    resp = client.http.post("/api/verify/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": "text/csv"}), body=data)
+    resp = client.http.post(
+        "/api/verify/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": "text/csv"}), body=data
+    )
     assert resp.status_code == 400
     assert "確認する行がありません" in body(resp)["errors"][0]["message"]
 
@@ -193,8 +221,17 @@ def _post(client, cookie, fields):
 
 def test_minus_five_and_twenty_digits_are_explained_and_linked_from_the_summary(client):
     cookie, csrf, _ = _form_page(client)
-    resp = _post(client, cookie, {**FORM, "csrf_token": csrf, "step": "confirm", "advance_payment.amount": "-5",
-                                  "contract_guarantee.amount": "12345678901234567890"})
+    resp = _post(
+        client,
+        cookie,
+        {
+            **FORM,
+            "csrf_token": csrf,
+            "step": "confirm",
+            "advance_payment.amount": "-5",
+            "contract_guarantee.amount": "12345678901234567890",
+        },
+    )
     assert resp.status_code == 400
     html = html_mod.unescape(resp.body.decode())
     assert 'id="error-summary"' in html and 'role="alert"' in html and "autofocus" in html
@@ -207,7 +244,10 @@ def test_a_paper_only_orderer_names_which_guarantee(client):
     cookie, csrf, _ = _form_page(client)
     resp = _post(client, cookie, {**FORM, "csrf_token": csrf, "step": "confirm", "project.orderer_id": "08999"})
     html = html_mod.unescape(resp.body.decode())
-    assert "前払金保証を電子保証で申し込むことはできません" in html and "契約保証を電子保証で申し込むことはできません" in html
+    assert (
+        "前払金保証を電子保証で申し込むことはできません" in html
+        and "契約保証を電子保証で申し込むことはできません" in html
+    )
     assert 'href="#f-advance_payment-form"' in html and 'id="f-advance_payment-form"' in html
 
 
@@ -223,7 +263,11 @@ def test_clearing_one_section_keeps_the_others(client):
     cookie, csrf, _ = _form_page(client)
     resp = _post(client, cookie, {**FORM, "csrf_token": csrf, "step": "clear:bid"})
     html = resp.body.decode()
-    assert resp.status_code == 200 and 'name="bid.award_date" value=""' in html and 'name="bid.second_bidder" value=""' in html
+    assert (
+        resp.status_code == 200
+        and 'name="bid.award_date" value=""' in html
+        and 'name="bid.second_bidder" value=""' in html
+    )
     assert 'name="project.name" value="5市単(笠建)第〇-〇号道路改良工事"' in html
     assert re.search(r'name="bid.order_type" value="general"[^>]*checked', html)  # back to the fresh form's choice
 
@@ -241,8 +285,11 @@ def test_wrong_key_and_unknown_number_give_the_same_hints_and_count_down(client,
     make_guarantee(NUMBER, auth_key=KEY)
 
     def attempt(number, key):
-        return client.http.post("/dsure/verify", headers=bearer(tokens["kasama"], **URLENC),
-                                body=urlencode({"number": number, "auth_key": key})).body.decode()
+        return client.http.post(
+            "/dsure/verify",
+            headers=bearer(tokens["kasama"], **URLENC),
+            body=urlencode({"number": number, "auth_key": key}),
+        ).body.decode()
 
     wrong = attempt(NUMBER, KEY.lower())
     unknown = attempt("30026-999999M", KEY)
@@ -252,8 +299,11 @@ def test_wrong_key_and_unknown_number_give_the_same_hints_and_count_down(client,
         assert f"あと{left}回失敗すると15分間確認できなくなります" in attempt(NUMBER, "x")
     assert "15分間確認できなくなりました" in attempt(NUMBER, "x")
     # the JSON API's 404 body stays one and the same
-    api = client.http.post("/api/verify", headers=bearer(tokens["mito"], **{"Content-Type": "application/json"}),
-                           body=json.dumps({"number": NUMBER, "auth_key": "x"}))
+    api = client.http.post(
+        "/api/verify",
+        headers=bearer(tokens["mito"], **{"Content-Type": "application/json"}),
+        body=json.dumps({"number": NUMBER, "auth_key": "x"}),
+    )
     assert set(body(api)) == {"errors"} and "あと" not in api.body.decode()
 
 
@@ -264,8 +314,12 @@ def test_application_detail_status_reason_copy_and_issued_guarantees(client):
     session, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
     cookie = {"Cookie": f"esurety_session={session}"}
     rejected = make_application(status="rejected")
-    rejected.update(actions=[ApplicationModel.reject_reason.set("請負金額を確認してください"),
-                             ApplicationModel.decided_at.set("2026-11-02T10:00:00+09:00")])
+    rejected.update(
+        actions=[
+            ApplicationModel.reject_reason.set("請負金額を確認してください"),
+            ApplicationModel.decided_at.set("2026-11-02T10:00:00+09:00"),
+        ]
+    )
     issued = make_application()
     numbers = [g["number"] for g in issuance.issue(STAFF, issued.application_id)]
 
@@ -287,7 +341,9 @@ def test_application_detail_status_reason_copy_and_issued_guarantees(client):
 def test_another_organisations_application_detail_is_404(client):
     theirs = make_application(owner_org="c-0002")
     session, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
-    resp = client.http.get(f"/netdesk/applications/{theirs.application_id}", headers={"Cookie": f"esurety_session={session}"})
+    resp = client.http.get(
+        f"/netdesk/applications/{theirs.application_id}", headers={"Cookie": f"esurety_session={session}"}
+    )
     assert resp.status_code == 404
 
 

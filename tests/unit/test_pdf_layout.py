@@ -20,7 +20,12 @@ from chalicelib.render.assets import font_path
 
 pytestmark = pytest.mark.skipif(not font_path().exists(), reason="IPAex font not fetched (bin/setup fetches it)")
 
-ISSUER = {"name": "東日本建設業保証株式会社", "branch": "茨城支店", "address": "東京都中央区八丁堀2丁目27番10号", "phone": "029-221-3800"}
+ISSUER = {
+    "name": "東日本建設業保証株式会社",
+    "branch": "茨城支店",
+    "address": "東京都中央区八丁堀2丁目27番10号",
+    "phone": "029-221-3800",
+}
 LONG_NAME = ("5市単(笠建)第〇-〇号道路改良工事（その2）" * 6)[:120]
 JV_NAME = "〇〇・△△・□□・◇◇特定建設工事共同企業体（代表者 〇〇建設株式会社、構成員 △△工業株式会社）"
 KEY = "Z28YUE4J3Bux"
@@ -47,14 +52,28 @@ class Run:
 def content() -> dict:
     assert len(LONG_NAME) == 120
     details = {
-        "contractor_name": "〇〇建設 株式会社", "jv_name": JV_NAME, "project_name": LONG_NAME,
-        "orderer_name": "笠間市長", "contract_amount": 50000000, "guarantee_amount": 20000000,
-        "period_start": "2026-12-01", "period_end": "2027-11-15", "location": "茨城県笠間市〇〇",
+        "contractor_name": "〇〇建設 株式会社",
+        "jv_name": JV_NAME,
+        "project_name": LONG_NAME,
+        "orderer_name": "笠間市長",
+        "contract_amount": 50000000,
+        "guarantee_amount": 20000000,
+        "period_start": "2026-12-01",
+        "period_end": "2027-11-15",
+        "location": "茨城県笠間市〇〇",
         "deposit_bank": "〇〇銀行 ××支店",
     }
     return certificate.build_content(
-        number="30026-000007M", kind="advance_payment", form="electronic", version=1, version_kind="new",
-        orderer_id="08216", deadline="2027-11-15", details=details, issued_on="2026-11-02", issuer=ISSUER,
+        number="30026-000007M",
+        kind="advance_payment",
+        form="electronic",
+        version=1,
+        version_kind="new",
+        orderer_id="08216",
+        deadline="2027-11-15",
+        details=details,
+        issued_on="2026-11-02",
+        issuer=ISSUER,
     )
 
 
@@ -105,7 +124,9 @@ def layout(data: bytes, measure) -> list[tuple[Rect, list[Rect], list[Run], floa
                 runs.append(Run(text, float(tm[4]), float(tm[5]), float(size), measure(text, float(size))))
 
         page.extract_text(visitor_text=visit)
-        pages.append((Rect(0, 0, float(box.width), float(box.height)), rects, runs, float(box.width), float(box.height)))
+        pages.append(
+            (Rect(0, 0, float(box.width), float(box.height)), rects, runs, float(box.width), float(box.height))
+        )
     return pages
 
 
@@ -148,7 +169,12 @@ def test_every_row_is_one_closed_box_of_full_height_and_its_text_stays_inside(do
         for run in runs:
             assert 0 <= run.x and run.x + run.width <= width, run  # all text inside the page
             assert 0 <= run.baseline <= height, run
-            cells = [cell for row in rows for cell in row if cell.left <= run.x < cell.right and cell.bottom <= run.baseline <= cell.top]
+            cells = [
+                cell
+                for row in rows
+                for cell in row
+                if cell.left <= run.x < cell.right and cell.bottom <= run.baseline <= cell.top
+            ]
             for cell in cells:  # a run that starts in a cell ends in it, clear of its borders
                 assert inside(run, cell), (run, cell)
     assert all_rows >= 9

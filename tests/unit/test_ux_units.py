@@ -40,8 +40,13 @@ def test_number_problems(value, unit, expected):
 
 
 def test_every_message_starts_with_its_label_once():
-    errors = explain({}, [FieldError("bid.order_type", "選択肢の中から選んでください。"),
-                          FieldError("advance_payment.amount", "前払金保証金額は請負金額の4/10以下にしてください。")])
+    errors = explain(
+        {},
+        [
+            FieldError("bid.order_type", "選択肢の中から選んでください。"),
+            FieldError("advance_payment.amount", "前払金保証金額は請負金額の4/10以下にしてください。"),
+        ],
+    )
     assert errors[0].message == "受注区分: 選択肢の中から選んでください。"
     assert errors[1].message == "前払金保証金額は請負金額の4/10以下にしてください。"  # already names itself
 
@@ -54,7 +59,13 @@ def test_japanese_header_in_cp932_as_excel_saves_it_is_skipped():
 
 @pytest.mark.parametrize(
     "header",
-    ["\ufeff保証契約番号,認証キー", '"保証契約番号","認証キー"', " 保証契約番号 , 認証キー ", "number,auth_key", "Number,Auth_Key"],
+    [
+        "\ufeff保証契約番号,認証キー",
+        '"保証契約番号","認証キー"',
+        " 保証契約番号 , 認証キー ",
+        "number,auth_key",
+        "Number,Auth_Key",
+    ],
 )
 def test_both_header_spellings_with_bom_quotes_or_blanks(header):
     for encoding in ("utf-8", "utf-8-sig", "cp932"):
@@ -70,23 +81,30 @@ def test_only_a_header_has_no_rows():
 def test_results_csv_has_a_bom_and_neutralises_formula_cells():
     items = [
         {"line": 2, "number": "30026-000001M", "result": "valid"},
-        {"line": 3, "number": "=HYPERLINK(\"http://evil\")", "result": "invalid"},
+        {"line": 3, "number": '=HYPERLINK("http://evil")', "result": "invalid"},
         {"line": 4, "number": "+1", "result": "not_found"},
         {"line": 5, "number": "-1", "result": "not_found"},
         {"line": 6, "number": "@SUM(A1)", "result": "locked"},
     ]
-    text = verify_csv.results_csv(items, {"valid": "有効", "invalid": "形式エラー", "not_found": "確認できません", "locked": "ロック中"})
+    text = verify_csv.results_csv(
+        items, {"valid": "有効", "invalid": "形式エラー", "not_found": "確認できません", "locked": "ロック中"}
+    )
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == ["行", "保証契約番号", "結果", "result"]
     assert rows[1] == ["2", "30026-000001M", "有効", "valid"]
-    assert [r[1] for r in rows[2:]] == ["'=HYPERLINK(\"http://evil\")", "'+1", "'-1", "'@SUM(A1)"]
+    assert [r[1] for r in rows[2:]] == ['\'=HYPERLINK("http://evil")', "'+1", "'-1", "'@SUM(A1)"]
     assert "\r\n" in text
 
 
 @pytest.mark.parametrize(
     "target",
-    ["/dsure/verify?number=30026-000901M", "/dsure", "/dsure/inbox?cursor=abc%3D%3D", "/dsure/verify?number=30026-000901M&x=1"],
+    [
+        "/dsure/verify?number=30026-000901M",
+        "/dsure",
+        "/dsure/inbox?cursor=abc%3D%3D",
+        "/dsure/verify?number=30026-000901M&x=1",
+    ],
 )
 def test_same_site_targets_keep_path_and_query(target):
     assert same_site_target(target, "dsure") == target
@@ -95,10 +113,23 @@ def test_same_site_targets_keep_path_and_query(target):
 @pytest.mark.parametrize(
     "target",
     [
-        "//evil.example/x", "/\\evil.example", "\\\\evil.example", "https://evil.example/dsure/",
-        "/dsure//evil.example", "/dsure/\r\nSet-Cookie:x=1", "/dsure/%0d%0a".replace("%0d%0a", "\n"), "/dsure/../netdesk",
-        "/dsure/%2e%2e/netdesk", "/netdesk/applications", "/dsurex", "javascript:alert(1)", "dsure/verify",
-        "/dsure/verify\t", "/dsure/検証", "/dsure/x#frag", "",
+        "//evil.example/x",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https://evil.example/dsure/",
+        "/dsure//evil.example",
+        "/dsure/\r\nSet-Cookie:x=1",
+        "/dsure/%0d%0a".replace("%0d%0a", "\n"),
+        "/dsure/../netdesk",
+        "/dsure/%2e%2e/netdesk",
+        "/netdesk/applications",
+        "/dsurex",
+        "javascript:alert(1)",
+        "dsure/verify",
+        "/dsure/verify\t",
+        "/dsure/検証",
+        "/dsure/x#frag",
+        "",
     ],
 )
 def test_everything_else_is_refused(target):
