@@ -112,7 +112,12 @@ def verify_one(call: Call) -> dict[str, Any]:
     content_types=("text/csv",),
     raw_body=True,
     max_body=BULK_MAX_BYTES,
-    responses={200: ("行ごとの結果", BULK_OUT), 413: ("200 行を超えている", None), 415: ("text/csv ではない", None)},
+    responses={
+        200: ("行ごとの結果", BULK_OUT),
+        400: ("データ行がない (見出し・空行のみ)、または文字コードを判別できない", None),
+        413: ("200 行を超えている", None),
+        415: ("text/csv ではない", None),
+    },
 )
 def verify_bulk(call: Call) -> dict[str, Any]:
     return {"items": verify.bulk(call.principal, call.body)}
