@@ -63,6 +63,16 @@ class Settings:
         """An absolute URL for people (mail, QR codes), from the stage's base URL."""
         return self.public_base_url.rstrip("/") + path
 
+    @property
+    def issuer(self) -> dict[str, str]:
+        """The 保証事業会社 block printed on every certificate (domain.certificate.build_content)."""
+        return {
+            "name": self.issuer_name,
+            "branch": self.issuer_branch,
+            "address": self.issuer_address,
+            "phone": self.issuer_phone,
+        }
+
 
 def current() -> Settings:
     env = os.environ

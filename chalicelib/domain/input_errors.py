@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from chalicelib.domain.application import FIELD_LABELS
+from chalicelib.domain import labels
 from chalicelib.domain.errors import FieldError
 
 #: Number fields of the application body → their unit ("円", "千円", or a count).
@@ -83,7 +83,7 @@ def _not_positive(unit: str) -> str:
 
 def labelled(field: str, message: str) -> str:
     """「label: message」, unless the message already starts with the label."""
-    label = FIELD_LABELS.get(field)
+    label = labels.FIELD.get(field)
     if not label or message.startswith(label):
         return message
     return f"{label}: {message}"

@@ -10,6 +10,7 @@ counts for nothing. Pure Python: the service decides what a row means.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_ROWS = 200
@@ -104,7 +105,7 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def results_csv(items: list[dict], labels: dict[str, str]) -> str:
+def results_csv(items: list[dict], labels: Mapping[str, str]) -> str:
     """The bulk results as CSV text with a BOM (Excel then reads it as UTF-8), CRLF line ends."""
     import io
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain import verify_csv
+from chalicelib.domain import labels, verify_csv
 from chalicelib.domain.errors import DomainError, FieldError, NotFound, TooManyAttempts
 from chalicelib.handlers.endpoint import Call, api
 from chalicelib.handlers.errors import ApiError
@@ -204,15 +204,7 @@ def bulk_page(call: PageCall) -> Response:
     except DomainError as exc:
         return call.render("html/dsure/bulk.html", status=exc.status, no_store=True, csv_text=text, items=None,
                            errors=[e.message for e in exc.errors])
-    return call.render("html/dsure/bulk.html", no_store=True, csv_text="", items=items, errors=[],
-                       result_labels=BULK_LABELS)
-
-
-#: The bulk results as people read them (the page and its CSV).
-BULK_LABELS = {
-    "valid": "有効", "cancelled": "取消", "expired": "期限切れ", "used": "使用済み",
-    "not_found": "確認できません", "invalid": "形式エラー", "locked": "ロック中",
-}
+    return call.render("html/dsure/bulk.html", no_store=True, csv_text="", items=items, errors=[])
 
 
 @page(bp, "/dsure/bulk/results.csv", ("POST",), audience="dsure")
@@ -223,11 +215,11 @@ def bulk_results_csv(call: PageCall) -> Response:
     if not lines or not (len(lines) == len(numbers) == len(results)) or len(lines) > verify_csv.MAX_ROWS:
         raise ApiError(400, [FieldError("", "ダウンロードする確認結果がありません。もう一度一括確認してください。")])
     items = [
-        {"line": line[:8], "number": number[: verify.MAX_INPUT], "result": result if result in BULK_LABELS else "invalid"}
+        {"line": line[:8], "number": number[: verify.MAX_INPUT], "result": result if result in labels.VERIFY_RESULT else "invalid"}
         for line, number, result in zip(lines, numbers, results, strict=True)
     ]
     return Response(
-        body=verify_csv.results_csv(items, BULK_LABELS),
+        body=verify_csv.results_csv(items, labels.VERIFY_RESULT),
         status_code=200,
         headers={
             "Content-Type": "text/csv; charset=utf-8",

@@ -18,16 +18,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import settings
 from chalicelib.domain import clock
-from chalicelib.domain.application import (
-    APPLICATION_SCHEMA,
-    CONTRACT_TYPE_LABELS,
-    FEE_LABELS,
-    FIELD_LABELS,
-    FORM_LABELS,
-    ORDER_TYPE_LABELS,
-    RECEIPT_LABELS,
-    parse_amount,
-)
+from chalicelib.domain.application import APPLICATION_SCHEMA, parse_amount
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import DomainError
 from chalicelib.handlers.endpoint import Call, api, cookies, json_response
@@ -38,13 +29,11 @@ from chalicelib.services import applications, auth, drafts, orderers
 
 bp = Blueprint(__name__)
 
-STATUS_LABELS = {"submitted": "送信済み(審査中)", "issued": "発行済み", "rejected": "差戻し"}
-
 _APPLICATION_OUT = {
     "type": "object",
     "properties": {
         "id": {"type": "string"},
-        "status": {"type": "string", "enum": list(STATUS_LABELS)},
+        "status": {"type": "string", "enum": list(applications.STATUSES)},
         "submitted_at": {"type": "string"},
         **{name: {"type": ["object", "null"]} for name in applications.SECTIONS},
     },
@@ -75,7 +64,8 @@ _LIST_OUT = {
     },
 )
 def submit_application(call: Call) -> Response:
-    status, answer = applications.submit(call.principal, call.body, call.header("Idempotency-Key"))
+    # `api()` has validated the body against APPLICATION_SCHEMA: the service runs the rules only.
+    status, answer = applications.submit(call.principal, call.body, call.header("Idempotency-Key"), schema_checked=True)
     return json_response(answer, status)
 
 
@@ -86,7 +76,7 @@ def submit_application(call: Call) -> Response:
     summary="自社の保証申込の一覧 (新しい順)",
     roles=("contractor",),
     query={
-        "status": {"type": "string", "enum": list(STATUS_LABELS)},
+        "status": {"type": "string", "enum": list(applications.STATUSES)},
         "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
         "cursor": {"type": "string", "maxLength": 2048},
     },
@@ -228,18 +218,19 @@ def _defaults(call: PageCall) -> dict[str, str]:
     }
 
 
-#: The form's sections, each with its 「…をクリア」 button: (key, label, field prefixes).
-SECTIONS = (
-    ("project", "請負工事の情報", ("project.",)),
-    ("guarantee", "保証の申込内容", ("advance_payment.", "contract_guarantee.")),
-    ("bid", "入札の状況", ("bid.",)),
-    ("information", "インフォメーション", ("delivery.",)),
-)
+#: The form's sections, each with its 「…をクリア」 button: key → the field prefixes it clears.
+#: (Their headings are `labels.FORM_SECTION`.)
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "project": ("project.",),
+    "guarantee": ("advance_payment.", "contract_guarantee."),
+    "bid": ("bid.",),
+    "information": ("delivery.",),
+}
 
 
 def _cleared(call: PageCall, values: dict[str, str], section: str) -> dict[str, str]:
     """The values with one section back to a fresh form's (the others untouched)."""
-    prefixes = next((p for key, _label, p in SECTIONS if key == section), ())
+    prefixes = SECTIONS.get(section, ())
     defaults = _defaults(call)
     return {name: (defaults.get(name, "") if name.startswith(prefixes) else value) for name, value in values.items()}
 
@@ -275,15 +266,9 @@ def _context(call: PageCall, values: dict[str, str], errors: dict[str, str]) -> 
         "v": values,
         "errors": errors,
         "fields": FORM_FIELDS,
-        "field_labels": FIELD_LABELS,
         "sections": SECTIONS,
         "orderers": orderers.list_orderers(),
         "branches": list(BRANCHES.values()),
-        "contract_types": CONTRACT_TYPE_LABELS,
-        "order_types": ORDER_TYPE_LABELS,
-        "form_labels": FORM_LABELS,
-        "fee_labels": FEE_LABELS,
-        "receipt_labels": RECEIPT_LABELS,
         "today": clock.today().isoformat(),
         "notice": None,
     }
@@ -402,7 +387,7 @@ def new_application(call: PageCall) -> Response:
 @page(bp, "/netdesk/applications", audience="netdesk")
 def application_list(call: PageCall) -> Response:
     query = call.request.query_params or {}
-    status = query.get("status") if query.get("status") in STATUS_LABELS else None
+    status = query.get("status") if query.get("status") in applications.STATUSES else None
     try:
         result = applications.list_mine(call.principal, status, 20, query.get("cursor") or None)
     except DomainError:
@@ -413,7 +398,6 @@ def application_list(call: PageCall) -> Response:
         items=result["items"],
         next_cursor=result["next_cursor"],
         status_filter=status,
-        status_labels=STATUS_LABELS,
         orderer_names=names,
     )
 
@@ -432,12 +416,6 @@ def application_detail(call: PageCall) -> Response:
         guarantees=detail["guarantees"],
         orderer_name=orderer.name if orderer else detail["application"]["project"]["orderer_id"],
         branch=BRANCHES.get(detail["application"]["delivery"]["branch_id"]),
-        status_labels=STATUS_LABELS,
-        contract_types=CONTRACT_TYPE_LABELS,
-        order_types=ORDER_TYPE_LABELS,
-        form_labels=FORM_LABELS,
-        fee_labels=FEE_LABELS,
-        receipt_labels=RECEIPT_LABELS,
     )
 
 

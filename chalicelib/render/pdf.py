@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.domain.certificate import VERSION_KINDS
+from chalicelib.domain import labels
 from chalicelib.domain.era import era_date
 from chalicelib.render.assets import font_path
 from chalicelib.render.formatting import yen
@@ -236,7 +236,7 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
     _text(pdf, addressee(c["orderer_name"]), size=12, h=8)
     title = f"保証証書 ({c['product_name']})"
     if c["version_kind"] != "new":
-        title += f" [{VERSION_KINDS[c['version_kind']]}]"
+        title += f" [{labels.VERSION_KIND[c['version_kind']]}]"
     _text(pdf, title, size=16, h=10, align="C")
     pdf.ln(2)
     _row(pdf, "保証契約番号", c["number"])
@@ -253,7 +253,7 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
     _row(pdf, "工期", f"{era_date(c['period_start'])} ～ {era_date(c['period_end'])}")
     if c.get("deposit_bank"):
         _row(pdf, "預託金融機関", c["deposit_bank"])
-    _row(pdf, "版", f"第{c['version']}版 ({VERSION_KINDS[c['version_kind']]})")
+    _row(pdf, "版", f"第{c['version']}版 ({labels.VERSION_KIND[c['version_kind']]})")
     if c.get("reason"):
         _row(pdf, "理由", c["reason"])
     pdf.ln(4)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from chalicelib.domain import labels
 from chalicelib.render.assets import templates_dir
 from chalicelib.render.formatting import FILTERS
+from chalicelib.render.letterhead import addressee, letterhead
 
 
 @functools.lru_cache(maxsize=1)
@@ -21,9 +23,8 @@ def environment() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(FILTERS)
-    from chalicelib.render.letterhead import addressee, letterhead
-
-    env.globals.update(letterhead=letterhead, addressee=addressee)
+    env.globals["labels"] = labels  # every page, mail and PDF reads the same tables
+    env.globals.update(letterhead=letterhead, addressee=addressee)  # the certificate's 見本① letterhead
     return env
 
 

@@ -18,13 +18,12 @@ from datetime import UTC, datetime
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import settings
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
-from chalicelib.store import attempts
-from chalicelib.store.models import AccountModel, SessionModel
+from chalicelib.domain.records import Account, SessionRecord
+from chalicelib.store import accounts, attempts, sessions
 
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
 _HASHER = PasswordHasher()  # argon2id with the library's current defaults
@@ -35,6 +34,7 @@ def _dummy_hash() -> str:
     """Verified against when the login is unknown, so both paths cost the same time.
     Made on first need, not at import: hashing is deliberately slow (cold start)."""
     return _HASHER.hash(secrets.token_urlsafe(16))
+
 
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
 
@@ -55,7 +55,7 @@ def login(login_id: str, password: str) -> LoginResult:
     wait = attempts.retry_after(key)
     if wait:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
-    account = _account(login_id)
+    account = accounts.get(login_id)
     try:
         _HASHER.verify(account.password_hash if account else _dummy_hash(), password)
         ok = account is not None
@@ -70,29 +70,22 @@ def login(login_id: str, password: str) -> LoginResult:
     return _open_session(account)
 
 
-def _account(login_id: str) -> AccountModel | None:
-    if not login_id or len(login_id) > 128:
-        return None
-    try:
-        return AccountModel.get(login_id)
-    except DoesNotExist:
-        return None
-
-
-def _open_session(account: AccountModel) -> LoginResult:
+def _open_session(account: Account) -> LoginResult:
     s = settings.current()
     now = int(time.time())
     exp = now + s.session_ttl_seconds
     sid = secrets.token_urlsafe(24)
-    SessionModel(
-        sid,
-        login=account.login,
-        role=account.role,
-        org_id=account.org_id,
-        org_name=account.org_name,
-        created_at=datetime.fromtimestamp(now, UTC).isoformat(),
-        expires_at=datetime.fromtimestamp(exp, UTC),
-    ).save()
+    sessions.create(
+        SessionRecord(
+            session_id=sid,
+            login=account.login,
+            role=account.role,
+            org_id=account.org_id,
+            org_name=account.org_name,
+            created_at=datetime.fromtimestamp(now, UTC).isoformat(),
+            expires_at=exp,
+        )
+    )
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
     token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
     principal = Principal(account.login, account.role, account.org_id, account.org_name, sid)
@@ -110,17 +103,14 @@ def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
         )
     except jwt.PyJWTError:
         return None
-    try:
-        row = SessionModel.get(str(claims["sid"]))
-    except DoesNotExist:
-        return None
-    if row.login != claims["sub"] or row.expires_at.timestamp() <= time.time():
+    row = sessions.get(str(claims["sid"]))
+    if row is None or row.login != claims["sub"] or row.expires_at <= time.time():
         return None
     return Principal(row.login, row.role, row.org_id, row.org_name, row.session_id, via_cookie)
 
 
 def logout(principal: Principal) -> None:
-    SessionModel(principal.session_id).delete()
+    sessions.delete(principal.session_id)
 
 
 def csrf_token(session_id: str) -> str:
@@ -145,5 +135,5 @@ def csrf_valid_anonymous(nonce: str, candidate: str | None) -> bool:
 
 def contact_email(login_id: str) -> str | None:
     """The account's own mail address (to prefill forms), None when it has none."""
-    account = _account(login_id)
+    account = accounts.get(login_id)
     return account.email if account and account.email else None

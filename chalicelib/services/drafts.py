@@ -16,8 +16,10 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 
 from chalicelib import settings
+from chalicelib.domain.records import SealedDraft
 from chalicelib.store import drafts as store
 
 TTL_SECONDS = 30 * 60
@@ -40,7 +42,7 @@ def save(fields: dict[str, str]) -> str:
     nonce = secrets.token_bytes(12)
     plain = json.dumps({k: v for k, v in fields.items() if v}, ensure_ascii=False).encode()
     sealed = nonce + AESGCM(_key(draft_id)).encrypt(nonce, plain, _AAD)
-    store.put(_hash(draft_id), base64.b64encode(sealed).decode(), TTL_SECONDS)
+    store.put(SealedDraft(_hash(draft_id), base64.b64encode(sealed).decode(), int(time.time()) + TTL_SECONDS))
     return draft_id
 
 
@@ -51,10 +53,10 @@ def take(draft_id: str | None) -> dict[str, str] | None:
 
     if not draft_id or len(draft_id) > 64:
         return None
-    sealed = store.take(_hash(draft_id))
-    if sealed is None:
+    kept = store.take(_hash(draft_id))
+    if kept is None:
         return None
-    raw = base64.b64decode(sealed)
+    raw = base64.b64decode(kept.sealed)
     try:
         plain = AESGCM(_key(draft_id)).decrypt(raw[:12], raw[12:], _AAD)
     except InvalidTag:
