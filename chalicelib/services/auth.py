@@ -14,10 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import Any
 
 from chalicelib import settings
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
@@ -26,14 +23,21 @@ from chalicelib.domain.records import Account, SessionRecord
 from chalicelib.store import accounts, attempts, sessions
 
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
-_HASHER = PasswordHasher()  # argon2id with the library's current defaults
+
+
+@functools.lru_cache(maxsize=1)
+def _hasher() -> Any:
+    """argon2id with the library's current defaults; PyJWT and argon2 stay off `import app`."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 @functools.lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """Verified against when the login is unknown, so both paths cost the same time.
     Made on first need, not at import: hashing is deliberately slow (cold start)."""
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
@@ -47,7 +51,7 @@ class LoginResult:
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def login(login_id: str, password: str) -> LoginResult:
@@ -55,9 +59,11 @@ def login(login_id: str, password: str) -> LoginResult:
     wait = attempts.retry_after(key)
     if wait:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     account = accounts.get(login_id)
     try:
-        _HASHER.verify(account.password_hash if account else _dummy_hash(), password)
+        _hasher().verify(account.password_hash if account else _dummy_hash(), password)
         ok = account is not None
     except (VerificationError, InvalidHashError):
         ok = False
@@ -86,6 +92,8 @@ def _open_session(account: Account) -> LoginResult:
             expires_at=exp,
         )
     )
+    import jwt
+
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
     token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
     principal = Principal(account.login, account.role, account.org_id, account.org_name, sid)
@@ -94,6 +102,8 @@ def _open_session(account: Account) -> LoginResult:
 
 def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
     """The principal a token stands for, or None if it is forged, expired or logged out."""
+    import jwt
+
     try:
         claims = jwt.decode(
             token,
