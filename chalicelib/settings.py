@@ -29,6 +29,13 @@ TABLES = (
     "notifications",
     "access_log",
     "inbox",
+    # Issue 13: accounts
+    "organisations",
+    "tokens",
+    "clients",
+    "audit",
+    "suppressions",
+    # Issue 16: a form kept across a re-login
     "drafts",
 )
 
