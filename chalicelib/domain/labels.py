@@ -103,6 +103,11 @@ ROLE: Final = _table({"contractor": "受注者", "orderer": "発注者", "staff"
 #: 状態 of a user (domain.accounts.USER_STATUSES): the administrator's console.
 USER_STATUS: Final = _table({"invited": "招待中", "active": "利用中", "disabled": "利用停止"})
 
+#: Why mail to an address is no longer sent (SES feedback, services/bounces.py).
+UNDELIVERABLE: Final = _table(
+    {"bounce": "配信不能: このアドレスにはメールが届きません", "complaint": "配信停止: 受信者から迷惑メールとして報告されました"}
+)
+
 #: The label people see beside each field of the 保証申込 form, by the body path an error names
 #: (`domain.input_errors` makes every error summary line 「label: reason」, so it says where it belongs).
 FIELD: Final = _table(

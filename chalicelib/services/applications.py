@@ -27,7 +27,7 @@ from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application
-from chalicelib.services import idempotency
+from chalicelib.services import bounces, idempotency
 from chalicelib.services.orderers import get_orderer
 from chalicelib.store import applications as store
 
@@ -145,4 +145,4 @@ def list_mine(
     items, next_cursor = store.list_by_owner(
         principal.org_id, limit, cursor, keep=lambda a: status is None or a.status == status
     )
-    return {"items": [as_json(a) for a in items], "next_cursor": next_cursor}
+    return {"items": bounces.flag_applications([as_json(a) for a in items]), "next_cursor": next_cursor}

@@ -338,6 +338,25 @@ def test_application_detail_status_reason_copy_and_issued_guarantees(client):
     assert "発行済み" in done and numbers and all(f'href="/netdesk/guarantees/{n}"' in done for n in numbers)
 
 
+def test_the_application_detail_flags_a_bounced_address_as_the_list_does(client):
+    from chalicelib.services import bounces
+
+    app = make_application(owner_org="c-0001")  # its delivery.email is soumu@example.co.jp
+    session, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
+
+    def page() -> str:
+        resp = client.http.get(
+            f"/netdesk/applications/{app.application_id}", headers={"Cookie": f"esurety_session={session}"}
+        )
+        assert resp.status_code == 200
+        return resp.body.decode()
+
+    assert "配信不能" not in page()
+    bounce = {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "soumu@example.co.jp"}]}
+    bounces.handle(json.dumps({"notificationType": "Bounce", "bounce": bounce}))
+    assert "配信不能: このアドレスにはメールが届きません" in page()
+
+
 def test_another_organisations_application_detail_is_404(client):
     theirs = make_application(owner_org="c-0002")
     session, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
