@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.e2e.browser import ARGS, CHROMIUM
+from tests.e2e.browser import login_via_page
 from tests.e2e.test_dsure_browser import put_guarantee
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -45,40 +45,10 @@ APPLICATION = {
 }  # fmt: skip
 
 
-def font_environment() -> dict[str, str]:
-    """Chromium's environment with fontconfig also reading the fetched IPAex font.
-
-    A fresh Debian has no Japanese font, so screenshots would show boxes; the
-    project already fetches IPAex (for the PDFs), so the browser is pointed at it.
-    """
-    import os
-
-    from chalicelib.render.assets import font_path
-
-    folder = ROOT / "build" / "fontconfig"
-    folder.mkdir(parents=True, exist_ok=True)
-    conf = folder / "fonts.conf"
-    conf.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-        f"  <dir>{font_path().parent}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n",
-        encoding="utf-8",
-    )
-    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
-
-
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("chromium is not installed (bin/test installs Debian's chromium when run as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS, env=font_environment())
-        try:
-            yield b
-        finally:
-            b.close()
+def browser(chromium):
+    """The session's one Chromium (tests/e2e/browser.py): a second sync Playwright in one process fails."""
+    return chromium
 
 
 def new_page(browser, width: int):
@@ -89,12 +59,7 @@ def new_page(browser, width: int):
 
 
 def log_in(page, base: str, audience: str) -> None:
-    login, password = LOGINS[audience]
-    page.goto(f"{base}/{audience}/login")
-    page.fill("#login", login)
-    page.fill("#password", password)
-    page.click("form.login button[type=submit]")
-    page.wait_for_load_state()
+    login_via_page(page, base, audience, *LOGINS[audience])  # staff: the TOTP second step too
 
 
 class Journey:
