@@ -59,6 +59,7 @@ def _certificate(c: Mapping[str, Any], sha: str, qr: bytes | None, url: str) -> 
     )
     pdf.ln(3)
     issuer = c["issuer"]
+    base._ensure_space(pdf, 20)
     base._text(pdf, issuer["address"], size=10)
     base._text(pdf, issuer["name"], size=11)
     base._text(pdf, f"取扱 {issuer['branch']}  TEL: {issuer['phone']}", size=10)
@@ -83,7 +84,7 @@ def _key_notice(c: Mapping[str, Any], sha: str, auth_key: str, qr: bytes, url: s
     base._row(pdf, "受注者名", c["contractor_name"])
     base._row(pdf, "商品(保証区分)", c["product_name"])
     base._row(pdf, "予約番号", c["number"])
-    base._row(pdf, "認証キー", auth_key)
+    base._row(pdf, "認証キー", auth_key, value_font=base.KEY_FONT, char_spacing=1.2)
     base._row(pdf, "発注者", c["orderer_name"])
     base._row(pdf, "入札日", era_date(c["bid_date"]))
     base._row(pdf, "有効期限", era_date(c["valid_until"]))
@@ -94,6 +95,7 @@ def _key_notice(c: Mapping[str, Any], sha: str, auth_key: str, qr: bytes, url: s
         "「保証確認サービス (D-Sure)」にログインし、上記の「予約番号」と「認証キー」をもって予約証書を閲覧ください。",
     )
     issuer = c["issuer"]
+    base._ensure_space(pdf, 14)
     base._text(pdf, issuer["name"], size=11, align="R")
     base._text(pdf, f"{issuer['branch']}  TEL: {issuer['phone']}", size=10, align="R")
     base._footer(pdf, sha, qr, url)
@@ -167,6 +169,7 @@ def render_fee_statement(
         size=9,
     )
     pdf.ln(3)
+    base._ensure_space(pdf, 14)
     base._text(pdf, issuer["name"], size=11, align="R")
     base._text(pdf, f"{issuer['branch']}  TEL: {issuer['phone']}", size=10, align="R")
     return base._finish(pdf)
