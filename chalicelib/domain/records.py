@@ -146,6 +146,7 @@ class Application:
     reject_reason: str | None = None
     decided_at: str | None = None
     owner_name: str | None = None  # the contractor's name when it applied (None on older rows)
+    fee_settled: bool = False  # its 保証料 is paid or waived (issue 17; the fees row says how)
 
     @property
     def branch_id(self) -> str | None:

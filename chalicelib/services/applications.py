@@ -118,8 +118,15 @@ def _with_fees(apps: list[Application]) -> list[dict[str, Any]]:
 
 
 def _store(app: Application) -> tuple[int, dict[str, Any]]:
-    """Write the application; a retry with the same id returns what is already there."""
-    return 201, _with_fees([store.create(app)])[0]
+    """Write the application with its frozen 保証料 in one transaction; a retry with the same id
+    returns what is already there."""
+    from chalicelib.services import fees
+
+    writes, answer_fees = fees.frozen("application", app.application_id, app.form)
+    stored = store.create(app, also=writes)
+    if stored is not app:  # a retry: the first submission's fee
+        return 201, _with_fees([stored])[0]
+    return 201, {**as_json(app), "fees": answer_fees}
 
 
 def submit(
@@ -136,14 +143,17 @@ def submit(
     # The id follows from the key, so even a taken-over claim cannot create a second application.
     derived = hashlib.sha256(f"{principal.org_id}|{key}".encode()).hexdigest()[:20]
     app = _new(principal, form, derived)
+    from chalicelib.services import fees
+
+    fee_writes, answer_fees = fees.frozen("application", app.application_id, app.form)
     return idempotency.run_once(
         f"applications#{principal.org_id}",
         key,
         idempotency.fingerprint(form),
         lambda: _store(app),
         prepared=idempotency.Prepared(
-            answer=(201, _with_fees([app])[0]),  # the fee is frozen with the answer
-            write=lambda record_key, completed: store.create_once(app, record_key, completed),
+            answer=(201, {**as_json(app), "fees": answer_fees}),  # the fee is frozen with the answer
+            write=lambda record_key, completed: store.create_once(app, record_key, completed, also=fee_writes),
         ),
     )
 

@@ -76,8 +76,19 @@ def views(kind: str, items: list[tuple[str, Mapping[str, Any]]]) -> dict[str, di
     return out
 
 
-def require_settled(kind: str, ident: str, form: Mapping[str, Any]) -> FeeRecord:
-    """Called by issuance: a Conflict on `fees` unless the fee is paid or waived."""
+def frozen(kind: str, ident: str, form: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """For a submission: the writes that freeze its fee (to join its own transaction) and the `fees` it answers."""
+    writes, record = fee_store.create_writes(fee_domain.subject(kind, ident), quote_form(kind, form))
+    return writes, record.as_api()
+
+
+def require_settled(kind: str, ident: str, form: Mapping[str, Any], *, settled: bool = False) -> FeeRecord | None:
+    """Called by issuance: a Conflict on `fees` unless the fee is paid or waived.
+
+    `settled`: the subject's own row already says so (an application's `fee_settled`,
+    written with the payment or waiver), so no read is needed."""
+    if settled:
+        return None
     record = ensure(kind, ident, form)
     if not record.settled:
         raise Conflict([UNPAID])

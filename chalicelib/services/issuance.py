@@ -231,7 +231,7 @@ def _require_fee_settled(app: Application) -> None:
     """No guarantee before its 保証料 is paid or waived: a Conflict on `fees` otherwise."""
     from chalicelib.services import fees
 
-    fees.require_settled("application", app.application_id, app.form)
+    fees.require_settled("application", app.application_id, app.form, settled=app.fee_settled)
 
 
 _RESERVATION_TAKEN = FieldError(

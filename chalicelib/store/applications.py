@@ -29,6 +29,7 @@ def record(row: ApplicationModel) -> Application:
         reject_reason=row.reject_reason,
         decided_at=row.decided_at,
         owner_name=row.owner_name,
+        fee_settled=bool(row.fee_settled),
     )
 
 
@@ -58,10 +59,14 @@ def get(application_id: str, *, consistent: bool = False) -> Application | None:
 NEW = ApplicationModel.application_id.does_not_exist()
 
 
-def create(app: Application) -> Application:
-    """Write a new application; when its id exists already (a retry), the stored one is returned."""
+def create(app: Application, also: tx.Writes | None = None) -> Application:
+    """Write a new application (with `also`, e.g. its frozen 保証料, in the same transaction);
+    when its id exists already (a retry), the stored one is returned."""
     try:
-        tx.retrying(lambda: model(app).save(condition=NEW), what="application")
+        if also:
+            tx.commit(tx.Writes().put(model(app), condition=NEW).extend(also), what="application")
+        else:
+            tx.retrying(lambda: model(app).save(condition=NEW), what="application")
     except tx.ConditionFailed:
         stored = get(app.application_id, consistent=True)
         if stored is None:  # pragma: no cover - a row that exists cannot vanish between the two calls
@@ -70,7 +75,7 @@ def create(app: Application) -> Application:
     return app
 
 
-def create_once(app: Application, claim_key: str, completed: dict[str, Any]) -> bool:
+def create_once(app: Application, claim_key: str, completed: dict[str, Any], also: tx.Writes | None = None) -> bool:
     """Write the application and the completed Idempotency-Key record in ONE transaction.
 
     True when both were written; False when the key (or the id it derives) exists
@@ -79,6 +84,7 @@ def create_once(app: Application, claim_key: str, completed: dict[str, Any]) -> 
     """
     writes = tx.Writes().put(model(app), condition=NEW)
     claims.IDEMPOTENCY.add_completed(writes, claim_key, completed)
+    writes.extend(also)
     try:
         tx.commit(writes, what="application")
     except tx.ConditionFailed:

@@ -31,7 +31,7 @@ from chalicelib.domain.fees import (
     parse_table,
 )
 from chalicelib.store import audit, tx
-from chalicelib.store.models import FeeModel, FeeRateModel
+from chalicelib.store.models import ApplicationModel, FeeModel, FeeRateModel
 
 RATES_FILE = settings.PACKAGE_DIR / "data" / "fee_rates.json"
 
@@ -43,6 +43,15 @@ def _conditional_failed(exc: Exception) -> bool:
 # ---------------------------------------------------------------- rates
 
 
+#: The stage's rate table, read once per container (reference data, like the orderers): a
+#: submission's fee costs no read. `load_rate_table` replaces it; `clear_cache` forgets it.
+_CACHE: dict[str, RateTable] = {}
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
 def load_rate_table(path: Path | str | None = None) -> RateTable:
     """Validate the JSON rate data and write one item per product. Returns the table loaded."""
     data = json.loads(Path(path or RATES_FILE).read_text(encoding="utf-8"))
@@ -51,17 +60,21 @@ def load_rate_table(path: Path | str | None = None) -> RateTable:
     raw_by_product = {p["product"]: p for p in data["products"]}
     for product in PRODUCTS:
         FeeRateModel(product, table=raw_by_product[product], provenance=table.provenance, loaded_at=now).save()
+    _CACHE["table"] = table
     return table
 
 
 def rate_table() -> RateTable:
-    """The stage's rate table (one BatchGet). RateTableError when it was never loaded."""
+    """The stage's rate table (one BatchGet per container). RateTableError when it was never loaded."""
+    if "table" in _CACHE:
+        return _CACHE["table"]
     found = {row.product: row for row in FeeRateModel.batch_get(list(PRODUCTS))}
     missing = [p for p in PRODUCTS if p not in found]
     if missing:
         raise RateTableError(f"fee_rates table lacks {missing}: run chalicelib.store.fees.load_rate_table()")
     products = {p: parse_product(found[p].table) for p in PRODUCTS}
-    return RateTable(products, found[PRODUCTS[0]].provenance or "")
+    _CACHE["table"] = RateTable(products, found[PRODUCTS[0]].provenance or "")
+    return _CACHE["table"]
 
 
 # ---------------------------------------------------------------- fees
@@ -95,6 +108,24 @@ def get_many(subjects: list[str]) -> dict[str, FeeRecord]:
     return {row.subject: _record(row) for row in FeeModel.batch_get(wanted)}
 
 
+def _new_row(subject: str, quote: Quote) -> FeeModel:
+    row = FeeModel(
+        subject,
+        total=quote.total,
+        amounts=quote.as_api(),
+        lines=[line.as_dict() for line in quote.lines],
+        quoted_at=clock.iso_now(),
+    )
+    row.amounts.pop("total", None)
+    return row
+
+
+def create_writes(subject: str, quote: Quote) -> tuple[tx.Writes, FeeRecord]:
+    """The put of a subject's frozen fee, for its submission's own transaction, and the record it makes."""
+    row = _new_row(subject, quote)
+    return tx.Writes().put(row, condition=FeeModel.subject.does_not_exist()), _record(row)
+
+
 def create(subject: str, quote: Quote) -> FeeRecord:
     """Freeze a quote for a subject; a repeat (a retried submission) keeps the first one."""
     row = FeeModel(
@@ -121,6 +152,13 @@ def _settle(subject: str, actions: list[Any], entry: AuditEntry) -> FeeRecord:
         actions=actions,
         condition=FeeModel.subject.exists() & FeeModel.paid_on.does_not_exist() & FeeModel.waived.does_not_exist(),
     )
+    kind, _, ident = subject.partition("#")
+    if kind == "application":  # the flag issuing reads with the application itself (no extra read)
+        writes.update(
+            ApplicationModel(ident),
+            actions=[ApplicationModel.fee_settled.set(True)],
+            condition=ApplicationModel.application_id.exists(),
+        )
     audit.add(writes, entry)
     try:
         tx.commit(writes, what="fee")

@@ -197,6 +197,7 @@ class ApplicationModel(StoreModel):
     reject_reason = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
     owner_name = UnicodeAttribute(null=True)  # the contractor's name at submission (older rows lack it)
+    fee_settled = BooleanAttribute(null=True)  # issue 17: set with the 保証料's payment or waiver, atomically
     by_owner = ApplicationsByOwnerIndex()
     by_status = ApplicationsByStatusIndex()
 

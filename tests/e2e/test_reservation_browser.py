@@ -9,12 +9,12 @@ import datetime as dt
 import pytest
 
 from chalicelib.domain import clock
-from tests.e2e.browser import chromium, login_via_page  # noqa: F401 - fixture
+from tests.e2e.browser import login_via_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-def _page(chromium):  # noqa: F811
+def _page(chromium):
     context = chromium.new_context(locale="ja-JP")
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -42,7 +42,7 @@ def _pay_and_issue(page, base: str, path: str) -> None:
     assert "入金済み" in page.inner_text("#fee-state")
 
 
-def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # noqa: F811
+def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chromium: the e2e conftest's one per session
     today = clock.today()
     contexts = []
     try:

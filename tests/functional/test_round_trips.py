@@ -17,7 +17,7 @@ import pytest
 from chalicelib.store import orderers
 from chalicelib.store.models import OrdererModel
 from tests import dynamodb_calls
-from tests.factories import application_body
+from tests.factories import application_body, settle_fee
 from tests.functional.conftest import bearer, body
 
 JSON = {"Content-Type": "application/json"}
@@ -44,7 +44,9 @@ def test_idempotent_submit_is_at_most_three_calls_first_and_repeated(client, tok
 
 
 def test_issue_of_two_electronic_guarantees_is_one_transaction_and_three_other_calls(client, tokens):
-    app_id = body(submit(client, tokens["contractor"]))["id"]
+    submitted = body(submit(client, tokens["contractor"]))
+    app_id = submitted["id"]
+    settle_fee("application", app_id, submitted)  # issue 17: the 保証料 is paid before issuing
     with dynamodb_calls.recorded() as calls:
         resp = client.http.post(
             f"/api/staff/applications/{app_id}/issue", headers=bearer(tokens["staff"], **JSON), body=""
