@@ -27,6 +27,10 @@ def _table(entries: dict[str, str]) -> Labels:
 #: 種類: the product a guarantee is (also the certificate's 商品名, frozen in its content).
 KIND: Final = _table({"advance_payment": "前払金保証", "contract_guarantee": "契約保証"})
 
+#: 種類 of a guarantee row, which may also be an issued 契約保証予約 (issue 17): D-Sure, the inbox,
+#: the mails and the detail pages read a reservation's row like a guarantee's.
+GUARANTEE_KIND: Final = _table({**KIND, "contract_reservation": "契約保証予約"})
+
 #: 種類, short: the 保証契約一覧 table's narrow column.
 KIND_SHORT: Final = _table({"advance_payment": "前払", "contract_guarantee": "契約"})
 

@@ -206,3 +206,12 @@ def test_dsure_page_shows_a_reservation_valid_then_used(client, tokens):
     assert paid.status_code == 200
     assert post(client, tokens["staff"], f"/api/staff/applications/{app_id}/issue").status_code == 201
     assert status_text() == "使用済み"
+
+
+def test_net_desk_detail_page_of_an_issued_reservation(client, tokens):
+    from tests.functional.test_reservations import issued_reservation
+
+    _r, out = issued_reservation(client, tokens)
+    contractor, _ = browser_login(client, "netdesk", *DEMO["contractor"])
+    resp, page = _get(client, contractor, f"/netdesk/guarantees/{out['number']}")
+    assert resp.status_code == 200 and out["number"] in page and "契約保証予約" in page

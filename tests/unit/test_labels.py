@@ -89,6 +89,7 @@ def test_every_domain_value_has_a_label():
     from chalicelib.services import applications
 
     assert set(application.PRODUCTS) == set(labels.KIND) == set(labels.KIND_SHORT)
+    assert set(labels.GUARANTEE_KIND) == {*application.PRODUCTS, "contract_reservation"}  # issue 17
     assert set(application.CONTRACT_TYPES) == set(labels.CONTRACT_TYPE)
     assert set(application.ORDER_TYPES) == set(labels.ORDER_TYPE)
     assert set(application.FORMS) == set(labels.FORM)
