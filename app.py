@@ -16,7 +16,9 @@ from chalicelib.handlers import (
 )
 
 app = Chalice(app_name="esurety")
-app.api.binary_types = ["application/pdf", "image/png"]
+# API Gateway passes a body as UTF-8 text unless its type is binary: CP932 CSVs and multipart
+# uploads (/api/verify/bulk, /dsure/bulk) must arrive as the bytes the client sent.
+app.api.binary_types = ["application/pdf", "image/png", "text/csv", "multipart/form-data"]
 
 app.register_middleware(middleware.http_middleware, "http")
 

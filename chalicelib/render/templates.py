@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from chalicelib.render import links
 from chalicelib.render.assets import templates_dir
 from chalicelib.render.formatting import FILTERS
 
@@ -21,6 +22,7 @@ def environment() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(FILTERS)
+    env.globals["url"] = links.url  # every href and form action: render/links.py
     return env
 
 
