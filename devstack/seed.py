@@ -30,6 +30,11 @@ def _hash(password: str) -> str:
 
 
 def seed_demo() -> None:
+    """The demo logins and their published passwords exist in the local stage only."""
+    from chalicelib import settings
+
+    if not settings.current().is_local:
+        raise RuntimeError(f"demo data is for the local stage only, not {settings.current().stage!r}")
     for orderer_id, name, e_surety in DEMO_ORDERERS:
         OrdererModel(orderer_id, name=name, e_surety=e_surety).save()
     for login, password, role, org_id, org_name, mail in DEMO_ACCOUNTS:

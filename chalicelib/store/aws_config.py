@@ -41,7 +41,7 @@ def client_config(service: str, endpoint: str | None = None) -> Any:
     return Config(
         connect_timeout=connect,
         read_timeout=read,
-        retries={"max_attempts": attempts, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},  # the first call included
         **extra,
     )
 
