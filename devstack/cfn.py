@@ -18,14 +18,31 @@ from typing import Any
 from pynamodb.attributes import TTLAttribute
 
 from chalicelib.store.models import ALL_MODELS
+from devstack.names import STAGE_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / ".chalice" / "resources.json"
 API_FN, STREAM_FN = "APIHandler", "CertificateStream"
 STREAM_EVENT = "CertificateStreamDynamodbEventSource"
 BUCKET_NAME = {"Fn::Sub": "esurety-${Stage}-pdf-${AWS::AccountId}"}
-# What the stream function reads and writes (the rest it never touches).
+# What each function's code calls, and on which tables (tests/functional/test_iam_least_privilege.py
+# records the calls the suite makes per function and compares them with these).
+API_TABLES = tuple(ALL_MODELS)
+API_DYNAMODB_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:Query",
+)
+API_S3_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging")
 STREAM_TABLES = ("guarantees", "certificates", "notifications", "applications", "accounts", "inbox")
+STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+MAX_RECORD_AGE = 6 * 3600  # leaves 18 h of the stream's 24 h retention to replay the failure queue
+NONCURRENT_DAYS = 30
+ITERATOR_AGE_ALARM_MS = 15 * 60 * 1000
 
 
 def logical_id(name: str) -> str:
@@ -68,6 +85,8 @@ def table(name: str, model: Any) -> dict[str, Any]:
             props["TimeToLiveSpecification"] = {"AttributeName": attr.attr_name, "Enabled": True}
     return {
         "Type": "AWS::DynamoDB::Table",
+        # Retain here; the package step (devstack/package.py) turns it into Delete for every stage
+        # but prod, so a branch stack deletes cleanly and can be deployed again under the same names.
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
         "Properties": props,
@@ -92,36 +111,39 @@ def _logs_statement() -> dict[str, Any]:
 
 
 def _ses_statement() -> dict[str, Any]:
+    """Send as the stage's own sender only (`ses:FromAddress`), never as another stage's."""
     return {
         "Effect": "Allow",
-        "Action": ["ses:SendRawEmail", "ses:SendEmail"],
+        "Action": ["ses:SendRawEmail"],
         "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
+        "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}},
     }
 
 
-def _dynamodb_statement(names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+def _parameter_arn(name: str) -> dict[str, str]:
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/esurety/${{Stage}}/{name}"}
+
+
+def _stage_config_statement() -> dict[str, Any]:
+    """The values `bin/stage up` writes once the stack exists (settings.STAGE_PARAMETERS), one call."""
     return {
         "Effect": "Allow",
-        "Action": [
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:ConditionCheckItem",
-            "dynamodb:Query",
-            "dynamodb:DescribeTable",
-        ],
-        "Resource": _table_arns(names),
+        "Action": ["ssm:GetParameters"],
+        "Resource": [_parameter_arn("public-base-url"), _parameter_arn("ses-sender")],
     }
 
 
-def _role(statements: list[dict[str, Any]], policy_name: str) -> dict[str, Any]:
+def _dynamodb_statement(names: tuple[str, ...] | list[str], actions: tuple[str, ...]) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": list(actions), "Resource": _table_arns(names)}
+
+
+def _role(statements: list[dict[str, Any]], policy_name: str, role_name: str) -> dict[str, Any]:
     return {
         "Properties": {
+            "RoleName": {"Fn::Sub": f"esurety-${{Stage}}-{role_name}"},
             "Policies": [
                 {"PolicyName": policy_name, "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
-            ]
+            ],
         }
     }
 
@@ -138,10 +160,8 @@ def _environment() -> dict[str, Any]:
     }
 
 
-def template() -> dict[str, Any]:
-    resources: dict[str, Any] = {logical_id(name): table(name, model) for name, model in ALL_MODELS.items()}
-    bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
-    resources["PdfBucket"] = {
+def _bucket() -> dict[str, Any]:
+    return {
         "Type": "AWS::S3::Bucket",
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
@@ -165,11 +185,165 @@ def template() -> dict[str, Any]:
                         "Status": "Enabled",
                         "TagFilters": [{"Key": "state", "Value": "pending"}],
                         "ExpirationInDays": 7,
-                    }
+                    },
+                    {
+                        # A deleted or replaced PDF (a reissued key's notice) becomes a noncurrent
+                        # version: kept NONCURRENT_DAYS for recovery, then gone; the delete markers
+                        # left behind are removed once nothing is under them.
+                        "Id": "expire-noncurrent-versions",
+                        "Status": "Enabled",
+                        "Prefix": "",
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": NONCURRENT_DAYS},
+                        "ExpiredObjectDeleteMarker": True,
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    },
                 ]
             },
         },
     }
+
+
+def _tls_only_policy() -> dict[str, Any]:
+    bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": {"Ref": "PdfBucket"},
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "TlsOnly",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [bucket_arn, {"Fn::Sub": ["${B}/*", {"B": bucket_arn}]}],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _alarm(description: str, namespace: str, metric: str, dimensions: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    props = {
+        "AlarmDescription": description,
+        "Namespace": namespace,
+        "MetricName": metric,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+        "Statistic": "Maximum",
+        "Period": 300,
+        "EvaluationPeriods": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [{"Ref": "AlarmTopic"}],
+        "OKActions": [{"Ref": "AlarmTopic"}],
+    }
+    props.update(extra)
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
+
+
+def _monitoring() -> dict[str, Any]:
+    """What to watch (README runbook): undelivered stream records, a stream falling behind, errors."""
+    stream_fn = {"Fn::Sub": "esurety-${Stage}-certificate-stream"}
+    return {
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": {"Fn::Sub": "esurety-${Stage}-alarms"}},
+        },
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}},
+        },
+        "StreamFailuresAlarm": _alarm(
+            "Certificate-stream records gave up (mail not sent): replay with bin/stage redrive within 24 h",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": ["StreamFailureQueue", "QueueName"]}},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-stream-failures"},
+            Threshold=1,
+        ),
+        "StreamIteratorAgeAlarm": _alarm(
+            "The certificate stream is falling behind (completion mail delayed)",
+            "AWS/Lambda",
+            "IteratorAge",
+            {"FunctionName": stream_fn},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-stream-iterator-age"},
+            Threshold=ITERATOR_AGE_ALARM_MS,
+        ),
+        "ApiErrorsAlarm": _alarm(
+            "The API function raised (every 5xx the app did not answer itself)",
+            "AWS/Lambda",
+            "Errors",
+            {"FunctionName": {"Fn::Sub": "esurety-${Stage}-api"}},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-api-errors"},
+            Statistic="Sum",
+            Threshold=5,
+        ),
+    }
+
+
+def _custom_domain() -> dict[str, Any]:
+    """The optional second door (DESIGN.md §2): on when the DomainName parameter is set."""
+    return {
+        "DomainCertificate": {
+            "Type": "AWS::CertificateManager::Certificate",
+            "Condition": "HasDomain",
+            "Properties": {
+                "DomainName": {"Ref": "DomainName"},
+                "ValidationMethod": "DNS",
+                "DomainValidationOptions": [{"DomainName": {"Ref": "DomainName"}, "HostedZoneId": {"Ref": "HostedZoneId"}}],
+            },
+        },
+        "ApiDomain": {
+            "Type": "AWS::ApiGateway::DomainName",
+            "Condition": "HasDomain",
+            "Properties": {
+                "DomainName": {"Ref": "DomainName"},
+                "RegionalCertificateArn": {"Ref": "DomainCertificate"},
+                "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                "SecurityPolicy": "TLS_1_2",
+            },
+        },
+        "ApiBasePathMapping": {
+            "Type": "AWS::ApiGateway::BasePathMapping",
+            "Condition": "HasDomain",
+            "DependsOn": ["RestAPIapiStage"],
+            "Properties": {"DomainName": {"Ref": "ApiDomain"}, "RestApiId": {"Ref": "RestAPI"}, "Stage": "api"},
+        },
+        "ApiDnsRecord": {
+            "Type": "AWS::Route53::RecordSet",
+            "Condition": "HasDomain",
+            "Properties": {
+                "HostedZoneId": {"Ref": "HostedZoneId"},
+                "Name": {"Ref": "DomainName"},
+                "Type": "A",
+                "AliasTarget": {
+                    "DNSName": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
+                    "HostedZoneId": {"Fn::GetAtt": ["ApiDomain", "RegionalHostedZoneId"]},
+                },
+            },
+        },
+    }
+
+
+def _function(name: str, role: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "Properties": {
+            "FunctionName": {"Fn::Sub": f"esurety-${{Stage}}-{name}"},
+            **_environment(),
+            **extra,
+        }
+    }
+
+
+def template() -> dict[str, Any]:
+    resources: dict[str, Any] = {logical_id(name): table(name, model) for name, model in ALL_MODELS.items()}
+    bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
+    resources["PdfBucket"] = _bucket()
+    resources["PdfBucketTlsOnly"] = _tls_only_policy()
     resources["StreamFailureQueue"] = {
         "Type": "AWS::SQS::Queue",
         "Properties": {
@@ -178,45 +352,42 @@ def template() -> dict[str, Any]:
             "SqsManagedSseEnabled": True,
         },
     }
-    resources[STREAM_FN] = {
-        "Properties": {
-            **_environment(),
-            "Events": {
-                STREAM_EVENT: {
-                    "Properties": {
-                        "Stream": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
-                        "StartingPosition": "TRIM_HORIZON",
-                        "BatchSize": 10,
-                        "MaximumRetryAttempts": 10,
-                        "MaximumRecordAgeInSeconds": 86400,
-                        "BisectBatchOnFunctionError": True,
-                        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                        "DestinationConfig": {
-                            "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}}
-                        },
-                    }
+    resources[STREAM_FN] = _function(
+        "certificate-stream",
+        "certificate-stream",
+        Events={
+            STREAM_EVENT: {
+                "Properties": {
+                    "Stream": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
+                    "StartingPosition": "TRIM_HORIZON",
+                    "BatchSize": 10,
+                    # Retry until the record is MAX_RECORD_AGE old, not a fixed count: a count can be
+                    # spent entirely inside another attempt's live notify lease (NOTES.md).
+                    "MaximumRetryAttempts": -1,
+                    "MaximumRecordAgeInSeconds": MAX_RECORD_AGE,
+                    "BisectBatchOnFunctionError": True,
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                    "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}}},
                 }
-            },
-        }
-    }
-    resources[API_FN] = {"Properties": _environment()}
-    secret_param = {
-        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/esurety/${Stage}/session-secret"
-    }
+            }
+        },
+    )
+    resources[API_FN] = _function("api", "api")
+    secret_param = _parameter_arn("session-secret")
     api_statements = [
         _logs_statement(),
-        _dynamodb_statement(list(ALL_MODELS)),
+        _dynamodb_statement(list(API_TABLES), API_DYNAMODB_ACTIONS),
         {
             "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObjectTagging"],
+            "Action": list(API_S3_ACTIONS),
             "Resource": {"Fn::Sub": ["${B}/*", {"B": bucket_arn}]},
         },
-        _ses_statement(),
         {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": secret_param},
+        _stage_config_statement(),
     ]
     stream_statements = [
         _logs_statement(),
-        _dynamodb_statement(list(STREAM_TABLES)),
+        _dynamodb_statement(list(STREAM_TABLES), STREAM_DYNAMODB_ACTIONS),
         {
             "Effect": "Allow",
             "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
@@ -224,22 +395,52 @@ def template() -> dict[str, Any]:
         },
         _ses_statement(),
         {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}},
-        {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": secret_param},
+        _stage_config_statement(),
     ]
-    resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy")
-    resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy")
+    resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy", "api")
+    resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy", "certificate-stream")
+    resources.update(_monitoring())
+    resources.update(_custom_domain())
     return {
         "Parameters": {
             "Stage": {
                 "Type": "String",
-                "AllowedPattern": "^[a-z0-9][a-z0-9-]{0,30}$",
-                "Description": "Stage name (local, dev, prod or a git branch); every resource is named after it.",
-            }
+                "AllowedPattern": STAGE_PATTERN,
+                "Description": "Stage name (dev, prod or br-<branch>-<hash>); every resource is named after it. "
+                "The package step pins the default and the only allowed value to the packaged stage.",
+            },
+            "SesSender": {
+                "Type": "String",
+                "AllowedPattern": "^[^@\\s]+@[^@\\s]+$",
+                "Description": "The only address the stage may send as (ses:FromAddress); bin/stage up sets it.",
+            },
+            "DomainName": {
+                "Type": "String",
+                "Default": "",
+                "Description": "Custom domain of the stage (optional): ACM certificate, base-path mapping, DNS record.",
+            },
+            "HostedZoneId": {"Type": "String", "Default": "", "Description": "Route 53 zone of DomainName."},
+            "AlarmEmail": {"Type": "String", "Default": "", "Description": "Optional address for the alarm topic."},
+        },
+        "Conditions": {
+            "HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]},
+            "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
         },
         "Resources": resources,
         "Outputs": {
             "PdfBucketName": {"Value": {"Ref": "PdfBucket"}},
             "CertificatesStreamArn": {"Value": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]}},
+            "StreamFailureQueueUrl": {"Value": {"Ref": "StreamFailureQueue"}},
+            "PublicBaseUrl": {
+                "Description": "PUBLIC_BASE_URL: the custom domain, else the execute-api URL with its stage segment",
+                "Value": {
+                    "Fn::If": [
+                        "HasDomain",
+                        {"Fn::Sub": "https://${DomainName}"},
+                        {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"},
+                    ]
+                },
+            },
         },
     }
 
@@ -247,8 +448,10 @@ def template() -> dict[str, Any]:
 def stage_policy(stage: str) -> dict[str, Any]:
     """`.chalice/policy-<stage>.json`, which Chalice requires with autogen_policy false.
 
-    The merge template replaces each role's policy with a tighter, per-function
-    one (exact table ARNs); this file states the same limits by name pattern.
+    The merge template replaces each role's policy list with a tighter,
+    per-function one (exact table ARNs, the SES sender condition); Chalice's
+    merge replaces lists whole, so nothing of this file reaches a deployed
+    role. It states the same limits by name pattern for anyone reading it.
     """
     prefix = f"esurety-{stage}-"
     return {
@@ -261,7 +464,7 @@ def stage_policy(stage: str) -> dict[str, Any]:
             },
             {
                 "Effect": "Allow",
-                "Action": _dynamodb_statement([])["Action"],
+                "Action": sorted(set(API_DYNAMODB_ACTIONS) | set(STREAM_DYNAMODB_ACTIONS)),
                 "Resource": [f"arn:aws:dynamodb:*:*:table/{prefix}*", f"arn:aws:dynamodb:*:*:table/{prefix}*/index/*"],
             },
             {
@@ -269,13 +472,17 @@ def stage_policy(stage: str) -> dict[str, Any]:
                 "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
                 "Resource": f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
             },
+            {"Effect": "Allow", "Action": list(API_S3_ACTIONS), "Resource": f"arn:aws:s3:::{prefix}pdf-*/*"},
+            {"Effect": "Allow", "Action": ["ses:SendRawEmail"], "Resource": "arn:aws:ses:*:*:identity/*"},
+            {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret"},
             {
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObjectTagging"],
-                "Resource": f"arn:aws:s3:::{prefix}pdf-*/*",
+                "Action": ["ssm:GetParameters"],
+                "Resource": [
+                    f"arn:aws:ssm:*:*:parameter/esurety/{stage}/public-base-url",
+                    f"arn:aws:ssm:*:*:parameter/esurety/{stage}/ses-sender",
+                ],
             },
-            {"Effect": "Allow", "Action": ["ses:SendRawEmail", "ses:SendEmail"], "Resource": "arn:aws:ses:*:*:identity/*"},
-            {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret"},
             {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": f"arn:aws:sqs:*:*:{prefix}certificate-stream-failures"},
         ],
     }
