@@ -37,7 +37,11 @@ def test_certificates_stream_and_its_mapping():
     mapping = t["CertificateStream"]["Properties"]["Events"][cfn.STREAM_EVENT]["Properties"]
     assert mapping["Stream"] == {"Fn::GetAtt": ["CertificatesTable", "StreamArn"]}
     assert mapping["BisectBatchOnFunctionError"] is True
-    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    # Issue 12 replaced the bounded count (a lease could spend it all): retry until the record's
+    # age limit, which leaves time to replay the failure queue within the stream's 24 h.
+    assert mapping["MaximumRetryAttempts"] == -1
+    assert 0 < mapping["MaximumRecordAgeInSeconds"] <= 24 * 3600 - 12 * 3600
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}
     # The stream ARN is never written into config.json (DESIGN.md §2).
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
@@ -57,3 +61,56 @@ def test_ttl_attributes_are_enabled():
     t = cfn.template()["Resources"]
     for name in ("sessions", "idempotency", "attempts"):
         assert t[cfn.logical_id(name)]["Properties"]["TimeToLiveSpecification"]["Enabled"] is True
+
+
+# --- issue 12: correct on real AWS ---------------------------------------------------------------
+
+
+def test_bucket_expires_noncurrent_versions_and_delete_markers_and_refuses_plain_http():
+    resources = cfn.template()["Resources"]
+    rules = {r["Id"]: r for r in resources["PdfBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]}
+    noncurrent = rules["expire-noncurrent-versions"]
+    assert noncurrent["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    assert noncurrent["ExpiredObjectDeleteMarker"] is True and noncurrent["Status"] == "Enabled"
+    (deny,) = resources["PdfBucketTlsOnly"]["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Action"] == "s3:*" and deny["Principal"] == "*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert len(deny["Resource"]) == 2  # the bucket and its objects
+
+
+def _statements(role: str) -> list[dict]:
+    return cfn.template()["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def test_only_the_stream_function_sends_mail_and_only_as_the_stages_sender():
+    assert not [s for s in _statements("ApiHandlerRole") if any(a.startswith("ses:") for a in s["Action"])]
+    (ses,) = [s for s in _statements("CertificateStreamRole") if any(a.startswith("ses:") for a in s["Action"])]
+    assert ses["Action"] == ["ses:SendRawEmail"]
+    assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}}
+
+
+def test_alarms_watch_the_failure_queue_and_the_stream_iterator_age():
+    resources = cfn.template()["Resources"]
+    queue = resources["StreamFailuresAlarm"]["Properties"]
+    assert queue["Namespace"] == "AWS/SQS" and queue["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert queue["Threshold"] == 1 and queue["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    age = resources["StreamIteratorAgeAlarm"]["Properties"]
+    assert age["Namespace"] == "AWS/Lambda" and age["MetricName"] == "IteratorAge"
+    assert age["Dimensions"] == [{"Name": "FunctionName", "Value": {"Fn::Sub": "esurety-${Stage}-certificate-stream"}}]
+
+
+def test_the_custom_domain_is_optional_and_switched_on_by_a_parameter():
+    t = cfn.template()
+    assert t["Parameters"]["DomainName"]["Default"] == ""
+    door = [k for k, r in t["Resources"].items() if r.get("Condition") == "HasDomain"]
+    assert sorted(door) == ["ApiBasePathMapping", "ApiDnsRecord", "ApiDomain", "DomainCertificate"]
+    assert t["Resources"]["ApiBasePathMapping"]["Properties"]["Stage"] == "api"
+    url = t["Outputs"]["PublicBaseUrl"]["Value"]["Fn::If"]
+    assert url[0] == "HasDomain" and url[2]["Fn::Sub"].endswith("/api")  # the execute-api URL keeps its segment
+
+
+def test_stateful_resources_are_retained_unless_the_package_step_says_otherwise():
+    resources = cfn.template()["Resources"]
+    stateful = [r for r in resources.values() if r.get("Type") in ("AWS::DynamoDB::Table", "AWS::S3::Bucket")]
+    assert len(stateful) == len(ALL_MODELS) + 1
+    assert all(r["DeletionPolicy"] == "Retain" and r["UpdateReplacePolicy"] == "Retain" for r in stateful)
