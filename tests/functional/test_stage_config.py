@@ -85,6 +85,7 @@ def deployed_stage(branch_stage, monkeypatch):
     monkeypatch.setenv("SESSION_SECRET_PARAM", f"/esurety/{STAGE}/session-secret")
     settings._ssm_secret.cache_clear()
     provision.provision_all()  # the stage's tables, bucket and (verified) sender, as CloudFormation makes them
+    settings._PARAMETERS.clear()  # each function's container reads the values itself at first use
     yield url
     settings._ssm_secret.cache_clear()
 
