@@ -31,6 +31,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -139,6 +140,8 @@ def _dry_answer(service: str, operation: str, params: dict[str, Any], aws: Aws) 
     if (service, operation) == ("ssm", "get_parameter"):
         raise Missing("dry run: a fresh account")
     if (service, operation) == ("cloudformation", "describe_stacks"):
+        if "StackName" not in params:
+            return {"Stacks": []}
         if aws.dry_stack_created:
             stage = params["StackName"].removeprefix("esurety-")
             return {
@@ -261,11 +264,17 @@ def upload(aws: Aws, names: StageNames, outdir: Path, artifacts: str) -> str:
 
 
 def stack_exists(aws: Aws, names: StageNames) -> bool:
+    """Whether the stack exists; a first deployment that rolled back is deleted so it can be created anew."""
     try:
         stacks = aws.call("cloudformation", "describe_stacks", StackName=names.stack).get("Stacks", [])
     except Missing:
         return False
-    return bool(stacks) and stacks[0].get("StackStatus") != "REVIEW_IN_PROGRESS"
+    status = stacks[0].get("StackStatus", "") if stacks else ""
+    if status == "ROLLBACK_COMPLETE":  # CloudFormation accepts no update of it, only deletion
+        aws.call("cloudformation", "delete_stack", StackName=names.stack)
+        aws.wait("cloudformation", "stack_delete_complete", StackName=names.stack)
+        return False
+    return bool(stacks) and status != "REVIEW_IN_PROGRESS"
 
 
 def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: str) -> bool:
@@ -288,7 +297,10 @@ def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: 
         TemplateURL=template_url,
         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
         Capabilities=CAPABILITIES,
-        Tags=[{"Key": "esurety:stage", "Value": names.stage}, {"Key": "esurety:branch", "Value": branch[:256]}],
+        Tags=[
+            {"Key": "esurety:stage", "Value": names.stage},
+            {"Key": "esurety:branch", "Value": re.sub(r"[^\w .:/=+@-]", "_", branch)[:256] or "-"},
+        ],
     )
     try:
         aws.wait("cloudformation", "change_set_create_complete", StackName=names.stack, ChangeSetName=change_set)
@@ -499,7 +511,15 @@ def prune(aws: Aws, days: int, branches: set[str] | None = None) -> list[str]:
     alive = {stage_for_branch(b) for b in (branches if branches is not None else remote_branches())}
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     stale = []
-    for stack in aws.call("cloudformation", "describe_stacks").get("Stacks", []):
+    stacks: list[dict[str, Any]] = []
+    token: dict[str, str] = {}
+    while True:
+        page = aws.call("cloudformation", "describe_stacks", **token)
+        stacks += page.get("Stacks", [])
+        if not page.get("NextToken"):
+            break
+        token = {"NextToken": page["NextToken"]}
+    for stack in stacks:
         name = stack["StackName"]
         if not name.startswith("esurety-br-"):
             continue

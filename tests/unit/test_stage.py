@@ -286,3 +286,21 @@ def test_redrive_keeps_a_batch_that_fails_again(moto_aws):
 def test_dry_run_redrive_prints_its_calls():
     output = dry_run("redrive", "feature/New_Thing-42")
     assert "DRY-RUN aws sqs get_queue_url" in output and "DRY-RUN aws sqs receive_message" in output
+
+
+def test_prune_removes_branch_stages_whose_branch_is_gone_and_keeps_the_rest(moto_aws):
+    cf = moto_aws.client("cloudformation")
+    body = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
+    alive, gone = stage_for_branch("feature/alive"), stage_for_branch("feature/gone")
+    for st in (alive, gone, "dev"):
+        cf.create_stack(StackName=f"esurety-{st}", TemplateBody=body)
+    removed = stage.prune(moto_aws, days=14, branches={"main", "feature/alive"})
+    assert removed == [gone]
+    live = {s["StackName"] for s in cf.describe_stacks()["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE"}
+    assert live == {f"esurety-{alive}", "esurety-dev"}
+
+
+def test_dry_run_prune_lists_stacks_and_changes_nothing():
+    aws = stage.Aws("ap-northeast-1", dry_run=True, out=io.StringIO())
+    assert stage.prune(aws, days=14, branches=set()) == []
+    assert "DRY-RUN aws cloudformation describe_stacks {}" in aws.out.getvalue()
