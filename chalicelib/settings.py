@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.store import aws_config
+from chalicelib import aws_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -108,6 +108,16 @@ class Settings:
                 [self.parameter_name(k) for k in STAGE_PARAMETERS if not values.get(self.parameter_name(k))]
             )
         return value
+
+    @property
+    def issuer(self) -> dict[str, str]:
+        """The 保証事業会社 block printed on every certificate (domain.certificate.build_content)."""
+        return {
+            "name": self.issuer_name,
+            "branch": self.issuer_branch,
+            "address": self.issuer_address,
+            "phone": self.issuer_phone,
+        }
 
 
 def current() -> Settings:

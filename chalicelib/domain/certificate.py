@@ -12,14 +12,12 @@ import hashlib
 import json
 from typing import Any
 
-PRODUCT_NAMES: dict[str, str] = {"advance_payment": "前払金保証", "contract_guarantee": "契約保証"}
+from chalicelib.domain import labels
 
 BINDING_SENTENCES: dict[str, str] = {
     "advance_payment": "当社は、前払金保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
     "contract_guarantee": "当社は、契約保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
 }
-
-VERSION_KINDS: dict[str, str] = {"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"}
 
 
 def build_content(
@@ -41,14 +39,14 @@ def build_content(
     `issuer` is {name, branch, address, phone} from configuration (the service
     reads settings; this module stays pure).
     """
-    if kind not in PRODUCT_NAMES:
+    if kind not in labels.KIND:
         raise ValueError(f"unknown guarantee kind: {kind!r}")
-    if version_kind not in VERSION_KINDS:
+    if version_kind not in labels.VERSION_KIND:
         raise ValueError(f"unknown version kind: {version_kind!r}")
     return {
         "number": number,
         "kind": kind,
-        "product_name": PRODUCT_NAMES[kind],
+        "product_name": labels.KIND[kind],
         "form": form,
         "version": version,
         "version_kind": version_kind,

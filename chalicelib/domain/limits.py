@@ -53,7 +53,7 @@ def check_guarantee(
     if guarantee_amount <= 0:
         errors.append(FieldError(names["guarantee_amount"], "保証金額は1円以上で入力してください。"))
     if contract_amount > 0 and guarantee_amount > 0:
-        # The ratio rules have one home: the application rules (domain/application.py).
+        # The ratio rules have one home: the application rules (domain/application/amounts.py).
         tenths = advance_tenths if advance_tenths is not None else DEFAULT_ADVANCE_TENTHS.get(contract_type, 4)
         terms = replace(DEFAULT_TERMS, advance_rate_construction=tenths, advance_rate_design_survey=tenths)
         advance = kind == "advance_payment"

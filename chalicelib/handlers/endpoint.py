@@ -16,9 +16,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain import validation
 from chalicelib.domain.errors import DomainError, FieldError, TooManyAttempts
 from chalicelib.domain.principal import Principal
-from chalicelib.handlers import schema as schema_mod
+from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.errors import ApiError
 from chalicelib.services import auth
 
@@ -123,7 +124,7 @@ def parse_json_body(request: Any, body_schema: dict[str, Any], max_body: int) ->
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ApiError(400, [FieldError("", "JSON の形式が正しくありません。")]) from None
-    errors = schema_mod.validate(data, body_schema)
+    errors = validation.validate(data, body_schema)
     if errors:
         raise ApiError(400, errors)
     return data
@@ -176,7 +177,7 @@ def api(
                         raise ApiError(413)
                     call.body = raw
                 if spec.query:
-                    call.query = schema_mod.parse_query(request.query_params or {}, spec.query)
+                    call.query = query_mod.parse_query(request.query_params or {}, spec.query)
                 result = fn(call)
             except (DomainError, TooManyAttempts) as exc:
                 raise ApiError.from_domain(exc) from None

@@ -17,15 +17,7 @@ from urllib.parse import quote
 from chalice import Blueprint, Response
 
 from chalicelib.domain import clock
-from chalicelib.domain.application import (
-    APPLICATION_SCHEMA,
-    CONTRACT_TYPE_LABELS,
-    FEE_LABELS,
-    FORM_LABELS,
-    ORDER_TYPE_LABELS,
-    RECEIPT_LABELS,
-    parse_amount,
-)
+from chalicelib.domain.application import APPLICATION_SCHEMA, parse_amount
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import DomainError
 from chalicelib.handlers.endpoint import Call, api, json_response
@@ -34,13 +26,11 @@ from chalicelib.services import applications, orderers
 
 bp = Blueprint(__name__)
 
-STATUS_LABELS = {"submitted": "送信済み(審査中)", "issued": "発行済み", "rejected": "差戻し"}
-
 _APPLICATION_OUT = {
     "type": "object",
     "properties": {
         "id": {"type": "string"},
-        "status": {"type": "string", "enum": list(STATUS_LABELS)},
+        "status": {"type": "string", "enum": list(applications.STATUSES)},
         "submitted_at": {"type": "string"},
         **{name: {"type": ["object", "null"]} for name in applications.SECTIONS},
     },
@@ -71,7 +61,8 @@ _LIST_OUT = {
     },
 )
 def submit_application(call: Call) -> Response:
-    status, answer = applications.submit(call.principal, call.body, call.header("Idempotency-Key"))
+    # `api()` has validated the body against APPLICATION_SCHEMA: the service runs the rules only.
+    status, answer = applications.submit(call.principal, call.body, call.header("Idempotency-Key"), schema_checked=True)
     return json_response(answer, status)
 
 
@@ -82,7 +73,7 @@ def submit_application(call: Call) -> Response:
     summary="自社の保証申込の一覧 (新しい順)",
     roles=("contractor",),
     query={
-        "status": {"type": "string", "enum": list(STATUS_LABELS)},
+        "status": {"type": "string", "enum": list(applications.STATUSES)},
         "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
         "cursor": {"type": "string", "maxLength": 2048},
     },
@@ -229,11 +220,6 @@ def _context(call: PageCall, values: dict[str, str], errors: dict[str, str]) -> 
         "fields": FORM_FIELDS,
         "orderers": orderers.list_orderers(),
         "branches": list(BRANCHES.values()),
-        "contract_types": CONTRACT_TYPE_LABELS,
-        "order_types": ORDER_TYPE_LABELS,
-        "form_labels": FORM_LABELS,
-        "fee_labels": FEE_LABELS,
-        "receipt_labels": RECEIPT_LABELS,
         "today": clock.today().isoformat(),
     }
 
@@ -281,7 +267,7 @@ def new_application(call: PageCall) -> Response:
 @page(bp, "/netdesk/applications", audience="netdesk")
 def application_list(call: PageCall) -> Response:
     query = call.request.query_params or {}
-    status = query.get("status") if query.get("status") in STATUS_LABELS else None
+    status = query.get("status") if query.get("status") in applications.STATUSES else None
     try:
         result = applications.list_mine(call.principal, status, 20, query.get("cursor") or None)
     except DomainError:
@@ -292,7 +278,6 @@ def application_list(call: PageCall) -> Response:
         items=result["items"],
         next_cursor=result["next_cursor"],
         status_filter=status,
-        status_labels=STATUS_LABELS,
         orderer_names=names,
     )
 

@@ -12,20 +12,20 @@ from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain import labels, pagination
 from chalicelib.domain.errors import DomainError
-from chalicelib.handlers import schema as schema_mod
+from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.services import guarantees as service
-from chalicelib.store import paging
 
 bp = Blueprint(__name__)
 ROLES = ("contractor",)
 
 KINDS = ["advance_payment", "contract_guarantee"]
 FORMS = ["electronic", "paper"]
-LIMIT = {"type": "integer", "minimum": 1, "maximum": paging.MAX_LIMIT, "default": paging.DEFAULT_LIMIT}
+LIMIT = {"type": "integer", "minimum": 1, "maximum": pagination.MAX_LIMIT, "default": pagination.DEFAULT_LIMIT}
 CURSOR = {"type": "string", "maxLength": 2048}
 LIST_QUERY: dict[str, dict[str, Any]] = {
     "kind": {"type": "string", "enum": KINDS},
@@ -196,7 +196,7 @@ def key_notice_pdf(call: Call) -> Response:
     responses={200: ("閲覧履歴", _list_of(VIEW)), 400: ("cursor の誤り", None), 404: NOT_FOUND},
 )
 def list_views(call: Call) -> dict[str, Any]:
-    items, next_cursor = service.views(
+    items, next_cursor = service.views_of(
         call.principal, call.params["number"], call.query["limit"], call.query.get("cursor")
     )
     return {"items": items, "next_cursor": next_cursor}
@@ -204,9 +204,8 @@ def list_views(call: Call) -> dict[str, Any]:
 
 # --- Pages --------------------------------------------------------------------------------
 
-TABS = {"application": "保証申込", "electronic": "電子保証(認証キー)", "bond": "契約保証予約(入札ボンド)"}
 PAGE_QUERY: dict[str, dict[str, Any]] = {
-    "tab": {"type": "string", "enum": list(TABS)},
+    "tab": {"type": "string", "enum": list(labels.LIST_TAB)},
     "kind": {"type": "string", "enum": KINDS},
     "issued_from": {"type": "string", "format": "date"},
     "issued_to": {"type": "string", "format": "date"},
@@ -216,13 +215,13 @@ PAGE_QUERY: dict[str, dict[str, Any]] = {
     # The cursors of the pages before this one ("-" is the first page): honest 前へ links.
     "trail": {"type": "string", "maxLength": 60000},
 }
-PAGE_SIZE = paging.DEFAULT_LIMIT
+PAGE_SIZE = pagination.DEFAULT_LIMIT
 FIRST = "-"
 
 
 def _query(call: PageCall, spec: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[Any]]:
     try:
-        return schema_mod.parse_query(call.request.query_params or {}, spec), []
+        return query_mod.parse_query(call.request.query_params or {}, spec), []
     except ApiError as exc:
         return {}, exc.errors
 
@@ -262,7 +261,9 @@ def guarantees_page(call: PageCall) -> Response:
     return call.render(
         "html/netdesk/guarantees.html",
         status=400 if errors else 200,
-        tabs=[(key, label, _href("/netdesk/guarantees", {**base, "tab": key})) for key, label in TABS.items()],
+        tabs=[
+            (key, label, _href("/netdesk/guarantees", {**base, "tab": key})) for key, label in labels.LIST_TAB.items()
+        ],
         tab=tab,
         search=search,
         errors=errors,

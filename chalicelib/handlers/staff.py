@@ -12,11 +12,11 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.services import issuance, versions
-from chalicelib.store.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 bp = Blueprint(__name__)
 
@@ -78,10 +78,6 @@ VERSION_OUT = {
         "sha256": {"type": "string"},
     },
 }
-KIND_LABELS = {"advance_payment": "前払金保証", "contract_guarantee": "契約保証"}
-FORM_LABELS = {"electronic": "電子保証(認証キーを含む)", "paper": "証書(紙)"}
-STATUS_LABELS = {"submitted": "審査待ち", "issued": "発行済", "rejected": "却下", "valid": "有効", "cancelled": "取消", "expired": "期限切れ"}
-VERSION_LABELS = {"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"}
 
 
 def _changes(raw: dict[str, Any] | None) -> dict[str, Any]:
@@ -171,15 +167,6 @@ def reissue_key(call: Call) -> Response:
 # ---------------------------------------------------------------- pages
 
 
-def _labels() -> dict[str, Any]:
-    return {
-        "kind_labels": KIND_LABELS,
-        "form_labels": FORM_LABELS,
-        "status_labels": STATUS_LABELS,
-        "version_labels": VERSION_LABELS,
-    }
-
-
 def _not_found(exc: DomainError) -> None:
     if isinstance(exc, NotFound):
         raise ApiError(404) from None
@@ -195,21 +182,20 @@ def applications_page(call: PageCall) -> Response:
         items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, params.get("cursor"))
     except ValidationFailed:
         items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, None)
-    return call.render("html/staff/applications.html", items=items, list_status=status, next_cursor=cursor, **_labels())
+    return call.render("html/staff/applications.html", items=items, list_status=status, next_cursor=cursor)
 
 
 def _application_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
     try:
-        app = issuance.get_application(call.principal, call.params["application_id"])
+        application = issuance.get_application(call.principal, call.params["application_id"])
     except DomainError as exc:
         _not_found(exc)
         raise
     return call.render(
         "html/staff/application.html",
         status=status,
-        application=issuance.application_view(app),
+        application=application,
         errors=errors or [],
-        **_labels(),
     )
 
 
@@ -225,7 +211,7 @@ def issue_page(call: PageCall) -> Response:
     except DomainError as exc:
         _not_found(exc)
         return _application_page(call, exc.errors, status=exc.status)
-    return call.render("html/staff/issued.html", no_store=True, issued=issued, application_id=call.params["application_id"], **_labels())
+    return call.render("html/staff/issued.html", no_store=True, issued=issued, application_id=call.params["application_id"])
 
 
 @page(bp, "/staff/applications/{application_id}/reject", ("POST",), audience="staff")
@@ -245,11 +231,10 @@ def _guarantee_page(
     call: PageCall, errors: list[FieldError] | None = None, status: int = 200, new_key: str | None = None, form: dict | None = None
 ) -> Response:
     try:
-        g = versions.get_guarantee(call.principal, call.params["number"])
+        view = versions.guarantee_detail(call.principal, call.params["number"])
     except DomainError as exc:
         _not_found(exc)
         raise
-    view = versions.guarantee_view(g, versions.history(g.number))
     return call.render(
         "html/staff/guarantee.html",
         status=status,
@@ -258,7 +243,6 @@ def _guarantee_page(
         errors=errors or [],
         new_key=new_key,
         form=form or {},
-        **_labels(),
     )
 
 

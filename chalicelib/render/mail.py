@@ -16,8 +16,7 @@ from chalicelib.domain.era import era_date
 from chalicelib.render.formatting import yen
 from chalicelib.render.templates import render
 
-VERSION_KINDS = ("new", "correction", "change", "cancellation")
-KIND_LABELS = {"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"}
+VERSION_KINDS = ("new", "correction", "change", "cancellation")  # one body template each
 
 #: (form, version kind) → subject. The 新規 electronic one is the name the guide uses.
 SUBJECTS = {
@@ -107,7 +106,7 @@ def compose(
         "subject": subject,
         "certificate": content,
         "electronic": form == "electronic",
-        "kind_label": KIND_LABELS[version_kind],
+        "version_kind": version_kind,
         "guarantee_url": guarantee_url,
         "changes": changed_fields(previous, content),
         "reason": content.get("reason"),

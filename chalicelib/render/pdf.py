@@ -7,55 +7,28 @@ Both are A4, embed a subset of the font, show dates in 和暦 and amounts with
 separators, print the SHA-256 of the certificate content and carry a QR code
 to the D-Sure page of the number — the URL never contains the key.
 
-fpdf2, fontTools and segno are imported inside the functions (cold start: a
-plain `import app` must not pay for them). A character the font cannot draw
-is never dropped silently: `UnsupportedCharacters` is raised before drawing.
+fpdf2 and segno are imported inside the functions (cold start: a plain
+`import app` must not pay for them); the font is parsed once per process and
+subset by HarfBuzz (`render.pdf_font`). A character the font cannot draw is
+never dropped silently: `UnsupportedCharacters` is raised before drawing
+(`render.fonts`, the one glyph checker).
 """
 
 from __future__ import annotations
 
-import functools
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.domain.certificate import VERSION_KINDS
+from chalicelib.domain import labels
 from chalicelib.domain.era import era_date
-from chalicelib.render.assets import font_path
+from chalicelib.render.fonts import FAMILY, UnsupportedCharacters, check_drawable, unsupported_characters
 from chalicelib.render.formatting import yen
 
-FONT = "ipaexg"
-# Whitespace the layout itself handles (line breaks); everything else must be in the font.
-_LAYOUT_CHARS = frozenset("\n\r\t")
+__all__ = ["Documents", "UnsupportedCharacters", "render_documents", "render_key_notice", "unsupported_characters"]
 
-
-class UnsupportedCharacters(ValueError):
-    """Text holds characters the embedded font has no glyph for."""
-
-    def __init__(self, chars: list[str]) -> None:
-        self.chars = chars
-        super().__init__("font has no glyph for: " + " ".join(f"U+{ord(c):04X}" for c in chars))
-
-
-@functools.lru_cache(maxsize=1)
-def _font_codepoints() -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(str(font_path()), lazy=True)
-    return frozenset(font.getBestCmap())
-
-
-def unsupported_characters(texts: Iterable[str | None]) -> list[str]:
-    """Characters of `texts` the font cannot draw, in first-seen order, each once."""
-    known = _font_codepoints()
-    out: list[str] = []
-    for text in texts:
-        for ch in text or "":
-            if ch not in _LAYOUT_CHARS and ord(ch) not in known and ch not in out:
-                out.append(ch)
-    return out
+FONT = FAMILY
 
 
 def verify_url(number: str) -> str:
@@ -80,12 +53,11 @@ class Documents:
 
 
 def _new_pdf() -> Any:
-    from fpdf import FPDF
+    from chalicelib.render import pdf_font
 
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf = pdf_font.new_document()
     pdf.set_margins(20, 18, 20)
     pdf.set_auto_page_break(True, margin=18)
-    pdf.add_font(FONT, fname=str(font_path()))
     pdf.set_font(FONT, size=10)
     pdf.add_page()
     return pdf
@@ -149,6 +121,12 @@ def _footer(pdf: Any, sha: str, qr: bytes | None, url: str) -> None:
     pdf.multi_cell(0, 5, sha, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
 
 
+def _finish(pdf: Any) -> bytes:
+    from chalicelib.render import pdf_font
+
+    return pdf_font.output(pdf)
+
+
 def _certificate_texts(c: dict[str, Any]) -> list[str]:
     return [
         c["contractor_name"],
@@ -170,7 +148,7 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
     _text(pdf, era_date(c["issued_on"]), size=10, align="R")
     title = f"保証証書 ({c['product_name']})"
     if c["version_kind"] != "new":
-        title += f" [{VERSION_KINDS[c['version_kind']]}]"
+        title += f" [{labels.VERSION_KIND[c['version_kind']]}]"
     _text(pdf, title, size=16, h=10, align="C")
     pdf.ln(2)
     contractor = c["contractor_name"]
@@ -188,7 +166,7 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
     _row(pdf, "工期", f"{era_date(c['period_start'])} ～ {era_date(c['period_end'])}")
     if c.get("deposit_bank"):
         _row(pdf, "預託金融機関", c["deposit_bank"])
-    _row(pdf, "版", f"第{c['version']}版 ({VERSION_KINDS[c['version_kind']]})")
+    _row(pdf, "版", f"第{c['version']}版 ({labels.VERSION_KIND[c['version_kind']]})")
     if c.get("reason"):
         _row(pdf, "理由", c["reason"])
     pdf.ln(4)
@@ -199,7 +177,7 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
     _text(pdf, issuer["name"], size=11)
     _text(pdf, f"取扱 {issuer['branch']}  TEL: {issuer['phone']}", size=10)
     _footer(pdf, sha, qr, url)
-    return bytes(pdf.output())
+    return _finish(pdf)
 
 
 def _draw_key_notice(content: dict[str, Any], sha: str, auth_key: str, qr: bytes, url: str) -> bytes:
@@ -246,7 +224,7 @@ def _draw_key_notice(content: dict[str, Any], sha: str, auth_key: str, qr: bytes
     _text(pdf, issuer["name"], size=11, align="R")
     _text(pdf, f"{issuer['branch']}  TEL: {issuer['phone']}", size=10, align="R")
     _footer(pdf, sha, qr, url)
-    return bytes(pdf.output())
+    return _finish(pdf)
 
 
 def render_documents(content: dict[str, Any], sha: str, auth_key: str | None) -> Documents:
@@ -255,9 +233,7 @@ def render_documents(content: dict[str, Any], sha: str, auth_key: str | None) ->
     Paper guarantees (`auth_key` None, form paper) get the certificate only and no QR
     code: they have no D-Sure entry. Raises UnsupportedCharacters rather than drop text.
     """
-    missing = unsupported_characters(_certificate_texts(content) + [auth_key or ""])
-    if missing:
-        raise UnsupportedCharacters(missing)
+    check_drawable(_certificate_texts(content) + [auth_key or ""])
     electronic = content["form"] == "electronic"
     url = verify_url(content["number"])
     qr = qr_png(url) if electronic else None
@@ -268,8 +244,6 @@ def render_documents(content: dict[str, Any], sha: str, auth_key: str | None) ->
 
 def render_key_notice(content: dict[str, Any], sha: str, auth_key: str) -> bytes:
     """Only the key notice (a reissued key on an unchanged certificate)."""
-    missing = unsupported_characters(_certificate_texts(content) + [auth_key])
-    if missing:
-        raise UnsupportedCharacters(missing)
+    check_drawable(_certificate_texts(content) + [auth_key])
     url = verify_url(content["number"])
     return _draw_key_notice(content, sha, auth_key, qr_png(url), url)

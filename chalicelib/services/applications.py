@@ -3,7 +3,13 @@
 One validation path for the JSON API and the three-step form: `review()` runs
 the body's JSON Schema and every rule of `domain.application`, returning the
 normalised form or raising ValidationFailed with all errors at once. `submit()`
-reviews again and stores nothing unless the whole body is valid.
+reviews and stores nothing unless the whole body is valid.
+
+The schema runs exactly once per request. The JSON route declares
+`APPLICATION_SCHEMA` as its body, so the endpoint has checked it (a 400 listing
+the schema errors before any rule runs) and passes `schema_checked=True`; the
+form's body, built from posted fields, is checked here, with schema and rule
+errors shown together beside their inputs.
 
 Everything is scoped to the caller's organisation: another organisation's
 application is NotFound, with the same body as a missing one.
@@ -15,16 +21,15 @@ import hashlib
 import secrets
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
-
-from chalicelib.domain import clock
+from chalicelib.domain import clock, validation
 from chalicelib.domain.application import APPLICATION_SCHEMA, OrdererTerms, review_application
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
+from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import Application
 from chalicelib.services import idempotency
 from chalicelib.services.orderers import get_orderer
-from chalicelib.store import paging
-from chalicelib.store.models import ApplicationModel
+from chalicelib.store import applications as store
 
 STATUSES = ("submitted", "issued", "rejected")
 SECTIONS = ("project", "advance_payment", "contract_guarantee", "bid", "delivery")
@@ -47,12 +52,15 @@ def _terms(orderer_id: Any) -> OrdererTerms | None:
     )
 
 
-def review(body: Any) -> dict[str, Any]:
-    """The normalised form, or ValidationFailed listing every bad field (schema first, then rules)."""
-    from chalicelib.handlers.schema import validate as schema_errors
+def review(body: Any, *, schema_checked: bool = False) -> dict[str, Any]:
+    """The normalised form, or ValidationFailed listing every bad field (schema first, then rules).
+
+    `schema_checked=True` when the caller has already validated `body` against
+    `APPLICATION_SCHEMA` and found nothing (the JSON route): only the rules run.
+    """
     from chalicelib.render.charset import font_charset
 
-    errors = {e.field: e for e in schema_errors(body, APPLICATION_SCHEMA)}
+    errors = {} if schema_checked else {e.field: e for e in validation.validate(body, APPLICATION_SCHEMA)}
     if not isinstance(body, dict):
         raise ValidationFailed(list(errors.values()) or [FieldError("", "申込内容はオブジェクトで送信してください。")])
     project = body.get("project") if isinstance(body.get("project"), dict) else {}
@@ -71,7 +79,7 @@ def review(body: Any) -> dict[str, Any]:
     return form
 
 
-def as_json(app: ApplicationModel) -> dict[str, Any]:
+def as_json(app: Application) -> dict[str, Any]:
     """API.md's application: id, status, submitted_at and the form's sections at the top level."""
     form = app.form or {}
     out: dict[str, Any] = {"id": app.application_id, "status": app.status, "submitted_at": app.submitted_at}
@@ -80,62 +88,60 @@ def as_json(app: ApplicationModel) -> dict[str, Any]:
     return out
 
 
-def _store(principal: Principal, form: dict[str, Any], application_id: str) -> tuple[int, dict[str, Any]]:
-    """Write the application; a retry with the same id returns what is already there."""
-    app = ApplicationModel(
-        application_id,
+def _new(principal: Principal, form: dict[str, Any], application_id: str) -> Application:
+    return Application(
+        application_id=application_id,
         owner_org=principal.org_id,
         owner_login=principal.login,
         status="submitted",
         submitted_at=clock.iso_now(),
         form=form,
+        owner_name=principal.org_name,
     )
-    try:
-        app.save(condition=ApplicationModel.application_id.does_not_exist())
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
-        app = ApplicationModel.get(application_id, consistent_read=True)
-    return 201, as_json(app)
 
 
-def submit(principal: Principal, body: Any, idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
-    """Review and store one application → (201, answer). With a key, repeats return the first answer."""
+def _store(app: Application) -> tuple[int, dict[str, Any]]:
+    """Write the application; a retry with the same id returns what is already there."""
+    return 201, as_json(store.create(app))
+
+
+def submit(
+    principal: Principal, body: Any, idempotency_key: str | None = None, *, schema_checked: bool = False
+) -> tuple[int, dict[str, Any]]:
+    """Review and store one application → (201, answer). With a key, repeats return the first answer.
+
+    `schema_checked` as for `review()`."""
     key = idempotency.check_key(idempotency_key)
-    form = review(body)
+    form = review(body, schema_checked=schema_checked)
     if key is None:
-        return _store(principal, form, secrets.token_hex(10))
+        return _store(_new(principal, form, secrets.token_hex(10)))
     # The id follows from the key, so even a taken-over claim cannot create a second application.
     derived = hashlib.sha256(f"{principal.org_id}|{key}".encode()).hexdigest()[:20]
+    app = _new(principal, form, derived)
     return idempotency.run_once(
         f"applications#{principal.org_id}",
         key,
         idempotency.fingerprint(form),
-        lambda: _store(principal, form, derived),
+        lambda: _store(app),
+        prepared=idempotency.Prepared(
+            answer=(201, as_json(app)),
+            write=lambda record_key, completed: store.create_once(app, record_key, completed),
+        ),
     )
 
 
 def get(principal: Principal, application_id: str) -> dict[str, Any]:
-    if not application_id or len(application_id) > 64:
-        raise NotFound()
-    try:
-        app = ApplicationModel.get(application_id)
-    except DoesNotExist:
-        raise NotFound() from None
-    if app.owner_org != principal.org_id:
+    app = store.get(application_id)
+    if app is None or app.owner_org != principal.org_id:
         raise NotFound()
     return as_json(app)
 
 
 def list_mine(
-    principal: Principal, status: str | None = None, limit: int = paging.DEFAULT_LIMIT, cursor: str | None = None
+    principal: Principal, status: str | None = None, limit: int = DEFAULT_LIMIT, cursor: str | None = None
 ) -> dict[str, Any]:
     """The caller's applications, newest first (Query on by_owner, never a Scan)."""
-
-    def run_query(start: dict[str, Any] | None, size: int) -> Any:
-        return ApplicationModel.by_owner.query(
-            principal.org_id, scan_index_forward=False, limit=size, last_evaluated_key=start
-        )
-
-    items, next_cursor = paging.page(run_query, limit, cursor, keep=lambda a: status is None or a.status == status)
+    items, next_cursor = store.list_by_owner(
+        principal.org_id, limit, cursor, keep=lambda a: status is None or a.status == status
+    )
     return {"items": [as_json(a) for a in items], "next_cursor": next_cursor}

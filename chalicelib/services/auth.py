@@ -10,31 +10,43 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from pynamodb.exceptions import DoesNotExist
+from typing import Any
 
 from chalicelib import settings
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
-from chalicelib.store import attempts
-from chalicelib.store.models import AccountModel, SessionModel
+from chalicelib.domain.records import Account, SessionRecord
+from chalicelib.store import accounts, attempts, sessions
 
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
-_HASHER = PasswordHasher()  # argon2id with the library's current defaults
+
+
+@functools.lru_cache(maxsize=2)
+def _hasher_for(cheap: bool) -> Any:
+    """argon2id; PyJWT and argon2 stay off `import app` (imported on first use)."""
+    from argon2 import PasswordHasher, profiles
+
+    return PasswordHasher.from_parameters(profiles.CHEAPEST) if cheap else PasswordHasher()
+
+
+def _hasher() -> Any:
+    """The library's defaults, except on the local stage when PASSWORD_HASH_COST=cheapest (the test
+    suite: each login costs ~0.1-0.8 s at full cost on its 2 cores). Never weaker on a deployed stage."""
+    cheap = settings.current().is_local and os.environ.get("PASSWORD_HASH_COST") == "cheapest"
+    return _hasher_for(cheap)
 
 
 @functools.lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """Verified against when the login is unknown, so both paths cost the same time.
     Made on first need, not at import: hashing is deliberately slow (cold start)."""
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
+
 
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
 
@@ -47,7 +59,7 @@ class LoginResult:
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def login(login_id: str, password: str) -> LoginResult:
@@ -55,9 +67,11 @@ def login(login_id: str, password: str) -> LoginResult:
     wait = attempts.retry_after(key)
     if wait:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
-    account = _account(login_id)
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    account = accounts.get(login_id)
     try:
-        _HASHER.verify(account.password_hash if account else _dummy_hash(), password)
+        _hasher().verify(account.password_hash if account else _dummy_hash(), password)
         ok = account is not None
     except (VerificationError, InvalidHashError):
         ok = False
@@ -70,29 +84,24 @@ def login(login_id: str, password: str) -> LoginResult:
     return _open_session(account)
 
 
-def _account(login_id: str) -> AccountModel | None:
-    if not login_id or len(login_id) > 128:
-        return None
-    try:
-        return AccountModel.get(login_id)
-    except DoesNotExist:
-        return None
-
-
-def _open_session(account: AccountModel) -> LoginResult:
+def _open_session(account: Account) -> LoginResult:
     s = settings.current()
     now = int(time.time())
     exp = now + s.session_ttl_seconds
     sid = secrets.token_urlsafe(24)
-    SessionModel(
-        sid,
-        login=account.login,
-        role=account.role,
-        org_id=account.org_id,
-        org_name=account.org_name,
-        created_at=datetime.fromtimestamp(now, UTC).isoformat(),
-        expires_at=datetime.fromtimestamp(exp, UTC),
-    ).save()
+    sessions.create(
+        SessionRecord(
+            session_id=sid,
+            login=account.login,
+            role=account.role,
+            org_id=account.org_id,
+            org_name=account.org_name,
+            created_at=datetime.fromtimestamp(now, UTC).isoformat(),
+            expires_at=exp,
+        )
+    )
+    import jwt
+
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
     token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
     principal = Principal(account.login, account.role, account.org_id, account.org_name, sid)
@@ -101,6 +110,8 @@ def _open_session(account: AccountModel) -> LoginResult:
 
 def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
     """The principal a token stands for, or None if it is forged, expired or logged out."""
+    import jwt
+
     try:
         claims = jwt.decode(
             token,
@@ -110,17 +121,14 @@ def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
         )
     except jwt.PyJWTError:
         return None
-    try:
-        row = SessionModel.get(str(claims["sid"]))
-    except DoesNotExist:
-        return None
-    if row.login != claims["sub"] or row.expires_at.timestamp() <= time.time():
+    row = sessions.get(str(claims["sid"]))
+    if row is None or row.login != claims["sub"] or row.expires_at <= time.time():
         return None
     return Principal(row.login, row.role, row.org_id, row.org_name, row.session_id, via_cookie)
 
 
 def logout(principal: Principal) -> None:
-    SessionModel(principal.session_id).delete()
+    sessions.delete(principal.session_id)
 
 
 def csrf_token(session_id: str) -> str:

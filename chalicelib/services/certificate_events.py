@@ -10,17 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.services import notify, verify
-from chalicelib.store.models import CertificateModel
+from chalicelib.store import guarantees as guarantees_store
 
 
 def on_inserted(new_image: dict[str, Any] | None) -> str:
     """Returns the notify outcome; raises when the record must be retried."""
-    if new_image:
-        try:
-            cert = CertificateModel.from_raw_data(new_image)
-        except Exception:  # noqa: BLE001 - notify reports unusable images itself
-            cert = None
-        if cert is not None and isinstance(cert.content, dict) and cert.content.get("orderer_id"):
-            # A 訂正/変更/取消 moves the guarantee up the orderer's inbox (unseen until verified again).
-            verify.note_new_version(cert.content["orderer_id"], cert.number, cert.issued_at)
+    cert = guarantees_store.version_from_image(new_image)  # None: notify reports the unusable image
+    if cert is not None and isinstance(cert.content, dict) and cert.content.get("orderer_id"):
+        # A 訂正/変更/取消 moves the guarantee up the orderer's inbox (unseen until verified again).
+        verify.note_new_version(cert.content["orderer_id"], cert.number, cert.issued_at)
     return notify.on_certificate_inserted(new_image)

@@ -1,19 +1,25 @@
 """Idempotency-Key: a repeated or concurrent request with one key runs once and gets one answer.
 
 How it holds under concurrency and retries:
-- The first request *claims* the key with a conditional put (`key` does not
-  exist) in `IdempotencyModel`; exactly one claimant wins in DynamoDB.
-- The winner runs the operation and stores its answer (status code + body) on
-  the claim. Repeats that lost the race poll the claim briefly (up to
-  `WAIT_SECONDS`) and then answer with the stored first answer.
+- Fast path. When the operation's answer is known before it is written
+  (`Prepared`), the operation's write and the key's *completed* record go in
+  one transaction, conditioned on neither existing. Exactly one of any number
+  of concurrent requests commits; the key never exists without its answer; a
+  first request costs one write.
+- Otherwise (or when that transaction finds the key taken) the key is *claimed*
+  with a lease (store/claims.py): one claimant wins in DynamoDB, runs the
+  operation and stores its answer (status code + body) on the claim. Repeats
+  poll the record briefly (up to `WAIT_SECONDS`) and answer with the stored
+  first answer.
 - The same key with a *different* request (another fingerprint) is a 409
   Conflict: the key is already bound to something else, and answering a 400
   would suggest the body itself is wrong.
 - If the operation fails (raises), the claim is deleted so the client can retry
   with the same key. If a process dies between claim and answer, the claim is
-  taken over after `LEASE_SECONDS` with a conditional update. Callers make the
-  operation itself safe to re-run (e.g. a record id derived from the key with a
-  conditional put), so even a takeover cannot create a second record.
+  taken over after `LEASE_SECONDS` by a request with the same fingerprint.
+  Callers make the operation itself safe to re-run (e.g. a record id derived
+  from the key with a conditional put), so even a takeover cannot create a
+  second record.
 Keys are scoped to the caller's organisation: one contractor's key can neither
 collide with nor reveal another's answer.
 """
@@ -25,12 +31,11 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
-
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
-from chalicelib.store.models import IdempotencyModel
+from chalicelib.store import claims
 
 HEADER = "Idempotency-Key"
 TTL_SECONDS = 24 * 3600
@@ -38,6 +43,21 @@ LEASE_SECONDS = 30
 WAIT_SECONDS = 10.0
 POLL_SECONDS = 0.05
 MAX_KEY_LENGTH = 255
+
+Answer = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An operation whose answer is known up front, and a write that can carry the key's record.
+
+    `write(record_key, completed)` writes the operation's items and the completed
+    key record in one transaction; it returns False (having written nothing) when
+    the key is taken.
+    """
+
+    answer: Answer
+    write: Callable[[str, dict[str, Any]], bool]
 
 
 def check_key(key: str | None) -> str | None:
@@ -60,85 +80,64 @@ def scoped(scope: str, key: str) -> str:
 
 
 def _expiry() -> dt.datetime:
-    """TTL of a claim; the claim time is this minus TTL_SECONDS (used for the lease)."""
+    """When DynamoDB's TTL may drop the record: a key is remembered for TTL_SECONDS."""
     return dt.datetime.fromtimestamp(int(time.time()) + TTL_SECONDS, tz=dt.UTC)
 
 
-def _claim(record_key: str, fp: str) -> bool:
-    item = IdempotencyModel(record_key, status="in_progress", fingerprint=fp, expires_at=_expiry())
-    try:
-        item.save(condition=IdempotencyModel.key.does_not_exist())
-    except PutError as exc:
-        if _conditional(exc):
-            return False
-        raise
-    return True
-
-
-def _conditional(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"
-
-
-def _take_over(record: IdempotencyModel) -> bool:
-    """A claim whose owner stopped answering for LEASE_SECONDS is taken over, once."""
-    claimed_at = int(record.expires_at.timestamp()) - TTL_SECONDS if record.expires_at else 0
-    if time.time() - claimed_at < LEASE_SECONDS:
-        return False
-    try:
-        record.update(
-            actions=[IdempotencyModel.expires_at.set(_expiry())],
-            condition=(IdempotencyModel.status == "in_progress") & (IdempotencyModel.expires_at == record.expires_at),
-        )
-    except UpdateError as exc:
-        if _conditional(exc):
-            return False
-        raise
-    return True
+def _mismatch() -> Conflict:
+    return Conflict(
+        [FieldError(HEADER, "この Idempotency-Key は別の内容の申込に使われています。新しいキーで送信してください。")]
+    )
 
 
 def run_once(
     scope: str,
     key: str,
     fp: str,
-    operation: Callable[[], tuple[int, dict[str, Any]]],
+    operation: Callable[[], Answer],
     wait_seconds: float = WAIT_SECONDS,
-) -> tuple[int, dict[str, Any]]:
+    prepared: Prepared | None = None,
+) -> Answer:
     """Run `operation` once per (scope, key); every repeat gets the first (status, body)."""
     record_key = scoped(scope, key)
+    if prepared is not None:
+        status, body = prepared.answer
+        completed = {"fingerprint": fp, "response": body, "status_code": status, "expires_at": _expiry()}
+        if prepared.write(record_key, completed):
+            return prepared.answer
     deadline = time.monotonic() + wait_seconds
+    claim_first = prepared is None  # the fast path just found the key taken: read it first
     while True:
-        if _claim(record_key, fp):
-            return _run_claimed(record_key, operation)
-        try:
-            record = IdempotencyModel.get(record_key, consistent_read=True)
-        except DoesNotExist:
+        if claim_first:
+            token = claims.IDEMPOTENCY.claim(
+                record_key,
+                LEASE_SECONDS,
+                time.time(),
+                data={"fingerprint": fp, "expires_at": _expiry()},
+                takeover_if={"fingerprint": fp},
+            )
+            if token is not None:
+                return _run_claimed(record_key, token, operation)
+        claim_first = True
+        record = claims.IDEMPOTENCY.read(record_key)
+        if record is None:
             continue  # the first attempt failed and released the key: claim it now
-        if record.fingerprint != fp:
-            raise Conflict([FieldError(HEADER, "この Idempotency-Key は別の内容の申込に使われています。新しいキーで送信してください。")])
-        if record.status == "completed" and record.response is not None:
-            return int(record.status_code or 200), record.response
-        if _take_over(record):
-            return _run_claimed(record_key, operation)
+        if record.data.get("fingerprint") != fp:
+            raise _mismatch()
+        if record.status == claims.IDEMPOTENCY.done and record.data.get("response") is not None:
+            return int(record.data.get("status_code") or 200), record.data["response"]
         if time.monotonic() >= deadline:
-            raise Conflict([FieldError(HEADER, "同じ Idempotency-Key の申込を処理中です。しばらくしてから再度お試しください。")])
+            raise Conflict(
+                [FieldError(HEADER, "同じ Idempotency-Key の申込を処理中です。しばらくしてから再度お試しください。")]
+            )
         time.sleep(POLL_SECONDS)
 
 
-def _run_claimed(record_key: str, operation: Callable[[], tuple[int, dict[str, Any]]]) -> tuple[int, dict[str, Any]]:
+def _run_claimed(record_key: str, token: str, operation: Callable[[], Answer]) -> Answer:
     try:
         status, body = operation()
     except BaseException:
-        try:
-            IdempotencyModel(record_key).delete(condition=IdempotencyModel.status == "in_progress")
-        except DeleteError:
-            pass  # already gone or completed: nothing to release
+        claims.IDEMPOTENCY.forget(record_key, token)  # nothing to release if it is already gone
         raise
-    IdempotencyModel(record_key).update(
-        actions=[
-            IdempotencyModel.status.set("completed"),
-            IdempotencyModel.response.set(body),
-            IdempotencyModel.status_code.set(status),
-        ]
-    )
+    claims.IDEMPOTENCY.complete(record_key, token, {"response": body, "status_code": status})
     return status, body

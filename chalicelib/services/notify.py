@@ -1,7 +1,7 @@
 """Completion mail for a certificate version, exactly once per version (DESIGN.md §2 "Triggers").
 
 The certificates stream delivers every version at least once, and may deliver
-it again (retries, bisected batches, replays). One NotificationModel row per
+it again (retries, bisected batches, replays). One notifications row per
 version (`<number>#<version>`) is the de-duplication point:
 
 1. Decide: only an INSERT of a version whose guarantee has `details.notify`
@@ -32,17 +32,17 @@ function timeout, so no live holder can lose its claim mid-send.
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
-
 from chalicelib import logs, settings
 from chalicelib.domain import clock
+from chalicelib.domain.records import CertificateVersion, Guarantee
 from chalicelib.render import mail as mail_render
-from chalicelib.store import mailer
-from chalicelib.store.models import CertificateModel, GuaranteeModel, NotificationModel
+from chalicelib.store import claims, mailer
+from chalicelib.store import guarantees as guarantees_store
+
+CLAIMS = claims.NOTIFICATIONS
 
 #: Seconds a claim is exclusive. Longer than any send can take (Lambda timeout 30 s).
 LEASE_SECONDS = 120
@@ -75,8 +75,8 @@ def on_certificate_inserted(new_image: dict[str, Any] | None) -> str:
     if cert is None:
         logs.error("notify_unusable_record")
         return "unusable"
-    where = {"number": cert.number, "version": int(cert.version)}
-    guarantee = _guarantee(cert.number)
+    where = {"number": cert.number, "version": cert.version}
+    guarantee = guarantees_store.get(cert.number, consistent=True)
     if guarantee is None:
         logs.error("notify_guarantee_missing", **where)
         return "unusable"
@@ -92,7 +92,7 @@ def on_certificate_inserted(new_image: dict[str, Any] | None) -> str:
         guarantee_url=settings.current().url(f"/netdesk/guarantees/{cert.number}"),
         previous=_previous_content(cert),
     )
-    nid = notification_id(cert.number, int(cert.version))
+    nid = notification_id(cert.number, cert.version)
     token = _claim(nid)
     if token is None:
         if _is_sent(nid):
@@ -111,7 +111,7 @@ def on_certificate_inserted(new_image: dict[str, Any] | None) -> str:
     return "sent"
 
 
-def recipient(guarantee: GuaranteeModel) -> str | None:
+def recipient(guarantee: Guarantee) -> str | None:
     """The application's address when the contractor asked for the mail (希望する), else None."""
     details = guarantee.details or {}
     email = details.get("email")
@@ -120,88 +120,39 @@ def recipient(guarantee: GuaranteeModel) -> str | None:
     return None
 
 
-def _version(new_image: dict[str, Any] | None) -> CertificateModel | None:
-    """The stream image as a model, or None when it cannot be a certificate version."""
-    if not new_image:
-        return None
-    try:
-        cert = CertificateModel.from_raw_data(new_image)
-    except (ValueError, TypeError, KeyError, AttributeError):
+def _version(new_image: dict[str, Any] | None) -> CertificateVersion | None:
+    """The stream image as a version, or None when it cannot be a certificate version."""
+    cert = guarantees_store.version_from_image(new_image)
+    if cert is None:
         return None
     content = cert.content
-    if (
-        not cert.number
-        or cert.version is None
-        or cert.kind not in mail_render.VERSION_KINDS
-        or not isinstance(content, dict)
-        or not content.get("number")
-    ):
+    if cert.kind not in mail_render.VERSION_KINDS or not isinstance(content, dict) or not content.get("number"):
         return None
     return cert
 
 
-def _guarantee(number: str) -> GuaranteeModel | None:
-    try:
-        return GuaranteeModel.get(number, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def _previous_content(cert: CertificateModel) -> dict[str, Any] | None:
+def _previous_content(cert: CertificateVersion) -> dict[str, Any] | None:
     """The version before this one, to list what changed; None for version 1 or if absent."""
-    if int(cert.version) <= 1:
+    if cert.version <= 1:
         return None
-    try:
-        return CertificateModel.get(cert.number, int(cert.version) - 1, consistent_read=True).content
-    except DoesNotExist:
-        return None
-
-
-def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+    previous = guarantees_store.version(cert.number, cert.version - 1, consistent=True)
+    return previous.content if previous is not None else None
 
 
 def _claim(nid: str) -> str | None:
     """Take the version for this attempt; the claim token, or None if sent or leased."""
-    now = _now()
-    token = secrets.token_hex(16)
-    row = NotificationModel(
-        nid,
-        status="claimed",
-        lease_until=int(now) + LEASE_SECONDS,
-        claim_token=token,
-        updated_at=clock.iso_now(),
-    )
-    claimable = NotificationModel.notification_id.does_not_exist() | (
-        (NotificationModel.status == "claimed") & (NotificationModel.lease_until < now)
-    )
-    try:
-        row.save(condition=claimable)
-    except PutError as exc:
-        if _conditional_failed(exc):
-            return None
-        raise
-    return token
+    return CLAIMS.claim(nid, LEASE_SECONDS, _now(), data={"updated_at": clock.iso_now()})
 
 
 def _is_sent(nid: str) -> bool:
-    try:
-        return NotificationModel.get(nid, consistent_read=True).status == "sent"
-    except DoesNotExist:
-        return False
-
-
-def _held_by(token: str) -> Any:
-    return (NotificationModel.status == "claimed") & (NotificationModel.claim_token == token)
+    record = CLAIMS.read(nid)
+    return record is not None and record.status == CLAIMS.done
 
 
 def _release(nid: str, token: str) -> None:
     """End this attempt's own lease now, so the retry need not wait for it to run out."""
     try:
-        NotificationModel(nid).update(
-            actions=[NotificationModel.lease_until.set(0), NotificationModel.updated_at.set(clock.iso_now())],
-            condition=_held_by(token),
-        )
+        CLAIMS.release(nid, token, {"updated_at": clock.iso_now()})
     except Exception:  # noqa: BLE001 - best effort
         # Lost the claim already, or the table is unreachable: the lease runs out on its own.
         logs.warning("notify_release_failed", notification=nid)
@@ -210,14 +161,9 @@ def _release(nid: str, token: str) -> None:
 def _mark_sent(nid: str, token: str, message_id: str, where: dict[str, Any]) -> None:
     """Record the send. SES has accepted by now: a failure here is logged, never retried."""
     try:
-        NotificationModel(nid).update(
-            actions=[
-                NotificationModel.status.set("sent"),
-                NotificationModel.message_id.set(message_id),
-                NotificationModel.lease_until.set(0),
-                NotificationModel.updated_at.set(clock.iso_now()),
-            ],
-            condition=_held_by(token),
-        )
+        marked = CLAIMS.complete(nid, token, {"message_id": message_id, "updated_at": clock.iso_now()})
     except Exception:  # noqa: BLE001 - SES accepted: retrying would send a second mail
         logs.error("notify_mark_failed", message_id=message_id, exc_info=True, **where)
+        return
+    if not marked:
+        logs.error("notify_mark_failed", message_id=message_id, reason="claim_lost", **where)

@@ -1,25 +1,23 @@
-"""The orderer reference list (発注者), read through its directory index."""
+"""The orderer reference list (発注者) for pages and the JSON API (cached in store/orderers.py)."""
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib.store.models import OrdererModel
+from chalicelib.domain.records import Orderer
+from chalicelib.store import orderers as store
 
 
 def list_orderers(e_surety_only: bool = False) -> list[dict[str, object]]:
-    items = []
-    for o in OrdererModel.by_directory.query("orderer"):
-        if e_surety_only and not o.e_surety:
-            continue
-        items.append({"id": o.orderer_id, "name": o.name, "e_surety": bool(o.e_surety)})
-    return items
+    return [
+        {"id": o.orderer_id, "name": o.name, "e_surety": o.e_surety}
+        for o in store.list_all()
+        if o.e_surety or not e_surety_only
+    ]
 
 
-def get_orderer(orderer_id: str) -> OrdererModel | None:
-    if not orderer_id or len(orderer_id) > 16:
-        return None
-    try:
-        return OrdererModel.get(orderer_id)
-    except DoesNotExist:
-        return None
+def get_orderer(orderer_id: str) -> Orderer | None:
+    return store.get(orderer_id)
+
+
+def names() -> dict[str, str]:
+    """Orderer id → name, for pages that show names next to ids."""
+    return {o.orderer_id: o.name for o in store.list_all()}

@@ -17,15 +17,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
 from chalicelib import logs
 from chalicelib.domain import clock, verify_csv
 from chalicelib.domain.errors import DomainError, FieldError, NotFound, TooManyAttempts, ValidationFailed
+from chalicelib.domain.numbers import normalise_number as _normalise_number
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.status import effective_status
-from chalicelib.store import attempts, objects, paging
-from chalicelib.store.models import AccessLogModel, CertificateModel, GuaranteeModel, OrdererInboxModel
+from chalicelib.domain.records import AccessLogEntry, Guarantee
+from chalicelib.services import views
+from chalicelib.store import access_log, attempts, objects
+from chalicelib.store import guarantees as guarantees_store
+from chalicelib.store import inbox as inbox_store
 
 #: 5 consecutive failures by one user on one number lock that pair for 15 minutes.
 #: "Consecutive": only a success (or a day of quiet) forgets them.
@@ -61,10 +62,8 @@ def _now() -> float:
 
 
 def normalise_number(raw: str) -> str:
-    """Full-width digits and hyphens typed in Japanese IME become ASCII; letters upper case."""
-    import jaconv
-
-    return jaconv.z2h(raw or "", kana=False, ascii=True, digit=True).strip().upper()[:MAX_INPUT]
+    """What a person typed as 保証契約番号, read as domain.numbers does everywhere (bounded)."""
+    return _normalise_number((raw or "")[: MAX_INPUT * 2])[:MAX_INPUT]
 
 
 def normalise_key(raw: str) -> str:
@@ -100,10 +99,10 @@ def attempt(principal: Principal, number: str, auth_key: str) -> Outcome:
     if wait:
         _log(principal, number, "locked")
         return Outcome("locked", retry_after=wait)
-    guarantee = _guarantee(number)
+    guarantee = guarantees_store.get(number)
     stored = (
         guarantee.auth_key.encode()
-        if guarantee is not None and guarantee.form == "electronic" and guarantee.auth_key
+        if guarantee is not None and guarantee.electronic and guarantee.auth_key
         else _DUMMY_KEY
     )
     key_ok = hmac.compare_digest(stored, auth_key.encode("utf-8"))
@@ -131,9 +130,7 @@ def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
     try:
         rows = verify_csv.parse(data)
     except verify_csv.TooManyRows:
-        raise PayloadTooLarge(
-            [FieldError("", f"一度に確認できるのは {verify_csv.MAX_ROWS} 行までです。")]
-        ) from None
+        raise PayloadTooLarge([FieldError("", f"一度に確認できるのは {verify_csv.MAX_ROWS} 行までです。")]) from None
     except verify_csv.UndecodableCsv:
         raise ValidationFailed(
             [FieldError("", "CSV の文字コードを判別できません。UTF-8 または Shift_JIS (CP932) で保存してください。")]
@@ -156,38 +153,31 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
     "Seen" is read against the guarantee's current latest version, so a version
     written after the orderer's last look shows as unseen without any trigger.
     """
-
-    def run(start: dict[str, Any] | None, size: int) -> Any:
-        return OrdererInboxModel.by_change.query(
-            principal.org_id, scan_index_forward=False, limit=size, last_evaluated_key=start
-        )
-
-    rows, next_cursor = paging.page(run, limit, cursor)
+    rows, next_cursor = inbox_store.newest_first(principal.org_id, limit, cursor)
     if not rows:
         return [], next_cursor
-    guarantees = {g.number: g for g in GuaranteeModel.batch_get([r.number for r in rows])}
-    latest_keys = [(n, int(g.latest_version)) for n, g in guarantees.items()]
-    certs = {(c.number, int(c.version)): c for c in CertificateModel.batch_get(latest_keys)}
+    guarantees = guarantees_store.get_many(r.number for r in rows)
+    certs = guarantees_store.versions_of((n, g.latest_version) for n, g in guarantees.items())
     today = clock.today()
     items = []
     for row in rows:
         g = guarantees.get(row.number)
         if g is None:
             continue
-        latest = int(g.latest_version)
+        latest = g.latest_version
         cert = certs.get((g.number, latest))
         items.append(
             {
                 "number": g.number,
                 "kind": g.kind,
-                "status": effective_status(g.status, g.deadline, today),
+                "status": views.status(g, today),
                 "project_name": g.details.get("project_name"),
                 "contractor_name": g.details.get("contractor_name"),
                 "latest_version": latest,
                 "latest_version_kind": cert.kind if cert else None,
                 "changed_at": max(row.changed_at, cert.issued_at) if cert else row.changed_at,
                 "verified_at": row.verified_at,
-                "seen": int(row.last_seen_version) >= latest,
+                "seen": row.last_seen_version >= latest,
             }
         )
     return items, next_cursor
@@ -198,14 +188,7 @@ def note_new_version(orderer_id: str, number: str, issued_at: str) -> None:
 
     Only touches rows that exist (the orderer has verified the guarantee before).
     """
-    try:
-        OrdererInboxModel(orderer_id, number).update(
-            actions=[OrdererInboxModel.changed_at.set(issued_at)],
-            condition=OrdererInboxModel.number.exists() & (OrdererInboxModel.changed_at < issued_at),
-        )
-    except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
+    inbox_store.note_change(orderer_id, number, issued_at)
 
 
 # --- helpers -----------------------------------------------------------------
@@ -219,54 +202,28 @@ def _user_key(principal: Principal) -> str:
     return f"verify-user:{principal.login}"
 
 
-def _guarantee(number: str) -> GuaranteeModel | None:
-    try:
-        return GuaranteeModel.get(number)
-    except DoesNotExist:
-        return None
-
-
-def _view(g: GuaranteeModel) -> dict[str, Any]:
-    versions = sorted(CertificateModel.query(g.number), key=lambda c: int(c.version))
-    latest = next((c for c in versions if int(c.version) == int(g.latest_version)), versions[-1])
-    pdf_url = objects.presigned_url(latest.pdf_key, f"{g.number}-v{int(latest.version)}.pdf") if latest.pdf_key else None
-    return {
-        "status": effective_status(g.status, g.deadline, clock.today()),
-        "certificate": latest.content,
-        "versions": [
-            {"version": int(c.version), "kind": c.kind, "issued_at": c.issued_at, "sha256": c.sha256}
-            for c in versions
-        ],
-        "sha256": latest.sha256,
-        "pdf_url": pdf_url,
-    }
+def _view(g: Guarantee) -> dict[str, Any]:
+    versions = guarantees_store.history(g.number)
+    latest = views.latest(g, versions)
+    pdf_url = objects.presigned_url(latest.pdf_key, f"{g.number}-v{latest.version}.pdf") if latest.pdf_key else None
+    return views.verification_view(g, versions, clock.today(), pdf_url)
 
 
 def _log(principal: Principal, number: str, result: str) -> None:
     """One access-log row per attempt: who, which number (as entered), when, what came of it."""
-    AccessLogModel(
-        number or "-",
-        f"{clock.iso_now()}#{secrets.token_hex(4)}",
-        orderer_id=principal.org_id,
-        login=principal.login,
-        result=result,
-    ).save()
+    access_log.append(
+        AccessLogEntry(
+            number=number or "-",
+            at=f"{clock.iso_now()}#{secrets.token_hex(4)}",
+            orderer_id=principal.org_id,
+            login=principal.login,
+            result=result,
+        )
+    )
     logs.info("verification", orderer_id=principal.org_id, login=principal.login, result=result)
 
 
-def _mark_seen(principal: Principal, g: GuaranteeModel, view: dict[str, Any]) -> None:
+def _mark_seen(principal: Principal, g: Guarantee, view: dict[str, Any]) -> None:
     """The inbox row: this orderer has now seen the guarantee up to its latest version."""
     latest = view["versions"][-1]
-    try:
-        OrdererInboxModel(principal.org_id, g.number).update(
-            actions=[
-                OrdererInboxModel.last_seen_version.set(latest["version"]),
-                OrdererInboxModel.changed_at.set(latest["issued_at"]),
-                OrdererInboxModel.verified_at.set(clock.iso_now()),
-            ],
-            condition=OrdererInboxModel.last_seen_version.does_not_exist()
-            | (OrdererInboxModel.last_seen_version <= latest["version"]),
-        )
-    except UpdateError as exc:  # a concurrent look at a newer version already won
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
+    inbox_store.mark_seen(principal.org_id, g.number, latest["version"], latest["issued_at"], clock.iso_now())

@@ -10,9 +10,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from chalicelib.store.models import AttemptModel
+from chalicelib.store.tx import condition_failed
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,10 @@ def register_failure(key: str, policy: Policy, now: float | None = None) -> int:
             )
             break
         except UpdateError as exc:
-            if not _conditional(exc):
+            if not condition_failed(exc):
                 raise
         try:
-            AttemptModel(
-                key, failures=1, window_start=now, locked_until=0, expires_at=expires
-            ).save(
+            AttemptModel(key, failures=1, window_start=now, locked_until=0, expires_at=expires).save(
                 condition=AttemptModel.key.does_not_exist()
                 | (AttemptModel.window_start <= now - policy.window_seconds)
                 | lock_over
@@ -62,7 +61,7 @@ def register_failure(key: str, policy: Policy, now: float | None = None) -> int:
             item = AttemptModel(key, failures=1)
             break
         except PutError as exc:
-            if not _conditional(exc):
+            if not condition_failed(exc):
                 raise
     else:  # pragma: no cover - five lost races in a row
         raise RuntimeError("attempt counter contention")
@@ -71,9 +70,7 @@ def register_failure(key: str, policy: Policy, now: float | None = None) -> int:
         AttemptModel(key).update(
             actions=[
                 AttemptModel.locked_until.set(locked_until),
-                AttemptModel.expires_at.set(
-                    datetime.fromtimestamp(locked_until + policy.window_seconds, UTC)
-                ),
+                AttemptModel.expires_at.set(datetime.fromtimestamp(locked_until + policy.window_seconds, UTC)),
             ]
         )
         return policy.lock_seconds
@@ -85,11 +82,6 @@ def reset(key: str, now: float | None = None) -> None:
     now = time.time() if now is None else now
     try:
         AttemptModel(key).delete(condition=AttemptModel.locked_until <= int(now))
-    except Exception as exc:  # noqa: BLE001 - a live lock or an absent row both mean "nothing to do"
-        if not _conditional(exc) and "DoesNotExist" not in type(exc).__name__:
+    except DeleteError as exc:  # a live lock or an absent row both mean "nothing to do"
+        if not condition_failed(exc):
             raise
-
-
-def _conditional(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"

@@ -21,8 +21,7 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
-from chalicelib import settings
-from chalicelib.store import aws_config
+from chalicelib import aws_config, settings
 
 
 @dataclass(frozen=True)

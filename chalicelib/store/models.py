@@ -2,10 +2,16 @@
 
 Table names are resolved from the stage on every access (`_StageTable`), so a
 model class can be imported before the environment is set and still talk to
-the right stage's table.
+the right stage's table. Every model talks through the process's one shared
+DynamoDB client (`store/connection.py`), never a session of its own.
+
+Only `store/` imports this module: services and handlers see the plain values
+of `domain/records.py` that the repositories beside it return.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -15,10 +21,12 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection.table import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
+from chalicelib.store.connection import SharedConnection
 
 
 class _StageTable:
@@ -41,7 +49,6 @@ def _meta(logical: str, **extra: object) -> type:
         "table_name": _StageTable(logical),
         "region": _StageRegion(),
         "billing_mode": "PAY_PER_REQUEST",
-        "max_retry_attempts": 3,
     }
     attrs.update(extra)
     return type("Meta", (), attrs)
@@ -55,7 +62,20 @@ def _index(name: str) -> type:
     )
 
 
-class AccountModel(Model):
+class StoreModel(Model):
+    """A model whose table connection sends through the shared client (store/connection.py)."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = super()._get_connection()  # rebuilt by PynamoDB when the stage's table name changes
+        if not isinstance(table.connection, SharedConnection):
+            shared = SharedConnection(region=table.connection.region)
+            shared.add_meta_table(table.connection.get_meta_table(table.table_name))
+            table.connection = shared
+        return table
+
+
+class AccountModel(StoreModel):
     """A login. `org_id` is the contractor, branch or orderer the account acts for."""
 
     Meta = _meta("accounts")
@@ -67,7 +87,7 @@ class AccountModel(Model):
     password_hash = UnicodeAttribute()
 
 
-class SessionModel(Model):
+class SessionModel(StoreModel):
     """A live session. Deleting the row is logout; TTL clears the stale ones."""
 
     Meta = _meta("sessions")
@@ -88,7 +108,7 @@ class OrdererDirectoryIndex(GlobalSecondaryIndex):
     orderer_id = UnicodeAttribute(range_key=True)
 
 
-class OrdererModel(Model):
+class OrdererModel(StoreModel):
     Meta = _meta("orderers")
     orderer_id = UnicodeAttribute(hash_key=True)  # JIS municipality code, e.g. 08216
     directory = UnicodeAttribute(default="orderer")
@@ -100,6 +120,15 @@ class OrdererModel(Model):
     intermediate_rate = NumberAttribute(default=2)
     total_advance_rate = NumberAttribute(default=6)
     by_directory = OrdererDirectoryIndex()
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        """Writing an orderer makes this container forget its cached list (store/orderers.py)."""
+        from chalicelib.store import orderers
+
+        try:
+            return super().save(*args, **kwargs)
+        finally:
+            orderers.clear_cache()
 
 
 class ApplicationsByOwnerIndex(GlobalSecondaryIndex):
@@ -116,7 +145,7 @@ class ApplicationsByStatusIndex(GlobalSecondaryIndex):
     submitted_at = UnicodeAttribute(range_key=True)
 
 
-class ApplicationModel(Model):
+class ApplicationModel(StoreModel):
     Meta = _meta("applications")
     application_id = UnicodeAttribute(hash_key=True)
     owner_org = UnicodeAttribute()
@@ -126,6 +155,7 @@ class ApplicationModel(Model):
     form = JSONAttribute()
     reject_reason = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
+    owner_name = UnicodeAttribute(null=True)  # the contractor's name at submission (older rows lack it)
     by_owner = ApplicationsByOwnerIndex()
     by_status = ApplicationsByStatusIndex()
 
@@ -142,7 +172,7 @@ class GuaranteesByOrdererIndex(GlobalSecondaryIndex):
     issued_at = UnicodeAttribute(range_key=True)
 
 
-class GuaranteeModel(Model):
+class GuaranteeModel(StoreModel):
     """The current state of one guarantee; its history is in CertificateModel."""
 
     Meta = _meta("guarantees")
@@ -163,7 +193,7 @@ class GuaranteeModel(Model):
     by_orderer = GuaranteesByOrdererIndex()
 
 
-class CertificateModel(Model):
+class CertificateModel(StoreModel):
     """One immutable version of a certificate. Its stream drives the notify trigger."""
 
     Meta = _meta("certificates", stream_view_type="NEW_IMAGE")
@@ -178,7 +208,7 @@ class CertificateModel(Model):
     reason = UnicodeAttribute(null=True)
 
 
-class CounterModel(Model):
+class CounterModel(StoreModel):
     """Atomic serials (保証契約番号), incremented with a conditional update."""
 
     Meta = _meta("counters")
@@ -186,7 +216,7 @@ class CounterModel(Model):
     value = NumberAttribute(default=0)
 
 
-class IdempotencyModel(Model):
+class IdempotencyModel(StoreModel):
     """A claimed Idempotency-Key and, once done, the answer it produced."""
 
     Meta = _meta("idempotency")
@@ -195,10 +225,12 @@ class IdempotencyModel(Model):
     fingerprint = UnicodeAttribute(null=True)
     response = JSONAttribute(null=True)
     status_code = NumberAttribute(null=True)
+    lease_until = NumberAttribute(default=0)  # an in_progress claim is exclusive until then (store/claims.py)
+    claim_token = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
 
-class AttemptModel(Model):
+class AttemptModel(StoreModel):
     """Failure counters for throttling (logins, verifications)."""
 
     Meta = _meta("attempts")
@@ -209,7 +241,7 @@ class AttemptModel(Model):
     expires_at = TTLAttribute()
 
 
-class NotificationModel(Model):
+class NotificationModel(StoreModel):
     """One per certificate version: the point where mail is de-duplicated."""
 
     Meta = _meta("notifications")
@@ -227,7 +259,7 @@ class AccessLogByOrdererIndex(GlobalSecondaryIndex):
     at = UnicodeAttribute(range_key=True)
 
 
-class AccessLogModel(Model):
+class AccessLogModel(StoreModel):
     """Who verified what, when, with what result (閲覧履歴)."""
 
     Meta = _meta("access_log")
@@ -247,7 +279,7 @@ class InboxByChangeIndex(GlobalSecondaryIndex):
     changed_at = UnicodeAttribute(range_key=True)
 
 
-class OrdererInboxModel(Model):
+class OrdererInboxModel(StoreModel):
     """A guarantee an orderer has verified, and the newest version it has seen (D-Sure inbox)."""
 
     Meta = _meta("inbox")
@@ -259,7 +291,7 @@ class OrdererInboxModel(Model):
     by_change = InboxByChangeIndex()
 
 
-ALL_MODELS: dict[str, type[Model]] = {
+ALL_MODELS: dict[str, type[StoreModel]] = {
     "accounts": AccountModel,
     "sessions": SessionModel,
     "orderers": OrdererModel,

@@ -13,8 +13,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib import settings
-from chalicelib.store import aws_config
+from chalicelib import aws_config, settings
 
 PENDING_TAG = "state=pending"
 URL_SECONDS = 60  # API.md: short-lived download URLs live at most 60 seconds
@@ -22,7 +21,7 @@ URL_SECONDS = 60  # API.md: short-lived download URLs live at most 60 seconds
 
 @functools.lru_cache(maxsize=4)
 def _client(region: str, endpoint: str | None) -> Any:
-    """SigV4 on the regional endpoint (store/aws_config.py); the override is moto's."""
+    """SigV4 on the regional endpoint (chalicelib/aws_config.py); the override is moto's."""
     return boto3.client(
         "s3",
         region_name=region,

@@ -16,11 +16,11 @@ from typing import Any, TypeVar
 
 from chalicelib import settings
 from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 T = TypeVar("T")
 
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "decode_cursor", "encode_cursor", "is_string_value", "page"]
 
 
 def _mac(payload: bytes) -> str:
@@ -56,11 +56,14 @@ def page(
     limit: int,
     cursor: str | None,
     keep: Callable[[T], bool] = lambda _item: True,
+    convert: Callable[[Any], T] = lambda item: item,
 ) -> tuple[list[T], str | None]:
     """Read until `limit` kept items or the end of the data.
 
     `run_query(start_key, page_size)` returns a PynamoDB ResultIterator (a Query,
-    never a Scan) limited to `page_size` items. When `keep` drops items, reading
+    never a Scan) limited to `page_size` items. Each item read is turned into a
+    domain value by `convert` before `keep` judges it, so repositories hand out
+    plain values and callers filter on them. When `keep` drops items, reading
     goes on. The next cursor is the key of the last item returned, and it is only
     given when another kept item really exists, so pages never skip, repeat, or
     promise a page that turns out empty.
@@ -71,7 +74,8 @@ def page(
     last_key: dict[str, Any] | None = None
     while True:
         results = run_query(start, limit + 1)
-        for item in results:
+        for raw in results:
+            item = convert(raw)
             if not keep(item):
                 continue
             if len(items) == limit:
@@ -81,3 +85,8 @@ def page(
         start = results.last_evaluated_key
         if not start:
             return items, None
+
+
+def is_string_value(value: Any) -> bool:
+    """A DynamoDB `{"S": "..."}` key part, as a start key from a cursor must hold."""
+    return isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)

@@ -9,16 +9,21 @@ from __future__ import annotations
 import boto3
 
 from chalicelib import settings
+from chalicelib.store import orderers
+from chalicelib.store.connection import dynamodb_client
 from chalicelib.store.models import ALL_MODELS
 
 
 def create_tables() -> None:
+    """Every table of the stage, with its TTL. Forgets this process's cached reference
+    data: tables made now are about to be (re)seeded."""
+    orderers.clear_cache()
     for model in ALL_MODELS.values():
         if not model.exists():
             model.create_table(wait=True)
         ttl = _ttl_attribute(model)
         if ttl:
-            client = boto3.client("dynamodb", region_name=settings.current().region)
+            client = dynamodb_client()
             client.update_time_to_live(
                 TableName=model.Meta.table_name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl},
@@ -37,9 +42,7 @@ def _ttl_attribute(model: type) -> str | None:
 def create_bucket() -> None:
     s = settings.current()
     s3 = boto3.client("s3", region_name=s.region)
-    s3.create_bucket(
-        Bucket=s.bucket, CreateBucketConfiguration={"LocationConstraint": s.region}
-    )
+    s3.create_bucket(Bucket=s.bucket, CreateBucketConfiguration={"LocationConstraint": s.region})
     s3.put_bucket_versioning(Bucket=s.bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
@@ -50,8 +53,7 @@ def verify_sender() -> None:
 
 def certificates_stream_arn() -> str:
     s = settings.current()
-    client = boto3.client("dynamodb", region_name=s.region)
-    table = client.describe_table(TableName=s.table_name("certificates"))["Table"]
+    table = dynamodb_client(s.region).describe_table(TableName=s.table_name("certificates"))["Table"]
     return table["LatestStreamArn"]
 
 

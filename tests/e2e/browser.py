@@ -1,4 +1,8 @@
-"""Headless Chromium (Debian's) driven by Playwright; skipped with a reason where it is missing."""
+"""Headless Chromium (Debian's) driven by Playwright; skipped with a reason where it is missing.
+
+One Chromium process serves the session (starting one costs ~1-3 s here); each test gets a
+browser context of its own, which is what isolates tests: its own cookies, storage and cache.
+"""
 
 from __future__ import annotations
 
@@ -17,22 +21,31 @@ ARGS = [
 ]
 
 
-@pytest.fixture
-def browser_page():
+@pytest.fixture(scope="session")
+def chromium():
+    """The session's headless Chromium, launched on first need."""
     if not CHROMIUM:
         pytest.skip("chromium is not installed (bin/test installs Debian's chromium when run as root)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(locale="ja-JP")
-        page = context.new_page()
-        page.set_default_timeout(15000)
         try:
-            yield page
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A page in a fresh browser context: no cookie or storage of another test."""
+    context = chromium.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def login_via_page(page, base: str, audience: str, login: str, password: str) -> None:

@@ -9,6 +9,7 @@ import threading
 import boto3
 import pytest
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import settings
 from chalicelib.domain import auth_key
@@ -186,23 +187,18 @@ def test_upload_failure_leaves_nothing_and_retry_issues(client, tokens, monkeypa
 
 def test_transaction_failure_leaves_nothing_and_retry_issues(client, tokens, monkeypatch):
     app = make_application()
-    real = issuance.transaction
+    real = TransactWrite._commit
 
-    class Failing:
-        def __enter__(self):
-            self.tx = real()
-            return self.tx
+    def failing(self):
+        raise TransactWriteError("DynamoDB unavailable")
 
-        def __exit__(self, *exc):
-            raise TransactWriteError("DynamoDB unavailable")
-
-    monkeypatch.setattr(issuance, "transaction", Failing)
+    monkeypatch.setattr(TransactWrite, "_commit", failing)
     with pytest.raises(TransactWriteError):
         issuance.issue(STAFF, app.application_id)
     assert all_guarantees() == [] and all_certificates() == []
     assert ApplicationModel.get(app.application_id).status == "submitted"
     assert bucket_keys() == []
-    monkeypatch.setattr(issuance, "transaction", real)
+    monkeypatch.setattr(TransactWrite, "_commit", real)
     out = body(issue(client, tokens, app.application_id))["guarantees"]
     assert len(out) == 2 and all(NUMBER.match(g["number"]) for g in out)
     assert ApplicationModel.get(app.application_id).status == "issued"
@@ -277,7 +273,7 @@ def test_correction_and_cancellation(client, tokens, issued):
     after = post_version(client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 1000}})
     assert after.status_code == 409
     assert client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="").status_code == 409
-    view = versions.guarantee_view(g, versions.history(number))
+    view = versions.guarantee_detail(STAFF, number)
     assert view["status"] == "cancelled" and [v["kind"] for v in view["versions"]] == ["new", "correction", "change"][:2] + ["cancellation"]
 
 
@@ -326,7 +322,7 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
 def test_expired_guarantee_reads_expired(client, tokens):
     make_guarantee("30020-000001M", deadline="2021-03-31")
     g = GuaranteeModel.get("30020-000001M")
-    assert versions.guarantee_view(g, versions.history(g.number))["status"] == "expired"
+    assert versions.guarantee_detail(STAFF, g.number)["status"] == "expired"
     html = client.http.get("/staff/guarantees/30020-000001M", headers={"Cookie": f"esurety_session={tokens['staff']}"})
     assert html.status_code == 200 and "期限切れ" in html.body.decode()
 

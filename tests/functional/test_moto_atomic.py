@@ -11,8 +11,9 @@ from __future__ import annotations
 import threading
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.services.issuance import transaction
+from chalicelib.store.connection import connection
 from chalicelib.store.models import ApplicationModel
 from tests.factories import make_application
 
@@ -29,7 +30,7 @@ def _attempt(app_id: str, i: int, barrier: threading.Barrier, winners: list[int]
     target = ApplicationModel.get(app_id)
     barrier.wait()
     try:
-        with transaction() as tx:
+        with TransactWrite(connection=connection()) as tx:
             for row in rows:
                 tx.save(row, condition=ApplicationModel.application_id.does_not_exist())
             tx.update(target, actions=[ApplicationModel.status.set("issued")],

@@ -20,7 +20,7 @@ import app  # noqa: E402,F401
 import_ms = (time.perf_counter() - t0) * 1000
 
 from chalicelib.domain import certificate  # noqa: E402
-from chalicelib.render import mail, pdf  # noqa: E402
+from chalicelib.render import mail, pdf, templates  # noqa: E402
 
 details = {
     "contractor_name": "〇〇建設 株式会社",
@@ -57,6 +57,15 @@ docs = pdf.render_documents(content, certificate.sha256(content), "Z28YUE4J3Bux"
 render_ms = (time.perf_counter() - t1) * 1000
 composed = mail.compose(content, version_kind="new", form="electronic", guarantee_url="https://e-surety.example.jp/x")
 
+# Which loader the packaged container's Jinja2 environment uses: the precompiled templates (issue 11)
+# must be found in the package, so it is Jinja2's ModuleLoader, never the FileSystemLoader of a checkout.
+template_loader = type(templates.environment().loader).__name__
+template_modules = sorted(
+    name
+    for name, module in sys.modules.items()
+    if ".tmpl_" in name and (getattr(module, "__file__", None) or "").startswith(pkg)
+)
+
 stdlib = {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]}
 outside = sorted(
     name
@@ -78,6 +87,8 @@ print(
             "mail_has_url": "https://e-surety.example.jp/x" in composed.text,
             "outside": outside,
             "app_cached": getattr(app, "__cached__", None),
+            "template_loader": template_loader,
+            "template_modules": len(template_modules),
         },
         ensure_ascii=False,
     )

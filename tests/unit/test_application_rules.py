@@ -236,7 +236,7 @@ def test_characters_the_font_cannot_draw_are_refused():
 
 
 def test_schema_refuses_unknown_fields():
-    from chalicelib.handlers.schema import validate
+    from chalicelib.domain.validation import validate
 
     body = application_body()
     body["project"]["colour"] = "red"

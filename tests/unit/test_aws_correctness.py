@@ -6,8 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from chalicelib import aws_config
 from chalicelib.render import links
-from chalicelib.store import aws_config, mailer, objects
+from chalicelib.store import mailer, objects
 
 LAMBDA_TIMEOUT = 30  # .chalice/config.json
 

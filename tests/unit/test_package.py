@@ -8,23 +8,43 @@ for the files Lambda needs and for what it must not carry.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
 
+_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "deployments", "__pycache__", ".*_cache", ".hypothesis")
+
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory):
+def checkout(tmp_path_factory) -> Path:
+    """A copy of the checkout to package: scripts/package copies templates/ into chalicelib/assets/
+    while it runs, and tests running at the same time (pytest -n) would read them half-copied.
+    It shares the virtualenv and chalice's cache of built dependencies with the real checkout."""
+    copy = tmp_path_factory.mktemp("checkout") / "esurety"
+    shutil.copytree(ROOT, copy, ignore=_NOT_COPIED)
+    (copy / ".venv").symlink_to((ROOT / ".venv").resolve())
+    cache = ROOT / ".chalice" / "deployments"
+    cache.mkdir(exist_ok=True)
+    (copy / ".chalice" / "deployments").symlink_to(cache)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory, checkout):
     out = tmp_path_factory.mktemp("package") / "out"
-    subprocess.run(["bash", "scripts/package", "dev", str(out)], cwd=ROOT, check=True, capture_output=True, timeout=900)
+    subprocess.run(
+        ["bash", "scripts/package", "dev", str(out)], cwd=checkout, check=True, capture_output=True, timeout=900
+    )
     return out
 
 
-def test_zip_carries_templates_font_and_license_but_no_test_tools(package):
+def test_zip_carries_templates_font_and_license_but_no_test_tools(package, checkout):
     with zipfile.ZipFile(package / "deployment.zip") as z:
         names = set(z.namelist())
     assert "app.py" in names
@@ -32,7 +52,13 @@ def test_zip_carries_templates_font_and_license_but_no_test_tools(package):
     assert "chalicelib/assets/fonts/IPA_Font_License_Agreement_v1.0.txt" in names
     assert "chalicelib/assets/templates/html/base.html" in names
     assert not any(n.startswith(("moto/", "pytest/", "playwright/", "devstack/", "tests/")) for n in names)
+    # Issue 11: every template also travels precompiled (python -m chalicelib.render.templates compile).
+    compiled = [n for n in names if re.match(r"chalicelib/assets/templates_compiled/tmpl_\w+\.py$", n)]
+    sources = [n for n in names if n.startswith("chalicelib/assets/templates/") and n.endswith((".html", ".txt"))]
+    assert sources and len(compiled) == len(sources)
     # The checkout keeps reading templates/ directly after packaging.
+    assert not (checkout / "chalicelib" / "assets" / "templates").exists()
+    assert not (checkout / "chalicelib" / "assets" / "templates_compiled").exists()
     assert not (ROOT / "chalicelib" / "assets" / "templates").exists()
 
 
@@ -57,8 +83,6 @@ BUILD_TOOLS = {"pip", "setuptools", "click", "wheel", "inquirer", "_distutils_ha
 
 
 def test_zip_is_lean_boto3_matches_its_botocore_and_every_module_is_precompiled(package):
-    import re
-
     from packaging.specifiers import SpecifierSet
 
     with zipfile.ZipFile(package / "deployment.zip") as z:
@@ -119,6 +143,9 @@ def test_unzipped_package_imports_alone_in_an_empty_directory_and_renders_a_pdf_
     assert report["pdf_magic"] == "%PDF-" and report["pdf_bytes"] > 10_000 and report["key_notice_bytes"] > 10_000
     assert report["mail_has_url"] and "発行完了" in report["mail_subject"]
     assert report["app_cached"].endswith("app.cpython-311.pyc")
+    # The packaged container found the precompiled templates and rendered the mail from them.
+    assert report["template_loader"] == "ModuleLoader"
+    assert report["template_modules"] >= 2  # the completion mail's text and HTML parts at least
     size = (package / "deployment.zip").stat().st_size
     with zipfile.ZipFile(package / "deployment.zip") as z:
         unzipped = sum(i.file_size for i in z.infolist())

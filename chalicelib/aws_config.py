@@ -7,6 +7,11 @@ defaults (60 s timeouts, legacy retries) could outlive both. S3 signs with
 SigV4 on the regional endpoint: S3 refuses SigV2 for buckets created since
 2020, and a presigned URL for the global endpoint redirects (breaking the
 signature) for buckets outside us-east-1.
+
+It sits beside settings.py, not in store/: settings (which every layer but the
+domain reads) fetches a deployed stage's values from SSM with these bounds, and
+store/ (S3, SES) uses them too; it imports nothing of the app. DynamoDB's one
+shared client has its own bounds in store/connection.py.
 """
 
 from __future__ import annotations

@@ -1,0 +1,94 @@
+"""Every label people read for a stored value: one table per kind of value, one home for all.
+
+Pages, mails and PDFs show the same words for the same value because they all
+read these tables (templates through the Jinja global `labels`, code by
+import). The keys are the values the app stores and the JSON API speaks; the
+words are those of the municipality's guide (DESIGN.md). A test iterates the
+enums of the schemas and fails on a value without a label here.
+
+Where two audiences are shown different words for the same value (the
+contractor's 送信済み(審査中) and the clerk's 審査待ち), there are two tables,
+each named for its audience, rather than one table bent to fit both.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+Labels = MappingProxyType[str, str]
+
+
+def _table(entries: dict[str, str]) -> Labels:
+    """Read-only, so a page cannot change what every other page shows."""
+    return MappingProxyType(entries)
+
+
+#: 種類: the product a guarantee is (also the certificate's 商品名, frozen in its content).
+KIND: Final = _table({"advance_payment": "前払金保証", "contract_guarantee": "契約保証"})
+
+#: 種類, short: the 保証契約一覧 table's narrow column.
+KIND_SHORT: Final = _table({"advance_payment": "前払", "contract_guarantee": "契約"})
+
+#: 形式 (保証証書の形式).
+FORM: Final = _table({"paper": "証書(紙)", "electronic": "電子保証(認証キーを含む)"})
+
+#: 状態 of an application, as the contractor sees it on Net Desk.
+APPLICATION_STATUS: Final = _table({"submitted": "送信済み(審査中)", "issued": "発行済み", "rejected": "差戻し"})
+
+#: 状態 of an application, as the clerk's queue names it.
+APPLICATION_STATUS_STAFF: Final = _table({"submitted": "審査待ち", "issued": "発行済", "rejected": "却下"})
+
+#: 状態 of a guarantee (domain.status.effective_status).
+GUARANTEE_STATUS: Final = _table({"valid": "有効", "cancelled": "取消", "expired": "期限切れ"})
+
+#: 版の種類: what a certificate version records.
+VERSION_KIND: Final = _table({"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"})
+
+#: 受注区分.
+ORDER_TYPE: Final = _table(
+    {
+        "general": "一般競争入札",
+        "designated": "指名競争入札",
+        "negotiated": "随意契約",
+        "other": "その他(見積もりあわせ等)",
+    }
+)
+
+#: 契約の種類 (it sets the advance-payment rate: 4/10 工事, 3/10 業務).
+CONTRACT_TYPE: Final = _table({"construction": "工事", "design_survey": "設計・測量等の業務"})
+
+#: 納付方法 (前払金保証料 / 契約保証料の支払方法).
+FEE_PAYMENT: Final = _table({"lump_sum": "一括納付"})
+
+#: 受取方法 (of a paper certificate).
+RECEIPT: Final = _table({"mail": "送付", "counter": "当社窓口"})
+
+#: One row of D-Sure's 一括確認, as the orderer sees it.
+VERIFY_RESULT: Final = _table(
+    {
+        "valid": "有効",
+        "cancelled": "取消",
+        "expired": "期限切れ",
+        "not_found": "確認できません",
+        "invalid": "形式エラー",
+        "locked": "ロック中",
+    }
+)
+
+#: One verification in the contractor's 閲覧履歴 (the access log's results).
+ACCESS_RESULT: Final = _table(
+    {
+        "valid": "確認(有効)",
+        "cancelled": "確認(取消)",
+        "expired": "確認(期限切れ)",
+        "not_found": "該当なし",
+        "invalid": "認証キー不一致",
+        "locked": "ロック中",
+    }
+)
+
+#: The tabs of 保証契約一覧.
+LIST_TAB: Final = _table(
+    {"application": "保証申込", "electronic": "電子保証(認証キー)", "bond": "契約保証予約(入札ボンド)"}
+)

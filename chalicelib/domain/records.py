@@ -1,0 +1,165 @@
+"""The stored aggregates as plain values: what `store/` repositories return and accept.
+
+Services and handlers work with these frozen dataclasses, never with PynamoDB
+models, so the cloud seam stays in `store/` (DESIGN.md §2) and a service can be
+exercised against an in-memory repository. Field names follow docs/CONTRACTS.md.
+A changed record is a new value (`dataclasses.replace`); the repository decides
+how it is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Account:
+    """A login; `org_id` is the contractor, branch or orderer the account acts for."""
+
+    login: str
+    role: str
+    org_id: str
+    org_name: str
+    password_hash: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A live session; `expires_at` is epoch seconds (the row's TTL)."""
+
+    session_id: str
+    login: str
+    role: str
+    org_id: str
+    org_name: str
+    created_at: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class Orderer:
+    """A 発注者 of the reference list. Rates are tenths of 請負金額 (DESIGN.md §1)."""
+
+    orderer_id: str
+    name: str
+    e_surety: bool = False
+    advance_rate_construction: int = 4
+    advance_rate_design_survey: int = 3
+    intermediate_rate: int = 2
+    total_advance_rate: int = 6
+
+    def advance_tenths(self, contract_type: str) -> int:
+        """The 前払金 ceiling that applies to this kind of contract."""
+        if contract_type == "design_survey":
+            return self.advance_rate_design_survey
+        return self.advance_rate_construction
+
+
+def advance_tenths(orderer: Orderer | None, contract_type: str) -> int | None:
+    """The orderer's ceiling, or None (the rules' default) when the orderer is unknown."""
+    return orderer.advance_tenths(contract_type) if orderer is not None else None
+
+
+@dataclass(frozen=True)
+class Application:
+    """A 保証申込: its owner, where it stands and the normalised form."""
+
+    application_id: str
+    owner_org: str
+    owner_login: str
+    status: str  # submitted | issued | rejected
+    submitted_at: str
+    form: dict[str, Any]
+    reject_reason: str | None = None
+    decided_at: str | None = None
+    owner_name: str | None = None  # the contractor's name when it applied (None on older rows)
+
+    @property
+    def branch_id(self) -> str | None:
+        return ((self.form or {}).get("delivery") or {}).get("branch_id")
+
+
+@dataclass(frozen=True)
+class Guarantee:
+    """The current state of one guarantee; its history is its CertificateVersions.
+
+    `lock_version` is the optimistic lock as read (None for a guarantee not yet
+    written): the repository conditions a write on it, so of two concurrent
+    writers of one guarantee only one commits.
+    """
+
+    number: str
+    application_id: str
+    kind: str  # advance_payment | contract_guarantee
+    form: str  # electronic | paper
+    status: str  # valid | cancelled (expired is derived from the deadline)
+    contractor_org: str
+    orderer_id: str
+    issued_at: str
+    deadline: str
+    details: dict[str, Any]
+    auth_key: str | None = None
+    latest_version: int = 1
+    lock_version: int | None = None
+
+    @property
+    def branch_id(self) -> str | None:
+        return (self.details or {}).get("branch_id")
+
+    @property
+    def electronic(self) -> bool:
+        return self.form == "electronic"
+
+
+@dataclass(frozen=True)
+class CertificateVersion:
+    """One immutable version of a certificate (its row drives the notify trigger)."""
+
+    number: str
+    version: int
+    kind: str  # new | correction | change | cancellation
+    content: dict[str, Any]
+    sha256: str
+    issued_at: str
+    pdf_key: str | None = None
+    key_notice_key: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AccessLogEntry:
+    """One verification attempt (閲覧履歴): who, which number as entered, when, the result."""
+
+    number: str
+    at: str  # ISO time + "#" + a random suffix, unique per number
+    orderer_id: str
+    login: str
+    result: str
+
+    @property
+    def time(self) -> str:
+        return self.at.split("#", 1)[0]
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A guarantee an orderer has verified, and the newest version it has seen."""
+
+    orderer_id: str
+    number: str
+    last_seen_version: int
+    changed_at: str
+    verified_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """A claimed key with a lease (store/claims.py): who holds it until when, and what it recorded."""
+
+    key: str
+    status: str
+    lease_until: int = 0
+    claim_token: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)

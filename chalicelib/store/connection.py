@@ -1,0 +1,119 @@
+"""One botocore session and one DynamoDB client per process, shared by every model.
+
+PynamoDB gives each model class its own `Connection`, and each of those opens
+its own botocore session (per thread) and client: every table touched for the
+first time in a cold container paid for loading botocore's endpoint and service
+data again (+510–670 ms measured on a cold verify; NOTES.md). Here every model
+and every transaction talks through `SharedConnection`, whose client is the one
+made by `dynamodb_client()`: one session, one client, one connection pool per
+process, with explicit timeouts and botocore's "standard" retry mode (throttling
+and transient errors retried with jittered backoff).
+
+The endpoint is read from the environment (`AWS_ENDPOINT_URL_DYNAMODB`, else
+`AWS_ENDPOINT_URL`) when a client is asked for, never at import: the local
+stack and the tests point the process at a moto server after importing the
+app. A changed endpoint or region gets its own client.
+
+Timeouts: a Lambda request has ~29 s behind API Gateway; connect 2 s and read
+5 s with 3 attempts keep one stuck call from eating the whole budget while
+leaving DynamoDB's normal single-digit-millisecond answers untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import botocore.config
+import botocore.session
+from pynamodb.connection import Connection
+
+from chalicelib import settings
+
+CONNECT_TIMEOUT_SECONDS = 2.0
+READ_TIMEOUT_SECONDS = 5.0
+#: botocore's count includes the first try: 1 call + 2 retries.
+TOTAL_MAX_ATTEMPTS = 3
+MAX_POOL_CONNECTIONS = 16
+
+CONFIG = botocore.config.Config(
+    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+    read_timeout=READ_TIMEOUT_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": TOTAL_MAX_ATTEMPTS},
+    max_pool_connections=MAX_POOL_CONNECTIONS,
+    parameter_validation=False,  # PynamoDB builds the requests; validating them again costs time
+)
+
+_lock = threading.RLock()
+_session: botocore.session.Session | None = None
+_clients: dict[tuple[str, str | None], Any] = {}
+
+
+def endpoint_url() -> str | None:
+    """The DynamoDB endpoint the environment names now (None: AWS's regional endpoint)."""
+    env = os.environ
+    return env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL") or None
+
+
+def session() -> botocore.session.Session:
+    """The process's botocore session (its loaders cache the endpoint and service data)."""
+    global _session
+    if _session is None:
+        with _lock:
+            if _session is None:
+                _session = botocore.session.get_session()
+    return _session
+
+
+def _usable(client: Any) -> bool:
+    """A client made while credentials were unavailable keeps failing: make a new one then
+    (the same guard PynamoDB's own Connection.client has)."""
+    signer = getattr(client, "_request_signer", None)
+    return signer is None or bool(getattr(signer, "_credentials", None))
+
+
+def dynamodb_client(region: str | None = None) -> Any:
+    """The shared DynamoDB client for `region` (the stage's by default) and today's endpoint.
+
+    botocore clients are thread-safe; creating one is not, hence the lock.
+    """
+    key = (region or settings.current().region, endpoint_url())
+    client = _clients.get(key)
+    if client is not None and _usable(client):
+        return client
+    with _lock:
+        client = _clients.get(key)
+        if client is None or not _usable(client):
+            client = session().create_client("dynamodb", region_name=key[0], endpoint_url=key[1], config=CONFIG)
+            _clients[key] = client
+    return client
+
+
+def reset() -> None:
+    """Forget the session and clients (the bench measures a cold start with it)."""
+    global _session
+    with _lock:
+        _clients.clear()
+        _session = None
+
+
+class SharedConnection(Connection):
+    """A PynamoDB Connection that sends through the process's shared client.
+
+    PynamoDB's operations (serialisation, errors, transactions) are kept; only
+    the botocore client underneath is shared instead of being built per model.
+    """
+
+    @property
+    def session(self) -> botocore.session.Session:  # type: ignore[override]
+        return session()
+
+    @property
+    def client(self) -> Any:  # type: ignore[override]
+        return dynamodb_client(self.region)
+
+
+def connection() -> SharedConnection:
+    """A connection for operations that span tables (transactions); cheap to make."""
+    return SharedConnection(region=settings.current().region)

@@ -1,0 +1,268 @@
+"""Guarantees and their certificate versions: one aggregate, written only in transactions.
+
+Reads are Gets and Queries by 保証契約番号 (and the contractor index for
+保証契約一覧). Writes:
+
+- `issue()`: every guarantee of an application with its version 1, and the
+  application moved from `submitted` to `issued`, in ONE transaction
+  conditioned on the application still being `submitted` and every number
+  being new.
+- `add_version()`: the guarantee's new current state and its next version, in
+  one transaction conditioned on the guarantee's lock version as read (a
+  VersionAttribute) and on the version row being new.
+- `replace_key()`: a new 認証キー and the latest version's new key notice,
+  conditioned the same way.
+
+A failed condition is `ConditionFailed` (from store/tx.py); conflicts and
+throttling are retried there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.domain.records import CertificateVersion, Guarantee
+from chalicelib.store import paging, tx
+from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel, GuaranteesByContractorIndex
+
+MAX_NUMBER_LENGTH = 32  # anything longer cannot be a 保証契約番号; never sent to DynamoDB
+BAD_CURSOR = FieldError("cursor", "cursor が正しくありません。最初のページからやり直してください。")
+_INDEX_KEYS = {"number", "contractor_org", "issued_at"}
+
+ConditionFailed = tx.ConditionFailed
+
+
+# ------------------------------------------------------------------ conversion
+
+
+def record(row: GuaranteeModel) -> Guarantee:
+    return Guarantee(
+        number=row.number,
+        application_id=row.application_id,
+        kind=row.kind,
+        form=row.form,
+        status=row.status,
+        contractor_org=row.contractor_org,
+        orderer_id=row.orderer_id,
+        issued_at=row.issued_at,
+        deadline=row.deadline,
+        details=row.details or {},
+        auth_key=row.auth_key,
+        latest_version=int(row.latest_version),
+        lock_version=int(row.lock_version) if row.lock_version is not None else None,
+    )
+
+
+def _model(g: Guarantee) -> GuaranteeModel:
+    row = GuaranteeModel(
+        g.number,
+        application_id=g.application_id,
+        kind=g.kind,
+        form=g.form,
+        status=g.status,
+        contractor_org=g.contractor_org,
+        orderer_id=g.orderer_id,
+        issued_at=g.issued_at,
+        deadline=g.deadline,
+        auth_key=g.auth_key,
+        latest_version=g.latest_version,
+        details=g.details,
+    )
+    if g.lock_version is not None:
+        row.lock_version = g.lock_version  # the put is conditioned on this; unset: must not exist yet
+    return row
+
+
+def version_record(row: CertificateModel) -> CertificateVersion:
+    return CertificateVersion(
+        number=row.number,
+        version=int(row.version),
+        kind=row.kind,
+        content=row.content,
+        sha256=row.sha256,
+        issued_at=row.issued_at,
+        pdf_key=row.pdf_key,
+        key_notice_key=row.key_notice_key,
+        reason=row.reason,
+    )
+
+
+def _version_model(v: CertificateVersion) -> CertificateModel:
+    return CertificateModel(
+        v.number,
+        v.version,
+        kind=v.kind,
+        content=v.content,
+        sha256=v.sha256,
+        pdf_key=v.pdf_key,
+        key_notice_key=v.key_notice_key,
+        issued_at=v.issued_at,
+        reason=v.reason,
+    )
+
+
+def version_from_image(image: dict[str, Any] | None) -> CertificateVersion | None:
+    """A certificates-stream NEW_IMAGE as a version, or None when it cannot be one."""
+    if not image:
+        return None
+    try:
+        row = CertificateModel.from_raw_data(image)
+        if not row.number or row.version is None:
+            return None
+        return version_record(row)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+# ------------------------------------------------------------------ reads
+
+
+def get(number: str, *, consistent: bool = False) -> Guarantee | None:
+    """The guarantee, or None when there is none (or the text cannot be a number)."""
+    if not number or len(number) > MAX_NUMBER_LENGTH:
+        return None
+    try:
+        return record(GuaranteeModel.get(number, consistent_read=consistent))
+    except DoesNotExist:
+        return None
+
+
+def get_many(numbers: Iterable[str]) -> dict[str, Guarantee]:
+    """The guarantees that exist among `numbers`, by number (BatchGetItem)."""
+    wanted = list(dict.fromkeys(numbers))
+    if not wanted:
+        return {}
+    return {row.number: record(row) for row in GuaranteeModel.batch_get(wanted)}
+
+
+def history(number: str) -> list[CertificateVersion]:
+    """Every version, oldest first (one Query)."""
+    return [version_record(c) for c in CertificateModel.query(number, scan_index_forward=True)]
+
+
+def version(number: str, version_no: int, *, consistent: bool = False) -> CertificateVersion | None:
+    try:
+        return version_record(CertificateModel.get(number, int(version_no), consistent_read=consistent))
+    except DoesNotExist:
+        return None
+
+
+def versions_of(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], CertificateVersion]:
+    """The versions that exist among (number, version) keys (BatchGetItem)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    return {(c.number, int(c.version)): version_record(c) for c in CertificateModel.batch_get(wanted)}
+
+
+def latest_object(number: str, attribute: str) -> str | None:
+    """The newest version's object key for a document (`pdf_key` or `key_notice_key`);
+    a version without one keeps the older version's."""
+    for cert in CertificateModel.query(number, scan_index_forward=False):
+        key = getattr(cert, attribute)
+        if key:
+            return key
+    return None
+
+
+def _range_condition(low: str | None, high: str | None) -> Any:
+    key = GuaranteesByContractorIndex.issued_at
+    if low and high:
+        return key.between(low, high)
+    if low:
+        return key >= low
+    if high:
+        return key < high
+    return None
+
+
+def _check_start(start: dict[str, Any] | None, org: str, low: str | None, high: str | None) -> None:
+    """A signed cursor is still checked against this Query: another list's or another
+    organisation's key, or one outside the period, would make DynamoDB fail."""
+    if start is None:
+        return
+    try:
+        if set(start) != _INDEX_KEYS or not all(paging.is_string_value(v) for v in start.values()):
+            raise ValueError
+        issued = start["issued_at"]["S"]
+        if start["contractor_org"]["S"] != org:
+            raise ValueError
+        if (low and issued < low) or (high and issued >= high):
+            raise ValueError
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationFailed([BAD_CURSOR]) from None
+
+
+def list_by_contractor(
+    org: str,
+    low: str | None,
+    high: str | None,
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[Guarantee], bool],
+) -> tuple[list[Guarantee], str | None]:
+    """An organisation's guarantees issued in [low, high), newest first, full pages."""
+    condition = _range_condition(low, high)
+
+    def run(start: dict[str, Any] | None, size: int) -> Any:
+        _check_start(start, org, low, high)
+        return GuaranteeModel.by_contractor.query(
+            org,
+            range_key_condition=condition,
+            scan_index_forward=False,
+            limit=size,
+            page_size=size,
+            last_evaluated_key=start,
+        )
+
+    return paging.page(run, limit, cursor, keep, convert=record)
+
+
+# ------------------------------------------------------------------ writes
+
+
+def issue(application_id: str, decided_at: str, issued: list[tuple[Guarantee, CertificateVersion]]) -> None:
+    """Write every guarantee with its version 1 and mark the application issued, atomically.
+
+    ConditionFailed when the application is no longer `submitted` (or a number exists).
+    """
+    writes = tx.Writes()
+    for g, v1 in issued:
+        writes.put(_model(g), condition=GuaranteeModel.number.does_not_exist())
+        writes.put(_version_model(v1), condition=CertificateModel.number.does_not_exist())
+    writes.update(
+        ApplicationModel(application_id),
+        actions=[ApplicationModel.status.set("issued"), ApplicationModel.decided_at.set(decided_at)],
+        condition=ApplicationModel.status == "submitted",
+    )
+    tx.commit(writes, what="issue")
+
+
+def add_version(g: Guarantee, v: CertificateVersion) -> None:
+    """Write the guarantee's new state (as of `g.lock_version`) and its new version, atomically.
+
+    ConditionFailed when another writer changed the guarantee since it was read.
+    """
+    writes = tx.Writes()
+    writes.put(_model(g))  # the VersionAttribute conditions this on lock_version as read
+    writes.put(_version_model(v), condition=CertificateModel.number.does_not_exist())
+    tx.commit(writes, what="version")
+
+
+def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str) -> None:
+    """Store `g` (with its new 認証キー) and point the latest version at its new key notice.
+
+    ConditionFailed when the guarantee or that version changed since they were read.
+    """
+    writes = tx.Writes()
+    writes.put(_model(g))
+    writes.update(
+        CertificateModel(latest.number, latest.version),
+        actions=[CertificateModel.key_notice_key.set(notice_key)],
+        condition=CertificateModel.sha256 == latest.sha256,
+    )
+    tx.commit(writes, what="reissue_key")

@@ -1,0 +1,45 @@
+"""Sessions: one row per live login; deleting it is logout, its TTL clears stale ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.domain.records import SessionRecord
+from chalicelib.store.models import SessionModel
+
+
+def create(record: SessionRecord) -> None:
+    SessionModel(
+        record.session_id,
+        login=record.login,
+        role=record.role,
+        org_id=record.org_id,
+        org_name=record.org_name,
+        created_at=record.created_at,
+        expires_at=datetime.fromtimestamp(record.expires_at, UTC),
+    ).save()
+
+
+def get(session_id: str) -> SessionRecord | None:
+    """The session, or None when it never existed or was logged out."""
+    if not session_id:
+        return None
+    try:
+        row = SessionModel.get(session_id)
+    except DoesNotExist:
+        return None
+    return SessionRecord(
+        session_id=row.session_id,
+        login=row.login,
+        role=row.role,
+        org_id=row.org_id,
+        org_name=row.org_name,
+        created_at=row.created_at,
+        expires_at=int(row.expires_at.timestamp()),
+    )
+
+
+def delete(session_id: str) -> None:
+    SessionModel(session_id).delete()
