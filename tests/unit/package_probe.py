@@ -59,12 +59,11 @@ composed = mail.compose(content, version_kind="new", form="electronic", guarante
 
 # Which loader the packaged container's Jinja2 environment uses: the precompiled templates (issue 11)
 # must be found in the package, so it is Jinja2's ModuleLoader, never the FileSystemLoader of a checkout.
-template_loader = type(templates.environment().loader).__name__
-template_modules = sorted(
-    name
-    for name, module in sys.modules.items()
-    if ".tmpl_" in name and (getattr(module, "__file__", None) or "").startswith(pkg)
-)
+# Each template the mail used came from a compiled module in the package (its __file__ is the module's).
+environment = templates.environment()
+template_loader = type(environment.loader).__name__
+compiled_dir = pkg.rstrip("/") + "/chalicelib/assets/templates_compiled/"
+template_modules = sorted(t.name for t in environment.cache.values() if (t.filename or "").startswith(compiled_dir))
 
 stdlib = {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]}
 outside = sorted(
