@@ -115,6 +115,11 @@ class Api:
 
     def login(self, login: str, password: str) -> str:
         resp = self.call("POST", "/api/session", None, {"login": login, "password": password})
+        if resp.get("mfa_required"):  # staff and admin: the TOTP second step (issue 13)
+            from tests import mfa
+
+            code = mfa.code_for(login)
+            resp = self.call("POST", "/api/session/mfa", None, {"mfa_token": resp["mfa_token"], "code": code})
         return resp["token"]
 
     def call(self, method: str, path: str, token: str | None, body: Any = None, **headers: str) -> Any:

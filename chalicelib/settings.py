@@ -32,6 +32,12 @@ TABLES = (
     "notifications",
     "access_log",
     "inbox",
+    # Issue 13: accounts
+    "organisations",
+    "tokens",
+    "clients",
+    "audit",
+    "suppressions",
 )
 
 

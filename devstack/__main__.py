@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from chalicelib.store import provision
     from devstack.pump import StreamPump
-    from devstack.seed import DEMO_ACCOUNTS, seed_demo
+    from devstack.seed import DEMO_ACCOUNTS, DEMO_TOTP_SECRETS, seed_demo
 
     provision.provision_all()
     if not args.no_seed:
@@ -119,11 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  Net Desk : {base}/netdesk/login", flush=True)
     print(f"  D-Sure   : {base}/dsure/login", flush=True)
     print(f"  Staff    : {base}/staff/login", flush=True)
+    print(f"  Admin    : {base}/admin/login", flush=True)
     print(f"  Outbox   : {base}/dev/outbox   API: {base}/api/openapi.json", flush=True)
     if not args.no_seed:
         print("  Demo logins:", flush=True)
         for login, password, role, org_id, org_name, _ in DEMO_ACCOUNTS:
             print(f"    {login:17} {password:12} {role:10} {org_id} {org_name}", flush=True)
+        print("  Demo TOTP secrets (staff/admin second step; local stage only):", flush=True)
+        for login, secret in DEMO_TOTP_SECRETS.items():
+            print(f"    {login:17} {secret}", flush=True)
     print(f"READY {base}", flush=True)
     try:
         server.serve_forever()

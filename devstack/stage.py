@@ -56,6 +56,11 @@ TABLES = (
     "notifications",
     "access_log",
     "inbox",
+    "organisations",
+    "tokens",
+    "clients",
+    "audit",
+    "suppressions",
 )  # chalicelib/settings.py TABLES; repeated so this tool imports nothing of the app
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 DRY_ACCOUNT = "123456789012"

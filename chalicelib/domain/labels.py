@@ -92,3 +92,9 @@ ACCESS_RESULT: Final = _table(
 LIST_TAB: Final = _table(
     {"application": "保証申込", "electronic": "電子保証(認証キー)", "bond": "契約保証予約(入札ボンド)"}
 )
+
+#: 役割 of a user (domain.accounts.ROLES): the administrator's console.
+ROLE: Final = _table({"contractor": "受注者", "orderer": "発注者", "staff": "保証会社の職員", "admin": "管理者"})
+
+#: 状態 of a user (domain.accounts.USER_STATUSES): the administrator's console.
+USER_STATUS: Final = _table({"invited": "招待中", "active": "利用中", "disabled": "利用停止"})

@@ -29,6 +29,7 @@ AUDIENCES: dict[str, tuple[str, str, str]] = {
     "netdesk": ("contractor", "/netdesk/login", "インターネット保証サービス Net Desk"),
     "dsure": ("orderer", "/dsure/login", "保証確認サービス D-Sure"),
     "staff": ("staff", "/staff/login", "e-Surety 保証会社 事務処理"),
+    "admin": ("admin", "/admin/login", "e-Surety 管理者コンソール"),
 }
 
 

@@ -36,7 +36,9 @@ SESSION_OUT = {
     "type": "object",
     "properties": {
         "token": {"type": "string"},
-        "role": {"type": "string", "enum": ["contractor", "staff", "orderer"]},
+        "role": {"type": "string", "enum": ["contractor", "staff", "orderer", "admin"]},
+        "mfa_required": {"type": "boolean"},
+        "mfa_token": {"type": "string"},
         "org_id": {"type": "string"},
         "name": {"type": "string"},
     },
@@ -54,6 +56,8 @@ SESSION_OUT = {
 )
 def create_session(call: Call) -> Response:
     result = auth.login(call.body["login"], call.body["password"])
+    if isinstance(result, auth.MfaChallenge):  # staff and admin: POST /api/session/mfa next
+        return json_response({"mfa_required": True, "mfa_token": result.mfa_token}, headers={"Cache-Control": "no-store"})
     p = result.principal
     body = {"token": result.token, "role": p.role, "org_id": p.org_id, "name": p.org_name}
     max_age = result.expires_at - _now()
@@ -111,6 +115,8 @@ def _login_post(call: PageCall) -> Response:
     login_id = call.form.get("login", "").strip()
     if not nonce or not auth.csrf_valid_anonymous(nonce, call.form.get("csrf_token")):
         return _login_page(call, ["画面の有効期限が切れました。もう一度ログインしてください。"], login_id, 403)
+    if call.form.get("mfa_token"):
+        return _mfa_post(call)
     try:
         result = auth.login(login_id, call.form.get("password", ""))
     except TooManyAttempts as exc:
@@ -120,6 +126,15 @@ def _login_post(call: PageCall) -> Response:
     except DomainError:
         return _login_page(call, ["ログインIDまたはパスワードが正しくありません。"], login_id, 401)
     role = AUDIENCES[call.audience or ""][0]
+    if isinstance(result, auth.MfaChallenge):
+        if result.role != role:
+            return _login_page(call, ["このログインIDはこのサービスでは利用できません。"], login_id, 403)
+        return _mfa_page(call, result.mfa_token)
+    return _logged_in(call, result, login_id)
+
+
+def _logged_in(call: PageCall, result: auth.LoginResult, login_id: str) -> Response:
+    role = AUDIENCES[call.audience or ""][0]
     if result.principal.role != role:
         auth.logout(result.principal)
         return _login_page(call, ["このログインIDはこのサービスでは利用できません。"], login_id, 403)
@@ -128,6 +143,42 @@ def _login_post(call: PageCall) -> Response:
         _safe_next(call),
         headers={"Set-Cookie": [session_cookie(result.token, max_age), clear_cookie(LOGIN_NONCE_COOKIE)]},
     )
+
+
+def _mfa_page(call: PageCall, mfa_token: str, errors: list | None = None, status: int = 200) -> Response:
+    """The second step (staff, admin): the TOTP code, keeping `next` and the step's token."""
+    nonce = cookies(call.request).get(LOGIN_NONCE_COOKIE) or secrets.token_urlsafe(18)
+    response = call.render(
+        "html/login_mfa.html",
+        status=status,
+        no_store=True,
+        login_token=auth.anonymous_csrf_token(nonce),
+        mfa_token=mfa_token,
+        errors=errors or [],
+        next_path=_safe_next(call),
+        action=f"/{call.audience}/login",
+    )
+    response.headers["Set-Cookie"] = (
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+    )
+    return response
+
+
+def _mfa_post(call: PageCall) -> Response:
+    from chalicelib.services import mfa
+
+    mfa_token = call.form.get("mfa_token", "")
+    try:
+        result = mfa.complete(mfa_token, call.form.get("code", ""))
+    except TooManyAttempts as exc:
+        page_ = _login_page(call, [exc.errors[0].message], "", 429)
+        page_.headers["Retry-After"] = str(exc.retry_after)
+        return page_
+    except DomainError as exc:
+        if exc.errors and exc.errors[0].field == "mfa_token":
+            return _login_page(call, [exc.errors[0].message], "", 401)
+        return _mfa_page(call, mfa_token, ["確認コードが正しくありません。"], 401)
+    return _logged_in(call, result, result.principal.login)
 
 
 def logout_page(call: PageCall) -> Response:

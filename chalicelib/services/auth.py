@@ -21,7 +21,7 @@ from chalicelib import settings
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Account, SessionRecord
-from chalicelib.store import accounts, attempts, sessions
+from chalicelib.store import accounts, attempts, organisations, sessions
 
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
 
@@ -58,29 +58,71 @@ class LoginResult:
     expires_at: int
 
 
+@dataclass(frozen=True)
+class MfaChallenge:
+    """Staff and admin: the password was right, a TOTP code is still due (services/mfa.py)."""
+
+    mfa_token: str
+    login: str
+    role: str
+
+
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def login(login_id: str, password: str) -> LoginResult:
+def verify_secret(secret_hash: str | None, secret: str) -> bool:
+    """Does `secret` match `secret_hash` (a password or a machine client's secret)?
+
+    With no hash (unknown login or client, invited user) a dummy hash is verified
+    instead, so the answer takes as long either way."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        _hasher().verify(secret_hash or _dummy_hash(), secret)
+    except (VerificationError, InvalidHashError):
+        return False
+    return bool(secret_hash)
+
+
+def login(login_id: str, password: str) -> LoginResult | MfaChallenge:
+    """A session, or for staff and admin an MFA challenge: no password alone opens theirs."""
     key = f"login:{login_id}"
     wait = attempts.retry_after(key)
     if wait:
         raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
-    from argon2.exceptions import InvalidHashError, VerificationError
-
     account = accounts.get(login_id)
-    try:
-        _hasher().verify(account.password_hash if account else _dummy_hash(), password)
-        ok = account is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = verify_secret(account.password_hash if account else None, password)
+    ok = ok and account is not None and _may_log_in(account)
     if not ok:
         locked = attempts.register_failure(key, LOGIN_POLICY)
         if locked:
             raise TooManyAttempts(locked, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
         raise Unauthenticated([_BAD_LOGIN])
     attempts.reset(key)
+    if account.needs_mfa:
+        from chalicelib.services import mfa  # mfa imports this module
+
+        return MfaChallenge(mfa.challenge(account.login), account.login, account.role)
+    return _open_session(account)
+
+
+def _may_log_in(account: Account) -> bool:
+    """Issue 13: a disabled user, or a user of a disabled organisation, cannot log in;
+    staff and admin need an enrolled TOTP secret."""
+    if account.status == "disabled":
+        return False
+    if account.needs_mfa and not account.totp_secret:
+        return False
+    org = organisations.get(account.org_id)
+    return not (org is not None and org.disabled)
+
+
+def open_session_after_mfa(login_id: str) -> LoginResult | None:
+    """The session a completed second step opens (services/mfa.py checked the code)."""
+    account = accounts.get(login_id)
+    if account is None or not _may_log_in(account):
+        return None
     return _open_session(account)
 
 

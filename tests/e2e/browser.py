@@ -54,3 +54,9 @@ def login_via_page(page, base: str, audience: str, login: str, password: str) ->
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    from tests import mfa
+
+    if mfa.needs_code(login) and page.locator("#code").count():  # staff/admin: the second step
+        page.fill("#code", mfa.code_for(login))
+        page.click("button[type=submit]")
+        page.wait_for_load_state()

@@ -38,7 +38,21 @@ class Stack:
     def login(self, login: str, password: str) -> str:
         resp = requests.post(self.url("/api/session"), json={"login": login, "password": password}, timeout=10)
         assert resp.status_code == 200, resp.text
-        return resp.json()["token"]
+        return self.complete_mfa(login, resp.json())["token"]
+
+    def complete_mfa(self, login: str, answer: dict) -> dict:
+        """Staff and admin: the second step with a fresh TOTP code (tests/mfa.py)."""
+        if not answer.get("mfa_required"):
+            return answer
+        from tests import mfa
+
+        resp = requests.post(
+            self.url("/api/session/mfa"),
+            json={"mfa_token": answer["mfa_token"], "code": mfa.code_for(login)},
+            timeout=10,
+        )
+        assert resp.status_code == 200, resp.text
+        return resp.json()
 
     def wait_for_line(self, needle: str, timeout: float) -> str | None:
         deadline = time.monotonic() + timeout

@@ -12,6 +12,8 @@ import json
 import logging  # noqa: E402
 import os
 import re
+import urllib.parse
+import urllib.request
 
 import pytest
 from moto.server import ThreadedMotoServer
@@ -31,7 +33,9 @@ os.environ["AWS_ENDPOINT_URL"] = MOTO_URL
 from chalice.test import Client  # noqa: E402
 
 import app as app_module  # noqa: E402
-from devstack.seed import seed_demo  # noqa: E402
+from chalicelib.store.models import AccountModel  # noqa: E402
+from devstack.seed import DEMO_TOTP_SECRETS, seed_demo  # noqa: E402
+from tests import mfa  # noqa: E402
 from tests.functional import moto_state  # noqa: E402
 
 DEMO = {
@@ -50,8 +54,19 @@ def _seed_and_log_in() -> None:
     """The demo data, and one login of every demo account: their session rows are in the snapshot,
     so every test starts with those sessions open (a test that logs one out affects only itself)."""
     seed_demo()
+    mfa.forget()  # a fresh seed has accepted no TOTP code
     with Client(app_module.app, stage_name="local", project_dir=str(ROOT)) as c:
         _TOKENS.update({name: login(c, *creds)["token"] for name, creds in DEMO.items()})
+    _forget_accepted_codes()
+
+
+def _forget_accepted_codes() -> None:
+    """The staff logins above each accepted a TOTP step (a code is good once per user). Put the
+    accounts back to none accepted, as a fresh seed has them, so a test that computes the code of
+    the current step itself is not refused because the snapshot was taken within the same 30 s;
+    tests/mfa.py forgets its side on every restore."""
+    for login_id in DEMO_TOTP_SECRETS:
+        AccountModel(login_id).update(actions=[AccountModel.totp_last_step.set(0)])
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +79,7 @@ def _stage() -> dict[str, moto_state.Snapshot]:
 def aws(_stage):
     """A clean stage for every test: the one built at session start, with nothing a previous test wrote."""
     _stage["snapshot"] = moto_state.restore(_stage["snapshot"], MOTO_URL, _seed_and_log_in)
+    mfa.forget()  # the restored stage has accepted no TOTP code (see _seed_and_log_in)
     yield MOTO_URL
 
 
@@ -80,7 +96,16 @@ def login(client, login_id: str, password: str) -> dict:
         body=json.dumps({"login": login_id, "password": password}),
     )
     assert resp.status_code == 200, resp.body
-    return json.loads(resp.body)
+    out = json.loads(resp.body)
+    if out.get("mfa_required"):  # staff and admin: the second step (tests/mfa.py)
+        resp = client.http.post(
+            "/api/session/mfa",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"mfa_token": out["mfa_token"], "code": mfa.code_for(login_id)}),
+        )
+        assert resp.status_code == 200, resp.body
+        out = json.loads(resp.body)
+    return out
 
 
 @pytest.fixture
@@ -110,6 +135,8 @@ def browser_login(client, audience: str, login_id: str, password: str) -> tuple[
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
         body=form,
     )
+    if mfa.needs_code(login_id):  # the page's second step asks for the TOTP code
+        resp = mfa_page_step(client, audience, resp, login_id)
     assert resp.status_code == 303, resp.body
     cookies = resp.headers["Set-Cookie"]
     cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
@@ -117,3 +144,22 @@ def browser_login(client, audience: str, login_id: str, password: str) -> tuple[
     home = client.http.get(f"/{audience}", headers={"Cookie": f"esurety_session={session}"})
     assert home.status_code == 200
     return session, home.body.decode()
+
+
+def mfa_page_step(client, audience: str, resp, login_id: str, code: str | None = None):
+    """Answer the login page's second step (the TOTP code form) as a browser would."""
+    assert resp.status_code in (200, 401), resp.body  # the code form (again, after a wrong code)
+    html = resp.body.decode()
+    nonce = re.search(r"esurety_login=([^;]+)", _cookie_header(resp)).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    form = urllib.parse.urlencode({**fields, "code": code or mfa.code_for(login_id)})
+    return client.http.post(
+        f"/{audience}/login",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
+        body=form,
+    )
+
+
+def _cookie_header(resp) -> str:
+    value = resp.headers.get("Set-Cookie", "")
+    return "\n".join(value) if isinstance(value, list) else value
