@@ -64,6 +64,9 @@ class Settings:
     bucket: str
     env_ses_sender: str | None
     env_public_base_url: str | None
+    #: The stage's SES configuration set (the template sets it): its event destination sends
+    #: bounces and complaints to this stage's feedback topic. None locally.
+    ses_configuration_set: str | None
     session_ttl_seconds: int
     session_secret: str | None
     session_secret_param: str | None
@@ -137,6 +140,7 @@ def current() -> Settings:
         bucket=env.get("PDF_BUCKET") or f"{app_name}-{stage}-pdf",
         env_ses_sender=env.get("SES_SENDER") or None,
         env_public_base_url=env.get("PUBLIC_BASE_URL") or None,
+        ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
         session_ttl_seconds=int(env.get("SESSION_TTL_SECONDS", "28800")),
         session_secret=env.get("SESSION_SECRET") or None,
         session_secret_param=env.get("SESSION_SECRET_PARAM") or None,

@@ -22,23 +22,28 @@ from devstack.names import STAGE_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / ".chalice" / "resources.json"
-API_FN, STREAM_FN = "APIHandler", "CertificateStream"
+API_FN, STREAM_FN, FEEDBACK_FN = "APIHandler", "CertificateStream", "SesFeedback"
 STREAM_EVENT = "CertificateStreamDynamodbEventSource"
+FEEDBACK_EVENT = "SesFeedbackSnsSubscription"  # chalice package's name for the on_sns_message subscription
 BUCKET_NAME = {"Fn::Sub": "esurety-${Stage}-pdf-${AWS::AccountId}"}
 # What each function's code calls, and on which tables (tests/functional/test_iam_least_privilege.py
 # records the calls the suite makes per function and compares them with these).
-API_TABLES = tuple(name for name in ALL_MODELS if name != "notifications")  # mail is the stream's business
+API_TABLES = tuple(name for name in ALL_MODELS if name != "notifications")  # completion mail is the stream's
 API_DYNAMODB_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",  # an admin's PATCH of an orderer that changes nothing (store/organisations.py)
     "dynamodb:Query",
 )
 API_S3_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging")
-STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox")
+STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox", "suppressions")  # no mail to a bounced address
 STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+#: SES's bounce and complaint notifications (SNS) only mark the address (services/bounces.py).
+FEEDBACK_TABLES = ("suppressions",)
+FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 MAX_RECORD_AGE = 6 * 3600  # leaves 18 h of the stream's 24 h retention to replay the failure queue
 NONCURRENT_DAYS = 30
 ITERATOR_AGE_ALARM_MS = 15 * 60 * 1000
@@ -110,11 +115,18 @@ def _logs_statement() -> dict[str, Any]:
 
 
 def _ses_statement() -> dict[str, Any]:
-    """Send as the stage's own sender only (`ses:FromAddress`), never as another stage's."""
+    """Send as the stage's own sender only (`ses:FromAddress`), never as another stage's, through the
+    stage's configuration set (SendRawEmail is authorised on the identity and on the set)."""
     return {
         "Effect": "Allow",
         "Action": ["ses:SendRawEmail"],
-        "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
+        "Resource": [
+            {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+                ":configuration-set/${SesConfigurationSet}"
+            },
+        ],
         "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}},
     }
 
@@ -154,6 +166,7 @@ def _environment() -> dict[str, Any]:
                 "STAGE": {"Ref": "Stage"},
                 "PDF_BUCKET": BUCKET_NAME,
                 "SESSION_SECRET_PARAM": {"Fn::Sub": "/esurety/${Stage}/session-secret"},
+                "SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
             }
         }
     }
@@ -284,6 +297,58 @@ def _monitoring() -> dict[str, Any]:
     }
 
 
+def _ses_feedback() -> dict[str, Any]:
+    """SES's bounces and complaints for this stage's mail → an SNS topic → the SesFeedback function.
+
+    Every mail is sent through the stage's configuration set (store/mailer.py), whose event
+    destination publishes bounce and complaint events to the stage's topic: the sending domain is
+    shared by every stage, so its identity-wide notification topics could not tell stages apart.
+    """
+    topic = {"Ref": "SesFeedbackTopic"}
+    return {
+        "SesConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {"Name": {"Fn::Sub": "esurety-${Stage}"}},
+        },
+        "SesFeedbackTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": {"Fn::Sub": "esurety-${Stage}-ses-feedback"}},
+        },
+        "SesFeedbackTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [topic],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesPublishesThisAccountsFeedback",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": topic,
+                            "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        }
+                    ],
+                },
+            },
+        },
+        "SesFeedbackDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": ["SesFeedbackTopicPolicy"],
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "SesConfigurationSet"},
+                "EventDestination": {
+                    "Name": "bounces-and-complaints",
+                    "Enabled": True,
+                    "MatchingEventTypes": ["bounce", "complaint"],
+                    "SnsDestination": {"TopicARN": topic},
+                },
+            },
+        },
+    }
+
+
 def _custom_domain() -> dict[str, Any]:
     """The optional second door (DESIGN.md §2): on when the DomainName parameter is set."""
     return {
@@ -372,6 +437,11 @@ def template() -> dict[str, Any]:
         },
     )
     resources[API_FN] = _function("api", "api")
+    # The subscription chalice package makes names the topic after the STAGE it was packaged
+    # with (handlers/bounces.py); the stack's own topic replaces it, so any stage gets its own.
+    resources[FEEDBACK_FN] = _function(
+        "ses-feedback", "ses-feedback", Events={FEEDBACK_EVENT: {"Properties": {"Topic": {"Ref": "SesFeedbackTopic"}}}}
+    )
     secret_param = _parameter_arn("session-secret")
     api_statements = [
         _logs_statement(),
@@ -383,6 +453,7 @@ def template() -> dict[str, Any]:
         },
         {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": secret_param},
         _stage_config_statement(),
+        _ses_statement(),  # account mail: invitations, resets (services/account_mail.py)
     ]
     stream_statements = [
         _logs_statement(),
@@ -398,6 +469,9 @@ def template() -> dict[str, Any]:
     ]
     resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy", "api")
     resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy", "certificate-stream")
+    feedback_statements = [_logs_statement(), _dynamodb_statement(list(FEEDBACK_TABLES), FEEDBACK_DYNAMODB_ACTIONS)]
+    resources["SesFeedbackRole"] = _role(feedback_statements, "SesFeedbackRolePolicy", "ses-feedback")
+    resources.update(_ses_feedback())
     resources.update(_monitoring())
     resources.update(_custom_domain())
     return {
@@ -472,7 +546,11 @@ def stage_policy(stage: str) -> dict[str, Any]:
                 "Resource": f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
             },
             {"Effect": "Allow", "Action": list(API_S3_ACTIONS), "Resource": f"arn:aws:s3:::{prefix}pdf-*/*"},
-            {"Effect": "Allow", "Action": ["ses:SendRawEmail"], "Resource": "arn:aws:ses:*:*:identity/*"},
+            {
+                "Effect": "Allow",
+                "Action": ["ses:SendRawEmail"],
+                "Resource": ["arn:aws:ses:*:*:identity/*", f"arn:aws:ses:*:*:configuration-set/esurety-{stage}"],
+            },
             {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret"},
             {
                 "Effect": "Allow",

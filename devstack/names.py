@@ -92,6 +92,20 @@ class StageNames:
         return f"{self.prefix}-certificate-stream"
 
     @property
+    def feedback_function(self) -> str:
+        """SES's bounce and complaint notifications (handlers/bounces.py)."""
+        return f"{self.prefix}-ses-feedback"
+
+    @property
+    def feedback_topic(self) -> str:
+        return f"{self.prefix}-ses-feedback"
+
+    @property
+    def configuration_set(self) -> str:
+        """The SES configuration set every mail of the stage is sent through."""
+        return self.prefix
+
+    @property
     def api_role(self) -> str:
         return f"{self.prefix}-api"
 
@@ -100,8 +114,12 @@ class StageNames:
         return f"{self.prefix}-certificate-stream"
 
     @property
+    def feedback_role(self) -> str:
+        return f"{self.prefix}-ses-feedback"
+
+    @property
     def log_groups(self) -> list[str]:
-        return [f"/aws/lambda/{self.api_function}", f"/aws/lambda/{self.stream_function}"]
+        return [f"/aws/lambda/{f}" for f in (self.api_function, self.stream_function, self.feedback_function)]
 
     def parameter(self, name: str) -> str:
         return f"/{APP}/{self.stage}/{name}"
@@ -122,8 +140,12 @@ class StageNames:
             "topic": self.alarm_topic,
             "function:api": self.api_function,
             "function:stream": self.stream_function,
+            "function:ses-feedback": self.feedback_function,
             "role:api": self.api_role,
             "role:stream": self.stream_role,
+            "role:ses-feedback": self.feedback_role,
+            "topic:ses-feedback": self.feedback_topic,
+            "ses-configuration-set": self.configuration_set,
         }
         out.update({f"table:{t}": self.table(t) for t in tables})
         out.update({f"log-group:{i}": g for i, g in enumerate(self.log_groups)})

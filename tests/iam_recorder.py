@@ -9,8 +9,10 @@ path in IAM_RECORD. It patches, before anything creates a client:
   (`before-parameter-build.s3.GetObject`) handlers;
 - Chalice's two entry points, so each call is attributed to the function that
   Lambda would run: `Chalice.__call__` is the API function (`app.app`),
-  `EventSourceHandler.__call__` the stream function. Calls made by test set-up
-  (provisioning, seeding, factories) belong to neither and are not recorded.
+  `EventSourceHandler.__call__` an event function, named by its handler
+  (`certificate_stream` is "stream", `ses_feedback` the SES feedback function).
+  Calls made by test set-up (provisioning, seeding, factories, bin/admin) belong
+  to none and are not recorded.
 """
 
 from __future__ import annotations
@@ -87,9 +89,14 @@ def _create_client_recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
     return client
 
 
-def _entry(name: str, original: Any) -> Any:
+#: Event handlers (by Python name) → the function name the test uses.
+EVENT_FUNCTIONS = {"certificate_stream": "stream", "ses_feedback": "ses_feedback"}
+
+
+def _entry(name: str | None, original: Any) -> Any:
     def call(self: Any, event: Any, context: Any) -> Any:
-        token = _FUNCTION.set(name)
+        function = name or EVENT_FUNCTIONS.get(self.func.__name__, self.func.__name__)
+        token = _FUNCTION.set(function)
         try:
             return original(self, event, context)
         finally:
@@ -100,7 +107,7 @@ def _entry(name: str, original: Any) -> Any:
 
 botocore.session.Session.create_client = _create_client_recorded
 chalice_app.Chalice.__call__ = _entry("api", chalice_app.Chalice.__call__)
-chalice_app.EventSourceHandler.__call__ = _entry("stream", chalice_app.EventSourceHandler.__call__)
+chalice_app.EventSourceHandler.__call__ = _entry(None, chalice_app.EventSourceHandler.__call__)
 
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:

@@ -159,7 +159,7 @@ def _mfa_page(call: PageCall, mfa_token: str, errors: list | None = None, status
         action=f"/{call.audience}/login",
     )
     response.headers["Set-Cookie"] = (
-        f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
     )
     return response
 

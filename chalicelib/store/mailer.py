@@ -58,7 +58,8 @@ def send(mail: Mail) -> str:
     s = settings.current()
     raw = build_mime(mail, s.ses_sender)
     resp = _client(s.region, _endpoint())
-    answer = resp.send_raw_email(Source=s.ses_sender, Destinations=[mail.to], RawMessage={"Data": raw})
+    extra = {"ConfigurationSetName": s.ses_configuration_set} if s.ses_configuration_set else {}
+    answer = resp.send_raw_email(Source=s.ses_sender, Destinations=[mail.to], RawMessage={"Data": raw}, **extra)
     return answer["MessageId"]
 
 

@@ -26,7 +26,8 @@ from devstack import cfn
 from tests.conftest import ROOT
 
 #: The journey: every route family through API Gateway's doors, the stream trigger, a deployed
-#: stage's SSM reads, idempotent submission, a failed upload, a change, a key reissue, lockout, inbox.
+#: stage's SSM reads, idempotent submission, a failed upload, a change, a key reissue, lockout, inbox,
+#: and (issue 13) the admin API, invitations, resets, MFA, machine clients and SES feedback.
 JOURNEY = [
     "tests/functional/test_both_doors.py",
     "tests/functional/test_stage_config.py",
@@ -38,8 +39,10 @@ JOURNEY = [
     "tests/functional/test_issuance.py::test_reissue_key_invalidates_the_old_one",
     "tests/functional/test_verify.py::test_success_resets_the_pair_count",
     "tests/functional/test_verify.py::test_inbox_lists_verified_guarantees_newest_change_first",
+    "tests/functional/test_accounts.py",
+    "tests/functional/test_admin_orderer_check.py",
 ]
-ROLES = {"api": "ApiHandlerRole", "stream": "CertificateStreamRole"}
+ROLES = {"api": "ApiHandlerRole", "stream": "CertificateStreamRole", "ses_feedback": "SesFeedbackRole"}
 #: Granted for AWS to act on the function's behalf, never called by its code.
 PLATFORM = {
     "logs:CreateLogGroup",
@@ -130,14 +133,16 @@ def test_every_grant_is_used_by_that_function(recorded, function):
     assert tables == touched, f"{ROLES[function]} tables never touched: {sorted(tables - touched)}"
 
 
-def test_only_the_stream_function_mails_and_it_is_scoped_to_the_sender(recorded):
-    assert not any(a.startswith("ses:") for a, _ in recorded["api"])
-    assert ("ses:SendRawEmail", "sender") in recorded["stream"]
-    (ses,) = [
-        s
-        for s in cfn.template()["Resources"]["CertificateStreamRole"]["Properties"]["Policies"][0]["PolicyDocument"][
-            "Statement"
+def test_the_functions_that_mail_are_scoped_to_the_sender(recorded):
+    # Completion mail (stream) and, since issue 13, account mail (API); SES feedback sends none.
+    assert not any(a.startswith("ses:") for a, _ in recorded["ses_feedback"])
+    for function in ("stream", "api"):
+        assert ("ses:SendRawEmail", "sender") in recorded[function]
+        (ses,) = [
+            s
+            for s in cfn.template()["Resources"][ROLES[function]]["Properties"]["Policies"][0]["PolicyDocument"][
+                "Statement"
+            ]
+            if "ses:SendRawEmail" in s["Action"]
         ]
-        if "ses:SendRawEmail" in s["Action"]
-    ]
-    assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}}
+        assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}}

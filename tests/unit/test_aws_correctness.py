@@ -98,3 +98,27 @@ def test_url_prefixes_app_paths_only():
     finally:
         links.reset(token)
     assert links.url("/netdesk") == "/netdesk" and links.cookie_path() == "/"
+
+
+def test_a_deployed_stage_mails_through_its_configuration_set(monkeypatch):
+    """Bounces and complaints reach this stage's SES feedback function only through the set
+    (devstack/cfn.py); without a set (local) the call names none."""
+    from chalicelib.store import suppressions
+
+    sent: list[dict] = []
+
+    class FakeSes:
+        def send_raw_email(self, **kwargs):
+            sent.append(kwargs)
+            return {"MessageId": "m-1"}
+
+    monkeypatch.setattr(suppressions, "reason_for", lambda address: None)
+    monkeypatch.setattr(mailer, "_client", lambda region, endpoint: FakeSes())
+    mail = mailer.Mail(to="soumu@example.co.jp", subject="件名", text="本文", html="<p>本文</p>")
+    monkeypatch.delenv("SES_CONFIGURATION_SET", raising=False)
+    assert mailer.send(mail) == "m-1"
+    monkeypatch.setenv("SES_CONFIGURATION_SET", "esurety-br-x-1a2b3c")
+    mailer.send(mail)
+    assert "ConfigurationSetName" not in sent[0]
+    assert sent[1]["ConfigurationSetName"] == "esurety-br-x-1a2b3c"
+    assert sent[1]["Source"] == sent[0]["Source"]

@@ -82,11 +82,32 @@ def _statements(role: str) -> list[dict]:
     return cfn.template()["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
 
 
-def test_only_the_stream_function_sends_mail_and_only_as_the_stages_sender():
-    assert not [s for s in _statements("ApiHandlerRole") if any(a.startswith("ses:") for a in s["Action"])]
-    (ses,) = [s for s in _statements("CertificateStreamRole") if any(a.startswith("ses:") for a in s["Action"])]
-    assert ses["Action"] == ["ses:SendRawEmail"]
-    assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}}
+def test_mail_is_sent_only_as_the_stages_sender():
+    # The stream function sends the completion mail and, since issue 13, the API function the
+    # account mails (invitations, resets); the SES feedback function sends none.
+    assert not [s for s in _statements("SesFeedbackRole") if any(a.startswith("ses:") for a in s["Action"])]
+    for role in ("CertificateStreamRole", "ApiHandlerRole"):
+        (ses,) = [s for s in _statements(role) if any(a.startswith("ses:") for a in s["Action"])]
+        assert ses["Action"] == ["ses:SendRawEmail"]
+        assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}}
+
+
+def test_ses_feedback_reaches_the_stages_own_function_through_its_configuration_set():
+    resources = cfn.template()["Resources"]
+    topic = {"Ref": "SesFeedbackTopic"}
+    (event,) = resources["SesFeedback"]["Properties"]["Events"].values()
+    assert event["Properties"]["Topic"] == topic  # not the topic name chalice package read from STAGE
+    destination = resources["SesFeedbackDestination"]["Properties"]
+    assert destination["ConfigurationSetName"] == {"Ref": "SesConfigurationSet"}
+    assert destination["EventDestination"]["SnsDestination"] == {"TopicARN": topic}
+    assert sorted(destination["EventDestination"]["MatchingEventTypes"]) == ["bounce", "complaint"]
+    (publish,) = resources["SesFeedbackTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert publish["Principal"] == {"Service": "ses.amazonaws.com"} and publish["Action"] == "sns:Publish"
+    for fn in ("APIHandler", "CertificateStream"):  # every mail goes through the set
+        variables = resources[fn]["Properties"]["Environment"]["Variables"]
+        assert variables["SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
+    (feedback,) = _statements("SesFeedbackRole")[1:]
+    assert feedback["Action"] == ["dynamodb:PutItem"]
 
 
 def test_alarms_watch_the_failure_queue_and_the_stream_iterator_age():

@@ -29,6 +29,7 @@ VALID = {
     "table": (r"^[A-Za-z0-9_.-]{3,}$", 255),
     "log-group": (r"^[\w/.#-]+$", 512),
     "parameter": (r"^/[\w./-]+$", 1011),
+    "ses-configuration-set": (r"^[A-Za-z0-9_-]+$", 64),
 }
 
 
@@ -108,7 +109,8 @@ def test_dry_run_down_plans_bucket_stack_secret_and_logs():
     output = dry_run("down", "feature/New_Thing-42")
     ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
     assert ops.index("s3 list_object_versions") < ops.index("cloudformation delete_stack")
-    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 2
+    # one log group per function: api, certificate-stream, ses-feedback
+    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 3
     with pytest.raises(SystemExit, match="prod is retained"):
         dry_run("down", "--stage", "prod")
 
@@ -135,6 +137,10 @@ def test_names_match_what_the_template_builds_from_the_stage():
     assert resolve(resources["CertificateStream"]["Properties"]["FunctionName"]) == names.stream_function
     assert resolve(resources["ApiHandlerRole"]["Properties"]["RoleName"]) == names.api_role
     assert resolve(resources["CertificateStreamRole"]["Properties"]["RoleName"]) == names.stream_role
+    assert resolve(resources["SesFeedback"]["Properties"]["FunctionName"]) == names.feedback_function
+    assert resolve(resources["SesFeedbackRole"]["Properties"]["RoleName"]) == names.feedback_role
+    assert resolve(resources["SesFeedbackTopic"]["Properties"]["TopicName"]) == names.feedback_topic
+    assert resolve(resources["SesConfigurationSet"]["Properties"]["Name"]) == names.configuration_set
     assert set(stage.TABLES) == set(cfn.ALL_MODELS)
 
 
