@@ -25,6 +25,7 @@ RESOURCES = ROOT / ".chalice" / "resources.json"
 API_FN, STREAM_FN, FEEDBACK_FN = "APIHandler", "CertificateStream", "SesFeedback"
 STREAM_EVENT = "CertificateStreamDynamodbEventSource"
 FEEDBACK_EVENT = "SesFeedbackSnsSubscription"  # chalice package's name for the on_sns_message subscription
+FEEDBACK_TOPIC_ARN = {"Fn::Sub": "${SesFeedbackTopic}"}
 BUCKET_NAME = {"Fn::Sub": "esurety-${Stage}-pdf-${AWS::AccountId}"}
 # What each function's code calls, and on which tables (tests/functional/test_iam_least_privilege.py
 # records the calls the suite makes per function and compares them with these).
@@ -132,7 +133,9 @@ def _ses_statement() -> dict[str, Any]:
 
 
 def _parameter_arn(name: str) -> dict[str, str]:
-    return {"Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/esurety/${{Stage}}/{name}"}
+    return {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/esurety/${{Stage}}/{name}"
+    }
 
 
 def _stage_config_statement() -> dict[str, Any]:
@@ -358,7 +361,9 @@ def _custom_domain() -> dict[str, Any]:
             "Properties": {
                 "DomainName": {"Ref": "DomainName"},
                 "ValidationMethod": "DNS",
-                "DomainValidationOptions": [{"DomainName": {"Ref": "DomainName"}, "HostedZoneId": {"Ref": "HostedZoneId"}}],
+                "DomainValidationOptions": [
+                    {"DomainName": {"Ref": "DomainName"}, "HostedZoneId": {"Ref": "HostedZoneId"}}
+                ],
             },
         },
         "ApiDomain": {
@@ -439,8 +444,10 @@ def template() -> dict[str, Any]:
     resources[API_FN] = _function("api", "api")
     # The subscription chalice package makes names the topic after the STAGE it was packaged
     # with (handlers/bounces.py); the stack's own topic replaces it, so any stage gets its own.
+    # Chalice's merge is per key and chalice writes the topic as {"Fn::Sub": arn}: the same key,
+    # with the topic's Ref (its ARN) inside, replaces it and makes the subscription wait for it.
     resources[FEEDBACK_FN] = _function(
-        "ses-feedback", "ses-feedback", Events={FEEDBACK_EVENT: {"Properties": {"Topic": {"Ref": "SesFeedbackTopic"}}}}
+        "ses-feedback", "ses-feedback", Events={FEEDBACK_EVENT: {"Properties": {"Topic": FEEDBACK_TOPIC_ARN}}}
     )
     secret_param = _parameter_arn("session-secret")
     api_statements = [
@@ -460,7 +467,12 @@ def template() -> dict[str, Any]:
         _dynamodb_statement(list(STREAM_TABLES), STREAM_DYNAMODB_ACTIONS),
         {
             "Effect": "Allow",
-            "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
             "Resource": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
         },
         _ses_statement(),
@@ -542,7 +554,12 @@ def stage_policy(stage: str) -> dict[str, Any]:
             },
             {
                 "Effect": "Allow",
-                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+                "Action": [
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
                 "Resource": f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
             },
             {"Effect": "Allow", "Action": list(API_S3_ACTIONS), "Resource": f"arn:aws:s3:::{prefix}pdf-*/*"},
@@ -551,7 +568,11 @@ def stage_policy(stage: str) -> dict[str, Any]:
                 "Action": ["ses:SendRawEmail"],
                 "Resource": ["arn:aws:ses:*:*:identity/*", f"arn:aws:ses:*:*:configuration-set/esurety-{stage}"],
             },
-            {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret"},
+            {
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret",
+            },
             {
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameters"],
@@ -560,7 +581,11 @@ def stage_policy(stage: str) -> dict[str, Any]:
                     f"arn:aws:ssm:*:*:parameter/esurety/{stage}/ses-sender",
                 ],
             },
-            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": f"arn:aws:sqs:*:*:{prefix}certificate-stream-failures"},
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": f"arn:aws:sqs:*:*:{prefix}certificate-stream-failures",
+            },
         ],
     }
 

@@ -96,7 +96,8 @@ def test_ses_feedback_reaches_the_stages_own_function_through_its_configuration_
     resources = cfn.template()["Resources"]
     topic = {"Ref": "SesFeedbackTopic"}
     (event,) = resources["SesFeedback"]["Properties"]["Events"].values()
-    assert event["Properties"]["Topic"] == topic  # not the topic name chalice package read from STAGE
+    # The stack's own topic (its Ref is its ARN), not the name chalice package read from STAGE.
+    assert event["Properties"]["Topic"] == {"Fn::Sub": "${SesFeedbackTopic}"}
     destination = resources["SesFeedbackDestination"]["Properties"]
     assert destination["ConfigurationSetName"] == {"Ref": "SesConfigurationSet"}
     assert destination["EventDestination"]["SnsDestination"] == {"TopicARN": topic}

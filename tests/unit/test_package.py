@@ -70,6 +70,17 @@ def test_merged_template_has_the_stage_resources_and_passes_cfn_lint(package):
     (mapping,) = events.values()
     assert mapping["Properties"]["Stream"] == {"Fn::GetAtt": ["CertificatesTable", "StreamArn"]}
     assert resources["APIHandler"]["Properties"]["Environment"]["Variables"]["STAGE"] == {"Ref": "Stage"}
+    # Every function chalice packaged (a new event handler too) has its name and its own role from the
+    # merge template: a role the template does not state would carry the whole policy-<stage>.json.
+    from devstack import cfn
+
+    merged = cfn.template()["Resources"]
+    functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    assert set(functions) == {"APIHandler", "CertificateStream", "SesFeedback"}
+    for logical, fn in functions.items():
+        assert fn["Properties"]["FunctionName"] == merged[logical]["Properties"]["FunctionName"]
+        (role,) = [fn["Properties"]["Role"]["Fn::GetAtt"][0]]
+        assert resources[role]["Properties"]["Policies"] == merged[role]["Properties"]["Policies"], logical
     lint = shutil.which("cfn-lint", path=str(ROOT / ".venv" / "bin")) or shutil.which("cfn-lint")
     if lint is None:
         pytest.fail("cfn-lint is in requirements-dev.txt and must be installed")
