@@ -12,16 +12,22 @@ or `http://127.0.0.1:PORT` for the local stack. Standard library only, so it
 runs from CI before anything else is installed.
 
 Logins come from SMOKE_CONTRACTOR, SMOKE_STAFF and SMOKE_ORDERER
-(`login:password`); against a local stack they default to API.md's demo logins.
+(`login:password`); staff log in with a second step (issue 13), whose TOTP code
+is computed from SMOKE_STAFF_TOTP (the account's base32 secret). Against a local
+stack they default to API.md's demo logins and the demo secret.
 Exit status 0 when every step passed; each step prints one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import os
+import struct
 import sys
 import time
 import urllib.error
@@ -34,7 +40,9 @@ DEMO = {
     "SMOKE_CONTRACTOR": "demo-contractor:demo-pass-1",
     "SMOKE_STAFF": "ibaraki-staff:demo-pass-3",
     "SMOKE_ORDERER": "kasama:demo-pass-4",
+    "SMOKE_STAFF_TOTP": "JBSWY3DPEHPK3PXP",  # devstack/seed.py DEMO_TOTP_SECRETS["ibaraki-staff"]
 }
+TOTP_INTERVAL = 30
 
 
 class SmokeFailed(Exception):
@@ -88,6 +96,14 @@ def _credentials(name: str, local: bool) -> tuple[str, str]:
         raise SmokeFailed(f"{name} (login:password) is needed for a deployed stage")
     login, password = value.split(":", 1)
     return login, password
+
+
+def totp(secret: str, at: float) -> str:
+    """RFC 6238 (SHA-1, 6 digits, 30 s), as chalicelib/domain/totp.py checks it; standard library only."""
+    key = base64.b32decode(secret.strip().upper() + "=" * (-len(secret.strip()) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at // TOTP_INTERVAL)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def application(today: dt.date, orderer_id: str) -> dict[str, Any]:
@@ -152,8 +168,26 @@ def run(base: str, out: Any = sys.stdout, mail_wait: float = 20) -> None:
     def login(name: str) -> str:
         user, password = _credentials(name, local)
         answer = c.json("POST", "/api/session", 200, body={"login": user, "password": password})
+        if answer.get("mfa_required"):
+            answer = second_step(user, answer["mfa_token"], f"{name}_TOTP")
         step(f"login {user} ({answer.get('role')})")
         return answer["token"]
+
+    def second_step(user: str, mfa_token: str, secret_name: str) -> Any:
+        secret = os.environ.get(secret_name) or (DEMO.get(secret_name, "") if local else "")
+        if not secret:
+            raise SmokeFailed(f"{user} needs a TOTP code: set {secret_name} (its base32 secret)")
+        for attempt in range(2):
+            status, _, raw = c.request(
+                "POST", "/api/session/mfa", body={"mfa_token": mfa_token, "code": totp(secret, time.time())}
+            )
+            if status == 200:
+                return json.loads(raw)
+            if attempt == 0 and status == 401:  # this step's code was used already: the next step's is new
+                time.sleep(TOTP_INTERVAL - time.time() % TOTP_INTERVAL + 0.5)
+                continue
+            raise SmokeFailed(f"POST /api/session/mfa: {status} {raw[:300]!r}")
+        raise SmokeFailed("POST /api/session/mfa: no code accepted")
 
     contractor = login("SMOKE_CONTRACTOR")
     today = dt.date.today()
