@@ -61,6 +61,7 @@ TABLES = (
     "clients",
     "audit",
     "suppressions",
+    "drafts",
 )  # chalicelib/settings.py TABLES; repeated so this tool imports nothing of the app
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 DRY_ACCOUNT = "123456789012"
