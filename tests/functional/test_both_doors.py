@@ -21,6 +21,7 @@ from tests import mfa
 from tests.factories import APPLICATION_BODY
 from tests.functional.conftest import DEMO
 from tests.functional.gateway import Door
+from tests.functional.test_ux_pages import FORM as APPLICATION_FORM
 
 DOORS = {
     "execute-api": lambda: Door.execute_api(app_module.app),
@@ -102,8 +103,27 @@ def test_login_sets_cookies_scoped_to_the_door_prefix_and_logout_clears_them(doo
     logout = re.search(r'action="([^"]+/logout)"', home.text).group(1)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)
     out = door.post(logout, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=f"csrf_token={csrf}")
-    assert out.status == 303 and out.header("Location") == f"{door.prefix}/netdesk/login"
+    assert out.status == 303 and out.header("Location") == f"{door.prefix}/netdesk/login?notice=logged_out"
     assert "esurety_session" not in door.cookies
+
+
+def test_a_form_kept_across_an_expired_session_comes_back_under_the_door_prefix(door):
+    """Issue 16 keeps what was typed when the session ended; its cookie and the way back are the door's."""
+    kept = door.post(
+        f"{door.prefix}/netdesk/applications/new",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"},
+        body=urlencode({**APPLICATION_FORM, "project.name": "扉の向こうの道路改良工事", "step": "confirm"}),
+    )
+    assert kept.status == 303, kept.text
+    assert kept.header("Location").startswith(f"{door.prefix}/netdesk/login?")
+    assert "esurety_draft" in door.cookies
+    assert door.cookies["esurety_draft"][1] == f"{door.prefix}/netdesk/applications"
+    page_login(door, "netdesk", *DEMO["contractor"])
+    # The browser sends the draft cookie back only if its Path is under the door's prefix.
+    resumed = door.get(f"{door.prefix}/netdesk/applications/new?resume=1")
+    assert resumed.status == 200, resumed.text
+    assert "復元しました" in resumed.text and "扉の向こうの道路改良工事" in resumed.text
+    assert "esurety_draft" not in door.cookies  # cleared on the same path
 
 
 def test_the_execute_api_url_without_its_stage_segment_never_reaches_the_app():
@@ -219,8 +239,8 @@ def test_page_walk_every_link_of_a_journey_stays_under_the_prefix(door):
     )
     assert result.status == 200 and "有効" in result.text
     for _kind, link in _links(result.text):
-        if urlsplit(link).scheme:
-            continue  # the presigned PDF URL
+        if urlsplit(link).scheme or link.startswith("#"):
+            continue  # the presigned PDF URL; the page's own skip link (#main)
         assert link.startswith(door.prefix + "/"), link
 
 
