@@ -17,6 +17,7 @@ from typing import Any
 
 from pynamodb.attributes import TTLAttribute
 
+from chalicelib.handlers import binary
 from chalicelib.store.models import ALL_MODELS
 from devstack.names import STAGE_PATTERN
 
@@ -484,6 +485,11 @@ def template() -> dict[str, Any]:
     feedback_statements = [_logs_statement(), _dynamodb_statement(list(FEEDBACK_TABLES), FEEDBACK_DYNAMODB_ACTIONS)]
     resources["SesFeedbackRole"] = _role(feedback_statements, "SesFeedbackRolePolicy", "ses-feedback")
     resources.update(_ses_feedback())
+    # API Gateway's binary media types (request bodies that must arrive as bytes): chalice package
+    # writes the function's own, shorter list (handlers/binary.py); the merge replaces the list whole.
+    resources["RestAPI"] = {
+        "Properties": {"DefinitionBody": {"x-amazon-apigateway-binary-media-types": list(binary.GATEWAY)}}
+    }
     resources.update(_monitoring())
     resources.update(_custom_domain())
     return {

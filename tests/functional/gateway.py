@@ -13,9 +13,12 @@ and back:
   no stage segment anywhere (`requestContext.path` == `path`), or the
   mapping's own base path in `requestContext.path` only.
 
-Bodies follow API Gateway's rule: base64 (`isBase64Encoded`) when the
-Content-Type is one of the API's `binary_types`, otherwise passed as UTF-8 text,
-which corrupts bytes that are not UTF-8 (as API Gateway does).
+Bodies follow API Gateway's rules (chalicelib/handlers/binary.py): a request
+body is base64 (`isBase64Encoded`) when its Content-Type is one of the API's
+binary media types (`binary.GATEWAY`), otherwise passed as UTF-8 text, which
+corrupts bytes that are not UTF-8; a base64 answer is decoded only when the
+request's first Accept type is binary too, else the client gets the base64 text.
+Requests carry a browser's Accept header unless a test gives its own.
 """
 
 from __future__ import annotations
@@ -29,9 +32,12 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from chalicelib.handlers import binary
+
 API_ID = "a1b2c3d4e5"
 REGION = "ap-northeast-1"
 STAGE = "api"
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 @dataclass
@@ -127,7 +133,12 @@ class Door:
         if found is None:
             return self._gateway_refusal()
         resource, params = found
-        h = {"Host": self.host, "User-Agent": "Mozilla/5.0 (door test)", "X-Forwarded-Proto": "https"}
+        h = {
+            "Host": self.host,
+            "User-Agent": "Mozilla/5.0 (door test)",
+            "X-Forwarded-Proto": "https",
+            "Accept": BROWSER_ACCEPT,
+        }
         h.update(headers or {})
         jar = self._cookie_header(asked)
         if jar:
@@ -135,7 +146,7 @@ class Door:
         raw = body.encode("utf-8") if isinstance(body, str) else body
         event = self._event(method, asked, app_path, resource, params, parts.query, h, raw)
         response = self.app(event, LambdaContext())
-        answer = self._answer(response)
+        answer = self._answer(response, h.get("Accept") or "")
         self._keep_cookies(answer)
         return answer
 
@@ -163,7 +174,7 @@ class Door:
         is_b64 = False
         body: str | None = None
         if raw is not None:
-            if _is_binary(ctype, self.app.api.binary_types):
+            if _is_binary(ctype, binary.GATEWAY):
                 body, is_b64 = base64.b64encode(raw).decode("ascii"), True
             else:
                 body = raw.decode("utf-8", errors="replace")  # API Gateway's text passthrough
@@ -200,9 +211,11 @@ class Door:
         }
 
     @staticmethod
-    def _answer(response: dict[str, Any]) -> Answer:
+    def _answer(response: dict[str, Any], accept: str) -> Answer:
         body = response.get("body") or ""
-        data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
+        first_accept = accept.split(",")[0]
+        decoded = response.get("isBase64Encoded") and _is_binary(first_accept, binary.GATEWAY)
+        data = base64.b64decode(body) if decoded else body.encode("utf-8")  # else the base64 text itself
         return Answer(
             response["statusCode"], response.get("headers") or {}, response.get("multiValueHeaders") or {}, data
         )

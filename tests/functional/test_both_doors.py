@@ -9,6 +9,7 @@ follow every one of them through the door that served the page.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -17,10 +18,11 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 import app as app_module
+from chalicelib.handlers import binary
 from tests import mfa
 from tests.factories import APPLICATION_BODY
 from tests.functional.conftest import DEMO
-from tests.functional.gateway import Door
+from tests.functional.gateway import Answer, Door
 from tests.functional.test_ux_pages import FORM as APPLICATION_FORM
 
 DOORS = {
@@ -292,10 +294,53 @@ def test_cp932_csv_file_survives_api_gateway_to_the_bulk_page(door):
     assert "笠間-一" in resp.text
 
 
+def _bulk_results_download(door: Door) -> Answer:
+    """Verify two lines on the bulk page as the orderer's browser, then press 結果をCSVでダウンロード."""
+    guarantees = _issue_one(door)
+    electronic = next(g for g in guarantees if g["auth_key"])
+    door = fresh(door)
+    page_login(door, "dsure", *DEMO["kasama"])
+    form = door.get(f"{door.prefix}/dsure/bulk")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    lines = f"{electronic['number']},{electronic['auth_key']}\n=cmd|' /C calc'!A0,x\n"
+    shown = door.post(
+        f"{door.prefix}/dsure/bulk",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=urlencode({"csrf_token": csrf, "csv": lines}),
+    )
+    assert shown.status == 200, shown.text
+    download = re.search(r'<form method="post" action="([^"]+)" class="download">(.*?)</form>', shown.text, re.S)
+    action = html.unescape(download.group(1))
+    assert action == f"{door.prefix}/dsure/bulk/results.csv"
+    fields = [(k, html.unescape(v)) for k, v in re.findall(r'name="([a-z_]+)" value="([^"]*)"', download.group(2))]
+    return door.post(action, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=urlencode(fields))
+
+
+def test_the_bulk_results_csv_reaches_a_browser_as_csv(door):
+    """Issue 16's download is UTF-8 text: answered in base64, API Gateway would give a browser (whose
+    first Accept is text/html) the base64 string, so the function answers it as text."""
+    resp = _bulk_results_download(door)
+    assert resp.status == 200, resp.text
+    assert resp.header("Content-Type").startswith("text/csv")
+    assert resp.text.startswith("\ufeff") and ",有効,valid" in resp.text and "'=cmd" in resp.text
+
+
+def test_the_simulation_would_show_a_base64_csv_download(monkeypatch):
+    """The simulation is honest on the answer side too: a CSV answered in base64 arrives as base64."""
+    from chalicelib.domain import verify_csv
+
+    text = verify_csv.results_csv
+    monkeypatch.setattr(verify_csv, "results_csv", lambda *args: text(*args).encode("utf-8"))  # binary needs bytes
+    monkeypatch.setattr(app_module.app.api, "binary_types", [*binary.ANSWERED, "text/csv"])
+    resp = _bulk_results_download(Door.execute_api(app_module.app))
+    assert resp.status == 200
+    assert not resp.text.startswith("\ufeff") and base64.b64decode(resp.body).startswith("\ufeff".encode())
+
+
 def test_without_binary_types_api_gateway_would_corrupt_the_csv(monkeypatch):
-    """The simulation is honest: take text/csv out of binary_types and the CP932 bytes break."""
+    """The simulation is honest: take text/csv out of API Gateway's binary types and the CP932 bytes break."""
     door = Door.execute_api(app_module.app)
-    monkeypatch.setattr(app_module.app.api, "binary_types", ["application/pdf"])
+    monkeypatch.setattr(binary, "GATEWAY", ["application/pdf"])
     data = "保証契約番号,認証キー\r\n30026-000401M,Z28YUE4J3Bux\r\n".encode("cp932")
     headers = {"Content-Type": "text/csv"}
     event = door._event("POST", "/api/api/verify/bulk", "/api/verify/bulk", "/api/verify/bulk", {}, "", headers, data)

@@ -136,3 +136,14 @@ def test_stateful_resources_are_retained_unless_the_package_step_says_otherwise(
     stateful = [r for r in resources.values() if r.get("Type") in ("AWS::DynamoDB::Table", "AWS::S3::Bucket")]
     assert len(stateful) == len(ALL_MODELS) + 1
     assert all(r["DeletionPolicy"] == "Retain" and r["UpdateReplacePolicy"] == "Retain" for r in stateful)
+
+
+def test_api_gateway_treats_csv_and_multipart_request_bodies_as_binary_but_the_function_answers_csv_as_text():
+    import app as app_module
+    from chalicelib.handlers import binary
+
+    body = cfn.template()["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert {"text/csv", "multipart/form-data"} <= set(body["x-amazon-apigateway-binary-media-types"])
+    assert body["x-amazon-apigateway-binary-media-types"] == binary.GATEWAY
+    assert "text/csv" not in app_module.app.api.binary_types  # a browser's first Accept is text/html
+    assert set(app_module.app.api.binary_types) <= set(binary.GATEWAY)

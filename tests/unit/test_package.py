@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.handlers import binary
+from devstack import cfn
 from tests.conftest import ROOT
 
 _NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "deployments", "__pycache__", ".*_cache", ".hypothesis")
@@ -70,10 +72,11 @@ def test_merged_template_has_the_stage_resources_and_passes_cfn_lint(package):
     (mapping,) = events.values()
     assert mapping["Properties"]["Stream"] == {"Fn::GetAtt": ["CertificatesTable", "StreamArn"]}
     assert resources["APIHandler"]["Properties"]["Environment"]["Variables"]["STAGE"] == {"Ref": "Stage"}
+    # API Gateway gets the request-side binary types (CP932 CSV, multipart), not the function's shorter list.
+    body = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    assert body["x-amazon-apigateway-binary-media-types"] == binary.GATEWAY
     # Every function chalice packaged (a new event handler too) has its name and its own role from the
     # merge template: a role the template does not state would carry the whole policy-<stage>.json.
-    from devstack import cfn
-
     merged = cfn.template()["Resources"]
     functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
     assert set(functions) == {"APIHandler", "CertificateStream", "SesFeedback"}
