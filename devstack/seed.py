@@ -54,10 +54,14 @@ def _hash(password: str) -> str:
 
 
 def seed_demo() -> None:
+    """The demo logins, their published passwords and TOTP secrets exist in the local stage only."""
     from chalicelib import settings
 
-    if not settings.current().is_local:
-        raise RuntimeError("the demo data (fixed passwords and TOTP secrets) is for the local stage only")
+    s = settings.current()
+    if not s.is_local:
+        raise RuntimeError(
+            f"the demo data (fixed passwords and TOTP secrets) is for the local stage only, not {s.stage!r}"
+        )
 
     from chalicelib.store.fees import load_rate_table
 

@@ -16,6 +16,7 @@ from chalicelib.handlers.page import (
     redirect,
     session_cookie,
 )
+from chalicelib.render import links
 from chalicelib.services import auth
 
 bp = Blueprint(__name__)
@@ -106,7 +107,9 @@ def _login_page(call: PageCall, errors: list | None = None, login_id: str = "", 
         next_path=_safe_next(call),
         action=f"/{call.audience}/login",
     )
-    response.headers["Set-Cookie"] = f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+    response.headers["Set-Cookie"] = (
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
+    )
     return response
 
 
@@ -194,7 +197,9 @@ def _mfa_page(call: PageCall, mfa_token: str, errors: list | None = None, status
         next_path=_safe_next(call),
         action=f"/{call.audience}/login",
     )
-    response.headers["Set-Cookie"] = f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+    response.headers["Set-Cookie"] = (
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
+    )
     return response
 
 

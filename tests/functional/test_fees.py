@@ -64,6 +64,19 @@ def test_the_quote_the_201_and_every_read_carry_the_same_fees(client, tokens):
     )
 
 
+def test_a_new_container_reads_the_rate_table_the_stage_loaded(client, tokens):
+    """A cold container has no cached rates: the quote reads the fee_rates table (as on a deployed stage)."""
+    from chalicelib.store import fees as fee_store
+
+    fee_store.clear_cache()
+    quote = post(
+        client, tokens["contractor"], "/api/fees/quote", {"product": "application", "body": application_body()}
+    )
+    assert quote.status_code == 200, quote.body
+    assert body(quote)["total"] == 75_000
+    assert "table" in fee_store._CACHE  # read once, then kept for the container
+
+
 def test_a_quote_of_a_bad_body_names_its_fields(client, tokens):
     resp = post(
         client,
