@@ -24,6 +24,7 @@ from chalicelib import logs, settings
 from chalicelib.domain import auth_key as keys
 from chalicelib.domain import branches, clock, limits, numbering
 from chalicelib.domain import certificate as cert_domain
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application, CertificateVersion, Guarantee, Orderer, advance_tenths
@@ -214,8 +215,9 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
             )
             rows.append((guarantee, v1))
             answer.append({"number": number, "kind": kind, "form": form_kind, "auth_key": key})
+        also = _issue_writes(principal, app, answer, cited, now)  # issue 17: reservation used + audit
         try:
-            guarantees_store.issue(app.application_id, now, rows, also=_mark_reservation_used(cited, app, now))
+            guarantees_store.issue(app.application_id, now, rows, also=also)
         except guarantees_store.ConditionFailed:
             if cited is not None and _reservation_taken(cited):
                 raise Conflict([_RESERVATION_TAKEN]) from None
@@ -256,6 +258,31 @@ def _mark_reservation_used(cited: Reservation | None, app: Application, now: str
     from chalicelib.store import reservations as reservations_store
 
     return reservations_store.mark_used(cited, app.application_id, now)
+
+
+def issue_audit_numbers(numbers: list[str], cited: Reservation | None) -> tuple[str, ...]:
+    """What the application's `issue` audit record names: its guarantees, then the 契約保証予約 it
+    converted, so the reservation's trail (found by its number) shows where it went, like a guarantee's."""
+    return (*numbers, *([cited.number] if cited is not None and cited.number else []))
+
+
+def _issue_writes(
+    principal: Principal, app: Application, answer: list[dict[str, Any]], cited: Reservation | None, now: str
+) -> Writes:
+    """The writes that join the issuing transaction: the cited reservation marked used, and the
+    `issue` audit record (API.md audit actions), so neither exists without the issuance."""
+    from chalicelib.store import audit
+
+    writes = _mark_reservation_used(cited, app, now) or Writes()
+    entry = AuditEntry(
+        actor=principal.login,
+        action="issue",
+        target=f"application:{app.application_id}",
+        scope=principal.org_id,  # the clerk's branch (as fee_payment and issue 14's staff writes)
+        numbers=issue_audit_numbers([a["number"] for a in answer], cited),
+        at=now,
+    )
+    return audit.add(writes, entry)
 
 
 def _reservation_taken(cited: Reservation) -> bool:

@@ -243,6 +243,26 @@ def test_issuing_the_application_marks_the_reservation_used(client, tokens):
         assert body(verify(client, tokens, g["number"], g["auth_key"]))["status"] == "valid"
     again = apply_citing(client, tokens, out["number"])  # unused: no more
     assert again.status_code == 400 and errors_of(again) == [FIELD] and "使用" in body(again)["errors"][0]["message"]
+    # The audit trail treats the reservation like a guarantee: found by its number, the application's
+    # `issue` record names the reservation it converted beside the guarantees it issued.
+    trail = body(client.http.get(f"/api/staff/audit?number={out['number']}", headers=bearer(tokens["staff"])))
+    issued_numbers = [g["number"] for g in body(issued)["guarantees"]]
+    by_action = {r["action"]: r for r in trail["items"]}
+    assert set(by_action) == {"reservation_issue", "issue"}
+    assert by_action["issue"]["target"] == f"application:{app_id}"
+    assert by_action["issue"]["numbers"] == [*issued_numbers, out["number"]]
+    assert by_action["reservation_issue"]["target"] == f"reservation:{r['id']}"
+
+
+def test_an_application_issue_is_audited_in_its_transaction(client, tokens):
+    """Every application's 発行 leaves one `issue` record naming its guarantees (no reservation cited)."""
+    app = make_application()  # its fee recorded paid (a fee_payment record of its own)
+    issued = post(client, tokens["staff"], f"/api/staff/applications/{app.application_id}/issue")
+    assert issued.status_code == 201, issued.body
+    numbers = [g["number"] for g in body(issued)["guarantees"]]
+    resp = client.http.get("/api/staff/audit?actor=ibaraki-staff", headers=bearer(tokens["staff"]))
+    rows = [r for r in body(resp)["items"] if r["target"] == f"application:{app.application_id}"]
+    assert [(r["action"], r["numbers"]) for r in rows if r["action"] != "fee_payment"] == [("issue", numbers)]
 
 
 def test_two_applications_racing_for_one_reservation_issue_exactly_one(client, tokens):
