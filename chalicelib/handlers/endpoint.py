@@ -98,6 +98,21 @@ def current_principal(request: Any) -> Principal | None:
     return None
 
 
+def source_address(request: Any) -> str | None:
+    """The caller's address as API Gateway saw the connection (`requestContext.identity.sourceIp`).
+
+    Not X-Forwarded-For's first entry: a client writes that itself. Only when the
+    context has no address (a proxy in front) is the LAST entry used, the one
+    the nearest proxy appended."""
+    identity = (getattr(request, "context", None) or {}).get("identity") or {}
+    ip = identity.get("sourceIp")
+    if ip:
+        return str(ip)[:64]
+    forwarded = (request.headers or {}).get("x-forwarded-for") or ""
+    last = forwarded.split(",")[-1].strip()
+    return last[:64] or None
+
+
 def require_role(request: Any, roles: tuple[str, ...], csrf_value: str | None = None) -> Principal:
     """The one way to demand a role: 401 without credentials, 403 for the wrong role,
     403 for an unsafe cookie-authenticated call without its CSRF token."""

@@ -6,8 +6,9 @@ import secrets
 
 from chalice import Blueprint, Response
 
+from chalicelib import settings
 from chalicelib.domain.errors import DomainError, TooManyAttempts
-from chalicelib.handlers.endpoint import SESSION_COOKIE, Call, api, cookies, json_response
+from chalicelib.handlers.endpoint import SESSION_COOKIE, Call, api, cookies, json_response, source_address
 from chalicelib.handlers.page import (
     AUDIENCES,
     PageCall,
@@ -52,7 +53,7 @@ SESSION_OUT = {
     responses={200: ("ログイン成功", SESSION_OUT), 401: ("認証失敗", None), 429: ("ロック中", None)},
 )
 def create_session(call: Call) -> Response:
-    result = auth.login(call.body["login"], call.body["password"])
+    result = auth.login(call.body["login"], call.body["password"], source=source_address(call.request))
     p = result.principal
     body = {"token": result.token, "role": p.role, "org_id": p.org_id, "name": p.org_name}
     max_age = result.expires_at - _now()
@@ -83,17 +84,24 @@ def _login_page(call: PageCall, errors: list | None = None, login_id: str = "", 
         next_path=_safe_next(call),
         action=f"/{call.audience}/login",
     )
+    secure = "" if settings.current().is_local else "; Secure"
     response.headers["Set-Cookie"] = (
-        f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800{secure}"
     )
     return response
+
+
+#: What a `next` path may be made of: no control characters, quotes, spaces or non-ASCII
+#: (a CR/LF would otherwise reach the Location header).
+_NEXT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.~?=&%")
 
 
 def _safe_next(call: PageCall) -> str:
     """Only a path of this audience; never an absolute or protocol-relative URL."""
     raw = call.form.get("next") or (call.request.query_params or {}).get("next") or ""
     prefix = f"/{call.audience}/"
-    if raw.startswith(prefix) and "//" not in raw and "\\" not in raw:
+    ok = raw.startswith(prefix) and "//" not in raw and "\\" not in raw and len(raw) <= 512
+    if ok and set(raw) <= _NEXT_CHARS and "%0" not in raw.lower() and "%1" not in raw.lower():
         return raw
     return prefix
 
@@ -110,21 +118,19 @@ def _login_post(call: PageCall) -> Response:
     login_id = call.form.get("login", "").strip()
     if not nonce or not auth.csrf_valid_anonymous(nonce, call.form.get("csrf_token")):
         return _login_page(call, ["画面の有効期限が切れました。もう一度ログインしてください。"], login_id, 403)
+    target = _safe_next(call)  # decided before anything is written (a session, a counter)
+    role = AUDIENCES[call.audience or ""][0]
     try:
-        result = auth.login(login_id, call.form.get("password", ""))
+        result = auth.login(login_id, call.form.get("password", ""), source=source_address(call.request), role=role)
     except TooManyAttempts as exc:
         page_ = _login_page(call, [exc.errors[0].message], login_id, 429)
         page_.headers["Retry-After"] = str(exc.retry_after)
         return page_
     except DomainError:
         return _login_page(call, ["ログインIDまたはパスワードが正しくありません。"], login_id, 401)
-    role = AUDIENCES[call.audience or ""][0]
-    if result.principal.role != role:
-        auth.logout(result.principal)
-        return _login_page(call, ["このログインIDはこのサービスでは利用できません。"], login_id, 403)
     max_age = result.expires_at - _now()
     return redirect(
-        _safe_next(call),
+        target,
         headers={"Set-Cookie": [session_cookie(result.token, max_age), clear_cookie(LOGIN_NONCE_COOKIE)]},
     )
 

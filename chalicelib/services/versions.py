@@ -186,8 +186,9 @@ def reissue_key(principal: Principal, number: str) -> str:
                 store.replace_key(replace(g, auth_key=new_key), latest, notice_key)
                 docs.retire(latest.key_notice_key)  # it carries a key that no longer works
         except store.ConditionFailed:
-            _wait_before_retry(attempt)
-            continue
+            # Another reissue (or version) committed since the read. Retrying would replace
+            # the key it just handed out, so the key that caller holds would be dead: lose.
+            raise Conflict([RACE_LOST]) from None
         logs.info("auth_key_reissued", number=g.number)
         return new_key
     raise Conflict([RACE_LOST])

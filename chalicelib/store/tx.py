@@ -91,6 +91,13 @@ def condition_failed(exc: BaseException) -> bool:
     return _error_code(exc) == CONDITION_CODE or CONDITION_REASON in cancellation_reasons(exc)
 
 
+def failed_items(exc: BaseException) -> set[int]:
+    """The positions (in the order written) of a cancelled transaction's items whose condition
+    failed; `exc` may be the ConditionFailed that `commit()` raised."""
+    cause = exc.__cause__ if isinstance(exc, ConditionFailed) else exc
+    return {i for i, code in enumerate(cancellation_reasons(cause)) if code == CONDITION_REASON}
+
+
 def retryable(exc: BaseException) -> bool:
     """A conflict or throttling that a later identical attempt may get through."""
     if condition_failed(exc):
