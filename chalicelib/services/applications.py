@@ -142,6 +142,6 @@ def list_mine(
 ) -> dict[str, Any]:
     """The caller's applications, newest first (Query on by_owner, never a Scan)."""
     items, next_cursor = store.list_by_owner(
-        principal.org_id, limit, cursor, keep=lambda a: status is None or a.status == status
+        principal.org_id, limit, cursor, keep=lambda a: status is None or a.status == status, scope=f"status={status}"
     )
     return {"items": [as_json(a) for a in items], "next_cursor": next_cursor}

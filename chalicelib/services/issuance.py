@@ -68,7 +68,7 @@ def list_applications(
 ) -> tuple[list[dict], str | None]:
     """The clerks' queue: a Query on the status index, oldest first, this branch only."""
     items, next_cursor = applications_store.list_by_status(
-        status, limit, cursor, keep=lambda a: a.branch_id == principal.org_id
+        status, limit, cursor, keep=lambda a: a.branch_id == principal.org_id, scope=principal.org_id
     )
     return [application_view(a) for a in items], next_cursor
 

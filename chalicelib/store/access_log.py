@@ -75,7 +75,11 @@ def failed_attempts(number: str) -> dict[str, Any]:
 
 
 def for_number(
-    number: str, limit: int, cursor: str | None, keep: Callable[[AccessLogEntry], bool] = lambda _e: True
+    number: str,
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[AccessLogEntry], bool] = lambda _e: True,
+    scope: str = "",
 ) -> tuple[list[AccessLogEntry], str | None]:
     """Attempts on one 保証契約番号 that `keep` accepts, newest first; a cursor of another list is a 400."""
 
@@ -91,4 +95,4 @@ def for_number(
             number, scan_index_forward=False, limit=size, page_size=max(size, 50), last_evaluated_key=start
         )
 
-    return paging.page(run, limit, cursor, keep, convert=_record)
+    return paging.page(run, limit, cursor, keep, convert=_record, scope=f"access:{number}:{scope}")

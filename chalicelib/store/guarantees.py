@@ -256,8 +256,10 @@ def list_by_contractor(
     limit: int,
     cursor: str | None,
     keep: Callable[[Guarantee], bool],
+    scope: str = "",
 ) -> tuple[list[Guarantee], str | None]:
-    """An organisation's guarantees issued in [low, high), newest first, full pages."""
+    """An organisation's guarantees issued in [low, high), newest first, full pages.
+    `scope` names the caller's filters: a cursor only works with the filters it came from."""
     condition = _range_condition(low, high)
 
     def run(start: dict[str, Any] | None, size: int) -> Any:
@@ -271,7 +273,7 @@ def list_by_contractor(
             last_evaluated_key=start,
         )
 
-    return paging.page(run, limit, cursor, keep, convert=record)
+    return paging.page(run, limit, cursor, keep, convert=record, scope=f"guarantees:{org}:{low}:{high}:{scope}")
 
 
 # ------------------------------------------------------------------ writes

@@ -77,4 +77,4 @@ def newest_first(orderer_id: str, limit: int, cursor: str | None) -> tuple[list[
             orderer_id, scan_index_forward=False, limit=size, last_evaluated_key=start
         )
 
-    return paging.page(run, limit, cursor, convert=_record)
+    return paging.page(run, limit, cursor, convert=_record, scope=f"inbox:{orderer_id}")
