@@ -21,7 +21,7 @@ from chalicelib.domain.numbers import normalise_number
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AccessLogEntry, Guarantee
-from chalicelib.services import orderers, views
+from chalicelib.services import documents, orderers, views
 from chalicelib.store import access_log, objects
 from chalicelib.store import guarantees as store
 
@@ -170,9 +170,7 @@ def certificate(principal: Principal, number: str, version: int | None = None) -
 def certificate_pdf_url(principal: Principal, number: str) -> str:
     """A 60-second URL of the newest certificate PDF."""
     g = _own(number, principal)
-    key = store.latest_object(g.number, "pdf_key")
-    if not key:
-        raise NotFound()
+    key = _present(g, "pdf_key")
     return objects.presigned_url(key, f"{g.number}_certificate.pdf")
 
 
@@ -181,10 +179,20 @@ def key_notice_pdf_url(principal: Principal, number: str) -> str:
     g = _own(number, principal)
     if not g.electronic:
         raise NotFound()
-    key = store.latest_object(g.number, "key_notice_key")
-    if not key:
-        raise NotFound()
+    key = _present(g, "key_notice_key")
     return objects.presigned_url(key, f"{g.number}_key_notice.pdf")
+
+
+def _present(g: Guarantee, attribute: str) -> str:
+    """The newest version's object for a document, re-rendered from the stored content if the
+    object itself was lost (never a link to nothing); NotFound when no version has one."""
+    version = next((v for v in reversed(store.history(g.number)) if getattr(v, attribute)), None)
+    if version is None:
+        raise NotFound()
+    key = getattr(version, attribute)
+    if not objects.exists(key):
+        documents.restore(version, attribute, g.auth_key)
+    return key
 
 
 def _view_row(row: AccessLogEntry) -> dict[str, Any]:

@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import logs
 from chalicelib.domain.errors import Conflict, FieldError
+from chalicelib.store import faults
 from chalicelib.store.connection import connection
 
 T = TypeVar("T")
@@ -169,9 +171,13 @@ def commit(writes: Writes, *, what: str = "transaction") -> None:
     """
     if not writes:
         return
+    # One token for every attempt of this commit: DynamoDB answers a repeat of a committed
+    # transaction (botocore's own retry after a lost reply, or ours) as a success for 10 minutes.
+    token = secrets.token_hex(16)
 
     def attempt() -> None:
-        with TransactWrite(connection=connection()) as tx:
+        with TransactWrite(connection=connection(), client_request_token=token) as tx:
             writes._replay(tx)
+        faults.inject(f"commit:{what}")  # local-stage tests only: a reply lost after the commit
 
     retrying(attempt, what=what)
