@@ -162,3 +162,38 @@ def test_a_store_timeout_is_a_503_with_retry_after(client, tokens, store_down, e
     store_down["calls"] = 0
     page = client.http.get("/netdesk/guarantees", headers=bearer(tokens["contractor"]))
     assert page.status_code == 503 and page.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"project__period_start": "0001-01-01"}, "project.period_start"),
+        ({"project__period_end": "9999-12-31"}, "project.period_end"),
+        ({"project__period_end": "2040-01-01"}, "project.period_end"),  # 工期 over 10 years
+        ({"bid__award_date": "00010101"}, "bid.award_date"),
+    ],
+)
+def test_dates_outside_a_sane_window_are_refused(client, tokens, overrides, field):
+    payload = json.dumps(application_body(**overrides)).encode()
+    out = _assert_clean_400(_post(client, "/api/applications", payload, tokens["contractor"]))
+    assert field in {e["field"] for e in out["errors"]}
+
+
+def test_a_change_cannot_stretch_the_period_past_ten_years(client, tokens):
+    make_guarantee(NUMBER)
+    resp = _staff_form(client, tokens, kind="change", period_end="9999-12-31", reason="延長")
+    assert resp.status_code == 400 and "10年以内" in resp.body.decode()
+
+
+def test_an_idempotency_key_reused_after_expiry_with_another_body_makes_a_new_application(client, tokens):
+    from chalicelib.store.models import IdempotencyModel
+
+    headers = bearer(tokens["contractor"], **JSON, **{"Idempotency-Key": "reused-key"})
+    first = client.http.post("/api/applications", headers=headers, body=json.dumps(application_body()))
+    assert first.status_code == 201
+    for row in IdempotencyModel.scan():  # what DynamoDB's TTL does after 24 h
+        row.delete()
+    other = application_body(project__name="別の工事")
+    second = client.http.post("/api/applications", headers=headers, body=json.dumps(other))
+    assert second.status_code == 201
+    assert body(second)["id"] != body(first)["id"] and body(second)["project"]["name"] == "別の工事"
