@@ -1,0 +1,223 @@
+"""Issue 15, item 7: every route × every role × {own, other, missing} object, from the route table.
+
+The routes come from the app itself — the API from its OpenAPI document, the
+pages from Chalice's route table — and each must have a line in ROUTES or
+PAGES below: a new route without one fails `test_every_route_has_an_expectation`.
+Adding a role (issue 13: admin, machine client) is one line in CALLERS plus
+its name in the `roles` of the routes it may use.
+
+What a line says: who may call the route, and whether it names an object (a
+path parameter) owned by one organisation (or a fixed answer for everyone). The expectation then follows one
+rule: anonymous → 401 (pages: a 303 to the login page); a role not listed →
+403; a listed role on a missing object → 404, on another organisation's → 404
+(the same answer); otherwise anything but 401/403/404 — and never a 5xx.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from chalicelib.store import objects
+from tests.factories import make_application, make_guarantee
+from tests.functional.conftest import DEMO, bearer, login
+
+OWN_NUMBER = "30026-000501M"  # c-0001's guarantee, naming 08216, branch ibaraki
+MISSING_NUMBER = "30026-999990M"
+MISSING_APP = "0000000000000000dead"
+
+#: caller → demo login (None: anonymous). One line per role.
+CALLERS: dict[str, str | None] = {
+    "anonymous": None,
+    "contractor": "contractor",
+    "other_contractor": "other",
+    "staff": "staff",
+    "orderer": "kasama",
+    "other_orderer": "mito",
+}
+#: For an object route: the caller that owns the object, and the callers of the same role that do not.
+OWNERS = {"contractor": "contractor", "staff": "staff"}
+SAME_ROLE_OTHERS = {"contractor": ["other_contractor"], "staff": []}
+ROLE_OF = {
+    "contractor": "contractor",
+    "other_contractor": "contractor",
+    "staff": "staff",
+    "orderer": "orderer",
+    "other_orderer": "orderer",
+}
+
+PUBLIC = None
+ANY = ("contractor", "staff", "orderer")
+#: "METHOD path" → (roles that may call it, or PUBLIC; the role owning its object, or None)
+ROUTES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
+    "GET /api/health": (PUBLIC, None),
+    "GET /api/openapi.json": (PUBLIC, None),
+    "GET /api/orderers": (PUBLIC, None),
+    "GET /api/dev/outbox": (PUBLIC, None),
+    "POST /api/dev/reconcile": (PUBLIC, None),
+    "POST /api/session": (PUBLIC, None),
+    "DELETE /api/session": (ANY, None),
+    "POST /api/applications": (("contractor",), None),
+    "GET /api/applications": (("contractor",), None),
+    "GET /api/applications/{application_id}": (("contractor",), "contractor"),
+    "GET /api/guarantees": (("contractor",), None),
+    "GET /api/guarantees/{number}": (("contractor",), "contractor"),
+    "GET /api/guarantees/{number}/certificate": (("contractor",), "contractor"),
+    "GET /api/guarantees/{number}/certificate.pdf": (("contractor",), "contractor"),
+    "GET /api/guarantees/{number}/key-notice.pdf": (("contractor",), "contractor"),
+    "GET /api/guarantees/{number}/views": (("contractor",), "contractor"),
+    "GET /api/staff/applications": (("staff",), None),
+    "POST /api/staff/applications/{application_id}/issue": (("staff",), "staff"),
+    "POST /api/staff/applications/{application_id}/reject": (("staff",), "staff"),
+    "POST /api/staff/guarantees/{number}/versions": (("staff",), "staff"),
+    "POST /api/staff/guarantees/{number}/reissue-key": (("staff",), "staff"),
+    "POST /api/verify": (("orderer",), None),
+    "POST /api/verify/bulk": (("orderer",), None),
+    "GET /api/orderer/guarantees": (("orderer",), None),
+}
+NETDESK, DSURE, STAFF = ("contractor",), ("orderer",), ("staff",)
+#: A login form posted without its nonce cookie and token: refused by the CSRF check, whoever sends it.
+CSRF_REFUSED = frozenset({403})
+PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
+    "GET /": (PUBLIC, None),
+    "GET /static/app.css": (PUBLIC, None),
+    "GET /dev/outbox": (PUBLIC, None),
+    "GET /netdesk/login": (PUBLIC, None),
+    "POST /netdesk/login": (PUBLIC, CSRF_REFUSED),
+    "GET /dsure/login": (PUBLIC, None),
+    "POST /dsure/login": (PUBLIC, CSRF_REFUSED),
+    "GET /staff/login": (PUBLIC, None),
+    "POST /staff/login": (PUBLIC, CSRF_REFUSED),
+    "POST /netdesk/logout": (NETDESK, None),
+    "POST /dsure/logout": (DSURE, None),
+    "POST /staff/logout": (STAFF, None),
+    "GET /netdesk": (NETDESK, None),
+    "GET /netdesk/orderers": (NETDESK, None),
+    "GET /netdesk/applications": (NETDESK, None),
+    "GET /netdesk/applications/new": (NETDESK, None),
+    "POST /netdesk/applications/new": (NETDESK, None),
+    "GET /netdesk/guarantees": (NETDESK, None),
+    "GET /netdesk/guarantees/{number}": (NETDESK, "contractor"),
+    "GET /netdesk/guarantees/{number}/certificate": (NETDESK, "contractor"),
+    "GET /dsure": (DSURE, None),
+    "GET /dsure/verify": (DSURE, None),
+    "POST /dsure/verify": (DSURE, None),
+    "GET /dsure/inbox": (DSURE, None),
+    "GET /dsure/bulk": (DSURE, None),
+    "POST /dsure/bulk": (DSURE, None),
+    "GET /staff": (STAFF, None),
+    "GET /staff/applications": (STAFF, None),
+    "GET /staff/applications/{application_id}": (STAFF, "staff"),
+    "POST /staff/applications/{application_id}/issue": (STAFF, "staff"),
+    "POST /staff/applications/{application_id}/reject": (STAFF, "staff"),
+    "GET /staff/guarantees/{number}": (STAFF, "staff"),
+    "POST /staff/guarantees/{number}/versions": (STAFF, "staff"),
+    "POST /staff/guarantees/{number}/reissue-key": (STAFF, "staff"),
+}
+FIGURES: Counter = Counter()  # requests made, for SECURITY.md (printed with -s)
+
+
+def _app_routes(client) -> tuple[set[str], set[str]]:
+    import app as app_module
+
+    spec = json.loads(client.http.get("/api/openapi.json").body)
+    api = {f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops}
+    chalice = {f"{m} {p}" for p, entry in app_module.app.routes.items() for m in entry}
+    return api, chalice
+
+
+def test_every_route_has_an_expectation(client):
+    api, chalice = _app_routes(client)
+    assert api == set(ROUTES), ("routes without a line in ROUTES", api ^ set(ROUTES))
+    assert {r for r in chalice if r.split(" ")[1].startswith("/api")} == api, "an /api route not in OpenAPI"
+    pages = {r for r in chalice if not r.split(" ")[1].startswith("/api")}
+    assert pages == set(PAGES), ("pages without a line in PAGES", pages ^ set(PAGES))
+
+
+def _objects(route: str, which: str) -> dict[str, str]:
+    number = OWN_NUMBER if which == "own" else MISSING_NUMBER
+    app_id = _APP["id"] if which == "own" else MISSING_APP
+    return {"number": number, "application_id": app_id}
+
+
+_APP: dict[str, str] = {}
+
+
+def _request(client, route: str, token: str | None, which: str, *, page: bool):
+    method, template = route.split(" ", 1)
+    path = template.format(**_objects(route, which))
+    headers = bearer(token) if token else {}
+    body = None
+    if method in ("POST", "DELETE"):
+        if path.endswith("/bulk") and not page:
+            headers["Content-Type"], body = "text/csv", f"{OWN_NUMBER},WRONGKEY2345\n"
+        elif page:
+            headers["Content-Type"], body = "application/x-www-form-urlencoded", "x=1"
+        else:
+            headers["Content-Type"], body = "application/json", "{}"
+    FIGURES["requests"] += 1
+    return client.http.request(method, path, headers=headers, body=body or b"")
+
+
+def _expected(roles, owner, caller: str, which: str, *, page: bool, has_body: bool) -> set[int] | str:
+    """The status (set), or 'ok' for "anything but 401/403/404 and < 500"."""
+    if isinstance(owner, frozenset):
+        return set(owner)
+    if roles is PUBLIC:
+        return "ok"
+    if caller == "anonymous":
+        return {303} if page else {401}
+    if ROLE_OF[caller] not in roles:
+        return {403}
+    if owner is None:
+        return "ok"
+    if which == "missing" or caller in SAME_ROLE_OTHERS.get(owner, []):
+        # a body is checked before the object is looked up: {} is a 400 whatever the object
+        return {404, 400} if has_body else {404}
+    return "ok"
+
+
+@pytest.fixture
+def world(client):
+    """The objects the matrix points at, and a fresh token per caller (logout routes spend theirs)."""
+    pdf, notice = objects.new_key("certificates"), objects.new_key("key-notices")
+    for key in (pdf, notice):
+        objects.put_pending(key, b"%PDF-1.4 matrix\n%%EOF")
+        objects.release(key)
+    make_guarantee(OWN_NUMBER, pdf_key=pdf, key_notice_key=notice)
+    _APP["id"] = make_application().application_id
+    return {name: login(client, *DEMO[key])["token"] if key else None for name, key in CALLERS.items()}
+
+
+def _tokens(client) -> dict[str, str | None]:
+    return {name: login(client, *DEMO[key])["token"] if key else None for name, key in CALLERS.items()}
+
+
+@pytest.mark.parametrize("table", ["api", "pages"])
+def test_the_access_matrix(client, world, table):
+    routes = ROUTES if table == "api" else PAGES
+    page = table == "pages"
+    tokens = dict(world)
+    unexpected = []
+    # spending routes (logout, issue, reissue, reject) last, so the others see the objects as made
+    order = sorted(routes, key=lambda r: ("logout" in r or "session" in r, "issue" in r or "reject" in r, r))
+    for route in order:
+        roles, owner = routes[route]
+        for caller in CALLERS:
+            for which in ("own", "missing") if "{" in route else ("own",):
+                if "DELETE /api/session" == route or "logout" in route:
+                    tokens = _tokens(client)
+                resp = _request(client, route, tokens[caller], which, page=page)
+                has_body = route.startswith("POST") and not page
+                want = _expected(roles, owner, caller, which, page=page, has_body=has_body)
+                ok = resp.status_code < 500 and (
+                    resp.status_code not in (401, 403, 404) if want == "ok" else resp.status_code in want
+                )
+                if not ok:
+                    unexpected.append((route, caller, which, resp.status_code, want))
+        if "session" in route or "logout" in route:
+            tokens = _tokens(client)
+    print(f"\naccess matrix ({table}): {FIGURES['requests']} requests, {len(unexpected)} unexpected")
+    assert unexpected == [], "\n".join(map(str, unexpected))
