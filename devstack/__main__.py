@@ -73,7 +73,13 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(PROJECT_DIR))
     from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
+
+    class BurstServer(ThreadedHTTPServer):
+        """http.server listens with a backlog of 5: a burst of 30 simultaneous clients then
+        sees connection resets. One thread per connection already; this is the queue."""
+
+        request_queue_size = 256
 
     from chalicelib.store import provision
     from devstack.pump import StreamPump
@@ -91,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     pump.start()
 
     config = CLIFactory(str(PROJECT_DIR), environ=os.environ).create_config_obj(chalice_stage_name="local")
-    server = create_local_server(app_module.app, config, "127.0.0.1", args.port)
+    # What chalice.local.create_local_server does, with the burst-sized listen queue.
+    CustomLocalChalice.__bases__ = (LocalChalice, app_module.app.__class__)
+    app_module.app.__class__ = CustomLocalChalice
+    server = LocalDevServer(app_module.app, config, "127.0.0.1", args.port, server_cls=BurstServer)
     _route_every_method(server.server.RequestHandlerClass.func)
     port = server.server.server_address[1]
 
