@@ -3,6 +3,11 @@
 from chalice import Chalice
 
 from chalicelib.handlers import (
+    account_pages,
+    accounts,
+    admin,
+    admin_pages,
+    bounces,
     dev,
     dsure,
     events,
@@ -31,3 +36,8 @@ app.register_blueprint(netdesk_applications.bp)
 app.register_blueprint(netdesk_guarantees.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(dsure.bp)
+app.register_blueprint(accounts.bp)
+app.register_blueprint(admin.bp)
+app.register_blueprint(account_pages.bp)
+app.register_blueprint(admin_pages.bp)
+app.register_blueprint(bounces.bp)

@@ -15,7 +15,9 @@ alike; figures are medians. The DynamoDB is a moto server on loopback, so the
 calls themselves are cheap and the difference is client set-up.
 
 Run: .venv/bin/python bench/first_dynamodb_call.py [runs]   (default 9)
-Prints figures and whether after ≤ 1/3 of before; asserts nothing.
+Prints figures and whether after ≤ 1/3 of before; asserts nothing. `bin/bench`
+runs it as one of its groups (`python -m bench.first_dynamodb_call [--quick]
+[--json]`: 3 runs with --quick, 9 without; --json prints the table's rows).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.report import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {
@@ -80,7 +86,8 @@ def _sample(mode: str, env: dict[str, str]) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main(runs: int) -> None:
+def measure(runs: int) -> dict[str, list[dict[str, float]]]:
+    """`runs` interleaved before/after samples against one moto server on loopback."""
     os.environ.update(ENV)
     sys.path.insert(0, str(ROOT))
     import logging
@@ -103,26 +110,60 @@ def main(runs: int) -> None:
                 samples[mode].append(_sample(mode, env))
     finally:
         server.stop()
+    return samples
 
-    def med(mode: str, key: str) -> float:
-        return statistics.median(s[key] for s in samples[mode])
 
+def _med(samples: dict[str, list[dict[str, float]]], mode: str, key: str) -> float:
+    return statistics.median(s[key] for s in samples[mode])
+
+
+def main(runs: int) -> None:
+    samples = measure(runs)
     print(f"First DynamoDB calls of a cold verification (6 tables, 7 calls), {runs} interleaved runs each, medians")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; DynamoDB: moto server on loopback")
     print(f"{'':34} {'first (cold)':>13} {'again (warm)':>13} {'set-up cost':>12} {'min–max cold':>16}")
     for mode, label in (("before", "before: a session per model"), ("after", "after: one shared client")):
         cold = [s["first_ms"] for s in samples[mode]]
-        print(
-            f"{label:34} {med(mode, 'first_ms'):10.1f} ms {med(mode, 'warm_ms'):10.1f} ms "
-            f"{med(mode, 'first_ms') - med(mode, 'warm_ms'):9.1f} ms {min(cold):7.1f}–{max(cold):.1f} ms"
-        )
-    ratio = med("after", "first_ms") / med("before", "first_ms")
+        first, warm = _med(samples, mode, "first_ms"), _med(samples, mode, "warm_ms")
+        print(f"{label:34} {first:10.1f} ms {warm:10.1f} ms {first - warm:9.1f} ms {min(cold):7.1f}–{max(cold):.1f} ms")
+    ratio = _med(samples, "after", "first_ms") / _med(samples, "before", "first_ms")
     print(f"after / before (first calls): {ratio:.2f}  — goal ≤ 0.33: {'met' if ratio <= 1 / 3 else 'NOT met'}")
+
+
+def run(quick: bool) -> list[Row]:
+    """The rows `bin/bench` puts in its table (wall time: the calls wait on a server)."""
+    runs = 3 if quick else 9
+    samples = measure(runs)
+    from bench.report import Row, summary
+
+    after = [s["first_ms"] for s in samples["after"]]
+    before = [s["first_ms"] for s in samples["before"]]
+    ratio = _med(samples, "after", "first_ms") / _med(samples, "before", "first_ms")
+    warm = _med(samples, "after", "warm_ms")
+    return [
+        Row(
+            "first DynamoDB calls of a cold verification (6 tables, 7 calls; wall)",
+            "≤ 1/3 of a session per model",
+            f"one shared client: {summary(after)}",
+            f"a session and client per model (PynamoDB's default): {summary(before)}",
+            ratio <= 1 / 3,
+            f"{ratio:.2f}× of before; {runs} fresh interpreters each, interleaved; the same calls warm: "
+            f"{warm:.1f} ms; moto server on loopback, so the difference is client set-up",
+        )
+    ]
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         sys.path.insert(0, str(ROOT))
         child(sys.argv[2])
+    elif "--json" in sys.argv or "--quick" in sys.argv:
+        rows = run("--quick" in sys.argv)
+        if "--json" in sys.argv:
+            print(json.dumps([r.to_json() for r in rows], ensure_ascii=False))
+        else:
+            from bench.report import table
+
+            print(table(rows))
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 9)

@@ -29,6 +29,14 @@ TABLES = (
     "notifications",
     "access_log",
     "inbox",
+    # Issue 13: accounts
+    "organisations",
+    "tokens",
+    "clients",
+    "audit",
+    "suppressions",
+    # Issue 16: a form kept across a re-login
+    "drafts",
 )
 
 
@@ -47,6 +55,8 @@ class Settings:
     issuer_branch: str
     issuer_address: str
     issuer_phone: str
+    issuer_representative: str = "取締役社長 原田 保夫"
+    issuer_fax: str = "0120-027-306"
 
     @property
     def is_local(self) -> bool:
@@ -89,6 +99,8 @@ def current() -> Settings:
         issuer_branch=env.get("ISSUER_BRANCH", "茨城支店"),
         issuer_address=env.get("ISSUER_ADDRESS", "東京都中央区八丁堀2丁目27番10号"),
         issuer_phone=env.get("ISSUER_PHONE", "029-221-3800"),
+        issuer_representative=env.get("ISSUER_REPRESENTATIVE", "取締役社長 原田 保夫"),
+        issuer_fax=env.get("ISSUER_FAX", "0120-027-306"),
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 
+from chalicelib.domain.records import Account, Organisation
 from chalicelib.services.auth import hash_password
-from chalicelib.store.models import AccountModel, OrdererModel
+from chalicelib.store import accounts, organisations
+from chalicelib.store.models import OrdererModel
 
 DEMO_ACCOUNTS = [
     # login, password, role, org id, org name, e-mail
@@ -14,12 +16,34 @@ DEMO_ACCOUNTS = [
     ("ibaraki-staff", "demo-pass-3", "staff", "ibaraki", "茨城支店", None),
     ("kasama", "demo-pass-4", "orderer", "08216", "笠間市長", None),
     ("mito", "demo-pass-5", "orderer", "08201", "水戸市長", None),
+    # Issue 13: the second pair of eyes, and the surety company's administrator.
+    ("ibaraki-chief", "demo-pass-6", "staff", "ibaraki", "茨城支店", None),
+    ("admin", "demo-pass-7", "admin", "hq", "東日本建設業保証株式会社", None),
 ]
+
+#: The demo staff and admin TOTP secrets of API.md (base32). Seeded only in the local stage
+#: (`seed_demo` refuses any other) and printed by the local stack.
+DEMO_TOTP_SECRETS = {
+    "ibaraki-staff": "JBSWY3DPEHPK3PXP",
+    "ibaraki-chief": "KRSXG5CTMVRXEZLU",
+    "admin": "MFRGGZDFMZTWQ2LK",
+}
 
 DEMO_ORDERERS = [
     ("08216", "笠間市長", True),
     ("08201", "水戸市長", True),
     ("08999", "〇〇村長", False),
+]
+
+#: Every organisation of the demo: org id, kind, name.
+DEMO_ORGANISATIONS = [
+    ("c-0001", "contractor", "〇〇建設 株式会社"),
+    ("c-0002", "contractor", "△△工業 株式会社"),
+    ("ibaraki", "branch", "茨城支店"),
+    ("hq", "hq", "東日本建設業保証株式会社"),
+    ("08216", "orderer", "笠間市長"),
+    ("08201", "orderer", "水戸市長"),
+    ("08999", "orderer", "〇〇村長"),
 ]
 
 
@@ -30,14 +54,26 @@ def _hash(password: str) -> str:
 
 
 def seed_demo() -> None:
+    from chalicelib import settings
+
+    if not settings.current().is_local:
+        raise RuntimeError("the demo data (fixed passwords and TOTP secrets) is for the local stage only")
     for orderer_id, name, e_surety in DEMO_ORDERERS:
         OrdererModel(orderer_id, name=name, e_surety=e_surety).save()
+    for org_id, kind, name in DEMO_ORGANISATIONS:
+        organisations.put(Organisation(org_id, kind, name))
     for login, password, role, org_id, org_name, mail in DEMO_ACCOUNTS:
-        AccountModel(
-            login,
-            role=role,
-            org_id=org_id,
-            org_name=org_name,
-            email=mail,
-            password_hash=_hash(password),
-        ).save()
+        accounts.put(
+            Account(
+                login,
+                role,
+                org_id,
+                org_name,
+                password_hash=_hash(password),
+                email=mail,
+                name=org_name,
+                status="active",
+                totp_secret=DEMO_TOTP_SECRETS.get(login),
+                totp_confirmed=login in DEMO_TOTP_SECRETS,
+            )
+        )

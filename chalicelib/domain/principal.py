@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("contractor", "staff", "orderer")
+ROLES = ("contractor", "staff", "orderer", "admin")
 
 
 @dataclass(frozen=True)
@@ -15,3 +15,6 @@ class Principal:
     org_name: str
     session_id: str
     via_cookie: bool = False
+    #: Set when a machine client (OAuth client credentials) calls: it acts as its orderer,
+    #: only on D-Sure's API routes, and its `login` is `client:<id>` (lockout per client).
+    client_id: str | None = None

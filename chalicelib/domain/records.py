@@ -12,17 +12,88 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain.accounts import MFA_ROLES
+
 
 @dataclass(frozen=True)
 class Account:
-    """A login; `org_id` is the contractor, branch or orderer the account acts for."""
+    """A login (a user); `org_id` is the contractor, branch, orderer or hq it acts for.
+
+    Issue 13 added a person's name, a status and the TOTP enrolment. Rows written
+    before it read as active and named after their organisation (store/accounts.py).
+    """
 
     login: str
     role: str
     org_id: str
     org_name: str
-    password_hash: str
+    password_hash: str | None = field(default=None, repr=False)  # None until an invited user sets one
     email: str | None = None
+    name: str = ""
+    status: str = "active"  # invited | active | disabled
+    totp_secret: str | None = field(default=None, repr=False)  # staff/admin; base32
+    totp_confirmed: bool = False
+    totp_last_step: int = 0  # the last accepted TOTP step: a code is good once
+
+    @property
+    def needs_mfa(self) -> bool:
+        return self.role in MFA_ROLES
+
+    def public(self) -> dict[str, object]:
+        """API.md's user item: never the hash or the TOTP secret."""
+        return {
+            "login": self.login,
+            "name": self.name,
+            "email": self.email,
+            "role": self.role,
+            "org_id": self.org_id,
+            "status": self.status,
+        }
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """A contractor, orderer, branch or hq, and whether it is disabled."""
+
+    org_id: str
+    kind: str  # contractor | orderer | branch | hq
+    name: str
+    status: str = "active"  # active | disabled
+
+    @property
+    def disabled(self) -> bool:
+        return self.status == "disabled"
+
+
+@dataclass(frozen=True)
+class OneTimeToken:
+    """An invitation, reset, MFA re-enrolment or MFA login step. Only its SHA-256 is stored."""
+
+    token_hash: str
+    kind: str  # invitation | reset | mfa_reset | mfa
+    login: str
+    expires_at: int  # epoch seconds
+    used: bool = False
+
+
+@dataclass(frozen=True)
+class MachineClient:
+    """A machine client (OAuth 2.0 client credentials) acting for one orderer."""
+
+    client_id: str
+    orderer_id: str
+    name: str
+    created_at: str
+    secret_hash: str = field(default="", repr=False)  # argon2id
+    status: str = "active"  # active | revoked
+
+    def public(self) -> dict[str, object]:
+        return {
+            "client_id": self.client_id,
+            "orderer_id": self.orderer_id,
+            "name": self.name,
+            "created_at": self.created_at,
+        }
 
 
 @dataclass(frozen=True)
@@ -155,6 +226,18 @@ class InboxRow:
     last_seen_version: int
     changed_at: str
     verified_at: str | None = None
+
+
+@dataclass(frozen=True)
+class SealedDraft:
+    """A form kept across a re-login, as stored: ciphertext only (services/drafts.py seals it).
+
+    `draft_hash` is the SHA-256 of the draft id (the id itself lives only in the
+    browser's cookie); `expires_at` is epoch seconds (the row's TTL)."""
+
+    draft_hash: str
+    sealed: str
+    expires_at: int
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,10 @@ def current_principal(request: Any) -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        return auth.authenticate(token.strip())
+        principal = auth.authenticate(token.strip())
+        if principal is None:
+            principal = _machine_client(request, token.strip())
+        return principal
     token = cookies(request).get(SESSION_COOKIE)
     if token:
         return auth.authenticate(token, via_cookie=True)
@@ -111,6 +114,17 @@ def source_address(request: Any) -> str | None:
     forwarded = (request.headers or {}).get("x-forwarded-for") or ""
     last = forwarded.split(",")[-1].strip()
     return last[:64] or None
+
+
+def _machine_client(request: Any, token: str) -> Principal | None:
+    """A machine client's token (issue 13): it acts as its orderer on D-Sure's API routes only;
+    anywhere else it is a 403 (Chalice's `request.path` is the route template)."""
+    from chalicelib.services import clients
+
+    principal = clients.authenticate(token)
+    if principal is not None and request.path not in clients.CLIENT_PATHS:
+        raise ApiError(403)
+    return principal
 
 
 def require_role(request: Any, roles: tuple[str, ...], csrf_value: str | None = None) -> Principal:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from chalicelib.handlers.endpoint import REGISTRY, Endpoint
+from chalicelib.services.clients import CLIENT_PATHS
 
 ERROR_BODY = {
     "type": "object",
@@ -47,8 +48,12 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
         elif status >= 400:
             entry["content"] = {"application/json": {"schema": ERROR_BODY}}
         responses[str(status)] = entry
+    if ep.path == "/api/oauth/token":
+        op["security"] = [{"client_basic": []}]
     if ep.roles is not None:
         op["security"] = [{"bearer": []}, {"cookie": []}]
+        if ep.path in CLIENT_PATHS:
+            op["security"].append({"oauth2": []})
         responses.setdefault("401", {"description": "認証が必要", "content": {"application/json": {"schema": ERROR_BODY}}})
         if ep.roles:
             op["x-roles"] = list(ep.roles)
@@ -72,6 +77,12 @@ def document() -> dict[str, Any]:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "esurety_session"},
+                # Issue 13: municipal systems' machine clients (RFC 6749 §4.4).
+                "oauth2": {
+                    "type": "oauth2",
+                    "flows": {"clientCredentials": {"tokenUrl": "/api/oauth/token", "scopes": {}}},
+                },
+                "client_basic": {"type": "http", "scheme": "basic"},
             }
         },
     }

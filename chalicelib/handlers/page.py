@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from chalice import Blueprint, Response
 
@@ -28,6 +28,7 @@ AUDIENCES: dict[str, tuple[str, str, str]] = {
     "netdesk": ("contractor", "/netdesk/login", "インターネット保証サービス Net Desk"),
     "dsure": ("orderer", "/dsure/login", "保証確認サービス D-Sure"),
     "staff": ("staff", "/staff/login", "e-Surety 保証会社 事務処理"),
+    "admin": ("admin", "/admin/login", "e-Surety 管理者コンソール"),
 }
 
 
@@ -86,6 +87,15 @@ def actual_path(request: Any) -> str:
     for name, value in (request.uri_params or {}).items():
         path = path.replace("{" + name + "}", quote(value, safe=""))
     return path
+
+
+def requested_target(request: Any) -> str:
+    """The path *and* query of this request: where login should bring the person back."""
+    path = actual_path(request)
+    params = request.query_params or {}
+    getlist = getattr(params, "getlist", None)
+    pairs = [(k, v) for k in params for v in (getlist(k) if getlist else [params[k]])]
+    return path + ("?" + urlencode(pairs) if pairs else "")
 
 
 def parse_form(request: Any) -> tuple[dict[str, list[str]], dict[str, bytes]]:
@@ -149,8 +159,14 @@ def page(
     *,
     audience: str | None,
     public: bool = False,
+    on_expired_post: Callable[[PageCall], Response] | None = None,
 ) -> Callable[[Callable[[PageCall], Response]], Callable[..., Any]]:
-    """Declare a page. Non-public pages need the audience's role; posts need CSRF."""
+    """Declare a page. Non-public pages need the audience's role; posts need CSRF.
+
+    `on_expired_post` answers a form post that arrives without a live session
+    (it expired while the person was typing) instead of the bare login redirect,
+    so the page can keep what was typed.
+    """
 
     def decorate(fn: Callable[[PageCall], Response]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -164,7 +180,9 @@ def page(
             if not public:
                 role, login_path, _ = AUDIENCES[audience or ""]
                 if call.principal is None:
-                    target = actual_path(request) if request.method == "GET" else ""
+                    if request.method == "POST" and on_expired_post is not None:
+                        return on_expired_post(call)
+                    target = requested_target(request) if request.method == "GET" else ""
                     suffix = f"?next={quote(target)}" if target else ""
                     return redirect(login_path + suffix)
                 if call.principal.role != role:

@@ -14,7 +14,8 @@ def portal(call: PageCall) -> Response:
 
 
 for _aud in AUDIENCES:
-    page(bp, f"/{_aud}", audience=_aud)(portal)
+    if _aud != "admin":  # the admin console is its own top page (handlers/admin_pages.py)
+        page(bp, f"/{_aud}", audience=_aud)(portal)
 
 
 @bp.route("/", methods=["GET"])

@@ -36,7 +36,9 @@ SESSION_OUT = {
     "type": "object",
     "properties": {
         "token": {"type": "string"},
-        "role": {"type": "string", "enum": ["contractor", "staff", "orderer"]},
+        "role": {"type": "string", "enum": ["contractor", "staff", "orderer", "admin"]},
+        "mfa_required": {"type": "boolean"},
+        "mfa_token": {"type": "string"},
         "org_id": {"type": "string"},
         "name": {"type": "string"},
     },
@@ -54,6 +56,8 @@ SESSION_OUT = {
 )
 def create_session(call: Call) -> Response:
     result = auth.login(call.body["login"], call.body["password"], source=source_address(call.request))
+    if isinstance(result, auth.MfaChallenge):  # staff and admin: POST /api/session/mfa next
+        return json_response({"mfa_required": True, "mfa_token": result.mfa_token}, headers={"Cache-Control": "no-store"})
     p = result.principal
     body = {"token": result.token, "role": p.role, "org_id": p.org_id, "name": p.org_name}
     max_age = result.expires_at - _now()
@@ -72,14 +76,24 @@ def _now() -> int:
     return int(time.time())
 
 
+#: `?notice=` on a login page: why the person is (back) here.
+NOTICES = {
+    "logged_out": "ログアウトしました。",
+    "expired": "セッションの有効期限が切れました。もう一度ログインしてください。"
+    "入力中の内容は一時保存しています (30分間)。ログイン後、申込確認の画面に戻ります。",
+}
+
+
 def _login_page(call: PageCall, errors: list | None = None, login_id: str = "", status: int = 200) -> Response:
     nonce = cookies(call.request).get(LOGIN_NONCE_COOKIE) or secrets.token_urlsafe(18)
+    notice = NOTICES.get((call.request.query_params or {}).get("notice") or "") if not errors else None
     response = call.render(
         "html/login.html",
         status=status,
         no_store=True,
         login_token=auth.anonymous_csrf_token(nonce),
         errors=errors or [],
+        notice=notice,
         login_id=login_id,
         next_path=_safe_next(call),
         action=f"/{call.audience}/login",
@@ -91,19 +105,31 @@ def _login_page(call: PageCall, errors: list | None = None, login_id: str = "", 
     return response
 
 
-#: What a `next` path may be made of: no control characters, quotes, spaces or non-ASCII
-#: (a CR/LF would otherwise reach the Location header).
-_NEXT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.~?=&%")
-
-
 def _safe_next(call: PageCall) -> str:
-    """Only a path of this audience; never an absolute or protocol-relative URL."""
+    """Where to go after login: the requested path and query, or the portal's top."""
     raw = call.form.get("next") or (call.request.query_params or {}).get("next") or ""
-    prefix = f"/{call.audience}/"
-    ok = raw.startswith(prefix) and "//" not in raw and "\\" not in raw and len(raw) <= 512
-    if ok and set(raw) <= _NEXT_CHARS and "%0" not in raw.lower() and "%1" not in raw.lower():
-        return raw
-    return prefix
+    return same_site_target(raw, call.audience or "") or f"/{call.audience}/"
+
+
+def same_site_target(raw: str, audience: str) -> str | None:
+    """`raw` when it is a path (with its query) inside this audience's portal, else None.
+
+    Never an open redirect: no scheme or host (`https://…`, `//host`, `/\\host`,
+    which browsers read as `//host`), no control characters (CR/LF would split
+    the Location header), nothing outside printable ASCII (a browser's own links
+    arrive percent-encoded), no dot segments, and only this audience's paths.
+    """
+    if not raw or len(raw) > 2048 or not raw.isascii() or not raw.isprintable():
+        return None
+    path, _, _query = raw.partition("?")
+    if "\\" in raw or "//" in path or "#" in raw:
+        return None
+    top = f"/{audience}"
+    if not (path == top or path.startswith(top + "/")):
+        return None
+    if any(segment in (".", "..") for segment in path.split("/")) or "%2e" in path.lower():
+        return None
+    return raw
 
 
 def login_page(call: PageCall) -> Response:
@@ -114,11 +140,13 @@ def login_page(call: PageCall) -> Response:
 
 
 def _login_post(call: PageCall) -> Response:
+    target = _safe_next(call)  # decided before anything happens (no open redirect, no side effect first)
     nonce = cookies(call.request).get(LOGIN_NONCE_COOKIE, "")
     login_id = call.form.get("login", "").strip()
     if not nonce or not auth.csrf_valid_anonymous(nonce, call.form.get("csrf_token")):
         return _login_page(call, ["画面の有効期限が切れました。もう一度ログインしてください。"], login_id, 403)
-    target = _safe_next(call)  # decided before anything is written (a session, a counter)
+    if call.form.get("mfa_token"):
+        return _mfa_post(call, target)
     role = AUDIENCES[call.audience or ""][0]
     try:
         result = auth.login(login_id, call.form.get("password", ""), source=source_address(call.request), role=role)
@@ -128,6 +156,19 @@ def _login_post(call: PageCall) -> Response:
         return page_
     except DomainError:
         return _login_page(call, ["ログインIDまたはパスワードが正しくありません。"], login_id, 401)
+    if isinstance(result, auth.MfaChallenge):
+        if result.role != role:
+            return _login_page(call, ["このログインIDはこのサービスでは利用できません。"], login_id, 403)
+        return _mfa_page(call, result.mfa_token)
+    return _logged_in(call, result, login_id, target)
+
+
+def _logged_in(call: PageCall, result: auth.LoginResult, login_id: str, target: str) -> Response:
+    """The session cookie and the way back to `target` (checked by `_safe_next` before the login ran)."""
+    role = AUDIENCES[call.audience or ""][0]
+    if result.principal.role != role:
+        auth.logout(result.principal)
+        return _login_page(call, ["このログインIDはこのサービスでは利用できません。"], login_id, 403)
     max_age = result.expires_at - _now()
     return redirect(
         target,
@@ -135,10 +176,46 @@ def _login_post(call: PageCall) -> Response:
     )
 
 
+def _mfa_page(call: PageCall, mfa_token: str, errors: list | None = None, status: int = 200) -> Response:
+    """The second step (staff, admin): the TOTP code, keeping `next` and the step's token."""
+    nonce = cookies(call.request).get(LOGIN_NONCE_COOKIE) or secrets.token_urlsafe(18)
+    response = call.render(
+        "html/login_mfa.html",
+        status=status,
+        no_store=True,
+        login_token=auth.anonymous_csrf_token(nonce),
+        mfa_token=mfa_token,
+        errors=errors or [],
+        next_path=_safe_next(call),
+        action=f"/{call.audience}/login",
+    )
+    response.headers["Set-Cookie"] = (
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+    )
+    return response
+
+
+def _mfa_post(call: PageCall, target: str) -> Response:
+    from chalicelib.services import mfa
+
+    mfa_token = call.form.get("mfa_token", "")
+    try:
+        result = mfa.complete(mfa_token, call.form.get("code", ""))
+    except TooManyAttempts as exc:
+        page_ = _login_page(call, [exc.errors[0].message], "", 429)
+        page_.headers["Retry-After"] = str(exc.retry_after)
+        return page_
+    except DomainError as exc:
+        if exc.errors and exc.errors[0].field == "mfa_token":
+            return _login_page(call, [exc.errors[0].message], "", 401)
+        return _mfa_page(call, mfa_token, ["確認コードが正しくありません。"], 401)
+    return _logged_in(call, result, result.principal.login, target)
+
+
 def logout_page(call: PageCall) -> Response:
     auth.logout(call.principal)
     login_path = AUDIENCES[call.audience or ""][1]
-    return redirect(login_path, headers={"Set-Cookie": clear_cookie(SESSION_COOKIE)})
+    return redirect(login_path + "?notice=logged_out", headers={"Set-Cookie": clear_cookie(SESSION_COOKIE)})
 
 
 for _aud in AUDIENCES:

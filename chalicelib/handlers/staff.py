@@ -219,7 +219,7 @@ def issue_page(call: PageCall) -> Response:
 def reject_page(call: PageCall) -> Response:
     reason = (call.form.get("reason") or "").strip()
     if not reason or len(reason) > 500:
-        return _application_page(call, [FieldError("reason", "却下理由を500文字以内で入力してください。")], status=400)
+        return _application_page(call, [FieldError("reason", "差戻しの理由を500文字以内で入力してください。")], status=400)
     try:
         issuance.reject(call.principal, call.params["application_id"], reason)
     except DomainError as exc:

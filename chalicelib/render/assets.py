@@ -19,6 +19,11 @@ def templates_dir() -> Path:
     return packaged if packaged.is_dir() else PROJECT_DIR / "templates"
 
 
+def compiled_templates_dir() -> Path:
+    """Templates compiled to Python modules by the package build; absent in a checkout."""
+    return ASSETS / "templates_compiled"
+
+
 def font_path() -> Path:
     return ASSETS / "fonts" / "ipaexg.ttf"
 

@@ -1,21 +1,37 @@
-"""The Jinja2 environment, built once per container on first use."""
+"""The Jinja2 environment, built once per container on first use, from precompiled templates when packaged.
+
+Compiling a template (lex, parse, generate Python, compile it) costs more than
+rendering it, and a Lambda container would pay it for every template on its
+first use. The package build therefore compiles every template once into Python
+modules (`python -m chalicelib.render.templates compile DIR`, Jinja2's own
+`Environment.compile_templates`), and a packaged container loads them with
+Jinja2's `ModuleLoader`: plain imports, byte-compiled with the rest of the code,
+nothing written at runtime (Lambda's code directory is read-only).
+
+A checkout has no compiled directory and reads `templates/` directly, so an
+edited template is never shadowed by a stale compiled one. Both environments come
+from one builder, so the compiled code and the runtime agree on every option.
+Jinja2 itself is imported on first use only (cold start).
+"""
 
 from __future__ import annotations
 
 import functools
+import sys
+from pathlib import Path
 from typing import Any
 
 from chalicelib.domain import labels
-from chalicelib.render.assets import templates_dir
+from chalicelib.render.assets import compiled_templates_dir, templates_dir
 from chalicelib.render.formatting import FILTERS
+from chalicelib.render.letterhead import addressee, letterhead
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> Any:
+def _build(loader: Any) -> Any:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -23,8 +39,43 @@ def environment() -> Any:
     )
     env.filters.update(FILTERS)
     env.globals["labels"] = labels  # every page, mail and PDF reads the same tables
+    env.globals.update(letterhead=letterhead, addressee=addressee)  # the certificate's 見本① letterhead
     return env
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> Any:
+    import jinja2
+
+    compiled = compiled_templates_dir()
+    if compiled.is_dir():
+        return _build(jinja2.ModuleLoader(str(compiled)))
+    return _build(jinja2.FileSystemLoader(str(templates_dir())))
 
 
 def render(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
+
+
+def compile_all(target: Path) -> list[str]:
+    """Compile every template under templates/ into Python modules in `target` (a build step)."""
+    import jinja2
+
+    env = _build(jinja2.FileSystemLoader(str(templates_dir())))
+    names = [n for n in env.list_templates() if n.endswith((".html", ".txt"))]
+    target.mkdir(parents=True, exist_ok=True)
+    env.compile_templates(str(target), zip=None, filter_func=lambda n: n in names, ignore_errors=False)
+    return names
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] != "compile":
+        print("usage: python -m chalicelib.render.templates compile DIR", file=sys.stderr)
+        return 2
+    names = compile_all(Path(argv[1]))
+    print(f"templates: compiled {len(names)} into {argv[1]}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

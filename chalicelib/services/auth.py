@@ -10,20 +10,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import Any
 
 from chalicelib import settings
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Account, SessionRecord
-from chalicelib.store import accounts, attempts, sessions
+from chalicelib.store import accounts, attempts, organisations, sessions
 
 #: One source on one login: 5 failures lock that source out of that login for 15 minutes.
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
@@ -33,14 +31,28 @@ SOURCE_POLICY = attempts.Policy(limit=30, window_seconds=15 * 60, lock_seconds=1
 #: have logged in to it successfully before still get their own tries (SECURITY.md).
 ACCOUNT_POLICY = attempts.Policy(limit=50, window_seconds=24 * 3600, lock_seconds=3600)
 LOCKED_MESSAGE = "ログインの失敗が続いたため、一時的にロックしています。"
-_HASHER = PasswordHasher()  # argon2id with the library's current defaults
+
+
+@functools.lru_cache(maxsize=2)
+def _hasher_for(cheap: bool) -> Any:
+    """argon2id; PyJWT and argon2 stay off `import app` (imported on first use)."""
+    from argon2 import PasswordHasher, profiles
+
+    return PasswordHasher.from_parameters(profiles.CHEAPEST) if cheap else PasswordHasher()
+
+
+def _hasher() -> Any:
+    """The library's defaults, except on the local stage when PASSWORD_HASH_COST=cheapest (the test
+    suite: each login costs ~0.1-0.8 s at full cost on its 2 cores). Never weaker on a deployed stage."""
+    cheap = settings.current().is_local and os.environ.get("PASSWORD_HASH_COST") == "cheapest"
+    return _hasher_for(cheap)
 
 
 @functools.lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """Verified against when the login is unknown, so both paths cost the same time.
     Made on first need, not at import: hashing is deliberately slow (cold start)."""
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 _BAD_LOGIN = FieldError("", "ログインIDまたはパスワードが正しくありません。")
@@ -53,8 +65,17 @@ class LoginResult:
     expires_at: int
 
 
+@dataclass(frozen=True)
+class MfaChallenge:
+    """Staff and admin: the password was right, a TOTP code is still due (services/mfa.py)."""
+
+    mfa_token: str
+    login: str
+    role: str
+
+
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def _source_id(source: str | None) -> str:
@@ -75,30 +96,67 @@ def login_counters(login_id: str, source: str | None) -> list[attempts.Counter]:
     ]
 
 
-def login(login_id: str, password: str, *, source: str | None = None, role: str | None = None) -> LoginResult:
-    """Check a password; a session on success, Unauthenticated / TooManyAttempts otherwise.
+def verify_secret(secret_hash: str | None, secret: str) -> bool:
+    """Does `secret` match `secret_hash` (a password or a machine client's secret)?
+
+    With no hash (unknown login or client, invited user) a dummy hash is verified
+    instead, so the answer takes as long either way."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        _hasher().verify(secret_hash or _dummy_hash(), secret)
+    except (VerificationError, InvalidHashError):
+        return False
+    return bool(secret_hash)
+
+
+def login(
+    login_id: str, password: str, *, source: str | None = None, role: str | None = None
+) -> LoginResult | MfaChallenge:
+    """A session, or for staff and admin an MFA challenge: no password alone opens theirs.
 
     The attempt is counted (store/attempts.py) BEFORE the password is checked,
     so parallel guesses never get more tries than the limit. `source` is the
     caller's address as API Gateway saw it; `role`, when given, is the role
     the portal serves: another role's account answers exactly like a wrong
-    password (no oracle), and opens no session.
+    password (no oracle), and opens no session. A disabled user or organisation
+    (issue 13) also answers like a wrong password.
     """
     counters = login_counters(login_id, source)
     reservation = attempts.reserve(counters)
     if reservation.ticket is None:
         raise TooManyAttempts(reservation.retry_after, [FieldError("", LOCKED_MESSAGE)])
     account = accounts.get(login_id[:128]) if login_id else None
-    try:
-        _HASHER.verify(account.password_hash if account else _dummy_hash(), password)
-        ok = account is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = verify_secret(account.password_hash if account else None, password)
+    ok = ok and account is not None and _may_log_in(account)
     if not ok or account is None or (role is not None and account.role != role):
         if attempts.remaining(counters[0].key, LOGIN_POLICY) == 0:  # this failure filled the pair
             raise TooManyAttempts(LOGIN_POLICY.lock_seconds, [FieldError("", LOCKED_MESSAGE)])
         raise Unauthenticated([_BAD_LOGIN])
     attempts.settle_success(reservation.ticket)
+    if account.needs_mfa:
+        from chalicelib.services import mfa  # mfa imports this module
+
+        return MfaChallenge(mfa.challenge(account.login), account.login, account.role)
+    return _open_session(account)
+
+
+def _may_log_in(account: Account) -> bool:
+    """Issue 13: a disabled user, or a user of a disabled organisation, cannot log in;
+    staff and admin need an enrolled TOTP secret."""
+    if account.status == "disabled":
+        return False
+    if account.needs_mfa and not account.totp_secret:
+        return False
+    org = organisations.get(account.org_id)
+    return not (org is not None and org.disabled)
+
+
+def open_session_after_mfa(login_id: str) -> LoginResult | None:
+    """The session a completed second step opens (services/mfa.py checked the code)."""
+    account = accounts.get(login_id)
+    if account is None or not _may_log_in(account):
+        return None
     return _open_session(account)
 
 
@@ -124,6 +182,8 @@ def _open_session(account: Account) -> LoginResult:
             expires_at=exp,
         )
     )
+    import jwt
+
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
     token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
     principal = Principal(account.login, account.role, account.org_id, account.org_name, sid)
@@ -132,6 +192,8 @@ def _open_session(account: Account) -> LoginResult:
 
 def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
     """The principal a token stands for, or None if it is forged, expired or logged out."""
+    import jwt
+
     try:
         claims = jwt.decode(
             token,
@@ -169,3 +231,9 @@ def anonymous_csrf_token(nonce: str) -> str:
 
 def csrf_valid_anonymous(nonce: str, candidate: str | None) -> bool:
     return bool(candidate) and hmac.compare_digest(anonymous_csrf_token(nonce), str(candidate))
+
+
+def contact_email(login_id: str) -> str | None:
+    """The account's own mail address (to prefill forms), None when it has none."""
+    account = accounts.get(login_id)
+    return account.email if account and account.email else None

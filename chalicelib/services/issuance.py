@@ -29,7 +29,7 @@ from chalicelib.domain import certificate as cert_domain
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application, CertificateVersion, Guarantee, Orderer, advance_tenths
-from chalicelib.services import documents
+from chalicelib.services import bounces, documents
 from chalicelib.store import accounts, counters, orderers
 from chalicelib.store import applications as applications_store
 from chalicelib.store import guarantees as guarantees_store
@@ -61,8 +61,8 @@ def _application(principal: Principal, application_id: str) -> Application:
 
 
 def get_application(principal: Principal, application_id: str) -> dict[str, Any]:
-    """The staff view of one application of the clerk's branch."""
-    return application_view(_application(principal, application_id))
+    """The staff view of one application of the clerk's branch (with its address's bounce flag)."""
+    return bounces.flag_applications([application_view(_application(principal, application_id))])[0]
 
 
 def list_applications(

@@ -148,6 +148,15 @@ def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
         raise ValidationFailed(
             [FieldError("", "CSV の文字コードを判別できません。UTF-8 または Shift_JIS (CP932) で保存してください。")]
         ) from None
+    if not rows:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "",
+                    "確認する行がありません。保証契約番号,認証キー を1行に1件ずつ入力するか、CSV ファイルを選択してください。",
+                )
+            ]
+        )
     items = []
     for row in rows:
         number = normalise_number(row.number or "")
@@ -280,3 +289,23 @@ def _settle(principal: Principal, ticket: attempts.Ticket, g: Guarantee, view: d
             if not failed:  # no reasons given: drop both conditions and write what must be written
                 strict, inbox = False, False
     logs.info("verification", orderer_id=principal.org_id, login=principal.login, result=view["status"])
+
+
+@dataclass(frozen=True)
+class AttemptsLeft:
+    """How many more failures before a lock, for the page's warning (never for the API's 404 body)."""
+
+    remaining: int  # 0: the last failure has just locked the number (or the user)
+    lock_minutes: int
+
+
+def attempts_left(principal: Principal, number: str) -> AttemptsLeft:
+    """Failures left on this number for this user (the smaller of the pair's and the user's).
+
+    Unknown numbers count exactly like wrong keys, so this reveals nothing about
+    whether the number exists. Read from the same counters the lockout decides on.
+    """
+    now = _now()
+    pair = remaining_tries(principal, number)
+    user = attempts.remaining(_user_key(principal), USER_POLICY, now)
+    return AttemptsLeft(max(0, min(pair, user)), PAIR_POLICY.lock_seconds // 60)

@@ -1,13 +1,25 @@
-"""Accounts (logins): read by login id."""
+"""Accounts (users): read by login, listed by organisation, role or the whole directory.
+
+An admin's writes go in one transaction with their audit record (store/audit.py,
+store/tx.py). Rows written before issue 13 lack `status`, `name`, `directory`
+and the TOTP fields; they read as active (invited while they have no password),
+named after their organisation. Ending a user's sessions is store/sessions.py's.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.domain.records import Account
-from chalicelib.store.models import AccountModel
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.records import Account, OneTimeToken
+from chalicelib.store import audit, paging, tokens, tx
+from chalicelib.store.models import AccountModel, TokenModel
 
 MAX_LOGIN_LENGTH = 128  # longer cannot be a login; never sent to DynamoDB
+#: The one partition of the `by_directory` index that holds every account.
+DIRECTORY = "user"
 
 
 def _record(row: AccountModel) -> Account:
@@ -18,26 +30,163 @@ def _record(row: AccountModel) -> Account:
         org_name=row.org_name,
         password_hash=row.password_hash,
         email=row.email,
+        name=row.name or row.org_name,
+        status=row.status or ("active" if row.password_hash else "invited"),
+        totp_secret=row.totp_secret,
+        totp_confirmed=bool(row.totp_confirmed),
+        totp_last_step=int(row.totp_last_step or 0),
     )
 
 
-def get(login: str) -> Account | None:
-    """The account, or None when there is no such login."""
-    if not login or len(login) > MAX_LOGIN_LENGTH:
-        return None
-    try:
-        return _record(AccountModel.get(login))
-    except DoesNotExist:
-        return None
-
-
-def put(account: Account) -> None:
-    """Create or replace an account (seeding and administration)."""
-    AccountModel(
+def _row(account: Account) -> AccountModel:
+    return AccountModel(
         account.login,
         role=account.role,
         org_id=account.org_id,
         org_name=account.org_name,
         email=account.email,
         password_hash=account.password_hash,
-    ).save()
+        name=account.name or account.org_name,
+        status=account.status,
+        totp_secret=account.totp_secret,
+        totp_confirmed=account.totp_confirmed,
+        totp_last_step=account.totp_last_step,
+        directory=DIRECTORY,
+    )
+
+
+def get(login: str) -> Account | None:
+    """The account, or None when there is no such login.
+
+    Strongly consistent: a password set, an account disabled or a TOTP step
+    accepted a moment ago must count on the very next login."""
+    if not login or len(login) > MAX_LOGIN_LENGTH:
+        return None
+    try:
+        return _record(AccountModel.get(login, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def put(account: Account) -> None:
+    """Create or replace an account outright (the demo seed)."""
+    _row(account).save()
+
+
+def create(account: Account, token: OneTimeToken, entry: AuditEntry | None) -> bool:
+    """The account, its invitation token and the audit record in one transaction.
+    False when the login is taken (nothing is written)."""
+    writes = tx.Writes()
+    writes.put(_row(account), condition=AccountModel.login.does_not_exist())
+    writes.put(tokens.row(token), condition=TokenModel.token_hash.does_not_exist())
+    if entry:
+        audit.add(writes, entry)
+    try:
+        tx.commit(writes, what="account")
+    except tx.ConditionFailed:
+        return False
+    return True
+
+
+def set_status(login: str, status: str, entry: AuditEntry) -> bool:
+    """Disable or enable an account, with its audit record. False when there is no such login."""
+    writes = tx.Writes()
+    writes.update(AccountModel(login), [AccountModel.status.set(status)], condition=AccountModel.login.exists())
+    audit.add(writes, entry)
+    try:
+        tx.commit(writes, what="account")
+    except tx.ConditionFailed:
+        return False
+    return True
+
+
+def reset_mfa(login: str, token: OneTimeToken, entry: AuditEntry) -> bool:
+    """Forget the TOTP secret (the user re-enrols with `token`), with its audit record."""
+    writes = tx.Writes()
+    writes.update(
+        AccountModel(login),
+        [AccountModel.totp_secret.remove(), AccountModel.totp_confirmed.set(False)],
+        condition=AccountModel.login.exists(),
+    )
+    writes.put(tokens.row(token), condition=TokenModel.token_hash.does_not_exist())
+    audit.add(writes, entry)
+    try:
+        tx.commit(writes, what="account")
+    except tx.ConditionFailed:
+        return False
+    return True
+
+
+def set_password(login: str, password_hash: str, token_hash: str, now: int, totp_secret: str | None) -> bool:
+    """Spend a one-time token and set the password (and a new TOTP secret) in one transaction.
+
+    The token must be unused, unexpired and this user's; otherwise nothing changes
+    and the answer is False. A new TOTP secret is unconfirmed until its first
+    accepted code, and its last accepted step starts again from zero.
+    """
+    actions = [AccountModel.password_hash.set(password_hash)]
+    if totp_secret:
+        actions += [
+            AccountModel.totp_secret.set(totp_secret),
+            AccountModel.totp_confirmed.set(False),
+            AccountModel.totp_last_step.set(0),
+        ]
+    writes = tx.Writes()
+    writes.update(TokenModel(token_hash), [TokenModel.used.set(True)], condition=tokens.spendable(now, login))
+    writes.update(AccountModel(login), actions, condition=AccountModel.login.exists())
+    try:
+        tx.commit(writes, what="password")
+    except tx.ConditionFailed:
+        return False
+    _activate(login)
+    return True
+
+
+def _activate(login: str) -> None:
+    """An invited user becomes active once they have a password; a disabled one stays disabled."""
+    invited = AccountModel.status.does_not_exist() | (AccountModel.status == "invited")
+    try:
+        tx.retrying(
+            lambda: AccountModel(login).update(actions=[AccountModel.status.set("active")], condition=invited),
+            what="account",
+        )
+    except tx.ConditionFailed:
+        pass  # not invited (active already, or disabled): nothing to do
+
+
+def accept_totp_step(login: str, step: int) -> bool:
+    """Record `step` as the last accepted TOTP step, only if it is later than the one before:
+    a conditional write, so two concurrent uses of one code cannot both pass."""
+    later = AccountModel.totp_last_step.does_not_exist() | (AccountModel.totp_last_step < step)
+    actions = [AccountModel.totp_last_step.set(step), AccountModel.totp_confirmed.set(True)]
+    try:
+        tx.retrying(lambda: AccountModel(login).update(actions=actions, condition=later), what="totp")
+    except tx.ConditionFailed:
+        return False
+    return True
+
+
+def list_accounts(
+    *, org_id: str | None, role: str | None, limit: int, cursor: str | None
+) -> tuple[list[Account], str | None]:
+    """Accounts by login: one Query on the org's, the role's or the whole directory's partition."""
+
+    def keep(account: Account) -> bool:
+        return (not role or account.role == role) and (not org_id or account.org_id == org_id)
+
+    def run(start: dict[str, Any] | None, size: int) -> Any:
+        if org_id:
+            return AccountModel.by_org.query(org_id, limit=size, last_evaluated_key=start)
+        if role:
+            return AccountModel.by_role.query(role, limit=size, last_evaluated_key=start)
+        return AccountModel.by_directory.query(DIRECTORY, limit=size, last_evaluated_key=start)
+
+    return paging.page(run, limit, cursor, keep, convert=_record)
+
+
+def logins_of_org(org_id: str) -> list[str]:
+    return [row.login for row in AccountModel.by_org.query(org_id)]
+
+
+def any_with_role(role: str) -> bool:
+    return any(True for _ in AccountModel.by_role.query(role, limit=1))

@@ -50,7 +50,12 @@ def build_mime(mail: Mail, sender: str) -> bytes:
 
 
 def send(mail: Mail) -> str:
-    """Hand the mail to SES; returns SES's MessageId. Raises on any refusal (the caller retries)."""
+    """Hand the mail to SES; returns SES's MessageId ("suppressed" when the address is
+    suppressed: nothing is sent). Raises on any refusal (the caller retries)."""
+    from chalicelib.store import suppressions
+
+    if suppressions.reason_for(mail.to):  # issue 13: SES reported it bouncing or complaining
+        return "suppressed"
     s = settings.current()
     raw = build_mime(mail, s.ses_sender)
     resp = _client(s.region, _endpoint())

@@ -76,16 +76,56 @@ class StoreModel(Model):
         return table
 
 
+class AccountsByOrgIndex(GlobalSecondaryIndex):
+    """An organisation's users (issue 13: many per organisation), by login."""
+
+    Meta = _index("by_org")
+    org_id = UnicodeAttribute(hash_key=True)
+    login = UnicodeAttribute(range_key=True)
+
+
+class AccountsByRoleIndex(GlobalSecondaryIndex):
+    """Users of one role, by login: the admin console's list, and "does an admin exist"."""
+
+    Meta = _index("by_role")
+    role = UnicodeAttribute(hash_key=True)
+    login = UnicodeAttribute(range_key=True)
+
+
+class AccountsByDirectoryIndex(GlobalSecondaryIndex):
+    """Every account under one partition, by login: the unfiltered admin list without a Scan."""
+
+    Meta = _index("by_directory")
+    directory = UnicodeAttribute(hash_key=True)
+    login = UnicodeAttribute(range_key=True)
+
+
 class AccountModel(StoreModel):
     """A login. `org_id` is the contractor, branch or orderer the account acts for."""
 
     Meta = _meta("accounts")
     login = UnicodeAttribute(hash_key=True)
-    role = UnicodeAttribute()  # contractor | staff | orderer
+    role = UnicodeAttribute()  # contractor | staff | orderer | admin
     org_id = UnicodeAttribute()
     org_name = UnicodeAttribute()
     email = UnicodeAttribute(null=True)
-    password_hash = UnicodeAttribute()
+    password_hash = UnicodeAttribute(null=True)  # null until an invited user sets one
+    # Issue 13 (accounts): absent on rows written before it, read as their defaults.
+    name = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # invited | active | disabled (absent = active)
+    totp_secret = UnicodeAttribute(null=True)  # staff/admin; base32
+    totp_confirmed = BooleanAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)  # the last accepted TOTP step: a code is good once
+    directory = UnicodeAttribute(null=True)  # "user": every account under one partition
+    by_org = AccountsByOrgIndex()
+    by_role = AccountsByRoleIndex()
+    by_directory = AccountsByDirectoryIndex()
+
+
+class SessionsByLoginIndex(GlobalSecondaryIndex):
+    Meta = _index("by_login")
+    login = UnicodeAttribute(hash_key=True)
+    session_id = UnicodeAttribute(range_key=True)
 
 
 class SessionModel(StoreModel):
@@ -99,6 +139,7 @@ class SessionModel(StoreModel):
     org_name = UnicodeAttribute()
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute()
+    by_login = SessionsByLoginIndex()  # issue 13: end every session of a user at once
 
 
 class OrdererDirectoryIndex(GlobalSecondaryIndex):
@@ -298,6 +339,106 @@ class OrdererInboxModel(StoreModel):
     by_change = InboxByChangeIndex()
 
 
+# --- Issue 13: accounts (organisations, one-time tokens, machine clients, audit, suppressions) ---
+
+
+class OrganisationModel(StoreModel):
+    """A contractor, orderer, branch or hq: its kind, name and whether it is disabled."""
+
+    Meta = _meta("organisations")
+    org_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # contractor | orderer | branch | hq
+    name = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")  # active | disabled
+    created_at = UnicodeAttribute(null=True)
+
+
+class TokenModel(StoreModel):
+    """A one-time token (invitation, reset, MFA re-enrolment, MFA login step), keyed by its SHA-256.
+
+    The token itself is never stored. `used` makes it single use (a conditional
+    update); `failures` counts wrong TOTP codes on an MFA step token.
+    """
+
+    Meta = _meta("tokens")
+    token_hash = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # invitation | reset | mfa_reset | mfa
+    login = UnicodeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds, checked on use (TTL deletion is lazy)
+    ttl = TTLAttribute()
+    used = BooleanAttribute(default=False)
+    failures = NumberAttribute(default=0)
+
+
+class ClientsByOrdererIndex(GlobalSecondaryIndex):
+    Meta = _index("by_orderer")
+    orderer_id = UnicodeAttribute(hash_key=True)
+    client_id = UnicodeAttribute(range_key=True)
+
+
+class ClientsByDirectoryIndex(GlobalSecondaryIndex):
+    """Every client under one partition: the admin console's list without a Scan."""
+
+    Meta = _index("by_directory")
+    directory = UnicodeAttribute(hash_key=True)
+    client_id = UnicodeAttribute(range_key=True)
+
+
+class ClientModel(StoreModel):
+    """A machine client (OAuth 2.0 client credentials) acting for one orderer."""
+
+    Meta = _meta("clients")
+    client_id = UnicodeAttribute(hash_key=True)
+    directory = UnicodeAttribute(default="client")
+    orderer_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()  # argon2id
+    status = UnicodeAttribute(default="active")  # active | revoked
+    created_at = UnicodeAttribute()
+    by_orderer = ClientsByOrdererIndex()
+    by_directory = ClientsByDirectoryIndex()
+
+
+class AuditModel(StoreModel):
+    """Audit records (domain/audit.py). One record is several items written together:
+    under `all`, under its scope (`scope#<branch>`), under its actor and under each
+    number, so every filter of `GET /api/staff/audit` is one Query, newest first."""
+
+    Meta = _meta("audit")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # <at>#<record id>
+    record_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()
+    scope = UnicodeAttribute()
+    numbers = JSONAttribute(default=list)
+    reason = UnicodeAttribute(null=True)
+
+
+class SuppressionModel(StoreModel):
+    """An address SES reported as bouncing or complaining: no mail goes to it."""
+
+    Meta = _meta("suppressions")
+    address = UnicodeAttribute(hash_key=True)  # lower case
+    reason = UnicodeAttribute()  # bounce | complaint
+    detail = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+
+
+# --- Issue 16: a form kept across a re-login ---
+
+
+class DraftModel(StoreModel):
+    """A form kept while its author logs in again (sealed: only the browser's cookie opens it)."""
+
+    Meta = _meta("drafts")
+    draft_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the draft id; the id itself is only in the cookie
+    sealed = UnicodeAttribute()  # AES-GCM ciphertext, base64
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: dict[str, type[StoreModel]] = {
     "accounts": AccountModel,
     "sessions": SessionModel,
@@ -311,5 +452,11 @@ ALL_MODELS: dict[str, type[StoreModel]] = {
     "notifications": NotificationModel,
     "access_log": AccessLogModel,
     "inbox": OrdererInboxModel,
+    "organisations": OrganisationModel,
+    "tokens": TokenModel,
+    "clients": ClientModel,
+    "audit": AuditModel,
+    "suppressions": SuppressionModel,
+    "drafts": DraftModel,
 }
 assert set(ALL_MODELS) == set(settings.TABLES)

@@ -1,4 +1,9 @@
-"""Sessions: one row per live login; deleting it is logout, its TTL clears stale ones."""
+"""Sessions: one row per live login; deleting it is logout, its TTL clears stale ones.
+
+`end_all(login)` deletes every session of one user at once (the `by_login`
+index): disabling a user or organisation, a new password and an MFA reset end
+them, and the user's tokens stop on their next request.
+"""
 
 from __future__ import annotations
 
@@ -43,3 +48,13 @@ def get(session_id: str) -> SessionRecord | None:
 
 def delete(session_id: str) -> None:
     SessionModel(session_id).delete()
+
+
+def end_all(login: str, keep: str | None = None) -> int:
+    """Delete every session of `login` (but `keep`); returns how many ended."""
+    ended = 0
+    for row in SessionModel.by_login.query(login):
+        if row.session_id != keep:
+            SessionModel(row.session_id).delete()
+            ended += 1
+    return ended

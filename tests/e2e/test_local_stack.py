@@ -32,7 +32,7 @@ def test_health(stack):
 def test_demo_logins(stack, login, password, role, org):
     resp = requests.post(stack.url("/api/session"), json={"login": login, "password": password}, timeout=10)
     assert resp.status_code == 200
-    out = resp.json()
+    out = stack.complete_mfa(login, resp.json())  # staff: the TOTP second step (issue 13)
     assert (out["role"], out["org_id"]) == (role, org) and out["token"]
 
 

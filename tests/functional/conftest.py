@@ -1,7 +1,9 @@
 """Functional tests: the Chalice app through `chalice.test.Client`, against a moto server.
 
-One moto server (loopback) serves the whole session; every test starts from a
-reset account with the stage's tables, bucket, SES sender and demo data.
+One moto server (loopback) serves the whole session; every test starts from the
+stage's tables, bucket, SES sender and demo data and nothing else. The stage is
+built once per session and put back before each test (`moto_state`), which is
+what made every test pay for a moto reset, 12 new tables and a seed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import logging  # noqa: E402
 import os
 import re
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -30,21 +33,53 @@ os.environ["AWS_ENDPOINT_URL"] = MOTO_URL
 from chalice.test import Client  # noqa: E402
 
 import app as app_module  # noqa: E402
-from chalicelib.store import provision  # noqa: E402
-from devstack.seed import seed_demo  # noqa: E402
+from chalicelib.store.models import AccountModel  # noqa: E402
+from devstack.seed import DEMO_TOTP_SECRETS, seed_demo  # noqa: E402
+from tests import mfa  # noqa: E402
+from tests.functional import moto_state  # noqa: E402
+
+DEMO = {
+    "contractor": ("demo-contractor", "demo-pass-1"),
+    "other": ("other-contractor", "demo-pass-2"),
+    "staff": ("ibaraki-staff", "demo-pass-3"),
+    "kasama": ("kasama", "demo-pass-4"),
+    "mito": ("mito", "demo-pass-5"),
+}
+
+#: Bearer tokens of the demo accounts, by short name, for sessions that are part of the stage's snapshot.
+_TOKENS: dict[str, str] = {}
 
 
-def _reset_moto() -> None:
-    req = urllib.request.Request(f"{MOTO_URL}/moto-api/reset", method="POST", data=b"")
-    urllib.request.urlopen(req, timeout=10).read()  # noqa: S310 - loopback
+def _seed_and_log_in() -> None:
+    """The demo data, and one login of every demo account: their session rows are in the snapshot,
+    so every test starts with those sessions open (a test that logs one out affects only itself)."""
+    seed_demo()
+    mfa.forget()  # a fresh seed has accepted no TOTP code
+    with Client(app_module.app, stage_name="local", project_dir=str(ROOT)) as c:
+        _TOKENS.update({name: login(c, *creds)["token"] for name, creds in DEMO.items()})
+    _forget_accepted_codes()
+
+
+def _forget_accepted_codes() -> None:
+    """The staff logins above each accepted a TOTP step (a code is good once per user). Put the
+    accounts back to none accepted, as a fresh seed has them, so a test that computes the code of
+    the current step itself is not refused because the snapshot was taken within the same 30 s;
+    tests/mfa.py forgets its side on every restore."""
+    for login_id in DEMO_TOTP_SECRETS:
+        AccountModel(login_id).update(actions=[AccountModel.totp_last_step.set(0)])
+
+
+@pytest.fixture(scope="session")
+def _stage() -> dict[str, moto_state.Snapshot]:
+    """The stage built once: tables, bucket, SES sender, demo data and logins (in a box so a rebuild can replace it)."""
+    return {"snapshot": moto_state.rebuild(MOTO_URL, _seed_and_log_in)}
 
 
 @pytest.fixture(autouse=True)
-def aws():
-    """A clean stage for every test: reset moto, create the resources, seed the demo."""
-    _reset_moto()
-    provision.provision_all()
-    seed_demo()
+def aws(_stage):
+    """A clean stage for every test: the one built at session start, with nothing a previous test wrote."""
+    _stage["snapshot"] = moto_state.restore(_stage["snapshot"], MOTO_URL, _seed_and_log_in)
+    mfa.forget()  # the restored stage has accepted no TOTP code (see _seed_and_log_in)
     yield MOTO_URL
 
 
@@ -61,22 +96,23 @@ def login(client, login_id: str, password: str) -> dict:
         body=json.dumps({"login": login_id, "password": password}),
     )
     assert resp.status_code == 200, resp.body
-    return json.loads(resp.body)
-
-
-DEMO = {
-    "contractor": ("demo-contractor", "demo-pass-1"),
-    "other": ("other-contractor", "demo-pass-2"),
-    "staff": ("ibaraki-staff", "demo-pass-3"),
-    "kasama": ("kasama", "demo-pass-4"),
-    "mito": ("mito", "demo-pass-5"),
-}
+    out = json.loads(resp.body)
+    if out.get("mfa_required"):  # staff and admin: the second step (tests/mfa.py)
+        resp = client.http.post(
+            "/api/session/mfa",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"mfa_token": out["mfa_token"], "code": mfa.code_for(login_id)}),
+        )
+        assert resp.status_code == 200, resp.body
+        out = json.loads(resp.body)
+    return out
 
 
 @pytest.fixture
 def tokens(client) -> dict[str, str]:
-    """Bearer tokens for every demo account, by short name."""
-    return {name: login(client, *creds)["token"] for name, creds in DEMO.items()}
+    """Bearer tokens for every demo account, by short name: logged in when the stage was built
+    (five logins a test were ~0.15 s of its set-up), their sessions restored with it."""
+    return dict(_TOKENS)
 
 
 def bearer(token: str, **extra: str) -> dict[str, str]:
@@ -99,6 +135,8 @@ def browser_login(client, audience: str, login_id: str, password: str) -> tuple[
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
         body=form,
     )
+    if mfa.needs_code(login_id):  # the page's second step asks for the TOTP code
+        resp = mfa_page_step(client, audience, resp, login_id)
     assert resp.status_code == 303, resp.body
     cookies = resp.headers["Set-Cookie"]
     cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
@@ -106,3 +144,22 @@ def browser_login(client, audience: str, login_id: str, password: str) -> tuple[
     home = client.http.get(f"/{audience}", headers={"Cookie": f"esurety_session={session}"})
     assert home.status_code == 200
     return session, home.body.decode()
+
+
+def mfa_page_step(client, audience: str, resp, login_id: str, code: str | None = None):
+    """Answer the login page's second step (the TOTP code form) as a browser would."""
+    assert resp.status_code in (200, 401), resp.body  # the code form (again, after a wrong code)
+    html = resp.body.decode()
+    nonce = re.search(r"esurety_login=([^;]+)", _cookie_header(resp)).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    form = urllib.parse.urlencode({**fields, "code": code or mfa.code_for(login_id)})
+    return client.http.post(
+        f"/{audience}/login",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
+        body=form,
+    )
+
+
+def _cookie_header(resp) -> str:
+    value = resp.headers.get("Set-Cookie", "")
+    return "\n".join(value) if isinstance(value, list) else value

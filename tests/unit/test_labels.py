@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain import application, labels
+from chalicelib.domain import accounts, application, labels
 from chalicelib.render import mail
 from tests.conftest import ROOT
 
@@ -32,9 +32,10 @@ FIELD_TABLES: dict[str, list[tuple[Mapping[str, str], ...]]] = {
     "receipt": [(labels.RECEIPT,)],
     "contract_type": [(labels.CONTRACT_TYPE,)],
     "tab": [(labels.LIST_TAB,)],
+    "role": [(labels.ROLE,)],
 }
 #: Enumerated fields that are never shown to people as words.
-UNLABELLED = {"role"}
+UNLABELLED: set[str] = set()
 
 ALL_TABLES = {name: value for name, value in vars(labels).items() if name.isupper() and isinstance(value, Mapping)}
 
@@ -91,6 +92,8 @@ def test_every_domain_value_has_a_label():
     assert set(application.RECEIPTS) == set(labels.RECEIPT)
     assert set(mail.VERSION_KINDS) == set(labels.VERSION_KIND)
     assert set(applications.STATUSES) == set(labels.APPLICATION_STATUS) == set(labels.APPLICATION_STATUS_STAFF)
+    assert set(accounts.ROLES) == set(labels.ROLE)
+    assert set(accounts.USER_STATUSES) == set(labels.USER_STATUS)
 
 
 def test_labels_are_the_words_people_read_today():
@@ -98,7 +101,7 @@ def test_labels_are_the_words_people_read_today():
     assert labels.KIND["advance_payment"] == "前払金保証" and labels.KIND["contract_guarantee"] == "契約保証"
     assert labels.ORDER_TYPE["other"] == "その他(見積もりあわせ等)"
     assert labels.APPLICATION_STATUS["submitted"] == "送信済み(審査中)"
-    assert labels.APPLICATION_STATUS_STAFF["rejected"] == "却下"
+    assert labels.APPLICATION_STATUS_STAFF["rejected"] == "差戻し"
     assert dict(labels.VERSION_KIND) == {"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"}
     assert labels.GUARANTEE_STATUS["expired"] == "期限切れ"
 

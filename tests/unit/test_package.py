@@ -11,20 +11,39 @@ import json
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
 
+_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "deployments", "__pycache__", ".*_cache", ".hypothesis")
+
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory):
+def checkout(tmp_path_factory) -> Path:
+    """A copy of the checkout to package: scripts/package copies templates/ into chalicelib/assets/
+    while it runs, and tests running at the same time (pytest -n) would read them half-copied.
+    It shares the virtualenv and chalice's cache of built dependencies with the real checkout."""
+    copy = tmp_path_factory.mktemp("checkout") / "esurety"
+    shutil.copytree(ROOT, copy, ignore=_NOT_COPIED)
+    (copy / ".venv").symlink_to((ROOT / ".venv").resolve())
+    cache = ROOT / ".chalice" / "deployments"
+    cache.mkdir(exist_ok=True)
+    (copy / ".chalice" / "deployments").symlink_to(cache)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory, checkout):
     out = tmp_path_factory.mktemp("package") / "out"
-    subprocess.run(["bash", "scripts/package", "dev", str(out)], cwd=ROOT, check=True, capture_output=True, timeout=900)
+    subprocess.run(
+        ["bash", "scripts/package", "dev", str(out)], cwd=checkout, check=True, capture_output=True, timeout=900
+    )
     return out
 
 
-def test_zip_carries_templates_font_and_license_but_no_test_tools(package):
+def test_zip_carries_templates_font_and_license_but_no_test_tools(package, checkout):
     with zipfile.ZipFile(package / "deployment.zip") as z:
         names = set(z.namelist())
     assert "app.py" in names
@@ -33,6 +52,7 @@ def test_zip_carries_templates_font_and_license_but_no_test_tools(package):
     assert "chalicelib/assets/templates/html/base.html" in names
     assert not any(n.startswith(("moto/", "pytest/", "playwright/", "devstack/", "tests/")) for n in names)
     # The checkout keeps reading templates/ directly after packaging.
+    assert not (checkout / "chalicelib" / "assets" / "templates").exists()
     assert not (ROOT / "chalicelib" / "assets" / "templates").exists()
 
 

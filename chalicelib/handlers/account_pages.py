@@ -1,0 +1,88 @@
+"""Account pages for people: /account/setup (password, and TOTP enrolment for staff/admin)
+and /account/reset. Anonymous forms, so CSRF is the login pages' nonce-cookie pair."""
+
+from __future__ import annotations
+
+import secrets
+
+from chalice import Blueprint, Response
+
+from chalicelib.domain.errors import DomainError, FieldError
+from chalicelib.handlers.endpoint import cookies
+from chalicelib.handlers.page import PageCall, page
+from chalicelib.services import accounts, auth
+
+bp = Blueprint(__name__)
+
+NONCE_COOKIE = "esurety_login"
+_EXPIRED = "画面の有効期限が切れました。もう一度お試しください。"
+
+
+def _nonce(call: PageCall) -> str:
+    return cookies(call.request).get(NONCE_COOKIE) or secrets.token_urlsafe(18)
+
+
+def _render(call: PageCall, template: str, status: int = 200, **context: object) -> Response:
+    nonce = _nonce(call)
+    response = call.render(
+        template, status=status, no_store=True, form_token=auth.anonymous_csrf_token(nonce), **context
+    )
+    response.headers["Set-Cookie"] = f"{NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+    return response
+
+
+def _csrf_ok(call: PageCall) -> bool:
+    nonce = cookies(call.request).get(NONCE_COOKIE, "")
+    return bool(nonce) and auth.csrf_valid_anonymous(nonce, call.form.get("csrf_token"))
+
+
+def _qr_data_uri(uri: str) -> str:
+    import segno  # on first use only (cold start)
+
+    return segno.make(uri, error="m").png_data_uri(scale=5, border=2)
+
+
+@page(bp, "/account/setup", ("GET", "POST"), audience=None, public=True)
+def setup(call: PageCall) -> Response:
+    """パスワード設定 (招待・再設定のリンク先)。職員・管理者は認証アプリも登録する。"""
+    token = (call.form.get("token") if call.request.method == "POST" else None) or (
+        call.request.query_params or {}
+    ).get("token", "")
+    if call.request.method == "GET":
+        try:
+            login = accounts.check_token(token)
+        except DomainError as exc:
+            return _render(call, "html/account/setup.html", 400, token="", login="", errors=exc.errors)
+        return _render(call, "html/account/setup.html", token=token, login=login, errors=[])
+    if not _csrf_ok(call):
+        return _render(call, "html/account/setup.html", 403, token=token, login="", errors=[FieldError("", _EXPIRED)])
+    password = call.form.get("password", "")
+    if password != call.form.get("password_confirm", ""):
+        errors = [FieldError("password_confirm", "確認用のパスワードが一致しません。")]
+        return _render(call, "html/account/setup.html", 400, token=token, login="", errors=errors)
+    try:
+        result = accounts.set_password(token, password)
+    except DomainError as exc:
+        return _render(call, "html/account/setup.html", 400, token=token, login="", errors=exc.errors)
+    qr = _qr_data_uri(result.totp_uri) if result.totp_uri else None
+    return _render(
+        call,
+        "html/account/done.html",
+        login=result.login,
+        totp_uri=result.totp_uri,
+        totp_secret=result.totp_secret,
+        qr=qr,
+    )
+
+
+@page(bp, "/account/reset", ("GET", "POST"), audience=None, public=True)
+def reset(call: PageCall) -> Response:
+    """パスワードを忘れた方: 登録のメールアドレスに再設定リンクを送る (有無は答えない)。"""
+    if call.request.method == "GET":
+        return _render(call, "html/account/reset.html", sent=False, errors=[])
+    if not _csrf_ok(call):
+        return _render(call, "html/account/reset.html", 403, sent=False, errors=[FieldError("", _EXPIRED)])
+    login = call.form.get("login", "").strip()
+    if login and len(login) <= 128:
+        accounts.request_reset(login)
+    return _render(call, "html/account/reset.html", sent=True, errors=[])

@@ -1,0 +1,132 @@
+"""Machine clients: OAuth 2.0 client credentials (RFC 6749 §4.4) for a municipality's system.
+
+The secret is shown once and stored as an argon2id hash. An access token is a
+15-minute JWT naming the client; every call re-reads the client and its orderer,
+so a revocation or a disabled orderer stops its tokens on the next request.
+Wrong secrets are counted per client (a lockout with Retry-After), and a client
+acts as its orderer on D-Sure's three API routes only (handlers/endpoint.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from chalicelib import logs, settings
+from chalicelib.domain import clock
+from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
+from chalicelib.domain.errors import FieldError, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import MachineClient
+from chalicelib.store import attempts, clients, organisations
+
+TOKEN_TTL_SECONDS = 900
+AUDIENCE = "esurety-client"
+#: The routes a client token may call (API.md "Machine clients").
+CLIENT_PATHS = frozenset({"/api/verify", "/api/verify/bulk", "/api/orderer/guarantees"})
+SECRET_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
+
+_BAD_CLIENT = FieldError("client_id", "クライアントIDまたはシークレットが正しくありません。")
+
+
+@dataclass(frozen=True)
+class Created:
+    client: MachineClient
+    secret: str
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_in: int
+
+
+def create(admin: Principal, orderer_id: str, name: str) -> Created:
+    org = organisations.get(orderer_id)
+    if org is None or org.kind != "orderer" or org.disabled:
+        raise ValidationFailed([FieldError("orderer_id", "登録されている (利用停止でない) 発注者を指定してください。")])
+    from chalicelib.services.auth import hash_password
+
+    client_id = "cl-" + secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    client = MachineClient(client_id, orderer_id, name.strip(), clock.iso_now(), hash_password(secret))
+    entry = AuditEntry(actor=admin.login, action="client_created", target=f"client:{client_id}", scope=ADMIN_SCOPE)
+    clients.create(client, entry)
+    return Created(client, secret)
+
+
+def revoke(admin: Principal, client_id: str) -> None:
+    entry = AuditEntry(actor=admin.login, action="client_revoked", target=f"client:{client_id}", scope=ADMIN_SCOPE)
+    if not clients.revoke(client_id, entry):
+        raise NotFound()
+
+
+def list_clients(orderer_id: str | None, limit: int, cursor: str | None) -> dict[str, object]:
+    found, next_cursor = clients.list_clients(orderer_id, limit, cursor)
+    return {"items": [c.public() for c in found], "next_cursor": next_cursor}
+
+
+def issue_token(client_id: str, secret: str) -> AccessToken:
+    from chalicelib.services.auth import verify_secret
+
+    key = f"oauth:{client_id}"
+    # Counted BEFORE the secret is checked (store/attempts.py): parallel guesses get no extra tries.
+    counter = attempts.Counter(key, SECRET_POLICY, reset=True)
+    reservation = attempts.reserve([counter])
+    if reservation.ticket is None:
+        raise TooManyAttempts(
+            reservation.retry_after, [FieldError("client_id", "認証の失敗が続いたため、一時的にロックしています。")]
+        )
+    client = clients.get(client_id)
+    ok = verify_secret(client.secret_hash if client else None, secret)
+    ok = ok and client is not None and client.status == "active" and _orderer_active(client)
+    if not ok:
+        logs.info("oauth_failure", client_id=client_id[:64])
+        if attempts.remaining(key, SECRET_POLICY) == 0:  # this failure filled the counter
+            raise TooManyAttempts(
+                SECRET_POLICY.lock_seconds,
+                [FieldError("client_id", "認証の失敗が続いたため、一時的にロックしています。")],
+            )
+        raise Unauthenticated([_BAD_CLIENT])
+    attempts.settle_success(reservation.ticket)
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "cid": client_id,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + TOKEN_TTL_SECONDS,
+        "jti": secrets.token_hex(8),
+    }
+    return AccessToken(jwt.encode(claims, settings.signing_secret(), algorithm="HS256"), TOKEN_TTL_SECONDS)
+
+
+def _orderer_active(client: MachineClient) -> bool:
+    org = organisations.get(client.orderer_id)
+    return org is not None and not org.disabled
+
+
+def authenticate(token: str) -> Principal | None:
+    """The orderer a client token acts for, or None (forged, expired, revoked, orderer disabled)."""
+    import jwt
+
+    try:
+        claims = jwt.decode(
+            token,
+            settings.signing_secret(),
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            options={"require": ["exp", "cid", "aud"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    client = clients.get(str(claims["cid"]))
+    if client is None or client.status != "active":
+        return None
+    org = organisations.get(client.orderer_id)
+    if org is None or org.disabled:
+        return None
+    login = f"client:{client.client_id}"
+    return Principal(login, "orderer", client.orderer_id, org.name, login, False, client.client_id)

@@ -1,0 +1,94 @@
+"""Organisations (contractors, orderers, branches, hq): their kind, name and whether disabled.
+
+An orderer is two rows: its organisation (kind, status) and its OrdererModel row
+(name, 電子保証対応, rates) that applications read through store/orderers.py;
+both are written in one transaction with the audit record (store/tx.py), and
+this container's cached orderer list is forgotten once they are.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.domain import clock
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.records import Organisation
+from chalicelib.store import audit, orderers, tx
+from chalicelib.store.models import OrdererModel, OrganisationModel
+
+MAX_ID_LENGTH = 64  # longer was never an organisation id; never sent to DynamoDB
+
+
+def _record(row: OrganisationModel) -> Organisation:
+    return Organisation(row.org_id, row.kind, row.name, row.status or "active")
+
+
+def get(org_id: str) -> Organisation | None:
+    if not org_id or len(org_id) > MAX_ID_LENGTH:
+        return None
+    try:
+        return _record(OrganisationModel.get(org_id, consistent_read=True))
+    except DoesNotExist:
+        pass
+    # Orderers seeded before issue 13 have only their OrdererModel row: active, kind orderer.
+    orderer = orderers.get(org_id)
+    return Organisation(orderer.orderer_id, "orderer", orderer.name) if orderer else None
+
+
+def put(org: Organisation) -> None:
+    """Write an organisation outright (the demo seed, the first admin's hq)."""
+    OrganisationModel(org.org_id, kind=org.kind, name=org.name, status=org.status, created_at=clock.iso_now()).save()
+
+
+def create(org: Organisation, entry: AuditEntry, e_surety: bool | None = None) -> bool:
+    """A new organisation (and, for an orderer, its reference row) with its audit record.
+    False when the id is taken (nothing is written)."""
+    writes = tx.Writes()
+    writes.put(
+        OrganisationModel(org.org_id, kind=org.kind, name=org.name, status="active", created_at=entry.at),
+        condition=OrganisationModel.org_id.does_not_exist(),
+    )
+    if org.kind == "orderer":
+        writes.put(
+            OrdererModel(org.org_id, name=org.name, e_surety=bool(e_surety)),
+            condition=OrdererModel.orderer_id.does_not_exist(),
+        )
+    audit.add(writes, entry)
+    try:
+        tx.commit(writes, what="organisation")
+    except tx.ConditionFailed:
+        return False
+    finally:
+        orderers.clear_cache()
+    return True
+
+
+def update_orderer(orderer_id: str, name: str | None, e_surety: bool | None, entry: AuditEntry) -> bool:
+    """Rename an orderer or change its 電子保証対応, with the audit record. False when absent."""
+    actions = []
+    if name is not None:
+        actions.append(OrdererModel.name.set(name))
+    if e_surety is not None:
+        actions.append(OrdererModel.e_surety.set(e_surety))
+    exists = OrdererModel.orderer_id.exists()
+    writes = tx.Writes()
+    if actions:
+        writes.update(OrdererModel(orderer_id), actions, condition=exists)
+    else:
+        writes.check(OrdererModel, orderer_id, condition=exists)
+    audit.add(writes, entry)
+    try:
+        tx.commit(writes, what="orderer")
+    except tx.ConditionFailed:
+        return False
+    finally:
+        orderers.clear_cache()
+    return True
+
+
+def disable(org: Organisation, entry: AuditEntry) -> None:
+    """Mark the organisation disabled (creating its row for a pre-issue-13 orderer) with its record."""
+    writes = tx.Writes()
+    writes.put(OrganisationModel(org.org_id, kind=org.kind, name=org.name, status="disabled", created_at=entry.at))
+    audit.add(writes, entry)
+    tx.commit(writes, what="organisation")
