@@ -36,6 +36,8 @@ CALLERS: dict[str, str | None] = {
     "staff": "staff",
     "orderer": "kasama",
     "other_orderer": "mito",
+    "admin": "admin",
+    "machine": "machine",  # an orderer's machine client (issue 13): a client-credentials token
 }
 #: For an object route: the caller that owns the object, and the callers of the same role that do not.
 OWNERS = {"contractor": "contractor", "staff": "staff"}
@@ -46,10 +48,19 @@ ROLE_OF = {
     "staff": "staff",
     "orderer": "orderer",
     "other_orderer": "orderer",
+    "admin": "admin",
+    "machine": "machine",
 }
+#: An admin route naming an account, client, orderer or organisation: the matrix names missing ones
+#: only (disabling a live one would change what the other lines see); any answer but 401/403 and < 500.
+ADMIN_OBJECT = "admin-object"
+MISSING_ID = "matrix-missing-0000"
 
 PUBLIC = None
-ANY = ("contractor", "staff", "orderer")
+ANY = ("contractor", "staff", "orderer", "admin")
+ADMIN = ("admin",)
+#: The D-Sure API routes a machine client may call, as its orderer.
+ORDERER_API = ("orderer", "machine")
 #: "METHOD path" → (roles that may call it, or PUBLIC; the role owning its object, or None)
 ROUTES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /api/health": (PUBLIC, None),
@@ -73,16 +84,45 @@ ROUTES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = 
     "POST /api/staff/applications/{application_id}/reject": (("staff",), "staff"),
     "POST /api/staff/guarantees/{number}/versions": (("staff",), "staff"),
     "POST /api/staff/guarantees/{number}/reissue-key": (("staff",), "staff"),
-    "POST /api/verify": (("orderer",), None),
-    "POST /api/verify/bulk": (("orderer",), None),
-    "GET /api/orderer/guarantees": (("orderer",), None),
+    "POST /api/verify": (ORDERER_API, None),
+    "POST /api/verify/bulk": (ORDERER_API, None),
+    "GET /api/orderer/guarantees": (ORDERER_API, None),
+    "POST /api/session/mfa": (PUBLIC, None),
+    "POST /api/oauth/token": (PUBLIC, None),
+    "POST /api/account/password": (PUBLIC, None),
+    "POST /api/account/reset": (PUBLIC, None),
+    "GET /api/staff/audit": (("staff", "admin"), None),
+    "POST /api/admin/clients": (ADMIN, None),
+    "GET /api/admin/clients": (ADMIN, None),
+    "DELETE /api/admin/clients/{client_id}": (ADMIN, ADMIN_OBJECT),
+    "POST /api/admin/contractors": (ADMIN, None),
+    "POST /api/admin/orderers": (ADMIN, None),
+    "PATCH /api/admin/orderers/{orderer_id}": (ADMIN, ADMIN_OBJECT),
+    "POST /api/admin/organisations/{org_id}/disable": (ADMIN, ADMIN_OBJECT),
+    "POST /api/admin/users": (ADMIN, None),
+    "GET /api/admin/users": (ADMIN, None),
+    "POST /api/admin/users/{login}/disable": (ADMIN, ADMIN_OBJECT),
+    "POST /api/admin/users/{login}/enable": (ADMIN, ADMIN_OBJECT),
+    "POST /api/admin/users/{login}/reset-mfa": (ADMIN, ADMIN_OBJECT),
 }
-NETDESK, DSURE, STAFF = ("contractor",), ("orderer",), ("staff",)
+NETDESK, DSURE, STAFF, ADMIN_PAGES = ("contractor",), ("orderer",), ("staff",), ("admin",)
 #: A login form posted without its nonce cookie and token: refused by the CSRF check, whoever sends it.
 CSRF_REFUSED = frozenset({403})
 PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /": (PUBLIC, None),
     "GET /static/app.css": (PUBLIC, None),
+    "GET /static/app.js": (PUBLIC, None),
+    "GET /account/setup": (PUBLIC, None),
+    "POST /account/setup": (PUBLIC, CSRF_REFUSED),
+    "GET /account/reset": (PUBLIC, None),
+    "POST /account/reset": (PUBLIC, CSRF_REFUSED),
+    "GET /admin/login": (PUBLIC, None),
+    "POST /admin/login": (PUBLIC, CSRF_REFUSED),
+    "POST /admin/logout": (ADMIN_PAGES, None),
+    "GET /admin": (ADMIN_PAGES, None),
+    "POST /admin/actions": (ADMIN_PAGES, None),
+    "POST /dsure/bulk/results.csv": (DSURE, None),
+    "GET /netdesk/applications/{application_id}": (NETDESK, "contractor"),
     "GET /dev/outbox": (PUBLIC, None),
     "GET /netdesk/login": (PUBLIC, None),
     "POST /netdesk/login": (PUBLIC, CSRF_REFUSED),
@@ -116,6 +156,8 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "POST /staff/guarantees/{number}/versions": (STAFF, "staff"),
     "POST /staff/guarantees/{number}/reissue-key": (STAFF, "staff"),
 }
+#: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
+NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js"})
 FIGURES: Counter = Counter()  # requests made, for SECURITY.md (printed with -s)
 
 
@@ -139,7 +181,8 @@ def test_every_route_has_an_expectation(client):
 def _objects(route: str, which: str) -> dict[str, str]:
     number = OWN_NUMBER if which == "own" else MISSING_NUMBER
     app_id = _APP["id"] if which == "own" else MISSING_APP
-    return {"number": number, "application_id": app_id}
+    admin_ids = dict.fromkeys(("client_id", "orderer_id", "org_id", "login"), MISSING_ID)
+    return {"number": number, "application_id": app_id, **admin_ids}
 
 
 _APP: dict[str, str] = {}
@@ -150,7 +193,7 @@ def _request(client, route: str, token: str | None, which: str, *, page: bool):
     path = template.format(**_objects(route, which))
     headers = bearer(token) if token else {}
     body = None
-    if method in ("POST", "DELETE"):
+    if method in ("POST", "DELETE", "PATCH"):
         if path.endswith("/bulk") and not page:
             headers["Content-Type"], body = "text/csv", f"{OWN_NUMBER},WRONGKEY2345\n"
         elif page:
@@ -161,10 +204,12 @@ def _request(client, route: str, token: str | None, which: str, *, page: bool):
     return client.http.request(method, path, headers=headers, body=body or b"")
 
 
-def _expected(roles, owner, caller: str, which: str, *, page: bool, has_body: bool) -> set[int] | str:
-    """The status (set), or 'ok' for "anything but 401/403/404 and < 500"."""
+def _expected(roles, owner, caller: str, which: str, *, page: bool, has_body: bool, route: str = "") -> set[int] | str:
+    """The status (set), 'ok' for "anything but 401/403/404 and < 500", 'any' for "… but 401/403"."""
     if isinstance(owner, frozenset):
         return set(owner)
+    if page and caller == "machine" and route not in NO_SESSION_PAGES:
+        return {403}  # a machine client acts on D-Sure's API only (issue 13)
     if roles is PUBLIC:
         return "ok"
     if caller == "anonymous":
@@ -173,6 +218,8 @@ def _expected(roles, owner, caller: str, which: str, *, page: bool, has_body: bo
         return {403}
     if owner is None:
         return "ok"
+    if owner == ADMIN_OBJECT:
+        return "any"
     if which == "missing" or caller in SAME_ROLE_OTHERS.get(owner, []):
         # a body is checked before the object is looked up: {} is a 400 whatever the object
         return {404, 400} if has_body else {404}
@@ -188,11 +235,50 @@ def world(client):
         objects.release(key)
     make_guarantee(OWN_NUMBER, pdf_key=pdf, key_notice_key=notice)
     _APP["id"] = make_application().application_id
-    return {name: login(client, *DEMO[key])["token"] if key else None for name, key in CALLERS.items()}
+    _MACHINE.clear()
+    return _tokens(client)
+
+
+_MACHINE: dict[str, str] = {}  # the machine client's id and secret, made once per matrix
+
+
+def _machine_token(client, admin_token: str) -> str:
+    """A client-credentials token of an orderer's machine client (made through the admin API)."""
+    import base64
+
+    if not _MACHINE:
+        made = client.http.post(
+            "/api/admin/clients",
+            headers={**bearer(admin_token), "Content-Type": "application/json"},
+            body=json.dumps({"orderer_id": "08216", "name": "matrix"}),
+        )
+        assert made.status_code == 201, made.body
+        _MACHINE.update(json.loads(made.body))
+    basic = base64.b64encode(f"{_MACHINE['client_id']}:{_MACHINE['client_secret']}".encode()).decode()
+    resp = client.http.post(
+        "/api/oauth/token",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {basic}"},
+        body="grant_type=client_credentials",
+    )
+    assert resp.status_code == 200, resp.body
+    return json.loads(resp.body)["access_token"]
 
 
 def _tokens(client) -> dict[str, str | None]:
-    return {name: login(client, *DEMO[key])["token"] if key else None for name, key in CALLERS.items()}
+    """A fresh session per caller. Staff and admin get theirs as a completed TOTP step opens it (a code is
+    accepted once per 30-s step, and the matrix logs in again after every logout route)."""
+    from chalicelib.services import auth
+
+    creds = {**DEMO, "admin": ("admin", "demo-pass-7")}
+    tokens: dict[str, str | None] = {}
+    for name, key in CALLERS.items():
+        if key in ("staff", "admin"):
+            tokens[name] = auth.open_session_after_mfa(creds[key][0]).token
+        elif key and key != "machine":
+            tokens[name] = login(client, *creds[key])["token"]
+    tokens["anonymous"] = None
+    tokens["machine"] = _machine_token(client, tokens["admin"])
+    return tokens
 
 
 @pytest.mark.parametrize("table", ["api", "pages"])
@@ -211,10 +297,13 @@ def test_the_access_matrix(client, world, table):
                     tokens = _tokens(client)
                 resp = _request(client, route, tokens[caller], which, page=page)
                 has_body = route.startswith("POST") and not page
-                want = _expected(roles, owner, caller, which, page=page, has_body=has_body)
-                ok = resp.status_code < 500 and (
-                    resp.status_code not in (401, 403, 404) if want == "ok" else resp.status_code in want
-                )
+                want = _expected(roles, owner, caller, which, page=page, has_body=has_body, route=route)
+                if want == "any":
+                    ok = resp.status_code < 500 and resp.status_code not in (401, 403)
+                else:
+                    ok = resp.status_code < 500 and (
+                        resp.status_code not in (401, 403, 404) if want == "ok" else resp.status_code in want
+                    )
                 if not ok:
                     unexpected.append((route, caller, which, resp.status_code, want))
         if "session" in route or "logout" in route:
