@@ -24,6 +24,7 @@ from chalicelib.domain.errors import DomainError
 from chalicelib.handlers.endpoint import Call, api, cookies, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
+from chalicelib.render import links
 from chalicelib.services import application_detail as application_detail_service
 from chalicelib.services import applications, auth, drafts, orderers
 
@@ -282,7 +283,8 @@ RESUME_PATH = "/netdesk/applications/new?resume=1"
 
 def _draft_cookie(value: str, max_age: int) -> str:
     secure = "" if settings.current().is_local else "; Secure"
-    return f"{DRAFT_COOKIE}={value}; Path=/netdesk/applications; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    path = links.url("/netdesk/applications")  # under the request's base path (render/links.py)
+    return f"{DRAFT_COOKIE}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
 
 
 def keep_form_and_log_in(call: PageCall) -> Response:

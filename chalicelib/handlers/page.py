@@ -15,6 +15,7 @@ from chalicelib import settings
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers.endpoint import CSRF_FIELD, SESSION_COOKIE, current_principal
 from chalicelib.handlers.errors import ApiError, unavailable_error
+from chalicelib.render import links
 from chalicelib.render.templates import render
 from chalicelib.services import auth
 
@@ -68,17 +69,18 @@ def html(body: str, status: int = 200, headers: dict[str, Any] | None = None, no
 
 
 def redirect(location: str, headers: dict[str, Any] | None = None) -> Response:
-    return Response(body="", status_code=303, headers={"Location": location, **(headers or {})})
+    """A 303 to an app path, under the request's base path (render/links.py)."""
+    return Response(body="", status_code=303, headers={"Location": links.url(location), **(headers or {})})
 
 
 def session_cookie(token: str, max_age: int) -> str:
     secure = "" if settings.current().is_local else "; Secure"
-    return f"{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    return f"{SESSION_COOKIE}={token}; Path={links.cookie_path()}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
 
 
 def clear_cookie(name: str) -> str:
     secure = "" if settings.current().is_local else "; Secure"
-    return f"{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    return f"{name}=; Path={links.cookie_path()}; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
 
 
 def actual_path(request: Any) -> str:

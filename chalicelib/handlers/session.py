@@ -17,6 +17,7 @@ from chalicelib.handlers.page import (
     redirect,
     session_cookie,
 )
+from chalicelib.render import links
 from chalicelib.services import auth
 
 bp = Blueprint(__name__)
@@ -100,7 +101,7 @@ def _login_page(call: PageCall, errors: list | None = None, login_id: str = "", 
     )
     secure = "" if settings.current().is_local else "; Secure"
     response.headers["Set-Cookie"] = (
-        f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800{secure}"
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800{secure}"
     )
     return response
 
@@ -189,8 +190,9 @@ def _mfa_page(call: PageCall, mfa_token: str, errors: list | None = None, status
         next_path=_safe_next(call),
         action=f"/{call.audience}/login",
     )
+    secure = "" if settings.current().is_local else "; Secure"
     response.headers["Set-Cookie"] = (
-        f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800{secure}"
     )
     return response
 

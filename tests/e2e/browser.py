@@ -80,6 +80,6 @@ def login_via_page(page, base: str, audience: str, login: str, password: str) ->
     from tests import mfa
 
     if mfa.needs_code(login) and page.locator("#code").count():  # staff/admin: the second step
-        page.fill("#code", mfa.code_for(login))
+        page.fill("#code", mfa.code_for(login, server=base))
         page.click("button[type=submit]")
         page.wait_for_load_state()

@@ -48,7 +48,7 @@ class Stack:
 
         resp = requests.post(
             self.url("/api/session/mfa"),
-            json={"mfa_token": answer["mfa_token"], "code": mfa.code_for(login)},
+            json={"mfa_token": answer["mfa_token"], "code": mfa.code_for(login, server=self.base)},
             timeout=10,
         )
         assert resp.status_code == 200, resp.text
