@@ -80,13 +80,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(PROJECT_DIR))
     from chalice.cli.factory import CLIFactory
-    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
+    from chalice.local import ThreadedHTTPServer, create_local_server
 
-    class BurstServer(ThreadedHTTPServer):
-        """http.server listens with a backlog of 5: a burst of 30 simultaneous clients then
-        sees connection resets. One thread per connection already; this is the queue."""
-
-        request_queue_size = 256
+    # http.server listens with a backlog of 5: a burst of simultaneous clients (the fuzz run's
+    # workers, the e2e bursts) then sees connection resets. One thread per connection already.
+    ThreadedHTTPServer.request_queue_size = 256
 
     from chalicelib.store import provision
     from devstack.pump import StreamPump
@@ -104,10 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     pump.start()
 
     config = CLIFactory(str(PROJECT_DIR), environ=os.environ).create_config_obj(chalice_stage_name="local")
-    # What chalice.local.create_local_server does, with the burst-sized listen queue.
-    CustomLocalChalice.__bases__ = (LocalChalice, app_module.app.__class__)
-    app_module.app.__class__ = CustomLocalChalice
-    server = LocalDevServer(app_module.app, config, "127.0.0.1", args.port, server_cls=BurstServer)
+    server = create_local_server(app_module.app, config, "127.0.0.1", args.port)
     _route_every_method(server.server.RequestHandlerClass.func)
     _send_without_delay(server.server.RequestHandlerClass.func)
     port = server.server.server_address[1]
