@@ -40,9 +40,10 @@ def checkout(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def package(tmp_path_factory, checkout):
     out = tmp_path_factory.mktemp("package") / "out"
-    subprocess.run(
-        ["bash", "scripts/package", "dev", str(out)], cwd=checkout, check=True, capture_output=True, timeout=900
+    done = subprocess.run(
+        ["bash", "scripts/package", "dev", str(out)], cwd=checkout, capture_output=True, text=True, timeout=900
     )
+    assert done.returncode == 0, f"scripts/package failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
     return out
 
 
