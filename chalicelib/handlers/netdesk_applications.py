@@ -347,8 +347,8 @@ def fee_statement_page(call: PageCall) -> Response:
     """保証料計算書 from the pages (session cookie): a redirect to its 60-second URL."""
     try:
         url = fees.fee_statement_url(call.principal, call.params["application_id"])
-    except DomainError:
-        return redirect("/netdesk/applications")
+    except DomainError as exc:  # another organisation's application is a 404, like a missing one
+        raise ApiError.from_domain(exc) from None
     return redirect(url, headers={"Cache-Control": "no-store"})
 
 

@@ -7,9 +7,11 @@ uploaded first, tagged `pending` (services/documents.py); then ONE DynamoDB
 transaction puts every guarantee and its version 1 and moves the application
 from `submitted` to `issued` — conditioned on it still being `submitted`, so a
 second issue (even a concurrent one) is a 409 and creates nothing. Whatever
-fails, the uploaded objects are deleted and the application stays
-`submitted`, so a retry issues normally; once the transaction commits the
-objects are released (untagged). Serials taken by a failed attempt are gaps.
+fails before the commit, the uploaded objects are deleted and the application
+stays `submitted`, so a retry issues normally; after an ambiguous failure (a
+timeout, a lost reply) the version row is read back and decides
+(services/documents.py); once the transaction commits the objects are
+released (untagged). Serials taken by a failed attempt are gaps.
 
 DynamoDB calls for an application with two guarantees: the application's Get,
 one counter update and the transaction (the orderer comes from the
@@ -72,7 +74,7 @@ def list_applications(
 ) -> tuple[list[dict], str | None]:
     """The clerks' queue: a Query on the status index, oldest first, this branch only."""
     items, next_cursor = applications_store.list_by_status(
-        status, limit, cursor, keep=lambda a: a.branch_id == principal.org_id
+        status, limit, cursor, keep=lambda a: a.branch_id == principal.org_id, scope=principal.org_id
     )
     return with_fees([application_view(a) for a in items]), next_cursor
 
@@ -215,6 +217,8 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
             )
             rows.append((guarantee, v1))
             answer.append({"number": number, "kind": kind, "form": form_kind, "auth_key": key})
+        first, v1 = rows[0]
+        docs.committed_if(lambda: _references(first.number, 1, "pdf_key", v1.pdf_key))
         also = _issue_writes(principal, app, answer, cited, now)  # issue 17: reservation used + audit
         try:
             guarantees_store.issue(app.application_id, now, rows, also=also)
@@ -226,6 +230,10 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
     return answer
 
 
+def _references(number: str, version: int, attribute: str, key: str | None) -> bool:
+    """Read back (strongly) whether the committed version row points at our object."""
+    row = guarantees_store.version(number, version, consistent=True)
+    return row is not None and key is not None and getattr(row, attribute) == key
 # ---------------------------------------------------------------- issue 17 (保証料, 契約保証予約)
 
 

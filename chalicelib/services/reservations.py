@@ -14,6 +14,7 @@ application marks it used inside the issuing transaction.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Any
 
@@ -237,8 +238,14 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
             [FieldError("project.name", f"証書に印字できない文字が含まれています: {'、'.join(exc.chars)}")]
         ) from None
     with documents.pending() as docs:
-        pdf_key = docs.put("certificates", rendered.certificate)
-        notice_key = docs.put("key-notices", rendered.key_notice) if rendered.key_notice is not None else None
+        pdf_key = docs.put("certificates", rendered.certificate, content, "pdf_key")
+        notice_key = (
+            docs.put("key-notices", rendered.key_notice, content, "key_notice_key")
+            if rendered.key_notice is not None
+            else None
+        )
+        # After an ambiguous failure the committed version row decides (services/documents.py).
+        docs.committed_if(functools.partial(_references, number, pdf_key))
         try:
             store.issue(
                 r,
@@ -258,6 +265,14 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
             raise Conflict([DONE]) from None
     logs.info("reservation_issued", reservation_id=r.reservation_id, number=number)
     return {"number": number, "form": r.form["form"], "auth_key": key, "fee": fee.total}
+
+
+def _references(number: str, pdf_key: str) -> bool:
+    """Read back (strongly) whether the reservation's committed version 1 points at our certificate."""
+    from chalicelib.store import guarantees as guarantees_store
+
+    row = guarantees_store.version(number, 1, consistent=True)
+    return row is not None and row.pdf_key == pdf_key
 
 
 def _audit(

@@ -12,6 +12,7 @@ deleted before it reads again.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import replace
 from typing import Any
@@ -100,6 +101,22 @@ def _check_rules(g: Guarantee, details: dict[str, Any], changes: dict[str, Any])
         raise ValidationFailed(errors)
 
 
+def _references(number: str, version: int, attribute: str, key: str | None) -> bool:
+    """Read back (strongly) whether the committed version row points at our object."""
+    row = store.version(number, version, consistent=True)
+    return row is not None and key is not None and getattr(row, attribute) == key
+
+
+def _reissued(number: str, version: int, notice_key: str, new_key: str) -> bool:
+    """Read back whether our key (and its notice) is the one that committed."""
+    current = store.get(number, consistent=True)
+    return (
+        current is not None
+        and current.auth_key == new_key
+        and _references(number, version, "key_notice_key", notice_key)
+    )
+
+
 def _wait_before_retry(attempt: int) -> None:
     time.sleep(0.01 * (attempt + 1))
 
@@ -137,6 +154,7 @@ def record_version(
         try:
             with documents.pending() as docs:
                 upload = docs.version(content, sha, g.auth_key if g.electronic else None)
+                docs.committed_if(functools.partial(_references, g.number, version, "pdf_key", upload.pdf_key))
                 store.add_version(
                     replace(
                         g,
@@ -185,11 +203,13 @@ def reissue_key(principal: Principal, number: str) -> str:
         try:
             with documents.pending() as docs:
                 notice_key = docs.key_notice(latest.content, latest.sha256, new_key)
-                store.replace_key(replace(g, auth_key=new_key), latest, notice_key)
                 docs.retire(latest.key_notice_key)  # it carries a key that no longer works
+                docs.committed_if(functools.partial(_reissued, g.number, latest.version, notice_key, new_key))
+                store.replace_key(replace(g, auth_key=new_key), latest, notice_key)
         except store.ConditionFailed:
-            _wait_before_retry(attempt)
-            continue
+            # Another reissue (or version) committed since the read. Retrying would replace
+            # the key it just handed out, so the key that caller holds would be dead: lose.
+            raise Conflict([RACE_LOST]) from None
         logs.info("auth_key_reissued", number=g.number)
         return new_key
     raise Conflict([RACE_LOST])

@@ -20,6 +20,7 @@ throttling are retried there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -39,6 +40,44 @@ ConditionFailed = tx.ConditionFailed
 # ------------------------------------------------------------------ conversion
 
 
+def _summary(versions: Iterable[CertificateVersion]) -> dict[str, Any]:
+    """What the guarantee row keeps of its versions: the list, and the newest one's content."""
+    ordered = sorted(versions, key=lambda v: v.version)
+    return {
+        "versions": [
+            {
+                "version": v.version,
+                "kind": v.kind,
+                "issued_at": v.issued_at,
+                "sha256": v.sha256,
+                "pdf_key": v.pdf_key,
+                "key_notice_key": v.key_notice_key,
+            }
+            for v in ordered
+        ],
+        "content": ordered[-1].content if ordered else {},
+    }
+
+
+def _history(number: str, summary: dict[str, Any] | None) -> tuple[CertificateVersion, ...]:
+    if not summary or not summary.get("versions"):
+        return ()
+    items = summary["versions"]
+    return tuple(
+        CertificateVersion(
+            number=number,
+            version=int(v["version"]),
+            kind=v["kind"],
+            content=summary.get("content") or {} if i == len(items) - 1 else {},
+            sha256=v["sha256"],
+            issued_at=v["issued_at"],
+            pdf_key=v.get("pdf_key"),
+            key_notice_key=v.get("key_notice_key"),
+        )
+        for i, v in enumerate(items)
+    )
+
+
 def record(row: GuaranteeModel) -> Guarantee:
     return Guarantee(
         number=row.number,
@@ -54,6 +93,7 @@ def record(row: GuaranteeModel) -> Guarantee:
         auth_key=row.auth_key,
         latest_version=int(row.latest_version),
         lock_version=int(row.lock_version) if row.lock_version is not None else None,
+        history=_history(row.number, row.summary),
     )
 
 
@@ -71,6 +111,7 @@ def _model(g: Guarantee) -> GuaranteeModel:
         auth_key=g.auth_key,
         latest_version=g.latest_version,
         details=g.details,
+        summary=_summary(g.history) if g.history else None,
     )
     if g.lock_version is not None:
         row.lock_version = g.lock_version  # the put is conditioned on this; unset: must not exist yet
@@ -159,6 +200,17 @@ def history(number: str) -> list[CertificateVersion]:
     return [version_record(c) for c in CertificateModel.query(number, scan_index_forward=True)]
 
 
+def with_history(number: str) -> tuple[Guarantee, list[CertificateVersion]] | None:
+    """The guarantee and its versions (the latest with its content) in ONE read when the row
+    keeps its summary; a row written before the summary existed costs the Query too."""
+    g = get(number)
+    if g is None:
+        return None
+    if g.history and g.history[-1].version == g.latest_version:
+        return g, list(g.history)
+    return g, history(g.number)
+
+
 def version(number: str, version_no: int, *, consistent: bool = False) -> CertificateVersion | None:
     try:
         return version_record(CertificateModel.get(number, int(version_no), consistent_read=consistent))
@@ -219,8 +271,10 @@ def list_by_contractor(
     limit: int,
     cursor: str | None,
     keep: Callable[[Guarantee], bool],
+    scope: str = "",
 ) -> tuple[list[Guarantee], str | None]:
-    """An organisation's guarantees issued in [low, high), newest first, full pages."""
+    """An organisation's guarantees issued in [low, high), newest first, full pages.
+    `scope` names the caller's filters: a cursor only works with the filters it came from."""
     condition = _range_condition(low, high)
 
     def run(start: dict[str, Any] | None, size: int) -> Any:
@@ -234,10 +288,18 @@ def list_by_contractor(
             last_evaluated_key=start,
         )
 
-    return paging.page(run, limit, cursor, keep, convert=record)
+    return paging.page(run, limit, cursor, keep, convert=record, scope=f"guarantees:{org}:{low}:{high}:{scope}")
 
 
 # ------------------------------------------------------------------ writes
+
+
+def add_new(writes: tx.Writes, g: Guarantee, v1: CertificateVersion) -> tx.Writes:
+    """Put a new guarantee row (keeping the summary of its version 1, so a verification reads it in
+    one call) and that version, each only if its number is new. Issuing and a 契約保証予約 share it."""
+    writes.put(_model(replace(g, history=(v1,))), condition=GuaranteeModel.number.does_not_exist())
+    writes.put(_version_model(v1), condition=CertificateModel.number.does_not_exist())
+    return writes
 
 
 def issue(
@@ -254,8 +316,7 @@ def issue(
     """
     writes = tx.Writes()
     for g, v1 in issued:
-        writes.put(_model(g), condition=GuaranteeModel.number.does_not_exist())
-        writes.put(_version_model(v1), condition=CertificateModel.number.does_not_exist())
+        add_new(writes, g, v1)
     writes.update(
         ApplicationModel(application_id),
         actions=[ApplicationModel.status.set("issued"), ApplicationModel.decided_at.set(decided_at)],
@@ -270,8 +331,10 @@ def add_version(g: Guarantee, v: CertificateVersion) -> None:
 
     ConditionFailed when another writer changed the guarantee since it was read.
     """
+    earlier = g.history if g.history and g.history[-1].version == v.version - 1 else tuple(history(g.number))
     writes = tx.Writes()
-    writes.put(_model(g))  # the VersionAttribute conditions this on lock_version as read
+    # the VersionAttribute conditions this on lock_version as read
+    writes.put(_model(replace(g, history=(*[e for e in earlier if e.version < v.version], v))))
     writes.put(_version_model(v), condition=CertificateModel.number.does_not_exist())
     tx.commit(writes, what="version")
 
@@ -281,8 +344,9 @@ def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str) -> No
 
     ConditionFailed when the guarantee or that version changed since they were read.
     """
+    kept = tuple(replace(v, key_notice_key=notice_key) if v.version == latest.version else v for v in g.history)
     writes = tx.Writes()
-    writes.put(_model(g))
+    writes.put(_model(replace(g, history=kept)))  # conditioned on lock_version: the key as read
     writes.update(
         CertificateModel(latest.number, latest.version),
         actions=[CertificateModel.key_notice_key.set(notice_key)],

@@ -24,9 +24,10 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.records import CertificateVersion, Guarantee
 from chalicelib.domain.reservation import Reservation
-from chalicelib.store import audit, paging, tx
-from chalicelib.store.models import CertificateModel, GuaranteeModel, ReservationModel
+from chalicelib.store import audit, guarantees, paging, tx
+from chalicelib.store.models import GuaranteeModel, ReservationModel
 
 MAX_ID_LENGTH = 64
 MAX_NUMBER_LENGTH = 32
@@ -155,8 +156,8 @@ def issue(
     entry: AuditEntry,
 ) -> None:
     """One transaction: the reservation `submitted` → `issued`, its guarantee row, version 1 and the audit record."""
-    g = GuaranteeModel(
-        number,
+    g = Guarantee(
+        number=number,
         application_id=r.reservation_id,  # for kind contract_reservation: the reservation's id
         kind="contract_reservation",
         form=form,
@@ -165,24 +166,21 @@ def issue(
         orderer_id=r.form["project"]["orderer_id"],
         issued_at=now,
         deadline=valid_until,
+        details=details,
         auth_key=auth_key,
         latest_version=1,
-        details=details,
     )
-    c = CertificateModel(
-        number,
-        1,
+    v1 = CertificateVersion(
+        number=number,
+        version=1,
         kind="new",
         content=content,
         sha256=sha256,
+        issued_at=now,
         pdf_key=pdf_key,
         key_notice_key=key_notice_key,
-        issued_at=now,
-        reason=None,
     )
-    writes = tx.Writes()
-    writes.put(g, condition=GuaranteeModel.number.does_not_exist())
-    writes.put(c, condition=CertificateModel.number.does_not_exist())
+    writes = guarantees.add_new(tx.Writes(), g, v1)  # the row keeps its version summary, like any guarantee's
     writes.update(
         ReservationModel(r.reservation_id),
         actions=[

@@ -79,3 +79,45 @@ def test_concurrent_conditional_transactions_have_exactly_one_winner(monkeypatch
         }
         assert written == {(winners[0], j) for j in range(ROWS_PER_TRANSACTION)}
         assert ApplicationModel.get(app.application_id).status == "issued"
+
+
+def test_a_transaction_snapshots_each_table_once(monkeypatch):
+    """moto copied a whole table once per item naming it; the snapshot is now taken once per table
+    (the same rollback), so transactions with several audit rows stay cheap under a burst."""
+    import copy
+
+    from moto.dynamodb.models.table import Table
+
+    real = copy.deepcopy
+    copied: list[str] = []
+
+    def counting(value, *args, **kwargs):
+        if isinstance(value, Table):
+            copied.append(value.name)
+        return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(copy, "deepcopy", counting)
+    rows = [
+        ApplicationModel(f"snap-{j}", owner_org="x", owner_login="x", status="issued", submitted_at="x", form={})
+        for j in range(ROWS_PER_TRANSACTION)
+    ]
+    with TransactWrite(connection=connection()) as tx:
+        for row in rows:
+            tx.save(row)
+    assert len(copied) == 1 and copied[0].endswith("applications"), copied
+    assert all(ApplicationModel.get(r.application_id).status == "issued" for r in rows)
+    # and a refused transaction still rolls back whole
+    refused = [
+        ApplicationModel(f"snap-x-{j}", owner_org="x", owner_login="x", status="s", submitted_at="x", form={})
+        for j in range(3)
+    ]
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            for row in refused:
+                tx.save(row)
+            tx.save(rows[0], condition=ApplicationModel.application_id.does_not_exist())
+    except TransactWriteError:
+        pass
+    else:
+        raise AssertionError("the condition on an existing row must refuse the transaction")
+    assert ApplicationModel.count(refused[0].application_id) == 0

@@ -17,6 +17,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.services import issuance
 from chalicelib.store import objects
 from chalicelib.store.models import CertificateModel, GuaranteeModel, ReservationModel
+from tests import dynamodb_calls
 from tests.factories import application_body, make_application, reservation_body
 from tests.functional.conftest import bearer, body
 from tests.functional.test_issuance import STAFF
@@ -238,7 +239,10 @@ def test_issuing_the_application_marks_the_reservation_used(client, tokens):
     assert (
         body(client.http.get(f"/api/reservations/{r['id']}", headers=bearer(tokens["contractor"])))["status"] == "used"
     )
-    assert body(verify(client, tokens, out["number"], out["auth_key"]))["status"] == "used"
+    with dynamodb_calls.recorded() as calls:  # issue 15's budget holds for a reservation too
+        used = verify(client, tokens, out["number"], out["auth_key"])
+    assert body(used)["status"] == "used"
+    assert calls[0] == "GetItem" and len(calls) - 1 <= 3, calls  # the session, then at most three
     for g in body(issued)["guarantees"]:
         assert body(verify(client, tokens, g["number"], g["auth_key"]))["status"] == "valid"
     again = apply_citing(client, tokens, out["number"])  # unused: no more
