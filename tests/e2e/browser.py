@@ -71,17 +71,25 @@ def browser_page(chromium):
         context.close()
 
 
+def submit_and_wait(page, selector: str) -> None:
+    """Click a form's submit button and wait for the page it leads to (POST → 303 → GET).
+
+    `click` then `wait_for_load_state()` can return before the navigation starts: the
+    old page is still "loaded", and what is read next is read from it (a flake seen
+    once at 1280 px). The navigation the click causes is what is waited for."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def login_via_page(page, base: str, audience: str, login: str, password: str) -> None:
     page.goto(f"{base}/{audience}/login")
     page.fill("#login", login)
     page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    submit_and_wait(page, "button[type=submit]")
     from tests import mfa
 
     for _ in range(3):  # staff/admin: the second step (again if another client used this step already)
         if not (mfa.needs_code(login) and page.locator("#code").count()):
             break
         page.fill("#code", mfa.code_for(login, server=base))
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        submit_and_wait(page, "button[type=submit]")

@@ -7,39 +7,40 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from chalicelib.domain import clock
-from tests.e2e.browser import login_via_page
+from tests.e2e.browser import login_via_page, submit_and_wait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 def _page(chromium):
-    context = chromium.new_context(locale="ja-JP")
+    context = chromium.new_context(locale="ja-JP", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(15000)
     return context, page
 
 
 def _submit(page, selector: str) -> None:
-    page.click(selector)
-    page.wait_for_load_state()
+    """Submit and wait for the page the form leads to: its state, never a time."""
+    submit_and_wait(page, selector)
 
 
 def _verify(page, base: str, number: str, key: str) -> str:
     page.goto(f"{base}/dsure/verify?number={number}")
     page.fill("#auth_key", key)
     _submit(page, "form.verify button[type=submit]")
-    assert page.locator("#status").count() == 1, page.inner_text("main")
+    expect(page.locator("#status")).to_have_count(1)
     return page.inner_text("#status")
 
 
 def _pay_and_issue(page, base: str, path: str) -> None:
     page.goto(base + path)
-    assert "未入金" in page.inner_text("main")
+    expect(page.locator("#fee-state")).to_contain_text("未入金")
     page.fill("#fee-paid_on", clock.today().isoformat())
     _submit(page, "#record-payment")
-    assert "入金済み" in page.inner_text("#fee-state")
+    expect(page.locator("#fee-state")).to_contain_text("入金済み")
 
 
 def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chromium: the e2e conftest's one per session
@@ -119,7 +120,10 @@ def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chrom
         # 6. staff: pay, then issue the 契約保証
         _pay_and_issue(staff, stack.base, f"/staff/applications/{application_id}")
         _submit(staff, "form[action$='/issue'] button[type=submit]")
-        row = staff.locator("tr", has_text="契約保証").first
+        # the issued table's row of the new 契約保証 (a link to its staff page), not another row naming 契約保証
+        row = staff.locator("tr", has=staff.locator("a[href*='/staff/guarantees/']"))
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("契約保証")
         guarantee_number = row.locator("a").inner_text()
         guarantee_key = row.locator(".key").inner_text()
 
