@@ -107,9 +107,8 @@ def test_a_transaction_conflict_on_submit_is_retried_into_one_application(client
 
 @pytest.mark.parametrize(
     ("operation", "status"),
-    # The session and the key's record are read (GetItem), the key written with the application (one
-    # transaction); a
-    # keyed submission makes no PutItem, so that outage does not touch it.
+    # The session and the key's record are read (GetItem), the key written with the application
+    # (one transaction); a keyed submission makes no PutItem, so that outage does not touch it.
     [("GetItem", 503), ("TransactWriteItems", 503), ("PutItem", 201)],
 )
 def test_a_timeout_before_any_submit_write_is_a_503_that_changes_nothing(client, tokens, operation, status):
