@@ -14,7 +14,9 @@ runs from CI before anything else is installed.
 Logins come from SMOKE_CONTRACTOR, SMOKE_STAFF and SMOKE_ORDERER
 (`login:password`); staff log in with a second step (issue 13), whose TOTP code
 is computed from SMOKE_STAFF_TOTP (the account's base32 secret). Against a local
-stack they default to API.md's demo logins and the demo secret.
+stack they default to API.md's demo logins and the demo secret. SMOKE_MAIL_TO, the
+completion mail's address, must be one of the smoke contractor's own users' addresses
+(the API refuses any other: issue 15); locally it is demo-contractor's.
 Exit status 0 when every step passed; each step prints one line.
 """
 

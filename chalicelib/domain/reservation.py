@@ -72,8 +72,11 @@ def review_reservation(
     today: dt.date,
     now: dt.datetime | None = None,
     charset: Collection[int] | None = None,
+    registered_emails: Collection[str] | None = None,
 ) -> tuple[dict[str, Any], list[FieldError]]:
-    """Normalise a reservation body and check its rules: (form, errors); the form means nothing with errors."""
+    """Normalise a reservation body and check its rules: (form, errors); the form means nothing with errors.
+
+    `registered_emails` as for an application's delivery: the notice goes only to one of them."""
     r = Review(charset)
     body = as_dict(body)
     p_in = as_dict(body.get("project"))
@@ -95,7 +98,7 @@ def review_reservation(
         r.error("bid_amount", "入札金額を1円以上の整数(円)で入力してください。")
     form_kind = body.get("form")
     app_rules.check_form(r, "form", form_kind, bool(orderer and orderer.e_surety))
-    delivery = app_rules.review_delivery(r, as_dict(body.get("delivery")), today, now)
+    delivery = app_rules.review_delivery(r, as_dict(body.get("delivery")), today, now, registered_emails)
     form = {"project": project, "bid_amount": bid_amount, "form": form_kind, "delivery": delivery}
     return form, list(r.errors.values())
 

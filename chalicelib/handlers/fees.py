@@ -74,7 +74,7 @@ STAFF = ("staff",)
     responses={200: ("保証料", QUOTE_OUT), 400: ("入力誤り (body. 以下の項目)", ERRORS)},
 )
 def quote(call: Call) -> dict:
-    return fees.quote(call.body["product"], call.body["body"])
+    return fees.quote(call.principal, call.body["product"], call.body["body"])
 
 
 PAYMENT_RESPONSES = {

@@ -92,7 +92,7 @@ def new_reservation(call: PageCall) -> Response:
         if step == "submit":
             answer = reservations.submit(call.principal, body)
             return redirect("/netdesk/reservations/new?done=" + quote(answer["id"]))
-        form = reservations.review(body)
+        form = reservations.review(call.principal, body)
     except DomainError as exc:
         errors = {e.field: e.message for e in exc.errors}
         return call.render("html/netdesk/reservations_new.html", status=400, **_context(values, errors))

@@ -38,18 +38,19 @@ def quote_form(kind: str, form: Mapping[str, Any]) -> Quote:
     return fee_domain.quote_reservation(table, form)
 
 
-def quote(product: str, body: Any) -> dict[str, int | None]:
+def quote(principal: Principal, product: str, body: Any) -> dict[str, int | None]:
     """`POST /api/fees/quote`: the fees the body would carry once submitted.
 
     The body is reviewed exactly as the submission would review it; its errors are
-    answered with their fields under `body.` and nothing is stored.
+    answered with their fields under `body.` and nothing is stored. A contractor's notice
+    address is checked as its submission's would be; staff quoting one have no such address.
     """
     if product == "application":
         from chalicelib.services import applications as reviewer
     else:
         from chalicelib.services import reservations as reviewer  # type: ignore[no-redef]
     try:
-        form = reviewer.review(body)
+        form = reviewer.review(principal if principal.role == "contractor" else None, body)
     except ValidationFailed as exc:
         raise ValidationFailed(
             [FieldError(f"body.{e.field}" if e.field else "body", e.message) for e in exc.errors]

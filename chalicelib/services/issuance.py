@@ -234,6 +234,8 @@ def _references(number: str, version: int, attribute: str, key: str | None) -> b
     """Read back (strongly) whether the committed version row points at our object."""
     row = guarantees_store.version(number, version, consistent=True)
     return row is not None and key is not None and getattr(row, attribute) == key
+
+
 # ---------------------------------------------------------------- issue 17 (保証料, 契約保証予約)
 
 

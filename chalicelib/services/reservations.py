@@ -36,10 +36,11 @@ STORED_STATUSES = ("submitted", "issued", "rejected", "used")
 DONE = FieldError("status", "この契約保証予約はすでに処理されています。")
 
 
-def review(body: Any) -> dict[str, Any]:
-    """The normalised reservation, or ValidationFailed listing every bad field (schema first, then rules)."""
+def review(principal: Principal | None, body: Any) -> dict[str, Any]:
+    """The normalised reservation, or ValidationFailed listing every bad field (schema first, then rules).
+    Its notice, like an application's, goes only to an address of the caller's organisation's users."""
     from chalicelib.render.charset import font_charset
-    from chalicelib.services.applications import orderer_terms
+    from chalicelib.services.applications import orderer_terms, registered_emails
 
     errors = {e.field: e for e in validation.validate(body, rules.RESERVATION_SCHEMA)}
     if not isinstance(body, dict):
@@ -51,6 +52,7 @@ def review(body: Any) -> dict[str, Any]:
         today=clock.today(),
         now=clock.now(),
         charset=font_charset(),
+        registered_emails=registered_emails(principal, body),
     )
     for e in rule_errors:
         if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
@@ -87,7 +89,7 @@ def _views(items: list[Reservation]) -> list[dict[str, Any]]:
 
 def submit(principal: Principal, body: Any) -> dict[str, Any]:
     """Review and store one reservation with its frozen 予約手数料 → the 201 answer."""
-    form = review(body)
+    form = review(principal, body)
     r = store.create(
         Reservation(
             reservation_id=secrets.token_hex(10),

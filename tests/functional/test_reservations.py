@@ -30,7 +30,12 @@ def post(client, token, path, payload=None):
     return client.http.post(path, headers=bearer(token, **JSON), body="" if payload is None else json.dumps(payload))
 
 
+#: Each contractor's own address for the notice (issue 15: only its organisation's users receive one).
+OWN_EMAIL = {"contractor": "soumu@example.co.jp", "other": "info@example.com"}
+
+
 def reserve(client, tokens, who="contractor", **overrides):
+    overrides.setdefault("delivery__email", OWN_EMAIL[who])
     resp = post(client, tokens[who], "/api/reservations", reservation_body(**overrides))
     assert resp.status_code == 201, resp.body
     return body(resp)
@@ -96,6 +101,16 @@ def test_submit_read_list_and_fee(client, tokens):
     assert body(client.http.get("/api/reservations", headers=bearer(tokens["other"])))["items"] == []
     queue = body(client.http.get("/api/staff/reservations", headers=bearer(tokens["staff"])))["items"]
     assert [i["id"] for i in queue] == [r["id"]]
+
+
+def test_a_reservation_notice_goes_only_to_the_contractor_s_own_users(client, tokens):
+    """As for an application (issue 15): another organisation's or anyone's address is a 400, nothing stored."""
+    before = ReservationModel.count()
+    for address in ("someone@example.net", "info@example.com"):
+        resp = post(client, tokens["contractor"], "/api/reservations", reservation_body(delivery__email=address))
+        assert resp.status_code == 400 and errors_of(resp) == ["delivery.email"], resp.body
+    assert ReservationModel.count() == before
+    assert reserve(client, tokens)["id"]  # its own address
 
 
 def test_bad_reservation_bodies_name_every_field(client, tokens):
