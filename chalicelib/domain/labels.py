@@ -98,3 +98,28 @@ ROLE: Final = _table({"contractor": "受注者", "orderer": "発注者", "staff"
 
 #: 状態 of a user (domain.accounts.USER_STATUSES): the administrator's console.
 USER_STATUS: Final = _table({"invited": "招待中", "active": "利用中", "disabled": "利用停止"})
+
+#: The staff console's form fields, by the `field` an error names: errors say 「保証金額: …」, never
+#: an internal path such as `changes.guarantee_amount`.
+STAFF_FIELD: Final = _table(
+    {
+        "kind": "手続の種類",
+        "changes": "変更する項目",
+        "changes.guarantee_amount": "保証金額",
+        "changes.contract_amount": "請負金額",
+        "changes.period_end": "工期末",
+        "changes.project_name": "工事名",
+        "reason": "理由",
+        "form": "形式",
+        "status": "状態",
+        "delivery.branch_id": "申込送信先",
+        "project.contract_amount": "請負金額",
+        "project.period_start": "工期始",
+        "project.period_end": "工期末",
+        "advance_payment.amount": "前払金保証金額",
+        "advance_payment.form": "保証証書の形式 (前払金保証)",
+        "contract_guarantee.amount": "契約保証金額",
+        "contract_guarantee.form": "保証証書の形式 (契約保証)",
+        "csrf_token": "画面",
+    }
+)

@@ -11,6 +11,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain import reasons
 from chalicelib.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
@@ -48,8 +49,10 @@ REJECT_BODY = {
     "type": "object",
     "additionalProperties": False,
     "required": ["reason"],
-    "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+    "properties": {"reason": reasons.SCHEMA},
 }
+#: reissue-key takes only the reason (API.md: non-empty, ≤ 200 characters).
+REISSUE_BODY = REJECT_BODY
 VERSION_BODY = {
     "type": "object",
     "additionalProperties": False,
@@ -66,7 +69,7 @@ VERSION_BODY = {
                 "project_name": {"type": "string", "minLength": 1, "maxLength": 200},
             },
         },
-        "reason": {"type": ["string", "null"], "maxLength": 500},
+        "reason": reasons.SCHEMA,
     },
 }
 VERSION_OUT = {
@@ -130,7 +133,7 @@ def issue_application(call: Call) -> Response:
     summary="申込を却下する",
     roles=STAFF,
     body=REJECT_BODY,
-    responses={200: ("却下した申込", {"type": "object"}), 404: ("なし", ERRORS), 409: ("処理済み", ERRORS)},
+    responses={200: ("却下した申込", {"type": "object"}), 400: ("理由の誤り", ERRORS), 404: ("なし", ERRORS), 409: ("処理済み", ERRORS)},
 )
 def reject_application(call: Call) -> dict:
     return issuance.reject(call.principal, call.params["application_id"], call.body["reason"])
@@ -157,10 +160,16 @@ def record_version(call: Call) -> Response:
     "POST",
     summary="認証キーを再発行する (旧キーは即時に無効)",
     roles=STAFF,
-    responses={200: ("新しい認証キー", {"type": "object", "properties": {"auth_key": {"type": "string"}}}), 404: ("なし", ERRORS), 409: ("紙・取消済み", ERRORS)},
+    body=REISSUE_BODY,
+    responses={
+        200: ("新しい認証キー", {"type": "object", "properties": {"auth_key": {"type": "string"}}}),
+        400: ("理由の誤り", ERRORS),
+        404: ("なし", ERRORS),
+        409: ("紙・取消済み", ERRORS),
+    },
 )
 def reissue_key(call: Call) -> Response:
-    key = versions.reissue_key(call.principal, call.params["number"])
+    key = versions.reissue_key(call.principal, call.params["number"], call.body.get("reason"))
     return json_response({"auth_key": key}, headers={"Cache-Control": "no-store"})
 
 
@@ -216,11 +225,8 @@ def issue_page(call: PageCall) -> Response:
 
 @page(bp, "/staff/applications/{application_id}/reject", ("POST",), audience="staff")
 def reject_page(call: PageCall) -> Response:
-    reason = (call.form.get("reason") or "").strip()
-    if not reason or len(reason) > 500:
-        return _application_page(call, [FieldError("reason", "却下理由を500文字以内で入力してください。")], status=400)
     try:
-        issuance.reject(call.principal, call.params["application_id"], reason)
+        issuance.reject(call.principal, call.params["application_id"], call.form.get("reason"))
     except DomainError as exc:
         _not_found(exc)
         return _application_page(call, exc.errors, status=exc.status)
@@ -275,9 +281,11 @@ def _form_changes(form: dict[str, str]) -> tuple[str, dict[str, Any], str | None
         if len(name) > 200:
             errors.append(FieldError("changes.project_name", "200文字以内で入力してください。"))
         changes["project_name"] = name
-    reason = (form.get("reason") or "").strip() or None
-    if reason and len(reason) > 500:
-        errors.append(FieldError("reason", "500文字以内で入力してください。"))
+    reason = form.get("reason")
+    try:
+        reason = reasons.required(reason)
+    except ValidationFailed as exc:
+        errors += exc.errors
     return kind, changes, reason, errors
 
 
@@ -297,8 +305,8 @@ def version_page(call: PageCall) -> Response:
 @page(bp, "/staff/guarantees/{number}/reissue-key", ("POST",), audience="staff")
 def reissue_page(call: PageCall) -> Response:
     try:
-        key = versions.reissue_key(call.principal, call.params["number"])
-    except (Conflict, NotFound) as exc:
+        key = versions.reissue_key(call.principal, call.params["number"], call.form.get("reason"))
+    except (Conflict, NotFound, ValidationFailed) as exc:
         _not_found(exc)
         return _guarantee_page(call, exc.errors, status=exc.status)
     return _guarantee_page(call, new_key=key)

@@ -18,12 +18,14 @@ per-container reference cache, the contractor's name from the application).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chalicelib import logs, settings
 from chalicelib.domain import auth_key as keys
-from chalicelib.domain import branches, clock, limits, numbering
+from chalicelib.domain import branches, clock, limits, numbering, reasons
 from chalicelib.domain import certificate as cert_domain
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application, CertificateVersion, Guarantee, Orderer, advance_tenths
@@ -209,19 +211,37 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
             )
             rows.append((guarantee, v1))
             answer.append({"number": number, "kind": kind, "form": form_kind, "auth_key": key})
+        entry = AuditEntry(
+            actor=principal.login,
+            action="issue",
+            target=f"application:{app.application_id}",
+            scope=principal.org_id,
+            numbers=tuple(a["number"] for a in answer),
+            at=now,
+        )
         try:
-            guarantees_store.issue(app.application_id, now, rows)
+            guarantees_store.issue(app.application_id, now, rows, entry)
         except guarantees_store.ConditionFailed:
             raise Conflict([ALREADY_DONE]) from None
     logs.info("application_issued", application_id=app.application_id, numbers=[a["number"] for a in answer])
     return answer
 
 
-def reject(principal: Principal, application_id: str, reason: str) -> dict[str, Any]:
-    """却下: only a submitted application, and only once (a conditional update)."""
+def reject(principal: Principal, application_id: str, reason: Any) -> dict[str, Any]:
+    """却下: only a submitted application, only once (a conditional write), always with a reason,
+    and with its audit record in the same transaction."""
+    text = reasons.required(reason)
     app = _application(principal, application_id)
-    rejected = applications_store.reject(app.application_id, reason, clock.iso_now())
-    if rejected is None:
+    now = clock.iso_now()
+    entry = AuditEntry(
+        actor=principal.login,
+        action="reject",
+        target=f"application:{app.application_id}",
+        scope=principal.org_id,
+        reason=text,
+        at=now,
+    )
+    if not applications_store.reject(app.application_id, text, now, entry):
         raise Conflict([ALREADY_DONE])
     logs.info("application_rejected", application_id=app.application_id)
-    return application_view(rejected)
+    return application_view(replace(app, status="rejected", reject_reason=text, decided_at=now))

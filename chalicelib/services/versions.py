@@ -19,7 +19,8 @@ from typing import Any
 from chalicelib import logs, settings
 from chalicelib.domain import auth_key as keys
 from chalicelib.domain import certificate as cert_domain
-from chalicelib.domain import clock, limits
+from chalicelib.domain import clock, limits, reasons
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, Guarantee, advance_tenths
@@ -105,9 +106,11 @@ def _wait_before_retry(attempt: int) -> None:
 
 
 def record_version(
-    principal: Principal, number: str, kind: str, changes: dict[str, Any], reason: str | None
+    principal: Principal, number: str, kind: str, changes: dict[str, Any], reason: Any
 ) -> dict[str, Any]:
-    """Write the next version (訂正/変更/取消); retried from a fresh read when another version won."""
+    """Write the next version (訂正/変更/取消) with its audit record in the same transaction;
+    retried from a fresh read when another version won. A reason is required."""
+    reason = reasons.required(reason)
     for attempt in range(MAX_ATTEMPTS):
         g = _guarantee(principal, number, consistent=attempt > 0)
         if g.status == "cancelled":
@@ -154,6 +157,15 @@ def record_version(
                         key_notice_key=upload.key_notice_key,
                         reason=reason,
                     ),
+                    AuditEntry(
+                        actor=principal.login,
+                        action="version",
+                        target=f"guarantee:{g.number}",
+                        scope=principal.org_id,
+                        numbers=(g.number,),
+                        reason=reason,
+                        at=now,
+                    ),
                 )
         except store.ConditionFailed:
             _wait_before_retry(attempt)
@@ -163,12 +175,13 @@ def record_version(
     raise Conflict([RACE_LOST])
 
 
-def reissue_key(principal: Principal, number: str) -> str:
-    """A new 認証キー; the old one fails from the moment this commits.
+def reissue_key(principal: Principal, number: str, reason: Any) -> str:
+    """A new 認証キー; the old one fails from the moment this commits. A reason is required.
 
     The latest version's key notice PDF is replaced by one with the new key (the
     certificate content and its SHA-256 do not contain the key and stay as issued).
     """
+    reasons.required(reason)
     for attempt in range(MAX_ATTEMPTS):
         g = _guarantee(principal, number, consistent=attempt > 0)
         if not g.electronic:

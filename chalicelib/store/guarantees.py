@@ -24,9 +24,10 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.records import CertificateVersion, Guarantee
-from chalicelib.store import paging, tx
+from chalicelib.store import audit, paging, tx
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel, GuaranteesByContractorIndex
 
 MAX_NUMBER_LENGTH = 32  # anything longer cannot be a 保証契約番号; never sent to DynamoDB
@@ -225,8 +226,14 @@ def list_by_contractor(
 # ------------------------------------------------------------------ writes
 
 
-def issue(application_id: str, decided_at: str, issued: list[tuple[Guarantee, CertificateVersion]]) -> None:
-    """Write every guarantee with its version 1 and mark the application issued, atomically.
+def issue(
+    application_id: str,
+    decided_at: str,
+    issued: list[tuple[Guarantee, CertificateVersion]],
+    entry: AuditEntry | None = None,
+) -> None:
+    """Write every guarantee with its version 1 and mark the application issued, atomically,
+    with the clerk's audit record (`entry`) in the same transaction.
 
     ConditionFailed when the application is no longer `submitted` (or a number exists).
     """
@@ -239,21 +246,26 @@ def issue(application_id: str, decided_at: str, issued: list[tuple[Guarantee, Ce
         actions=[ApplicationModel.status.set("issued"), ApplicationModel.decided_at.set(decided_at)],
         condition=ApplicationModel.status == "submitted",
     )
+    if entry is not None:
+        audit.add(writes, entry)
     tx.commit(writes, what="issue")
 
 
-def add_version(g: Guarantee, v: CertificateVersion) -> None:
-    """Write the guarantee's new state (as of `g.lock_version`) and its new version, atomically.
+def add_version(g: Guarantee, v: CertificateVersion, entry: AuditEntry | None = None) -> None:
+    """Write the guarantee's new state (as of `g.lock_version`) and its new version, atomically,
+    with the clerk's audit record (`entry`) in the same transaction.
 
     ConditionFailed when another writer changed the guarantee since it was read.
     """
     writes = tx.Writes()
     writes.put(_model(g))  # the VersionAttribute conditions this on lock_version as read
     writes.put(_version_model(v), condition=CertificateModel.number.does_not_exist())
+    if entry is not None:
+        audit.add(writes, entry)
     tx.commit(writes, what="version")
 
 
-def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str) -> None:
+def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str, entry: AuditEntry | None = None) -> None:
     """Store `g` (with its new 認証キー) and point the latest version at its new key notice.
 
     ConditionFailed when the guarantee or that version changed since they were read.
@@ -265,4 +277,6 @@ def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str) -> No
         actions=[CertificateModel.key_notice_key.set(notice_key)],
         condition=CertificateModel.sha256 == latest.sha256,
     )
+    if entry is not None:
+        audit.add(writes, entry)
     tx.commit(writes, what="reissue_key")

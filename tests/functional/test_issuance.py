@@ -23,6 +23,7 @@ from tests.functional.conftest import bearer, body
 
 JSON = {"Content-Type": "application/json"}
 NUMBER = re.compile(r"^\d{5}-\d{6}[MK]$")
+REISSUE = json.dumps({"reason": "発注者からの依頼"})
 STAFF = Principal("ibaraki-staff", "staff", "ibaraki", "茨城支店", "s-1")
 
 
@@ -44,6 +45,7 @@ def bucket_keys():
 
 
 def post_version(client, tokens, number, payload):
+    payload = {"reason": "発注者からの依頼", **payload}  # API.md: every version takes a reason
     return client.http.post(
         f"/api/staff/guarantees/{number}/versions", headers=bearer(tokens["staff"], **JSON), body=json.dumps(payload)
     )
@@ -272,7 +274,7 @@ def test_correction_and_cancellation(client, tokens, issued):
     assert g.status == "cancelled" and CertificateModel.get(number, 3).content["version_kind"] == "cancellation"
     after = post_version(client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 1000}})
     assert after.status_code == 409
-    assert client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="").status_code == 409
+    assert client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE).status_code == 409
     view = versions.guarantee_detail(STAFF, number)
     assert view["status"] == "cancelled" and [v["kind"] for v in view["versions"]] == ["new", "correction", "change"][:2] + ["cancellation"]
 
@@ -306,7 +308,7 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     number = issued[0]["number"]
     old = issued[0]["auth_key"]
     notice_before = CertificateModel.get(number, 1).key_notice_key
-    resp = client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="")
+    resp = client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE)
     assert resp.status_code == 200 and resp.headers.get("Cache-Control") == "no-store"
     new = body(resp)["auth_key"]
     assert new != old and len(new) == 12
@@ -316,7 +318,7 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     assert v1.key_notice_key != notice_before and v1.sha256 == canonical_sha256(v1.content)
     assert notice_before not in bucket_keys()
     paper = make_guarantee("30026-999999M", form="paper")
-    assert client.http.post(f"/api/staff/guarantees/{paper.number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body="").status_code == 409
+    assert client.http.post(f"/api/staff/guarantees/{paper.number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE).status_code == 409
 
 
 def test_expired_guarantee_reads_expired(client, tokens):
@@ -352,10 +354,10 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     page = client.http.get(f"/staff/guarantees/{number}", headers=cookie)
     text = page.body.decode()
     assert page.headers.get("Cache-Control") == "no-store" and "新規" in text and "訂正" in text and "取消" in text
-    bad = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000")
+    bad = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000&reason=x")
     assert bad.status_code == 400 and "4/10" in bad.body.decode()
     ok = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x")
     assert ok.status_code == 303 and GuaranteeModel.get(number).latest_version == 2
-    key = client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}")
+    key = client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}&reason=x")
     assert key.status_code == 200 and GuaranteeModel.get(number).auth_key in key.body.decode()
     assert client.http.get("/staff/guarantees/30099-000001M", headers=cookie).status_code == 404
