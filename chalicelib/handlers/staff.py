@@ -17,7 +17,7 @@ from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import issuance, versions
+from chalicelib.services import issuance, staff_search, versions
 
 bp = Blueprint(__name__)
 
@@ -171,6 +171,52 @@ def record_version(call: Call) -> Response:
 def reissue_key(call: Call) -> Response:
     key = versions.reissue_key(call.principal, call.params["number"], call.body.get("reason"))
     return json_response({"auth_key": key}, headers={"Cache-Control": "no-store"})
+
+
+SEARCH_QUERY = {
+    "number": {"type": "string", "maxLength": 40},
+    "contractor_id": {"type": "string", "maxLength": 64},
+    "orderer_id": {"type": "string", "maxLength": 16},
+    "status": {"type": "string", "enum": list(staff_search.STATUSES)},
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    "cursor": {"type": "string", "maxLength": 2048},
+}
+
+
+def _search(query: dict[str, Any]) -> staff_search.Search:
+    return staff_search.Search(
+        number=query.get("number") or None,
+        contractor_id=query.get("contractor_id") or None,
+        orderer_id=query.get("orderer_id") or None,
+        status=query.get("status") or None,
+    )
+
+
+@api(
+    bp,
+    "/api/staff/guarantees",
+    "GET",
+    summary="保証の検索 (自支店: 保証契約番号・受注者・発注者・状態)",
+    roles=STAFF,
+    query=SEARCH_QUERY,
+    responses={200: ("保証の一覧 (新しい順)", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+)
+def search_guarantees(call: Call) -> dict:
+    q = call.query
+    items, cursor = staff_search.search(call.principal, _search(q), q.get("limit", DEFAULT_LIMIT), q.get("cursor"))
+    return {"items": items, "next_cursor": cursor}
+
+
+@api(
+    bp,
+    "/api/staff/guarantees/{number}",
+    "GET",
+    summary="電子保証概要 (職員用: contractor_id を含む)",
+    roles=STAFF,
+    responses={200: ("電子保証概要", {"type": "object"}), 404: ("なし", ERRORS)},
+)
+def staff_guarantee(call: Call) -> Response:
+    return json_response(staff_search.detail(call.principal, call.params["number"]), headers={"Cache-Control": "no-store"})
 
 
 # ---------------------------------------------------------------- pages

@@ -72,6 +72,7 @@ def _model(g: Guarantee) -> GuaranteeModel:
         auth_key=g.auth_key,
         latest_version=g.latest_version,
         details=g.details,
+        branch_id=g.branch_id,
     )
     if g.lock_version is not None:
         row.lock_version = g.lock_version  # the put is conditioned on this; unset: must not exist yet
@@ -221,6 +222,45 @@ def list_by_contractor(
         )
 
     return paging.page(run, limit, cursor, keep, convert=record)
+
+
+def _check_index_start(start: dict[str, Any] | None, hash_name: str, hash_value: str) -> None:
+    """A signed cursor of another list, branch or orderer would make DynamoDB fail: a 400 instead."""
+    if start is None:
+        return
+    try:
+        if set(start) != {"number", hash_name, "issued_at"} or not all(
+            paging.is_string_value(v) for v in start.values()
+        ):
+            raise ValueError
+        if start[hash_name]["S"] != hash_value:
+            raise ValueError
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationFailed([BAD_CURSOR]) from None
+
+
+def _list_on(
+    index: Any, hash_name: str, hash_value: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool]
+) -> tuple[list[Guarantee], str | None]:
+    def run(start: dict[str, Any] | None, size: int) -> Any:
+        _check_index_start(start, hash_name, hash_value)
+        return index.query(hash_value, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start)
+
+    return paging.page(run, limit, cursor, keep, convert=record)
+
+
+def list_by_branch(
+    branch_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool]
+) -> tuple[list[Guarantee], str | None]:
+    """A branch's guarantees, newest first, full pages (Query on by_branch)."""
+    return _list_on(GuaranteeModel.by_branch, "branch_id", branch_id, limit, cursor, keep)
+
+
+def list_by_orderer(
+    orderer_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool]
+) -> tuple[list[Guarantee], str | None]:
+    """An orderer's guarantees, newest first, full pages (Query on by_orderer)."""
+    return _list_on(GuaranteeModel.by_orderer, "orderer_id", orderer_id, limit, cursor, keep)
 
 
 # ------------------------------------------------------------------ writes

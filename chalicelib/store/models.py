@@ -213,6 +213,14 @@ class GuaranteesByOrdererIndex(GlobalSecondaryIndex):
     issued_at = UnicodeAttribute(range_key=True)
 
 
+class GuaranteesByBranchIndex(GlobalSecondaryIndex):
+    """The clerks' search (API.md `GET /api/staff/guarantees`): a branch's guarantees, newest first."""
+
+    Meta = _index("by_branch")
+    branch_id = UnicodeAttribute(hash_key=True)
+    issued_at = UnicodeAttribute(range_key=True)
+
+
 class GuaranteeModel(StoreModel):
     """The current state of one guarantee; its history is in CertificateModel."""
 
@@ -229,9 +237,11 @@ class GuaranteeModel(StoreModel):
     auth_key = UnicodeAttribute(null=True)  # 認証キー, electronic only
     latest_version = NumberAttribute(default=1)
     details = JSONAttribute()  # parties, amounts, project: what the certificate is drawn from
+    branch_id = UnicodeAttribute(null=True)  # 申込送信先 (also in details): the key of by_branch
     lock_version = VersionAttribute()
     by_contractor = GuaranteesByContractorIndex()
     by_orderer = GuaranteesByOrdererIndex()
+    by_branch = GuaranteesByBranchIndex()
 
 
 class CertificateModel(StoreModel):
