@@ -123,3 +123,29 @@ STAFF_FIELD: Final = _table(
         "csrf_token": "画面",
     }
 )
+
+#: 操作 of an audit record (domain.audit.ACTIONS): the audit pages and their CSV export.
+AUDIT_ACTION: Final = _table(
+    {
+        "issue": "発行",
+        "reject": "却下",
+        "version": "訂正・変更・取消",
+        "fee_payment": "保証料の入金",
+        "fee_waiver": "保証料の免除",
+        "approval_requested": "決裁の依頼",
+        "approval_approved": "決裁の承認",
+        "approval_declined": "決裁の否認",
+        "reservation_issue": "予約の発行",
+        "reservation_reject": "予約の却下",
+        "user_created": "利用者の登録",
+        "user_disabled": "利用者の停止",
+        "user_enabled": "利用者の再開",
+        "mfa_reset": "二要素認証の再設定",
+        "org_created": "組織の登録",
+        "org_disabled": "組織の停止",
+        "orderer_created": "発注者の登録",
+        "orderer_updated": "発注者の変更",
+        "client_created": "連携クライアントの登録",
+        "client_revoked": "連携クライアントの失効",
+    }
+)

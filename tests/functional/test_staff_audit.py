@@ -163,3 +163,29 @@ def test_console_errors_name_the_field_by_its_label(client, tokens, issued):
     assert (
         "保証金額: " in text and "理由: " in text and "[changes." not in text and "changes.guarantee_amount" not in text
     )
+
+
+def test_audit_pages_and_csv_export(client, tokens, issued):
+    staff = tokens["staff"]
+    number = issued[0]["number"]
+    post(
+        client,
+        staff,
+        f"/api/staff/guarantees/{number}/versions",
+        {"kind": "correction", "changes": {"project_name": "新工事名"}, "reason": "=1+1"},
+    )
+    cookie = {"Cookie": f"esurety_session={staff}"}
+    page = client.http.get(f"/staff/audit?number={number}", headers=cookie)
+    text = page.body.decode()
+    assert page.status_code == 200 and "訂正・変更・取消" in text and "発行" in text and "=1+1" in text
+    guarantee_page = client.http.get(f"/staff/guarantees/{number}", headers=cookie).body.decode()
+    assert f"/staff/audit?number={number}" in guarantee_page
+    export = client.http.get(f"/staff/audit.csv?number={number}", headers=cookie)
+    assert export.status_code == 200 and export.headers["Content-Type"].startswith("text/csv")
+    raw = export.body if isinstance(export.body, bytes) else export.body.encode()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert len(lines) == 3 and lines[1].endswith(",'=1+1") and number in lines[2]
+    assert client.http.get(
+        "/staff/audit.csv", headers={"Cookie": f"esurety_session={tokens['contractor']}"}
+    ).status_code in (302, 303, 403)
