@@ -35,6 +35,8 @@ TABLES = (
     "clients",
     "audit",
     "suppressions",
+    # Issue 14: the staff console
+    "approvals",
 )
 
 

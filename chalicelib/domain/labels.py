@@ -149,3 +149,17 @@ AUDIT_ACTION: Final = _table(
         "client_revoked": "連携クライアントの失効",
     }
 )
+
+#: 手続 of a 決裁 request (domain.approvals.ACTIONS).
+APPROVAL_ACTION: Final = _table({"cancellation": "取消", "reissue_key": "認証キーの再発行"})
+
+#: What approving a 決裁 does, shown beside the button (the confirmation of its consequences).
+APPROVAL_CONSEQUENCE: Final = _table(
+    {
+        "cancellation": "取消の版を記録します。以後この保証は発注者の確認で「取消」と表示され、認証キーは使えなくなります。元に戻せません。",
+        "reissue_key": "新しい認証キーを発行します。現在の認証キーはその時点で使えなくなり、発注者に渡した「認証キーのお知らせ」も無効になります。",
+    }
+)
+
+#: 状態 of a 決裁 request (domain.approvals.STATUSES).
+APPROVAL_STATUS: Final = _table({"pending": "決裁待ち", "approved": "承認済み", "declined": "否認"})

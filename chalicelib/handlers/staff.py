@@ -12,12 +12,12 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain import reasons
-from chalicelib.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.errors import DomainError, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import issuance, staff_search, versions
+from chalicelib.services import approvals, issuance, staff_search, versions
 
 bp = Blueprint(__name__)
 
@@ -70,6 +70,15 @@ VERSION_BODY = {
             },
         },
         "reason": reasons.SCHEMA,
+    },
+}
+APPROVAL_REQUESTED = {
+    "type": "object",
+    "properties": {
+        "approval_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["pending"]},
+        "action": {"type": "string", "enum": ["cancellation", "reissue_key"]},
+        "number": {"type": "string"},
     },
 }
 VERSION_OUT = {
@@ -149,9 +158,12 @@ def reject_application(call: Call) -> dict:
     responses={201: ("記録した版", VERSION_OUT), 400: ("規則違反", ERRORS), 404: ("なし", ERRORS), 409: ("取消済み", ERRORS)},
 )
 def record_version(call: Call) -> Response:
+    """A correction or change → 201 with the version; a cancellation → 202, waiting for 決裁."""
     b = call.body
-    out = versions.record_version(call.principal, call.params["number"], b["kind"], _changes(b.get("changes")), b.get("reason"))
-    return json_response(out, status=201)
+    status, out = approvals.version_or_request(
+        call.principal, call.params["number"], b["kind"], _changes(b.get("changes")), b.get("reason")
+    )
+    return json_response(out, status=status)
 
 
 @api(
@@ -162,15 +174,69 @@ def record_version(call: Call) -> Response:
     roles=STAFF,
     body=REISSUE_BODY,
     responses={
-        200: ("新しい認証キー", {"type": "object", "properties": {"auth_key": {"type": "string"}}}),
+        202: ("再発行の決裁依頼 (承認待ち)", APPROVAL_REQUESTED),
         400: ("理由の誤り", ERRORS),
         404: ("なし", ERRORS),
         409: ("紙・取消済み", ERRORS),
     },
 )
 def reissue_key(call: Call) -> Response:
-    key = versions.reissue_key(call.principal, call.params["number"], call.body.get("reason"))
-    return json_response({"auth_key": key}, headers={"Cache-Control": "no-store"})
+    """Asks for the reissue (202); the new key comes with the approval."""
+    out = approvals.request(call.principal, call.params["number"], "reissue_key", call.body.get("reason"))
+    return json_response(out, status=202)
+
+
+APPROVAL_QUERY = {
+    "status": {"type": "string", "enum": list(approvals.STATUSES)},
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    "cursor": {"type": "string", "maxLength": 2048},
+}
+
+
+@api(
+    bp,
+    "/api/staff/approvals",
+    "GET",
+    summary="決裁の一覧 (自支店、新しい順)",
+    roles=STAFF,
+    query=APPROVAL_QUERY,
+    responses={200: ("決裁の一覧", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+)
+def list_approvals(call: Call) -> dict:
+    q = call.query
+    items, cursor = approvals.list_approvals(call.principal, q.get("status"), q.get("limit", DEFAULT_LIMIT), q.get("cursor"))
+    return {"items": items, "next_cursor": cursor}
+
+
+@api(
+    bp,
+    "/api/staff/approvals/{approval_id}/approve",
+    "POST",
+    summary="決裁を承認する (依頼者以外の同じ支店の職員)。取消の版、または新しい認証キーを返す",
+    roles=STAFF,
+    responses={
+        201: ("実行した手続", {"type": "object"}),
+        403: ("自分の依頼", ERRORS),
+        404: ("なし", ERRORS),
+        409: ("処理済み", ERRORS),
+    },
+)
+def approve(call: Call) -> Response:
+    out = approvals.approve(call.principal, call.params["approval_id"])
+    return json_response(out, status=201, headers={"Cache-Control": "no-store"})
+
+
+@api(
+    bp,
+    "/api/staff/approvals/{approval_id}/decline",
+    "POST",
+    summary="決裁を否認する (理由が必要)",
+    roles=STAFF,
+    body=REJECT_BODY,
+    responses={200: ("否認した決裁", {"type": "object"}), 400: ("理由の誤り", ERRORS), 404: ("なし", ERRORS), 409: ("処理済み", ERRORS)},
+)
+def decline(call: Call) -> dict:
+    return approvals.decline(call.principal, call.params["approval_id"], call.body.get("reason"))
 
 
 SEARCH_QUERY = {
@@ -292,6 +358,7 @@ def _guarantee_page(
         status=status,
         no_store=True,  # shows the 認証キー
         guarantee=view,
+        pending=approvals.pending_for(call.principal, view["number"]),
         errors=errors or [],
         new_key=new_key,
         form=form or {},
@@ -341,18 +408,50 @@ def version_page(call: PageCall) -> Response:
     if errors:
         return _guarantee_page(call, errors, status=400, form=call.form)
     try:
-        versions.record_version(call.principal, call.params["number"], kind, changes, reason)
+        approvals.version_or_request(call.principal, call.params["number"], kind, changes, reason)
     except DomainError as exc:
         _not_found(exc)
         return _guarantee_page(call, exc.errors, status=exc.status, form=call.form)
-    return redirect(f"/staff/guarantees/{call.params['number']}")
+    return redirect(f"/staff/guarantees/{call.params['number']}")  # a cancellation now waits for 決裁
 
 
 @page(bp, "/staff/guarantees/{number}/reissue-key", ("POST",), audience="staff")
 def reissue_page(call: PageCall) -> Response:
     try:
-        key = versions.reissue_key(call.principal, call.params["number"], call.form.get("reason"))
-    except (Conflict, NotFound, ValidationFailed) as exc:
+        approvals.request(call.principal, call.params["number"], "reissue_key", call.form.get("reason"))
+    except DomainError as exc:
         _not_found(exc)
         return _guarantee_page(call, exc.errors, status=exc.status)
-    return _guarantee_page(call, new_key=key)
+    return redirect(f"/staff/guarantees/{call.params['number']}")  # the key comes with the approval
+
+
+def _approvals_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
+    items, _ = approvals.list_approvals(call.principal, "pending", MAX_LIMIT, None)
+    return call.render("html/staff/approvals.html", status=status, items=items, errors=errors or [])
+
+
+@page(bp, "/staff/approvals", audience="staff")
+def approvals_page(call: PageCall) -> Response:
+    return _approvals_page(call)
+
+
+@page(bp, "/staff/approvals/{approval_id}/approve", ("POST",), audience="staff")
+def approve_page(call: PageCall) -> Response:
+    """Approve: the result (a new key, shown this once) is not stored for the page — a reload
+    posts again and is refused (409), so it never repeats the action."""
+    try:
+        out = approvals.approve(call.principal, call.params["approval_id"])
+    except DomainError as exc:
+        _not_found(exc)
+        return _approvals_page(call, exc.errors, status=exc.status)
+    return call.render("html/staff/approved.html", no_store=True, result=out)
+
+
+@page(bp, "/staff/approvals/{approval_id}/decline", ("POST",), audience="staff")
+def decline_page(call: PageCall) -> Response:
+    try:
+        approvals.decline(call.principal, call.params["approval_id"], call.form.get("reason"))
+    except DomainError as exc:
+        _not_found(exc)
+        return _approvals_page(call, exc.errors, status=exc.status)
+    return redirect("/staff/approvals")

@@ -291,7 +291,9 @@ def issue(
     tx.commit(writes, what="issue")
 
 
-def add_version(g: Guarantee, v: CertificateVersion, entry: AuditEntry | None = None) -> None:
+def add_version(
+    g: Guarantee, v: CertificateVersion, entry: AuditEntry | None = None, also: Callable[[tx.Writes], object] | None = None
+) -> None:
     """Write the guarantee's new state (as of `g.lock_version`) and its new version, atomically,
     with the clerk's audit record (`entry`) in the same transaction.
 
@@ -302,10 +304,18 @@ def add_version(g: Guarantee, v: CertificateVersion, entry: AuditEntry | None = 
     writes.put(_version_model(v), condition=CertificateModel.number.does_not_exist())
     if entry is not None:
         audit.add(writes, entry)
+    if also is not None:  # e.g. the 決裁 this version carries out (store/approvals.decide)
+        also(writes)
     tx.commit(writes, what="version")
 
 
-def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str, entry: AuditEntry | None = None) -> None:
+def replace_key(
+    g: Guarantee,
+    latest: CertificateVersion,
+    notice_key: str,
+    entry: AuditEntry | None = None,
+    also: Callable[[tx.Writes], object] | None = None,
+) -> None:
     """Store `g` (with its new 認証キー) and point the latest version at its new key notice.
 
     ConditionFailed when the guarantee or that version changed since they were read.
@@ -319,4 +329,6 @@ def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str, entry
     )
     if entry is not None:
         audit.add(writes, entry)
+    if also is not None:
+        also(writes)
     tx.commit(writes, what="reissue_key")

@@ -420,6 +420,38 @@ class AuditModel(StoreModel):
     reason = UnicodeAttribute(null=True)
 
 
+class ApprovalsByBranchIndex(GlobalSecondaryIndex):
+    """A branch's 決裁 requests, newest first (GET /api/staff/approvals)."""
+
+    Meta = _index("by_branch")
+    branch_id = UnicodeAttribute(hash_key=True)
+    requested_at = UnicodeAttribute(range_key=True)
+
+
+class ApprovalModel(StoreModel):
+    """決裁 requests (domain/approvals.py), and their pending locks.
+
+    A request is the row `<approval id>`. While it is pending, a second row
+    `pending#<番号>#<action>` (no branch, so outside the index) exists: it is put
+    with the request conditioned on not existing (a second request of the same
+    action → 409) and deleted with the decision, in the same transactions."""
+
+    Meta = _meta("approvals")
+    approval_id = UnicodeAttribute(hash_key=True)
+    number = UnicodeAttribute(null=True)
+    action = UnicodeAttribute(null=True)
+    branch_id = UnicodeAttribute(null=True)
+    requested_by = UnicodeAttribute(null=True)
+    requested_at = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    decline_reason = UnicodeAttribute(null=True)
+    holder = UnicodeAttribute(null=True)  # on a lock row: the pending request's id
+    by_branch = ApprovalsByBranchIndex()
+
+
 class SuppressionModel(StoreModel):
     """An address SES reported as bouncing or complaining: no mail goes to it."""
 
@@ -448,5 +480,6 @@ ALL_MODELS: dict[str, type[StoreModel]] = {
     "clients": ClientModel,
     "audit": AuditModel,
     "suppressions": SuppressionModel,
+    "approvals": ApprovalModel,
 }
 assert set(ALL_MODELS) == set(settings.TABLES)

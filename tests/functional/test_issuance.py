@@ -19,7 +19,7 @@ from chalicelib.services import issuance, versions
 from chalicelib.store import objects
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
 from tests.factories import application_body, canonical_sha256, make_application, make_guarantee
-from tests.functional.conftest import bearer, body
+from tests.functional.conftest import bearer, body, requested_then_approved
 
 JSON = {"Content-Type": "application/json"}
 NUMBER = re.compile(r"^\d{5}-\d{6}[MK]$")
@@ -268,7 +268,7 @@ def test_correction_and_cancellation(client, tokens, issued):
     r = post_version(client, tokens, number, {"kind": "correction", "changes": {"project_name": "5市単(笠建)第1-2号道路改良工事"}, "reason": "誤記"})
     assert r.status_code == 201 and body(r)["version"] == 2
     assert CertificateModel.get(number, 2).content["project_name"] == "5市単(笠建)第1-2号道路改良工事"
-    c = post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"})
+    c = requested_then_approved(client, tokens, post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"}))
     assert c.status_code == 201 and body(c)["version"] == 3
     g = GuaranteeModel.get(number)
     assert g.status == "cancelled" and CertificateModel.get(number, 3).content["version_kind"] == "cancellation"
@@ -308,8 +308,10 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     number = issued[0]["number"]
     old = issued[0]["auth_key"]
     notice_before = CertificateModel.get(number, 1).key_notice_key
-    resp = client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE)
-    assert resp.status_code == 200 and resp.headers.get("Cache-Control") == "no-store"
+    asked = client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE)
+    assert auth_key.matches(old, GuaranteeModel.get(number).auth_key)  # nothing changes until 決裁
+    resp = requested_then_approved(client, tokens, asked)
+    assert resp.status_code == 201 and resp.headers.get("Cache-Control") == "no-store"
     new = body(resp)["auth_key"]
     assert new != old and len(new) == 12
     stored = GuaranteeModel.get(number).auth_key
@@ -358,6 +360,15 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     assert bad.status_code == 400 and "4/10" in bad.body.decode()
     ok = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x")
     assert ok.status_code == 303 and GuaranteeModel.get(number).latest_version == 2
-    key = client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}&reason=x")
+    asked = client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}&reason=x")
+    assert asked.status_code == 303
+    chief = {"Cookie": f"esurety_session={tokens['chief']}"}
+    queue = client.http.get("/staff/approvals", headers=chief).body.decode()
+    approval_id = re.search(r"/staff/approvals/([0-9a-f]+)/approve", queue).group(1)
+    key = client.http.post(
+        f"/staff/approvals/{approval_id}/approve",
+        headers={**chief, "Content-Type": "application/x-www-form-urlencoded"},
+        body=f"csrf_token={_csrf(queue)}",
+    )
     assert key.status_code == 200 and GuaranteeModel.get(number).auth_key in key.body.decode()
     assert client.http.get("/staff/guarantees/30099-000001M", headers=cookie).status_code == 404

@@ -18,7 +18,7 @@ from chalicelib.store import tx
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
 from tests import dynamodb_calls
 from tests.factories import application_body, make_application
-from tests.functional.conftest import bearer, body
+from tests.functional.conftest import approve, bearer, body
 
 JSON = {"Content-Type": "application/json"}
 CONFLICT = dynamodb_calls.cancelled("None", "TransactionConflict", "None")
@@ -93,10 +93,12 @@ def test_version_survives_transaction_conflicts(client, tokens, issued):
 
 def test_key_reissue_survives_transaction_conflicts(client, tokens, issued):
     number, old = issued[0]["number"], issued[0]["auth_key"]
+    asked = reissue(client, tokens, number)  # API.md: 202, then the approval carries it out
+    assert asked.status_code == 202, asked.body
     with dynamodb_calls.failing("TransactWriteItems", CONFLICT, times=2) as hit:
-        resp = reissue(client, tokens, number)
+        resp = approve(client, tokens, body(asked)["approval_id"])
     assert len(hit) == 2
-    assert resp.status_code == 200, resp.body
+    assert resp.status_code == 201, resp.body
     new = body(resp)["auth_key"]
     assert new != old and GuaranteeModel.get(number).auth_key == new
     referenced = {k for c in CertificateModel.scan() for k in (c.pdf_key, c.key_notice_key) if k}
