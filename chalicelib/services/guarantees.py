@@ -176,9 +176,9 @@ def certificate_pdf_url(principal: Principal, number: str) -> str:
 
 
 def key_notice_pdf_url(principal: Principal, number: str) -> str:
-    """A 60-second URL of 「電子保証にかかる「認証キー」のお知らせ」; paper guarantees have none."""
+    """A 60-second URL of 「電子保証にかかる「認証キー」のお知らせ」; paper and cancelled guarantees have none."""
     g = _own(number, principal)
-    if not g.electronic:
+    if not g.electronic or g.status == "cancelled":
         raise NotFound()
     key = store.latest_object(g.number, "key_notice_key")
     if not key:

@@ -192,7 +192,9 @@ def record_version(
         sha = cert_domain.sha256(content)
         try:
             with documents.pending() as docs:
-                upload = docs.version(content, sha, g.auth_key if g.electronic else None)
+                # a cancelled guarantee gets no new key notice: its key is of no further use
+                key_for_notice = g.auth_key if g.electronic and kind != "cancellation" else None
+                upload = docs.version(content, sha, key_for_notice)
                 store.add_version(
                     replace(
                         g,
