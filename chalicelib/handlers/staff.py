@@ -12,12 +12,12 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain import reasons
-from chalicelib.domain.errors import DomainError, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import approvals, issuance, staff_search, versions
+from chalicelib.services import approvals, console, issuance, staff_search, versions
 
 bp = Blueprint(__name__)
 
@@ -327,11 +327,28 @@ def application_page(call: PageCall) -> Response:
 
 @page(bp, "/staff/applications/{application_id}/issue", ("POST",), audience="staff")
 def issue_page(call: PageCall) -> Response:
+    """Post/Redirect/Get: the result is a GET page, so a reload shows it again and issues nothing;
+    a repeated post (double submit) finds the application issued and goes to the same page."""
+    application_id = call.params["application_id"]
     try:
-        issued = issuance.issue(call.principal, call.params["application_id"])
+        issuance.issue(call.principal, application_id)
+    except Conflict as exc:
+        if issuance.get_application(call.principal, application_id)["status"] == "issued":
+            return redirect(f"/staff/applications/{application_id}/issued")
+        return _application_page(call, exc.errors, status=exc.status)
     except DomainError as exc:
         _not_found(exc)
         return _application_page(call, exc.errors, status=exc.status)
+    return redirect(f"/staff/applications/{application_id}/issued")
+
+
+@page(bp, "/staff/applications/{application_id}/issued", audience="staff")
+def issued_page(call: PageCall) -> Response:
+    try:
+        issued = issuance.issued_result(call.principal, call.params["application_id"])
+    except DomainError as exc:
+        _not_found(exc)
+        raise
     return call.render("html/staff/issued.html", no_store=True, issued=issued, application_id=call.params["application_id"])
 
 
@@ -402,27 +419,54 @@ def _form_changes(form: dict[str, str]) -> tuple[str, dict[str, Any], str | None
     return kind, changes, reason, errors
 
 
+def _confirm_page(call: PageCall, action: str, fields: dict[str, Any], summary: dict[str, Any]) -> Response:
+    """The confirmation step: exactly what will change, and a one-time token for the real post."""
+    return call.render(
+        "html/staff/confirm.html",
+        no_store=True,
+        action=action,
+        fields=fields,
+        summary=summary,
+        form_token=console.new_token(),
+    )
+
+
 @page(bp, "/staff/guarantees/{number}/versions", ("POST",), audience="staff")
 def version_page(call: PageCall) -> Response:
+    """Two posts: the first checks and shows before → after; the confirmed one (with its token) writes once."""
+    number = call.params["number"]
     kind, changes, reason, errors = _form_changes(call.form)
     if errors:
         return _guarantee_page(call, errors, status=400, form=call.form)
+    token = call.form.get("form_token") or ""
     try:
-        approvals.version_or_request(call.principal, call.params["number"], kind, changes, reason)
+        if call.form.get("confirmed") != "1" or not token:
+            summary = versions.preview(call.principal, number, kind, changes)
+            fields = {k: call.form.get(k) or "" for k in ("kind", "project_name", "guarantee_amount", "contract_amount", "period_end")}
+            return _confirm_page(call, f"/staff/guarantees/{number}/versions", {**fields, "reason": reason}, summary)
+        console.confirmed_version(call.principal, token, number, kind, changes, reason)
     except DomainError as exc:
         _not_found(exc)
         return _guarantee_page(call, exc.errors, status=exc.status, form=call.form)
-    return redirect(f"/staff/guarantees/{call.params['number']}")  # a cancellation now waits for 決裁
+    return redirect(f"/staff/guarantees/{number}")  # a cancellation now waits for 決裁
 
 
 @page(bp, "/staff/guarantees/{number}/reissue-key", ("POST",), audience="staff")
 def reissue_page(call: PageCall) -> Response:
+    """Two posts as for versions: the confirmation names the number and what a new key breaks."""
+    number = call.params["number"]
+    token = call.form.get("form_token") or ""
     try:
-        approvals.request(call.principal, call.params["number"], "reissue_key", call.form.get("reason"))
+        reason = reasons.required(call.form.get("reason"))
+        if call.form.get("confirmed") != "1" or not token:
+            view = versions.guarantee_detail(call.principal, number)
+            summary = {"number": view["number"], "kind": "reissue_key", "rows": [], "electronic": True}
+            return _confirm_page(call, f"/staff/guarantees/{number}/reissue-key", {"reason": reason}, summary)
+        console.confirmed_request(call.principal, token, number, "reissue_key", reason)
     except DomainError as exc:
         _not_found(exc)
         return _guarantee_page(call, exc.errors, status=exc.status)
-    return redirect(f"/staff/guarantees/{call.params['number']}")  # the key comes with the approval
+    return redirect(f"/staff/guarantees/{number}")  # the key comes with the approval
 
 
 def _approvals_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:

@@ -48,6 +48,7 @@ def application_view(app: Application) -> dict[str, Any]:
         "owner_org": app.owner_org,
         "decided_at": app.decided_at,
         "reject_reason": app.reject_reason,
+        "guarantee_numbers": list(app.guarantee_numbers),
         **app.form,
     }
 
@@ -225,6 +226,20 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
             raise Conflict([ALREADY_DONE]) from None
     logs.info("application_issued", application_id=app.application_id, numbers=[a["number"] for a in answer])
     return answer
+
+
+def issued_result(principal: Principal, application_id: str) -> list[dict[str, Any]]:
+    """What 発行 answered, read again (the result page after Post/Redirect/Get): the
+    application's guarantees with their keys, for the clerk's branch only."""
+    app = _application(principal, application_id)
+    if app.status != "issued":
+        raise NotFound()
+    found = guarantees_store.get_many(app.guarantee_numbers)
+    return [
+        {"number": g.number, "kind": g.kind, "form": g.form, "auth_key": g.auth_key if g.status != "cancelled" else None}
+        for n in app.guarantee_numbers
+        if (g := found.get(n)) is not None
+    ]
 
 
 def reject(principal: Principal, application_id: str, reason: Any) -> dict[str, Any]:

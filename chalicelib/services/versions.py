@@ -144,6 +144,20 @@ def _check_rules(g: Guarantee, details: dict[str, Any], changes: dict[str, Any])
         raise ValidationFailed(errors)
 
 
+def preview(principal: Principal, number: str, kind: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """What a 訂正/変更/取消 would change, checked as the write would check it, writing nothing:
+    the confirmation step shows each field before → after (API.md's rules run here too)."""
+    g = _guarantee(principal, number)
+    if g.status == "cancelled":
+        raise Conflict([FieldError("kind", "取消済みの保証には手続できません。")])
+    validate_changes(kind, changes)
+    details = {**g.details, **changes}
+    if kind == "change":
+        _check_rules(g, details, changes)
+    rows = [{"field": name, "before": g.details.get(name), "after": value} for name, value in sorted(changes.items())]
+    return {"number": g.number, "kind": kind, "rows": rows, "electronic": g.electronic}
+
+
 def _wait_before_retry(attempt: int) -> None:
     time.sleep(0.01 * (attempt + 1))
 

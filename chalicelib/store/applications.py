@@ -30,6 +30,7 @@ def record(row: ApplicationModel) -> Application:
         reject_reason=row.reject_reason,
         decided_at=row.decided_at,
         owner_name=row.owner_name,
+        guarantee_numbers=tuple(row.guarantee_numbers or ()),
     )
 
 

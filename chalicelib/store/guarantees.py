@@ -283,7 +283,11 @@ def issue(
         writes.put(_version_model(v1), condition=CertificateModel.number.does_not_exist())
     writes.update(
         ApplicationModel(application_id),
-        actions=[ApplicationModel.status.set("issued"), ApplicationModel.decided_at.set(decided_at)],
+        actions=[
+            ApplicationModel.status.set("issued"),
+            ApplicationModel.decided_at.set(decided_at),
+            ApplicationModel.guarantee_numbers.set([g.number for g, _v in issued]),
+        ],
         condition=ApplicationModel.status == "submitted",
     )
     if entry is not None:

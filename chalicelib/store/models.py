@@ -197,6 +197,7 @@ class ApplicationModel(StoreModel):
     reject_reason = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
     owner_name = UnicodeAttribute(null=True)  # the contractor's name at submission (older rows lack it)
+    guarantee_numbers = JSONAttribute(null=True)  # set in the issue transaction (issue 14: links)
     by_owner = ApplicationsByOwnerIndex()
     by_status = ApplicationsByStatusIndex()
 

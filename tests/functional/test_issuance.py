@@ -334,6 +334,16 @@ def test_expired_guarantee_reads_expired(client, tokens):
 # ------------------------------------------------------------------ pages
 
 
+def confirm(client, headers, shown):
+    """Post the confirmation page's form as shown (its hidden fields and one-time token)."""
+    import urllib.parse
+
+    html = shown.body.decode()
+    action = re.search(r'<form method="post" action="([^"]+)" id="confirm">', html).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    return client.http.post(action, headers=headers, body=urllib.parse.urlencode(fields))
+
+
 def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
@@ -348,7 +358,9 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     assert "発行" in detail and "却下" in detail
     assert client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body="").status_code == 403
     assert ApplicationModel.get(app.application_id).status == "submitted"
-    done = client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}")
+    posted = client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}")
+    assert posted.status_code == 303  # Post/Redirect/Get: the result is a page a reload can show again
+    done = client.http.get(posted.headers["Location"], headers=cookie)
     assert done.status_code == 200 and done.headers.get("Cache-Control") == "no-store"
     numbers = re.findall(r"\d{5}-\d{6}[MK]", done.body.decode())
     assert len(set(numbers)) == 2
@@ -358,9 +370,11 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     assert page.headers.get("Cache-Control") == "no-store" and "新規" in text and "訂正" in text and "取消" in text
     bad = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000&reason=x")
     assert bad.status_code == 400 and "4/10" in bad.body.decode()
-    ok = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x")
+    shown = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x")
+    assert shown.status_code == 200 and GuaranteeModel.get(number).latest_version == 1  # the confirmation step
+    ok = confirm(client, form, shown)
     assert ok.status_code == 303 and GuaranteeModel.get(number).latest_version == 2
-    asked = client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}&reason=x")
+    asked = confirm(client, form, client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}&reason=x"))
     assert asked.status_code == 303
     chief = {"Cookie": f"esurety_session={tokens['chief']}"}
     queue = client.http.get("/staff/approvals", headers=chief).body.decode()
