@@ -308,15 +308,45 @@ def applications_page(call: PageCall) -> Response:
 
 def _application_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
     try:
-        application = issuance.get_application(call.principal, call.params["application_id"])
+        review = issuance.review(call.principal, call.params["application_id"])
     except DomainError as exc:
         _not_found(exc)
         raise
     return call.render(
         "html/staff/application.html",
         status=status,
-        application=application,
+        application=review["application"],
+        review=review,
         errors=errors or [],
+    )
+
+
+@page(bp, "/staff", audience="staff")
+def top_page(call: PageCall) -> Response:
+    """The console's top: the queues and the search of guarantees."""
+    return call.render("html/staff/top.html", **issuance.dashboard(call.principal), statuses=staff_search.STATUSES)
+
+
+@page(bp, "/staff/guarantees", audience="staff")
+def search_page(call: PageCall) -> Response:
+    """The search of guarantees (number as typed, contractor, orderer, status) as a page."""
+    q = {k: (v or "").strip()[:64] for k, v in (call.request.query_params or {}).items()}
+    wanted = _search(q if q.get("status") in staff_search.STATUSES else {**q, "status": None})
+    errors: list[FieldError] = []
+    items: list[dict] = []
+    cursor = None
+    try:
+        items, cursor = staff_search.search(call.principal, wanted, DEFAULT_LIMIT, q.get("cursor") or None)
+    except ValidationFailed as exc:
+        errors = exc.errors
+    return call.render(
+        "html/staff/search.html",
+        status=400 if errors else 200,
+        items=items,
+        next_cursor=cursor,
+        query=q,
+        errors=errors,
+        statuses=staff_search.STATUSES,
     )
 
 

@@ -228,6 +228,42 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
     return answer
 
 
+def review(principal: Principal, application_id: str) -> dict[str, Any]:
+    """The clerk's review of one application: every field the contractor sent, the names behind
+    the codes (発注者 笠間市長 (08216), 申込送信先 茨城支店), the rule checks as they stand today,
+    and the contractor's other guarantees still in force at this branch."""
+    from chalicelib.services import staff_search
+
+    app = _application(principal, application_id)
+    orderer_id = app.form.get("project", {}).get("orderer_id", "")
+    orderer = orderers.get(orderer_id)
+    branch = branches.branch(app.branch_id or "")
+    checks: list[FieldError] = []
+    if app.status == "submitted":
+        try:
+            _check(app.form, orderer, clock.today())
+        except ValidationFailed as exc:
+            checks = exc.errors
+    return {
+        "application": application_view(app),
+        "applicant_name": _contractor_name(app),
+        "orderer_name": orderer.name if orderer else None,
+        "orderer_e_surety": bool(orderer and orderer.e_surety),
+        "branch_name": branch.name if branch else None,
+        "checks": checks,
+        "outstanding": staff_search.outstanding_for_contractor(principal, app.owner_org),
+    }
+
+
+def dashboard(principal: Principal) -> dict[str, Any]:
+    """The console's top page: the two queues (審査待ち, 決裁待ち)."""
+    from chalicelib.services import approvals
+
+    waiting, more = list_applications(principal, "submitted", 20, None)
+    pending, more_pending = approvals.list_approvals(principal, "pending", 20, None)
+    return {"submitted": waiting, "more_submitted": more is not None, "pending": pending, "more_pending": more_pending is not None}
+
+
 def issued_result(principal: Principal, application_id: str) -> list[dict[str, Any]]:
     """What 発行 answered, read again (the result page after Post/Redirect/Get): the
     application's guarantees with their keys, for the clerk's branch only."""

@@ -124,3 +124,33 @@ def test_issued_guarantees_are_found_by_the_branch_search(client, tokens):
     )
     issued = [g["number"] for g in json.loads(resp.body)["guarantees"]]
     assert sorted(numbers(search(client, tokens["staff"]))) == sorted(issued)
+
+
+def test_console_top_search_and_review_show_names_and_every_field(client, tokens):
+    make_guarantee("30026-000001M", issued_at="2026-10-01T10:00:00+09:00")
+    app = make_application()
+    cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
+    top = client.http.get("/staff", headers=cookie).body.decode()
+    assert "審査待ち (1件)" in top and "決裁待ち (0件)" in top and app.application_id in top
+    found = client.http.get("/staff/guarantees?number=３００２６－０００００１ｍ", headers=cookie)
+    assert found.status_code == 200 and "/staff/guarantees/30026-000001M" in found.body.decode()
+    assert client.http.get("/staff/guarantees?number=abc", headers=cookie).status_code == 400
+    review = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
+    for text in (
+        "笠間市長 (08216)",  # names, not codes
+        "茨城支店",
+        "入札の状況",
+        "一般競争入札",
+        "△△工業",
+        "受取方法",
+        "送付",
+        "309-1792",
+        "中間前払金",
+        "再預託",
+        "契約の種類",
+        "工事",
+        "〇〇建設 株式会社",  # the applicant
+        "いずれも問題ありません",  # the rule checks
+        "/staff/guarantees/30026-000001M",  # the contractor's other outstanding guarantee
+    ):
+        assert text in review, text
