@@ -37,6 +37,7 @@ TABLES = (
     "suppressions",
     # Issue 14: the staff console
     "approvals",
+    "events",
 )
 
 

@@ -23,9 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / ".chalice" / "resources.json"
 API_FN, STREAM_FN = "APIHandler", "CertificateStream"
 STREAM_EVENT = "CertificateStreamDynamodbEventSource"
+#: The staff events' stream function (issue 14): same mapping settings, its own table's stream.
+EVENTS_FN, EVENTS_EVENT = "EventStream", "EventStreamDynamodbEventSource"
 BUCKET_NAME = {"Fn::Sub": "esurety-${Stage}-pdf-${AWS::AccountId}"}
 # What the stream function reads and writes (the rest it never touches).
-STREAM_TABLES = ("guarantees", "certificates", "notifications", "applications", "accounts", "inbox")
+STREAM_TABLES = ("guarantees", "certificates", "notifications", "applications", "accounts", "inbox", "events")
 
 
 def logical_id(name: str) -> str:
@@ -199,6 +201,19 @@ def template() -> dict[str, Any]:
             },
         }
     }
+    resources[EVENTS_FN] = {
+        "Properties": {
+            **_environment(),
+            "Events": {
+                EVENTS_EVENT: {
+                    "Properties": {
+                        **resources[STREAM_FN]["Properties"]["Events"][STREAM_EVENT]["Properties"],
+                        "Stream": {"Fn::GetAtt": [logical_id("events"), "StreamArn"]},
+                    }
+                }
+            },
+        }
+    }
     resources[API_FN] = {"Properties": _environment()}
     secret_param = {
         "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/esurety/${Stage}/session-secret"
@@ -220,7 +235,10 @@ def template() -> dict[str, Any]:
         {
             "Effect": "Allow",
             "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
-            "Resource": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
+            "Resource": [
+                {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
+                {"Fn::GetAtt": [logical_id("events"), "StreamArn"]},
+            ],
         },
         _ses_statement(),
         {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}},
@@ -267,7 +285,10 @@ def stage_policy(stage: str) -> dict[str, Any]:
             {
                 "Effect": "Allow",
                 "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
-                "Resource": f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
+                "Resource": [
+                    f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
+                    f"arn:aws:dynamodb:*:*:table/{prefix}events/stream/*",
+                ],
             },
             {
                 "Effect": "Allow",

@@ -30,7 +30,7 @@ from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationF
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application, CertificateVersion, Guarantee, Orderer, advance_tenths
 from chalicelib.services import documents
-from chalicelib.store import accounts, counters, orderers
+from chalicelib.store import accounts, counters, events, orderers
 from chalicelib.store import applications as applications_store
 from chalicelib.store import guarantees as guarantees_store
 
@@ -292,7 +292,16 @@ def reject(principal: Principal, application_id: str, reason: Any) -> dict[str, 
         reason=text,
         at=now,
     )
-    if not applications_store.reject(app.application_id, text, now, entry):
+    delivery = app.form.get("delivery") or {}
+    event = events.Event(
+        kind="application_rejected",
+        application_id=app.application_id,
+        email=(delivery.get("email") or None) if delivery.get("notify") else None,  # only if mail was asked for
+        reason=text,
+        project_name=(app.form.get("project") or {}).get("name"),
+        at=now,
+    )
+    if not applications_store.reject(app.application_id, text, now, entry, lambda w: events.add(w, event)):
         raise Conflict([ALREADY_DONE])
     logs.info("application_rejected", application_id=app.application_id)
     return application_view(replace(app, status="rejected", reject_reason=text, decided_at=now))

@@ -28,8 +28,8 @@ from chalicelib.domain.records import CertificateVersion, Guarantee, advance_ten
 from chalicelib.services import documents, views
 from chalicelib.store import applications as applications_store
 from chalicelib.store import approvals as approvals_store
+from chalicelib.store import events, orderers
 from chalicelib.store import guarantees as store
-from chalicelib.store import orderers
 
 MAX_ATTEMPTS = 20
 #: Which `changes` fields each kind may carry. 訂正 fixes clerical text; 変更 the amounts and the period.
@@ -72,6 +72,30 @@ def _decision(principal: Principal, approval: Approval | None, at: str) -> Any:
     if approval is None:
         return None
     return lambda writes: approvals_store.decide(writes, approval, "approved", principal.login, at)
+
+
+def _reissued_event(g: Guarantee, at: str) -> events.Event:
+    """The notice of a reissue (mail to the contractor, the orderer's inbox): never the key."""
+    d = g.details or {}
+    return events.Event(
+        kind="key_reissued",
+        number=g.number,
+        orderer_id=g.orderer_id,
+        email=d.get("email") or None,
+        project_name=d.get("project_name"),
+        at=at,
+    )
+
+
+def _with_event(decision: Any, event: events.Event) -> Any:
+    """The approval's decision and the event row, both in the action's transaction."""
+
+    def add(writes: Any) -> None:
+        if decision is not None:
+            decision(writes)
+        events.add(writes, event)
+
+    return add
 
 
 def _still_pending(approval: Approval | None) -> None:
@@ -271,7 +295,7 @@ def reissue_key(principal: Principal, number: str, reason: Any, *, approval: App
                     latest,
                     notice_key,
                     _entry(principal, g, reason, now, approval) if approval is not None else None,
-                    _decision(principal, approval, now),
+                    _with_event(_decision(principal, approval, now), _reissued_event(g, now)),
                 )
                 docs.retire(latest.key_notice_key)  # it carries a key that no longer works
         except store.ConditionFailed:

@@ -112,7 +112,13 @@ def list_by_status(
     return paging.page(run, limit, cursor, keep, convert=record)
 
 
-def reject(application_id: str, reason: str, decided_at: str, entry: AuditEntry | None = None) -> bool:
+def reject(
+    application_id: str,
+    reason: str,
+    decided_at: str,
+    entry: AuditEntry | None = None,
+    also: Callable[[tx.Writes], object] | None = None,
+) -> bool:
     """却下 a submitted application, with the clerk's audit record in the same transaction;
     False when it is no longer `submitted` (nothing changed, no record written)."""
     writes = tx.Writes().update(
@@ -126,6 +132,8 @@ def reject(application_id: str, reason: str, decided_at: str, entry: AuditEntry 
     )
     if entry is not None:
         audit.add(writes, entry)
+    if also is not None:  # e.g. the event that mails the rejection (store/events.py)
+        also(writes)
     try:
         tx.commit(writes, what="reject")
     except tx.ConditionFailed:

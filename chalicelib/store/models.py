@@ -453,6 +453,23 @@ class ApprovalModel(StoreModel):
     by_branch = ApprovalsByBranchIndex()
 
 
+class EventModel(StoreModel):
+    """Staff events that tell people something (DESIGN.md §2: key_reissued, application_rejected):
+    one row each, written in the same transaction as the change. Its stream feeds the same
+    exactly-once trigger path as the completion mail (services/event_notices.py)."""
+
+    Meta = _meta("events", stream_view_type="NEW_IMAGE")
+    event_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # key_reissued | application_rejected
+    at = UnicodeAttribute()
+    number = UnicodeAttribute(null=True)
+    application_id = UnicodeAttribute(null=True)
+    orderer_id = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)  # where the notice goes; null: nobody asked for mail
+    reason = UnicodeAttribute(null=True)
+    project_name = UnicodeAttribute(null=True)
+
+
 class SuppressionModel(StoreModel):
     """An address SES reported as bouncing or complaining: no mail goes to it."""
 
@@ -482,5 +499,6 @@ ALL_MODELS: dict[str, type[StoreModel]] = {
     "audit": AuditModel,
     "suppressions": SuppressionModel,
     "approvals": ApprovalModel,
+    "events": EventModel,
 }
 assert set(ALL_MODELS) == set(settings.TABLES)
