@@ -142,6 +142,16 @@ def _contractor_name(app: Application) -> str:
     return mail_to.get("name") or app.owner_org
 
 
+def _committed_by_this_attempt(application_id: str, numbers: list[str]) -> bool:
+    """After a refused issue transaction: did an earlier try of this very request commit it?
+
+    botocore retries a call whose answer timed out; if the first try had committed, the retry's
+    condition fails. The numbers are this attempt's own serials, so finding them on the issued
+    application (a consistent read) means the write is ours and the answer is a success."""
+    stored = applications_store.get(application_id, consistent=True)
+    return stored is not None and stored.status == "issued" and list(stored.guarantee_numbers) == numbers
+
+
 def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
     """Issue every guarantee the application asks for; see the module docstring for the flow."""
     app = _application(principal, application_id)
@@ -223,7 +233,9 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
         try:
             guarantees_store.issue(app.application_id, now, rows, entry)
         except guarantees_store.ConditionFailed:
-            raise Conflict([ALREADY_DONE]) from None
+            if not _committed_by_this_attempt(app.application_id, [a["number"] for a in answer]):
+                raise Conflict([ALREADY_DONE]) from None
+            # A retried call (a read timeout after the commit) found its own write: it did issue.
     logs.info("application_issued", application_id=app.application_id, numbers=[a["number"] for a in answer])
     return answer
 
