@@ -7,6 +7,7 @@ from chalicelib.handlers import (
     accounts,
     admin,
     admin_pages,
+    binary,
     bounces,
     dev,
     dsure,
@@ -22,7 +23,9 @@ from chalicelib.handlers import (
 )
 
 app = Chalice(app_name="esurety")
-app.api.binary_types = ["application/pdf", "image/png"]
+# What the function answers in base64. API Gateway's own list (request bodies: CP932 CSVs and
+# multipart uploads arrive as the client's bytes) is binary.GATEWAY, set by the merge template.
+app.api.binary_types = list(binary.ANSWERED)
 
 app.register_middleware(middleware.http_middleware, "http")
 

@@ -11,6 +11,9 @@ import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from chalicelib import aws_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -38,7 +41,24 @@ TABLES = (
     # Issue 14: the staff console
     "approvals",
     "events",
+    # Issue 16: a form kept across a re-login
+    "drafts",
 )
+
+
+#: What a deployed stage reads from SSM Parameter Store at first use: `bin/stage up` writes
+#: them once the stack (and so its URL) exists. Locally they have defaults; an environment
+#: variable of the same name overrides both.
+STAGE_PARAMETERS = {"SES_SENDER": "ses-sender", "PUBLIC_BASE_URL": "public-base-url"}
+LOCAL_DEFAULTS = {"SES_SENDER": "no-reply@e-surety.example.jp", "PUBLIC_BASE_URL": "http://127.0.0.1:8000"}
+
+
+class NotConfigured(RuntimeError):
+    """A deployed stage lacks a value it must never guess (its sender, its public URL)."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__("stage not configured: " + ", ".join(names))
+        self.names = names
 
 
 @dataclass(frozen=True)
@@ -47,8 +67,11 @@ class Settings:
     region: str
     app_name: str
     bucket: str
-    ses_sender: str
-    public_base_url: str
+    env_ses_sender: str | None
+    env_public_base_url: str | None
+    #: The stage's SES configuration set (the template sets it): its event destination sends
+    #: bounces and complaints to this stage's feedback topic. None locally.
+    ses_configuration_set: str | None
     session_ttl_seconds: int
     session_secret: str | None
     session_secret_param: str | None
@@ -56,6 +79,8 @@ class Settings:
     issuer_branch: str
     issuer_address: str
     issuer_phone: str
+    issuer_representative: str = "取締役社長 原田 保夫"
+    issuer_fax: str = "0120-027-306"
 
     @property
     def is_local(self) -> bool:
@@ -68,6 +93,37 @@ class Settings:
     def url(self, path: str) -> str:
         """An absolute URL for people (mail, QR codes), from the stage's base URL."""
         return self.public_base_url.rstrip("/") + path
+
+    @property
+    def ses_sender(self) -> str:
+        return self.stage_value("SES_SENDER")
+
+    @property
+    def public_base_url(self) -> str:
+        return self.stage_value("PUBLIC_BASE_URL")
+
+    def parameter_name(self, key: str) -> str:
+        """`/esurety/<stage>/public-base-url`: where the deploy writes a stage value."""
+        return f"/{self.app_name}/{self.stage}/{STAGE_PARAMETERS[key]}"
+
+    def stage_value(self, key: str) -> str:
+        """The environment's value, else local's default, else SSM's (NotConfigured when absent).
+
+        A deployed stage never falls back to a default: prod's sender or a
+        loopback URL printed into an immutable PDF's QR code is worse than a 503.
+        """
+        explicit = {"SES_SENDER": self.env_ses_sender, "PUBLIC_BASE_URL": self.env_public_base_url}[key]
+        if explicit:
+            return explicit
+        if self.is_local:
+            return LOCAL_DEFAULTS[key]
+        values = _stage_parameters(tuple(self.parameter_name(k) for k in STAGE_PARAMETERS), self.region)
+        value = values.get(self.parameter_name(key))
+        if not value:
+            raise NotConfigured(
+                [self.parameter_name(k) for k in STAGE_PARAMETERS if not values.get(self.parameter_name(k))]
+            )
+        return value
 
     @property
     def issuer(self) -> dict[str, str]:
@@ -89,8 +145,9 @@ def current() -> Settings:
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-northeast-1",
         app_name=app_name,
         bucket=env.get("PDF_BUCKET") or f"{app_name}-{stage}-pdf",
-        ses_sender=env.get("SES_SENDER", "no-reply@e-surety.example.jp"),
-        public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        env_ses_sender=env.get("SES_SENDER") or None,
+        env_public_base_url=env.get("PUBLIC_BASE_URL") or None,
+        ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
         session_ttl_seconds=int(env.get("SESSION_TTL_SECONDS", "28800")),
         session_secret=env.get("SESSION_SECRET") or None,
         session_secret_param=env.get("SESSION_SECRET_PARAM") or None,
@@ -98,6 +155,8 @@ def current() -> Settings:
         issuer_branch=env.get("ISSUER_BRANCH", "茨城支店"),
         issuer_address=env.get("ISSUER_ADDRESS", "東京都中央区八丁堀2丁目27番10号"),
         issuer_phone=env.get("ISSUER_PHONE", "029-221-3800"),
+        issuer_representative=env.get("ISSUER_REPRESENTATIVE", "取締役社長 原田 保夫"),
+        issuer_fax=env.get("ISSUER_FAX", "0120-027-306"),
     )
 
 
@@ -115,10 +174,39 @@ def signing_secret() -> bytes:
     return _ssm_secret(s.session_secret_param, s.region)
 
 
+def require_configured() -> None:
+    """Raise NotConfigured unless every stage value is known (the app then answers 503)."""
+    s = current()
+    for key in STAGE_PARAMETERS:
+        s.stage_value(key)
+
+
 @functools.lru_cache(maxsize=4)
 def _ssm_secret(name: str, region: str) -> bytes:
-    import boto3
-
-    ssm = boto3.client("ssm", region_name=region)
+    ssm = _ssm_client(region, aws_config.endpoint_override("ssm"))
     value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     return value.encode()
+
+
+#: SSM answers kept per container once complete; an incomplete answer is asked again, so a
+#: stage whose values the deploy writes a moment later starts serving without a restart.
+_PARAMETERS: dict[tuple[tuple[str, ...], str], dict[str, str]] = {}
+
+
+def _stage_parameters(names: tuple[str, ...], region: str) -> dict[str, str]:
+    key = (names, region)
+    if key in _PARAMETERS:
+        return _PARAMETERS[key]
+    ssm = _ssm_client(region, aws_config.endpoint_override("ssm"))
+    answer = ssm.get_parameters(Names=list(names))
+    values = {p["Name"]: p["Value"] for p in answer.get("Parameters", [])}
+    if all(values.get(n) for n in names):
+        _PARAMETERS[key] = values
+    return values
+
+
+@functools.lru_cache(maxsize=4)
+def _ssm_client(region: str, endpoint: str | None) -> Any:
+    import boto3
+
+    return boto3.client("ssm", region_name=region, endpoint_url=endpoint, config=aws_config.client_config("ssm"))

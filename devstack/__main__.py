@@ -80,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(PROJECT_DIR))
     from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
+    from chalice.local import ThreadedHTTPServer, create_local_server
+
+    # http.server listens with a backlog of 5: a burst of simultaneous clients (the fuzz run's
+    # workers, the e2e bursts) then sees connection resets. One thread per connection already.
+    ThreadedHTTPServer.request_queue_size = 256
 
     from chalicelib.store import provision
     from devstack.pump import StreamPump

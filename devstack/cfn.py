@@ -17,17 +17,43 @@ from typing import Any
 
 from pynamodb.attributes import TTLAttribute
 
+from chalicelib.handlers import binary
 from chalicelib.store.models import ALL_MODELS
+from devstack.names import STAGE_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / ".chalice" / "resources.json"
-API_FN, STREAM_FN = "APIHandler", "CertificateStream"
+API_FN, STREAM_FN, FEEDBACK_FN = "APIHandler", "CertificateStream", "SesFeedback"
 STREAM_EVENT = "CertificateStreamDynamodbEventSource"
-#: The staff events' stream function (issue 14): same mapping settings, its own table's stream.
+#: The staff events' stream function (issue 14): the same mapping settings on its own table's stream.
 EVENTS_FN, EVENTS_EVENT = "EventStream", "EventStreamDynamodbEventSource"
+FEEDBACK_EVENT = "SesFeedbackSnsSubscription"  # chalice package's name for the on_sns_message subscription
+FEEDBACK_TOPIC_ARN = {"Fn::Sub": "${SesFeedbackTopic}"}
 BUCKET_NAME = {"Fn::Sub": "esurety-${Stage}-pdf-${AWS::AccountId}"}
-# What the stream function reads and writes (the rest it never touches).
-STREAM_TABLES = ("guarantees", "certificates", "notifications", "applications", "accounts", "inbox", "events")
+# What each function's code calls, and on which tables (tests/functional/test_iam_least_privilege.py
+# records the calls the suite makes per function and compares them with these).
+API_TABLES = tuple(name for name in ALL_MODELS if name != "notifications")  # completion mail is the stream's
+API_DYNAMODB_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",  # an admin's PATCH of an orderer that changes nothing (store/organisations.py)
+    "dynamodb:Query",
+)
+API_S3_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging")
+STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox", "suppressions")  # no mail to a bounced address
+STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+#: SES's bounce and complaint notifications (SNS) only mark the address (services/bounces.py).
+FEEDBACK_TABLES = ("suppressions",)
+#: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address.
+EVENTS_TABLES = ("notifications", "inbox", "suppressions")
+EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
+MAX_RECORD_AGE = 6 * 3600  # leaves 18 h of the stream's 24 h retention to replay the failure queue
+NONCURRENT_DAYS = 30
+ITERATOR_AGE_ALARM_MS = 15 * 60 * 1000
 
 
 def logical_id(name: str) -> str:
@@ -70,6 +96,8 @@ def table(name: str, model: Any) -> dict[str, Any]:
             props["TimeToLiveSpecification"] = {"AttributeName": attr.attr_name, "Enabled": True}
     return {
         "Type": "AWS::DynamoDB::Table",
+        # Retain here; the package step (devstack/package.py) turns it into Delete for every stage
+        # but prod, so a branch stack deletes cleanly and can be deployed again under the same names.
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
         "Properties": props,
@@ -94,36 +122,48 @@ def _logs_statement() -> dict[str, Any]:
 
 
 def _ses_statement() -> dict[str, Any]:
+    """Send as the stage's own sender only (`ses:FromAddress`), never as another stage's, through the
+    stage's configuration set (SendRawEmail is authorised on the identity and on the set)."""
     return {
         "Effect": "Allow",
-        "Action": ["ses:SendRawEmail", "ses:SendEmail"],
-        "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
-    }
-
-
-def _dynamodb_statement(names: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    return {
-        "Effect": "Allow",
-        "Action": [
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:ConditionCheckItem",
-            "dynamodb:Query",
-            "dynamodb:DescribeTable",
+        "Action": ["ses:SendRawEmail"],
+        "Resource": [
+            {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+                ":configuration-set/${SesConfigurationSet}"
+            },
         ],
-        "Resource": _table_arns(names),
+        "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}},
     }
 
 
-def _role(statements: list[dict[str, Any]], policy_name: str) -> dict[str, Any]:
+def _parameter_arn(name: str) -> dict[str, str]:
+    return {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/esurety/${{Stage}}/{name}"
+    }
+
+
+def _stage_config_statement() -> dict[str, Any]:
+    """The values `bin/stage up` writes once the stack exists (settings.STAGE_PARAMETERS), one call."""
+    return {
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameters"],
+        "Resource": [_parameter_arn("public-base-url"), _parameter_arn("ses-sender")],
+    }
+
+
+def _dynamodb_statement(names: tuple[str, ...] | list[str], actions: tuple[str, ...]) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": list(actions), "Resource": _table_arns(names)}
+
+
+def _role(statements: list[dict[str, Any]], policy_name: str, role_name: str) -> dict[str, Any]:
     return {
         "Properties": {
+            "RoleName": {"Fn::Sub": f"esurety-${{Stage}}-{role_name}"},
             "Policies": [
                 {"PolicyName": policy_name, "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
-            ]
+            ],
         }
     }
 
@@ -135,15 +175,14 @@ def _environment() -> dict[str, Any]:
                 "STAGE": {"Ref": "Stage"},
                 "PDF_BUCKET": BUCKET_NAME,
                 "SESSION_SECRET_PARAM": {"Fn::Sub": "/esurety/${Stage}/session-secret"},
+                "SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
             }
         }
     }
 
 
-def template() -> dict[str, Any]:
-    resources: dict[str, Any] = {logical_id(name): table(name, model) for name, model in ALL_MODELS.items()}
-    bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
-    resources["PdfBucket"] = {
+def _bucket() -> dict[str, Any]:
+    return {
         "Type": "AWS::S3::Bucket",
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
@@ -167,11 +206,227 @@ def template() -> dict[str, Any]:
                         "Status": "Enabled",
                         "TagFilters": [{"Key": "state", "Value": "pending"}],
                         "ExpirationInDays": 7,
-                    }
+                    },
+                    {
+                        # A deleted or replaced PDF (a reissued key's notice) becomes a noncurrent
+                        # version: kept NONCURRENT_DAYS for recovery, then gone; the delete markers
+                        # left behind are removed once nothing is under them.
+                        "Id": "expire-noncurrent-versions",
+                        "Status": "Enabled",
+                        "Prefix": "",
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": NONCURRENT_DAYS},
+                        "ExpiredObjectDeleteMarker": True,
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    },
                 ]
             },
         },
     }
+
+
+def _tls_only_policy() -> dict[str, Any]:
+    bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": {"Ref": "PdfBucket"},
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "TlsOnly",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [bucket_arn, {"Fn::Sub": ["${B}/*", {"B": bucket_arn}]}],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _alarm(description: str, namespace: str, metric: str, dimensions: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    props = {
+        "AlarmDescription": description,
+        "Namespace": namespace,
+        "MetricName": metric,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+        "Statistic": "Maximum",
+        "Period": 300,
+        "EvaluationPeriods": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [{"Ref": "AlarmTopic"}],
+        "OKActions": [{"Ref": "AlarmTopic"}],
+    }
+    props.update(extra)
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
+
+
+def _monitoring() -> dict[str, Any]:
+    """What to watch (README runbook): undelivered stream records, a stream falling behind, errors."""
+    stream_fn = {"Fn::Sub": "esurety-${Stage}-certificate-stream"}
+    return {
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": {"Fn::Sub": "esurety-${Stage}-alarms"}},
+        },
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}},
+        },
+        "StreamFailuresAlarm": _alarm(
+            "Certificate-stream records gave up (mail not sent): replay with bin/stage redrive within 24 h",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": ["StreamFailureQueue", "QueueName"]}},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-stream-failures"},
+            Threshold=1,
+        ),
+        "StreamIteratorAgeAlarm": _alarm(
+            "The certificate stream is falling behind (completion mail delayed)",
+            "AWS/Lambda",
+            "IteratorAge",
+            {"FunctionName": stream_fn},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-stream-iterator-age"},
+            Threshold=ITERATOR_AGE_ALARM_MS,
+        ),
+        "EventStreamIteratorAgeAlarm": _alarm(
+            "The staff events stream is falling behind (key reissue and rejection notices delayed)",
+            "AWS/Lambda",
+            "IteratorAge",
+            {"FunctionName": {"Fn::Sub": "esurety-${Stage}-event-stream"}},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-event-stream-iterator-age"},
+            Threshold=ITERATOR_AGE_ALARM_MS,
+        ),
+        "ApiErrorsAlarm": _alarm(
+            "The API function raised (every 5xx the app did not answer itself)",
+            "AWS/Lambda",
+            "Errors",
+            {"FunctionName": {"Fn::Sub": "esurety-${Stage}-api"}},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-api-errors"},
+            Statistic="Sum",
+            Threshold=5,
+        ),
+    }
+
+
+def _ses_feedback() -> dict[str, Any]:
+    """SES's bounces and complaints for this stage's mail → an SNS topic → the SesFeedback function.
+
+    Every mail is sent through the stage's configuration set (store/mailer.py), whose event
+    destination publishes bounce and complaint events to the stage's topic: the sending domain is
+    shared by every stage, so its identity-wide notification topics could not tell stages apart.
+    """
+    topic = {"Ref": "SesFeedbackTopic"}
+    return {
+        "SesConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {"Name": {"Fn::Sub": "esurety-${Stage}"}},
+        },
+        "SesFeedbackTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": {"Fn::Sub": "esurety-${Stage}-ses-feedback"}},
+        },
+        "SesFeedbackTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [topic],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesPublishesThisAccountsFeedback",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": topic,
+                            "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        }
+                    ],
+                },
+            },
+        },
+        "SesFeedbackDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": ["SesFeedbackTopicPolicy"],
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "SesConfigurationSet"},
+                "EventDestination": {
+                    "Name": "bounces-and-complaints",
+                    "Enabled": True,
+                    "MatchingEventTypes": ["bounce", "complaint"],
+                    "SnsDestination": {"TopicARN": topic},
+                },
+            },
+        },
+    }
+
+
+def _custom_domain() -> dict[str, Any]:
+    """The optional second door (DESIGN.md §2): on when the DomainName parameter is set."""
+    return {
+        "DomainCertificate": {
+            "Type": "AWS::CertificateManager::Certificate",
+            "Condition": "HasDomain",
+            "Properties": {
+                "DomainName": {"Ref": "DomainName"},
+                "ValidationMethod": "DNS",
+                "DomainValidationOptions": [
+                    {"DomainName": {"Ref": "DomainName"}, "HostedZoneId": {"Ref": "HostedZoneId"}}
+                ],
+            },
+        },
+        "ApiDomain": {
+            "Type": "AWS::ApiGateway::DomainName",
+            "Condition": "HasDomain",
+            "Properties": {
+                "DomainName": {"Ref": "DomainName"},
+                "RegionalCertificateArn": {"Ref": "DomainCertificate"},
+                "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                "SecurityPolicy": "TLS_1_2",
+            },
+        },
+        "ApiBasePathMapping": {
+            "Type": "AWS::ApiGateway::BasePathMapping",
+            "Condition": "HasDomain",
+            "DependsOn": ["RestAPIapiStage"],
+            "Properties": {"DomainName": {"Ref": "ApiDomain"}, "RestApiId": {"Ref": "RestAPI"}, "Stage": "api"},
+        },
+        "ApiDnsRecord": {
+            "Type": "AWS::Route53::RecordSet",
+            "Condition": "HasDomain",
+            "Properties": {
+                "HostedZoneId": {"Ref": "HostedZoneId"},
+                "Name": {"Ref": "DomainName"},
+                "Type": "A",
+                "AliasTarget": {
+                    "DNSName": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
+                    "HostedZoneId": {"Fn::GetAtt": ["ApiDomain", "RegionalHostedZoneId"]},
+                },
+            },
+        },
+    }
+
+
+def _function(name: str, role: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "Properties": {
+            "FunctionName": {"Fn::Sub": f"esurety-${{Stage}}-{name}"},
+            **_environment(),
+            **extra,
+        }
+    }
+
+
+def template() -> dict[str, Any]:
+    resources: dict[str, Any] = {logical_id(name): table(name, model) for name, model in ALL_MODELS.items()}
+    bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
+    resources["PdfBucket"] = _bucket()
+    resources["PdfBucketTlsOnly"] = _tls_only_policy()
     resources["StreamFailureQueue"] = {
         "Type": "AWS::SQS::Queue",
         "Properties": {
@@ -180,84 +435,146 @@ def template() -> dict[str, Any]:
             "SqsManagedSseEnabled": True,
         },
     }
-    resources[STREAM_FN] = {
-        "Properties": {
-            **_environment(),
-            "Events": {
-                STREAM_EVENT: {
-                    "Properties": {
-                        "Stream": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
-                        "StartingPosition": "TRIM_HORIZON",
-                        "BatchSize": 10,
-                        "MaximumRetryAttempts": 10,
-                        "MaximumRecordAgeInSeconds": 86400,
-                        "BisectBatchOnFunctionError": True,
-                        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                        "DestinationConfig": {
-                            "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}}
-                        },
-                    }
+    resources[STREAM_FN] = _function(
+        "certificate-stream",
+        "certificate-stream",
+        Events={
+            STREAM_EVENT: {
+                "Properties": {
+                    "Stream": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
+                    "StartingPosition": "TRIM_HORIZON",
+                    "BatchSize": 10,
+                    # Retry until the record is MAX_RECORD_AGE old, not a fixed count: a count can be
+                    # spent entirely inside another attempt's live notify lease (NOTES.md).
+                    "MaximumRetryAttempts": -1,
+                    "MaximumRecordAgeInSeconds": MAX_RECORD_AGE,
+                    "BisectBatchOnFunctionError": True,
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                    "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}}},
                 }
-            },
-        }
-    }
-    resources[EVENTS_FN] = {
-        "Properties": {
-            **_environment(),
-            "Events": {
-                EVENTS_EVENT: {
-                    "Properties": {
-                        **resources[STREAM_FN]["Properties"]["Events"][STREAM_EVENT]["Properties"],
-                        "Stream": {"Fn::GetAtt": [logical_id("events"), "StreamArn"]},
-                    }
+            }
+        },
+    )
+    resources[EVENTS_FN] = _function(
+        "event-stream",
+        "event-stream",
+        Events={
+            EVENTS_EVENT: {
+                "Properties": {
+                    **resources[STREAM_FN]["Properties"]["Events"][STREAM_EVENT]["Properties"],
+                    "Stream": {"Fn::GetAtt": [logical_id("events"), "StreamArn"]},
                 }
-            },
-        }
-    }
-    resources[API_FN] = {"Properties": _environment()}
-    secret_param = {
-        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/esurety/${Stage}/session-secret"
-    }
+            }
+        },
+    )
+    resources[API_FN] = _function("api", "api")
+    # The subscription chalice package makes names the topic after the STAGE it was packaged
+    # with (handlers/bounces.py); the stack's own topic replaces it, so any stage gets its own.
+    # Chalice's merge is per key and chalice writes the topic as {"Fn::Sub": arn}: the same key,
+    # with the topic's Ref (its ARN) inside, replaces it and makes the subscription wait for it.
+    resources[FEEDBACK_FN] = _function(
+        "ses-feedback", "ses-feedback", Events={FEEDBACK_EVENT: {"Properties": {"Topic": FEEDBACK_TOPIC_ARN}}}
+    )
+    secret_param = _parameter_arn("session-secret")
     api_statements = [
         _logs_statement(),
-        _dynamodb_statement(list(ALL_MODELS)),
+        _dynamodb_statement(list(API_TABLES), API_DYNAMODB_ACTIONS),
         {
             "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObjectTagging"],
+            "Action": list(API_S3_ACTIONS),
             "Resource": {"Fn::Sub": ["${B}/*", {"B": bucket_arn}]},
         },
-        _ses_statement(),
         {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": secret_param},
+        _stage_config_statement(),
+        _ses_statement(),  # account mail: invitations, resets (services/account_mail.py)
     ]
     stream_statements = [
         _logs_statement(),
-        _dynamodb_statement(list(STREAM_TABLES)),
+        _dynamodb_statement(list(STREAM_TABLES), STREAM_DYNAMODB_ACTIONS),
         {
             "Effect": "Allow",
-            "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
-            "Resource": [
-                {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
-                {"Fn::GetAtt": [logical_id("events"), "StreamArn"]},
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
             ],
+            "Resource": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
         },
         _ses_statement(),
         {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}},
-        {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": secret_param},
+        _stage_config_statement(),
     ]
-    resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy")
-    resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy")
+    events_statements = [
+        _logs_statement(),
+        _dynamodb_statement(list(EVENTS_TABLES), EVENTS_DYNAMODB_ACTIONS),
+        {
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            "Resource": {"Fn::GetAtt": [logical_id("events"), "StreamArn"]},
+        },
+        _ses_statement(),
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}},
+        _stage_config_statement(),
+    ]
+    resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy", "api")
+    resources["EventStreamRole"] = _role(events_statements, "EventStreamRolePolicy", "event-stream")
+    resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy", "certificate-stream")
+    feedback_statements = [_logs_statement(), _dynamodb_statement(list(FEEDBACK_TABLES), FEEDBACK_DYNAMODB_ACTIONS)]
+    resources["SesFeedbackRole"] = _role(feedback_statements, "SesFeedbackRolePolicy", "ses-feedback")
+    resources.update(_ses_feedback())
+    # API Gateway's binary media types (request bodies that must arrive as bytes): chalice package
+    # writes the function's own, shorter list (handlers/binary.py); the merge replaces the list whole.
+    resources["RestAPI"] = {
+        "Properties": {"DefinitionBody": {"x-amazon-apigateway-binary-media-types": list(binary.GATEWAY)}}
+    }
+    resources.update(_monitoring())
+    resources.update(_custom_domain())
     return {
         "Parameters": {
             "Stage": {
                 "Type": "String",
-                "AllowedPattern": "^[a-z0-9][a-z0-9-]{0,30}$",
-                "Description": "Stage name (local, dev, prod or a git branch); every resource is named after it.",
-            }
+                "AllowedPattern": STAGE_PATTERN,
+                "Description": "Stage name (dev, prod or br-<branch>-<hash>); every resource is named after it. "
+                "The package step pins the default and the only allowed value to the packaged stage.",
+            },
+            "SesSender": {
+                "Type": "String",
+                "AllowedPattern": "^[^@\\s]+@[^@\\s]+$",
+                "Description": "The only address the stage may send as (ses:FromAddress); bin/stage up sets it.",
+            },
+            "DomainName": {
+                "Type": "String",
+                "Default": "",
+                "Description": "Custom domain of the stage (optional): ACM certificate, base-path mapping, DNS record.",
+            },
+            "HostedZoneId": {"Type": "String", "Default": "", "Description": "Route 53 zone of DomainName."},
+            "AlarmEmail": {"Type": "String", "Default": "", "Description": "Optional address for the alarm topic."},
+        },
+        "Conditions": {
+            "HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]},
+            "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
         },
         "Resources": resources,
         "Outputs": {
             "PdfBucketName": {"Value": {"Ref": "PdfBucket"}},
             "CertificatesStreamArn": {"Value": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]}},
+            "StreamFailureQueueUrl": {"Value": {"Ref": "StreamFailureQueue"}},
+            "PublicBaseUrl": {
+                "Description": "PUBLIC_BASE_URL: the custom domain, else the execute-api URL with its stage segment",
+                "Value": {
+                    "Fn::If": [
+                        "HasDomain",
+                        {"Fn::Sub": "https://${DomainName}"},
+                        {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"},
+                    ]
+                },
+            },
         },
     }
 
@@ -265,8 +582,10 @@ def template() -> dict[str, Any]:
 def stage_policy(stage: str) -> dict[str, Any]:
     """`.chalice/policy-<stage>.json`, which Chalice requires with autogen_policy false.
 
-    The merge template replaces each role's policy with a tighter, per-function
-    one (exact table ARNs); this file states the same limits by name pattern.
+    The merge template replaces each role's policy list with a tighter,
+    per-function one (exact table ARNs, the SES sender condition); Chalice's
+    merge replaces lists whole, so nothing of this file reaches a deployed
+    role. It states the same limits by name pattern for anyone reading it.
     """
     prefix = f"esurety-{stage}-"
     return {
@@ -279,25 +598,46 @@ def stage_policy(stage: str) -> dict[str, Any]:
             },
             {
                 "Effect": "Allow",
-                "Action": _dynamodb_statement([])["Action"],
+                "Action": sorted(set(API_DYNAMODB_ACTIONS) | set(STREAM_DYNAMODB_ACTIONS)),
                 "Resource": [f"arn:aws:dynamodb:*:*:table/{prefix}*", f"arn:aws:dynamodb:*:*:table/{prefix}*/index/*"],
             },
             {
                 "Effect": "Allow",
-                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+                "Action": [
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
                 "Resource": [
                     f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
                     f"arn:aws:dynamodb:*:*:table/{prefix}events/stream/*",
                 ],
             },
+            {"Effect": "Allow", "Action": list(API_S3_ACTIONS), "Resource": f"arn:aws:s3:::{prefix}pdf-*/*"},
             {
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObjectTagging"],
-                "Resource": f"arn:aws:s3:::{prefix}pdf-*/*",
+                "Action": ["ses:SendRawEmail"],
+                "Resource": ["arn:aws:ses:*:*:identity/*", f"arn:aws:ses:*:*:configuration-set/esurety-{stage}"],
             },
-            {"Effect": "Allow", "Action": ["ses:SendRawEmail", "ses:SendEmail"], "Resource": "arn:aws:ses:*:*:identity/*"},
-            {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret"},
-            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": f"arn:aws:sqs:*:*:{prefix}certificate-stream-failures"},
+            {
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret",
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameters"],
+                "Resource": [
+                    f"arn:aws:ssm:*:*:parameter/esurety/{stage}/public-base-url",
+                    f"arn:aws:ssm:*:*:parameter/esurety/{stage}/ses-sender",
+                ],
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": f"arn:aws:sqs:*:*:{prefix}certificate-stream-failures",
+            },
         ],
     }
 

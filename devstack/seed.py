@@ -54,10 +54,14 @@ def _hash(password: str) -> str:
 
 
 def seed_demo() -> None:
+    """The demo logins, their published passwords and TOTP secrets exist in the local stage only."""
     from chalicelib import settings
 
-    if not settings.current().is_local:
-        raise RuntimeError("the demo data (fixed passwords and TOTP secrets) is for the local stage only")
+    s = settings.current()
+    if not s.is_local:
+        raise RuntimeError(
+            f"the demo data (fixed passwords and TOTP secrets) is for the local stage only, not {s.stage!r}"
+        )
     for orderer_id, name, e_surety in DEMO_ORDERERS:
         OrdererModel(orderer_id, name=name, e_surety=e_surety).save()
     for org_id, kind, name in DEMO_ORGANISATIONS:

@@ -2,8 +2,10 @@
 
 A code is accepted once per user (API.md), so each login here uses a later time
 step than the one before for that user: the current step, then the next one
-(the server accepts ±1 step), then it waits for the clock. `forget()` is called
-whenever the server's state is reset (functional tests reset moto per test).
+(the server accepts ±1 step), then it waits for the clock. What a server has
+accepted is remembered per server: `forget()` clears the functional tests' in-process
+stage (reset per test), never what a running local stack (`server=` its base URL)
+has seen — one pytest worker runs both kinds of tests.
 """
 
 from __future__ import annotations
@@ -15,23 +17,27 @@ from chalicelib.domain import totp
 from devstack.seed import DEMO_TOTP_SECRETS
 
 _LOCK = threading.Lock()
-_LAST: dict[str, int] = {}
+IN_PROCESS = "in-process"
+_LAST: dict[tuple[str, str], int] = {}
 
 
-def forget() -> None:
+def forget(server: str = IN_PROCESS) -> None:
+    """The server's state was reset: it has accepted no code yet."""
     with _LOCK:
-        _LAST.clear()
+        for key in [k for k in _LAST if k[0] == server]:
+            del _LAST[key]
 
 
-def code_for(login: str, secret: str | None = None) -> str:
-    """A code the server has not seen for `login`, from its seeded (or given) secret."""
+def code_for(login: str, secret: str | None = None, server: str = IN_PROCESS) -> str:
+    """A code `server` has not seen for `login`, from its seeded (or given) secret."""
     secret = secret or DEMO_TOTP_SECRETS[login]
+    key = (server, login)
     with _LOCK:
         while True:
             now = totp.step_of(time.time())
-            step = max(now, _LAST.get(login, now - 1) + 1)
+            step = max(now, _LAST.get(key, now - 1) + 1)
             if step <= now + totp.WINDOW:
-                _LAST[login] = step
+                _LAST[key] = step
                 return totp.code_at(secret, step * totp.INTERVAL)
             time.sleep((now + 1) * totp.INTERVAL - time.time() + 0.05)
 

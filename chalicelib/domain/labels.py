@@ -33,11 +33,15 @@ KIND_SHORT: Final = _table({"advance_payment": "前払", "contract_guarantee": "
 #: 形式 (保証証書の形式).
 FORM: Final = _table({"paper": "証書(紙)", "electronic": "電子保証(認証キーを含む)"})
 
+#: 形式, short: a narrow table column (申込詳細's 発行された保証).
+FORM_SHORT: Final = _table({"paper": "証書(紙)", "electronic": "電子保証"})
+
 #: 状態 of an application, as the contractor sees it on Net Desk.
 APPLICATION_STATUS: Final = _table({"submitted": "送信済み(審査中)", "issued": "発行済み", "rejected": "差戻し"})
 
-#: 状態 of an application, as the clerk's queue names it.
-APPLICATION_STATUS_STAFF: Final = _table({"submitted": "審査待ち", "issued": "発行済", "rejected": "却下"})
+#: 状態 of an application, as the clerk's queue names it (a rejected application is 差戻し for both sides,
+#: so the clerk's word is the one the contractor reads).
+APPLICATION_STATUS_STAFF: Final = _table({"submitted": "審査待ち", "issued": "発行済", "rejected": "差戻し"})
 
 #: 状態 of a guarantee (domain.status.effective_status).
 GUARANTEE_STATUS: Final = _table({"valid": "有効", "cancelled": "取消", "expired": "期限切れ"})
@@ -163,3 +167,59 @@ APPROVAL_CONSEQUENCE: Final = _table(
 
 #: 状態 of a 決裁 request (domain.approvals.STATUSES).
 APPROVAL_STATUS: Final = _table({"pending": "決裁待ち", "approved": "承認済み", "declined": "否認"})
+#: Why mail to an address is no longer sent (SES feedback, services/bounces.py).
+UNDELIVERABLE: Final = _table(
+    {"bounce": "配信不能: このアドレスにはメールが届きません", "complaint": "配信停止: 受信者から迷惑メールとして報告されました"}
+)
+
+#: The label people see beside each field of the 保証申込 form, by the body path an error names
+#: (`domain.input_errors` makes every error summary line 「label: reason」, so it says where it belongs).
+FIELD: Final = _table(
+    {
+        "project": "請負工事の情報",
+        "project.name": "工事名",
+        "project.orderer_id": "発注者",
+        "project.contract_type": "契約の種類",
+        "project.jv_name": "JV名",
+        "project.contract_amount": "請負金額",
+        "project.period_start": "工期(始期)",
+        "project.period_end": "工期(終期)",
+        "project.location": "工事場所",
+        "advance_payment": "前払金保証",
+        "advance_payment.this_year_amount": "今年度対象額",
+        "advance_payment.amount": "前払金保証金額",
+        "advance_payment.deposit_bank": "預託金融機関",
+        "advance_payment.redeposit": "再預託利用区分",
+        "advance_payment.fee_payment": "前払金保証料支払方法",
+        "advance_payment.intermediate": "当該工事の中間前払金の有無",
+        "advance_payment.intermediate_amount": "中間前払金の額",
+        "advance_payment.intermediate_planned": "中間前払金の請求予定",
+        "advance_payment.form": "前払金保証の保証証書の形式",
+        "contract_guarantee": "契約保証",
+        "contract_guarantee.amount": "契約保証金額",
+        "contract_guarantee.fee_payment": "契約保証料支払方法",
+        "contract_guarantee.low_bid": "低入札",
+        "contract_guarantee.form": "契約保証の保証証書の形式",
+        "bid": "入札の状況",
+        "bid.order_type": "受注区分",
+        "bid.award_date": "落札日",
+        "bid.rounds": "入札回数",
+        "bid.bidders": "入札参加者数",
+        "bid.disqualified": "失格者数",
+        "bid.second_bidder": "二番札入札者",
+        "bid.second_amount_k": "二番札入札金額",
+        "bid.highest_bidder": "最高札入札者",
+        "bid.highest_amount_k": "最高札入札金額",
+        "delivery": "申込送信先、保証証書受取",
+        "delivery.branch_id": "申込送信先",
+        "delivery.receipt": "受取方法",
+        "delivery.receipt_date": "受取希望日",
+        "delivery.visit_at": "来店予定日時",
+        "delivery.notify": "電子保証発行完了のお知らせ",
+        "delivery.email": "メールアドレス",
+        "delivery.mail_to": "保証証書送付先",
+        "delivery.mail_to.name": "送付先の宛名",
+        "delivery.mail_to.postal_code": "郵便番号",
+        "delivery.mail_to.address": "送付先の住所",
+    }
+)

@@ -227,6 +227,18 @@ class InboxRow:
 
 
 @dataclass(frozen=True)
+class SealedDraft:
+    """A form kept across a re-login, as stored: ciphertext only (services/drafts.py seals it).
+
+    `draft_hash` is the SHA-256 of the draft id (the id itself lives only in the
+    browser's cookie); `expires_at` is epoch seconds (the row's TTL)."""
+
+    draft_hash: str
+    sealed: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
 class ClaimRecord:
     """A claimed key with a lease (store/claims.py): who holds it until when, and what it recorded."""
 

@@ -2,17 +2,20 @@
 
 Municipal offices export these from Excel, so the bytes may be UTF-8 (with or
 without a BOM) or CP932, with LF or CRLF line ends, and may start with a
-`number,auth_key` header. Pure Python: the service decides what a row means.
+header, `number,auth_key` or `保証契約番号,認証キー` (API.md), which is skipped and
+counts for nothing. Pure Python: the service decides what a row means.
+`results_csv` writes the answers back as a CSV a spreadsheet opens safely.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_ROWS = 200
 MAX_FIELD = 64
-HEADER = ("number", "auth_key")
+HEADERS = (("number", "auth_key"), ("保証契約番号", "認証キー"))
 
 
 class TooManyRows(Exception):
@@ -61,12 +64,18 @@ def parse(data: bytes, max_rows: int = MAX_ROWS) -> list[Row]:
         fields = _fields(raw)
         if not header_done:
             header_done = True
-            if fields is not None and tuple(f.lower() for f in fields) == HEADER:
+            if fields is not None and is_header(fields):
                 continue
         rows.append(_row(index, raw, fields))
         if len(rows) > max_rows:
             raise TooManyRows
     return rows
+
+
+def is_header(fields: list[str]) -> bool:
+    """Either header spelling, whatever the case, blanks or a stray BOM around the names."""
+    names = tuple(f.strip().strip("\ufeff").strip().lower() for f in fields)
+    return names in HEADERS
 
 
 def _fields(raw: str) -> list[str] | None:
@@ -84,3 +93,33 @@ def _row(line: int, raw: str, fields: list[str] | None) -> Row:
     number, key = fields
     ok = bool(number) and bool(key) and len(number) <= MAX_FIELD and len(key) <= MAX_FIELD
     return Row(line, number[:MAX_FIELD], key if ok else "", ok)
+
+
+#: What a spreadsheet would run as a formula when a cell starts with it (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: a leading = + - @ (or tab/CR) gets a ' in front."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def results_csv(items: list[dict], labels: Mapping[str, str]) -> str:
+    """The bulk results as CSV text with a BOM (Excel then reads it as UTF-8), CRLF line ends."""
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["行", "保証契約番号", "結果", "result"])
+    for item in items:
+        result = str(item.get("result", ""))
+        writer.writerow(
+            [
+                safe_cell(item.get("line")),
+                safe_cell(item.get("number")),
+                safe_cell(labels.get(result, result)),
+                safe_cell(result),
+            ]
+        )
+    return "\ufeff" + buf.getvalue()

@@ -10,6 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib.domain.errors import DomainError, FieldError
 from chalicelib.handlers.endpoint import cookies
 from chalicelib.handlers.page import PageCall, page
+from chalicelib.render import links
 from chalicelib.services import accounts, auth
 
 bp = Blueprint(__name__)
@@ -27,7 +28,9 @@ def _render(call: PageCall, template: str, status: int = 200, **context: object)
     response = call.render(
         template, status=status, no_store=True, form_token=auth.anonymous_csrf_token(nonce), **context
     )
-    response.headers["Set-Cookie"] = f"{NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+    response.headers["Set-Cookie"] = (
+        f"{NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
+    )
     return response
 
 

@@ -6,8 +6,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain.errors import DomainError, NotFound, TooManyAttempts
+from chalicelib.domain import labels, verify_csv
+from chalicelib.domain.errors import DomainError, FieldError, NotFound, TooManyAttempts
 from chalicelib.handlers.endpoint import Call, api
+from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.services import verify
 
@@ -110,7 +112,12 @@ def verify_one(call: Call) -> dict[str, Any]:
     content_types=("text/csv",),
     raw_body=True,
     max_body=BULK_MAX_BYTES,
-    responses={200: ("行ごとの結果", BULK_OUT), 413: ("200 行を超えている", None), 415: ("text/csv ではない", None)},
+    responses={
+        200: ("行ごとの結果", BULK_OUT),
+        400: ("データ行がない (見出し・空行のみ)、または文字コードを判別できない", None),
+        413: ("200 行を超えている", None),
+        415: ("text/csv ではない", None),
+    },
 )
 def verify_bulk(call: Call) -> dict[str, Any]:
     return {"items": verify.bulk(call.principal, call.body)}
@@ -153,7 +160,7 @@ def verify_page(call: PageCall) -> Response:
     except NotFound as exc:
         return call.render(
             "html/dsure/verify.html", status=404, no_store=True, number=number, result=None,
-            errors=[e.message for e in exc.errors],
+            errors=[e.message for e in exc.errors] + _failure_hints(verify.attempts_left(call.principal, number)),
         )
     except DomainError as exc:
         return call.render(
@@ -161,6 +168,16 @@ def verify_page(call: PageCall) -> Response:
             errors=[e.message for e in exc.errors],
         )
     return call.render("html/dsure/verify.html", no_store=True, number=number, errors=[], result=result)
+
+
+def _failure_hints(left: verify.AttemptsLeft) -> list[str]:
+    """What a person can do about a failure, the same for a wrong key and an unknown number."""
+    hints = ["認証キーは大文字と小文字を区別します。「認証キーのお知らせ」のとおりに入力してください (前後の空白は無視します)。"]
+    if left.remaining:
+        hints.append(f"あと{left.remaining}回失敗すると{left.lock_minutes}分間確認できなくなります。")
+    else:
+        hints.append(f"失敗が続いたため、この保証契約番号は{left.lock_minutes}分間確認できなくなりました。")
+    return hints
 
 
 @page(bp, "/dsure/inbox", audience="dsure")
@@ -188,3 +205,25 @@ def bulk_page(call: PageCall) -> Response:
         return call.render("html/dsure/bulk.html", status=exc.status, no_store=True, csv_text=text, items=None,
                            errors=[e.message for e in exc.errors])
     return call.render("html/dsure/bulk.html", no_store=True, csv_text="", items=items, errors=[])
+
+
+@page(bp, "/dsure/bulk/results.csv", ("POST",), audience="dsure")
+def bulk_results_csv(call: PageCall) -> Response:
+    """結果をCSVでダウンロード: the results just shown, written back (nothing verified again,
+    so a download costs no attempts). Cells that a spreadsheet would run as formulas are neutralised."""
+    lines, numbers, results = (call.form_lists.get(k, []) for k in ("line", "number", "result"))
+    if not lines or not (len(lines) == len(numbers) == len(results)) or len(lines) > verify_csv.MAX_ROWS:
+        raise ApiError(400, [FieldError("", "ダウンロードする確認結果がありません。もう一度一括確認してください。")])
+    items = [
+        {"line": line[:8], "number": number[: verify.MAX_INPUT], "result": result if result in labels.VERIFY_RESULT else "invalid"}
+        for line, number, result in zip(lines, numbers, results, strict=True)
+    ]
+    return Response(
+        body=verify_csv.results_csv(items, labels.VERIFY_RESULT),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="bulk-results.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

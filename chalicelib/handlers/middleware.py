@@ -1,4 +1,5 @@
-"""The one HTTP middleware: error bodies, security headers on HTML, an access log line."""
+"""The one HTTP middleware: the request's base path, the stage check, error bodies,
+security headers on HTML, an access log line."""
 
 from __future__ import annotations
 
@@ -7,12 +8,20 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import logs
+from chalicelib import logs, settings
+from chalicelib.domain.errors import FieldError
 from chalicelib.handlers.errors import MESSAGES, ApiError
+from chalicelib.render import links
+
+#: Outside `local` a stage without its sender and public URL refuses to serve (503) rather
+#: than mail as another stage or print a wrong URL into an immutable PDF.
+NOT_CONFIGURED = FieldError(
+    "", "この環境の設定 (送信元メールアドレス・公開URL) が登録されていません。しばらくしてから再度お試しください。"
+)
 
 HTML_SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
@@ -46,9 +55,23 @@ def _error_page(exc: ApiError) -> Response:
 
 
 def http_middleware(event: Any, get_response: Any) -> Response:
+    token = links.bind(links.base_path(event.context, event.path))
+    try:
+        response = _answer(event, get_response)
+    finally:
+        links.reset(token)
+    return response
+
+
+def _answer(event: Any, get_response: Any) -> Response:
     started = time.perf_counter()
     try:
+        settings.require_configured()
         response = get_response(event)
+    except settings.NotConfigured as exc:
+        logs.error("stage_not_configured", missing=",".join(exc.names))
+        error = ApiError(503, [NOT_CONFIGURED], {"Retry-After": "60"})
+        response = error.response() if event.path.startswith("/api") else _error_page(error)
     except ApiError as exc:
         response = exc.response() if event.path.startswith("/api") else _error_page(exc)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib import settings
 from chalicelib.domain import clock
 from chalicelib.domain.application import APPLICATION_SCHEMA, parse_amount
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import DomainError
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, cookies, json_response
+from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import applications, orderers
+from chalicelib.render import links
+from chalicelib.services import application_detail as application_detail_service
+from chalicelib.services import applications, auth, drafts, orderers
 
 bp = Blueprint(__name__)
 
@@ -192,7 +196,8 @@ def body_from_form(f: dict[str, str]) -> dict[str, Any]:
 
 
 def _defaults(call: PageCall) -> dict[str, str]:
-    """A fresh form: the seed's usual choices, the contractor's own name as 宛名."""
+    """A fresh form: the seed's usual choices, the contractor's own name as 宛名 and its mail address."""
+    email = auth.contact_email(call.principal.login) if call.principal else None
     return {
         "project.contract_type": "construction",
         "advance_payment.requested": "1",
@@ -209,8 +214,52 @@ def _defaults(call: PageCall) -> dict[str, str]:
         "delivery.branch_id": next(iter(BRANCHES)),
         "delivery.receipt": "mail",
         "delivery.notify": "true",
+        "delivery.email": email or "",
         "delivery.mail_to.name": call.principal.org_name if call.principal else "",
     }
+
+
+#: The form's sections, each with its 「…をクリア」 button: key → the field prefixes it clears.
+#: (Their headings are `labels.FORM_SECTION`.)
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "project": ("project.",),
+    "guarantee": ("advance_payment.", "contract_guarantee."),
+    "bid": ("bid.",),
+    "information": ("delivery.",),
+}
+
+
+def _cleared(call: PageCall, values: dict[str, str], section: str) -> dict[str, str]:
+    """The values with one section back to a fresh form's (the others untouched)."""
+    prefixes = SECTIONS.get(section, ())
+    defaults = _defaults(call)
+    return {name: (defaults.get(name, "") if name.startswith(prefixes) else value) for name, value in values.items()}
+
+
+def form_from_application(application: dict[str, Any]) -> dict[str, str]:
+    """A stored application back into the form's fields (複製して新規作成): the inverse of body_from_form."""
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    values: dict[str, str] = {}
+    for name in FORM_FIELDS:
+        section, _, rest = name.partition(".")
+        node: Any = application.get(section)
+        if rest == "requested":
+            values[name] = "1" if node else ""
+            continue
+        for part in rest.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        values[name] = text(node)
+    visit = (application.get("delivery") or {}).get("visit_at") or ""
+    if visit:
+        values["delivery.visit_date"], values["delivery.visit_time"] = visit[:10], visit[11:16]
+    return values
 
 
 def _context(call: PageCall, values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -218,41 +267,52 @@ def _context(call: PageCall, values: dict[str, str], errors: dict[str, str]) -> 
         "v": values,
         "errors": errors,
         "fields": FORM_FIELDS,
+        "sections": SECTIONS,
         "orderers": orderers.list_orderers(),
         "branches": list(BRANCHES.values()),
         "today": clock.today().isoformat(),
+        "notice": None,
     }
 
 
 # ---------------------------------------------------------------- pages
 
+DRAFT_COOKIE = "esurety_draft"
+RESUME_PATH = "/netdesk/applications/new?resume=1"
 
-@page(bp, "/netdesk/applications/new", ("GET", "POST"), audience="netdesk")
-def new_application(call: PageCall) -> Response:
-    if call.request.method == "GET":
-        done = (call.request.query_params or {}).get("done")
-        if done:
-            try:
-                application = applications.get(call.principal, done)
-            except DomainError:
-                return redirect("/netdesk/applications")
-            return call.render("html/netdesk/applications_done.html", application=application)
-        return call.render("html/netdesk/applications_new.html", **_context(call, _defaults(call), {}))
 
+def _draft_cookie(value: str, max_age: int) -> str:
+    secure = "" if settings.current().is_local else "; Secure"
+    path = links.url("/netdesk/applications")  # under the request's base path (render/links.py)
+    return f"{DRAFT_COOKIE}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+
+
+def keep_form_and_log_in(call: PageCall) -> Response:
+    """A form post whose session has ended: keep what was typed, log in, come back to 申込確認.
+
+    Only a post from this site's own page is kept (Sec-Fetch-Site), so another
+    site cannot plant a draft; even then it would only be shown for review.
+    """
+    login = "/netdesk/login?" + urlencode({"next": RESUME_PATH, "notice": "expired"})
+    site = ((call.request.headers or {}).get("sec-fetch-site") or "same-origin").lower()
+    if site not in ("same-origin", "none"):
+        return redirect("/netdesk/login")
     values = {name: call.form.get(name, "") for name in FORM_FIELDS}
-    step = call.form.get("step", "confirm")
-    if step == "edit":
-        return call.render("html/netdesk/applications_new.html", **_context(call, values, {}))
+    if not any(values.values()):
+        return redirect(login)
+    draft_id = drafts.save(values)
+    return redirect(login, headers={"Set-Cookie": _draft_cookie(draft_id, drafts.TTL_SECONDS)})
+
+
+def _confirm_or_edit(call: PageCall, values: dict[str, str], notice: str | None = None) -> Response:
+    """申込確認 for values that pass every rule, else 申込作成 with each error beside its field."""
     body = body_from_form(values)
     try:
-        if step == "submit":
-            key = call.form.get("idempotency_key") or None
-            _status, answer = applications.submit(call.principal, body, key)
-            return redirect("/netdesk/applications/new?done=" + quote(answer["id"]))
         form = applications.review(body)
     except DomainError as exc:
         errors = {e.field: e.message for e in exc.errors}
-        return call.render("html/netdesk/applications_new.html", status=400, **_context(call, values, errors))
+        context = {**_context(call, values, errors), "notice": notice}
+        return call.render("html/netdesk/applications_new.html", status=400, **context)
     orderer = orderers.get_orderer(form["project"]["orderer_id"])
     return call.render(
         "html/netdesk/applications_confirm.html",
@@ -260,8 +320,70 @@ def new_application(call: PageCall) -> Response:
         orderer_name=orderer.name if orderer else form["project"]["orderer_id"],
         branch=BRANCHES.get(form["delivery"]["branch_id"]),
         idempotency_key=secrets.token_urlsafe(18),
-        **_context(call, values, {}),
+        **{**_context(call, values, {}), "notice": notice},
     )
+
+
+def _new_form_get(call: PageCall) -> Response:
+    query = call.request.query_params or {}
+    done = query.get("done")
+    if done:
+        try:
+            application = applications.get(call.principal, done)
+        except DomainError:
+            return redirect("/netdesk/applications")
+        return call.render("html/netdesk/applications_done.html", application=application)
+    if query.get("resume"):
+        kept = drafts.take(cookies(call.request).get(DRAFT_COOKIE))
+        if kept is None:
+            context = {
+                **_context(call, _defaults(call), {}),
+                "notice": "一時保存した入力内容は見つかりませんでした (有効期限は30分です)。",
+            }
+            response = call.render("html/netdesk/applications_new.html", **context)
+        else:
+            values = {name: kept.get(name, "") for name in FORM_FIELDS}
+            response = _confirm_or_edit(
+                call,
+                values,
+                "セッションの有効期限が切れる前の入力内容を復元しました。内容をご確認のうえ、送信してください。",
+            )
+        response.headers["Set-Cookie"] = _draft_cookie("", 0)
+        return response
+    values = _defaults(call)
+    copy_of = query.get("copy")
+    if copy_of:
+        try:
+            values = form_from_application(applications.get(call.principal, copy_of))
+        except DomainError:
+            return redirect("/netdesk/applications")
+        context = {
+            **_context(call, values, {}),
+            "notice": "申込の内容を複製しました。必要な箇所を修正して申込確認へ進んでください。",
+        }
+        return call.render("html/netdesk/applications_new.html", **context)
+    return call.render("html/netdesk/applications_new.html", **_context(call, values, {}))
+
+
+@page(bp, "/netdesk/applications/new", ("GET", "POST"), audience="netdesk", on_expired_post=keep_form_and_log_in)
+def new_application(call: PageCall) -> Response:
+    if call.request.method == "GET":
+        return _new_form_get(call)
+    values = {name: call.form.get(name, "") for name in FORM_FIELDS}
+    step = call.form.get("step", "confirm")
+    if step == "edit":
+        return call.render("html/netdesk/applications_new.html", **_context(call, values, {}))
+    if step.startswith("clear:"):
+        return call.render("html/netdesk/applications_new.html", **_context(call, _cleared(call, values, step[6:]), {}))
+    if step == "submit":
+        try:
+            key = call.form.get("idempotency_key") or None
+            _status, answer = applications.submit(call.principal, body_from_form(values), key)
+        except DomainError as exc:
+            errors = {e.field: e.message for e in exc.errors}
+            return call.render("html/netdesk/applications_new.html", status=400, **_context(call, values, errors))
+        return redirect("/netdesk/applications/new?done=" + quote(answer["id"]))
+    return _confirm_or_edit(call, values)
 
 
 @page(bp, "/netdesk/applications", audience="netdesk")
@@ -279,6 +401,23 @@ def application_list(call: PageCall) -> Response:
         next_cursor=result["next_cursor"],
         status_filter=status,
         orderer_names=names,
+    )
+
+
+@page(bp, "/netdesk/applications/{application_id}", audience="netdesk")
+def application_detail(call: PageCall) -> Response:
+    """申込詳細: status, the reason of a 差戻し, 複製して新規作成, and the guarantees it produced."""
+    try:
+        detail = application_detail_service.detail(call.principal, call.params["application_id"])
+    except DomainError as exc:
+        raise ApiError.from_domain(exc) from None
+    orderer = orderers.get_orderer(detail["application"]["project"]["orderer_id"] or "")
+    return call.render(
+        "html/netdesk/application_detail.html",
+        a=detail["application"],
+        guarantees=detail["guarantees"],
+        orderer_name=orderer.name if orderer else detail["application"]["project"]["orderer_id"],
+        branch=BRANCHES.get(detail["application"]["delivery"]["branch_id"]),
     )
 
 

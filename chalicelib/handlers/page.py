@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from chalice import Blueprint, Response
 
@@ -15,6 +15,7 @@ from chalicelib import settings
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers.endpoint import CSRF_FIELD, SESSION_COOKIE, current_principal
 from chalicelib.handlers.errors import ApiError
+from chalicelib.render import links
 from chalicelib.render.templates import render
 from chalicelib.services import auth
 
@@ -68,17 +69,18 @@ def html(body: str, status: int = 200, headers: dict[str, Any] | None = None, no
 
 
 def redirect(location: str, headers: dict[str, Any] | None = None) -> Response:
-    return Response(body="", status_code=303, headers={"Location": location, **(headers or {})})
+    """A 303 to an app path, under the request's base path (render/links.py)."""
+    return Response(body="", status_code=303, headers={"Location": links.url(location), **(headers or {})})
 
 
 def session_cookie(token: str, max_age: int) -> str:
     secure = "" if settings.current().is_local else "; Secure"
-    return f"{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    return f"{SESSION_COOKIE}={token}; Path={links.cookie_path()}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
 
 
 def clear_cookie(name: str) -> str:
     secure = "" if settings.current().is_local else "; Secure"
-    return f"{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    return f"{name}=; Path={links.cookie_path()}; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
 
 
 def actual_path(request: Any) -> str:
@@ -87,6 +89,15 @@ def actual_path(request: Any) -> str:
     for name, value in (request.uri_params or {}).items():
         path = path.replace("{" + name + "}", quote(value, safe=""))
     return path
+
+
+def requested_target(request: Any) -> str:
+    """The path *and* query of this request: where login should bring the person back."""
+    path = actual_path(request)
+    params = request.query_params or {}
+    getlist = getattr(params, "getlist", None)
+    pairs = [(k, v) for k in params for v in (getlist(k) if getlist else [params[k]])]
+    return path + ("?" + urlencode(pairs) if pairs else "")
 
 
 def parse_form(request: Any) -> tuple[dict[str, list[str]], dict[str, bytes]]:
@@ -150,8 +161,14 @@ def page(
     *,
     audience: str | None,
     public: bool = False,
+    on_expired_post: Callable[[PageCall], Response] | None = None,
 ) -> Callable[[Callable[[PageCall], Response]], Callable[..., Any]]:
-    """Declare a page. Non-public pages need the audience's role; posts need CSRF."""
+    """Declare a page. Non-public pages need the audience's role; posts need CSRF.
+
+    `on_expired_post` answers a form post that arrives without a live session
+    (it expired while the person was typing) instead of the bare login redirect,
+    so the page can keep what was typed.
+    """
 
     def decorate(fn: Callable[[PageCall], Response]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -165,7 +182,9 @@ def page(
             if not public:
                 role, login_path, _ = AUDIENCES[audience or ""]
                 if call.principal is None:
-                    target = actual_path(request) if request.method == "GET" else ""
+                    if request.method == "POST" and on_expired_post is not None:
+                        return on_expired_post(call)
+                    target = requested_target(request) if request.method == "GET" else ""
                     suffix = f"?next={quote(target)}" if target else ""
                     return redirect(login_path + suffix)
                 if call.principal.role != role:

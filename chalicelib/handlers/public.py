@@ -56,3 +56,13 @@ def stylesheet() -> Response:
         body=css,
         headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300"},
     )
+
+
+@bp.route("/static/app.js", methods=["GET"])
+def script() -> Response:
+    """Small enhancements only (the era echo, 印刷 / 閉じる): every page works without it."""
+    js = (templates_dir() / "static" / "app.js").read_text(encoding="utf-8")
+    return Response(
+        body=js,
+        headers={"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=300"},
+    )

@@ -16,6 +16,7 @@ from chalicelib.handlers.page import (
     redirect,
     session_cookie,
 )
+from chalicelib.render import links
 from chalicelib.services import auth
 
 bp = Blueprint(__name__)
@@ -75,31 +76,59 @@ def _now() -> int:
     return int(time.time())
 
 
+#: `?notice=` on a login page: why the person is (back) here.
+NOTICES = {
+    "logged_out": "ログアウトしました。",
+    "expired": "セッションの有効期限が切れました。もう一度ログインしてください。"
+    "入力中の内容は一時保存しています (30分間)。ログイン後、申込確認の画面に戻ります。",
+}
+
+
 def _login_page(call: PageCall, errors: list | None = None, login_id: str = "", status: int = 200) -> Response:
     nonce = cookies(call.request).get(LOGIN_NONCE_COOKIE) or secrets.token_urlsafe(18)
+    notice = NOTICES.get((call.request.query_params or {}).get("notice") or "") if not errors else None
     response = call.render(
         "html/login.html",
         status=status,
         no_store=True,
         login_token=auth.anonymous_csrf_token(nonce),
         errors=errors or [],
+        notice=notice,
         login_id=login_id,
         next_path=_safe_next(call),
         action=f"/{call.audience}/login",
     )
     response.headers["Set-Cookie"] = (
-        f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
     )
     return response
 
 
 def _safe_next(call: PageCall) -> str:
-    """Only a path of this audience; never an absolute or protocol-relative URL."""
+    """Where to go after login: the requested path and query, or the portal's top."""
     raw = call.form.get("next") or (call.request.query_params or {}).get("next") or ""
-    prefix = f"/{call.audience}/"
-    if raw.startswith(prefix) and "//" not in raw and "\\" not in raw:
-        return raw
-    return prefix
+    return same_site_target(raw, call.audience or "") or f"/{call.audience}/"
+
+
+def same_site_target(raw: str, audience: str) -> str | None:
+    """`raw` when it is a path (with its query) inside this audience's portal, else None.
+
+    Never an open redirect: no scheme or host (`https://…`, `//host`, `/\\host`,
+    which browsers read as `//host`), no control characters (CR/LF would split
+    the Location header), nothing outside printable ASCII (a browser's own links
+    arrive percent-encoded), no dot segments, and only this audience's paths.
+    """
+    if not raw or len(raw) > 2048 or not raw.isascii() or not raw.isprintable():
+        return None
+    path, _, _query = raw.partition("?")
+    if "\\" in raw or "//" in path or "#" in raw:
+        return None
+    top = f"/{audience}"
+    if not (path == top or path.startswith(top + "/")):
+        return None
+    if any(segment in (".", "..") for segment in path.split("/")) or "%2e" in path.lower():
+        return None
+    return raw
 
 
 def login_page(call: PageCall) -> Response:
@@ -110,12 +139,13 @@ def login_page(call: PageCall) -> Response:
 
 
 def _login_post(call: PageCall) -> Response:
+    target = _safe_next(call)  # decided before anything happens (no open redirect, no side effect first)
     nonce = cookies(call.request).get(LOGIN_NONCE_COOKIE, "")
     login_id = call.form.get("login", "").strip()
     if not nonce or not auth.csrf_valid_anonymous(nonce, call.form.get("csrf_token")):
         return _login_page(call, ["画面の有効期限が切れました。もう一度ログインしてください。"], login_id, 403)
     if call.form.get("mfa_token"):
-        return _mfa_post(call)
+        return _mfa_post(call, target)
     try:
         result = auth.login(login_id, call.form.get("password", ""))
     except TooManyAttempts as exc:
@@ -129,17 +159,18 @@ def _login_post(call: PageCall) -> Response:
         if result.role != role:
             return _login_page(call, ["このログインIDはこのサービスでは利用できません。"], login_id, 403)
         return _mfa_page(call, result.mfa_token)
-    return _logged_in(call, result, login_id)
+    return _logged_in(call, result, login_id, target)
 
 
-def _logged_in(call: PageCall, result: auth.LoginResult, login_id: str) -> Response:
+def _logged_in(call: PageCall, result: auth.LoginResult, login_id: str, target: str) -> Response:
+    """The session cookie and the way back to `target` (checked by `_safe_next` before the login ran)."""
     role = AUDIENCES[call.audience or ""][0]
     if result.principal.role != role:
         auth.logout(result.principal)
         return _login_page(call, ["このログインIDはこのサービスでは利用できません。"], login_id, 403)
     max_age = result.expires_at - _now()
     return redirect(
-        _safe_next(call),
+        target,
         headers={"Set-Cookie": [session_cookie(result.token, max_age), clear_cookie(LOGIN_NONCE_COOKIE)]},
     )
 
@@ -158,12 +189,12 @@ def _mfa_page(call: PageCall, mfa_token: str, errors: list | None = None, status
         action=f"/{call.audience}/login",
     )
     response.headers["Set-Cookie"] = (
-        f"{LOGIN_NONCE_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict; Max-Age=1800"
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
     )
     return response
 
 
-def _mfa_post(call: PageCall) -> Response:
+def _mfa_post(call: PageCall, target: str) -> Response:
     from chalicelib.services import mfa
 
     mfa_token = call.form.get("mfa_token", "")
@@ -177,13 +208,13 @@ def _mfa_post(call: PageCall) -> Response:
         if exc.errors and exc.errors[0].field == "mfa_token":
             return _login_page(call, [exc.errors[0].message], "", 401)
         return _mfa_page(call, mfa_token, ["確認コードが正しくありません。"], 401)
-    return _logged_in(call, result, result.principal.login)
+    return _logged_in(call, result, result.principal.login, target)
 
 
 def logout_page(call: PageCall) -> Response:
     auth.logout(call.principal)
     login_path = AUDIENCES[call.audience or ""][1]
-    return redirect(login_path, headers={"Set-Cookie": clear_cookie(SESSION_COOKIE)})
+    return redirect(login_path + "?notice=logged_out", headers={"Set-Cookie": clear_cookie(SESSION_COOKIE)})
 
 
 for _aud in AUDIENCES:

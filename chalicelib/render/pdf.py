@@ -25,6 +25,7 @@ from chalicelib.domain import labels
 from chalicelib.domain.era import era_date
 from chalicelib.render.fonts import FAMILY, UnsupportedCharacters, check_drawable, unsupported_characters
 from chalicelib.render.formatting import yen
+from chalicelib.render.letterhead import addressee, letterhead
 
 __all__ = ["Documents", "UnsupportedCharacters", "render_documents", "render_key_notice", "unsupported_characters"]
 
@@ -94,31 +95,90 @@ def _text(pdf: Any, text: str, size: float = 10, h: float = 6, align: str = "L")
         pdf.cell(0, h, line, align=align, new_x="LMARGIN", new_y="NEXT")
 
 
-def _row(pdf: Any, label: str, value: str, label_w: float = 42) -> None:
+#: Table rows: line height, inner padding above/below, label column width (mm).
+ROW_LINE_H = 5.6
+ROW_PAD = 1.6
+LABEL_W = 42
+LABEL_FILL = (238, 242, 247)
+
+
+def _cell_lines(pdf: Any, text: str, width: float) -> list[str]:
+    """`text` broken (with 禁則) to fit a cell of `width`, its padding and a hung 「。」 included."""
+    inner = width - 2 * pdf.c_margin - pdf.get_string_width("。")
+    return kinsoku_lines(text or "", inner, pdf.get_string_width) or [""]
+
+
+def _row(
+    pdf: Any,
+    label: str,
+    value: str,
+    label_w: float = LABEL_W,
+    value_font: tuple[str, str, float] | None = None,
+    char_spacing: float = 0,
+) -> None:
+    """One table row whose height follows its longest cell: both borders closed, text inside.
+
+    Both cells are measured first (the same line breaking that draws them), the
+    row moves to a new page when it would cross the bottom margin, the two
+    rectangles are drawn at the row's full height, then the lines inside them.
+    """
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    value_w = width - label_w
     pdf.set_font(FONT, size=10)
-    x, y = pdf.get_x(), pdf.get_y()
-    pdf.multi_cell(label_w, 8, label, border=1, wrapmode="CHAR", new_x="RIGHT", new_y="TOP")
-    pdf.multi_cell(0, 8, value or "", border=1, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
-    if pdf.get_y() < y + 8:
-        pdf.set_xy(x, y + 8)
+    label_lines = _cell_lines(pdf, label, label_w)
+    family, style, size = value_font or (FONT, "", 10)
+    pdf.set_font(family, style=style, size=size)
+    pdf.set_char_spacing(char_spacing)
+    value_line_h = max(ROW_LINE_H, size * 0.5)
+    value_lines = _cell_lines(pdf, value, value_w) if not char_spacing else [value]
+    height = max(len(label_lines) * ROW_LINE_H, len(value_lines) * value_line_h) + 2 * ROW_PAD
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+    x, y = pdf.l_margin, pdf.get_y()
+    pdf.set_draw_color(60, 60, 60)
+    pdf.set_fill_color(*LABEL_FILL)
+    pdf.rect(x, y, label_w, height, style="DF")
+    pdf.rect(x + label_w, y, value_w, height, style="D")
+    pdf.set_font(FONT, size=10)
+    pdf.set_char_spacing(0)
+    for i, line in enumerate(label_lines):
+        pdf.set_xy(x, y + ROW_PAD + i * ROW_LINE_H)
+        pdf.cell(label_w, ROW_LINE_H, line)
+    pdf.set_font(family, style=style, size=size)
+    pdf.set_char_spacing(char_spacing)
+    for i, line in enumerate(value_lines):
+        pdf.set_xy(x + label_w, y + ROW_PAD + i * value_line_h)
+        pdf.cell(value_w, value_line_h, line)
+    pdf.set_char_spacing(0)
+    pdf.set_font(FONT, size=10)
+    pdf.set_xy(x, y + height)
+
+
+def _ensure_space(pdf: Any, height: float) -> None:
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
 
 
 def _footer(pdf: Any, sha: str, qr: bytes | None, url: str) -> None:
     pdf.ln(4)
+    _ensure_space(pdf, 30 if qr is not None else 12)
     top = pdf.get_y()
+    text_x = pdf.l_margin + (32 if qr is not None else 0)
+    text_w = pdf.w - pdf.r_margin - text_x
     if qr is not None:
         pdf.image(io.BytesIO(qr), x=pdf.l_margin, y=top, w=28, h=28)
-        pdf.set_xy(pdf.l_margin + 32, top)
+        pdf.set_xy(text_x, top)
         pdf.set_font(FONT, size=8)
-        pdf.multi_cell(0, 5, "保証確認サービス (D-Sure) で確認できます。", wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_x(pdf.l_margin + 32)
-        pdf.multi_cell(0, 5, url, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_x(pdf.l_margin + 32)
+        pdf.multi_cell(
+            text_w, 5, "保証確認サービス (D-Sure) で確認できます。", wrapmode="CHAR", new_x="LEFT", new_y="NEXT"
+        )
+        pdf.multi_cell(text_w, 5, url, wrapmode="CHAR", new_x="LEFT", new_y="NEXT")
+    pdf.set_x(text_x)
     pdf.set_font(FONT, size=8)
-    pdf.multi_cell(0, 5, "保証証書内容のSHA-256:", wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
-    if qr is not None:
-        pdf.set_x(pdf.l_margin + 32)
-    pdf.multi_cell(0, 5, sha, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(text_w, 5, "保証証書内容のSHA-256:", wrapmode="CHAR", new_x="LEFT", new_y="NEXT")
+    pdf.multi_cell(text_w, 5, sha, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+    if qr is not None and pdf.get_y() < top + 29:
+        pdf.set_y(top + 29)
 
 
 def _finish(pdf: Any) -> bytes:
@@ -128,6 +188,7 @@ def _finish(pdf: Any) -> bytes:
 
 
 def _certificate_texts(c: dict[str, Any]) -> list[str]:
+    lh = letterhead()
     return [
         c["contractor_name"],
         c.get("jv_name") or "",
@@ -138,6 +199,9 @@ def _certificate_texts(c: dict[str, Any]) -> list[str]:
         c.get("reason") or "",
         c["binding_sentence"],
         *c["issuer"].values(),
+        lh.representative,
+        lh.fax,
+        *lh.notes,
     ]
 
 
@@ -160,9 +224,11 @@ def _draw_cancelled_mark(pdf: Any, c: dict[str, Any]) -> None:
 
 def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: str) -> bytes:
     c = content
+    lh = letterhead()
     pdf = _new_pdf()
     pdf.set_title(f"保証証書 {c['number']}")
     _text(pdf, era_date(c["issued_on"]), size=10, align="R")
+    _text(pdf, addressee(c["orderer_name"]), size=12, h=8)
     title = f"保証証書 ({c['product_name']})"
     if c["version_kind"] != "new":
         title += f" [{labels.VERSION_KIND[c['version_kind']]}]"
@@ -170,9 +236,8 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
     pdf.ln(2)
     if c["version_kind"] == "cancellation":
         _draw_cancelled_mark(pdf, c)
-    contractor = c["contractor_name"]
     _row(pdf, "保証契約番号", c["number"])
-    _row(pdf, "保証契約者", contractor)
+    _row(pdf, "保証契約者", c["contractor_name"])
     if c.get("jv_name"):
         _row(pdf, "JV名", c["jv_name"])
     _row(pdf, "発注者", c["orderer_name"])
@@ -192,11 +257,22 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
     _text(pdf, c["binding_sentence"], size=10)
     pdf.ln(3)
     issuer = c["issuer"]
-    _text(pdf, issuer["address"], size=10)
-    _text(pdf, issuer["name"], size=11)
-    _text(pdf, f"取扱 {issuer['branch']}  TEL: {issuer['phone']}", size=10)
+    _ensure_space(pdf, 40)
+    _text(pdf, issuer["address"], size=10, align="R")
+    _text(pdf, issuer["name"], size=11, h=7, align="R")
+    _text(pdf, lh.representative, size=11, h=7, align="R")
+    _text(pdf, f"取扱 {issuer['branch']}", size=9, h=5, align="R")
+    _text(pdf, f"TEL: {issuer['phone']}", size=9, h=5, align="R")
+    _text(pdf, f"FAX: {lh.fax}", size=9, h=5, align="R")
+    pdf.ln(2)
+    for i, note in enumerate(lh.notes, start=1):
+        _text(pdf, f"{'(注) ' if i == 1 else '　　 '}{i}. {note}", size=8, h=4.5)
     _footer(pdf, sha, qr, url)
     return _finish(pdf)
+
+
+#: The key in a monospaced face, large, spaced: people retype it from paper.
+KEY_FONT = ("courier", "B", 18)
 
 
 def _draw_key_notice(content: dict[str, Any], sha: str, auth_key: str, qr: bytes, url: str) -> bytes:
@@ -220,19 +296,21 @@ def _draw_key_notice(content: dict[str, Any], sha: str, auth_key: str, qr: bytes
     )
     pdf.ln(2)
     _text(pdf, "記", size=11, align="C")
-    contractor = c["contractor_name"]
-    if c.get("jv_name"):
-        contractor = f"{contractor} ({c['jv_name']})"
     _row(pdf, "工事名", c["project_name"])
-    _row(pdf, "受注者名", contractor)
+    _row(pdf, "受注者名\n(JVの場合は代表者)", c["contractor_name"])
+    if c.get("jv_name"):
+        _row(pdf, "JV名", c["jv_name"])
     _row(pdf, "商品(保証区分)", c["product_name"])
     _row(pdf, "保証契約番号", c["number"])
-    pdf.set_font(FONT, size=10)
-    _row(pdf, "認証キー", auth_key)
+    _row(pdf, "認証キー", auth_key, value_font=KEY_FONT, char_spacing=1.2)
     _row(pdf, "発注者", c["orderer_name"])
     _row(pdf, "保証金額", yen(c["guarantee_amount"]))
     _row(pdf, "保証期限", era_date(c["deadline"]))
-    pdf.ln(3)
+    pdf.ln(1)
+    _text(
+        pdf, "認証キーは大文字と小文字を区別します。数字の 0・1 と英字の O・o・I・l は使われていません。", size=8, h=5
+    )
+    pdf.ln(2)
     _text(pdf, "【発注者様へのお願い】", size=10)
     _text(
         pdf,
@@ -240,6 +318,7 @@ def _draw_key_notice(content: dict[str, Any], sha: str, auth_key: str, qr: bytes
     )
     pdf.ln(2)
     issuer = c["issuer"]
+    _ensure_space(pdf, 14)
     _text(pdf, issuer["name"], size=11, align="R")
     _text(pdf, f"{issuer['branch']}  TEL: {issuer['phone']}", size=10, align="R")
     _footer(pdf, sha, qr, url)

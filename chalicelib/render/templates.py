@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.domain import labels
+from chalicelib.render import links
 from chalicelib.render.assets import compiled_templates_dir, templates_dir
 from chalicelib.render.formatting import FILTERS
+from chalicelib.render.letterhead import addressee, letterhead
 
 
 def _build(loader: Any) -> Any:
@@ -38,6 +40,8 @@ def _build(loader: Any) -> Any:
     )
     env.filters.update(FILTERS)
     env.globals["labels"] = labels  # every page, mail and PDF reads the same tables
+    env.globals["url"] = links.url  # every href and form action: render/links.py
+    env.globals.update(letterhead=letterhead, addressee=addressee)  # the certificate's 見本① letterhead
     return env
 
 

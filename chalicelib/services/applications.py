@@ -21,13 +21,13 @@ import hashlib
 import secrets
 from typing import Any
 
-from chalicelib.domain import clock, validation
+from chalicelib.domain import clock, input_errors, validation
 from chalicelib.domain.application import APPLICATION_SCHEMA, OrdererTerms, review_application
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application
-from chalicelib.services import idempotency
+from chalicelib.services import bounces, idempotency
 from chalicelib.services.orderers import get_orderer
 from chalicelib.store import applications as store
 
@@ -75,7 +75,7 @@ def review(body: Any, *, schema_checked: bool = False) -> dict[str, Any]:
         if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
             errors[e.field] = e
     if errors:
-        raise ValidationFailed(list(errors.values()))
+        raise ValidationFailed(input_errors.explain(body, list(errors.values())))
     return form
 
 
@@ -85,6 +85,7 @@ def as_json(app: Application) -> dict[str, Any]:
     out: dict[str, Any] = {"id": app.application_id, "status": app.status, "submitted_at": app.submitted_at}
     out.update({name: form.get(name) for name in SECTIONS})
     out["reject_reason"] = app.reject_reason
+    out["decided_at"] = app.decided_at
     return out
 
 
@@ -144,4 +145,4 @@ def list_mine(
     items, next_cursor = store.list_by_owner(
         principal.org_id, limit, cursor, keep=lambda a: status is None or a.status == status
     )
-    return {"items": [as_json(a) for a in items], "next_cursor": next_cursor}
+    return {"items": bounces.flag_applications([as_json(a) for a in items]), "next_cursor": next_cursor}

@@ -191,3 +191,9 @@ def anonymous_csrf_token(nonce: str) -> str:
 
 def csrf_valid_anonymous(nonce: str, candidate: str | None) -> bool:
     return bool(candidate) and hmac.compare_digest(anonymous_csrf_token(nonce), str(candidate))
+
+
+def contact_email(login_id: str) -> str | None:
+    """The account's own mail address (to prefill forms), None when it has none."""
+    account = accounts.get(login_id)
+    return account.email if account and account.email else None

@@ -48,3 +48,12 @@ def handle(message: str) -> list[str]:
 def undeliverable(address: str | None) -> str | None:
     """'bounce' or 'complaint' when mail to `address` is suppressed (for Net Desk and staff pages)."""
     return suppressions.reason_for(address)
+
+
+def flag_applications(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set `email_undeliverable` ('bounce' | 'complaint' | None) on application views, one read per page."""
+    emails = [((a.get("delivery") or {}).get("email")) for a in items]
+    reasons = suppressions.reasons_for(emails)
+    for item, email in zip(items, emails, strict=True):
+        item["email_undeliverable"] = reasons.get(email.strip().lower()) if email else None
+    return items

@@ -29,7 +29,7 @@ from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application, CertificateVersion, Guarantee, Orderer, advance_tenths
-from chalicelib.services import documents
+from chalicelib.services import bounces, documents
 from chalicelib.store import accounts, counters, events, orderers
 from chalicelib.store import applications as applications_store
 from chalicelib.store import guarantees as guarantees_store
@@ -62,8 +62,8 @@ def _application(principal: Principal, application_id: str) -> Application:
 
 
 def get_application(principal: Principal, application_id: str) -> dict[str, Any]:
-    """The staff view of one application of the clerk's branch."""
-    return application_view(_application(principal, application_id))
+    """The staff view of one application of the clerk's branch (with its address's bounce flag)."""
+    return bounces.flag_applications([application_view(_application(principal, application_id))])[0]
 
 
 def list_applications(
@@ -145,7 +145,7 @@ def _contractor_name(app: Application) -> str:
 def _committed_by_this_attempt(application_id: str, numbers: list[str]) -> bool:
     """After a refused issue transaction: did an earlier try of this very request commit it?
 
-    botocore retries a call whose answer timed out; if the first try had committed, the retry's
+    the AWS SDK retries a call whose answer timed out; if the first try had committed, the retry's
     condition fails. The numbers are this attempt's own serials, so finding them on the issued
     application (a consistent read) means the write is ours and the answer is a success."""
     stored = applications_store.get(application_id, consistent=True)
@@ -257,7 +257,7 @@ def review(principal: Principal, application_id: str) -> dict[str, Any]:
         except ValidationFailed as exc:
             checks = exc.errors
     return {
-        "application": application_view(app),
+        "application": bounces.flag_applications([application_view(app)])[0],
         "applicant_name": _contractor_name(app),
         "orderer_name": orderer.name if orderer else None,
         "orderer_e_surety": bool(orderer and orderer.e_surety),

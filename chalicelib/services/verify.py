@@ -135,6 +135,15 @@ def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
         raise ValidationFailed(
             [FieldError("", "CSV の文字コードを判別できません。UTF-8 または Shift_JIS (CP932) で保存してください。")]
         ) from None
+    if not rows:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "",
+                    "確認する行がありません。保証契約番号,認証キー を1行に1件ずつ入力するか、CSV ファイルを選択してください。",
+                )
+            ]
+        )
     items = []
     for row in rows:
         if not row.valid:
@@ -227,3 +236,24 @@ def _mark_seen(principal: Principal, g: Guarantee, view: dict[str, Any]) -> None
     """The inbox row: this orderer has now seen the guarantee up to its latest version."""
     latest = view["versions"][-1]
     inbox_store.mark_seen(principal.org_id, g.number, latest["version"], latest["issued_at"], clock.iso_now())
+
+
+@dataclass(frozen=True)
+class AttemptsLeft:
+    """How many more failures before a lock, for the page's warning (never for the API's 404 body)."""
+
+    remaining: int  # 0: the last failure has just locked the number (or the user)
+    lock_minutes: int
+
+
+def attempts_left(principal: Principal, number: str) -> AttemptsLeft:
+    """Failures left on this number for this user (the smaller of the pair's and the user's).
+
+    Unknown numbers count exactly like wrong keys, so this reveals nothing about
+    whether the number exists.
+    """
+    now = _now()
+    number = normalise_number(number)
+    pair = PAIR_POLICY.limit - attempts.failure_count(_pair_key(principal, number), PAIR_POLICY, now)
+    user = USER_POLICY.limit - attempts.failure_count(_user_key(principal), USER_POLICY, now)
+    return AttemptsLeft(max(0, min(pair, user)), PAIR_POLICY.lock_seconds // 60)

@@ -85,3 +85,20 @@ def reset(key: str, now: float | None = None) -> None:
     except DeleteError as exc:  # a live lock or an absent row both mean "nothing to do"
         if not condition_failed(exc):
             raise
+
+
+def failure_count(key: str, policy: Policy, now: float | None = None) -> int:
+    """Failures that still count toward `policy`'s lock (0 once the window or a lock has run out).
+
+    Mirrors `register_failure`: an expired window or a served lock starts afresh.
+    """
+    now = time.time() if now is None else now
+    try:
+        item = AttemptModel.get(key, consistent_read=True)
+    except DoesNotExist:
+        return 0
+    if item.window_start <= now - policy.window_seconds:
+        return 0
+    if 0 < item.locked_until <= now:
+        return 0
+    return int(item.failures)

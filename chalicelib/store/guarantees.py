@@ -141,6 +141,21 @@ def get_many(numbers: Iterable[str]) -> dict[str, Guarantee]:
     return {row.number: record(row) for row in GuaranteeModel.batch_get(wanted)}
 
 
+def issued_for(contractor_org: str, application_id: str, issued_at: str) -> list[Guarantee]:
+    """The guarantees one application produced, by number, with one Query (no Scan).
+
+    `issue()` writes every guarantee of an application with `issued_at` equal to
+    the application's `decided_at`, so the contractor index answers exactly for
+    that instant; the application id filters out any other issue of that moment.
+    """
+    rows = GuaranteeModel.by_contractor.query(
+        contractor_org,
+        GuaranteesByContractorIndex.issued_at == issued_at,
+        filter_condition=GuaranteeModel.application_id == application_id,
+    )
+    return sorted((record(row) for row in rows), key=lambda g: g.number)
+
+
 def history(number: str) -> list[CertificateVersion]:
     """Every version, oldest first (one Query)."""
     return [version_record(c) for c in CertificateModel.query(number, scan_index_forward=True)]

@@ -480,6 +480,18 @@ class SuppressionModel(StoreModel):
     at = UnicodeAttribute()
 
 
+# --- Issue 16: a form kept across a re-login ---
+
+
+class DraftModel(StoreModel):
+    """A form kept while its author logs in again (sealed: only the browser's cookie opens it)."""
+
+    Meta = _meta("drafts")
+    draft_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the draft id; the id itself is only in the cookie
+    sealed = UnicodeAttribute()  # AES-GCM ciphertext, base64
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: dict[str, type[StoreModel]] = {
     "accounts": AccountModel,
     "sessions": SessionModel,
@@ -500,5 +512,6 @@ ALL_MODELS: dict[str, type[StoreModel]] = {
     "suppressions": SuppressionModel,
     "approvals": ApprovalModel,
     "events": EventModel,
+    "drafts": DraftModel,
 }
 assert set(ALL_MODELS) == set(settings.TABLES)

@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib import settings
+from chalicelib import aws_config, settings
 
 PENDING_TAG = "state=pending"
 URL_SECONDS = 60  # API.md: short-lived download URLs live at most 60 seconds
@@ -21,14 +21,18 @@ URL_SECONDS = 60  # API.md: short-lived download URLs live at most 60 seconds
 
 @functools.lru_cache(maxsize=4)
 def _client(region: str, endpoint: str | None) -> Any:
-    return boto3.client("s3", region_name=region)
+    """SigV4 on the regional endpoint (chalicelib/aws_config.py); the override is moto's."""
+    return boto3.client(
+        "s3",
+        region_name=region,
+        endpoint_url=aws_config.s3_endpoint(region, endpoint),
+        config=aws_config.client_config("s3", endpoint),
+    )
 
 
 def client() -> Any:
-    import os
-
     s = settings.current()
-    return _client(s.region, os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+    return _client(s.region, aws_config.endpoint_override("s3"))
 
 
 def new_key(prefix: str, suffix: str = ".pdf") -> str:

@@ -20,3 +20,11 @@ def reason_for(address: str | None) -> str | None:
         return SuppressionModel.get(address.strip().lower()).reason
     except DoesNotExist:
         return None
+
+
+def reasons_for(addresses: list[str | None]) -> dict[str, str]:
+    """One BatchGetItem for a page of addresses: lower-cased address → reason, suppressed ones only."""
+    keys = sorted({a.strip().lower() for a in addresses if a and a.strip()})
+    if not keys:
+        return {}
+    return {row.address: row.reason for row in SuppressionModel.batch_get(keys)}

@@ -10,6 +10,7 @@ taken right after seeding:
   copy of the snapshot's and its stream shard is emptied, as on a freshly created table;
 - S3 and SES: their backends are reset and the bucket and verified sender made again (3 calls),
   which also closes moto's temporary files for the objects the test wrote;
+- SSM: reset (the local stage has no parameters; a test of a deployed stage writes its own);
 - moto's register of model instances (what `/moto-api/data.json` lists, where the local outbox
   reads sent mail) is emptied, as `/moto-api/reset` does.
 
@@ -32,6 +33,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import StreamShard
 from moto.s3.models import s3_backends
 from moto.ses.models import ses_backends
+from moto.ssm.models import ssm_backends
 
 from chalicelib import settings
 from chalicelib.store import orderers, provision
@@ -78,6 +80,7 @@ def restore(snap: Snapshot, moto_url: str, seed: Callable[[], None]) -> Snapshot
     s3_backends[DEFAULT_ACCOUNT_ID]["global"].reset()  # first: it closes the files of the keys moto tracks
     reset_model_data()  # moto's register of every model instance: the outbox reads sent mail from it
     ses_backends[DEFAULT_ACCOUNT_ID][settings.current().region].reset()
+    ssm_backends[DEFAULT_ACCOUNT_ID][settings.current().region].reset()  # a deployed stage's values and secret
     provision.create_bucket()
     provision.verify_sender()
     orderers.clear_cache()  # the per-container reference cache must not outlive the data it was read from

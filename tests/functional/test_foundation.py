@@ -263,7 +263,10 @@ def test_dev_outbox_decodes_multipart_raw_mail(client):
     assert items[-1]["to"] == ["soumu@example.co.jp"]
 
 
-def test_dev_outbox_is_404_outside_local():
+def test_dev_outbox_is_404_outside_local(monkeypatch):
+    # A deployed stage serves only once `bin/stage up` gave it its sender and URL (issue 12).
+    monkeypatch.setenv("SES_SENDER", "no-reply-dev@e-surety.example.jp")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://dev.e-surety.example.jp")
     with Client(app_module.app, stage_name="dev", project_dir=str(ROOT)) as dev:
         resp = dev.http.get("/api/dev/outbox")
         assert resp.status_code == 404

@@ -37,7 +37,11 @@ def test_certificates_stream_and_its_mapping():
     mapping = t["CertificateStream"]["Properties"]["Events"][cfn.STREAM_EVENT]["Properties"]
     assert mapping["Stream"] == {"Fn::GetAtt": ["CertificatesTable", "StreamArn"]}
     assert mapping["BisectBatchOnFunctionError"] is True
-    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    # Issue 12 replaced the bounded count (a lease could spend it all): retry until the record's
+    # age limit, which leaves time to replay the failure queue within the stream's 24 h.
+    assert mapping["MaximumRetryAttempts"] == -1
+    assert 0 < mapping["MaximumRecordAgeInSeconds"] <= 24 * 3600 - 12 * 3600
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}
     # The stream ARN is never written into config.json (DESIGN.md §2).
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
@@ -57,3 +61,92 @@ def test_ttl_attributes_are_enabled():
     t = cfn.template()["Resources"]
     for name in ("sessions", "idempotency", "attempts"):
         assert t[cfn.logical_id(name)]["Properties"]["TimeToLiveSpecification"]["Enabled"] is True
+
+
+# --- issue 12: correct on real AWS ---------------------------------------------------------------
+
+
+def test_bucket_expires_noncurrent_versions_and_delete_markers_and_refuses_plain_http():
+    resources = cfn.template()["Resources"]
+    rules = {r["Id"]: r for r in resources["PdfBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]}
+    noncurrent = rules["expire-noncurrent-versions"]
+    assert noncurrent["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    assert noncurrent["ExpiredObjectDeleteMarker"] is True and noncurrent["Status"] == "Enabled"
+    (deny,) = resources["PdfBucketTlsOnly"]["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Action"] == "s3:*" and deny["Principal"] == "*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert len(deny["Resource"]) == 2  # the bucket and its objects
+
+
+def _statements(role: str) -> list[dict]:
+    return cfn.template()["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def test_mail_is_sent_only_as_the_stages_sender():
+    # The stream function sends the completion mail and, since issue 13, the API function the
+    # account mails (invitations, resets), since issue 14 the events function the staff notices;
+    # the SES feedback function sends none.
+    assert not [s for s in _statements("SesFeedbackRole") if any(a.startswith("ses:") for a in s["Action"])]
+    for role in ("CertificateStreamRole", "EventStreamRole", "ApiHandlerRole"):
+        (ses,) = [s for s in _statements(role) if any(a.startswith("ses:") for a in s["Action"])]
+        assert ses["Action"] == ["ses:SendRawEmail"]
+        assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}}
+
+
+def test_ses_feedback_reaches_the_stages_own_function_through_its_configuration_set():
+    resources = cfn.template()["Resources"]
+    topic = {"Ref": "SesFeedbackTopic"}
+    (event,) = resources["SesFeedback"]["Properties"]["Events"].values()
+    # The stack's own topic (its Ref is its ARN), not the name chalice package read from STAGE.
+    assert event["Properties"]["Topic"] == {"Fn::Sub": "${SesFeedbackTopic}"}
+    destination = resources["SesFeedbackDestination"]["Properties"]
+    assert destination["ConfigurationSetName"] == {"Ref": "SesConfigurationSet"}
+    assert destination["EventDestination"]["SnsDestination"] == {"TopicARN": topic}
+    assert sorted(destination["EventDestination"]["MatchingEventTypes"]) == ["bounce", "complaint"]
+    (publish,) = resources["SesFeedbackTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert publish["Principal"] == {"Service": "ses.amazonaws.com"} and publish["Action"] == "sns:Publish"
+    for fn in ("APIHandler", "CertificateStream", "EventStream"):  # every mail goes through the set
+        variables = resources[fn]["Properties"]["Environment"]["Variables"]
+        assert variables["SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
+    (feedback,) = _statements("SesFeedbackRole")[1:]
+    assert feedback["Action"] == ["dynamodb:PutItem"]
+
+
+def test_alarms_watch_the_failure_queue_and_the_stream_iterator_age():
+    resources = cfn.template()["Resources"]
+    queue = resources["StreamFailuresAlarm"]["Properties"]
+    assert queue["Namespace"] == "AWS/SQS" and queue["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert queue["Threshold"] == 1 and queue["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    age = resources["StreamIteratorAgeAlarm"]["Properties"]
+    assert age["Namespace"] == "AWS/Lambda" and age["MetricName"] == "IteratorAge"
+    assert age["Dimensions"] == [{"Name": "FunctionName", "Value": {"Fn::Sub": "esurety-${Stage}-certificate-stream"}}]
+    events = resources["EventStreamIteratorAgeAlarm"]["Properties"]  # issue 14: the staff events' stream
+    assert events["Dimensions"] == [{"Name": "FunctionName", "Value": {"Fn::Sub": "esurety-${Stage}-event-stream"}}]
+
+
+def test_the_custom_domain_is_optional_and_switched_on_by_a_parameter():
+    t = cfn.template()
+    assert t["Parameters"]["DomainName"]["Default"] == ""
+    door = [k for k, r in t["Resources"].items() if r.get("Condition") == "HasDomain"]
+    assert sorted(door) == ["ApiBasePathMapping", "ApiDnsRecord", "ApiDomain", "DomainCertificate"]
+    assert t["Resources"]["ApiBasePathMapping"]["Properties"]["Stage"] == "api"
+    url = t["Outputs"]["PublicBaseUrl"]["Value"]["Fn::If"]
+    assert url[0] == "HasDomain" and url[2]["Fn::Sub"].endswith("/api")  # the execute-api URL keeps its segment
+
+
+def test_stateful_resources_are_retained_unless_the_package_step_says_otherwise():
+    resources = cfn.template()["Resources"]
+    stateful = [r for r in resources.values() if r.get("Type") in ("AWS::DynamoDB::Table", "AWS::S3::Bucket")]
+    assert len(stateful) == len(ALL_MODELS) + 1
+    assert all(r["DeletionPolicy"] == "Retain" and r["UpdateReplacePolicy"] == "Retain" for r in stateful)
+
+
+def test_api_gateway_treats_csv_and_multipart_request_bodies_as_binary_but_the_function_answers_csv_as_text():
+    import app as app_module
+    from chalicelib.handlers import binary
+
+    body = cfn.template()["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert {"text/csv", "multipart/form-data"} <= set(body["x-amazon-apigateway-binary-media-types"])
+    assert body["x-amazon-apigateway-binary-media-types"] == binary.GATEWAY
+    assert "text/csv" not in app_module.app.api.binary_types  # a browser's first Accept is text/html
+    assert set(app_module.app.api.binary_types) <= set(binary.GATEWAY)

@@ -106,7 +106,7 @@ def test_labels_are_the_words_people_read_today():
     assert labels.KIND["advance_payment"] == "前払金保証" and labels.KIND["contract_guarantee"] == "契約保証"
     assert labels.ORDER_TYPE["other"] == "その他(見積もりあわせ等)"
     assert labels.APPLICATION_STATUS["submitted"] == "送信済み(審査中)"
-    assert labels.APPLICATION_STATUS_STAFF["rejected"] == "却下"
+    assert labels.APPLICATION_STATUS_STAFF["rejected"] == "差戻し"
     assert dict(labels.VERSION_KIND) == {"new": "新規", "correction": "訂正", "change": "変更", "cancellation": "取消"}
     assert labels.GUARANTEE_STATUS["expired"] == "期限切れ"
 

@@ -19,8 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "chalicelib"
 
-#: What each layer may import from chalicelib. `base` is settings.py and logs.py:
-#: stage configuration and log lines, which every layer but the domain may use.
+#: What each layer may import from chalicelib. `base` is settings.py, logs.py and aws_config.py:
+#: stage configuration (settings reads a deployed stage's values from SSM with aws_config's bounded
+#: client), log lines and the AWS clients' bounds, which every layer but the domain may use.
 ALLOWED = {
     "domain": {"domain"},
     "store": {"store", "domain", "base"},
@@ -39,7 +40,7 @@ def _layer(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] != "chalicelib" or len(parts) < 2:
         return None
-    if parts[1] in ("settings", "logs"):
+    if parts[1] in ("settings", "logs", "aws_config"):
         return "base"
     if parts[1] in ALLOWED:
         return parts[1]

@@ -9,7 +9,7 @@ from chalicelib.render import assets, templates
 LOGIN = dict(
     principal=None, csrf_token="", audience="netdesk", portal_title="インターネット保証サービス Net Desk",
     stage="local", login_token="tok", errors=[], login_id="demo<&>", next_path="/netdesk/guarantees",
-    action="/netdesk/login",
+    action="/netdesk/login", notice=None,
 )  # fmt: skip
 
 

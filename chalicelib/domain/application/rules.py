@@ -15,6 +15,7 @@ import re
 import unicodedata
 from typing import Any
 
+from chalicelib.domain import labels
 from chalicelib.domain.application.amounts import amount_rule_errors
 from chalicelib.domain.application.collect import Review
 from chalicelib.domain.application.normalise import (
@@ -156,13 +157,19 @@ def review_contract_guarantee(r: Review, section: Any, *, e_surety: bool) -> dic
 
 
 def _check_form(r: Review, field: str, value: Any, e_surety: bool) -> None:
-    """形式: electronic only for an orderer on the list of 電子保証対応の発注者."""
+    """形式: electronic only for an orderer on the list of 電子保証対応の発注者.
+
+    The message names the product (`field` is `advance_payment.form` or
+    `contract_guarantee.form`): both sections have a 形式, and the error summary
+    must say which one is wrong."""
+    product = labels.KIND[field.partition(".")[0]]
     if value not in FORMS:
-        r.error(field, "保証証書の形式 (証書(紙) / 電子保証) を選択してください。")
+        r.error(field, f"{product}の保証証書の形式 (証書(紙) / 電子保証) を選択してください。")
     elif value == "electronic" and not e_surety:
         r.error(
             field,
-            "この発注者は電子保証に対応していません。証書(紙)を選択するか、電子保証対応の発注者をご確認ください。",
+            f"この発注者は電子保証に対応していないため、{product}を電子保証で申し込むことはできません。"
+            "証書(紙)を選択するか、電子保証対応の発注者をご確認ください。",
         )
 
 

@@ -1,0 +1,123 @@
+"""The package step after `chalice package`: pin the template to its stage, precompile the zip.
+
+`scripts/package STAGE OUTDIR` runs `chalice package` and then this
+(`python -m devstack.package STAGE OUTDIR`):
+
+1. **Pin** `sam.json` to the stage it was built for: the `Stage` parameter's
+   default and only allowed value become that stage, so a dev package can never
+   be deployed as prod. Every stateful resource is `Retain` in prod and `Delete`
+   elsewhere, so a branch stack deletes cleanly (after `bin/stage down` empties
+   its bucket) and the same branch can be deployed again under the same names.
+2. **Precompile** `deployment.zip`: Lambda's code directory is read-only, so a
+   zip without `.pyc` compiles every module on every cold start (NOTES.md:
+   519 ms vs 219 ms). The `.pyc` are compiled by this interpreter, which must be
+   the runtime's Python (sam.json `Runtime`), with unchecked-hash invalidation:
+   the zip's timestamps mean nothing on Lambda, and its sources never change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import py_compile
+import re
+import shutil
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from devstack.names import STAGE_PATTERN
+
+RETAINED_STAGES = {"prod"}
+#: Nothing the functions import at run time; pulled in only by build tools. A test asserts their absence.
+FORBIDDEN_TOP_LEVEL = ("pip", "setuptools", "click", "wheel", "_distutils_hack", "pkg_resources")
+
+
+def pin(template: dict[str, Any], stage: str) -> dict[str, Any]:
+    """The template for exactly one stage (a new dict; the input is left alone)."""
+    if not re.match(STAGE_PATTERN, stage):
+        raise ValueError(f"stage {stage!r} does not match {STAGE_PATTERN}")
+    out = json.loads(json.dumps(template))
+    param = out["Parameters"]["Stage"]
+    param["Default"] = stage
+    param["AllowedValues"] = [stage]
+    policy = "Retain" if stage in RETAINED_STAGES else "Delete"
+    for resource in out["Resources"].values():
+        if "DeletionPolicy" in resource:
+            resource["DeletionPolicy"] = policy
+            resource["UpdateReplacePolicy"] = policy
+    return out
+
+
+def runtime_version(template: dict[str, Any]) -> tuple[int, int]:
+    runtimes = {
+        r["Properties"]["Runtime"]
+        for r in template["Resources"].values()
+        if r.get("Type") == "AWS::Serverless::Function" and "Runtime" in r.get("Properties", {})
+    }
+    (runtime,) = runtimes
+    major, minor = runtime.removeprefix("python").split(".")
+    return int(major), int(minor)
+
+
+def precompile(zip_path: Path, version: tuple[int, int]) -> int:
+    """Add `__pycache__/*.cpython-XY.pyc` for every module of the zip; returns how many."""
+    if sys.version_info[:2] != version:
+        raise SystemExit(f"package: .pyc must be compiled by Python {version[0]}.{version[1]} (the Lambda runtime)")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "pkg"
+        modes: dict[str, int] = {}
+        with zipfile.ZipFile(zip_path) as z:
+            for info in z.infolist():
+                modes[info.filename] = info.external_attr
+            z.extractall(root)
+        compileall.compile_dir(
+            str(root),
+            quiet=2,
+            workers=1,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+            ddir="/var/task",  # tracebacks name the path Lambda runs from
+        )
+        rebuilt = zip_path.with_suffix(".tmp")
+        count = 0
+        with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                name = path.relative_to(root).as_posix()
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = modes.get(name, 0o644 << 16)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                out.writestr(info, path.read_bytes())
+                count += name.endswith(".pyc")
+        shutil.move(rebuilt, zip_path)
+    return count
+
+
+def check_lean(zip_path: Path) -> list[str]:
+    with zipfile.ZipFile(zip_path) as z:
+        tops = {n.split("/", 1)[0] for n in z.namelist()}
+    return sorted(t for t in tops if t in FORBIDDEN_TOP_LEVEL)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="pin sam.json to its stage and precompile deployment.zip")
+    parser.add_argument("stage")
+    parser.add_argument("outdir", type=Path)
+    args = parser.parse_args(argv)
+    sam = args.outdir / "sam.json"
+    template = pin(json.loads(sam.read_text(encoding="utf-8")), args.stage)
+    sam.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    zip_path = args.outdir / "deployment.zip"
+    compiled = precompile(zip_path, runtime_version(template))
+    extra = check_lean(zip_path)
+    if extra:
+        raise SystemExit(f"package: build tools in the zip: {', '.join(extra)} (see requirements.txt)")
+    size = zip_path.stat().st_size
+    sys.stderr.write(f"package: pinned to stage {args.stage}; {compiled} .pyc added; zip {size / 1e6:.1f} MB\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

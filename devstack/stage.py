@@ -1,0 +1,593 @@
+"""`bin/stage`: deploy any git branch as its own AWS stage, tear it down, replay its failures.
+
+    bin/stage up [BRANCH] [--dry-run]       package, deploy (CloudFormation), configure, print the URL
+    bin/stage down [BRANCH] [--dry-run]     empty the bucket, delete the stack, secret, parameters, logs
+    bin/stage redrive [BRANCH] [--dry-run]  replay the stream-failure queue (within the stream's 24 h)
+    bin/stage prune [--days N] [--dry-run]  `down` every branch stage whose branch is gone or stale
+    bin/stage names [BRANCH]                print the stage's resource names (JSON)
+
+BRANCH defaults to the checked-out git branch; `main` is the `dev` stage and
+`--stage dev|prod` names a fixed stage directly (devstack/names.py has the
+naming rules). Every AWS call goes through `Aws.call`, which prints it first;
+with `--dry-run` it only prints (and answers as a fresh account would), which
+is how the tests see the whole plan without an AWS account. The calls are
+boto3's, so moto stands in for S3, SSM, CloudFormation, SQS, logs and streams
+in the tests of `down`, the secret and `redrive`.
+
+Settings (environment):
+- ESURETY_ARTIFACTS_BUCKET  where packages and templates are uploaded (required by `up`)
+- ESURETY_SES_DOMAIN        a verified SES domain; the stage sends as no-reply-<stage>@ it
+                            (prod: no-reply@), or ESURETY_SES_SENDER to name the address
+- ESURETY_DOMAIN_NAME, ESURETY_HOSTED_ZONE_ID   the optional custom domain of the stage
+- ESURETY_ALARM_EMAIL       subscribed to the stage's alarm topic
+- ESURETY_ADMIN_EMAIL       the first administrator of a new stage (bin/admin create-first)
+- AWS_REGION                default ap-northeast-1
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from devstack.names import StageNames, is_branch_stage, stage_for_branch
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = (
+    "accounts",
+    "sessions",
+    "orderers",
+    "applications",
+    "guarantees",
+    "certificates",
+    "counters",
+    "idempotency",
+    "attempts",
+    "notifications",
+    "access_log",
+    "inbox",
+    "organisations",
+    "tokens",
+    "clients",
+    "audit",
+    "suppressions",
+    "approvals",
+    "events",
+    "drafts",
+)  # chalicelib/settings.py TABLES; repeated so this tool imports nothing of the app
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+DRY_ACCOUNT = "123456789012"
+STREAM_RETENTION = dt.timedelta(hours=24)
+
+
+class Missing(Exception):
+    """An AWS answer meaning "no such thing" (parameter, stack, bucket)."""
+
+
+class Aws:
+    """Every AWS call of this tool: printed, then made (or, in a dry run, only printed)."""
+
+    def __init__(self, region: str, dry_run: bool, out: TextIO = sys.stdout, account: str | None = None) -> None:
+        self.region = region
+        self.dry_run = dry_run
+        self.out = out
+        self._account = account
+        self._clients: dict[str, Any] = {}
+        self.dry_stack_created = False  # a dry run's stack "exists" once its change set was executed
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            import boto3
+
+            self._clients[service] = boto3.client(service, region_name=self.region)
+        return self._clients[service]
+
+    def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        shown = {k: _shorten(v) for k, v in params.items()}
+        if params.get("Type") == "SecureString":
+            shown["Value"] = "<secret>"  # never printed, not even in CI logs
+        prefix = "DRY-RUN aws" if self.dry_run else "aws"
+        self.out.write(f"{prefix} {service} {operation} {json.dumps(shown, ensure_ascii=False, default=str)}\n")
+        if self.dry_run:
+            return _dry_answer(service, operation, params, self)
+        from botocore.exceptions import ClientError
+
+        try:
+            return getattr(self.client(service), operation)(**params)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code, message = error.get("Code", ""), error.get("Message", "")
+            if code in MISSING_CODES or (code == "ValidationError" and "does not exist" in message):
+                raise Missing(code) from exc
+            raise
+
+    def wait(self, service: str, waiter: str, **params: Any) -> None:
+        prefix = "DRY-RUN aws" if self.dry_run else "aws"
+        self.out.write(f"{prefix} {service} wait:{waiter} {json.dumps(params, default=str)}\n")
+        if not self.dry_run:
+            self.client(service).get_waiter(waiter).wait(**params, WaiterConfig={"Delay": 5, "MaxAttempts": 360})
+
+    @property
+    def account(self) -> str:
+        if self._account is None:
+            self._account = self.call("sts", "get_caller_identity").get("Account", DRY_ACCOUNT)
+        return self._account
+
+
+MISSING_CODES = {
+    "ParameterNotFound",
+    "NoSuchBucket",
+    "ResourceNotFoundException",
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist",
+}
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, str) and len(value) > 300:
+        return value[:120] + f"…<{len(value)} chars>"
+    return value
+
+
+def _dry_answer(service: str, operation: str, params: dict[str, Any], aws: Aws) -> dict[str, Any]:
+    """What a fresh account answers: no stack, no secret yet; outputs as the template declares them."""
+    if (service, operation) == ("sts", "get_caller_identity"):
+        return {"Account": aws._account or DRY_ACCOUNT}
+    if (service, operation) == ("ssm", "get_parameter"):
+        raise Missing("dry run: a fresh account")
+    if (service, operation) == ("cloudformation", "describe_stacks"):
+        if "StackName" not in params:
+            return {"Stacks": []}
+        if aws.dry_stack_created:
+            stage = params["StackName"].removeprefix("esurety-")
+            return {
+                "Stacks": [
+                    {
+                        "StackName": params["StackName"],
+                        "Outputs": [
+                            {
+                                "OutputKey": "PublicBaseUrl",
+                                "OutputValue": f"https://<rest-api-id>.execute-api.{aws.region}.amazonaws.com/api",
+                            },
+                            {
+                                "OutputKey": "PdfBucketName",
+                                "OutputValue": StageNames(stage, aws.account, aws.region).bucket,
+                            },
+                        ],
+                    }
+                ]
+            }
+        raise Missing("dry run: a fresh account")
+    if (service, operation) == ("cloudformation", "execute_change_set"):
+        aws.dry_stack_created = True
+    if (service, operation) == ("sqs", "get_queue_url"):
+        return {"QueueUrl": f"https://sqs.{aws.region}.amazonaws.com/{aws.account}/{params['QueueName']}"}
+    return {}
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+
+def ses_sender(stage: str) -> str:
+    explicit = os.environ.get("ESURETY_SES_SENDER")
+    if explicit:
+        return explicit
+    domain = os.environ.get("ESURETY_SES_DOMAIN", "e-surety.example.jp")
+    return f"no-reply@{domain}" if stage == "prod" else f"no-reply-{stage}@{domain}"
+
+
+def current_branch() -> str:
+    for var in ("GITHUB_HEAD_REF", "GITHUB_REF_NAME"):
+        if os.environ.get(var):
+            return os.environ[var]
+    out = subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def resolve_stage(branch: str | None, stage: str | None) -> tuple[str, str]:
+    """(stage, branch) from the arguments."""
+    if stage:
+        if stage not in {"dev", "prod"} and not is_branch_stage(stage):
+            raise SystemExit(f"stage: {stage!r} is neither dev, prod nor a br- stage")
+        return stage, branch or ""
+    branch = branch or current_branch()
+    return stage_for_branch(branch), branch
+
+
+# --- up --------------------------------------------------------------------------------------------
+
+
+def print_names(names: StageNames, out: TextIO) -> None:
+    for kind, name in names.all(TABLES).items():
+        out.write(f"name {kind} {name}\n")
+
+
+def ensure_secret(aws: Aws, names: StageNames) -> bool:
+    """Create the session-signing secret (SecureString) unless it exists; True when created.
+
+    CloudFormation cannot create SecureString parameters, and an existing
+    secret is never replaced (that would log everyone out).
+    """
+    name = names.parameter("session-secret")
+    try:
+        aws.call("ssm", "get_parameter", Name=name)
+        return False
+    except Missing:
+        pass
+    aws.call(
+        "ssm",
+        "put_parameter",
+        Name=name,
+        Value=secrets.token_urlsafe(48),
+        Type="SecureString",
+        Overwrite=False,
+        Description=f"e-Surety {names.stage}: session-signing secret (bin/stage up)",
+    )
+    return True
+
+
+def write_stage_values(aws: Aws, names: StageNames, public_base_url: str, sender: str) -> None:
+    """PUBLIC_BASE_URL and SES_SENDER for the functions to read at first use (settings.py)."""
+    for key, value in (("public-base-url", public_base_url.rstrip("/")), ("ses-sender", sender)):
+        aws.call("ssm", "put_parameter", Name=names.parameter(key), Value=value, Type="String", Overwrite=True)
+
+
+def package(stage: str, aws: Aws) -> Path:
+    outdir = ROOT / "build" / f"stage-{stage}"
+    aws.out.write(f"{'DRY-RUN ' if aws.dry_run else ''}run scripts/package {stage} {outdir}\n")
+    if not aws.dry_run:
+        subprocess.run(["bash", "scripts/package", stage, str(outdir)], cwd=ROOT, check=True)
+    return outdir
+
+
+def upload(aws: Aws, names: StageNames, outdir: Path, artifacts: str) -> str:
+    """Upload the zip and the template (its CodeUri pointing at the zip); returns the template URL."""
+    if aws.dry_run:
+        zip_bytes, template = b"", {"Resources": {}}
+    else:
+        zip_bytes = (outdir / "deployment.zip").read_bytes()
+        template = json.loads((outdir / "sam.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(zip_bytes).hexdigest()[:16]
+    zip_key = f"esurety/{names.stage}/{digest}.zip"
+    aws.call("s3", "put_object", Bucket=artifacts, Key=zip_key, Body=zip_bytes)
+    for resource in template["Resources"].values():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = {"Bucket": artifacts, "Key": zip_key}
+    body = json.dumps(template).encode()
+    template_key = f"esurety/{names.stage}/{digest}-{hashlib.sha256(body).hexdigest()[:8]}.template.json"
+    aws.call("s3", "put_object", Bucket=artifacts, Key=template_key, Body=body)
+    return f"https://{artifacts}.s3.{aws.region}.amazonaws.com/{template_key}"
+
+
+def stack_exists(aws: Aws, names: StageNames) -> bool:
+    """Whether the stack exists; a first deployment that rolled back is deleted so it can be created anew."""
+    try:
+        stacks = aws.call("cloudformation", "describe_stacks", StackName=names.stack).get("Stacks", [])
+    except Missing:
+        return False
+    status = stacks[0].get("StackStatus", "") if stacks else ""
+    if status == "ROLLBACK_COMPLETE":  # CloudFormation accepts no update of it, only deletion
+        aws.call("cloudformation", "delete_stack", StackName=names.stack)
+        aws.wait("cloudformation", "stack_delete_complete", StackName=names.stack)
+        return False
+    return bool(stacks) and status != "REVIEW_IN_PROGRESS"
+
+
+def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: str) -> bool:
+    """Create or update the stack through a change set; True when the stack was created."""
+    exists = stack_exists(aws, names)
+    change_set = f"deploy-{int(time.time())}"
+    parameters = {
+        "Stage": names.stage,
+        "SesSender": sender,
+        "DomainName": os.environ.get("ESURETY_DOMAIN_NAME", ""),
+        "HostedZoneId": os.environ.get("ESURETY_HOSTED_ZONE_ID", ""),
+        "AlarmEmail": os.environ.get("ESURETY_ALARM_EMAIL", ""),
+    }
+    aws.call(
+        "cloudformation",
+        "create_change_set",
+        StackName=names.stack,
+        ChangeSetName=change_set,
+        ChangeSetType="UPDATE" if exists else "CREATE",
+        TemplateURL=template_url,
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        Capabilities=CAPABILITIES,
+        Tags=[
+            {"Key": "esurety:stage", "Value": names.stage},
+            {"Key": "esurety:branch", "Value": re.sub(r"[^\w .:/=+@-]", "_", branch)[:256] or "-"},
+        ],
+    )
+    try:
+        aws.wait("cloudformation", "change_set_create_complete", StackName=names.stack, ChangeSetName=change_set)
+    except Exception as exc:  # noqa: BLE001 - an empty change set is "nothing to deploy", not a failure
+        described = aws.call("cloudformation", "describe_change_set", StackName=names.stack, ChangeSetName=change_set)
+        if "didn't contain changes" in described.get("StatusReason", "") or "No updates" in described.get(
+            "StatusReason", ""
+        ):
+            aws.out.write("stack: no changes\n")
+            return False
+        raise SystemExit(f"stack: change set failed: {described.get('StatusReason') or exc}") from exc
+    aws.call("cloudformation", "execute_change_set", StackName=names.stack, ChangeSetName=change_set)
+    aws.wait("cloudformation", "stack_update_complete" if exists else "stack_create_complete", StackName=names.stack)
+    return not exists
+
+
+def stack_outputs(aws: Aws, names: StageNames) -> dict[str, str]:
+    stacks = aws.call("cloudformation", "describe_stacks", StackName=names.stack).get("Stacks", [])
+    return {o["OutputKey"]: o["OutputValue"] for o in (stacks[0].get("Outputs", []) if stacks else [])}
+
+
+def create_first_admin(aws: Aws, names: StageNames) -> None:
+    """bin/admin create-first (the accounts issue) for a new stage; tolerated when absent."""
+    tool = ROOT / "bin" / "admin"
+    email = os.environ.get("ESURETY_ADMIN_EMAIL")
+    if not tool.exists():
+        aws.out.write("first admin: bin/admin does not exist yet; create the first administrator later\n")
+        return
+    if not email:
+        aws.out.write("first admin: set ESURETY_ADMIN_EMAIL, then run bin/admin create-first --stage ...\n")
+        return
+    cmd = ["bash", str(tool), "create-first", "--stage", names.stage, "--login", "admin", "--email", email]
+    aws.out.write(f"{'DRY-RUN ' if aws.dry_run else ''}run {' '.join(cmd[1:])}\n")
+    if not aws.dry_run:
+        result = subprocess.run(cmd, cwd=ROOT, text=True, capture_output=True)
+        aws.out.write(result.stdout)
+        if result.returncode != 0:
+            aws.out.write(f"first admin: not created ({result.stderr.strip() or result.returncode})\n")
+
+
+def up(aws: Aws, stage: str, branch: str) -> str:
+    names = StageNames(stage, aws.account, aws.region)
+    print_names(names, aws.out)
+    artifacts = os.environ.get("ESURETY_ARTIFACTS_BUCKET") or ("<ESURETY_ARTIFACTS_BUCKET>" if aws.dry_run else "")
+    if not artifacts:
+        raise SystemExit("stage: set ESURETY_ARTIFACTS_BUCKET (the bucket packages are uploaded to)")
+    sender = ses_sender(stage)
+    outdir = package(stage, aws)
+    ensure_secret(aws, names)
+    created = deploy(aws, names, upload(aws, names, outdir, artifacts), branch, sender)
+    url = stack_outputs(aws, names)["PublicBaseUrl"]
+    write_stage_values(aws, names, url, sender)
+    if created:
+        create_first_admin(aws, names)
+    aws.out.write(f"URL {url}\n")
+    return url
+
+
+# --- down ------------------------------------------------------------------------------------------
+
+
+def empty_bucket(aws: Aws, bucket: str) -> int:
+    """Delete every object version and delete marker (a versioned bucket refuses deletion otherwise)."""
+    removed = 0
+    marker: dict[str, str] = {}
+    while True:
+        try:
+            page = aws.call("s3", "list_object_versions", Bucket=bucket, **marker)
+        except Missing:
+            return removed
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", [])]
+        doomed += [{"Key": m["Key"], "VersionId": m["VersionId"]} for m in page.get("DeleteMarkers", [])]
+        for start in range(0, len(doomed), 1000):
+            chunk = doomed[start : start + 1000]
+            aws.call("s3", "delete_objects", Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+            removed += len(chunk)
+        if not page.get("IsTruncated"):
+            return removed
+        marker = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page["NextVersionIdMarker"]}
+
+
+def down(aws: Aws, stage: str) -> None:
+    if stage == "prod":
+        raise SystemExit("stage: prod is retained (DeletionPolicy Retain); it is never torn down by this command")
+    names = StageNames(stage, aws.account, aws.region)
+    print_names(names, aws.out)
+    removed = empty_bucket(aws, names.bucket)
+    aws.out.write(f"bucket {names.bucket}: {removed} versions and delete markers removed\n")
+    aws.call("cloudformation", "delete_stack", StackName=names.stack)
+    aws.wait("cloudformation", "stack_delete_complete", StackName=names.stack)
+    aws.call("ssm", "delete_parameters", Names=names.parameters)
+    for group in names.log_groups:
+        try:
+            aws.call("logs", "delete_log_group", logGroupName=group)
+        except Missing:
+            pass  # the function never ran
+    artifacts = os.environ.get("ESURETY_ARTIFACTS_BUCKET")
+    if artifacts:
+        listed = aws.call("s3", "list_objects_v2", Bucket=artifacts, Prefix=f"esurety/{stage}/")
+        keys = [{"Key": o["Key"]} for o in listed.get("Contents", [])]
+        if keys:
+            aws.call("s3", "delete_objects", Bucket=artifacts, Delete={"Objects": keys, "Quiet": True})
+    aws.out.write(f"stage {stage}: gone\n")
+
+
+# --- redrive ---------------------------------------------------------------------------------------
+
+Invoker = Callable[[list[dict[str, Any]]], list[str]]
+
+
+def lambda_invoker(aws: Aws, function: str) -> Invoker:
+    """Invoke the deployed stream function with the replayed records; the sequence numbers it failed."""
+
+    def invoke(records: list[dict[str, Any]]) -> list[str]:
+        payload = json.dumps({"Records": records}, default=str).encode()
+        answer = aws.call("lambda", "invoke", FunctionName=function, Payload=payload)
+        if aws.dry_run:
+            return []
+        if answer.get("FunctionError"):
+            return [r["dynamodb"]["SequenceNumber"] for r in records]
+        result = json.loads(answer["Payload"].read() or b"{}")
+        return [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])]
+
+    return invoke
+
+
+def replay_records(aws: Aws, info: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stream records a failure message points at (startSequenceNumber..endSequenceNumber)."""
+    from devstack.pump import to_lambda_record
+
+    start, end = int(info["startSequenceNumber"]), int(info["endSequenceNumber"])
+    iterator = aws.call(
+        "dynamodbstreams",
+        "get_shard_iterator",
+        StreamArn=info["streamArn"],
+        ShardId=info["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=info["startSequenceNumber"],
+    ).get("ShardIterator")
+    records: list[dict[str, Any]] = []
+    while iterator:
+        page = aws.call("dynamodbstreams", "get_records", ShardIterator=iterator, Limit=100)
+        batch = page.get("Records", [])
+        for record in batch:
+            seq = int(record["dynamodb"]["SequenceNumber"])
+            if start <= seq <= end:
+                records.append(to_lambda_record(record, info["streamArn"], aws.region))
+        if not batch or int(batch[-1]["dynamodb"]["SequenceNumber"]) >= end:
+            break
+        iterator = page.get("NextShardIterator")
+    return records
+
+
+def _stream_table(info: dict[str, Any]) -> str:
+    """The table a stream ARN (…:table/<name>/stream/<label>) belongs to."""
+    arn = str(info.get("streamArn", ""))
+    return arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+
+
+def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+    """Replay every message of the failure queue; a replayed batch that succeeds leaves the queue.
+
+    Each message holds only a pointer into the stream (Lambda's on-failure
+    record for stream sources); the records themselves are read back from the
+    stream, which keeps them 24 hours. A pointer older than that is reported
+    and left in the queue for a person to decide (the mail can be resent by
+    recording a 訂正).
+    """
+    names = StageNames(stage, aws.account, aws.region)
+    # The failure queue is shared by both stream functions: a message goes back to the function
+    # of the stream it points into (the certificates stream, or the staff events' stream).
+    invokers = {
+        names.table("events"): invoker or lambda_invoker(aws, names.events_function),
+        names.table("certificates"): invoker or lambda_invoker(aws, names.stream_function),
+    }
+    url = aws.call("sqs", "get_queue_url", QueueName=names.failure_queue)["QueueUrl"]
+    counts = {"replayed": 0, "failed": 0, "expired": 0}
+    now = now or dt.datetime.now(dt.UTC)
+    seen: set[str] = set()
+    while True:
+        answer = aws.call(
+            "sqs", "receive_message", QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=300
+        )
+        messages = [m for m in answer.get("Messages", []) if m["MessageId"] not in seen]
+        if not messages:
+            break
+        for message in messages:
+            seen.add(message["MessageId"])
+            info = json.loads(message["Body"]).get("DDBStreamBatchInfo") or {}
+            first = info.get("approximateArrivalOfFirstRecord")
+            if first and now - dt.datetime.fromisoformat(first.replace("Z", "+00:00")) > STREAM_RETENTION:
+                counts["expired"] += 1
+                aws.out.write(f"redrive: {message['MessageId']} points past the stream's 24 h retention\n")
+                continue
+            records = replay_records(aws, info)
+            invoke = invokers.get(_stream_table(info), invokers[names.table("certificates")])
+            failures = invoke(records) if records else []
+            if failures:
+                counts["failed"] += 1
+                aws.out.write(f"redrive: {message['MessageId']} still failing ({len(failures)} records)\n")
+                continue
+            aws.call("sqs", "delete_message", QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            counts["replayed"] += 1
+    aws.out.write(f"redrive: {json.dumps(counts)}\n")
+    return counts
+
+
+# --- prune -----------------------------------------------------------------------------------------
+
+
+def remote_branches() -> set[str]:
+    out = subprocess.run(
+        ["git", "ls-remote", "--heads", "origin"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return {line.split("refs/heads/", 1)[1] for line in out.stdout.splitlines() if "refs/heads/" in line}
+
+
+def prune(aws: Aws, days: int, branches: set[str] | None = None) -> list[str]:
+    """`down` every branch stage whose branch no longer exists, or that nobody deployed for `days`."""
+    alive = {stage_for_branch(b) for b in (branches if branches is not None else remote_branches())}
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    stale = []
+    stacks: list[dict[str, Any]] = []
+    token: dict[str, str] = {}
+    while True:
+        page = aws.call("cloudformation", "describe_stacks", **token)
+        stacks += page.get("Stacks", [])
+        if not page.get("NextToken"):
+            break
+        token = {"NextToken": page["NextToken"]}
+    for stack in stacks:
+        name = stack["StackName"]
+        if not name.startswith("esurety-br-"):
+            continue
+        stage = name.removeprefix("esurety-")
+        updated = stack.get("LastUpdatedTime") or stack.get("CreationTime")
+        if stage not in alive or (updated and updated < cutoff):
+            stale.append(stage)
+    for stage in stale:
+        down(aws, stage)
+    aws.out.write(f"prune: {len(stale)} stale branch stages removed\n")
+    return stale
+
+
+# --- command line ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    parser = argparse.ArgumentParser(prog="bin/stage", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("up", "down", "redrive", "names"):
+        p = sub.add_parser(name)
+        p.add_argument("branch", nargs="?")
+        p.add_argument("--stage", help="dev or prod (or a br- stage) instead of a branch")
+        p.add_argument("--dry-run", action="store_true", help="print every AWS call instead of making it")
+        p.add_argument("--account", help="the account id to print names with in a dry run")
+    p = sub.add_parser("prune")
+    p.add_argument("--days", type=int, default=14)
+    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--account")
+    args = parser.parse_args(argv)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-northeast-1"
+    listing = args.command == "names"
+    aws = Aws(region, args.dry_run or listing, out, args.account or (DRY_ACCOUNT if listing else None))
+    if args.command == "prune":
+        prune(aws, args.days)
+        return 0
+    stage, branch = resolve_stage(args.branch, args.stage)
+    out.write(f"stage {stage} (branch {branch or '-'}, region {region})\n")
+    if args.command == "names":
+        out.write(json.dumps(StageNames(stage, aws.account, region).all(TABLES), indent=2) + "\n")
+    elif args.command == "up":
+        up(aws, stage, branch)
+    elif args.command == "down":
+        down(aws, stage)
+    elif args.command == "redrive":
+        redrive(aws, stage)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

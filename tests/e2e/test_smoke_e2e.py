@@ -1,0 +1,40 @@
+"""Issue 12: `bin/smoke BASE_URL` (what CI runs against a fresh stage) passes against the local stack."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_bin_smoke_passes_against_the_local_stack(stack):
+    out = subprocess.run(["bash", "bin/smoke", stack.base], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[-1] == "smoke: passed"
+    text = out.stdout
+    for needle in (
+        "health: stage local",
+        "login demo-contractor",
+        "login ibaraki-staff",
+        "submitted application",
+        "issued ",
+        "certificate PDF through its presigned URL",
+        "login kasama",
+        ": valid",
+        "mail in the local outbox",
+    ):
+        assert needle in text, text
+
+
+def test_bin_smoke_fails_loudly_when_a_step_fails(stack):
+    env = {"SMOKE_CONTRACTOR": "demo-contractor:wrong-password", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        ["bash", "bin/smoke", stack.base], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+    )
+    assert out.returncode == 1
+    assert out.stdout.splitlines()[-1].startswith("FAIL POST /api/session: 401")

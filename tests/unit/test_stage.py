@@ -1,0 +1,312 @@
+"""Issue 12: `bin/stage` — stage names, the dry-run plan, and `down`, the secret and `redrive` under moto."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+
+import pytest
+
+from devstack import cfn, stage
+from devstack.names import MAX_STAGE, STAGE_PATTERN, StageNames, stage_for_branch
+from tests.conftest import ROOT
+
+LONG_BRANCH = "feature/ISSUE-1234_very-long-branch-name-for-the-new-onboarding-flow"[:60]
+ACCOUNT = "123456789012"
+NOW = dt.datetime(2999, 1, 1, 1, tzinfo=dt.UTC)
+
+#: AWS's rules for each kind of name.
+VALID = {
+    "stack": (r"^[A-Za-z][A-Za-z0-9-]*$", 128),
+    "bucket": (r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", 63),
+    "queue": (r"^[A-Za-z0-9_-]+$", 80),
+    "topic": (r"^[A-Za-z0-9_-]+$", 256),
+    "function": (r"^[A-Za-z0-9_-]+$", 64),
+    "role": (r"^[\w+=,.@-]+$", 64),
+    "table": (r"^[A-Za-z0-9_.-]{3,}$", 255),
+    "log-group": (r"^[\w/.#-]+$", 512),
+    "parameter": (r"^/[\w./-]+$", 1011),
+    "ses-configuration-set": (r"^[A-Za-z0-9_-]+$", 64),
+}
+
+
+def dry_run(*argv: str) -> str:
+    out = io.StringIO()
+    assert stage.main([*argv, "--dry-run"], out=out) == 0
+    return out.getvalue()
+
+
+def printed_names(output: str) -> dict[str, str]:
+    return {m.group(1): m.group(2) for m in re.finditer(r"^name (\S+) (\S+)$", output, re.MULTILINE)}
+
+
+def test_main_is_dev_and_branches_can_never_be_local_dev_or_prod():
+    assert stage_for_branch("main") == "dev"
+    assert stage_for_branch("refs/heads/main") == "dev"
+    for branch in ("local", "dev-x", "prod", "Prod", "LOCAL"):
+        s = stage_for_branch(branch) if branch != "prod" else "prod"
+        if branch != "prod":
+            assert s.startswith("br-") and s not in {"local", "dev", "prod"}
+    # two branches that slug alike still get different stages
+    assert stage_for_branch("feature/New_Thing") != stage_for_branch("feature-new-thing")
+
+
+@pytest.mark.parametrize("branch", ["feature/New_Thing-42", LONG_BRANCH])
+def test_dry_run_up_prints_valid_names_for_every_resource(branch):
+    assert len(LONG_BRANCH) == 60
+    output = dry_run("up", branch)
+    names = printed_names(output)
+    st = stage_for_branch(branch)
+    assert re.match(STAGE_PATTERN, st) and len(st) <= MAX_STAGE
+    assert f"stage {st} " in output
+    kinds = {k.split(":")[0] for k in names}
+    assert {"stack", "bucket", "queue", "function", "role", "table", "log-group", "parameter"} <= kinds
+    for kind, name in names.items():
+        pattern, limit = VALID[kind.split(":")[0]]
+        assert re.match(pattern, name) and len(name) <= limit, (kind, name)
+    bucket = names["bucket"]
+    assert len(bucket) <= 63 and ".." not in bucket and "--" not in bucket and not bucket.startswith("xn--")
+    assert len({v for k, v in names.items() if k.startswith("table:")}) == len(cfn.ALL_MODELS)
+    assert names["function:api"] != names["function:stream"] and names["role:api"] != names["role:stream"]
+
+
+def test_two_branches_share_no_resource_name():
+    a = printed_names(dry_run("up", "feature/New_Thing-42"))
+    b = printed_names(dry_run("up", LONG_BRANCH))
+    c = printed_names(dry_run("up", LONG_BRANCH[:-1] + "X"))  # same 59-char prefix
+    dev = printed_names(dry_run("up", "main"))
+    for x, y in ((a, b), (b, c), (a, dev), (b, dev)):
+        assert not set(x.values()) & set(y.values())
+    assert dev["stack"] == "esurety-dev" and dev["table:accounts"] == "esurety-dev-accounts"
+
+
+def test_dry_run_prints_every_aws_call_and_makes_none():
+    output = dry_run("up", "feature/New_Thing-42")
+    calls = [line for line in output.splitlines() if " aws " in f" {line}"]
+    assert calls and all(line.startswith("DRY-RUN aws ") for line in calls)
+    ops = [" ".join(line.split()[2:4]) for line in calls]
+    for expected in (
+        "ssm get_parameter",
+        "ssm put_parameter",
+        "s3 put_object",
+        "cloudformation create_change_set",
+        "cloudformation execute_change_set",
+        "cloudformation describe_stacks",
+    ):
+        assert expected in ops
+    assert '"Type": "SecureString"' in output and '"Value": "<secret>"' in output
+    # PUBLIC_BASE_URL and SES_SENDER are written after the stack exists
+    last_cfn = max(i for i, op in enumerate(ops) if op.startswith("cloudformation"))
+    writes = [i for i, line in enumerate(calls) if "public-base-url" in line or "/ses-sender" in line]
+    assert len(writes) == 2 and min(writes) > last_cfn
+    assert re.search(r"^URL https://\S+/api$", output, re.MULTILINE)
+
+
+def test_dry_run_down_plans_bucket_stack_secret_and_logs():
+    output = dry_run("down", "feature/New_Thing-42")
+    ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
+    assert ops.index("s3 list_object_versions") < ops.index("cloudformation delete_stack")
+    # one log group per function: api, certificate-stream, event-stream, ses-feedback
+    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 4
+    with pytest.raises(SystemExit, match="prod is retained"):
+        dry_run("down", "--stage", "prod")
+
+
+def test_names_match_what_the_template_builds_from_the_stage():
+    st = stage_for_branch(LONG_BRANCH)
+    names = StageNames(st, ACCOUNT, "ap-northeast-1")
+    template = cfn.template()
+    assert template["Parameters"]["Stage"]["AllowedPattern"] == STAGE_PATTERN
+
+    def resolve(value):
+        text = value["Fn::Sub"]
+        return text.replace("${Stage}", st).replace("${AWS::AccountId}", ACCOUNT)
+
+    resources = template["Resources"]
+    built = {
+        resolve(r["Properties"]["TableName"]) for r in resources.values() if r.get("Type") == "AWS::DynamoDB::Table"
+    }
+    assert built == {names.table(t) for t in stage.TABLES}
+    assert resolve(resources["PdfBucket"]["Properties"]["BucketName"]) == names.bucket
+    assert resolve(resources["StreamFailureQueue"]["Properties"]["QueueName"]) == names.failure_queue
+    assert resolve(resources["AlarmTopic"]["Properties"]["TopicName"]) == names.alarm_topic
+    assert resolve(resources["APIHandler"]["Properties"]["FunctionName"]) == names.api_function
+    assert resolve(resources["CertificateStream"]["Properties"]["FunctionName"]) == names.stream_function
+    assert resolve(resources["ApiHandlerRole"]["Properties"]["RoleName"]) == names.api_role
+    assert resolve(resources["CertificateStreamRole"]["Properties"]["RoleName"]) == names.stream_role
+    assert resolve(resources["SesFeedback"]["Properties"]["FunctionName"]) == names.feedback_function
+    assert resolve(resources["SesFeedbackRole"]["Properties"]["RoleName"]) == names.feedback_role
+    assert resolve(resources["SesFeedbackTopic"]["Properties"]["TopicName"]) == names.feedback_topic
+    assert resolve(resources["SesConfigurationSet"]["Properties"]["Name"]) == names.configuration_set
+    assert set(stage.TABLES) == set(cfn.ALL_MODELS)
+
+
+def test_bin_stage_runs_as_a_command():
+    out = subprocess.run(
+        ["bash", "bin/stage", "names", "main"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(out.stdout.split("\n", 1)[1])["stack"] == "esurety-dev"
+
+
+# --- under moto ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def moto_aws(monkeypatch):
+    """In-process moto, never a server a functional test may have started."""
+    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SES"):
+        monkeypatch.delenv(var, raising=False)
+    from moto import mock_aws
+
+    with mock_aws():
+        yield stage.Aws("ap-northeast-1", dry_run=False, out=io.StringIO())
+
+
+def test_up_creates_the_session_secret_once_as_a_securestring(moto_aws):
+    names = StageNames("br-x-1a2b3c", moto_aws.account, "ap-northeast-1")
+    assert stage.ensure_secret(moto_aws, names) is True
+    ssm = moto_aws.client("ssm")
+    first = ssm.get_parameter(Name=names.parameter("session-secret"), WithDecryption=True)["Parameter"]
+    assert first["Type"] == "SecureString" and len(first["Value"]) >= 48
+    assert stage.ensure_secret(moto_aws, names) is False  # never replaced: that would log everyone out
+    again = ssm.get_parameter(Name=names.parameter("session-secret"), WithDecryption=True)["Parameter"]
+    assert again["Value"] == first["Value"]
+    assert first["Value"] not in moto_aws.out.getvalue()
+    stage.write_stage_values(moto_aws, names, "https://x.execute-api.ap-northeast-1.amazonaws.com/api/", "a@b.jp")
+    url = ssm.get_parameter(Name=names.parameter("public-base-url"))["Parameter"]["Value"]
+    assert url == "https://x.execute-api.ap-northeast-1.amazonaws.com/api"
+
+
+def test_down_empties_a_versioned_bucket_with_delete_markers_then_deletes_everything(moto_aws):
+    st = "br-x-1a2b3c"
+    names = StageNames(st, moto_aws.account, "ap-northeast-1")
+    s3, cf, ssm, logs = (moto_aws.client(s) for s in ("s3", "cloudformation", "ssm", "logs"))
+    s3.create_bucket(Bucket=names.bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+    s3.put_bucket_versioning(Bucket=names.bucket, VersioningConfiguration={"Status": "Enabled"})
+    for i in range(3):
+        s3.put_object(Bucket=names.bucket, Key=f"certificates/{i}.pdf", Body=b"v1")
+        s3.put_object(Bucket=names.bucket, Key=f"certificates/{i}.pdf", Body=b"v2")
+    s3.delete_object(Bucket=names.bucket, Key="certificates/0.pdf")  # a delete marker
+    listed = s3.list_object_versions(Bucket=names.bucket)
+    assert len(listed["Versions"]) == 6 and len(listed["DeleteMarkers"]) == 1
+    cf.create_stack(
+        StackName=names.stack,
+        TemplateBody=json.dumps(
+            {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": names.failure_queue}}}}
+        ),
+    )
+    stage.ensure_secret(moto_aws, names)
+    stage.write_stage_values(moto_aws, names, "https://x/api", "a@b.jp")
+    for group in names.log_groups:
+        logs.create_log_group(logGroupName=group)
+
+    stage.down(moto_aws, st)
+
+    assert s3.list_object_versions(Bucket=names.bucket).get("Versions", []) == []
+    assert s3.list_object_versions(Bucket=names.bucket).get("DeleteMarkers", []) == []
+    s3.delete_bucket(Bucket=names.bucket)  # empty now: CloudFormation's DeletionPolicy Delete can remove it
+    stacks = cf.list_stacks()["StackSummaries"]
+    assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == names.stack)
+    assert ssm.get_parameters(Names=names.parameters)["Parameters"] == []
+    assert logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{names.prefix}")["logGroups"] == []
+    out = moto_aws.out.getvalue()
+    assert out.index("delete_objects") < out.index("delete_stack")
+    assert "7 versions and delete markers removed" in out
+
+
+def _stream_with_one_insert(aws: stage.Aws, names: StageNames) -> tuple[str, dict]:
+    ddb = aws.client("dynamodb")
+    ddb.create_table(
+        TableName=names.table("certificates"),
+        KeySchema=[{"AttributeName": "number", "KeyType": "HASH"}, {"AttributeName": "version", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "number", "AttributeType": "S"},
+            {"AttributeName": "version", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    arn = ddb.describe_table(TableName=names.table("certificates"))["Table"]["LatestStreamArn"]
+    ddb.put_item(TableName=names.table("certificates"), Item={"number": {"S": "30026-000001M"}, "version": {"N": "1"}})
+    streams = aws.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+    (record,) = streams.get_records(ShardIterator=it["ShardIterator"])["Records"]
+    seq = record["dynamodb"]["SequenceNumber"]
+    info = {
+        "shardId": shard["ShardId"],
+        "startSequenceNumber": seq,
+        "endSequenceNumber": seq,
+        "approximateArrivalOfFirstRecord": "2999-01-01T00:00:00Z",
+        "batchSize": 1,
+        "streamArn": arn,
+    }
+    return arn, info
+
+
+def _queue_with_pointers(aws: stage.Aws, names: StageNames, info: dict) -> str:
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=names.failure_queue)["QueueUrl"]
+    body = {"version": "1.0", "requestContext": {"condition": "RetryAttemptsExhausted"}, "DDBStreamBatchInfo": info}
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+    stale = dict(info, approximateArrivalOfFirstRecord="2998-12-30T00:00:00Z")  # > 24 h before NOW
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({**body, "DDBStreamBatchInfo": stale}))
+    return url
+
+
+def _queued(aws: stage.Aws, url: str) -> int:
+    attrs = aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_redrive_replays_the_stream_records_and_deletes_what_succeeded(moto_aws):
+    st = "br-x-1a2b3c"
+    names = StageNames(st, moto_aws.account, "ap-northeast-1")
+    arn, info = _stream_with_one_insert(moto_aws, names)
+    url = _queue_with_pointers(moto_aws, names, info)
+    seen: list[list[dict]] = []
+    counts = stage.redrive(moto_aws, st, invoker=lambda records: seen.append(records) or [], now=NOW)
+    assert counts == {"replayed": 1, "failed": 0, "expired": 1}
+    (replayed,) = seen
+    assert [r["dynamodb"]["SequenceNumber"] for r in replayed] == [info["startSequenceNumber"]]
+    assert replayed[0]["eventSourceARN"] == arn and replayed[0]["eventName"] == "INSERT"
+    assert isinstance(replayed[0]["dynamodb"]["ApproximateCreationDateTime"], int)  # Lambda's shape
+    assert replayed[0]["dynamodb"]["NewImage"]["number"] == {"S": "30026-000001M"}
+    assert _queued(moto_aws, url) == 1  # only the pointer past the stream's retention is left, for a person
+    assert "past the stream's 24 h retention" in moto_aws.out.getvalue()
+
+
+def test_redrive_keeps_a_batch_that_fails_again(moto_aws):
+    st = "br-x-1a2b3c"
+    names = StageNames(st, moto_aws.account, "ap-northeast-1")
+    _, info = _stream_with_one_insert(moto_aws, names)
+    url = _queue_with_pointers(moto_aws, names, info)
+    counts = stage.redrive(moto_aws, st, invoker=lambda records: [records[0]["dynamodb"]["SequenceNumber"]], now=NOW)
+    assert counts == {"replayed": 0, "failed": 1, "expired": 1}
+    assert _queued(moto_aws, url) == 2
+
+
+def test_dry_run_redrive_prints_its_calls():
+    output = dry_run("redrive", "feature/New_Thing-42")
+    assert "DRY-RUN aws sqs get_queue_url" in output and "DRY-RUN aws sqs receive_message" in output
+
+
+def test_prune_removes_branch_stages_whose_branch_is_gone_and_keeps_the_rest(moto_aws):
+    cf = moto_aws.client("cloudformation")
+    body = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
+    alive, gone = stage_for_branch("feature/alive"), stage_for_branch("feature/gone")
+    for st in (alive, gone, "dev"):
+        cf.create_stack(StackName=f"esurety-{st}", TemplateBody=body)
+    removed = stage.prune(moto_aws, days=14, branches={"main", "feature/alive"})
+    assert removed == [gone]
+    live = {s["StackName"] for s in cf.describe_stacks()["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE"}
+    assert live == {f"esurety-{alive}", "esurety-dev"}
+
+
+def test_dry_run_prune_lists_stacks_and_changes_nothing():
+    aws = stage.Aws("ap-northeast-1", dry_run=True, out=io.StringIO())
+    assert stage.prune(aws, days=14, branches=set()) == []
+    assert "DRY-RUN aws cloudformation describe_stacks {}" in aws.out.getvalue()
