@@ -12,6 +12,7 @@ from chalicelib.handlers import (
     dev,
     dsure,
     events,
+    maintenance,
     middleware,
     netdesk_applications,
     netdesk_guarantees,
@@ -34,6 +35,7 @@ app.register_blueprint(session.bp)
 app.register_blueprint(portal.bp)
 app.register_blueprint(dev.bp)
 app.register_blueprint(events.bp)
+app.register_blueprint(maintenance.bp)
 app.register_blueprint(netdesk_applications.bp)
 app.register_blueprint(netdesk_guarantees.bp)
 app.register_blueprint(staff.bp)

@@ -24,6 +24,7 @@ from devstack.names import STAGE_PATTERN
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / ".chalice" / "resources.json"
 API_FN, STREAM_FN, FEEDBACK_FN = "APIHandler", "CertificateStream", "SesFeedback"
+RECONCILE_FN = "ReconcilePdfs"  # chalice package's name for handlers/maintenance.reconcile_pdfs (hourly)
 STREAM_EVENT = "CertificateStreamDynamodbEventSource"
 #: The staff events' stream function (issue 14): the same mapping settings on its own table's stream.
 EVENTS_FN, EVENTS_EVENT = "EventStream", "EventStreamDynamodbEventSource"
@@ -51,6 +52,11 @@ FEEDBACK_TABLES = ("suppressions",)
 EVENTS_TABLES = ("notifications", "inbox", "suppressions")
 EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
+#: The PDF reconciler (services/reconcile.py) reads the version a pending object names, then releases
+#: (untags) or deletes the object; it lists the bucket to find them.
+RECONCILE_TABLES = ("certificates",)
+RECONCILE_DYNAMODB_ACTIONS = ("dynamodb:GetItem",)
+RECONCILE_S3_ACTIONS = ("s3:GetObject", "s3:GetObjectTagging", "s3:DeleteObjectTagging", "s3:DeleteObject")
 MAX_RECORD_AGE = 6 * 3600  # leaves 18 h of the stream's 24 h retention to replay the failure queue
 NONCURRENT_DAYS = 30
 ITERATOR_AGE_ALARM_MS = 15 * 60 * 1000
@@ -528,6 +534,19 @@ def template() -> dict[str, Any]:
     feedback_statements = [_logs_statement(), _dynamodb_statement(list(FEEDBACK_TABLES), FEEDBACK_DYNAMODB_ACTIONS)]
     resources["SesFeedbackRole"] = _role(feedback_statements, "SesFeedbackRolePolicy", "ses-feedback")
     resources.update(_ses_feedback())
+    resources[RECONCILE_FN] = _function("reconcile-pdfs", "reconcile-pdfs")
+    reconcile_statements = [
+        _logs_statement(),
+        _dynamodb_statement(list(RECONCILE_TABLES), RECONCILE_DYNAMODB_ACTIONS),
+        {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": bucket_arn},
+        {
+            "Effect": "Allow",
+            "Action": list(RECONCILE_S3_ACTIONS),
+            "Resource": {"Fn::Sub": ["${B}/*", {"B": bucket_arn}]},
+        },
+        _stage_config_statement(),
+    ]
+    resources["ReconcilePdfsRole"] = _role(reconcile_statements, "ReconcilePdfsRolePolicy", "reconcile-pdfs")
     # API Gateway's binary media types (request bodies that must arrive as bytes): chalice package
     # writes the function's own, shorter list (handlers/binary.py); the merge replaces the list whole.
     resources["RestAPI"] = {

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import replace
 
+from chalicelib.domain import dates
 from chalicelib.domain.application import DEFAULT_TERMS, amount_rule_errors
 from chalicelib.domain.errors import FieldError
 
@@ -69,6 +70,8 @@ def check_guarantee(
     start, end = dt.date.fromisoformat(period_start), dt.date.fromisoformat(period_end)
     if start > end:
         errors.append(FieldError(names["period_end"], "工期末は工期始以降の日付にしてください。"))
+    elif dates.period_too_long(start, end):
+        errors.append(FieldError(names["period_end"], dates.PERIOD_TOO_LONG))
     elif today is not None and end < today:
         errors.append(FieldError(names["period_end"], "工期末が過去の日付です。"))
     return errors

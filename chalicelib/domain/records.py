@@ -175,6 +175,9 @@ class Guarantee:
     auth_key: str | None = None
     latest_version: int = 1
     lock_version: int | None = None
+    #: The versions (and the latest's content) as kept on the row, oldest first; () when the
+    #: row predates it. Written by the repository from the versions it writes.
+    history: tuple[CertificateVersion, ...] = ()
 
     @property
     def branch_id(self) -> str | None:

@@ -8,7 +8,7 @@ from chalicelib import settings
 from chalicelib.handlers.endpoint import Call, api
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
-from chalicelib.services import outbox
+from chalicelib.services import outbox, reconcile
 
 bp = Blueprint(__name__)
 
@@ -44,3 +44,17 @@ def outbox_json(call: Call) -> dict[str, object]:
 def outbox_page(call: PageCall) -> Response:
     _local_only()
     return call.render("html/dev/outbox.html", mails=outbox.sent_mail())
+
+
+@api(
+    bp,
+    "/api/dev/reconcile",
+    "POST",
+    summary="(ローカル環境のみ) PDF の整合処理を今すぐ実行する (猶予なし)",
+    roles=None,
+    responses={200: ("結果", None), 404: ("ローカル以外", None)},
+)
+def reconcile_now(call: Call) -> dict[str, int]:
+    """What the scheduled reconciler does, on demand and without its grace period (tests)."""
+    _local_only()
+    return vars(reconcile.run(grace_seconds=0))

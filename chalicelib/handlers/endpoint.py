@@ -16,11 +16,11 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain import validation
+from chalicelib.domain import strict, validation
 from chalicelib.domain.errors import DomainError, FieldError, TooManyAttempts
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers import query as query_mod
-from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.errors import ApiError, unavailable_error
 from chalicelib.services import auth
 
 SESSION_COOKIE = "esurety_session"
@@ -101,6 +101,21 @@ def current_principal(request: Any) -> Principal | None:
     return None
 
 
+def source_address(request: Any) -> str | None:
+    """The caller's address as API Gateway saw the connection (`requestContext.identity.sourceIp`).
+
+    Not X-Forwarded-For's first entry: a client writes that itself. Only when the
+    context has no address (a proxy in front) is the LAST entry used, the one
+    the nearest proxy appended."""
+    identity = (getattr(request, "context", None) or {}).get("identity") or {}
+    ip = identity.get("sourceIp")
+    if ip:
+        return str(ip)[:64]
+    forwarded = (request.headers or {}).get("x-forwarded-for") or ""
+    last = forwarded.split(",")[-1].strip()
+    return last[:64] or None
+
+
 def _machine_client(request: Any, token: str) -> Principal | None:
     """A machine client's token (issue 13): it acts as its orderer on D-Sure's API routes only;
     anywhere else it is a 403 (Chalice's `request.path` is the route template)."""
@@ -127,6 +142,72 @@ def require_role(request: Any, roles: tuple[str, ...], csrf_value: str | None = 
     return principal
 
 
+#: Deeper than any body this API takes; a deeper one is refused before json.loads recurses.
+MAX_JSON_DEPTH = 32
+#: Longer integers than any amount (10**13) are refused before int() sees them.
+MAX_INT_DIGITS = 20
+
+
+def json_depth(raw: bytes) -> int:
+    """The deepest nesting of [ and { in a JSON text, strings skipped (one pass, no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _BadNumber(text[:0])
+    return int(text)
+
+
+def _no_constant(_name: str) -> Any:
+    raise _BadNumber("")  # NaN, Infinity: not JSON numbers this API takes
+
+
+BAD_JSON = FieldError("", "JSON の形式が正しくありません。")
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON text → value, refusing what would crash or could not be stored: too deep, an
+    integer longer than any amount, NaN/Infinity, invalid UTF-8, or a lone surrogate (named by
+    its field, never echoed)."""
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise ApiError(400, [FieldError("", "JSON の入れ子が深すぎます。")])
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_int=_bounded_int, parse_constant=_no_constant)
+    except _BadNumber:
+        raise ApiError(400, [FieldError("", "数値が大きすぎるか、使用できない値です。")]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+        raise ApiError(400, [BAD_JSON]) from None
+    bad = strict.first_unstorable(data)
+    if bad is not None:
+        raise ApiError(400, [FieldError(bad, "使用できない文字 (不正な Unicode) が含まれています。")])
+    return data
+
+
 def parse_json_body(request: Any, body_schema: dict[str, Any], max_body: int) -> Any:
     raw = request.raw_body or b""
     if len(raw) > max_body:
@@ -134,10 +215,7 @@ def parse_json_body(request: Any, body_schema: dict[str, Any], max_body: int) ->
     ctype = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
     if ctype != "application/json":
         raise ApiError(415)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ApiError(400, [FieldError("", "JSON の形式が正しくありません。")]) from None
+    data = parse_json(raw)
     errors = validation.validate(data, body_schema)
     if errors:
         raise ApiError(400, errors)
@@ -195,6 +273,13 @@ def api(
                 result = fn(call)
             except (DomainError, TooManyAttempts) as exc:
                 raise ApiError.from_domain(exc) from None
+            except ApiError:
+                raise
+            except Exception as exc:
+                unavailable = unavailable_error(exc)
+                if unavailable is None:
+                    raise
+                raise unavailable from None
             if isinstance(result, Response):
                 return result
             return json_response(result)

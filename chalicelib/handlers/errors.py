@@ -17,7 +17,10 @@ MESSAGES = {
     413: "送信データが大きすぎます。",
     415: "Content-Type が正しくありません。",
     429: "試行回数が上限に達しました。しばらくしてから再度お試しください。",
+    503: "ただいま混み合っているか、一時的に利用できません。しばらくしてから再度お試しください。",
 }
+#: Seconds a 503 asks the client to wait (API.md: 503 with Retry-After).
+UNAVAILABLE_RETRY_AFTER = 2
 
 
 class ApiError(ChaliceUnhandledError):
@@ -44,3 +47,17 @@ class ApiError(ChaliceUnhandledError):
         body = json.dumps({"errors": [e.as_dict() for e in self.errors]}, ensure_ascii=False)
         headers = {"Content-Type": "application/json; charset=utf-8", **self.headers}
         return Response(body=body, status_code=self.status, headers=headers)
+
+
+def unavailable_error(exc: BaseException) -> ApiError | None:
+    """A 503 with Retry-After when `exc` says a store timed out or is unavailable, else None.
+
+    Never the exception's text: it is Python's, not the client's business."""
+    from chalicelib.services import faults
+
+    if not faults.unavailable(exc):
+        return None
+    from chalicelib import logs
+
+    logs.warning("store_unavailable", error=type(exc).__name__)
+    return ApiError(503, headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})

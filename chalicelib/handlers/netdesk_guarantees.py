@@ -103,6 +103,20 @@ def _list_of(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: 閲覧履歴: the named orderer's views, and failed attempts by anyone only counted (API.md).
+VIEWS_OUT = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": VIEW},
+        "next_cursor": _NS,
+        "failed_attempts": {
+            "type": "object",
+            "properties": {"count": {"type": "integer"}, "last_at": {"type": ["string", "null"]}},
+        },
+    },
+}
+
+
 def _filters(q: dict[str, Any]) -> service.Filters:
     return service.Filters(
         kind=q.get("kind"),
@@ -193,13 +207,10 @@ def key_notice_pdf(call: Call) -> Response:
     summary="閲覧履歴 (発注者による確認の記録、新しい順)",
     roles=ROLES,
     query={"limit": LIMIT, "cursor": CURSOR},
-    responses={200: ("閲覧履歴", _list_of(VIEW)), 400: ("cursor の誤り", None), 404: NOT_FOUND},
+    responses={200: ("閲覧履歴", VIEWS_OUT), 400: ("cursor の誤り", None), 404: NOT_FOUND},
 )
 def list_views(call: Call) -> dict[str, Any]:
-    items, next_cursor = service.views_of(
-        call.principal, call.params["number"], call.query["limit"], call.query.get("cursor")
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    return service.views_of(call.principal, call.params["number"], call.query["limit"], call.query.get("cursor"))
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -296,6 +307,7 @@ def guarantee_page(call: PageCall) -> Response:
         g=overview["guarantee"],
         views=overview["views"],
         more_views=overview["more_views"],
+        failed_attempts=overview["failed_attempts"],
         quoted=quoted,
     )
 

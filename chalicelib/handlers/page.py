@@ -14,7 +14,7 @@ from chalice import Blueprint, Response
 from chalicelib import settings
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers.endpoint import CSRF_FIELD, SESSION_COOKIE, current_principal
-from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.errors import ApiError, unavailable_error
 from chalicelib.render import links
 from chalicelib.render.templates import render
 from chalicelib.services import auth
@@ -192,7 +192,15 @@ def page(
                 if request.method == "POST" and call.principal.via_cookie:
                     if not auth.csrf_valid(call.principal.session_id, call.form.get(CSRF_FIELD)):
                         raise ApiError(403)
-            return fn(call)
+            try:
+                return fn(call)
+            except ApiError:
+                raise
+            except Exception as exc:
+                unavailable = unavailable_error(exc)
+                if unavailable is None:
+                    raise
+                raise unavailable from None
 
         route_types = [FORM_TYPE, MULTIPART_TYPE, "application/json"] if "POST" in methods else ["application/json"]
         bp.route(path, methods=list(methods), content_types=route_types)(view)

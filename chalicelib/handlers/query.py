@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from chalicelib.domain import strict
 from chalicelib.domain.errors import FieldError
 from chalicelib.handlers.errors import ApiError
 
@@ -20,8 +21,10 @@ def parse_query(params: dict[str, str], spec: dict[str, dict[str, Any]]) -> dict
     errors: list[FieldError] = []
     out: dict[str, Any] = {}
     for name in params:
+        if not strict.storable(name) or not strict.storable(params[name] or ""):
+            raise ApiError(400, [FieldError("", "使用できない文字 (不正な Unicode) が含まれています。")])
         if name not in spec:
-            errors.append(FieldError(name, "この検索条件は受け付けていません。"))
+            errors.append(FieldError(name[:64], "この検索条件は受け付けていません。"))
     for name, rule in spec.items():
         raw = params.get(name)
         if raw is None or raw == "":
@@ -42,9 +45,9 @@ def _coerce(raw: str, rule: dict[str, Any]) -> Any:
     if len(raw) > rule.get("maxLength", 512):
         raise ValueError(f"{rule.get('maxLength', 512)}文字以内で入力してください。")
     if kind == "integer":
-        if not raw.isdigit():
+        value: Any = strict.whole_number(raw, max_digits=12)
+        if value is None or not raw.isascii():
             raise ValueError("整数で入力してください。")
-        value: Any = int(raw)
         if value < rule.get("minimum", value) or value > rule.get("maximum", value):
             raise ValueError(f"{rule.get('minimum')}から{rule.get('maximum')}の範囲で入力してください。")
         return value

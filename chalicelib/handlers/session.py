@@ -6,8 +6,9 @@ import secrets
 
 from chalice import Blueprint, Response
 
+from chalicelib import settings
 from chalicelib.domain.errors import DomainError, TooManyAttempts
-from chalicelib.handlers.endpoint import SESSION_COOKIE, Call, api, cookies, json_response
+from chalicelib.handlers.endpoint import SESSION_COOKIE, Call, api, cookies, json_response, source_address
 from chalicelib.handlers.page import (
     AUDIENCES,
     PageCall,
@@ -55,7 +56,7 @@ SESSION_OUT = {
     responses={200: ("ログイン成功", SESSION_OUT), 401: ("認証失敗", None), 429: ("ロック中", None)},
 )
 def create_session(call: Call) -> Response:
-    result = auth.login(call.body["login"], call.body["password"])
+    result = auth.login(call.body["login"], call.body["password"], source=source_address(call.request))
     if isinstance(result, auth.MfaChallenge):  # staff and admin: POST /api/session/mfa next
         return json_response({"mfa_required": True, "mfa_token": result.mfa_token}, headers={"Cache-Control": "no-store"})
     p = result.principal
@@ -98,8 +99,9 @@ def _login_page(call: PageCall, errors: list | None = None, login_id: str = "", 
         next_path=_safe_next(call),
         action=f"/{call.audience}/login",
     )
+    secure = "" if settings.current().is_local else "; Secure"
     response.headers["Set-Cookie"] = (
-        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800{secure}"
     )
     return response
 
@@ -146,15 +148,15 @@ def _login_post(call: PageCall) -> Response:
         return _login_page(call, ["画面の有効期限が切れました。もう一度ログインしてください。"], login_id, 403)
     if call.form.get("mfa_token"):
         return _mfa_post(call, target)
+    role = AUDIENCES[call.audience or ""][0]
     try:
-        result = auth.login(login_id, call.form.get("password", ""))
+        result = auth.login(login_id, call.form.get("password", ""), source=source_address(call.request), role=role)
     except TooManyAttempts as exc:
         page_ = _login_page(call, [exc.errors[0].message], login_id, 429)
         page_.headers["Retry-After"] = str(exc.retry_after)
         return page_
     except DomainError:
         return _login_page(call, ["ログインIDまたはパスワードが正しくありません。"], login_id, 401)
-    role = AUDIENCES[call.audience or ""][0]
     if isinstance(result, auth.MfaChallenge):
         if result.role != role:
             return _login_page(call, ["このログインIDはこのサービスでは利用できません。"], login_id, 403)
@@ -188,8 +190,9 @@ def _mfa_page(call: PageCall, mfa_token: str, errors: list | None = None, status
         next_path=_safe_next(call),
         action=f"/{call.audience}/login",
     )
+    secure = "" if settings.current().is_local else "; Secure"
     response.headers["Set-Cookie"] = (
-        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
+        f"{LOGIN_NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800{secure}"
     )
     return response
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain import reasons
+from chalicelib.domain import reasons, strict
 from chalicelib.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
@@ -424,12 +424,13 @@ def _form_changes(form: dict[str, str]) -> tuple[str, dict[str, Any], str | None
         errors.append(FieldError("kind", "手続の種類を選んでください。"))
     changes: dict[str, Any] = {}
     for name in ("guarantee_amount", "contract_amount"):
-        raw = (form.get(name) or "").replace(",", "").strip()
+        raw = (form.get(name) or "").strip()
         if raw:
-            if not raw.isdigit() or not 1 <= int(raw) <= 10**13:
+            amount = strict.whole_number(raw)  # full-width digits are fine; ² and ① are not
+            if amount is None or not 1 <= amount <= 10**13:
                 errors.append(FieldError(f"changes.{name}", "金額は1以上の整数 (円) で入力してください。"))
             else:
-                changes[name] = int(raw)
+                changes[name] = amount
     raw = (form.get("period_end") or "").strip()
     if raw:
         try:

@@ -116,13 +116,16 @@ def submit(
     form = review(body, schema_checked=schema_checked)
     if key is None:
         return _store(_new(principal, form, secrets.token_hex(10)))
-    # The id follows from the key, so even a taken-over claim cannot create a second application.
-    derived = hashlib.sha256(f"{principal.org_id}|{key}".encode()).hexdigest()[:20]
+    # The id follows from the key AND the body, so even a taken-over claim cannot create a
+    # second application, while a key reused after its record expired (24 h) with another
+    # body makes a new application instead of silently answering with the old one.
+    fp = idempotency.fingerprint(form)
+    derived = hashlib.sha256(f"{principal.org_id}|{key}|{fp}".encode()).hexdigest()[:20]
     app = _new(principal, form, derived)
     return idempotency.run_once(
         f"applications#{principal.org_id}",
         key,
-        idempotency.fingerprint(form),
+        fp,
         lambda: _store(app),
         prepared=idempotency.Prepared(
             answer=(201, as_json(app)),
@@ -143,6 +146,6 @@ def list_mine(
 ) -> dict[str, Any]:
     """The caller's applications, newest first (Query on by_owner, never a Scan)."""
     items, next_cursor = store.list_by_owner(
-        principal.org_id, limit, cursor, keep=lambda a: status is None or a.status == status
+        principal.org_id, limit, cursor, keep=lambda a: status is None or a.status == status, scope=f"status={status}"
     )
     return {"items": bounces.flag_applications([as_json(a) for a in items]), "next_cursor": next_cursor}

@@ -112,9 +112,10 @@ def approve(principal: Principal, approval_id: str) -> dict[str, Any]:
 
 
 def decline(principal: Principal, approval_id: str, reason: Any) -> dict[str, Any]:
-    """Close the request without acting; a reason is required."""
-    text = reasons.required(reason)
+    """Close the request without acting; a reason is required (asked once the request is found:
+    another branch's or a missing one is a 404 whatever was sent)."""
     a = _own(principal, approval_id)
+    text = reasons.required(reason)
     if not a.pending:
         raise Conflict([versions.NOT_PENDING])
     now = clock.iso_now()

@@ -23,7 +23,14 @@ from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Account, SessionRecord
 from chalicelib.store import accounts, attempts, organisations, sessions
 
+#: One source on one login: 5 failures lock that source out of that login for 15 minutes.
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
+#: One source on every login: 30 failures in 15 minutes lock the source out (password spraying).
+SOURCE_POLICY = attempts.Policy(limit=30, window_seconds=15 * 60, lock_seconds=15 * 60)
+#: One login from every source: 50 failures in a day soft-lock it for an hour — sources that
+#: have logged in to it successfully before still get their own tries (SECURITY.md).
+ACCOUNT_POLICY = attempts.Policy(limit=50, window_seconds=24 * 3600, lock_seconds=3600)
+LOCKED_MESSAGE = "ログインの失敗が続いたため、一時的にロックしています。"
 
 
 @functools.lru_cache(maxsize=2)
@@ -71,6 +78,24 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+def _source_id(source: str | None) -> str:
+    """A source address as the counters keep it: keyed-hashed, so no IP address is stored."""
+    mac = hmac.new(settings.signing_secret(), f"source|{source or 'unknown'}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:20]
+
+
+def login_counters(login_id: str, source: str | None) -> list[attempts.Counter]:
+    """What one login attempt is counted against: the (login, source) pair, the source, the login."""
+    who, src = login_id[:128], _source_id(source)
+    return [
+        attempts.Counter(f"login:{who}", LOGIN_POLICY, reset=True)
+        if source is None
+        else attempts.Counter(f"login:{who}@{src}", LOGIN_POLICY, reset=True),
+        attempts.Counter(f"login-source:{src}", SOURCE_POLICY),
+        attempts.Counter(f"login-account:{who}", ACCOUNT_POLICY, trusted=src),
+    ]
+
+
 def verify_secret(secret_hash: str | None, secret: str) -> bool:
     """Does `secret` match `secret_hash` (a password or a machine client's secret)?
 
@@ -85,21 +110,30 @@ def verify_secret(secret_hash: str | None, secret: str) -> bool:
     return bool(secret_hash)
 
 
-def login(login_id: str, password: str) -> LoginResult | MfaChallenge:
-    """A session, or for staff and admin an MFA challenge: no password alone opens theirs."""
-    key = f"login:{login_id}"
-    wait = attempts.retry_after(key)
-    if wait:
-        raise TooManyAttempts(wait, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
-    account = accounts.get(login_id)
+def login(
+    login_id: str, password: str, *, source: str | None = None, role: str | None = None
+) -> LoginResult | MfaChallenge:
+    """A session, or for staff and admin an MFA challenge: no password alone opens theirs.
+
+    The attempt is counted (store/attempts.py) BEFORE the password is checked,
+    so parallel guesses never get more tries than the limit. `source` is the
+    caller's address as API Gateway saw it; `role`, when given, is the role
+    the portal serves: another role's account answers exactly like a wrong
+    password (no oracle), and opens no session. A disabled user or organisation
+    (issue 13) also answers like a wrong password.
+    """
+    counters = login_counters(login_id, source)
+    reservation = attempts.reserve(counters)
+    if reservation.ticket is None:
+        raise TooManyAttempts(reservation.retry_after, [FieldError("", LOCKED_MESSAGE)])
+    account = accounts.get(login_id[:128]) if login_id else None
     ok = verify_secret(account.password_hash if account else None, password)
     ok = ok and account is not None and _may_log_in(account)
-    if not ok:
-        locked = attempts.register_failure(key, LOGIN_POLICY)
-        if locked:
-            raise TooManyAttempts(locked, [FieldError("", "ログインの失敗が続いたため、一時的にロックしています。")])
+    if not ok or account is None or (role is not None and account.role != role):
+        if attempts.remaining(counters[0].key, LOGIN_POLICY) == 0:  # this failure filled the pair
+            raise TooManyAttempts(LOGIN_POLICY.lock_seconds, [FieldError("", LOCKED_MESSAGE)])
         raise Unauthenticated([_BAD_LOGIN])
-    attempts.reset(key)
+    attempts.settle_success(reservation.ticket)
     if account.needs_mfa:
         from chalicelib.services import mfa  # mfa imports this module
 
@@ -124,6 +158,12 @@ def open_session_after_mfa(login_id: str) -> LoginResult | None:
     if account is None or not _may_log_in(account):
         return None
     return _open_session(account)
+
+
+def remaining_tries(login_id: str, source: str | None = None) -> int:
+    """How many more wrong passwords this source may send for `login_id` before it locks."""
+    pair = login_counters(login_id, source)[0]
+    return attempts.remaining(pair.key, pair.policy)
 
 
 def _open_session(account: Account) -> LoginResult:

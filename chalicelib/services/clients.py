@@ -71,21 +71,25 @@ def issue_token(client_id: str, secret: str) -> AccessToken:
     from chalicelib.services.auth import verify_secret
 
     key = f"oauth:{client_id}"
-    wait = attempts.retry_after(key)
-    if wait:
-        raise TooManyAttempts(wait, [FieldError("client_id", "認証の失敗が続いたため、一時的にロックしています。")])
+    # Counted BEFORE the secret is checked (store/attempts.py): parallel guesses get no extra tries.
+    counter = attempts.Counter(key, SECRET_POLICY, reset=True)
+    reservation = attempts.reserve([counter])
+    if reservation.ticket is None:
+        raise TooManyAttempts(
+            reservation.retry_after, [FieldError("client_id", "認証の失敗が続いたため、一時的にロックしています。")]
+        )
     client = clients.get(client_id)
     ok = verify_secret(client.secret_hash if client else None, secret)
     ok = ok and client is not None and client.status == "active" and _orderer_active(client)
     if not ok:
-        locked = attempts.register_failure(key, SECRET_POLICY)
         logs.info("oauth_failure", client_id=client_id[:64])
-        if locked:
+        if attempts.remaining(key, SECRET_POLICY) == 0:  # this failure filled the counter
             raise TooManyAttempts(
-                locked, [FieldError("client_id", "認証の失敗が続いたため、一時的にロックしています。")]
+                SECRET_POLICY.lock_seconds,
+                [FieldError("client_id", "認証の失敗が続いたため、一時的にロックしています。")],
             )
         raise Unauthenticated([_BAD_CLIENT])
-    attempts.reset(key)
+    attempts.settle_success(reservation.ticket)
     import jwt
 
     now = int(time.time())

@@ -21,7 +21,7 @@ from chalicelib.domain.numbers import normalise_number
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AccessLogEntry, Guarantee
-from chalicelib.services import orderers, views
+from chalicelib.services import documents, orderers, views
 from chalicelib.store import access_log, objects
 from chalicelib.store import guarantees as store
 
@@ -116,7 +116,8 @@ def list_guarantees(
     keep = _keep(filters)
     if filters.number:
         return _pinpoint(principal, filters, low, high, keep), None
-    found, next_cursor = store.list_by_contractor(principal.org_id, low, high, limit, cursor, keep)
+    scope = repr(sorted((k, v) for k, v in vars(filters).items() if k != "number"))
+    found, next_cursor = store.list_by_contractor(principal.org_id, low, high, limit, cursor, keep, scope)
     return [list_item(g) for g in found], next_cursor
 
 
@@ -169,9 +170,7 @@ def certificate(principal: Principal, number: str, version: int | None = None) -
 def certificate_pdf_url(principal: Principal, number: str) -> str:
     """A 60-second URL of the newest certificate PDF."""
     g = _own(number, principal)
-    key = store.latest_object(g.number, "pdf_key")
-    if not key:
-        raise NotFound()
+    key = _present(g, "pdf_key")
     return objects.presigned_url(key, f"{g.number}_certificate.pdf")
 
 
@@ -180,32 +179,57 @@ def key_notice_pdf_url(principal: Principal, number: str) -> str:
     g = _own(number, principal)
     if not g.electronic or g.status == "cancelled":
         raise NotFound()
-    key = store.latest_object(g.number, "key_notice_key")
-    if not key:
-        raise NotFound()
+    key = _present(g, "key_notice_key")
     return objects.presigned_url(key, f"{g.number}_key_notice.pdf")
+
+
+def _present(g: Guarantee, attribute: str) -> str:
+    """The newest version's object for a document, re-rendered from the stored content if the
+    object itself was lost (never a link to nothing); NotFound when no version has one."""
+    version = next((v for v in reversed(store.history(g.number)) if getattr(v, attribute)), None)
+    if version is None:
+        raise NotFound()
+    key = getattr(version, attribute)
+    if not objects.exists(key):
+        documents.restore(version, attribute, g.auth_key)
+    return key
 
 
 def _view_row(row: AccessLogEntry) -> dict[str, Any]:
     return {"at": row.time, "orderer_id": row.orderer_id, "result": row.result}
 
 
+def _is_view(g: Guarantee) -> Callable[[AccessLogEntry], bool]:
+    """閲覧履歴 lists what the orderer the guarantee names saw; other attempts are only counted."""
+    return lambda row: row.orderer_id == g.orderer_id and row.result in access_log.SUCCESS_RESULTS
+
+
 def views_of(
     principal: Principal, number: str, limit: int = DEFAULT_LIMIT, cursor: str | None = None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """閲覧履歴: who verified this guarantee, when, with what result; newest first."""
+) -> dict[str, Any]:
+    """閲覧履歴 (API.md): the named orderer's views, newest first, and failed attempts by anyone
+    only as `{count, last_at}` — so nobody else can fill the contractor's list."""
     g = _own(number, principal)
-    rows, next_cursor = access_log.for_number(g.number, limit, cursor)
-    return [_view_row(r) for r in rows], next_cursor
+    rows, next_cursor = access_log.for_number(g.number, limit, cursor, _is_view(g), scope="views")
+    return {
+        "items": [_view_row(r) for r in rows],
+        "next_cursor": next_cursor,
+        "failed_attempts": _failed(g.number),
+    }
+
+
+def _failed(number: str) -> dict[str, Any]:
+    failed = access_log.failed_attempts(number)
+    return {"count": failed["count"], "last_at": failed["last_at"]}
 
 
 def overview(principal: Principal, number: str) -> dict[str, Any]:
     """The 電子保証概要 page: `detail` plus the newest 閲覧履歴 with the orderers' names."""
     g = _own(number, principal)
     summary = views.guarantee_view(g, store.history(g.number), clock.today())
-    rows, more = access_log.for_number(g.number, VIEW_LIMIT_ON_PAGE, None)
+    rows, more = access_log.for_number(g.number, VIEW_LIMIT_ON_PAGE, None, _is_view(g), scope="views")
     recent = [_view_row(r) for r in rows]
     names = orderers.names() if recent else {}
     for row in recent:
         row["orderer_name"] = names.get(row["orderer_id"], row["orderer_id"])
-    return {"guarantee": summary, "views": recent, "more_views": more is not None}
+    return {"guarantee": summary, "views": recent, "more_views": more is not None, "failed_attempts": _failed(g.number)}

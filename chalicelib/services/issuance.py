@@ -7,9 +7,11 @@ uploaded first, tagged `pending` (services/documents.py); then ONE DynamoDB
 transaction puts every guarantee and its version 1 and moves the application
 from `submitted` to `issued` — conditioned on it still being `submitted`, so a
 second issue (even a concurrent one) is a 409 and creates nothing. Whatever
-fails, the uploaded objects are deleted and the application stays
-`submitted`, so a retry issues normally; once the transaction commits the
-objects are released (untagged). Serials taken by a failed attempt are gaps.
+fails before the commit, the uploaded objects are deleted and the application
+stays `submitted`, so a retry issues normally; after an ambiguous failure (a
+timeout, a lost reply) the version row is read back and decides
+(services/documents.py); once the transaction commits the objects are
+released (untagged). Serials taken by a failed attempt are gaps.
 
 DynamoDB calls for an application with two guarantees: the application's Get,
 one counter update and the transaction (the orderer comes from the
@@ -71,7 +73,7 @@ def list_applications(
 ) -> tuple[list[dict], str | None]:
     """The clerks' queue: a Query on the status index, oldest first, this branch only."""
     items, next_cursor = applications_store.list_by_status(
-        status, limit, cursor, keep=lambda a: a.branch_id == principal.org_id
+        status, limit, cursor, keep=lambda a: a.branch_id == principal.org_id, scope=principal.org_id
     )
     return [application_view(a) for a in items], next_cursor
 
@@ -140,16 +142,6 @@ def _contractor_name(app: Application) -> str:
         return account.org_name
     mail_to = (app.form.get("delivery") or {}).get("mail_to") or {}
     return mail_to.get("name") or app.owner_org
-
-
-def _committed_by_this_attempt(application_id: str, numbers: list[str]) -> bool:
-    """After a refused issue transaction: did an earlier try of this very request commit it?
-
-    the AWS SDK retries a call whose answer timed out; if the first try had committed, the retry's
-    condition fails. The numbers are this attempt's own serials, so finding them on the issued
-    application (a consistent read) means the write is ours and the answer is a success."""
-    stored = applications_store.get(application_id, consistent=True)
-    return stored is not None and stored.status == "issued" and list(stored.guarantee_numbers) == numbers
 
 
 def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
@@ -230,14 +222,22 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
             numbers=tuple(a["number"] for a in answer),
             at=now,
         )
+        first, v1 = rows[0]
+        docs.committed_if(lambda: _references(first.number, 1, "pdf_key", v1.pdf_key))
         try:
             guarantees_store.issue(app.application_id, now, rows, entry)
         except guarantees_store.ConditionFailed:
-            if not _committed_by_this_attempt(app.application_id, [a["number"] for a in answer]):
-                raise Conflict([ALREADY_DONE]) from None
-            # A retried call (a read timeout after the commit) found its own write: it did issue.
+            # A retried call whose first try committed is refused by its own write: the documents
+            # helper reads the record back (committed_if above) and the block counts as done.
+            raise Conflict([ALREADY_DONE]) from None
     logs.info("application_issued", application_id=app.application_id, numbers=[a["number"] for a in answer])
     return answer
+
+
+def _references(number: str, version: int, attribute: str, key: str | None) -> bool:
+    """Read back (strongly) whether the committed version row points at our object."""
+    row = guarantees_store.version(number, version, consistent=True)
+    return row is not None and key is not None and getattr(row, attribute) == key
 
 
 def review(principal: Principal, application_id: str) -> dict[str, Any]:

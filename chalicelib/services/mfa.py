@@ -49,9 +49,11 @@ def complete(mfa_token: str, code: str) -> auth.LoginResult:
         raise Unauthenticated([_BAD_TOKEN])
     if tokens.failures(mfa_token) >= TOKEN_FAILURES:
         raise TooManyAttempts(max(1, found.expires_at - now), [_SPENT])
-    wait = attempts.retry_after(_user_key(found.login))
-    if wait:
-        raise TooManyAttempts(wait, [_LOCKED])
+    # Counted BEFORE the code is checked (store/attempts.py): parallel guesses get no extra tries.
+    counter = attempts.Counter(_user_key(found.login), USER_POLICY, reset=True)
+    reservation = attempts.reserve([counter])
+    if reservation.ticket is None:
+        raise TooManyAttempts(reservation.retry_after, [_LOCKED])
     user = accounts.get(found.login)
     if user is None or not user.totp_secret or user.status == "disabled":
         raise Unauthenticated([_BAD_TOKEN])
@@ -59,14 +61,13 @@ def complete(mfa_token: str, code: str) -> auth.LoginResult:
     accepted = step is not None and step > user.totp_last_step and accounts.accept_totp_step(user.login, step)
     if not accepted:
         tokens.count_failure(mfa_token)
-        locked = attempts.register_failure(_user_key(user.login), USER_POLICY)
         logs.info("mfa_failure", login=user.login)
-        if locked:
-            raise TooManyAttempts(locked, [_LOCKED])
+        if attempts.remaining(counter.key, USER_POLICY) == 0:  # this failure filled the counter
+            raise TooManyAttempts(USER_POLICY.lock_seconds, [_LOCKED])
         raise Unauthenticated([_BAD_CODE])
     if not tokens.spend(mfa_token, now):
         raise Unauthenticated([_BAD_TOKEN])
-    attempts.reset(_user_key(user.login))
+    attempts.settle_success(reservation.ticket)
     result = auth.open_session_after_mfa(user.login)
     if result is None:
         raise Unauthenticated([_BAD_TOKEN])

@@ -24,7 +24,7 @@ from chalicelib.domain.numbers import normalise_number as _normalise_number
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AccessLogEntry, Guarantee
 from chalicelib.services import views
-from chalicelib.store import access_log, attempts, objects
+from chalicelib.store import access_log, attempts, objects, tx
 from chalicelib.store import guarantees as guarantees_store
 from chalicelib.store import inbox as inbox_store
 
@@ -92,14 +92,21 @@ def verify(principal: Principal, number: str, auth_key: str) -> dict[str, Any]:
 
 
 def attempt(principal: Principal, number: str, auth_key: str) -> Outcome:
-    """One counted attempt (single or a bulk row), logged whatever it comes to."""
+    """One counted attempt (single or a bulk row), logged whatever it comes to.
+
+    Round trips beyond the session: the counting write (store/attempts.py: it
+    decides before the key is looked at, so no burst gets more than the limit
+    evaluated), ONE read of the guarantee with its versions, and ONE write —
+    the access-log row for a failure, or for a success a transaction of the
+    counters' reset, the access-log row and the inbox mark.
+    """
     now = _now()
-    pair_key, user_key = _pair_key(principal, number), _user_key(principal)
-    wait = max(attempts.retry_after(pair_key, now), attempts.retry_after(user_key, now))
-    if wait:
+    reservation = attempts.reserve(_counters(principal, number), now)
+    if reservation.ticket is None:
         _log(principal, number, "locked")
-        return Outcome("locked", retry_after=wait)
-    guarantee = guarantees_store.get(number)
+        return Outcome("locked", retry_after=reservation.retry_after)
+    found = guarantees_store.with_history(number)
+    guarantee = found[0] if found else None
     stored = (
         guarantee.auth_key.encode()
         if guarantee is not None and guarantee.electronic and guarantee.auth_key
@@ -112,21 +119,27 @@ def attempt(principal: Principal, number: str, auth_key: str) -> Outcome:
         & (stored is not _DUMMY_KEY)
         & (guarantee is not None and guarantee.orderer_id == principal.org_id)
     )
-    if not ok:
-        attempts.register_failure(pair_key, PAIR_POLICY, now)
-        attempts.register_failure(user_key, USER_POLICY, now)
-        _log(principal, number, "not_found")
+    if not ok or found is None:
+        _log(principal, number, "not_found")  # the reserved slots stay counted: that is the failure
         return Outcome("not_found")
-    assert guarantee is not None
-    attempts.reset(pair_key, now)
-    view = _view(guarantee)
-    _log(principal, guarantee.number, view["status"])
-    _mark_seen(principal, guarantee, view)
+    g, versions = found
+    view = _view(g, versions)
+    _settle(principal, reservation.ticket, g, view)
     return Outcome(view["status"], view)
 
 
+def invalid_row(principal: Principal, number: str) -> str:
+    """A malformed bulk row: it costs an attempt like any other (on the pair when it names a
+    number, and on the user), so a CSV cannot flood a guarantee's log for free."""
+    counters = _counters(principal, number) if number else [_user_counter(principal)]
+    reservation = attempts.reserve(counters, _now())
+    result = "invalid" if reservation.ticket is not None else "locked"
+    _log(principal, number or "-", result)
+    return result
+
+
 def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
-    """`POST /api/verify/bulk`: a result per CSV row; each well-formed row is one attempt."""
+    """`POST /api/verify/bulk`: a result per CSV row; every data row is one counted attempt."""
     try:
         rows = verify_csv.parse(data)
     except verify_csv.TooManyRows:
@@ -146,12 +159,11 @@ def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
         )
     items = []
     for row in rows:
-        if not row.valid:
-            _log(principal, row.number or "-", "invalid")
-            result = "invalid"
-        else:
-            number, key = normalise_number(row.number), normalise_key(row.auth_key)
-            result = attempt(principal, number, key).result if number and key else "invalid"
+        number = normalise_number(row.number or "")
+        key = normalise_key(row.auth_key or "") if row.valid else ""
+        result = (
+            attempt(principal, number, key).result if row.valid and number and key else invalid_row(principal, number)
+        )
         items.append({"line": row.line, "number": row.number, "result": result})
     return items
 
@@ -211,31 +223,72 @@ def _user_key(principal: Principal) -> str:
     return f"verify-user:{principal.login}"
 
 
-def _view(g: Guarantee) -> dict[str, Any]:
-    versions = guarantees_store.history(g.number)
+def _user_counter(principal: Principal) -> attempts.Counter:
+    return attempts.Counter(_user_key(principal), USER_POLICY)
+
+
+def _counters(principal: Principal, number: str) -> list[attempts.Counter]:
+    """The pair (reset by a success) and the user's total (a success only gives its slot back)."""
+    return [attempts.Counter(_pair_key(principal, number), PAIR_POLICY, reset=True), _user_counter(principal)]
+
+
+def remaining_tries(principal: Principal, number: str) -> int:
+    """How many more wrong keys this user may enter for `number` before the pair locks."""
+    return attempts.remaining(_pair_key(principal, normalise_number(number)), PAIR_POLICY, _now())
+
+
+def _view(g: Guarantee, versions: list) -> dict[str, Any]:
     latest = views.latest(g, versions)
     pdf_url = objects.presigned_url(latest.pdf_key, f"{g.number}-v{latest.version}.pdf") if latest.pdf_key else None
     return views.verification_view(g, versions, clock.today(), pdf_url)
 
 
+def _entry(principal: Principal, number: str, result: str) -> AccessLogEntry:
+    return AccessLogEntry(
+        number=number or "-",
+        at=f"{clock.iso_now()}#{secrets.token_hex(4)}",
+        orderer_id=principal.org_id,
+        login=principal.login,
+        result=result,
+    )
+
+
 def _log(principal: Principal, number: str, result: str) -> None:
     """One access-log row per attempt: who, which number (as entered), when, what came of it."""
-    access_log.append(
-        AccessLogEntry(
-            number=number or "-",
-            at=f"{clock.iso_now()}#{secrets.token_hex(4)}",
-            orderer_id=principal.org_id,
-            login=principal.login,
-            result=result,
-        )
-    )
+    access_log.append(_entry(principal, number, result))
     logs.info("verification", orderer_id=principal.org_id, login=principal.login, result=result)
 
 
-def _mark_seen(principal: Principal, g: Guarantee, view: dict[str, Any]) -> None:
-    """The inbox row: this orderer has now seen the guarantee up to its latest version."""
+def _settle(principal: Principal, ticket: attempts.Ticket, g: Guarantee, view: dict[str, Any]) -> None:
+    """A success in ONE transaction: the counters' reset, the access-log row, the inbox mark.
+
+    Either condition in it may refuse the whole: the pair's reset (an attempt was
+    counted after this one — then only this attempt's slot is given back) or the
+    inbox mark (a concurrent look at a newer version — then the mark is left
+    out). The transaction is sent again without what failed; the log row and the
+    counters are never left out.
+    """
     latest = view["versions"][-1]
-    inbox_store.mark_seen(principal.org_id, g.number, latest["version"], latest["issued_at"], clock.iso_now())
+    strict, inbox = True, True
+    for _ in range(3):
+        writes = tx.Writes()
+        attempts.success_writes(ticket, writes, strict=strict)
+        counted = len(writes)
+        access_log.append_writes(_entry(principal, g.number, view["status"]), writes, failed=False)
+        if inbox:
+            inbox_store.mark_seen_writes(
+                principal.org_id, g.number, latest["version"], latest["issued_at"], clock.iso_now(), writes
+            )
+        try:
+            tx.commit(writes, what="verification")
+            break
+        except tx.ConditionFailed as exc:
+            failed = tx.failed_items(exc)
+            strict = strict and not any(i < counted for i in failed)
+            inbox = inbox and (len(writes) - 1) not in failed
+            if not failed:  # no reasons given: drop both conditions and write what must be written
+                strict, inbox = False, False
+    logs.info("verification", orderer_id=principal.org_id, login=principal.login, result=view["status"])
 
 
 @dataclass(frozen=True)
@@ -250,10 +303,9 @@ def attempts_left(principal: Principal, number: str) -> AttemptsLeft:
     """Failures left on this number for this user (the smaller of the pair's and the user's).
 
     Unknown numbers count exactly like wrong keys, so this reveals nothing about
-    whether the number exists.
+    whether the number exists. Read from the same counters the lockout decides on.
     """
     now = _now()
-    number = normalise_number(number)
-    pair = PAIR_POLICY.limit - attempts.failure_count(_pair_key(principal, number), PAIR_POLICY, now)
-    user = USER_POLICY.limit - attempts.failure_count(_user_key(principal), USER_POLICY, now)
+    pair = remaining_tries(principal, number)
+    user = attempts.remaining(_user_key(principal), USER_POLICY, now)
     return AttemptsLeft(max(0, min(pair, user)), PAIR_POLICY.lock_seconds // 60)

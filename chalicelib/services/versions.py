@@ -12,6 +12,7 @@ deleted before it reads again.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import replace
 from typing import Any
@@ -182,6 +183,22 @@ def preview(principal: Principal, number: str, kind: str, changes: dict[str, Any
     return {"number": g.number, "kind": kind, "rows": rows, "electronic": g.electronic}
 
 
+def _references(number: str, version: int, attribute: str, key: str | None) -> bool:
+    """Read back (strongly) whether the committed version row points at our object."""
+    row = store.version(number, version, consistent=True)
+    return row is not None and key is not None and getattr(row, attribute) == key
+
+
+def _reissued(number: str, version: int, notice_key: str, new_key: str) -> bool:
+    """Read back whether our key (and its notice) is the one that committed."""
+    current = store.get(number, consistent=True)
+    return (
+        current is not None
+        and current.auth_key == new_key
+        and _references(number, version, "key_notice_key", notice_key)
+    )
+
+
 def _wait_before_retry(attempt: int) -> None:
     time.sleep(0.01 * (attempt + 1))
 
@@ -233,6 +250,7 @@ def record_version(
                 # a cancelled guarantee gets no new key notice: its key is of no further use
                 key_for_notice = g.auth_key if g.electronic and kind != "cancellation" else None
                 upload = docs.version(content, sha, key_for_notice)
+                docs.committed_if(functools.partial(_references, g.number, version, "pdf_key", upload.pdf_key))
                 store.add_version(
                     replace(
                         g,
@@ -289,6 +307,8 @@ def reissue_key(principal: Principal, number: str, reason: Any, *, approval: App
         try:
             with documents.pending() as docs:
                 notice_key = docs.key_notice(latest.content, latest.sha256, new_key)
+                docs.retire(latest.key_notice_key)  # it carries a key that no longer works
+                docs.committed_if(functools.partial(_reissued, g.number, latest.version, notice_key, new_key))
                 now = clock.iso_now()
                 store.replace_key(
                     replace(g, auth_key=new_key),
@@ -297,8 +317,10 @@ def reissue_key(principal: Principal, number: str, reason: Any, *, approval: App
                     _entry(principal, g, reason, now, approval) if approval is not None else None,
                     _with_event(_decision(principal, approval, now), _reissued_event(g, now)),
                 )
-                docs.retire(latest.key_notice_key)  # it carries a key that no longer works
         except store.ConditionFailed:
+            # The 決裁 is no longer pending (another approval of it won: 409), or a version
+            # committed since the read. A second reissue cannot have: a pending request blocks
+            # another of the same action, so no other caller holds a key this retry would kill.
             _still_pending(approval)
             _wait_before_retry(attempt)
             continue

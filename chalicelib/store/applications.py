@@ -89,7 +89,7 @@ def create_once(app: Application, claim_key: str, completed: dict[str, Any]) -> 
 
 
 def list_by_owner(
-    owner_org: str, limit: int, cursor: str | None, keep: Callable[[Application], bool]
+    owner_org: str, limit: int, cursor: str | None, keep: Callable[[Application], bool], scope: str = ""
 ) -> tuple[list[Application], str | None]:
     """An organisation's applications, newest first (Query on by_owner)."""
 
@@ -98,18 +98,18 @@ def list_by_owner(
             owner_org, scan_index_forward=False, limit=size, last_evaluated_key=start
         )
 
-    return paging.page(run, limit, cursor, keep, convert=record)
+    return paging.page(run, limit, cursor, keep, convert=record, scope=f"applications:{owner_org}:{scope}")
 
 
 def list_by_status(
-    status: str, limit: int, cursor: str | None, keep: Callable[[Application], bool]
+    status: str, limit: int, cursor: str | None, keep: Callable[[Application], bool], scope: str = ""
 ) -> tuple[list[Application], str | None]:
     """The clerks' queue: applications in one status, oldest first (Query on by_status)."""
 
     def run(start: dict[str, Any] | None, size: int) -> Any:
         return ApplicationModel.by_status.query(status, limit=size, last_evaluated_key=start, page_size=size)
 
-    return paging.page(run, limit, cursor, keep, convert=record)
+    return paging.page(run, limit, cursor, keep, convert=record, scope=f"queue:{status}:{scope}")
 
 
 def reject(

@@ -20,6 +20,7 @@ throttling are retried there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -40,6 +41,44 @@ ConditionFailed = tx.ConditionFailed
 # ------------------------------------------------------------------ conversion
 
 
+def _summary(versions: Iterable[CertificateVersion]) -> dict[str, Any]:
+    """What the guarantee row keeps of its versions: the list, and the newest one's content."""
+    ordered = sorted(versions, key=lambda v: v.version)
+    return {
+        "versions": [
+            {
+                "version": v.version,
+                "kind": v.kind,
+                "issued_at": v.issued_at,
+                "sha256": v.sha256,
+                "pdf_key": v.pdf_key,
+                "key_notice_key": v.key_notice_key,
+            }
+            for v in ordered
+        ],
+        "content": ordered[-1].content if ordered else {},
+    }
+
+
+def _history(number: str, summary: dict[str, Any] | None) -> tuple[CertificateVersion, ...]:
+    if not summary or not summary.get("versions"):
+        return ()
+    items = summary["versions"]
+    return tuple(
+        CertificateVersion(
+            number=number,
+            version=int(v["version"]),
+            kind=v["kind"],
+            content=summary.get("content") or {} if i == len(items) - 1 else {},
+            sha256=v["sha256"],
+            issued_at=v["issued_at"],
+            pdf_key=v.get("pdf_key"),
+            key_notice_key=v.get("key_notice_key"),
+        )
+        for i, v in enumerate(items)
+    )
+
+
 def record(row: GuaranteeModel) -> Guarantee:
     return Guarantee(
         number=row.number,
@@ -55,6 +94,7 @@ def record(row: GuaranteeModel) -> Guarantee:
         auth_key=row.auth_key,
         latest_version=int(row.latest_version),
         lock_version=int(row.lock_version) if row.lock_version is not None else None,
+        history=_history(row.number, row.summary),
     )
 
 
@@ -73,6 +113,7 @@ def _model(g: Guarantee) -> GuaranteeModel:
         latest_version=g.latest_version,
         details=g.details,
         branch_id=g.branch_id,
+        summary=_summary(g.history) if g.history else None,
     )
     if g.lock_version is not None:
         row.lock_version = g.lock_version  # the put is conditioned on this; unset: must not exist yet
@@ -161,6 +202,17 @@ def history(number: str) -> list[CertificateVersion]:
     return [version_record(c) for c in CertificateModel.query(number, scan_index_forward=True)]
 
 
+def with_history(number: str) -> tuple[Guarantee, list[CertificateVersion]] | None:
+    """The guarantee and its versions (the latest with its content) in ONE read when the row
+    keeps its summary; a row written before the summary existed costs the Query too."""
+    g = get(number)
+    if g is None:
+        return None
+    if g.history and g.history[-1].version == g.latest_version:
+        return g, list(g.history)
+    return g, history(g.number)
+
+
 def version(number: str, version_no: int, *, consistent: bool = False) -> CertificateVersion | None:
     try:
         return version_record(CertificateModel.get(number, int(version_no), consistent_read=consistent))
@@ -221,8 +273,10 @@ def list_by_contractor(
     limit: int,
     cursor: str | None,
     keep: Callable[[Guarantee], bool],
+    scope: str = "",
 ) -> tuple[list[Guarantee], str | None]:
-    """An organisation's guarantees issued in [low, high), newest first, full pages."""
+    """An organisation's guarantees issued in [low, high), newest first, full pages.
+    `scope` names the caller's filters: a cursor only works with the filters it came from."""
     condition = _range_condition(low, high)
 
     def run(start: dict[str, Any] | None, size: int) -> Any:
@@ -236,7 +290,7 @@ def list_by_contractor(
             last_evaluated_key=start,
         )
 
-    return paging.page(run, limit, cursor, keep, convert=record)
+    return paging.page(run, limit, cursor, keep, convert=record, scope=f"guarantees:{org}:{low}:{high}:{scope}")
 
 
 def _check_index_start(start: dict[str, Any] | None, hash_name: str, hash_value: str) -> None:
@@ -255,27 +309,35 @@ def _check_index_start(start: dict[str, Any] | None, hash_name: str, hash_value:
 
 
 def _list_on(
-    index: Any, hash_name: str, hash_value: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool]
+    index: Any,
+    hash_name: str,
+    hash_value: str,
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[Guarantee], bool],
+    scope: str,
 ) -> tuple[list[Guarantee], str | None]:
     def run(start: dict[str, Any] | None, size: int) -> Any:
         _check_index_start(start, hash_name, hash_value)
         return index.query(hash_value, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start)
 
-    return paging.page(run, limit, cursor, keep, convert=record)
+    return paging.page(run, limit, cursor, keep, convert=record, scope=f"guarantees-{hash_name}:{hash_value}:{scope}")
 
 
 def list_by_branch(
-    branch_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool]
+    branch_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool], scope: str = ""
 ) -> tuple[list[Guarantee], str | None]:
-    """A branch's guarantees, newest first, full pages (Query on by_branch)."""
-    return _list_on(GuaranteeModel.by_branch, "branch_id", branch_id, limit, cursor, keep)
+    """A branch's guarantees, newest first, full pages (Query on by_branch).
+    `scope` names the caller's filters: a cursor only works with the filters it came from."""
+    return _list_on(GuaranteeModel.by_branch, "branch_id", branch_id, limit, cursor, keep, scope)
 
 
 def list_by_orderer(
-    orderer_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool]
+    orderer_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool], scope: str = ""
 ) -> tuple[list[Guarantee], str | None]:
-    """An orderer's guarantees, newest first, full pages (Query on by_orderer)."""
-    return _list_on(GuaranteeModel.by_orderer, "orderer_id", orderer_id, limit, cursor, keep)
+    """An orderer's guarantees, newest first, full pages (Query on by_orderer).
+    `scope` names the caller's filters: a cursor only works with the filters it came from."""
+    return _list_on(GuaranteeModel.by_orderer, "orderer_id", orderer_id, limit, cursor, keep, scope)
 
 
 # ------------------------------------------------------------------ writes
@@ -294,7 +356,7 @@ def issue(
     """
     writes = tx.Writes()
     for g, v1 in issued:
-        writes.put(_model(g), condition=GuaranteeModel.number.does_not_exist())
+        writes.put(_model(replace(g, history=(v1,))), condition=GuaranteeModel.number.does_not_exist())
         writes.put(_version_model(v1), condition=CertificateModel.number.does_not_exist())
     writes.update(
         ApplicationModel(application_id),
@@ -318,8 +380,10 @@ def add_version(
 
     ConditionFailed when another writer changed the guarantee since it was read.
     """
+    earlier = g.history if g.history and g.history[-1].version == v.version - 1 else tuple(history(g.number))
     writes = tx.Writes()
-    writes.put(_model(g))  # the VersionAttribute conditions this on lock_version as read
+    # the VersionAttribute conditions this on lock_version as read
+    writes.put(_model(replace(g, history=(*[e for e in earlier if e.version < v.version], v))))
     writes.put(_version_model(v), condition=CertificateModel.number.does_not_exist())
     if entry is not None:
         audit.add(writes, entry)
@@ -339,8 +403,9 @@ def replace_key(
 
     ConditionFailed when the guarantee or that version changed since they were read.
     """
+    kept = tuple(replace(v, key_notice_key=notice_key) if v.version == latest.version else v for v in g.history)
     writes = tx.Writes()
-    writes.put(_model(g))
+    writes.put(_model(replace(g, history=kept)))  # conditioned on lock_version: the key as read
     writes.update(
         CertificateModel(latest.number, latest.version),
         actions=[CertificateModel.key_notice_key.set(notice_key)],

@@ -19,6 +19,22 @@ def _record(row: OrdererInboxModel) -> InboxRow:
     )
 
 
+def mark_seen_writes(
+    orderer_id: str, number: str, version: int, changed_at: str, verified_at: str, writes: tx.Writes
+) -> None:
+    """Add `mark_seen` to the caller's transaction (its condition may then cancel it: see verify)."""
+    writes.update(
+        OrdererInboxModel(orderer_id, number),
+        actions=[
+            OrdererInboxModel.last_seen_version.set(version),
+            OrdererInboxModel.changed_at.set(changed_at),
+            OrdererInboxModel.verified_at.set(verified_at),
+        ],
+        condition=OrdererInboxModel.last_seen_version.does_not_exist()
+        | (OrdererInboxModel.last_seen_version <= version),
+    )
+
+
 def mark_seen(orderer_id: str, number: str, version: int, changed_at: str, verified_at: str) -> None:
     """The orderer has now seen `number` up to `version`; a concurrent look at a newer version wins."""
     row = OrdererInboxModel(orderer_id, number)
@@ -61,4 +77,4 @@ def newest_first(orderer_id: str, limit: int, cursor: str | None) -> tuple[list[
             orderer_id, scan_index_forward=False, limit=size, last_evaluated_key=start
         )
 
-    return paging.page(run, limit, cursor, convert=_record)
+    return paging.page(run, limit, cursor, convert=_record, scope=f"inbox:{orderer_id}")

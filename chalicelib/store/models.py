@@ -19,6 +19,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.connection.table import TableConnection
@@ -239,6 +240,9 @@ class GuaranteeModel(StoreModel):
     latest_version = NumberAttribute(default=1)
     details = JSONAttribute()  # parties, amounts, project: what the certificate is drawn from
     branch_id = UnicodeAttribute(null=True)  # 申込送信先 (also in details): the key of by_branch
+    # The version list and the latest content, kept with the row so a verification reads one
+    # item (store/guarantees.py `summary_of`); rows written before it have none.
+    summary = JSONAttribute(null=True)
     lock_version = VersionAttribute()
     by_contractor = GuaranteesByContractorIndex()
     by_orderer = GuaranteesByOrdererIndex()
@@ -283,14 +287,17 @@ class IdempotencyModel(StoreModel):
 
 
 class AttemptModel(StoreModel):
-    """Failure counters for throttling (logins, verifications)."""
+    """Failure counters for throttling (logins, verifications); see store/attempts.py."""
 
     Meta = _meta("attempts")
     key = UnicodeAttribute(hash_key=True)
     failures = NumberAttribute(default=0)
-    window_start = NumberAttribute(default=0)
-    locked_until = NumberAttribute(default=0)
-    expires_at = TTLAttribute()
+    window_start = NumberAttribute(null=True)
+    last_at = NumberAttribute(null=True)  # when the newest slot was reserved (a full counter locks from it)
+    token = UnicodeAttribute(null=True)  # the newest reservation's token: a success resets only its own
+    trusted = UnicodeSetAttribute(null=True)  # hashed sources that succeeded (the soft lock lets them in)
+    locked_until = NumberAttribute(null=True)  # written by the former counter; read by nothing new
+    expires_at = TTLAttribute(null=True)
 
 
 class NotificationModel(StoreModel):

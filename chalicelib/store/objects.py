@@ -40,7 +40,11 @@ def new_key(prefix: str, suffix: str = ".pdf") -> str:
     return f"{prefix}/{secrets.token_urlsafe(24)}{suffix}"
 
 
-def put_pending(key: str, data: bytes, content_type: str = "application/pdf") -> None:
+def put_pending(
+    key: str, data: bytes, content_type: str = "application/pdf", owner: dict[str, str] | None = None
+) -> None:
+    """Upload tagged `pending`; `owner` (number, version, document) lets the reconciler find
+    the record that should reference the object."""
     client().put_object(
         Bucket=settings.current().bucket,
         Key=key,
@@ -48,7 +52,51 @@ def put_pending(key: str, data: bytes, content_type: str = "application/pdf") ->
         ContentType=content_type,
         ServerSideEncryption="AES256",
         Tagging=PENDING_TAG,
+        Metadata=owner or {},
     )
+
+
+def put_released(key: str, data: bytes, owner: dict[str, str] | None = None) -> None:
+    """Upload an object a committed record already references (a re-rendered lost PDF)."""
+    client().put_object(
+        Bucket=settings.current().bucket,
+        Key=key,
+        Body=data,
+        ContentType="application/pdf",
+        ServerSideEncryption="AES256",
+        Metadata=owner or {},
+    )
+
+
+def exists(key: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        client().head_object(Bucket=settings.current().bucket, Key=key)
+        return True
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+
+
+def pending_objects(older_than_seconds: int) -> list[tuple[str, dict[str, str]]]:
+    """(key, owner metadata) of every object still tagged `pending` and older than the grace
+    period (younger ones may belong to a write in flight). For the reconciler only."""
+    import datetime as dt
+
+    bucket = settings.current().bucket
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than_seconds)
+    found = []
+    for page in client().get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            if item["LastModified"] > cutoff:
+                continue
+            if tags(item["Key"]).get("state") != "pending":
+                continue
+            head = client().head_object(Bucket=bucket, Key=item["Key"])
+            found.append((item["Key"], {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}))
+    return found
 
 
 def release(key: str) -> None:

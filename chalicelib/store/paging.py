@@ -1,8 +1,10 @@
 """Cursor pagination over DynamoDB Queries, full pages even with filters.
 
-A cursor is the Query's LastEvaluatedKey, serialised and signed: a client can
-hand it back but cannot forge one that starts a Query somewhere else (a bad
-cursor is a 400, never a 500).
+A cursor is the Query's LastEvaluatedKey, serialised and signed together with
+the identity of the list it came from (`scope`: which Query, for whom, with
+which filters): a client can hand it back to the same list but cannot forge
+one, nor carry one to another list or another filter (a bad or foreign cursor
+is a 400, never a 500).
 """
 
 from __future__ import annotations
@@ -23,18 +25,19 @@ T = TypeVar("T")
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "decode_cursor", "encode_cursor", "is_string_value", "page"]
 
 
-def _mac(payload: bytes) -> str:
-    return hmac.new(settings.signing_secret(), b"cursor|" + payload, hashlib.sha256).hexdigest()[:32]
+def _mac(payload: bytes, scope: str) -> str:
+    message = b"cursor|" + scope.encode("utf-8", "replace") + b"|" + payload
+    return hmac.new(settings.signing_secret(), message, hashlib.sha256).hexdigest()[:32]
 
 
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
+def encode_cursor(key: dict[str, Any] | None, scope: str = "") -> str | None:
     if not key:
         return None
     payload = json.dumps(key, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _mac(payload)
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _mac(payload, scope)
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, scope: str = "") -> dict[str, Any] | None:
     if not cursor:
         return None
     bad = ValidationFailed([FieldError("cursor", "cursor が正しくありません。最初のページからやり直してください。")])
@@ -43,7 +46,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (ValueError, TypeError):
         raise bad from None
-    if not mac or not hmac.compare_digest(_mac(payload), mac):
+    if not mac or not hmac.compare_digest(_mac(payload, scope), mac):
         raise bad
     try:
         return json.loads(payload)
@@ -57,6 +60,8 @@ def page(
     cursor: str | None,
     keep: Callable[[T], bool] = lambda _item: True,
     convert: Callable[[Any], T] = lambda item: item,
+    *,
+    scope: str = "",
 ) -> tuple[list[T], str | None]:
     """Read until `limit` kept items or the end of the data.
 
@@ -69,7 +74,7 @@ def page(
     promise a page that turns out empty.
     """
     limit = max(1, min(int(limit), MAX_LIMIT))
-    start = decode_cursor(cursor)
+    start = decode_cursor(cursor, scope)
     items: list[T] = []
     last_key: dict[str, Any] | None = None
     while True:
@@ -79,7 +84,7 @@ def page(
             if not keep(item):
                 continue
             if len(items) == limit:
-                return items, encode_cursor(last_key)
+                return items, encode_cursor(last_key, scope)
             items.append(item)
             last_key = results.last_evaluated_key
         start = results.last_evaluated_key

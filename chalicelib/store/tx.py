@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import logs
 from chalicelib.domain.errors import Conflict, FieldError
+from chalicelib.store import faults
 from chalicelib.store.connection import connection
 
 T = TypeVar("T")
@@ -89,6 +91,13 @@ def cancellation_reasons(exc: BaseException) -> list[str | None]:
 def condition_failed(exc: BaseException) -> bool:
     """The one predicate: was the write refused because one of its conditions failed?"""
     return _error_code(exc) == CONDITION_CODE or CONDITION_REASON in cancellation_reasons(exc)
+
+
+def failed_items(exc: BaseException) -> set[int]:
+    """The positions (in the order written) of a cancelled transaction's items whose condition
+    failed; `exc` may be the ConditionFailed that `commit()` raised."""
+    cause = exc.__cause__ if isinstance(exc, ConditionFailed) else exc
+    return {i for i, code in enumerate(cancellation_reasons(cause)) if code == CONDITION_REASON}
 
 
 def retryable(exc: BaseException) -> bool:
@@ -162,9 +171,13 @@ def commit(writes: Writes, *, what: str = "transaction") -> None:
     """
     if not writes:
         return
+    # One token for every attempt of this commit: DynamoDB answers a repeat of a committed
+    # transaction (botocore's own retry after a lost reply, or ours) as a success for 10 minutes.
+    token = secrets.token_hex(16)
 
     def attempt() -> None:
-        with TransactWrite(connection=connection()) as tx:
+        with TransactWrite(connection=connection(), client_request_token=token) as tx:
             writes._replay(tx)
+        faults.inject(f"commit:{what}")  # local-stage tests only: a reply lost after the commit
 
     retrying(attempt, what=what)

@@ -193,8 +193,15 @@ def test_login_page_of_another_audience_refuses_the_account(client):
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
         body=f"csrf_token={token}&login=demo-contractor&password=demo-pass-1",
     )
-    assert resp.status_code == 403
+    # Issue 15: answered exactly like a wrong password (was a 403: a password oracle).
+    assert resp.status_code == 401
     assert "esurety_session=" not in resp.headers.get("Set-Cookie", "")
+    wrong = client.http.post(
+        "/staff/login",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
+        body=f"csrf_token={token}&login=demo-contractor&password=not-the-password",
+    )
+    assert wrong.status_code == resp.status_code and wrong.body == resp.body
 
 
 def test_login_next_is_never_an_open_redirect(client):

@@ -10,7 +10,8 @@ import pytest
 from pynamodb.connection.base import Connection
 
 from chalicelib.domain import clock
-from chalicelib.store import objects
+from chalicelib.domain.records import AccessLogEntry
+from chalicelib.store import access_log, objects
 from chalicelib.store.models import AccessLogModel
 from tests.factories import add_version, make_guarantee
 from tests.functional.conftest import bearer, body
@@ -399,24 +400,29 @@ def test_missing_pdf_is_404(client, tokens):
 
 
 def test_views_newest_first_for_this_number_only(client, tokens):
+    # Issue 15 / API.md: the items are the named orderer's views; failed attempts by anyone
+    # (08201's probe, 08216's own malformed row) are only counted. Rows go through the
+    # repository so the count is kept as the app keeps it.
     g = make_guarantee(number(7))
     other = make_guarantee(number(8))
     rows = [
         ("2026-10-01T10:00:00+09:00#aa", "08216", "invalid"),
         ("2026-10-01T10:01:00+09:00#bb", "08216", "valid"),
+        ("2026-10-02T10:01:00+09:00#b2", "08216", "cancelled"),
         ("2026-10-03T09:00:00+09:00#cc", "08201", "not_found"),
+        ("2026-10-03T09:30:00+09:00#c2", "08201", "valid"),  # another orderer's success is not a view here
     ]
     for at_, orderer, result in rows:
-        AccessLogModel(g.number, at_, orderer_id=orderer, login="x", result=result).save()
+        access_log.append(AccessLogEntry(number=g.number, at=at_, orderer_id=orderer, login="x", result=result))
     AccessLogModel(other.number, "2026-10-02T00:00:00+09:00#dd", orderer_id="08216", login="x", result="valid").save()
     out = body(get(client, f"/api/guarantees/{g.number}/views", tokens["contractor"]))
     assert out["items"] == [
-        {"at": "2026-10-03T09:00:00+09:00", "orderer_id": "08201", "result": "not_found"},
+        {"at": "2026-10-02T10:01:00+09:00", "orderer_id": "08216", "result": "cancelled"},
         {"at": "2026-10-01T10:01:00+09:00", "orderer_id": "08216", "result": "valid"},
-        {"at": "2026-10-01T10:00:00+09:00", "orderer_id": "08216", "result": "invalid"},
     ]
+    assert out["failed_attempts"] == {"count": 2, "last_at": "2026-10-03T09:00:00+09:00"}
     assert out["next_cursor"] is None
-    first = body(get(client, f"/api/guarantees/{g.number}/views", tokens["contractor"], limit=2))
+    first = body(get(client, f"/api/guarantees/{g.number}/views", tokens["contractor"], limit=1))
     rest = body(get(client, f"/api/guarantees/{g.number}/views", tokens["contractor"], cursor=first["next_cursor"]))
     assert [v["at"] for v in first["items"] + rest["items"]] == [v["at"] for v in out["items"]]
     # a views cursor of one number is refused on another

@@ -61,6 +61,9 @@ PLATFORM = {
     "dynamodb:ListStreams",  # the event-source mapping polls the stream as the function
     "sqs:SendMessage",  # the mapping's on-failure destination is written as the function
 }
+#: API operations that IAM authorises under another action's name (S3's HEAD is a GetObject, its
+#: listing a ListBucket): the grant to look for is the IAM action, not the operation.
+IAM_ACTION = {"s3:HeadObject": "s3:GetObject", "s3:ListObjectsV2": "s3:ListBucket", "s3:ListObjects": "s3:ListBucket"}
 TABLE_PREFIX = re.compile(r"^esurety-[a-z0-9-]+?-(?P<table>[a-z_]+)$")
 
 
@@ -80,7 +83,8 @@ def recorded(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     calls: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for function, service, operation, resource in json.loads(out.read_text()):
-        calls[function].add((f"{service}:{operation}", _resource(service, resource)))
+        action = f"{service}:{operation}"
+        calls[function].add((IAM_ACTION.get(action, action), _resource(service, resource)))
     return calls
 
 

@@ -169,11 +169,11 @@ def test_upload_failure_leaves_nothing_and_retry_issues(client, tokens, monkeypa
     real = objects.put_pending
     calls = []
 
-    def flaky(key, data, content_type="application/pdf"):
+    def flaky(key, data, content_type="application/pdf", owner=None):
         calls.append(key)
         if len(calls) == 3:
             raise RuntimeError("S3 is down")
-        real(key, data, content_type)
+        real(key, data, content_type, owner=owner)
 
     monkeypatch.setattr(objects, "put_pending", flaky)
     with pytest.raises(RuntimeError):

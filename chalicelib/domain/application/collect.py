@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
+from chalicelib.domain import dates
 from chalicelib.domain.application.normalise import normalise_date, normalise_text
 from chalicelib.domain.errors import FieldError
 from chalicelib.domain.fonts import undrawable_chars
@@ -62,6 +63,9 @@ class Review:
             self.error(
                 field, f"{label}は 2023-10-30、2023/10/30 または 20231030 の形式で、実在する日付を入力してください。"
             )
+            return None
+        if not dates.date_in_range(dt.date.fromisoformat(value)):
+            self.error(field, f"{label}: {dates.DATE_OUT_OF_RANGE}")
             return None
         if today is not None and value < today.isoformat():
             self.error(field, f"{label}に過去の日付は指定できません。")

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from typing import Any
 
-from chalicelib.domain import labels
+from chalicelib.domain import dates, labels
 from chalicelib.domain.application.amounts import amount_rule_errors
 from chalicelib.domain.application.collect import Review
 from chalicelib.domain.application.normalise import (
@@ -59,6 +59,10 @@ def review_project(r: Review, p: dict, *, orderer: OrdererTerms | None, today: d
         r.error("project.contract_amount", "請負金額を1円以上の整数(円)で入力してください。")
     if project["period_start"] and project["period_end"] and project["period_start"] > project["period_end"]:
         r.error("project.period_end", "工期の終期は始期と同じ日以降にしてください。")
+    elif project["period_start"] and project["period_end"]:
+        start, end = dt.date.fromisoformat(project["period_start"]), dt.date.fromisoformat(project["period_end"])
+        if dates.period_too_long(start, end):
+            r.error("project.period_end", dates.PERIOD_TOO_LONG)
     return project
 
 
