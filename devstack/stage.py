@@ -61,6 +61,8 @@ TABLES = (
     "clients",
     "audit",
     "suppressions",
+    "approvals",
+    "events",
     "drafts",
 )  # chalicelib/settings.py TABLES; repeated so this tool imports nothing of the app
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -460,6 +462,12 @@ def replay_records(aws: Aws, info: dict[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
+def _stream_table(info: dict[str, Any]) -> str:
+    """The table a stream ARN (…:table/<name>/stream/<label>) belongs to."""
+    arn = str(info.get("streamArn", ""))
+    return arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+
+
 def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.datetime | None = None) -> dict[str, int]:
     """Replay every message of the failure queue; a replayed batch that succeeds leaves the queue.
 
@@ -470,7 +478,12 @@ def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.dateti
     recording a 訂正).
     """
     names = StageNames(stage, aws.account, aws.region)
-    invoke = invoker or lambda_invoker(aws, names.stream_function)
+    # The failure queue is shared by both stream functions: a message goes back to the function
+    # of the stream it points into (the certificates stream, or the staff events' stream).
+    invokers = {
+        names.table("events"): invoker or lambda_invoker(aws, names.events_function),
+        names.table("certificates"): invoker or lambda_invoker(aws, names.stream_function),
+    }
     url = aws.call("sqs", "get_queue_url", QueueName=names.failure_queue)["QueueUrl"]
     counts = {"replayed": 0, "failed": 0, "expired": 0}
     now = now or dt.datetime.now(dt.UTC)
@@ -491,6 +504,7 @@ def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.dateti
                 aws.out.write(f"redrive: {message['MessageId']} points past the stream's 24 h retention\n")
                 continue
             records = replay_records(aws, info)
+            invoke = invokers.get(_stream_table(info), invokers[names.table("certificates")])
             failures = invoke(records) if records else []
             if failures:
                 counts["failed"] += 1

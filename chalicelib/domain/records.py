@@ -148,6 +148,7 @@ class Application:
     reject_reason: str | None = None
     decided_at: str | None = None
     owner_name: str | None = None  # the contractor's name when it applied (None on older rows)
+    guarantee_numbers: tuple[str, ...] = ()  # set when issued: the application links to its guarantees
 
     @property
     def branch_id(self) -> str | None:

@@ -175,9 +175,9 @@ def certificate_pdf_url(principal: Principal, number: str) -> str:
 
 
 def key_notice_pdf_url(principal: Principal, number: str) -> str:
-    """A 60-second URL of 「電子保証にかかる「認証キー」のお知らせ」; paper guarantees have none."""
+    """A 60-second URL of 「電子保証にかかる「認証キー」のお知らせ」; paper and cancelled guarantees have none."""
     g = _own(number, principal)
-    if not g.electronic:
+    if not g.electronic or g.status == "cancelled":
         raise NotFound()
     key = _present(g, "key_notice_key")
     return objects.presigned_url(key, f"{g.number}_key_notice.pdf")

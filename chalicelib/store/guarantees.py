@@ -25,9 +25,10 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.records import CertificateVersion, Guarantee
-from chalicelib.store import paging, tx
+from chalicelib.store import audit, paging, tx
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel, GuaranteesByContractorIndex
 
 MAX_NUMBER_LENGTH = 32  # anything longer cannot be a 保証契約番号; never sent to DynamoDB
@@ -111,6 +112,7 @@ def _model(g: Guarantee) -> GuaranteeModel:
         auth_key=g.auth_key,
         latest_version=g.latest_version,
         details=g.details,
+        branch_id=g.branch_id,
         summary=_summary(g.history) if g.history else None,
     )
     if g.lock_version is not None:
@@ -291,11 +293,64 @@ def list_by_contractor(
     return paging.page(run, limit, cursor, keep, convert=record, scope=f"guarantees:{org}:{low}:{high}:{scope}")
 
 
+def _check_index_start(start: dict[str, Any] | None, hash_name: str, hash_value: str) -> None:
+    """A signed cursor of another list, branch or orderer would make DynamoDB fail: a 400 instead."""
+    if start is None:
+        return
+    try:
+        if set(start) != {"number", hash_name, "issued_at"} or not all(
+            paging.is_string_value(v) for v in start.values()
+        ):
+            raise ValueError
+        if start[hash_name]["S"] != hash_value:
+            raise ValueError
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationFailed([BAD_CURSOR]) from None
+
+
+def _list_on(
+    index: Any,
+    hash_name: str,
+    hash_value: str,
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[Guarantee], bool],
+    scope: str,
+) -> tuple[list[Guarantee], str | None]:
+    def run(start: dict[str, Any] | None, size: int) -> Any:
+        _check_index_start(start, hash_name, hash_value)
+        return index.query(hash_value, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start)
+
+    return paging.page(run, limit, cursor, keep, convert=record, scope=f"guarantees-{hash_name}:{hash_value}:{scope}")
+
+
+def list_by_branch(
+    branch_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool], scope: str = ""
+) -> tuple[list[Guarantee], str | None]:
+    """A branch's guarantees, newest first, full pages (Query on by_branch).
+    `scope` names the caller's filters: a cursor only works with the filters it came from."""
+    return _list_on(GuaranteeModel.by_branch, "branch_id", branch_id, limit, cursor, keep, scope)
+
+
+def list_by_orderer(
+    orderer_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool], scope: str = ""
+) -> tuple[list[Guarantee], str | None]:
+    """An orderer's guarantees, newest first, full pages (Query on by_orderer).
+    `scope` names the caller's filters: a cursor only works with the filters it came from."""
+    return _list_on(GuaranteeModel.by_orderer, "orderer_id", orderer_id, limit, cursor, keep, scope)
+
+
 # ------------------------------------------------------------------ writes
 
 
-def issue(application_id: str, decided_at: str, issued: list[tuple[Guarantee, CertificateVersion]]) -> None:
-    """Write every guarantee with its version 1 and mark the application issued, atomically.
+def issue(
+    application_id: str,
+    decided_at: str,
+    issued: list[tuple[Guarantee, CertificateVersion]],
+    entry: AuditEntry | None = None,
+) -> None:
+    """Write every guarantee with its version 1 and mark the application issued, atomically,
+    with the clerk's audit record (`entry`) in the same transaction.
 
     ConditionFailed when the application is no longer `submitted` (or a number exists).
     """
@@ -305,14 +360,23 @@ def issue(application_id: str, decided_at: str, issued: list[tuple[Guarantee, Ce
         writes.put(_version_model(v1), condition=CertificateModel.number.does_not_exist())
     writes.update(
         ApplicationModel(application_id),
-        actions=[ApplicationModel.status.set("issued"), ApplicationModel.decided_at.set(decided_at)],
+        actions=[
+            ApplicationModel.status.set("issued"),
+            ApplicationModel.decided_at.set(decided_at),
+            ApplicationModel.guarantee_numbers.set([g.number for g, _v in issued]),
+        ],
         condition=ApplicationModel.status == "submitted",
     )
+    if entry is not None:
+        audit.add(writes, entry)
     tx.commit(writes, what="issue")
 
 
-def add_version(g: Guarantee, v: CertificateVersion) -> None:
-    """Write the guarantee's new state (as of `g.lock_version`) and its new version, atomically.
+def add_version(
+    g: Guarantee, v: CertificateVersion, entry: AuditEntry | None = None, also: Callable[[tx.Writes], object] | None = None
+) -> None:
+    """Write the guarantee's new state (as of `g.lock_version`) and its new version, atomically,
+    with the clerk's audit record (`entry`) in the same transaction.
 
     ConditionFailed when another writer changed the guarantee since it was read.
     """
@@ -321,10 +385,20 @@ def add_version(g: Guarantee, v: CertificateVersion) -> None:
     # the VersionAttribute conditions this on lock_version as read
     writes.put(_model(replace(g, history=(*[e for e in earlier if e.version < v.version], v))))
     writes.put(_version_model(v), condition=CertificateModel.number.does_not_exist())
+    if entry is not None:
+        audit.add(writes, entry)
+    if also is not None:  # e.g. the 決裁 this version carries out (store/approvals.decide)
+        also(writes)
     tx.commit(writes, what="version")
 
 
-def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str) -> None:
+def replace_key(
+    g: Guarantee,
+    latest: CertificateVersion,
+    notice_key: str,
+    entry: AuditEntry | None = None,
+    also: Callable[[tx.Writes], object] | None = None,
+) -> None:
     """Store `g` (with its new 認証キー) and point the latest version at its new key notice.
 
     ConditionFailed when the guarantee or that version changed since they were read.
@@ -337,4 +411,8 @@ def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str) -> No
         actions=[CertificateModel.key_notice_key.set(notice_key)],
         condition=CertificateModel.sha256 == latest.sha256,
     )
+    if entry is not None:
+        audit.add(writes, entry)
+    if also is not None:
+        also(writes)
     tx.commit(writes, what="reissue_key")
