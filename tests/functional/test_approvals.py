@@ -202,3 +202,18 @@ def test_a_cancelled_guarantee_has_no_key_notice_for_staff_either(client, tokens
     assert approve(client, tokens, body(ask_cancel(client, tokens, number))["approval_id"]).status_code == 201
     cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
     assert client.http.get(f"/staff/guarantees/{number}/key-notice.pdf", headers=cookie).status_code == 404
+
+
+def test_approving_a_cancellation_on_the_page_shows_the_recorded_version(client, tokens, issued):
+    import re
+
+    number = issued[0]["number"]
+    approval_id = body(ask_cancel(client, tokens, number))["approval_id"]
+    cookie = {"Cookie": f"esurety_session={tokens['chief']}"}
+    listed = client.http.get("/staff/approvals", headers=cookie).body.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', listed).group(1)
+    form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    done = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
+    html = done.body.decode()
+    assert done.status_code == 200 and "決裁を承認しました" in html and "版 2 (取消)" in html
+    assert GuaranteeModel.get(number).status == "cancelled" and 'id="key-notice"' not in html
