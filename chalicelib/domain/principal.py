@@ -18,3 +18,5 @@ class Principal:
     #: Set when a machine client (OAuth client credentials) calls: it acts as its orderer,
     #: only on D-Sure's API routes, and its `login` is `client:<id>` (lockout per client).
     client_id: str | None = None
+    #: The user's own address (from the session): notices to it need no look-up of the organisation's.
+    email: str | None = None

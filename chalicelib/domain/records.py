@@ -107,6 +107,8 @@ class SessionRecord:
     org_name: str
     created_at: str
     expires_at: int
+    #: The user's own address at login: a notice to it needs no directory look-up.
+    email: str | None = None
 
 
 @dataclass(frozen=True)

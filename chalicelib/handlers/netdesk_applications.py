@@ -308,7 +308,7 @@ def _confirm_or_edit(call: PageCall, values: dict[str, str], notice: str | None 
     """申込確認 for values that pass every rule, else 申込作成 with each error beside its field."""
     body = body_from_form(values)
     try:
-        form = applications.review(body)
+        form = applications.review(call.principal, body)
     except DomainError as exc:
         errors = {e.field: e.message for e in exc.errors}
         context = {**_context(call, values, errors), "notice": notice}

@@ -29,6 +29,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application
 from chalicelib.services import bounces, idempotency
 from chalicelib.services.orderers import get_orderer
+from chalicelib.store import accounts
 from chalicelib.store import applications as store
 
 STATUSES = ("submitted", "issued", "rejected")
@@ -52,11 +53,25 @@ def _terms(orderer_id: Any) -> OrdererTerms | None:
     )
 
 
-def review(body: Any, *, schema_checked: bool = False) -> dict[str, Any]:
+def _registered_emails(principal: Principal, body: dict) -> frozenset[str] | None:
+    """The addresses the notices may go to: the caller's own (from the session) when the body names
+    it, else the organisation's active users' (one Query, only when the body names an address)."""
+    delivery = body.get("delivery")
+    email = delivery.get("email") if isinstance(delivery, dict) else None
+    if not (isinstance(email, str) and email.strip()):
+        return None
+    own = (principal.email or "").lower()
+    if own and email.strip().lower() == own:
+        return frozenset({own})
+    return accounts.emails_of_org(principal.org_id)
+
+
+def review(principal: Principal, body: Any, *, schema_checked: bool = False) -> dict[str, Any]:
     """The normalised form, or ValidationFailed listing every bad field (schema first, then rules).
 
     `schema_checked=True` when the caller has already validated `body` against
     `APPLICATION_SCHEMA` and found nothing (the JSON route): only the rules run.
+    The mail address must be one of the caller's organisation's users' (issue 15).
     """
     from chalicelib.render.charset import font_charset
 
@@ -70,6 +85,7 @@ def review(body: Any, *, schema_checked: bool = False) -> dict[str, Any]:
         today=clock.today(),
         now=clock.now(),
         charset=font_charset(),
+        registered_emails=_registered_emails(principal, body),
     )
     for e in rule_errors:
         if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
@@ -113,7 +129,7 @@ def submit(
 
     `schema_checked` as for `review()`."""
     key = idempotency.check_key(idempotency_key)
-    form = review(body, schema_checked=schema_checked)
+    form = review(principal, body, schema_checked=schema_checked)
     if key is None:
         return _store(_new(principal, form, secrets.token_hex(10)))
     # The id follows from the key AND the body, so even a taken-over claim cannot create a

@@ -180,13 +180,14 @@ def _open_session(account: Account) -> LoginResult:
             org_name=account.org_name,
             created_at=datetime.fromtimestamp(now, UTC).isoformat(),
             expires_at=exp,
+            email=account.email,
         )
     )
     import jwt
 
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
     token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
-    principal = Principal(account.login, account.role, account.org_id, account.org_name, sid)
+    principal = Principal(account.login, account.role, account.org_id, account.org_name, sid, email=account.email)
     return LoginResult(token, principal, exp)
 
 
@@ -206,7 +207,7 @@ def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
     row = sessions.get(str(claims["sid"]))
     if row is None or row.login != claims["sub"] or row.expires_at <= time.time():
         return None
-    return Principal(row.login, row.role, row.org_id, row.org_name, row.session_id, via_cookie)
+    return Principal(row.login, row.role, row.org_id, row.org_name, row.session_id, via_cookie, email=row.email)
 
 
 def logout(principal: Principal) -> None:

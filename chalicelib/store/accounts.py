@@ -188,5 +188,14 @@ def logins_of_org(org_id: str) -> list[str]:
     return [row.login for row in AccountModel.by_org.query(org_id)]
 
 
+def emails_of_org(org_id: str) -> frozenset[str]:
+    """The addresses of the organisation's active users, lower-cased (one Query on `by_org`)."""
+    return frozenset(
+        row.email.lower()
+        for row in AccountModel.by_org.query(org_id)
+        if row.email and (row.status or ("active" if row.password_hash else "invited")) == "active"
+    )
+
+
 def any_with_role(role: str) -> bool:
     return any(True for _ in AccountModel.by_role.query(role, limit=1))

@@ -139,6 +139,7 @@ class SessionModel(StoreModel):
     org_name = UnicodeAttribute()
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute()
+    email = UnicodeAttribute(null=True)
     by_login = SessionsByLoginIndex()  # issue 13: end every session of a user at once
 
 

@@ -24,6 +24,7 @@ def create(record: SessionRecord) -> None:
         org_name=record.org_name,
         created_at=record.created_at,
         expires_at=datetime.fromtimestamp(record.expires_at, UTC),
+        email=record.email,
     ).save()
 
 
@@ -43,6 +44,7 @@ def get(session_id: str) -> SessionRecord | None:
         org_name=row.org_name,
         created_at=row.created_at,
         expires_at=int(row.expires_at.timestamp()),
+        email=row.email,
     )
 
 

@@ -185,7 +185,8 @@ def test_same_key_different_body_is_409_and_creates_nothing(client, tokens):
 
 def test_keys_are_scoped_per_organisation(client, tokens):
     mine = body(post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "shared"}))
-    theirs = body(post(client, tokens["other"], application_body(), **{"Idempotency-Key": "shared"}))
+    theirs_body = application_body(delivery__email="info@example.com")  # △△工業's own address
+    theirs = body(post(client, tokens["other"], theirs_body, **{"Idempotency-Key": "shared"}))
     assert mine["id"] != theirs["id"]
 
 
@@ -355,3 +356,34 @@ def test_form_links_to_the_e_surety_orderers(client):
     assert 'href="/netdesk/orderers"' in html and "必須" in html
     orderers = client.http.get("/netdesk/orderers", headers=cookie).body.decode()
     assert "笠間市長" in orderers and "水戸市長" in orderers and "〇〇村長" not in orderers
+
+
+# ---- issue 15: notices go only to the contractor's own registered addresses
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["someone@example.net", "info@example.com"],  # anyone's; another contractor's user's
+    ids=["stranger", "other-contractor"],
+)
+def test_a_notice_address_outside_the_organisation_is_400_and_stores_nothing(client, tokens, address):
+    before = stored()
+    resp = post(client, tokens["contractor"], application_body(delivery__email=address))
+    assert resp.status_code == 400
+    (error,) = [e for e in body(resp)["errors"] if e["field"] == "delivery.email"]
+    assert "登録されたメールアドレス" in error["message"]
+    assert stored() == before
+
+
+def test_any_active_user_of_the_organisation_may_receive_the_notice(client, tokens):
+    from chalicelib.domain.records import Account
+    from chalicelib.store import accounts
+
+    accounts.put(Account("c1-keiri", "contractor", "c-0001", "〇〇建設 株式会社", email="Keiri@Example.co.jp", status="active"))
+    accounts.put(Account("c1-gone", "contractor", "c-0001", "〇〇建設 株式会社", email="gone@example.co.jp", status="disabled"))
+    ok = post(client, tokens["contractor"], application_body(delivery__email="keiri@example.co.jp"))
+    assert ok.status_code == 201, ok.body
+    assert body(ok)["delivery"]["email"] == "keiri@example.co.jp"
+    gone = post(client, tokens["contractor"], application_body(delivery__email="gone@example.co.jp"))
+    assert gone.status_code == 400
+    assert [e["field"] for e in body(gone)["errors"]] == ["delivery.email"]

@@ -188,6 +188,20 @@ def test_bad_email_refused(addr):
     assert "delivery.email" in fields(application_body(delivery__email=addr))
 
 
+def test_the_notice_address_must_be_a_registered_one_case_insensitively():
+    registered = frozenset({"soumu@example.co.jp"})
+    form, errors = review_application(application_body(delivery__email="Soumu@Example.co.jp"), orderer=KASAMA,
+                                      today=TODAY, registered_emails=registered)
+    assert errors == [] and form["delivery"]["email"] == "Soumu@example.co.jp"
+    _form, errors = review_application(application_body(delivery__email="x@example.net"), orderer=KASAMA,
+                                       today=TODAY, registered_emails=registered)
+    assert [(e.field, "登録されたメールアドレス" in e.message) for e in errors] == [("delivery.email", True)]
+    # No address (no notice asked for) needs no registration.
+    _form, errors = review_application(application_body(delivery__email=None, delivery__notify=False),
+                                       orderer=KASAMA, today=TODAY, registered_emails=frozenset())
+    assert errors == []
+
+
 def test_email_required_only_when_notify():
     assert "delivery.email" in fields(application_body(delivery__email=None))
     assert fields(application_body(delivery__email=None, delivery__notify=False)) == {}

@@ -20,12 +20,14 @@ def review_application(
     today: dt.date,
     now: dt.datetime | None = None,
     charset: Collection[int] | None = None,
+    registered_emails: Collection[str] | None = None,
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """Normalise an application body and check every DESIGN.md §1 rule.
 
     `orderer` is the record named by `project.orderer_id` (None when unknown),
     `today`/`now` are JST, `charset` holds the code points the PDF font can draw
-    (None skips that check).
+    (None skips that check), `registered_emails` the contractor's users' addresses (lower-case;
+    None skips that check).
     Returns (normalised form, errors); the form is only meaningful without errors.
     Never raises, whatever the body's shape.
     """
@@ -43,6 +45,6 @@ def review_application(
         "advance_payment": advance,
         "contract_guarantee": contract,
         "bid": rules.review_bid(r, as_dict(body.get("bid"))),
-        "delivery": rules.review_delivery(r, as_dict(body.get("delivery")), today, now),
+        "delivery": rules.review_delivery(r, as_dict(body.get("delivery")), today, now, registered_emails),
     }
     return form, list(r.errors.values())

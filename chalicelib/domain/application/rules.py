@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
 from chalicelib.domain import dates, labels
@@ -249,8 +250,14 @@ def review_bid(r: Review, bid_in: dict) -> dict[str, Any]:
 # ---------------------------------------------------------------- 申込送信先・受取方法
 
 
-def review_delivery(r: Review, d_in: dict, today: dt.date, now: dt.datetime | None) -> dict[str, Any]:
-    """申込送信先, 受取方法 (送付 with a date / 当社窓口 with a visit), the mail address, 送付先."""
+def review_delivery(
+    r: Review, d_in: dict, today: dt.date, now: dt.datetime | None, registered: Collection[str] | None = None
+) -> dict[str, Any]:
+    """申込送信先, 受取方法 (送付 with a date / 当社窓口 with a visit), the mail address, 送付先.
+
+    `registered`: the contractor's own users' addresses (lower-case); the notices go only to one of
+    them, so a contractor cannot have the system mail its text (工事名, 発注者) to anyone it types.
+    None skips that check (the caller has no organisation, e.g. a unit test of the other rules)."""
     delivery: dict[str, Any] = {
         "branch_id": d_in.get("branch_id"),
         "receipt": d_in.get("receipt"),
@@ -263,7 +270,7 @@ def review_delivery(r: Review, d_in: dict, today: dt.date, now: dt.datetime | No
     if delivery["branch_id"] not in BRANCHES:
         r.error("delivery.branch_id", "申込送信先を選択してください。")
     _receipt(r, d_in, delivery, today, now)
-    delivery["email"] = _email(r, d_in.get("email"), notify=delivery["notify"])
+    delivery["email"] = _email(r, d_in.get("email"), notify=delivery["notify"], registered=registered)
     delivery["mail_to"] = _mail_to(r, d_in.get("mail_to"), by_mail=delivery["receipt"] == "mail")
     return delivery
 
@@ -288,8 +295,9 @@ def _receipt(r: Review, d_in: dict, delivery: dict[str, Any], today: dt.date, no
         r.error("delivery.receipt", "受取方法 (送付 / 当社窓口) を選択してください。")
 
 
-def _email(r: Review, raw: Any, *, notify: bool) -> str | None:
-    """The address for 発行完了のお知らせ: its syntax checked, required when notify is asked for."""
+def _email(r: Review, raw: Any, *, notify: bool, registered: Collection[str] | None) -> str | None:
+    """The address for 発行完了のお知らせ: its syntax checked, required when notify is asked for, and
+    one of the contractor's registered users' addresses."""
     email = normalise_text(raw)
     if email is None:
         if notify:
@@ -300,6 +308,11 @@ def _email(r: Review, raw: Any, *, notify: bool) -> str | None:
     if valid is None:
         r.error("delivery.email", "メールアドレスの形式が正しくありません。")
         return email
+    if registered is not None and valid.lower() not in registered:
+        r.error(
+            "delivery.email",
+            "お知らせの送信先には、貴社の利用者として登録されたメールアドレスを入力してください。",
+        )
     return valid
 
 
