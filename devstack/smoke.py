@@ -19,9 +19,10 @@ Logins come from SMOKE_CONTRACTOR, SMOKE_STAFF, SMOKE_APPROVER (a second staff
 user of the same branch) and SMOKE_ORDERER (`login:password`); staff log in with
 a second step (issue 13), whose TOTP code is computed from SMOKE_STAFF_TOTP and
 SMOKE_APPROVER_TOTP (the accounts' base32 secrets). Against a local stack they
-default to API.md's demo logins and the demo secrets. SMOKE_MAIL_TO, the
-completion mail's address, must be one of the smoke contractor's own users'
-addresses (the API refuses any other: issue 15); locally it is demo-contractor's.
+default to API.md's demo logins and the demo secrets.
+SMOKE_MAIL_TO, the completion mail's address, must be one of the smoke contractor's
+own users' addresses (the API refuses any other: issue 15); locally it is
+demo-contractor's.
 Exit status 0 when every step passed; each step prints one line.
 """
 

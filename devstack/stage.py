@@ -462,10 +462,11 @@ def replay_records(aws: Aws, info: dict[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
-def _stream_table(info: dict[str, Any]) -> str:
-    """The table a stream ARN (…:table/<name>/stream/<label>) belongs to."""
-    arn = str(info.get("streamArn", ""))
-    return arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+def function_for(names: StageNames, info: dict[str, Any]) -> str:
+    """The function a failure message goes back to: the failure queue is shared by both stream
+    functions, and the message's stream ARN (…:table/<name>/stream/<label>) says whose it was."""
+    table = str(info.get("streamArn", "")).split(":table/", 1)[-1].split("/stream/", 1)[0]
+    return names.events_function if table == names.table("events") else names.stream_function
 
 
 def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.datetime | None = None) -> dict[str, int]:
@@ -478,12 +479,6 @@ def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.dateti
     recording a 訂正).
     """
     names = StageNames(stage, aws.account, aws.region)
-    # The failure queue is shared by both stream functions: a message goes back to the function
-    # of the stream it points into (the certificates stream, or the staff events' stream).
-    invokers = {
-        names.table("events"): invoker or lambda_invoker(aws, names.events_function),
-        names.table("certificates"): invoker or lambda_invoker(aws, names.stream_function),
-    }
     url = aws.call("sqs", "get_queue_url", QueueName=names.failure_queue)["QueueUrl"]
     counts = {"replayed": 0, "failed": 0, "expired": 0}
     now = now or dt.datetime.now(dt.UTC)
@@ -504,7 +499,7 @@ def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.dateti
                 aws.out.write(f"redrive: {message['MessageId']} points past the stream's 24 h retention\n")
                 continue
             records = replay_records(aws, info)
-            invoke = invokers.get(_stream_table(info), invokers[names.table("certificates")])
+            invoke = invoker or lambda_invoker(aws, function_for(names, info))
             failures = invoke(records) if records else []
             if failures:
                 counts["failed"] += 1

@@ -180,6 +180,9 @@ class Guarantee:
     #: The versions (and the latest's content) as kept on the row, oldest first; () when the
     #: row predates it. Written by the repository from the versions it writes.
     history: tuple[CertificateVersion, ...] = ()
+    #: When the 認証キー was last reissued (an event, not a version): the D-Sure inbox flags the
+    #: guarantee for every orderer that verified it before then (issue 14).
+    key_reissued_at: str | None = None
 
     @property
     def branch_id(self) -> str | None:

@@ -522,6 +522,17 @@ def approve_page(call: PageCall) -> Response:
     return call.render("html/staff/approved.html", no_store=True, result=out)
 
 
+@page(bp, "/staff/guarantees/{number}/key-notice.pdf", audience="staff")
+def key_notice_page(call: PageCall) -> Response:
+    """The guarantee's current key notice (a 60-second URL): the approver of a reissue hands it over."""
+    try:
+        url = staff_search.key_notice_pdf_url(call.principal, call.params["number"])
+    except DomainError as exc:
+        _not_found(exc)
+        raise
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
 @page(bp, "/staff/approvals/{approval_id}/decline", ("POST",), audience="staff")
 def decline_page(call: PageCall) -> Response:
     try:

@@ -21,7 +21,7 @@ from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Guarantee
 from chalicelib.services import views
-from chalicelib.services.guarantees import NUMBER_PATTERN, list_item
+from chalicelib.services.guarantees import NUMBER_PATTERN, key_notice_url_of, list_item
 from chalicelib.store import guarantees as store
 
 STATUSES = ("valid", "cancelled", "expired")
@@ -95,6 +95,15 @@ def detail(principal: Principal, number: str) -> dict[str, Any]:
     if g is None:
         raise NotFound()
     return views.guarantee_view(g, store.history(g.number), clock.today(), staff=True)
+
+
+def key_notice_pdf_url(principal: Principal, number: str) -> str:
+    """The current 認証キーのお知らせ of a guarantee of the clerk's branch (after an approved reissue
+    the approver prints it for the contractor); 404 for another branch's, paper or cancelled."""
+    g = _own(principal, normalise_number(number))
+    if g is None:
+        raise NotFound()
+    return key_notice_url_of(g)
 
 
 def outstanding_for_contractor(principal: Principal, contractor_id: str, limit: int = 50) -> list[dict[str, Any]]:

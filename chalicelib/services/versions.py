@@ -311,7 +311,7 @@ def reissue_key(principal: Principal, number: str, reason: Any, *, approval: App
                 docs.committed_if(functools.partial(_reissued, g.number, latest.version, notice_key, new_key))
                 now = clock.iso_now()
                 store.replace_key(
-                    replace(g, auth_key=new_key),
+                    replace(g, auth_key=new_key, key_reissued_at=now),
                     latest,
                     notice_key,
                     _entry(principal, g, reason, now, approval) if approval is not None else None,

@@ -95,6 +95,7 @@ def record(row: GuaranteeModel) -> Guarantee:
         latest_version=int(row.latest_version),
         lock_version=int(row.lock_version) if row.lock_version is not None else None,
         history=_history(row.number, row.summary),
+        key_reissued_at=row.key_reissued_at,
     )
 
 
@@ -114,6 +115,7 @@ def _model(g: Guarantee) -> GuaranteeModel:
         details=g.details,
         branch_id=g.branch_id,
         summary=_summary(g.history) if g.history else None,
+        key_reissued_at=g.key_reissued_at,
     )
     if g.lock_version is not None:
         row.lock_version = g.lock_version  # the put is conditioned on this; unset: must not exist yet

@@ -241,6 +241,7 @@ class GuaranteeModel(StoreModel):
     latest_version = NumberAttribute(default=1)
     details = JSONAttribute()  # parties, amounts, project: what the certificate is drawn from
     branch_id = UnicodeAttribute(null=True)  # 申込送信先 (also in details): the key of by_branch
+    key_reissued_at = UnicodeAttribute(null=True)  # the latest 認証キー reissue (the inbox's key_reissued)
     # The version list and the latest content, kept with the row so a verification reads one
     # item (store/guarantees.py `summary_of`); rows written before it have none.
     summary = JSONAttribute(null=True)

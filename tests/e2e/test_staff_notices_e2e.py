@@ -1,6 +1,6 @@
 """Issue 14 on the running local stack: a key reissue (requested, then approved by the second
 staff user) mails the contractor within 2 s without either key, through the events stream and
-its pump."""
+its pump, and the orderer's inbox shows it."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def test_key_reissue_notice_mail_and_inbox(stack):
     staff = stack.login("ibaraki-staff", "demo-pass-3")
     chief = stack.login("ibaraki-chief", "demo-pass-6")
     kasama = stack.login("kasama", "demo-pass-4")
-    address = "soumu@example.co.jp"  # the notices go only to the contractor's own users (issue 15)
+    # The notice goes to the contractor's own user (issue 15: delivery.email must be one of them).
+    address = "soumu@example.co.jp"
     body = application_body(contract_guarantee=None, delivery__email=address)
     app_id = requests.post(stack.url("/api/applications"), json=body, headers=_auth(contractor), timeout=30).json()[
         "id"
@@ -55,9 +56,22 @@ def test_key_reissue_notice_mail_and_inbox(stack):
     mails: list[dict] = []
     while time.monotonic() - started < 2.0 and not mails:
         items = requests.get(stack.url("/api/dev/outbox"), timeout=10).json()["items"]
-        mails = [m for m in items if address in m["to"] and m["subject"] == "認証キー再発行のお知らせ"]
+        mails = [
+            m
+            for m in items
+            if address in m["to"] and m["subject"] == "認証キー再発行のお知らせ" and number in (m.get("body") or "")
+        ]
         time.sleep(0.05)
     assert mails, "no key reissue notice within 2 s"
     assert old not in mails[0]["body"] and new not in mails[0]["body"] and number in mails[0]["body"]
-    # Not yet: the inbox's `latest_event: key_reissued` and `seen` covering events (the trigger
-    # already moves the row up through verify.note_new_version; `seen` still follows versions only).
+    # The orderer's inbox shows it: the event, unseen until kasama looks again (with the new key).
+    inbox = requests.get(stack.url("/api/orderer/guarantees"), headers=_auth(kasama), timeout=30).json()["items"]
+    [item] = [i for i in inbox if i["number"] == number]
+    assert (item["latest_event"], item["seen"]) == ("key_reissued", False)
+    assert inbox[0]["number"] == number  # moved up by the events trigger (verify.note_new_version)
+    again = requests.post(
+        stack.url("/api/verify"), json={"number": number, "auth_key": new}, headers=_auth(kasama), timeout=30
+    )
+    assert again.status_code == 200
+    inbox = requests.get(stack.url("/api/orderer/guarantees"), headers=_auth(kasama), timeout=30).json()["items"]
+    assert [i["seen"] for i in inbox if i["number"] == number] == [True]

@@ -170,6 +170,7 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "POST /staff/approvals/{approval_id}/decline": (STAFF, "staff"),
     "GET /staff/audit": (STAFF, None),
     "GET /staff/audit.csv": (STAFF, None),
+    "GET /staff/guarantees/{number}/key-notice.pdf": (STAFF, "staff"),
 }
 #: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
 NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js"})

@@ -165,3 +165,55 @@ def test_reloading_the_approve_page_repeats_nothing(client, tokens, issued):
         "/staff/approvals", headers={"Cookie": f"esurety_session={tokens['staff']}"}
     ).body.decode()
     assert "/approve" not in own_queue  # nothing left to approve
+
+
+def test_the_approver_sees_the_new_key_once_with_the_key_notice_to_hand_over(client, tokens, issued):
+    import re
+    import urllib.request
+
+    number, old = issued[0]["number"], issued[0]["auth_key"]
+    approval_id = body(ask_reissue(client, tokens, number))["approval_id"]
+    cookie = {"Cookie": f"esurety_session={tokens['chief']}"}
+    listed = client.http.get("/staff/approvals", headers=cookie).body.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', listed).group(1)
+    form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    done = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
+    html = done.body.decode()
+    new = GuaranteeModel.get(number).auth_key
+    assert done.status_code == 200 and done.headers["Cache-Control"] == "no-store"
+    assert new in html and old not in html and new != old
+    link = re.search(r'href="([^"]+/key-notice\.pdf)" id="key-notice"', html).group(1)
+    assert link == f"/staff/guarantees/{number}/key-notice.pdf"
+    pdf = client.http.get(link, headers=cookie)
+    assert pdf.status_code == 302 and pdf.headers["Cache-Control"] == "no-store"
+    current = CertificateModel.get(number, GuaranteeModel.get(number).latest_version).key_notice_key
+    assert current in pdf.headers["Location"]  # the notice with the new key, not the retired one
+    with urllib.request.urlopen(pdf.headers["Location"], timeout=10) as resp:  # the presigned URL (moto)
+        assert resp.read().startswith(b"%PDF")
+    again = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
+    assert again.status_code == 409 and new not in again.body.decode()  # a reload shows no key again
+    assert client.http.get("/staff/guarantees/30026-999999M/key-notice.pdf", headers=cookie).status_code == 404
+    contractor = client.http.get(link, headers=bearer(tokens["contractor"]))
+    assert contractor.status_code == 403  # a staff page
+
+
+def test_a_cancelled_guarantee_has_no_key_notice_for_staff_either(client, tokens, issued):
+    number = issued[0]["number"]
+    assert approve(client, tokens, body(ask_cancel(client, tokens, number))["approval_id"]).status_code == 201
+    cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
+    assert client.http.get(f"/staff/guarantees/{number}/key-notice.pdf", headers=cookie).status_code == 404
+
+
+def test_approving_a_cancellation_on_the_page_shows_the_recorded_version(client, tokens, issued):
+    import re
+
+    number = issued[0]["number"]
+    approval_id = body(ask_cancel(client, tokens, number))["approval_id"]
+    cookie = {"Cookie": f"esurety_session={tokens['chief']}"}
+    listed = client.http.get("/staff/approvals", headers=cookie).body.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', listed).group(1)
+    form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    done = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
+    html = done.body.decode()
+    assert done.status_code == 200 and "決裁を承認しました" in html and "版 2 (取消)" in html
+    assert GuaranteeModel.get(number).status == "cancelled" and 'id="key-notice"' not in html

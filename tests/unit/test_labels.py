@@ -24,6 +24,7 @@ from tests.conftest import ROOT
 FIELD_TABLES: dict[str, list[tuple[Mapping[str, str], ...]]] = {
     "kind": [(labels.KIND, labels.KIND_SHORT), (labels.VERSION_KIND,)],
     "latest_version_kind": [(labels.VERSION_KIND,)],
+    "latest_event": [(labels.LATEST_EVENT,)],  # issue 14: a version's kind, or key_reissued
     "form": [(labels.FORM,)],
     "status": [
         (labels.APPLICATION_STATUS, labels.APPLICATION_STATUS_STAFF),

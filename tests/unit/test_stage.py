@@ -289,6 +289,17 @@ def test_redrive_keeps_a_batch_that_fails_again(moto_aws):
     assert _queued(moto_aws, url) == 2
 
 
+def test_redrive_sends_each_failure_back_to_the_function_of_its_stream():
+    # Issue 14: the staff events' stream shares the failure queue with the certificates stream.
+    names = StageNames("br-x-1a2b3c", "123456789012", "ap-northeast-1")
+
+    def info(table: str) -> dict:
+        return {"streamArn": f"arn:aws:dynamodb:ap-northeast-1:123456789012:table/{names.table(table)}/stream/2026"}
+
+    assert stage.function_for(names, info("events")) == names.events_function == "esurety-br-x-1a2b3c-event-stream"
+    assert stage.function_for(names, info("certificates")) == names.stream_function
+
+
 def test_dry_run_redrive_prints_its_calls():
     output = dry_run("redrive", "feature/New_Thing-42")
     assert "DRY-RUN aws sqs get_queue_url" in output and "DRY-RUN aws sqs receive_message" in output
