@@ -23,6 +23,7 @@ from chalicelib.handlers import (
     public,
     session,
     staff,
+    staff_audit,
     staff_reservation_pages,
     staff_reservations,
 )
@@ -43,6 +44,7 @@ app.register_blueprint(maintenance.bp)
 app.register_blueprint(netdesk_applications.bp)
 app.register_blueprint(netdesk_guarantees.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(staff_audit.bp)
 app.register_blueprint(dsure.bp)
 app.register_blueprint(accounts.bp)
 app.register_blueprint(admin.bp)

@@ -38,6 +38,9 @@ TABLES = (
     "clients",
     "audit",
     "suppressions",
+    # Issue 14: the staff console
+    "approvals",
+    "events",
     # Issue 16: a form kept across a re-login
     "drafts",
     # Issue 17: reservations and fees

@@ -95,11 +95,16 @@ def main(argv: list[str] | None = None) -> int:
         seed_demo()
     stream_arn = provision.certificates_stream_arn()
     os.environ["CERTIFICATES_STREAM_ARN"] = stream_arn
+    events_arn = provision.stream_arn("events")
+    os.environ["EVENTS_STREAM_ARN"] = events_arn
 
     import app as app_module
 
     pump = StreamPump(app_module.app, stream_arn, os.environ["AWS_REGION"])
     pump.start()
+    # the staff events (key reissue, rejection) go through the same trigger path (DESIGN.md §2)
+    events_pump = StreamPump(app_module.app, events_arn, os.environ["AWS_REGION"], handler_name="event_stream")
+    events_pump.start()
 
     config = CLIFactory(str(PROJECT_DIR), environ=os.environ).create_config_obj(chalice_stage_name="local")
     server = create_local_server(app_module.app, config, "127.0.0.1", args.port)
@@ -137,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever()
     finally:
         pump.stop()
+        events_pump.stop()
         pump.join(timeout=5)
+        events_pump.join(timeout=5)
         server.server.server_close()
         moto.stop()
         print("stopped", flush=True)

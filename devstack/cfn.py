@@ -26,6 +26,8 @@ RESOURCES = ROOT / ".chalice" / "resources.json"
 API_FN, STREAM_FN, FEEDBACK_FN = "APIHandler", "CertificateStream", "SesFeedback"
 RECONCILE_FN = "ReconcilePdfs"  # chalice package's name for handlers/maintenance.reconcile_pdfs (hourly)
 STREAM_EVENT = "CertificateStreamDynamodbEventSource"
+#: The staff events' stream function (issue 14): the same mapping settings on its own table's stream.
+EVENTS_FN, EVENTS_EVENT = "EventStream", "EventStreamDynamodbEventSource"
 FEEDBACK_EVENT = "SesFeedbackSnsSubscription"  # chalice package's name for the on_sns_message subscription
 FEEDBACK_TOPIC_ARN = {"Fn::Sub": "${SesFeedbackTopic}"}
 BUCKET_NAME = {"Fn::Sub": "esurety-${Stage}-pdf-${AWS::AccountId}"}
@@ -46,6 +48,9 @@ STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox", "suppre
 STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 #: SES's bounce and complaint notifications (SNS) only mark the address (services/bounces.py).
 FEEDBACK_TABLES = ("suppressions",)
+#: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address.
+EVENTS_TABLES = ("notifications", "inbox", "suppressions")
+EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 #: The PDF reconciler (services/reconcile.py) reads the version a pending object names, then releases
 #: (untags) or deletes the object; it lists the bucket to find them.
@@ -295,6 +300,14 @@ def _monitoring() -> dict[str, Any]:
             AlarmName={"Fn::Sub": "esurety-${Stage}-stream-iterator-age"},
             Threshold=ITERATOR_AGE_ALARM_MS,
         ),
+        "EventStreamIteratorAgeAlarm": _alarm(
+            "The staff events stream is falling behind (key reissue and rejection notices delayed)",
+            "AWS/Lambda",
+            "IteratorAge",
+            {"FunctionName": {"Fn::Sub": "esurety-${Stage}-event-stream"}},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-event-stream-iterator-age"},
+            Threshold=ITERATOR_AGE_ALARM_MS,
+        ),
         "ApiErrorsAlarm": _alarm(
             "The API function raised (every 5xx the app did not answer itself)",
             "AWS/Lambda",
@@ -448,6 +461,18 @@ def template() -> dict[str, Any]:
             }
         },
     )
+    resources[EVENTS_FN] = _function(
+        "event-stream",
+        "event-stream",
+        Events={
+            EVENTS_EVENT: {
+                "Properties": {
+                    **resources[STREAM_FN]["Properties"]["Events"][STREAM_EVENT]["Properties"],
+                    "Stream": {"Fn::GetAtt": [logical_id("events"), "StreamArn"]},
+                }
+            }
+        },
+    )
     resources[API_FN] = _function("api", "api")
     # The subscription chalice package makes names the topic after the STAGE it was packaged
     # with (handlers/bounces.py); the stack's own topic replaces it, so any stage gets its own.
@@ -486,7 +511,25 @@ def template() -> dict[str, Any]:
         {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}},
         _stage_config_statement(),
     ]
+    events_statements = [
+        _logs_statement(),
+        _dynamodb_statement(list(EVENTS_TABLES), EVENTS_DYNAMODB_ACTIONS),
+        {
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            "Resource": {"Fn::GetAtt": [logical_id("events"), "StreamArn"]},
+        },
+        _ses_statement(),
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}},
+        _stage_config_statement(),
+    ]
     resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy", "api")
+    resources["EventStreamRole"] = _role(events_statements, "EventStreamRolePolicy", "event-stream")
     resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy", "certificate-stream")
     feedback_statements = [_logs_statement(), _dynamodb_statement(list(FEEDBACK_TABLES), FEEDBACK_DYNAMODB_ACTIONS)]
     resources["SesFeedbackRole"] = _role(feedback_statements, "SesFeedbackRolePolicy", "ses-feedback")
@@ -585,7 +628,10 @@ def stage_policy(stage: str) -> dict[str, Any]:
                     "dynamodb:GetShardIterator",
                     "dynamodb:ListStreams",
                 ],
-                "Resource": f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
+                "Resource": [
+                    f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
+                    f"arn:aws:dynamodb:*:*:table/{prefix}events/stream/*",
+                ],
             },
             {"Effect": "Allow", "Action": list(API_S3_ACTIONS), "Resource": f"arn:aws:s3:::{prefix}pdf-*/*"},
             {

@@ -92,6 +92,11 @@ class StageNames:
         return f"{self.prefix}-certificate-stream"
 
     @property
+    def events_function(self) -> str:
+        """The staff events' stream function (handlers/events.py event_stream): key reissue and rejection notices."""
+        return f"{self.prefix}-event-stream"
+
+    @property
     def feedback_function(self) -> str:
         """SES's bounce and complaint notifications (handlers/bounces.py)."""
         return f"{self.prefix}-ses-feedback"
@@ -114,12 +119,19 @@ class StageNames:
         return f"{self.prefix}-certificate-stream"
 
     @property
+    def events_role(self) -> str:
+        return f"{self.prefix}-event-stream"
+
+    @property
     def feedback_role(self) -> str:
         return f"{self.prefix}-ses-feedback"
 
     @property
     def log_groups(self) -> list[str]:
-        return [f"/aws/lambda/{f}" for f in (self.api_function, self.stream_function, self.feedback_function)]
+        return [
+            f"/aws/lambda/{f}"
+            for f in (self.api_function, self.stream_function, self.events_function, self.feedback_function)
+        ]
 
     def parameter(self, name: str) -> str:
         return f"/{APP}/{self.stage}/{name}"
@@ -140,9 +152,11 @@ class StageNames:
             "topic": self.alarm_topic,
             "function:api": self.api_function,
             "function:stream": self.stream_function,
+            "function:event-stream": self.events_function,
             "function:ses-feedback": self.feedback_function,
             "role:api": self.api_role,
             "role:stream": self.stream_role,
+            "role:event-stream": self.events_role,
             "role:ses-feedback": self.feedback_role,
             "topic:ses-feedback": self.feedback_topic,
             "ses-configuration-set": self.configuration_set,

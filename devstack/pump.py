@@ -51,8 +51,17 @@ def to_lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> di
 
 
 class StreamPump(threading.Thread):
-    def __init__(self, app: Any, stream_arn: str, region: str, interval: float = 0.1, max_attempts: int = 3) -> None:
-        super().__init__(name="stream-pump", daemon=True)
+    def __init__(
+        self,
+        app: Any,
+        stream_arn: str,
+        region: str,
+        interval: float = 0.1,
+        max_attempts: int = 3,
+        handler_name: str = HANDLER_NAME,
+    ) -> None:
+        super().__init__(name=f"stream-pump-{handler_name}", daemon=True)
+        self.handler_name = handler_name
         self.app = app
         self.stream_arn = stream_arn
         self.region = region
@@ -67,7 +76,7 @@ class StreamPump(threading.Thread):
 
     def run(self) -> None:
         client = boto3.client("dynamodbstreams", region_name=self.region)
-        handler = self.app.handler_map[HANDLER_NAME]
+        handler = self.app.handler_map[self.handler_name]
         while not self._halt.is_set():
             try:
                 self._poll(client, handler)

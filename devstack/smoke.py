@@ -4,19 +4,25 @@ Health → contractor logs in and submits an application → staff logs in,
 records its 保証料 paid and issues it → the contractor's certificate PDF is followed through its presigned
 URL → the orderer verifies the electronic guarantee with its number and key →
 the completion mail is read from the local outbox (the local stage), or named
-for the operator to check (a deployed stage: SES mail cannot be read back).
+for the operator to check (a deployed stage: SES mail cannot be read back) →
+a key reissue and then a 取消, each asked for by the staff user (202) and
+approved by the branch's second staff user (決裁, issue 14): the old key stops
+working, the new one verifies, and after the 取消 it verifies as cancelled while
+the contractor sees no key.
 
 BASE_URL is what `bin/stage up` prints: the custom domain, or the execute-api
 URL with its stage segment (`https://<id>.execute-api.<region>.amazonaws.com/api`),
 or `http://127.0.0.1:PORT` for the local stack. Standard library only, so it
 runs from CI before anything else is installed.
 
-Logins come from SMOKE_CONTRACTOR, SMOKE_STAFF and SMOKE_ORDERER
-(`login:password`); staff log in with a second step (issue 13), whose TOTP code
-is computed from SMOKE_STAFF_TOTP (the account's base32 secret). Against a local
-stack they default to API.md's demo logins and the demo secret. SMOKE_MAIL_TO, the
-completion mail's address, must be one of the smoke contractor's own users' addresses
-(the API refuses any other: issue 15); locally it is demo-contractor's.
+Logins come from SMOKE_CONTRACTOR, SMOKE_STAFF, SMOKE_APPROVER (a second staff
+user of the same branch) and SMOKE_ORDERER (`login:password`); staff log in with
+a second step (issue 13), whose TOTP code is computed from SMOKE_STAFF_TOTP and
+SMOKE_APPROVER_TOTP (the accounts' base32 secrets). Against a local stack they
+default to API.md's demo logins and the demo secrets.
+SMOKE_MAIL_TO, the completion mail's address, must be one of the smoke contractor's
+own users' addresses (the API refuses any other: issue 15); locally it is
+demo-contractor's.
 Exit status 0 when every step passed; each step prints one line.
 """
 
@@ -43,6 +49,8 @@ DEMO = {
     "SMOKE_STAFF": "ibaraki-staff:demo-pass-3",
     "SMOKE_ORDERER": "kasama:demo-pass-4",
     "SMOKE_STAFF_TOTP": "JBSWY3DPEHPK3PXP",  # devstack/seed.py DEMO_TOTP_SECRETS["ibaraki-staff"]
+    "SMOKE_APPROVER": "ibaraki-chief:demo-pass-6",  # the second pair of eyes (決裁)
+    "SMOKE_APPROVER_TOTP": "KRSXG5CTMVRXEZLU",  # DEMO_TOTP_SECRETS["ibaraki-chief"]
 }
 TOTP_INTERVAL = 30
 
@@ -241,13 +249,53 @@ def run(base: str, out: Any = sys.stdout, mail_wait: float = 20) -> None:
 
     if not local:
         step("mail: sent through SES by the stream function (a deployed stage's mail is not readable here)")
-        return
+    else:
+        _completion_mail(c, number, mail_wait, step)
+
+    # 決裁 (four-eyes): the staff user asks, the branch's second staff user approves.
+    approver = login("SMOKE_APPROVER")
+    quoted = urllib.parse.quote(number)
+
+    def approved(asked: Any, what: str) -> Any:
+        if asked.get("status") != "pending" or not asked.get("approval_id"):
+            raise SmokeFailed(f"{what}: expected a pending 決裁, got {asked!r}")
+        step(f"{what} requested: 決裁 {asked['approval_id']} pending")
+        return c.json("POST", f"/api/staff/approvals/{asked['approval_id']}/approve", 201, body={}, token=approver)
+
+    asked = c.json(
+        "POST", f"/api/staff/guarantees/{quoted}/reissue-key", 202, body={"reason": "スモークテスト"}, token=staff
+    )
+    new_key = approved(asked, "key reissue")["auth_key"]
+    c.json("POST", "/api/verify", 404, body={"number": number, "auth_key": guarantee["auth_key"]}, token=orderer)
+    again = c.json("POST", "/api/verify", 200, body={"number": number, "auth_key": new_key}, token=orderer)
+    if again.get("status") != "valid":
+        raise SmokeFailed(f"verify with the new key: status {again.get('status')}")
+    step("key reissue approved: the old key is refused, the new one verifies")
+
+    asked = c.json(
+        "POST",
+        f"/api/staff/guarantees/{quoted}/versions",
+        202,
+        body={"kind": "cancellation", "reason": "スモークテスト"},
+        token=staff,
+    )
+    approved(asked, "cancellation")
+    cancelled = c.json("POST", "/api/verify", 200, body={"number": number, "auth_key": new_key}, token=orderer)
+    if cancelled.get("status") != "cancelled":
+        raise SmokeFailed(f"verify after the 取消: status {cancelled.get('status')}")
+    shown = c.json("GET", f"/api/guarantees/{quoted}", 200, token=contractor)
+    if shown.get("auth_key") is not None:
+        raise SmokeFailed("the contractor still sees a 認証キー on a cancelled guarantee")
+    step("cancellation approved: verifies as cancelled, the contractor sees no key")
+
+
+def _completion_mail(c: Client, number: str, mail_wait: float, step: Any) -> None:
     deadline = time.monotonic() + mail_wait
     while time.monotonic() < deadline:
         items = c.json("GET", "/api/dev/outbox", 200)["items"]
         mine = [m for m in items if number in (m.get("body") or "")]
         if mine:
-            step(f"mail in the local outbox: {mine[-1]['subject']}")
+            step(f"mail in the local outbox: {mine[0]['subject']}")
             return
         time.sleep(0.3)
     raise SmokeFailed(f"no completion mail for {number} in the local outbox after {mail_wait:.0f} s")

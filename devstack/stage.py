@@ -61,6 +61,8 @@ TABLES = (
     "clients",
     "audit",
     "suppressions",
+    "approvals",
+    "events",
     "drafts",
     "fee_rates",
     "fees",
@@ -493,6 +495,13 @@ def replay_records(aws: Aws, info: dict[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
+def function_for(names: StageNames, info: dict[str, Any]) -> str:
+    """The function a failure message goes back to: the failure queue is shared by both stream
+    functions, and the message's stream ARN (…:table/<name>/stream/<label>) says whose it was."""
+    table = str(info.get("streamArn", "")).split(":table/", 1)[-1].split("/stream/", 1)[0]
+    return names.events_function if table == names.table("events") else names.stream_function
+
+
 def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.datetime | None = None) -> dict[str, int]:
     """Replay every message of the failure queue; a replayed batch that succeeds leaves the queue.
 
@@ -503,7 +512,6 @@ def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.dateti
     recording a 訂正).
     """
     names = StageNames(stage, aws.account, aws.region)
-    invoke = invoker or lambda_invoker(aws, names.stream_function)
     url = aws.call("sqs", "get_queue_url", QueueName=names.failure_queue)["QueueUrl"]
     counts = {"replayed": 0, "failed": 0, "expired": 0}
     now = now or dt.datetime.now(dt.UTC)
@@ -524,6 +532,7 @@ def redrive(aws: Aws, stage: str, invoker: Invoker | None = None, now: dt.dateti
                 aws.out.write(f"redrive: {message['MessageId']} points past the stream's 24 h retention\n")
                 continue
             records = replay_records(aws, info)
+            invoke = invoker or lambda_invoker(aws, function_for(names, info))
             failures = invoke(records) if records else []
             if failures:
                 counts["failed"] += 1

@@ -160,6 +160,7 @@ def make_guarantee(
         auth_key=auth_key if form == "electronic" else None,
         latest_version=1,
         details=details,
+        branch_id="ibaraki",
     )
     g.save()
     add_version(g, 1, "new", issued_at=issued_at, pdf_key=pdf_key, key_notice_key=key_notice_key)

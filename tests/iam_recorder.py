@@ -10,7 +10,8 @@ path in IAM_RECORD. It patches, before anything creates a client:
 - Chalice's two entry points, so each call is attributed to the function that
   Lambda would run: `Chalice.__call__` is the API function (`app.app`),
   `EventSourceHandler.__call__` an event function, named by its handler
-  (`certificate_stream` is "stream", `ses_feedback` the SES feedback function).
+  (`certificate_stream` is "stream", `event_stream` "events" (issue 14), `ses_feedback` the
+  SES feedback function).
   Calls made by test set-up (provisioning, seeding, factories, bin/admin) belong
   to none and are not recorded.
 """
@@ -90,7 +91,7 @@ def _create_client_recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 #: Event handlers (by Python name) → the function name the test uses.
-EVENT_FUNCTIONS = {"certificate_stream": "stream", "ses_feedback": "ses_feedback"}
+EVENT_FUNCTIONS = {"certificate_stream": "stream", "event_stream": "events", "ses_feedback": "ses_feedback"}
 
 
 def _entry(name: str | None, original: Any) -> Any:

@@ -12,12 +12,16 @@ import hashlib
 import json
 from typing import Any
 
-from chalicelib.domain import labels
+from chalicelib.domain import era, labels
 
 BINDING_SENTENCES: dict[str, str] = {
     "advance_payment": "当社は、前払金保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
     "contract_guarantee": "当社は、契約保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
 }
+
+#: A cancelled guarantee's certificate says so instead of binding the company (issue 14:
+#: "cancelled means cancelled"); `{date}` is the cancellation's date in the Japanese era.
+CANCELLATION_SENTENCE = "本保証契約は{date}をもって取り消されました。当社は本証書に基づく保証の責を負いません。"
 
 
 def build_content(
@@ -64,7 +68,11 @@ def build_content(
         "deposit_bank": details.get("deposit_bank") if kind == "advance_payment" else None,
         "issued_on": issued_on,
         "issuer": {k: issuer[k] for k in ("name", "branch", "address", "phone")},
-        "binding_sentence": BINDING_SENTENCES[kind],
+        "binding_sentence": (
+            CANCELLATION_SENTENCE.format(date=era.era_date(issued_on))
+            if version_kind == "cancellation"
+            else BINDING_SENTENCES[kind]
+        ),
         "reason": reason,
     }
 

@@ -125,6 +125,78 @@ ROLE: Final = _table({"contractor": "受注者", "orderer": "発注者", "staff"
 #: 状態 of a user (domain.accounts.USER_STATUSES): the administrator's console.
 USER_STATUS: Final = _table({"invited": "招待中", "active": "利用中", "disabled": "利用停止"})
 
+#: The staff console's form fields, by the `field` an error names: errors say 「保証金額: …」, never
+#: an internal path such as `changes.guarantee_amount`.
+STAFF_FIELD: Final = _table(
+    {
+        "kind": "手続の種類",
+        "changes": "変更する項目",
+        "changes.guarantee_amount": "保証金額",
+        "changes.contract_amount": "請負金額",
+        "changes.period_end": "工期末",
+        "changes.project_name": "工事名",
+        "reason": "理由",
+        "form": "形式",
+        "status": "状態",
+        "delivery.branch_id": "申込送信先",
+        "project.contract_amount": "請負金額",
+        "project.period_start": "工期始",
+        "project.period_end": "工期末",
+        "advance_payment.amount": "前払金保証金額",
+        "advance_payment.form": "保証証書の形式 (前払金保証)",
+        "contract_guarantee.amount": "契約保証金額",
+        "contract_guarantee.form": "保証証書の形式 (契約保証)",
+        "csrf_token": "画面",
+    }
+)
+
+#: 操作 of an audit record (domain.audit.ACTIONS): the audit pages and their CSV export.
+AUDIT_ACTION: Final = _table(
+    {
+        "issue": "発行",
+        "reject": "却下",
+        "version": "訂正・変更・取消",
+        "fee_payment": "保証料の入金",
+        "fee_waiver": "保証料の免除",
+        "approval_requested": "決裁の依頼",
+        "approval_approved": "決裁の承認",
+        "approval_declined": "決裁の否認",
+        "reservation_issue": "予約の発行",
+        "reservation_reject": "予約の却下",
+        "user_created": "利用者の登録",
+        "user_disabled": "利用者の停止",
+        "user_enabled": "利用者の再開",
+        "mfa_reset": "二要素認証の再設定",
+        "org_created": "組織の登録",
+        "org_disabled": "組織の停止",
+        "orderer_created": "発注者の登録",
+        "orderer_updated": "発注者の変更",
+        "client_created": "連携クライアントの登録",
+        "client_revoked": "連携クライアントの失効",
+    }
+)
+
+#: 手続 of a 決裁 request (domain.approvals.ACTIONS).
+APPROVAL_ACTION: Final = _table({"cancellation": "取消", "reissue_key": "認証キーの再発行"})
+
+#: What approving a 決裁 does, shown beside the button (the confirmation of its consequences).
+APPROVAL_CONSEQUENCE: Final = _table(
+    {
+        "cancellation": "取消の版を記録します。以後この保証は発注者の確認で「取消」と表示され、認証キーは使えなくなります。元に戻せません。",
+        "reissue_key": "新しい認証キーを発行します。現在の認証キーはその時点で使えなくなり、発注者に渡した「認証キーのお知らせ」も無効になります。",
+    }
+)
+
+#: An inbox item's `latest_event` (services/verify.inbox): the newest version's kind, or a key
+#: reissue after it; and what the orderer should do about a reissue.
+LATEST_EVENT: Final = _table({**VERSION_KIND, "key_reissued": "認証キー再発行"})
+KEY_REISSUED_HINT: Final = (
+    "この保証の認証キーは、前回の確認の後に再発行されました。これまでの「認証キーのお知らせ」は使えません。"
+    "受注者に新しい「認証キーのお知らせ」の提出を求めてください。"
+)
+
+#: 状態 of a 決裁 request (domain.approvals.STATUSES).
+APPROVAL_STATUS: Final = _table({"pending": "決裁待ち", "approved": "承認済み", "declined": "否認"})
 #: Why mail to an address is no longer sent (SES feedback, services/bounces.py).
 UNDELIVERABLE: Final = _table(
     {"bounce": "配信不能: このアドレスにはメールが届きません", "complaint": "配信停止: 受信者から迷惑メールとして報告されました"}

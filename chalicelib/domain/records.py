@@ -149,6 +149,7 @@ class Application:
     decided_at: str | None = None
     owner_name: str | None = None  # the contractor's name when it applied (None on older rows)
     fee_settled: bool = False  # its 保証料 is paid or waived (issue 17; the fees row says how)
+    guarantee_numbers: tuple[str, ...] = ()  # set when issued: the application links to its guarantees
 
     @property
     def branch_id(self) -> str | None:
@@ -180,6 +181,9 @@ class Guarantee:
     #: The versions (and the latest's content) as kept on the row, oldest first; () when the
     #: row predates it. Written by the repository from the versions it writes.
     history: tuple[CertificateVersion, ...] = ()
+    #: When the 認証キー was last reissued (an event, not a version): the D-Sure inbox flags the
+    #: guarantee for every orderer that verified it before then (issue 14).
+    key_reissued_at: str | None = None
 
     @property
     def branch_id(self) -> str | None:

@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain import labels, verify_csv
 from chalicelib.domain.errors import DomainError, FieldError, NotFound, TooManyAttempts
+from chalicelib.domain.principal import Principal
 from chalicelib.handlers.endpoint import Call, api
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
@@ -72,6 +73,8 @@ INBOX_ITEM = {
         "contractor_name": {"type": "string"},
         "latest_version": {"type": "integer"},
         "latest_version_kind": {"type": "string", "enum": ["new", "correction", "change", "cancellation"]},
+        # issue 14: key_reissued when the key was reissued after the latest version, else that version's kind
+        "latest_event": {"type": "string", "enum": ["key_reissued", "new", "correction", "change", "cancellation"]},
         "changed_at": {"type": "string"},
         "verified_at": {"type": ["string", "null"]},
         "seen": {"type": "boolean"},
@@ -163,12 +166,10 @@ def verify_page(call: PageCall) -> Response:
         return response
     except NotFound as exc:
         return call.render(
-            "html/dsure/verify.html",
-            status=404,
-            no_store=True,
-            number=number,
-            result=None,
-            errors=[e.message for e in exc.errors] + _failure_hints(verify.attempts_left(call.principal, number)),
+            "html/dsure/verify.html", status=404, no_store=True, number=number, result=None,
+            errors=[e.message for e in exc.errors]
+            + _reissue_hint(call.principal, number)
+            + _failure_hints(verify.attempts_left(call.principal, number)),
         )
     except DomainError as exc:
         return call.render(
@@ -180,6 +181,11 @@ def verify_page(call: PageCall) -> Response:
             errors=[e.message for e in exc.errors],
         )
     return call.render("html/dsure/verify.html", no_store=True, number=number, errors=[], result=result)
+
+
+def _reissue_hint(principal: Principal, number: str) -> list[str]:
+    """Issue 14: an orderer that verified this guarantee before is told its key was reissued since."""
+    return [labels.KEY_REISSUED_HINT] if verify.key_reissued_since_last_look(principal, number) else []
 
 
 def _failure_hints(left: verify.AttemptsLeft) -> list[str]:

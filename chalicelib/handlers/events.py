@@ -18,7 +18,7 @@ import os
 from chalice import Blueprint
 
 from chalicelib import logs
-from chalicelib.services import certificate_events
+from chalicelib.services import certificate_events, event_notices
 
 bp = Blueprint(__name__)
 
@@ -28,6 +28,27 @@ STREAM_ARN = os.environ.get(
     "CERTIFICATES_STREAM_ARN",
     "arn:aws:dynamodb:ap-northeast-1:000000000000:table/esurety-local-certificates/stream/local",
 )
+
+#: The events table's stream (key_reissued, application_rejected), wired the same way.
+EVENTS_STREAM_ARN = os.environ.get(
+    "EVENTS_STREAM_ARN",
+    "arn:aws:dynamodb:ap-northeast-1:000000000000:table/esurety-local-events/stream/local",
+)
+
+
+@bp.on_dynamodb_record(stream_arn=EVENTS_STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")
+def event_stream(event):  # noqa: ANN001, ANN201 - Chalice's event type
+    """Staff events → notices, with the same partial-batch answer as the certificates stream."""
+    failures: list[dict[str, str]] = []
+    for record in event:
+        if record.event_name != "INSERT":
+            continue  # an event row is written once
+        try:
+            event_notices.on_inserted(record.new_image)
+        except Exception as exc:  # noqa: BLE001 - one bad record must not hold back the others
+            logs.warning("event_record_retry", sequence=record.sequence_number, error=type(exc).__name__)
+            failures.append({"itemIdentifier": record.sequence_number})
+    return {"batchItemFailures": failures}
 
 
 @bp.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")

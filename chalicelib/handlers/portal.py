@@ -14,7 +14,8 @@ def portal(call: PageCall) -> Response:
 
 
 for _aud in AUDIENCES:
-    if _aud != "admin":  # the admin console is its own top page (handlers/admin_pages.py)
+    # the admin console and the clerks' console have their own top pages (admin_pages.py, staff.py)
+    if _aud not in ("admin", "staff"):
         page(bp, f"/{_aud}", audience=_aud)(portal)
 
 

@@ -205,6 +205,23 @@ def _certificate_texts(c: dict[str, Any]) -> list[str]:
     ]
 
 
+def _draw_cancelled_mark(pdf: Any, c: dict[str, Any]) -> None:
+    """A clear 取消 stamp under the title: the date and the reason, boxed in red, so a printed or
+    forwarded cancelled certificate cannot be mistaken for a live one."""
+    pdf.set_draw_color(200, 0, 0)
+    pdf.set_text_color(200, 0, 0)
+    pdf.set_line_width(0.8)
+    pdf.set_font(FONT, size=18)
+    pdf.cell(0, 12, f"取消  {era_date(c['issued_on'])}", border=1, align="C", new_x="LMARGIN", new_y="NEXT")
+    if c.get("reason"):
+        pdf.set_font(FONT, size=10)
+        pdf.multi_cell(0, 6, f"取消の理由: {c['reason']}", border=1, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    pdf.ln(2)
+
+
 def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: str) -> bytes:
     c = content
     lh = letterhead()
@@ -217,6 +234,8 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
         title += f" [{labels.VERSION_KIND[c['version_kind']]}]"
     _text(pdf, title, size=16, h=10, align="C")
     pdf.ln(2)
+    if c["version_kind"] == "cancellation":
+        _draw_cancelled_mark(pdf, c)
     _row(pdf, "保証契約番号", c["number"])
     _row(pdf, "保証契約者", c["contractor_name"])
     if c.get("jv_name"):

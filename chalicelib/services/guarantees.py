@@ -177,9 +177,14 @@ def certificate_pdf_url(principal: Principal, number: str) -> str:
 
 
 def key_notice_pdf_url(principal: Principal, number: str) -> str:
-    """A 60-second URL of 「電子保証にかかる「認証キー」のお知らせ」; paper guarantees have none."""
-    g = _own(number, principal)
-    if not g.electronic:
+    """A 60-second URL of 「電子保証にかかる「認証キー」のお知らせ」; paper and cancelled guarantees have none."""
+    return key_notice_url_of(_own(number, principal))
+
+
+def key_notice_url_of(g: Guarantee) -> str:
+    """The key notice's 60-second URL for a guarantee the caller may see (the contractor's own, or
+    a clerk's branch's: the approver hands it to the contractor after a reissue)."""
+    if not g.electronic or g.status == "cancelled":
         raise NotFound()
     key = _present(g, "key_notice_key")
     return objects.presigned_url(key, f"{g.number}_key_notice.pdf")

@@ -20,11 +20,12 @@ per-container reference cache, the contractor's name from the application).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chalicelib import logs, settings
 from chalicelib.domain import auth_key as keys
-from chalicelib.domain import branches, clock, limits, numbering
+from chalicelib.domain import branches, clock, limits, numbering, reasons
 from chalicelib.domain import certificate as cert_domain
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -32,7 +33,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application, CertificateVersion, Guarantee, Orderer, advance_tenths
 from chalicelib.domain.reservation import Reservation
 from chalicelib.services import bounces, documents
-from chalicelib.store import accounts, counters, orderers
+from chalicelib.store import accounts, counters, events, orderers
 from chalicelib.store import applications as applications_store
 from chalicelib.store import guarantees as guarantees_store
 from chalicelib.store.tx import Writes
@@ -51,6 +52,7 @@ def application_view(app: Application) -> dict[str, Any]:
         "owner_org": app.owner_org,
         "decided_at": app.decided_at,
         "reject_reason": app.reject_reason,
+        "guarantee_numbers": list(app.guarantee_numbers),
         **app.form,
     }
 
@@ -225,6 +227,8 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
         except guarantees_store.ConditionFailed:
             if cited is not None and _reservation_taken(cited):
                 raise Conflict([_RESERVATION_TAKEN]) from None
+            # A retried call whose first try committed is refused by its own write: the documents
+            # helper reads the record back (committed_if above) and the block counts as done.
             raise Conflict([ALREADY_DONE]) from None
     logs.info("application_issued", application_id=app.application_id, numbers=[a["number"] for a in answer])
     return answer
@@ -312,11 +316,80 @@ def with_fees(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**v, "fees": found[v["id"]]} for v in views]
 
 
-def reject(principal: Principal, application_id: str, reason: str) -> dict[str, Any]:
-    """却下: only a submitted application, and only once (a conditional update)."""
+def review(principal: Principal, application_id: str) -> dict[str, Any]:
+    """The clerk's review of one application: every field the contractor sent, the names behind
+    the codes (発注者 笠間市長 (08216), 申込送信先 茨城支店), the rule checks as they stand today,
+    and the contractor's other guarantees still in force at this branch."""
+    from chalicelib.services import staff_search
+
     app = _application(principal, application_id)
-    rejected = applications_store.reject(app.application_id, reason, clock.iso_now())
-    if rejected is None:
+    orderer_id = app.form.get("project", {}).get("orderer_id", "")
+    orderer = orderers.get(orderer_id)
+    branch = branches.branch(app.branch_id or "")
+    checks: list[FieldError] = []
+    if app.status == "submitted":
+        try:
+            _check(app.form, orderer, clock.today())
+        except ValidationFailed as exc:
+            checks = exc.errors
+    return {
+        "application": bounces.flag_applications(with_fees([application_view(app)]))[0],
+        "applicant_name": _contractor_name(app),
+        "orderer_name": orderer.name if orderer else None,
+        "orderer_e_surety": bool(orderer and orderer.e_surety),
+        "branch_name": branch.name if branch else None,
+        "checks": checks,
+        "outstanding": staff_search.outstanding_for_contractor(principal, app.owner_org),
+    }
+
+
+def dashboard(principal: Principal) -> dict[str, Any]:
+    """The console's top page: the two queues (審査待ち, 決裁待ち)."""
+    from chalicelib.services import approvals
+
+    waiting, more = list_applications(principal, "submitted", 20, None)
+    pending, more_pending = approvals.list_approvals(principal, "pending", 20, None)
+    return {"submitted": waiting, "more_submitted": more is not None, "pending": pending, "more_pending": more_pending is not None}
+
+
+def issued_result(principal: Principal, application_id: str) -> list[dict[str, Any]]:
+    """What 発行 answered, read again (the result page after Post/Redirect/Get): the
+    application's guarantees with their keys, for the clerk's branch only."""
+    app = _application(principal, application_id)
+    if app.status != "issued":
+        raise NotFound()
+    found = guarantees_store.get_many(app.guarantee_numbers)
+    return [
+        {"number": g.number, "kind": g.kind, "form": g.form, "auth_key": g.auth_key if g.status != "cancelled" else None}
+        for n in app.guarantee_numbers
+        if (g := found.get(n)) is not None
+    ]
+
+
+def reject(principal: Principal, application_id: str, reason: Any) -> dict[str, Any]:
+    """却下: only a submitted application, only once (a conditional write), always with a reason,
+    and with its audit record in the same transaction."""
+    text = reasons.required(reason)
+    app = _application(principal, application_id)
+    now = clock.iso_now()
+    entry = AuditEntry(
+        actor=principal.login,
+        action="reject",
+        target=f"application:{app.application_id}",
+        scope=principal.org_id,
+        reason=text,
+        at=now,
+    )
+    delivery = app.form.get("delivery") or {}
+    event = events.Event(
+        kind="application_rejected",
+        application_id=app.application_id,
+        email=(delivery.get("email") or None) if delivery.get("notify") else None,  # only if mail was asked for
+        reason=text,
+        project_name=(app.form.get("project") or {}).get("name"),
+        at=now,
+    )
+    if not applications_store.reject(app.application_id, text, now, entry, lambda w: events.add(w, event)):
         raise Conflict([ALREADY_DONE])
     logs.info("application_rejected", application_id=app.application_id)
-    return application_view(rejected)
+    return application_view(replace(app, status="rejected", reject_reason=text, decided_at=now))

@@ -171,8 +171,10 @@ def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
 def inbox(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """The guarantees this orderer has verified, newest change first, unseen versions flagged.
 
-    "Seen" is read against the guarantee's current latest version, so a version
-    written after the orderer's last look shows as unseen without any trigger.
+    "Seen" is read against the guarantee's current latest version and its latest
+    key reissue, so a version or a reissue after the orderer's last look shows as
+    unseen without any trigger. `latest_event` is `key_reissued` when the reissue
+    is newer than the latest version, else that version's kind (API.md).
     """
     rows, next_cursor = inbox_store.newest_first(principal.org_id, limit, cursor)
     if not rows:
@@ -196,12 +198,36 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
                 "contractor_name": g.details.get("contractor_name"),
                 "latest_version": latest,
                 "latest_version_kind": cert.kind if cert else None,
+                "latest_event": _latest_event(g, cert.issued_at if cert else None, cert.kind if cert else None),
                 "changed_at": max(row.changed_at, cert.issued_at) if cert else row.changed_at,
                 "verified_at": row.verified_at,
-                "seen": row.last_seen_version >= latest,
+                "seen": row.last_seen_version >= latest and not _reissued_after(g, row.verified_at),
             }
         )
     return items, next_cursor
+
+
+def _latest_event(g: Guarantee, version_at: str | None, version_kind: str | None) -> str | None:
+    if g.key_reissued_at and (version_at is None or g.key_reissued_at > version_at):
+        return "key_reissued"
+    return version_kind
+
+
+def _reissued_after(g: Guarantee, looked_at: str | None) -> bool:
+    """Was the key reissued after the orderer's last successful look?"""
+    return bool(g.key_reissued_at) and (looked_at or "") < (g.key_reissued_at or "")
+
+
+def key_reissued_since_last_look(principal: Principal, number: str) -> bool:
+    """For D-Sure's failure page: this orderer verified the guarantee before and its key has been
+    reissued since, so the old 認証キーのお知らせ it holds no longer works. Only an orderer whose
+    inbox already holds the number learns this (the API's 404 stays the same for everyone)."""
+    number = normalise_number(number or "")
+    row = inbox_store.get(principal.org_id, number) if number else None
+    if row is None:
+        return False
+    g = guarantees_store.get(number)
+    return g is not None and g.orderer_id == principal.org_id and _reissued_after(g, row.verified_at)
 
 
 def note_new_version(orderer_id: str, number: str, issued_at: str) -> None:

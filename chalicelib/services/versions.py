@@ -20,14 +20,17 @@ from typing import Any
 from chalicelib import logs, settings
 from chalicelib.domain import auth_key as keys
 from chalicelib.domain import certificate as cert_domain
-from chalicelib.domain import clock, limits
+from chalicelib.domain import clock, limits, reasons
+from chalicelib.domain.approvals import Approval
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, Guarantee, advance_tenths
 from chalicelib.services import documents, views
 from chalicelib.store import applications as applications_store
+from chalicelib.store import approvals as approvals_store
+from chalicelib.store import events, orderers
 from chalicelib.store import guarantees as store
-from chalicelib.store import orderers
 
 MAX_ATTEMPTS = 20
 #: Which `changes` fields each kind may carry. 訂正 fixes clerical text; 変更 the amounts and the period.
@@ -37,6 +40,71 @@ ALLOWED = {
     "cancellation": set(),
 }
 RACE_LOST = FieldError("", "同時に他の手続が行われました。もう一度お試しください。")
+NOT_PENDING = FieldError("status", "この決裁はすでに処理されています。")
+#: Cancellation and key reissue run only as an approved 決裁 (services/approvals.py).
+NEEDS_APPROVAL = FieldError("", "取消と認証キーの再発行は決裁を経て行います。")
+
+
+def _entry(principal: Principal, g: Guarantee, reason: str, at: str, approval: Approval | None) -> AuditEntry:
+    """The record of the write: a version, or the approval that carries one out."""
+    if approval is None:
+        return AuditEntry(
+            actor=principal.login,
+            action="version",
+            target=f"guarantee:{g.number}",
+            scope=principal.org_id,
+            numbers=(g.number,),
+            reason=reason,
+            at=at,
+        )
+    return AuditEntry(
+        actor=principal.login,
+        action="approval_approved",
+        target=f"approval:{approval.approval_id}",
+        scope=principal.org_id,
+        numbers=(g.number,),
+        reason=reason,
+        at=at,
+    )
+
+
+def _decision(principal: Principal, approval: Approval | None, at: str) -> Any:
+    """The approval's decision, to commit in the same transaction as the action (or nothing)."""
+    if approval is None:
+        return None
+    return lambda writes: approvals_store.decide(writes, approval, "approved", principal.login, at)
+
+
+def _reissued_event(g: Guarantee, at: str) -> events.Event:
+    """The notice of a reissue (mail to the contractor, the orderer's inbox): never the key."""
+    d = g.details or {}
+    return events.Event(
+        kind="key_reissued",
+        number=g.number,
+        orderer_id=g.orderer_id,
+        email=d.get("email") or None,
+        project_name=d.get("project_name"),
+        at=at,
+    )
+
+
+def _with_event(decision: Any, event: events.Event) -> Any:
+    """The approval's decision and the event row, both in the action's transaction."""
+
+    def add(writes: Any) -> None:
+        if decision is not None:
+            decision(writes)
+        events.add(writes, event)
+
+    return add
+
+
+def _still_pending(approval: Approval | None) -> None:
+    """After a lost race: if the approval was decided meanwhile, that is the answer (409)."""
+    if approval is not None:
+        now = approvals_store.get(approval.approval_id, consistent=True)
+        if now is None or not now.pending:
+            raise Conflict([NOT_PENDING])
 
 
 def _guarantee(principal: Principal, number: str, *, consistent: bool = False) -> Guarantee:
@@ -53,7 +121,7 @@ def guarantee_detail(principal: Principal, number: str) -> dict[str, Any]:
     return views.guarantee_view(g, store.history(g.number), clock.today(), staff=True)
 
 
-def _validate_changes(kind: str, changes: dict[str, Any]) -> None:
+def validate_changes(kind: str, changes: dict[str, Any]) -> None:
     errors = [
         FieldError(f"changes.{name}", "この種類の手続では変更できない項目です。")
         for name in sorted(changes)
@@ -101,6 +169,20 @@ def _check_rules(g: Guarantee, details: dict[str, Any], changes: dict[str, Any])
         raise ValidationFailed(errors)
 
 
+def preview(principal: Principal, number: str, kind: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """What a 訂正/変更/取消 would change, checked as the write would check it, writing nothing:
+    the confirmation step shows each field before → after (API.md's rules run here too)."""
+    g = _guarantee(principal, number)
+    if g.status == "cancelled":
+        raise Conflict([FieldError("kind", "取消済みの保証には手続できません。")])
+    validate_changes(kind, changes)
+    details = {**g.details, **changes}
+    if kind == "change":
+        _check_rules(g, details, changes)
+    rows = [{"field": name, "before": g.details.get(name), "after": value} for name, value in sorted(changes.items())]
+    return {"number": g.number, "kind": kind, "rows": rows, "electronic": g.electronic}
+
+
 def _references(number: str, version: int, attribute: str, key: str | None) -> bool:
     """Read back (strongly) whether the committed version row points at our object."""
     row = store.version(number, version, consistent=True)
@@ -122,16 +204,30 @@ def _wait_before_retry(attempt: int) -> None:
 
 
 def record_version(
-    principal: Principal, number: str, kind: str, changes: dict[str, Any], reason: str | None
+    principal: Principal,
+    number: str,
+    kind: str,
+    changes: dict[str, Any],
+    reason: Any,
+    *,
+    approval: Approval | None = None,
 ) -> dict[str, Any]:
-    """Write the next version (訂正/変更/取消); retried from a fresh read when another version won."""
+    """Write the next version (訂正/変更/取消) with its audit record in the same transaction;
+    retried from a fresh read when another version won. A reason is required.
+
+    A cancellation runs only as an approved 決裁 (services/approvals.py passes `approval`):
+    the approval's decision commits in the same transaction, conditioned on it still being
+    pending, so of parallel approvals exactly one writes the version."""
+    reason = reasons.required(reason)
+    if kind == "cancellation" and approval is None:
+        raise Conflict([NEEDS_APPROVAL])
     for attempt in range(MAX_ATTEMPTS):
         g = _guarantee(principal, number, consistent=attempt > 0)
         if g.kind == "contract_reservation":  # issue 17: a 予約証書 has no 訂正/変更/取消 versions
             raise Conflict([FieldError("kind", "契約保証予約には訂正・変更・取消の手続はできません。")])
         if g.status == "cancelled":
             raise Conflict([FieldError("kind", "取消済みの保証には手続できません。")])
-        _validate_changes(kind, changes)
+        validate_changes(kind, changes)
         details = {**g.details, **changes}
         if kind == "change":
             _check_rules(g, details, changes)
@@ -153,7 +249,9 @@ def record_version(
         sha = cert_domain.sha256(content)
         try:
             with documents.pending() as docs:
-                upload = docs.version(content, sha, g.auth_key if g.electronic else None)
+                # a cancelled guarantee gets no new key notice: its key is of no further use
+                key_for_notice = g.auth_key if g.electronic and kind != "cancellation" else None
+                upload = docs.version(content, sha, key_for_notice)
                 docs.committed_if(functools.partial(_references, g.number, version, "pdf_key", upload.pdf_key))
                 store.add_version(
                     replace(
@@ -174,8 +272,11 @@ def record_version(
                         key_notice_key=upload.key_notice_key,
                         reason=reason,
                     ),
+                    _entry(principal, g, reason, now, approval),
+                    _decision(principal, approval, now),
                 )
         except store.ConditionFailed:
+            _still_pending(approval)
             _wait_before_retry(attempt)
             continue  # another version won: read again and renumber
         logs.info("guarantee_version", number=g.number, version=version, kind=kind)
@@ -183,12 +284,17 @@ def record_version(
     raise Conflict([RACE_LOST])
 
 
-def reissue_key(principal: Principal, number: str) -> str:
-    """A new 認証キー; the old one fails from the moment this commits.
+def reissue_key(principal: Principal, number: str, reason: Any, *, approval: Approval | None = None) -> str:
+    """A new 認証キー; the old one fails from the moment this commits. A reason is required.
+
+    It runs as an approved 決裁 (services/approvals.py): the decision commits with the key.
 
     The latest version's key notice PDF is replaced by one with the new key (the
     certificate content and its SHA-256 do not contain the key and stay as issued).
     """
+    reason = reasons.required(reason)
+    if approval is None:
+        raise Conflict([NEEDS_APPROVAL])
     for attempt in range(MAX_ATTEMPTS):
         g = _guarantee(principal, number, consistent=attempt > 0)
         if not g.electronic:
@@ -205,11 +311,21 @@ def reissue_key(principal: Principal, number: str) -> str:
                 notice_key = docs.key_notice(latest.content, latest.sha256, new_key)
                 docs.retire(latest.key_notice_key)  # it carries a key that no longer works
                 docs.committed_if(functools.partial(_reissued, g.number, latest.version, notice_key, new_key))
-                store.replace_key(replace(g, auth_key=new_key), latest, notice_key)
+                now = clock.iso_now()
+                store.replace_key(
+                    replace(g, auth_key=new_key, key_reissued_at=now),
+                    latest,
+                    notice_key,
+                    _entry(principal, g, reason, now, approval) if approval is not None else None,
+                    _with_event(_decision(principal, approval, now), _reissued_event(g, now)),
+                )
         except store.ConditionFailed:
-            # Another reissue (or version) committed since the read. Retrying would replace
-            # the key it just handed out, so the key that caller holds would be dead: lose.
-            raise Conflict([RACE_LOST]) from None
+            # The 決裁 is no longer pending (another approval of it won: 409), or a version
+            # committed since the read. A second reissue cannot have: a pending request blocks
+            # another of the same action, so no other caller holds a key this retry would kill.
+            _still_pending(approval)
+            _wait_before_retry(attempt)
+            continue
         logs.info("auth_key_reissued", number=g.number)
         return new_key
     raise Conflict([RACE_LOST])

@@ -51,7 +51,7 @@ def guarantee_view(
         "guarantee_amount": d.get("guarantee_amount"),
         "deposit_bank": d.get("deposit_bank"),
         "deadline": g.deadline,
-        "auth_key": g.auth_key if g.electronic else None,
+        "auth_key": g.auth_key if g.electronic and g.status != "cancelled" else None,  # cancelled: no key
         "versions": version_items(versions, with_reason=staff),
     }
     if staff:

@@ -11,8 +11,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.records import Application
-from chalicelib.store import claims, paging, tx
+from chalicelib.store import audit, claims, paging, tx
 from chalicelib.store.models import ApplicationModel
 
 MAX_ID_LENGTH = 64
@@ -30,6 +31,7 @@ def record(row: ApplicationModel) -> Application:
         decided_at=row.decided_at,
         owner_name=row.owner_name,
         fee_settled=bool(row.fee_settled),
+        guarantee_numbers=tuple(row.guarantee_numbers or ()),
     )
 
 
@@ -116,21 +118,30 @@ def list_by_status(
     return paging.page(run, limit, cursor, keep, convert=record, scope=f"queue:{status}:{scope}")
 
 
-def reject(application_id: str, reason: str, decided_at: str) -> Application | None:
-    """却下 a submitted application; None when it is no longer `submitted` (nothing changed)."""
-    row = ApplicationModel(application_id)
+def reject(
+    application_id: str,
+    reason: str,
+    decided_at: str,
+    entry: AuditEntry | None = None,
+    also: Callable[[tx.Writes], object] | None = None,
+) -> bool:
+    """却下 a submitted application, with the clerk's audit record in the same transaction;
+    False when it is no longer `submitted` (nothing changed, no record written)."""
+    writes = tx.Writes().update(
+        ApplicationModel(application_id),
+        actions=[
+            ApplicationModel.status.set("rejected"),
+            ApplicationModel.reject_reason.set(reason),
+            ApplicationModel.decided_at.set(decided_at),
+        ],
+        condition=ApplicationModel.status == "submitted",
+    )
+    if entry is not None:
+        audit.add(writes, entry)
+    if also is not None:  # e.g. the event that mails the rejection (store/events.py)
+        also(writes)
     try:
-        tx.retrying(
-            lambda: row.update(
-                actions=[
-                    ApplicationModel.status.set("rejected"),
-                    ApplicationModel.reject_reason.set(reason),
-                    ApplicationModel.decided_at.set(decided_at),
-                ],
-                condition=ApplicationModel.status == "submitted",
-            ),
-            what="reject",
-        )
+        tx.commit(writes, what="reject")
     except tx.ConditionFailed:
-        return None
-    return record(row)
+        return False
+    return True

@@ -45,6 +45,12 @@ CONFIG = botocore.config.Config(
     parameter_validation=False,  # PynamoDB builds the requests; validating them again costs time
 )
 
+#: A DynamoDB that is not AWS's (the moto server of the local stack and the tests, DynamoDB Local)
+#: answers one request at a time: a burst of 250 issues queues there for seconds, which AWS does not
+#: do. Its reads get this long, so a local burst is slow rather than a wall of 503s.
+LOCAL_READ_TIMEOUT_SECONDS = 60.0
+LOCAL_CONFIG = CONFIG.merge(botocore.config.Config(read_timeout=LOCAL_READ_TIMEOUT_SECONDS))
+
 _lock = threading.RLock()
 _session: botocore.session.Session | None = None
 _clients: dict[tuple[str, str | None], Any] = {}
@@ -85,7 +91,8 @@ def dynamodb_client(region: str | None = None) -> Any:
     with _lock:
         client = _clients.get(key)
         if client is None or not _usable(client):
-            client = session().create_client("dynamodb", region_name=key[0], endpoint_url=key[1], config=CONFIG)
+            config = CONFIG if key[1] is None else LOCAL_CONFIG
+            client = session().create_client("dynamodb", region_name=key[0], endpoint_url=key[1], config=config)
             _clients[key] = client
     return client
 

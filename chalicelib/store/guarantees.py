@@ -25,9 +25,10 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.records import CertificateVersion, Guarantee
-from chalicelib.store import paging, tx
+from chalicelib.store import audit, paging, tx
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel, GuaranteesByContractorIndex
 
 MAX_NUMBER_LENGTH = 32  # anything longer cannot be a 保証契約番号; never sent to DynamoDB
@@ -94,6 +95,7 @@ def record(row: GuaranteeModel) -> Guarantee:
         latest_version=int(row.latest_version),
         lock_version=int(row.lock_version) if row.lock_version is not None else None,
         history=_history(row.number, row.summary),
+        key_reissued_at=row.key_reissued_at,
     )
 
 
@@ -111,7 +113,9 @@ def _model(g: Guarantee) -> GuaranteeModel:
         auth_key=g.auth_key,
         latest_version=g.latest_version,
         details=g.details,
+        branch_id=g.branch_id,
         summary=_summary(g.history) if g.history else None,
+        key_reissued_at=g.key_reissued_at,
     )
     if g.lock_version is not None:
         row.lock_version = g.lock_version  # the put is conditioned on this; unset: must not exist yet
@@ -291,6 +295,53 @@ def list_by_contractor(
     return paging.page(run, limit, cursor, keep, convert=record, scope=f"guarantees:{org}:{low}:{high}:{scope}")
 
 
+def _check_index_start(start: dict[str, Any] | None, hash_name: str, hash_value: str) -> None:
+    """A signed cursor of another list, branch or orderer would make DynamoDB fail: a 400 instead."""
+    if start is None:
+        return
+    try:
+        if set(start) != {"number", hash_name, "issued_at"} or not all(
+            paging.is_string_value(v) for v in start.values()
+        ):
+            raise ValueError
+        if start[hash_name]["S"] != hash_value:
+            raise ValueError
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationFailed([BAD_CURSOR]) from None
+
+
+def _list_on(
+    index: Any,
+    hash_name: str,
+    hash_value: str,
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[Guarantee], bool],
+    scope: str,
+) -> tuple[list[Guarantee], str | None]:
+    def run(start: dict[str, Any] | None, size: int) -> Any:
+        _check_index_start(start, hash_name, hash_value)
+        return index.query(hash_value, scan_index_forward=False, limit=size, page_size=size, last_evaluated_key=start)
+
+    return paging.page(run, limit, cursor, keep, convert=record, scope=f"guarantees-{hash_name}:{hash_value}:{scope}")
+
+
+def list_by_branch(
+    branch_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool], scope: str = ""
+) -> tuple[list[Guarantee], str | None]:
+    """A branch's guarantees, newest first, full pages (Query on by_branch).
+    `scope` names the caller's filters: a cursor only works with the filters it came from."""
+    return _list_on(GuaranteeModel.by_branch, "branch_id", branch_id, limit, cursor, keep, scope)
+
+
+def list_by_orderer(
+    orderer_id: str, limit: int, cursor: str | None, keep: Callable[[Guarantee], bool], scope: str = ""
+) -> tuple[list[Guarantee], str | None]:
+    """An orderer's guarantees, newest first, full pages (Query on by_orderer).
+    `scope` names the caller's filters: a cursor only works with the filters it came from."""
+    return _list_on(GuaranteeModel.by_orderer, "orderer_id", orderer_id, limit, cursor, keep, scope)
+
+
 # ------------------------------------------------------------------ writes
 
 
@@ -310,8 +361,8 @@ def issue(
 ) -> None:
     """Write every guarantee with its version 1 and mark the application issued, atomically.
 
-    `also`: other writes that must commit with the issuance (a cited 契約保証予約
-    marked used, store/reservations.py). ConditionFailed when the application is
+    `also`: other writes that must commit with the issuance (the clerk's `issue` audit
+    record, a cited 契約保証予約 marked used — store/reservations.py). ConditionFailed when the application is
     no longer `submitted` (or a number exists, or a condition of `also` fails).
     """
     writes = tx.Writes()
@@ -319,15 +370,22 @@ def issue(
         add_new(writes, g, v1)
     writes.update(
         ApplicationModel(application_id),
-        actions=[ApplicationModel.status.set("issued"), ApplicationModel.decided_at.set(decided_at)],
+        actions=[
+            ApplicationModel.status.set("issued"),
+            ApplicationModel.decided_at.set(decided_at),
+            ApplicationModel.guarantee_numbers.set([g.number for g, _v in issued]),
+        ],
         condition=ApplicationModel.status == "submitted",
     )
     writes.extend(also)
     tx.commit(writes, what="issue")
 
 
-def add_version(g: Guarantee, v: CertificateVersion) -> None:
-    """Write the guarantee's new state (as of `g.lock_version`) and its new version, atomically.
+def add_version(
+    g: Guarantee, v: CertificateVersion, entry: AuditEntry | None = None, also: Callable[[tx.Writes], object] | None = None
+) -> None:
+    """Write the guarantee's new state (as of `g.lock_version`) and its new version, atomically,
+    with the clerk's audit record (`entry`) in the same transaction.
 
     ConditionFailed when another writer changed the guarantee since it was read.
     """
@@ -336,10 +394,20 @@ def add_version(g: Guarantee, v: CertificateVersion) -> None:
     # the VersionAttribute conditions this on lock_version as read
     writes.put(_model(replace(g, history=(*[e for e in earlier if e.version < v.version], v))))
     writes.put(_version_model(v), condition=CertificateModel.number.does_not_exist())
+    if entry is not None:
+        audit.add(writes, entry)
+    if also is not None:  # e.g. the 決裁 this version carries out (store/approvals.decide)
+        also(writes)
     tx.commit(writes, what="version")
 
 
-def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str) -> None:
+def replace_key(
+    g: Guarantee,
+    latest: CertificateVersion,
+    notice_key: str,
+    entry: AuditEntry | None = None,
+    also: Callable[[tx.Writes], object] | None = None,
+) -> None:
     """Store `g` (with its new 認証キー) and point the latest version at its new key notice.
 
     ConditionFailed when the guarantee or that version changed since they were read.
@@ -352,4 +420,8 @@ def replace_key(g: Guarantee, latest: CertificateVersion, notice_key: str) -> No
         actions=[CertificateModel.key_notice_key.set(notice_key)],
         condition=CertificateModel.sha256 == latest.sha256,
     )
+    if entry is not None:
+        audit.add(writes, entry)
+    if also is not None:
+        also(writes)
     tx.commit(writes, what="reissue_key")

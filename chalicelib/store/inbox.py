@@ -19,6 +19,14 @@ def _record(row: OrdererInboxModel) -> InboxRow:
     )
 
 
+def get(orderer_id: str, number: str) -> InboxRow | None:
+    """The orderer's row for `number`, or None when it never verified it."""
+    try:
+        return _record(OrdererInboxModel.get(orderer_id, number))
+    except OrdererInboxModel.DoesNotExist:
+        return None
+
+
 def mark_seen_writes(
     orderer_id: str, number: str, version: int, changed_at: str, verified_at: str, writes: tx.Writes
 ) -> None:

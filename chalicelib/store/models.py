@@ -200,6 +200,7 @@ class ApplicationModel(StoreModel):
     decided_at = UnicodeAttribute(null=True)
     owner_name = UnicodeAttribute(null=True)  # the contractor's name at submission (older rows lack it)
     fee_settled = BooleanAttribute(null=True)  # issue 17: set with the 保証料's payment or waiver, atomically
+    guarantee_numbers = JSONAttribute(null=True)  # set in the issue transaction (issue 14: links)
     by_owner = ApplicationsByOwnerIndex()
     by_status = ApplicationsByStatusIndex()
 
@@ -213,6 +214,14 @@ class GuaranteesByContractorIndex(GlobalSecondaryIndex):
 class GuaranteesByOrdererIndex(GlobalSecondaryIndex):
     Meta = _index("by_orderer")
     orderer_id = UnicodeAttribute(hash_key=True)
+    issued_at = UnicodeAttribute(range_key=True)
+
+
+class GuaranteesByBranchIndex(GlobalSecondaryIndex):
+    """The clerks' search (API.md `GET /api/staff/guarantees`): a branch's guarantees, newest first."""
+
+    Meta = _index("by_branch")
+    branch_id = UnicodeAttribute(hash_key=True)
     issued_at = UnicodeAttribute(range_key=True)
 
 
@@ -232,12 +241,15 @@ class GuaranteeModel(StoreModel):
     auth_key = UnicodeAttribute(null=True)  # 認証キー, electronic only
     latest_version = NumberAttribute(default=1)
     details = JSONAttribute()  # parties, amounts, project: what the certificate is drawn from
+    branch_id = UnicodeAttribute(null=True)  # 申込送信先 (also in details): the key of by_branch
+    key_reissued_at = UnicodeAttribute(null=True)  # the latest 認証キー reissue (the inbox's key_reissued)
     # The version list and the latest content, kept with the row so a verification reads one
     # item (store/guarantees.py `summary_of`); rows written before it have none.
     summary = JSONAttribute(null=True)
     lock_version = VersionAttribute()
     by_contractor = GuaranteesByContractorIndex()
     by_orderer = GuaranteesByOrdererIndex()
+    by_branch = GuaranteesByBranchIndex()
 
 
 class CertificateModel(StoreModel):
@@ -419,6 +431,55 @@ class AuditModel(StoreModel):
     reason = UnicodeAttribute(null=True)
 
 
+class ApprovalsByBranchIndex(GlobalSecondaryIndex):
+    """A branch's 決裁 requests, newest first (GET /api/staff/approvals)."""
+
+    Meta = _index("by_branch")
+    branch_id = UnicodeAttribute(hash_key=True)
+    requested_at = UnicodeAttribute(range_key=True)
+
+
+class ApprovalModel(StoreModel):
+    """決裁 requests (domain/approvals.py), and their pending locks.
+
+    A request is the row `<approval id>`. While it is pending, a second row
+    `pending#<番号>#<action>` (no branch, so outside the index) exists: it is put
+    with the request conditioned on not existing (a second request of the same
+    action → 409) and deleted with the decision, in the same transactions."""
+
+    Meta = _meta("approvals")
+    approval_id = UnicodeAttribute(hash_key=True)
+    number = UnicodeAttribute(null=True)
+    action = UnicodeAttribute(null=True)
+    branch_id = UnicodeAttribute(null=True)
+    requested_by = UnicodeAttribute(null=True)
+    requested_at = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    decline_reason = UnicodeAttribute(null=True)
+    holder = UnicodeAttribute(null=True)  # on a lock row: the pending request's id
+    by_branch = ApprovalsByBranchIndex()
+
+
+class EventModel(StoreModel):
+    """Staff events that tell people something (DESIGN.md §2: key_reissued, application_rejected):
+    one row each, written in the same transaction as the change. Its stream feeds the same
+    exactly-once trigger path as the completion mail (services/event_notices.py)."""
+
+    Meta = _meta("events", stream_view_type="NEW_IMAGE")
+    event_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # key_reissued | application_rejected
+    at = UnicodeAttribute()
+    number = UnicodeAttribute(null=True)
+    application_id = UnicodeAttribute(null=True)
+    orderer_id = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)  # where the notice goes; null: nobody asked for mail
+    reason = UnicodeAttribute(null=True)
+    project_name = UnicodeAttribute(null=True)
+
+
 class SuppressionModel(StoreModel):
     """An address SES reported as bouncing or complaining: no mail goes to it."""
 
@@ -530,6 +591,8 @@ ALL_MODELS: dict[str, type[StoreModel]] = {
     "clients": ClientModel,
     "audit": AuditModel,
     "suppressions": SuppressionModel,
+    "approvals": ApprovalModel,
+    "events": EventModel,
     "drafts": DraftModel,
     "fee_rates": FeeRateModel,
     "fees": FeeModel,

@@ -52,9 +52,14 @@ def verify_sender() -> None:
 
 
 def certificates_stream_arn() -> str:
+    return stream_arn("certificates")
+
+
+def stream_arn(table: str) -> str:
+    """The stream of one of the stage's tables (certificates, events)."""
     s = settings.current()
-    table = dynamodb_client(s.region).describe_table(TableName=s.table_name("certificates"))["Table"]
-    return table["LatestStreamArn"]
+    described = dynamodb_client(s.region).describe_table(TableName=s.table_name(table))["Table"]
+    return described["LatestStreamArn"]
 
 
 def provision_all() -> None:

@@ -26,9 +26,17 @@ def _mails_to(stack, address: str, needle: str) -> list[dict]:
     return [m for m in items if address in m["to"] and needle in m["body"]]
 
 
+def _approved(stack, asked: requests.Response, approver: str) -> requests.Response:
+    """API.md's 決裁: the request answers 202; another staff user's approval carries it out."""
+    assert asked.status_code == 202, asked.text
+    approval_id = asked.json()["approval_id"]
+    return requests.post(stack.url(f"/api/staff/approvals/{approval_id}/approve"), headers=_auth(approver), timeout=60)
+
+
 def test_apply_issue_mail_verify_views_reissue_cancel(stack):
     contractor = stack.login("demo-contractor", "demo-pass-1")
     staff = stack.login("ibaraki-staff", "demo-pass-3")
+    chief = stack.login("ibaraki-chief", "demo-pass-6")  # the second pair of eyes (決裁)
     kasama = stack.login("kasama", "demo-pass-4")
     address = "soumu@example.co.jp"  # the notices go only to the contractor's own users (issue 15)
 
@@ -74,8 +82,9 @@ def test_apply_issue_mail_verify_views_reissue_cancel(stack):
     assert any(v["orderer_id"] == "08216" and v["result"] == "valid" for v in views["items"])
 
     # 5. Key reissue: the old key fails at once, the new one works.
-    resp = requests.post(stack.url(f"/api/staff/guarantees/{number}/reissue-key"), headers=_auth(staff), timeout=60)
-    assert resp.status_code == 200, resp.text
+    resp = requests.post(stack.url(f"/api/staff/guarantees/{number}/reissue-key"), json={"reason": "発注者からの依頼"}, headers=_auth(staff), timeout=60)
+    resp = _approved(stack, resp, chief)
+    assert resp.status_code == 201, resp.text
     new_key = resp.json()["auth_key"]
     assert new_key != key
     old = requests.post(
@@ -94,6 +103,7 @@ def test_apply_issue_mail_verify_views_reissue_cancel(stack):
         headers=_auth(staff),
         timeout=60,
     )
+    resp = _approved(stack, resp, chief)
     assert resp.status_code == 201, resp.text
     assert resp.json()["version"] == 2
     after = requests.post(

@@ -28,6 +28,12 @@ def test_bin_smoke_passes_against_the_local_stack(stack):
         "login kasama",
         ": valid",
         "mail in the local outbox",
+        # issue 14: 決裁 — asked by ibaraki-staff, approved by ibaraki-chief
+        "login ibaraki-chief",
+        "key reissue requested: 決裁",
+        "key reissue approved: the old key is refused, the new one verifies",
+        "cancellation requested: 決裁",
+        "cancellation approved: verifies as cancelled, the contractor sees no key",
     ):
         assert needle in text, text
 

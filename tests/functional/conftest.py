@@ -44,6 +44,7 @@ DEMO = {
     "staff": ("ibaraki-staff", "demo-pass-3"),
     "kasama": ("kasama", "demo-pass-4"),
     "mito": ("mito", "demo-pass-5"),
+    "chief": ("ibaraki-chief", "demo-pass-6"),  # the second pair of eyes (決裁)
 }
 
 #: Bearer tokens of the demo accounts, by short name, for sessions that are part of the stage's snapshot.
@@ -163,3 +164,22 @@ def mfa_page_step(client, audience: str, resp, login_id: str, code: str | None =
 def _cookie_header(resp) -> str:
     value = resp.headers.get("Set-Cookie", "")
     return "\n".join(value) if isinstance(value, list) else value
+
+
+def approve(client, tokens: dict[str, str], approval_id: str, who: str = "chief"):
+    """Approve a 決裁 request as `who` (by default ibaraki-chief, the other staff user of the branch)."""
+    return client.http.post(
+        f"/api/staff/approvals/{approval_id}/approve",
+        headers={"Authorization": f"Bearer {tokens[who]}", "Content-Type": "application/json"},
+        body="",
+    )
+
+
+def requested_then_approved(client, tokens: dict[str, str], resp):
+    """API.md's two steps of a cancellation or key reissue: the request's 202, then the approval
+    by the branch's other staff user; returns the approval's response (201 with what the
+    direct call used to answer)."""
+    assert resp.status_code == 202, resp.body
+    out = json.loads(resp.body)
+    assert out["status"] == "pending" and out["approval_id"]
+    return approve(client, tokens, out["approval_id"])

@@ -27,6 +27,7 @@ from tests.functional.conftest import DEMO, bearer, login
 OWN_NUMBER = "30026-000501M"  # c-0001's guarantee, naming 08216, branch ibaraki
 MISSING_NUMBER = "30026-999990M"
 MISSING_APP = "0000000000000000dead"
+MISSING_APPROVAL = "matrix-missing-approval"
 
 #: caller → demo login (None: anonymous). One line per role.
 CALLERS: dict[str, str | None] = {
@@ -84,6 +85,12 @@ ROUTES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = 
     "POST /api/staff/applications/{application_id}/reject": (("staff",), "staff"),
     "POST /api/staff/guarantees/{number}/versions": (("staff",), "staff"),
     "POST /api/staff/guarantees/{number}/reissue-key": (("staff",), "staff"),
+    # issue 14: search, 決裁 (an approval belongs to its branch: another's is a 404 like a missing one)
+    "GET /api/staff/guarantees": (("staff",), None),
+    "GET /api/staff/guarantees/{number}": (("staff",), "staff"),
+    "GET /api/staff/approvals": (("staff",), None),
+    "POST /api/staff/approvals/{approval_id}/approve": (("staff",), "staff"),
+    "POST /api/staff/approvals/{approval_id}/decline": (("staff",), "staff"),
     "POST /api/verify": (ORDERER_API, None),
     "POST /api/verify/bulk": (ORDERER_API, None),
     "GET /api/orderer/guarantees": (ORDERER_API, None),
@@ -178,6 +185,15 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "POST /staff/reservations/{reservation_id}/fee/{how}": (STAFF, "staff"),
     "POST /staff/reservations/{reservation_id}/issue": (STAFF, "staff"),
     "POST /staff/reservations/{reservation_id}/reject": (STAFF, "staff"),
+    # issue 14: the console's search, result page, 決裁 and audit pages
+    "GET /staff/guarantees": (STAFF, None),
+    "GET /staff/applications/{application_id}/issued": (STAFF, "staff"),
+    "GET /staff/approvals": (STAFF, None),
+    "POST /staff/approvals/{approval_id}/approve": (STAFF, "staff"),
+    "POST /staff/approvals/{approval_id}/decline": (STAFF, "staff"),
+    "GET /staff/audit": (STAFF, None),
+    "GET /staff/audit.csv": (STAFF, None),
+    "GET /staff/guarantees/{number}/key-notice.pdf": (STAFF, "staff"),
 }
 #: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
 NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js"})
@@ -205,12 +221,16 @@ def _objects(route: str, which: str) -> dict[str, str]:
     number = OWN_NUMBER if which == "own" else MISSING_NUMBER
     app_id = _APP["id"] if which == "own" else MISSING_APP
     reservation_id = _APP["reservation_id"] if which == "own" else MISSING_APP
+    if which == "own" and route.endswith("/issued"):
+        app_id = _APP["issued"]  # the result page of 発行 exists once the application is issued
+    approval_id = _APP["approval"] if which == "own" else MISSING_APPROVAL
     admin_ids = dict.fromkeys(("client_id", "orderer_id", "org_id", "login"), MISSING_ID)
     return {
         "number": number,
         "application_id": app_id,
         "reservation_id": reservation_id,  # issue 17: c-0001's 契約保証予約, submitted at branch ibaraki
         "how": "payment",
+        "approval_id": approval_id,
         **admin_ids,
     }
 
@@ -274,7 +294,29 @@ def world(client):
     )
     assert made.status_code == 201, made.body
     _APP["reservation_id"] = json.loads(made.body)["id"]
+    # Issue 14: an issued application (its result page), and a 決裁 asked for by the branch's second
+    # clerk (ibaraki-chief), so the matrix's staff caller is not its requester.
+    issued = make_application().application_id
+    resp = client.http.post(
+        f"/api/staff/applications/{issued}/issue", headers={**bearer(tokens["staff"]), "Content-Type": "application/json"}
+    )
+    assert resp.status_code == 201, resp.body
+    _APP["issued"] = issued
+    chief = auth_session("ibaraki-chief")
+    resp = client.http.post(
+        f"/api/staff/guarantees/{OWN_NUMBER}/reissue-key",
+        headers={**bearer(chief), "Content-Type": "application/json"},
+        body=json.dumps({"reason": "アクセス表の確認"}),
+    )
+    assert resp.status_code == 202, resp.body
+    _APP["approval"] = json.loads(resp.body)["approval_id"]
     return tokens
+
+
+def auth_session(login_name: str) -> str:
+    from chalicelib.services import auth
+
+    return auth.open_session_after_mfa(login_name).token
 
 
 _MACHINE: dict[str, str] = {}  # the machine client's id and secret, made once per matrix

@@ -117,8 +117,20 @@ def test_staff_form_amounts_are_parsed_strictly(client, tokens, amount):
 
 
 def test_full_width_digits_on_the_staff_form_are_read(client, tokens):
+    import re
+
     make_guarantee(NUMBER)
     resp = _staff_form(client, tokens, kind="change", guarantee_amount="１８，０００，０００", reason="減額")
+    # Issue 14: the form first shows what will change (before → after), then its confirmation writes.
+    html = resp.body.decode()
+    assert resp.status_code == 200 and "18,000,000円" in html, html[:300]
+    action = re.search(r'<form method="post" action="([^"]+)" id="confirm">', html).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    resp = client.http.post(
+        action,
+        headers=bearer(tokens["staff"], **{"Content-Type": "application/x-www-form-urlencoded"}),
+        body="&".join(f"{k}={quote(v)}" for k, v in fields.items()),
+    )
     assert resp.status_code == 303, resp.body[:300]
 
 

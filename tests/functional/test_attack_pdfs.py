@@ -25,7 +25,7 @@ from chalicelib.store import objects, tx
 from chalicelib.store.connection import dynamodb_client
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
 from tests.factories import application_body
-from tests.functional.conftest import bearer, body
+from tests.functional.conftest import approve, bearer, body
 
 JSON = {"Content-Type": "application/json"}
 _ids = itertools.count()
@@ -135,7 +135,12 @@ def version(client, tokens, number, payload):
 
 
 def reissue(client, tokens, number):
-    return client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON))
+    """Issue 14: a reissue is asked for (202) and takes effect when the branch's other clerk approves."""
+    return client.http.post(
+        f"/api/staff/guarantees/{number}/reissue-key",
+        headers=bearer(tokens["staff"], **JSON),
+        body=json.dumps({"reason": "紛失"}),
+    )
 
 
 # --- issue --------------------------------------------------------------------------
@@ -229,19 +234,23 @@ def test_a_lost_reply_after_a_version_commit_is_a_201_with_its_pdfs(client, toke
 
 def test_a_lost_reply_after_a_reissue_returns_the_key_that_works(client, tokens, issued):
     number = issued[0]["number"]
-    with after_commit_timeout() as hits:
-        resp = reissue(client, tokens, number)
-    assert hits and resp.status_code == 200, resp.body
+    asked = reissue(client, tokens, number)
+    assert asked.status_code == 202, asked.body
+    with after_commit_timeout() as hits:  # the approval's transaction carries the new key
+        resp = approve(client, tokens, body(asked)["approval_id"])
+    assert hits and resp.status_code == 201, resp.body
     assert GuaranteeModel.get(number).auth_key == body(resp)["auth_key"]
     assert_invariant()
 
 
 def test_parallel_reissues_never_hand_out_a_key_that_was_already_replaced(client, tokens, issued, monkeypatch):
     from chalicelib.domain.principal import Principal
-    from chalicelib.services import versions
+    from chalicelib.services import approvals, versions
 
     number = issued[0]["number"]
-    staff = Principal("ibaraki-staff", "staff", "ibaraki", "茨城支店", "sid")
+    # Issue 14: a reissue is one 決裁 request; parallel approvals of it race (by ibaraki-chief).
+    approval_id = body(reissue(client, tokens, number))["approval_id"]
+    chief = Principal("ibaraki-chief", "staff", "ibaraki", "茨城支店", "sid")
     barrier_reads: list[str] = []
     real_get = versions.store.get
 
@@ -254,7 +263,7 @@ def test_parallel_reissues_never_hand_out_a_key_that_was_already_replaced(client
 
     def one(_):
         try:
-            return versions.reissue_key(staff, number)
+            return approvals.approve(chief, approval_id)["auth_key"]
         except Exception as exc:  # noqa: BLE001
             return exc
 
@@ -263,6 +272,7 @@ def test_parallel_reissues_never_hand_out_a_key_that_was_already_replaced(client
     keys = [r for r in results if isinstance(r, str)]
     losers = [r for r in results if not isinstance(r, str)]
     assert keys and all(type(e).__name__ == "Conflict" for e in losers), losers
+    assert len(keys) == 1  # exactly one approval carries the reissue out
     current = GuaranteeModel.get(number).auth_key
     assert current in keys
     assert_invariant()

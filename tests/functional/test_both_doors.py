@@ -259,7 +259,11 @@ def test_page_walk_every_link_of_a_journey_stays_under_the_prefix(door):
     page_login(staff, "staff", *DEMO["staff"])
     assert _walk(staff, f"{door.prefix}/staff", seen) >= 4
     assert any("/staff/applications/" in u for u in seen)
-    assert _walk(staff, f"{door.prefix}/staff/guarantees/{electronic['number']}", seen) >= 1
+    # Since issue 14 the console's top and the issued application link to the guarantee page, so the
+    # walk from /staff may have read it already; either way it was read through the door (200).
+    guarantee_page = f"{door.prefix}/staff/guarantees/{electronic['number']}"
+    assert guarantee_page in seen or _walk(staff, guarantee_page, seen) >= 1
+    assert guarantee_page in seen
     assert any(u.endswith("/staff/reservations") for u in seen)  # from the staff top, like 申込一覧
     assert any(u.endswith(f"/staff/reservations/{waiting}") for u in seen)
 

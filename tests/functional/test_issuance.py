@@ -19,10 +19,11 @@ from chalicelib.services import issuance, versions
 from chalicelib.store import objects
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
 from tests.factories import application_body, canonical_sha256, make_application, make_guarantee
-from tests.functional.conftest import bearer, body
+from tests.functional.conftest import bearer, body, requested_then_approved
 
 JSON = {"Content-Type": "application/json"}
 NUMBER = re.compile(r"^\d{5}-\d{6}[MK]$")
+REISSUE = json.dumps({"reason": "発注者からの依頼"})
 STAFF = Principal("ibaraki-staff", "staff", "ibaraki", "茨城支店", "s-1")
 
 
@@ -44,6 +45,7 @@ def bucket_keys():
 
 
 def post_version(client, tokens, number, payload):
+    payload = {"reason": "発注者からの依頼", **payload}  # API.md: every version takes a reason
     return client.http.post(
         f"/api/staff/guarantees/{number}/versions", headers=bearer(tokens["staff"], **JSON), body=json.dumps(payload)
     )
@@ -295,18 +297,13 @@ def test_correction_and_cancellation(client, tokens, issued):
     )
     assert r.status_code == 201 and body(r)["version"] == 2
     assert CertificateModel.get(number, 2).content["project_name"] == "5市単(笠建)第1-2号道路改良工事"
-    c = post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"})
+    c = requested_then_approved(client, tokens, post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"}))
     assert c.status_code == 201 and body(c)["version"] == 3
     g = GuaranteeModel.get(number)
     assert g.status == "cancelled" and CertificateModel.get(number, 3).content["version_kind"] == "cancellation"
     after = post_version(client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 1000}})
     assert after.status_code == 409
-    assert (
-        client.http.post(
-            f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=""
-        ).status_code
-        == 409
-    )
+    assert client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE).status_code == 409
     view = versions.guarantee_detail(STAFF, number)
     assert view["status"] == "cancelled" and [v["kind"] for v in view["versions"]] == ["new", "correction", "change"][
         :2
@@ -344,10 +341,10 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     number = issued[0]["number"]
     old = issued[0]["auth_key"]
     notice_before = CertificateModel.get(number, 1).key_notice_key
-    resp = client.http.post(
-        f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=""
-    )
-    assert resp.status_code == 200 and resp.headers.get("Cache-Control") == "no-store"
+    asked = client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE)
+    assert auth_key.matches(old, GuaranteeModel.get(number).auth_key)  # nothing changes until 決裁
+    resp = requested_then_approved(client, tokens, asked)
+    assert resp.status_code == 201 and resp.headers.get("Cache-Control") == "no-store"
     new = body(resp)["auth_key"]
     assert new != old and len(new) == 12
     stored = GuaranteeModel.get(number).auth_key
@@ -356,12 +353,7 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     assert v1.key_notice_key != notice_before and v1.sha256 == canonical_sha256(v1.content)
     assert notice_before not in bucket_keys()
     paper = make_guarantee("30026-999999M", form="paper")
-    assert (
-        client.http.post(
-            f"/api/staff/guarantees/{paper.number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=""
-        ).status_code
-        == 409
-    )
+    assert client.http.post(f"/api/staff/guarantees/{paper.number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE).status_code == 409
 
 
 def test_expired_guarantee_reads_expired(client, tokens):
@@ -373,6 +365,16 @@ def test_expired_guarantee_reads_expired(client, tokens):
 
 
 # ------------------------------------------------------------------ pages
+
+
+def confirm(client, headers, shown):
+    """Post the confirmation page's form as shown (its hidden fields and one-time token)."""
+    import urllib.parse
+
+    html = shown.body.decode()
+    action = re.search(r'<form method="post" action="([^"]+)" id="confirm">', html).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    return client.http.post(action, headers=headers, body=urllib.parse.urlencode(fields))
 
 
 def _csrf(html: str) -> str:
@@ -389,9 +391,9 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     assert "発行" in detail and "却下" in detail
     assert client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body="").status_code == 403
     assert ApplicationModel.get(app.application_id).status == "submitted"
-    done = client.http.post(
-        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}"
-    )
+    posted = client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}")
+    assert posted.status_code == 303  # Post/Redirect/Get: the result is a page a reload can show again
+    done = client.http.get(posted.headers["Location"], headers=cookie)
     assert done.status_code == 200 and done.headers.get("Cache-Control") == "no-store"
     numbers = re.findall(r"\d{5}-\d{6}[MK]", done.body.decode())
     assert len(set(numbers)) == 2
@@ -399,18 +401,21 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     page = client.http.get(f"/staff/guarantees/{number}", headers=cookie)
     text = page.body.decode()
     assert page.headers.get("Cache-Control") == "no-store" and "新規" in text and "訂正" in text and "取消" in text
-    bad = client.http.post(
-        f"/staff/guarantees/{number}/versions",
-        headers=form,
-        body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000",
-    )
+    bad = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000&reason=x")
     assert bad.status_code == 400 and "4/10" in bad.body.decode()
-    ok = client.http.post(
-        f"/staff/guarantees/{number}/versions",
-        headers=form,
-        body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x",
-    )
+    shown = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x")
+    assert shown.status_code == 200 and GuaranteeModel.get(number).latest_version == 1  # the confirmation step
+    ok = confirm(client, form, shown)
     assert ok.status_code == 303 and GuaranteeModel.get(number).latest_version == 2
-    key = client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}")
+    asked = confirm(client, form, client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}&reason=x"))
+    assert asked.status_code == 303
+    chief = {"Cookie": f"esurety_session={tokens['chief']}"}
+    queue = client.http.get("/staff/approvals", headers=chief).body.decode()
+    approval_id = re.search(r"/staff/approvals/([0-9a-f]+)/approve", queue).group(1)
+    key = client.http.post(
+        f"/staff/approvals/{approval_id}/approve",
+        headers={**chief, "Content-Type": "application/x-www-form-urlencoded"},
+        body=f"csrf_token={_csrf(queue)}",
+    )
     assert key.status_code == 200 and GuaranteeModel.get(number).auth_key in key.body.decode()
     assert client.http.get("/staff/guarantees/30099-000001M", headers=cookie).status_code == 404

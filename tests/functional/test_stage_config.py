@@ -129,3 +129,29 @@ def test_a_deployed_stage_mails_as_its_own_sender_with_its_public_url(deployed_s
     message = email.message_from_string(raw["raw_data"], policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()
     assert f"{deployed_stage}/netdesk/guarantees/{NUMBER}" in text
+
+
+def test_a_deployed_stage_sends_staff_notices_as_its_own_sender_with_its_public_url(deployed_stage):
+    # Issue 14: the staff events' stream function reads the stage's values from SSM itself too.
+    from chalicelib.store.models import EventModel
+    from tests.functional.gateway import LambdaContext
+    from tests.functional.test_event_notices import record
+    from tests.functional.test_notify import raw_messages
+
+    row = EventModel(
+        "e-stage-1",
+        kind="application_rejected",
+        at="2026-12-01T10:00:00+09:00",
+        application_id="a-1",
+        email="soumu@example.co.jp",
+        reason="工期の記載誤り",
+        project_name="市道改良工事",
+    )
+    row.save()
+    answer = app_module.app.handler_map["event_stream"]({"Records": [record(row, 1)]}, LambdaContext())
+    assert answer == {"batchItemFailures": []}
+    (raw,) = raw_messages()
+    assert raw["source"] == f"no-reply-{STAGE}@mail.example.jp"
+    message = email.message_from_string(raw["raw_data"], policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()
+    assert "工期の記載誤り" in text and f"{deployed_stage}/netdesk/applications" in text

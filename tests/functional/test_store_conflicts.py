@@ -17,8 +17,8 @@ from chalicelib import settings
 from chalicelib.store import tx
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
 from tests import dynamodb_calls
-from tests.factories import make_application
-from tests.functional.conftest import bearer, body
+from tests.factories import application_body, make_application
+from tests.functional.conftest import approve, bearer, body
 
 JSON = {"Content-Type": "application/json"}
 CONFLICT = dynamodb_calls.cancelled("None", "TransactionConflict", "None")
@@ -42,6 +42,7 @@ def issue(client, tokens, app_id):
 
 
 def post_version(client, tokens, number, payload):
+    payload = {"reason": "発注者からの依頼", **payload}  # API.md: every version takes a reason
     return client.http.post(
         f"/api/staff/guarantees/{number}/versions", headers=bearer(tokens["staff"], **JSON), body=json.dumps(payload)
     )
@@ -49,7 +50,7 @@ def post_version(client, tokens, number, payload):
 
 def reissue(client, tokens, number):
     return client.http.post(
-        f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=""
+        f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=json.dumps({"reason": "発注者からの依頼"})
     )
 
 
@@ -92,10 +93,12 @@ def test_version_survives_transaction_conflicts(client, tokens, issued):
 
 def test_key_reissue_survives_transaction_conflicts(client, tokens, issued):
     number, old = issued[0]["number"], issued[0]["auth_key"]
+    asked = reissue(client, tokens, number)  # API.md: 202, then the approval carries it out
+    assert asked.status_code == 202, asked.body
     with dynamodb_calls.failing("TransactWriteItems", CONFLICT, times=2) as hit:
-        resp = reissue(client, tokens, number)
+        resp = approve(client, tokens, body(asked)["approval_id"])
     assert len(hit) == 2
-    assert resp.status_code == 200, resp.body
+    assert resp.status_code == 201, resp.body
     new = body(resp)["auth_key"]
     assert new != old and GuaranteeModel.get(number).auth_key == new
     referenced = {k for c in CertificateModel.scan() for k in (c.pdf_key, c.key_notice_key) if k}
@@ -150,9 +153,19 @@ def test_a_failed_condition_is_never_retried(client, tokens, issued):
 
 
 def test_single_item_writes_retry_a_transaction_conflict(client, tokens):
-    """A write on an item inside someone's transaction fails with TransactionConflictException."""
+    """A write on an item inside someone's transaction fails with TransactionConflictException.
+
+    (The reject this test used to drive is a transaction since issue 14 — it carries its audit
+    record — so the single-item write here is a submission's PutItem, and the reject is checked
+    against conflicting transactions below.)"""
+    with dynamodb_calls.failing("PutItem", dynamodb_calls.error("TransactionConflictException"), times=2) as hit:
+        resp = client.http.post(
+            "/api/applications", headers=bearer(tokens["contractor"], **JSON), body=json.dumps(application_body())
+        )
+    assert len(hit) == 2 and resp.status_code == 201, resp.body
+    assert ApplicationModel.get(body(resp)["id"]).status == "submitted"
     app = make_application()
-    with dynamodb_calls.failing("UpdateItem", dynamodb_calls.error("TransactionConflictException"), times=2) as hit:
+    with dynamodb_calls.failing("TransactWriteItems", CONFLICT, times=2) as hit:
         resp = client.http.post(
             f"/api/staff/applications/{app.application_id}/reject",
             headers=bearer(tokens["staff"], **JSON),

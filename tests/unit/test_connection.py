@@ -21,9 +21,19 @@ def test_every_model_sends_through_one_client_and_one_session():
     assert GuaranteeModel._get_connection().connection.session is connection.session()
 
 
-def test_the_client_has_explicit_timeouts_and_standard_retries():
-    config = connection.dynamodb_client().meta.config
+def test_the_client_has_explicit_timeouts_and_standard_retries(monkeypatch):
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    config = connection.dynamodb_client().meta.config  # AWS's endpoint
     assert config.connect_timeout == 2.0 and config.read_timeout == 5.0
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+
+
+def test_a_local_endpoint_waits_longer_for_its_answers(monkeypatch):
+    # moto answers one request at a time: a burst queues there, not at AWS.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:11")
+    config = connection.dynamodb_client().meta.config
+    assert config.connect_timeout == 2.0 and config.read_timeout == connection.LOCAL_READ_TIMEOUT_SECONDS == 60.0
     assert config.retries == {"mode": "standard", "total_max_attempts": 3}
 
 

@@ -84,9 +84,10 @@ def _statements(role: str) -> list[dict]:
 
 def test_mail_is_sent_only_as_the_stages_sender():
     # The stream function sends the completion mail and, since issue 13, the API function the
-    # account mails (invitations, resets); the SES feedback function sends none.
+    # account mails (invitations, resets), since issue 14 the events function the staff notices;
+    # the SES feedback function sends none.
     assert not [s for s in _statements("SesFeedbackRole") if any(a.startswith("ses:") for a in s["Action"])]
-    for role in ("CertificateStreamRole", "ApiHandlerRole"):
+    for role in ("CertificateStreamRole", "EventStreamRole", "ApiHandlerRole"):
         (ses,) = [s for s in _statements(role) if any(a.startswith("ses:") for a in s["Action"])]
         assert ses["Action"] == ["ses:SendRawEmail"]
         assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SesSender"}}}
@@ -104,7 +105,7 @@ def test_ses_feedback_reaches_the_stages_own_function_through_its_configuration_
     assert sorted(destination["EventDestination"]["MatchingEventTypes"]) == ["bounce", "complaint"]
     (publish,) = resources["SesFeedbackTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert publish["Principal"] == {"Service": "ses.amazonaws.com"} and publish["Action"] == "sns:Publish"
-    for fn in ("APIHandler", "CertificateStream"):  # every mail goes through the set
+    for fn in ("APIHandler", "CertificateStream", "EventStream"):  # every mail goes through the set
         variables = resources[fn]["Properties"]["Environment"]["Variables"]
         assert variables["SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
     (feedback,) = _statements("SesFeedbackRole")[1:]
@@ -119,6 +120,8 @@ def test_alarms_watch_the_failure_queue_and_the_stream_iterator_age():
     age = resources["StreamIteratorAgeAlarm"]["Properties"]
     assert age["Namespace"] == "AWS/Lambda" and age["MetricName"] == "IteratorAge"
     assert age["Dimensions"] == [{"Name": "FunctionName", "Value": {"Fn::Sub": "esurety-${Stage}-certificate-stream"}}]
+    events = resources["EventStreamIteratorAgeAlarm"]["Properties"]  # issue 14: the staff events' stream
+    assert events["Dimensions"] == [{"Name": "FunctionName", "Value": {"Fn::Sub": "esurety-${Stage}-event-stream"}}]
 
 
 def test_the_custom_domain_is_optional_and_switched_on_by_a_parameter():

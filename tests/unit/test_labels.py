@@ -24,12 +24,15 @@ from tests.conftest import ROOT
 FIELD_TABLES: dict[str, list[tuple[Mapping[str, str], ...]]] = {
     "kind": [(labels.KIND, labels.KIND_SHORT), (labels.VERSION_KIND,)],
     "latest_version_kind": [(labels.VERSION_KIND,)],
+    "latest_event": [(labels.LATEST_EVENT,)],  # issue 14: a version's kind, or key_reissued
     "form": [(labels.FORM,)],
     "status": [
         (labels.APPLICATION_STATUS, labels.APPLICATION_STATUS_STAFF),
         (labels.GUARANTEE_STATUS,),
         (labels.RESERVATION_STATUS,),
+        (labels.APPROVAL_STATUS,),
     ],
+    "action": [(labels.APPROVAL_ACTION,)],
     "result": [(labels.VERIFY_RESULT, labels.ACCESS_RESULT)],
     "fee_payment": [(labels.FEE_PAYMENT,)],
     "order_type": [(labels.ORDER_TYPE,)],

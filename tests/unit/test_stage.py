@@ -112,8 +112,8 @@ def test_dry_run_down_plans_bucket_stack_secret_and_logs():
     output = dry_run("down", "feature/New_Thing-42")
     ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
     assert ops.index("s3 list_object_versions") < ops.index("cloudformation delete_stack")
-    # one log group per function: api, certificate-stream, ses-feedback
-    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 3
+    # one log group per function: api, certificate-stream, event-stream, ses-feedback
+    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 4
     with pytest.raises(SystemExit, match="prod is retained"):
         dry_run("down", "--stage", "prod")
 
@@ -318,6 +318,17 @@ def test_redrive_keeps_a_batch_that_fails_again(moto_aws):
     counts = stage.redrive(moto_aws, st, invoker=lambda records: [records[0]["dynamodb"]["SequenceNumber"]], now=NOW)
     assert counts == {"replayed": 0, "failed": 1, "expired": 1}
     assert _queued(moto_aws, url) == 2
+
+
+def test_redrive_sends_each_failure_back_to_the_function_of_its_stream():
+    # Issue 14: the staff events' stream shares the failure queue with the certificates stream.
+    names = StageNames("br-x-1a2b3c", "123456789012", "ap-northeast-1")
+
+    def info(table: str) -> dict:
+        return {"streamArn": f"arn:aws:dynamodb:ap-northeast-1:123456789012:table/{names.table(table)}/stream/2026"}
+
+    assert stage.function_for(names, info("events")) == names.events_function == "esurety-br-x-1a2b3c-event-stream"
+    assert stage.function_for(names, info("certificates")) == names.stream_function
 
 
 def test_dry_run_redrive_prints_its_calls():

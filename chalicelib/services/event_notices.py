@@ -1,0 +1,76 @@
+"""What a staff event sets off (DESIGN.md §2 "events"), exactly once per event.
+
+The events stream delivers each row at least once. Like the completion mail
+(services/notify.py), each notice is claimed in the notifications table
+(`event#<id>`, a lease) before SES is called and marked sent after, so a
+redelivered record sends nothing twice; the same single window (SES accepted,
+then a crash before the mark) is the only way to a second mail.
+
+- key_reissued: 「認証キー再発行のお知らせ」 to the contractor (never the key), and the
+  guarantee moves up the inbox of the orderer that verified it (unseen until it looks again).
+- application_rejected: 「保証申込差戻しのお知らせ」 with the reason, when the application
+  asked for mail (the event then carries the address).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import logs, settings
+from chalicelib.domain import clock
+from chalicelib.services import notify, verify
+from chalicelib.store import events, mailer
+
+SUBJECTS = {"key_reissued": "認証キー再発行のお知らせ", "application_rejected": "保証申込差戻しのお知らせ"}
+
+
+def _text(event: events.Event) -> str:
+    """The plain body; no 認証キー ever appears in it."""
+    if event.kind == "key_reissued":
+        url = settings.current().url(f"/netdesk/guarantees/{event.number}")
+        return (
+            f"保証契約番号 {event.number} ({event.project_name or ''}) の認証キーを再発行しました。\n"
+            "これまでの認証キーと、発注者に提出済みの「認証キーのお知らせ」は使えなくなりました。\n"
+            f"新しい認証キーのお知らせを Net Desk の電子保証概要からダウンロードし、発注者にご提出ください。\n{url}\n"
+        )
+    url = settings.current().url("/netdesk/applications")
+    return (
+        f"保証申込 ({event.project_name or ''}) を差し戻しました。\n理由: {event.reason or ''}\n"
+        f"内容をご確認のうえ、あらためてお申し込みください。\n{url}\n"
+    )
+
+
+def _html(text: str) -> str:
+    from markupsafe import escape
+
+    return "<p>" + "<br>".join(str(escape(line)) for line in text.splitlines()) + "</p>"
+
+
+def on_inserted(new_image: dict[str, Any] | None) -> str:
+    """sent | already_sent | not_wanted | unusable; raises notify.NotDelivered to be retried."""
+    event = events.from_image(new_image)
+    if event is None:
+        logs.error("event_unusable_record")
+        return "unusable"
+    where = {"event_id": event.event_id, "kind": event.kind}
+    if event.kind == "key_reissued" and event.orderer_id and event.number:
+        verify.note_new_version(event.orderer_id, event.number, event.at)  # flag it in the inbox
+    if not event.email:
+        logs.info("event_not_wanted", **where)
+        return "not_wanted"
+    nid = f"event#{event.event_id}"
+    token = notify.CLAIMS.claim(nid, notify.LEASE_SECONDS, notify._now(), data={"updated_at": clock.iso_now()})
+    if token is None:
+        record = notify.CLAIMS.read(nid)
+        if record is not None and record.status == notify.CLAIMS.done:
+            return "already_sent"
+        raise notify.LeaseHeld(nid)
+    text = _text(event)
+    try:
+        message_id = mailer.send(mailer.Mail(event.email, SUBJECTS[event.kind], text, _html(text)))
+    except Exception as exc:  # noqa: BLE001 - any refusal: give the claim back and retry
+        notify.CLAIMS.release(nid, token, {"updated_at": clock.iso_now()})
+        raise notify.NotDelivered(nid) from exc
+    notify.CLAIMS.complete(nid, token, {"message_id": message_id, "updated_at": clock.iso_now()})
+    logs.info("event_notice_sent", **where)
+    return "sent"

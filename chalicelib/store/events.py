@@ -1,0 +1,69 @@
+"""Staff events (key_reissued, application_rejected): put inside the change's own transaction,
+read back from the events stream's NEW_IMAGE by the trigger."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.domain import clock
+from chalicelib.store import tx
+from chalicelib.store.models import EventModel
+
+KINDS = ("key_reissued", "application_rejected")
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    number: str | None = None
+    application_id: str | None = None
+    orderer_id: str | None = None
+    email: str | None = None
+    reason: str | None = None
+    project_name: str | None = None
+    at: str = field(default_factory=clock.iso_now)
+    event_id: str = field(default_factory=lambda: secrets.token_hex(10))
+
+
+def add(writes: tx.Writes, event: Event) -> tx.Writes:
+    """Add the event to `writes`: it exists only if the change it reports commits."""
+    writes.put(
+        EventModel(
+            event.event_id,
+            kind=event.kind,
+            at=event.at,
+            number=event.number,
+            application_id=event.application_id,
+            orderer_id=event.orderer_id,
+            email=event.email,
+            reason=event.reason,
+            project_name=event.project_name,
+        ),
+        condition=EventModel.event_id.does_not_exist(),
+    )
+    return writes
+
+
+def from_image(image: dict[str, Any] | None) -> Event | None:
+    """A stream NEW_IMAGE as an event, or None when it cannot be one."""
+    if not image:
+        return None
+    try:
+        row = EventModel.from_raw_data(image)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not row.event_id or row.kind not in KINDS:
+        return None
+    return Event(
+        kind=row.kind,
+        number=row.number,
+        application_id=row.application_id,
+        orderer_id=row.orderer_id,
+        email=row.email,
+        reason=row.reason,
+        project_name=row.project_name,
+        at=row.at,
+        event_id=row.event_id,
+    )
