@@ -15,9 +15,9 @@ import pytest
 
 from chalicelib import settings
 from chalicelib.store import tx
-from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
+from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel, ReservationModel
 from tests import dynamodb_calls
-from tests.factories import application_body, make_application
+from tests.factories import make_application, reservation_body
 from tests.functional.conftest import approve, bearer, body
 
 JSON = {"Content-Type": "application/json"}
@@ -156,14 +156,15 @@ def test_single_item_writes_retry_a_transaction_conflict(client, tokens):
     """A write on an item inside someone's transaction fails with TransactionConflictException.
 
     (The reject this test used to drive is a transaction since issue 14 — it carries its audit
-    record — so the single-item write here is a submission's PutItem, and the reject is checked
-    against conflicting transactions below.)"""
+    record — and a 保証申込 is written with its frozen 保証料 in one transaction since issue 17, so
+    the single-item write here is a 契約保証予約's PutItem, and the reject is checked against
+    conflicting transactions below.)"""
     with dynamodb_calls.failing("PutItem", dynamodb_calls.error("TransactionConflictException"), times=2) as hit:
         resp = client.http.post(
-            "/api/applications", headers=bearer(tokens["contractor"], **JSON), body=json.dumps(application_body())
+            "/api/reservations", headers=bearer(tokens["contractor"], **JSON), body=json.dumps(reservation_body())
         )
     assert len(hit) == 2 and resp.status_code == 201, resp.body
-    assert ApplicationModel.get(body(resp)["id"]).status == "submitted"
+    assert ReservationModel.get(body(resp)["id"]).status == "submitted"
     app = make_application()
     with dynamodb_calls.failing("TransactWriteItems", CONFLICT, times=2) as hit:
         resp = client.http.post(
