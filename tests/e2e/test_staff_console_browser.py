@@ -9,6 +9,7 @@ The session's one Chromium (tests/e2e/browser.py), a browser context per person.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import requests
@@ -47,6 +48,15 @@ def test_two_clerks_review_issue_change_and_cancel_through_the_console(stack, ch
     )
     assert created.status_code == 201, created.text
     app_id = created.json()["id"]
+    # Issue 17: no guarantee before its 保証料 — the contractor has paid and a clerk recorded it
+    # (the reservation browser test walks the payment form itself).
+    paid = requests.post(
+        stack.url(f"/api/staff/applications/{app_id}/payment"),
+        json={"amount": created.json()["fees"]["total"], "paid_on": time.strftime("%Y-%m-%d", time.localtime())},
+        headers={"Authorization": f"Bearer {stack.login('ibaraki-staff', 'demo-pass-3')}"},
+        timeout=30,
+    )
+    assert paid.status_code == 200, paid.text
     people = []
     try:
         # ibaraki-staff: the queue on the console's top, the full review, 発行.

@@ -26,9 +26,15 @@ def test_key_reissue_notice_mail_and_inbox(stack):
     # The notice goes to the contractor's own user (issue 15: delivery.email must be one of them).
     address = "soumu@example.co.jp"
     body = application_body(contract_guarantee=None, delivery__email=address)
-    app_id = requests.post(stack.url("/api/applications"), json=body, headers=_auth(contractor), timeout=30).json()[
-        "id"
-    ]
+    created = requests.post(stack.url("/api/applications"), json=body, headers=_auth(contractor), timeout=30).json()
+    app_id = created["id"]
+    paid = requests.post(  # issue 17: the 保証料 is recorded as paid before the guarantee is issued
+        stack.url(f"/api/staff/applications/{app_id}/payment"),
+        json={"amount": created["fees"]["total"], "paid_on": time.strftime("%Y-%m-%d", time.localtime())},
+        headers=_auth(staff),
+        timeout=30,
+    )
+    assert paid.status_code == 200, paid.text
     issued = requests.post(
         stack.url(f"/api/staff/applications/{app_id}/issue"), headers=_auth(staff), timeout=60
     ).json()
