@@ -34,10 +34,18 @@ def endpoint_override(service: str) -> str | None:
     return os.environ.get(key) or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
+#: An override (the local stack's and the tests' moto server) answers one request at a time: under
+#: a burst its answers queue for seconds, which AWS's do not; reads from it wait this long instead of
+#: becoming 503s (the same rule as store/connection.py for DynamoDB).
+LOCAL_READ_TIMEOUT_SECONDS = 60.0
+
+
 def client_config(service: str, endpoint: str | None = None) -> Any:
     from botocore.config import Config
 
     connect, read, attempts = BOUNDS[service]
+    if endpoint:
+        read = LOCAL_READ_TIMEOUT_SECONDS
     extra: dict[str, Any] = {}
     if service == "s3":
         extra["signature_version"] = "s3v4"

@@ -61,6 +61,14 @@ def test_every_client_is_bounded_well_inside_the_lambda_timeout():
     assert notify.LEASE_SECONDS > LAMBDA_TIMEOUT
 
 
+def test_s3_through_moto_waits_longer_than_s3_itself():
+    # moto queues a burst's uploads; AWS's S3 keeps the 5 s bound.
+    assert aws_config.client_config("s3").read_timeout == aws_config.BOUNDS["s3"][1] == 5
+    local = aws_config.client_config("s3", "http://127.0.0.1:5999")
+    assert local.read_timeout == aws_config.LOCAL_READ_TIMEOUT_SECONDS == 60.0
+    assert local.connect_timeout == aws_config.BOUNDS["s3"][0]
+
+
 def test_the_ses_client_carries_the_bounds(monkeypatch):
     mailer._client.cache_clear()
     client = mailer._client("ap-northeast-1", None)
