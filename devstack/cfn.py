@@ -428,6 +428,28 @@ def _function(name: str, role: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _stream_function_statements(stream_table: str, tables: Any, actions: Any) -> list[dict[str, Any]]:
+    """A stream-triggered mail function's grants (certificates, events): its logs and tables, reading
+    its own table's stream, SES as the sender, the shared failure queue, the stage's configuration."""
+    return [
+        _logs_statement(),
+        _dynamodb_statement(list(tables), actions),
+        {
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            "Resource": {"Fn::GetAtt": [logical_id(stream_table), "StreamArn"]},
+        },
+        _ses_statement(),
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}},
+        _stage_config_statement(),
+    ]
+
+
 def template() -> dict[str, Any]:
     resources: dict[str, Any] = {logical_id(name): table(name, model) for name, model in ALL_MODELS.items()}
     bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
@@ -494,40 +516,8 @@ def template() -> dict[str, Any]:
         _stage_config_statement(),
         _ses_statement(),  # account mail: invitations, resets (services/account_mail.py)
     ]
-    stream_statements = [
-        _logs_statement(),
-        _dynamodb_statement(list(STREAM_TABLES), STREAM_DYNAMODB_ACTIONS),
-        {
-            "Effect": "Allow",
-            "Action": [
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            ],
-            "Resource": {"Fn::GetAtt": [logical_id("certificates"), "StreamArn"]},
-        },
-        _ses_statement(),
-        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}},
-        _stage_config_statement(),
-    ]
-    events_statements = [
-        _logs_statement(),
-        _dynamodb_statement(list(EVENTS_TABLES), EVENTS_DYNAMODB_ACTIONS),
-        {
-            "Effect": "Allow",
-            "Action": [
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            ],
-            "Resource": {"Fn::GetAtt": [logical_id("events"), "StreamArn"]},
-        },
-        _ses_statement(),
-        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}},
-        _stage_config_statement(),
-    ]
+    stream_statements = _stream_function_statements("certificates", STREAM_TABLES, STREAM_DYNAMODB_ACTIONS)
+    events_statements = _stream_function_statements("events", EVENTS_TABLES, EVENTS_DYNAMODB_ACTIONS)
     resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy", "api")
     resources["EventStreamRole"] = _role(events_statements, "EventStreamRolePolicy", "event-stream")
     resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy", "certificate-stream")
