@@ -68,8 +68,13 @@ PLATFORM = {
 IAM_ACTION = {"s3:HeadObject": "s3:GetObject", "s3:ListObjectsV2": "s3:ListBucket", "s3:ListObjects": "s3:ListBucket"}
 TABLE_PREFIX = re.compile(r"^esurety-[a-z0-9-]+?-(?P<table>[a-z_]+)$")
 
+#: The journey takes minutes: it is recorded once per run. One xdist group keeps every test of this
+#: module on one worker and a session scope keeps the recording alive even when that worker runs other
+#: modules' tests between these (a module fixture would be torn down and recorded again).
+pytestmark = pytest.mark.xdist_group("iam-recording")
 
-@pytest.fixture(scope="module")
+
+@pytest.fixture(scope="session")
 def recorded(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
     out = tmp_path_factory.mktemp("iam") / "calls.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
