@@ -12,9 +12,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import boto3
 import pytest
 import requests
 
+from tests import mfa
 from tests.conftest import ROOT
 from tests.e2e.browser import browser_page, chromium  # noqa: F401 - fixtures: one Chromium for every e2e module
 
@@ -44,8 +46,6 @@ class Stack:
         """Staff and admin: the second step with a fresh TOTP code (tests/mfa.py)."""
         if not answer.get("mfa_required"):
             return answer
-        from tests import mfa
-
         for _ in range(3):  # another client of this stack (bin/smoke) may have used this step already
             resp = requests.post(
                 self.url("/api/session/mfa"),
@@ -56,6 +56,15 @@ class Stack:
                 break
         assert resp.status_code == 200, resp.text
         return resp.json()
+
+    def forget_accepted_code(self, login: str) -> None:
+        """Put `login` back to "no TOTP code accepted", as the stack's seed has it (tests/mfa.py)."""
+        boto3.client("dynamodb", endpoint_url=self.moto).update_item(
+            TableName="esurety-local-accounts",
+            Key={"login": {"S": login}},
+            UpdateExpression="SET totp_last_step = :none",
+            ExpressionAttributeValues={":none": {"N": "0"}},
+        )
 
     def wait_for_line(self, needle: str, timeout: float) -> str | None:
         deadline = time.monotonic() + timeout
@@ -139,7 +148,9 @@ def _start_once(extra_env: dict[str, str] | None, ready_timeout: float) -> Stack
             if m:
                 moto = m.group(1)
         if base and moto:
-            return Stack(proc, base, moto, lines)
+            stack = Stack(proc, base, moto, lines)
+            mfa.on_exhausted(base, stack.forget_accepted_code)
+            return stack
         time.sleep(0.05)
     proc.kill()
     reading.join(timeout=5)
