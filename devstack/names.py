@@ -102,6 +102,11 @@ class StageNames:
         return f"{self.prefix}-ses-feedback"
 
     @property
+    def reconcile_function(self) -> str:
+        """The hourly PDF reconciler (handlers/maintenance.py reconcile_pdfs)."""
+        return f"{self.prefix}-reconcile-pdfs"
+
+    @property
     def feedback_topic(self) -> str:
         return f"{self.prefix}-ses-feedback"
 
@@ -130,7 +135,13 @@ class StageNames:
     def log_groups(self) -> list[str]:
         return [
             f"/aws/lambda/{f}"
-            for f in (self.api_function, self.stream_function, self.events_function, self.feedback_function)
+            for f in (
+                self.api_function,
+                self.stream_function,
+                self.events_function,
+                self.feedback_function,
+                self.reconcile_function,
+            )
         ]
 
     def parameter(self, name: str) -> str:

@@ -118,6 +118,8 @@ def reset_mfa(admin: Principal, login: str) -> dict[str, object]:
         raise NotFound()
     if not user.needs_mfa:
         raise ValidationFailed([FieldError("login", "二要素認証を使うのは保証会社の職員と管理者だけです。")])
+    if login == admin.login:  # as with disabling: an admin never locks themself out
+        raise Conflict([FieldError("login", "自分自身の二要素認証は初期化できません。別の管理者に依頼してください。")])
     token, value = tokens.new("mfa_reset", login, int(time.time()), TOKEN_TTL_SECONDS["mfa_reset"])
     if not accounts.reset_mfa(login, value, _entry(admin, "mfa_reset", f"user:{login}")):
         raise NotFound()

@@ -513,6 +513,20 @@ def test_reset_mfa_mails_a_set_up_link_and_ends_sessions(client, admin, tokens):
     assert post(client, "/api/admin/users/kasama/reset-mfa", admin).status_code == 400
 
 
+def test_an_admin_cannot_disable_or_reset_the_second_factor_of_themself(client, admin):
+    # Found by fuzzing the admin API: resetting one's own MFA ended the admin's own session.
+    for action in ("disable", "reset-mfa"):
+        resp = post(client, f"/api/admin/users/admin/{action}", admin)
+        assert resp.status_code == 409, (action, resp.body)
+        assert body(resp)["errors"][0]["field"] == "login"
+    assert client.http.get("/api/admin/users", headers=bearer(admin)).status_code == 200  # still logged in
+    session, _ = browser_login(client, "admin", "admin", "demo-pass-7")
+    console = client.http.get("/admin/", headers={"Cookie": f"esurety_session={session}"}).body.decode()
+    own_row = next(row for row in console.split("<tr>") if row.startswith("<td>admin</td>"))
+    assert 'name="op" value="disable"' not in own_row and 'name="op" value="reset_mfa"' not in own_row
+    assert 'value="disable"' in console  # other users keep theirs
+
+
 # --- pages ------------------------------------------------------------------------------------
 
 
@@ -687,7 +701,12 @@ def test_a_bounced_address_is_flagged_on_net_desk_and_on_the_staff_application(c
     assert all("配信不能" not in html for html in pages())
     client.lambda_.invoke(
         "SesFeedback",
-        _sns_event({"notificationType": "Bounce", "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "soumu@example.co.jp"}]}}),
+        _sns_event(
+            {
+                "notificationType": "Bounce",
+                "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "soumu@example.co.jp"}]},
+            }
+        ),
     )
     mine, review = pages()
     assert "soumu@example.co.jp: 配信不能" in mine

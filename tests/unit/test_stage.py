@@ -112,8 +112,8 @@ def test_dry_run_down_plans_bucket_stack_secret_and_logs():
     output = dry_run("down", "feature/New_Thing-42")
     ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
     assert ops.index("s3 list_object_versions") < ops.index("cloudformation delete_stack")
-    # one log group per function: api, certificate-stream, event-stream, ses-feedback
-    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 4
+    # one log group per function: api, certificate-stream, event-stream, ses-feedback, reconcile-pdfs
+    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 5
     with pytest.raises(SystemExit, match="prod is retained"):
         dry_run("down", "--stage", "prod")
 
@@ -142,7 +142,15 @@ def test_names_match_what_the_template_builds_from_the_stage():
     assert resolve(resources["CertificateStreamRole"]["Properties"]["RoleName"]) == names.stream_role
     assert resolve(resources["SesFeedback"]["Properties"]["FunctionName"]) == names.feedback_function
     assert resolve(resources["SesFeedbackRole"]["Properties"]["RoleName"]) == names.feedback_role
+    assert resolve(resources["ReconcilePdfs"]["Properties"]["FunctionName"]) == names.reconcile_function
     assert resolve(resources["SesFeedbackTopic"]["Properties"]["TopicName"]) == names.feedback_topic
+    # `bin/stage down` deletes a log group per function: every function of the template has one
+    functions = {
+        resolve(r["Properties"]["FunctionName"])
+        for r in resources.values()
+        if "FunctionName" in r.get("Properties", {})
+    }
+    assert {f"/aws/lambda/{f}" for f in functions} == set(names.log_groups)
     assert resolve(resources["SesConfigurationSet"]["Properties"]["Name"]) == names.configuration_set
     assert set(stage.TABLES) == set(cfn.ALL_MODELS)
 
