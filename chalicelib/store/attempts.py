@@ -13,9 +13,11 @@ made before the password or key is looked at. A reserved slot is a failure
 unless the caller later proves otherwise: a success resets the counters it
 names with a condition on its own reservation token (so a success can never
 wipe a failure that was counted after it), or just releases its own slot when
-another attempt came in between. When the write is refused, one consistent
-read tells "locked" (a Retry-After) from "the window ran out" (restarted with
-a write conditioned on the exact state read, then reserved again). Nothing
+another attempt came in between. When the write is refused, the rows it was
+refused on (returned with the refusal: ReturnValuesOnConditionCheckFailure) tell
+"locked" (a Retry-After) from "the window ran out" (restarted with a write
+conditioned on the exact state read, then reserved again) — so a locked attempt
+costs that one write and no read. Nothing
 loops unboundedly and contention is answered as a short lock, never an
 exception.
 
@@ -111,29 +113,42 @@ def _count(c: Counter, now: int, token: str) -> list[Any]:
 def reserve(counters: Sequence[Counter], now: float | None = None) -> Reservation:
     """Count one attempt in every counter, or say how long the caller is locked out.
 
-    One TransactWriteItems when nothing is locked; a refused one costs one
-    consistent read more (and a restart when a window or a lock has run out).
+    One TransactWriteItems, locked or not (the refusal carries the rows it was refused
+    on); a restart more when a window or a lock has run out.
     """
     now_i = int(time.time() if now is None else now)
     for _ in range(RESERVE_ROUNDS):
         token = secrets.token_hex(8)
         writes = tx.Writes()
         for c in counters:
-            writes.update(AttemptModel(c.key), actions=_count(c, now_i, token), condition=_open(c, now_i))
+            writes.update(
+                AttemptModel(c.key), actions=_count(c, now_i, token), condition=_open(c, now_i), return_old=True
+            )
         try:
             tx.commit(writes, what="attempts")
             return Reservation(Ticket(tuple(counters), token, now_i))
-        except tx.ConditionFailed:
-            pass
-        wait = _examine(counters, now_i)
+        except tx.ConditionFailed as refused:
+            wait = _examine(counters, now_i, _refused_rows(counters, refused))
         if wait:
             return Reservation(None, wait)
     return Reservation(None, CONTENTION_WAIT)
 
 
-def _examine(counters: Sequence[Counter], now: int) -> int:
-    """After a refused reservation: the longest lock found, restarting counters that ran out."""
-    rows = {r.key: r for r in AttemptModel.batch_get([c.key for c in counters], consistent_read=True)}
+def _refused_rows(counters: Sequence[Counter], refused: tx.ConditionFailed) -> dict[str, AttemptModel] | None:
+    """The rows the refusal carries (DynamoDB returns each refused item as it was), or None when
+    a refused item came without one. Only refused counters matter: one whose condition held is
+    neither locked nor out of its window."""
+    if not refused.failed or set(refused.old) != set(refused.failed):
+        return None
+    return {counters[i].key: AttemptModel.from_raw_data(refused.old[i]) for i in refused.failed}
+
+
+def _examine(counters: Sequence[Counter], now: int, rows: dict[str, AttemptModel] | None = None) -> int:
+    """After a refused reservation: the longest lock found, restarting counters that ran out.
+
+    From the rows the refusal returned; one consistent read only if it returned none."""
+    if rows is None:
+        rows = {r.key: r for r in AttemptModel.batch_get([c.key for c in counters], consistent_read=True)}
     wait = 0
     stale: list[tuple[Counter, AttemptModel]] = []
     for c in counters:

@@ -61,7 +61,17 @@ CONDITION_REASON = "ConditionalCheckFailed"
 
 
 class ConditionFailed(Exception):
-    """A write's condition did not hold: the data is not in the state the writer expected."""
+    """A write's condition did not hold: the data is not in the state the writer expected.
+
+    From `commit()`: `failed` are the positions (in the order the items were added to
+    `Writes`) whose condition failed, and `old` the item each of those had when refused,
+    for items added with `return_old=True` (DynamoDB's ReturnValuesOnConditionCheckFailure,
+    so the caller need not read again what it was refused on)."""
+
+    def __init__(self, what: str = "write", failed: frozenset[int] = frozenset(), old: dict[int, Any] | None = None):
+        super().__init__(what)
+        self.failed = failed
+        self.old = old or {}
 
 
 class Contention(Conflict):
@@ -93,11 +103,10 @@ def condition_failed(exc: BaseException) -> bool:
     return _error_code(exc) == CONDITION_CODE or CONDITION_REASON in cancellation_reasons(exc)
 
 
-def failed_items(exc: BaseException) -> set[int]:
-    """The positions (in the order written) of a cancelled transaction's items whose condition
-    failed; `exc` may be the ConditionFailed that `commit()` raised."""
-    cause = exc.__cause__ if isinstance(exc, ConditionFailed) else exc
-    return {i for i, code in enumerate(cancellation_reasons(cause)) if code == CONDITION_REASON}
+def failed_items(exc: ConditionFailed) -> set[int]:
+    """The positions (in the order added to `Writes`) of the items of a refused `commit()` whose
+    condition failed (empty when DynamoDB gave no reasons)."""
+    return set(exc.failed)
 
 
 def retryable(exc: BaseException) -> bool:
@@ -142,8 +151,10 @@ class Writes:
         self._ops.append(("save", (model,), {"condition": condition}))
         return self
 
-    def update(self, model: Any, actions: list[Any], condition: Any = None) -> Writes:
-        self._ops.append(("update", (model,), {"actions": actions, "condition": condition}))
+    def update(self, model: Any, actions: list[Any], condition: Any = None, *, return_old: bool = False) -> Writes:
+        """Update an item; `return_old`: if its condition fails, the refusal carries the item as it was."""
+        extra = {"return_values": "ALL_OLD"} if return_old else {}
+        self._ops.append(("update", (model,), {"actions": actions, "condition": condition, **extra}))
         return self
 
     def check(self, model_cls: Any, hash_key: Any, range_key: Any = None, *, condition: Any) -> Writes:
@@ -168,6 +179,25 @@ class Writes:
         for name, args, kwargs in self._ops:
             getattr(tx, name)(*args, **kwargs)
 
+    def _refusal(self, exc: ConditionFailed) -> ConditionFailed:
+        """`exc` with its cancellation reasons mapped back to the order the items were added.
+
+        PynamoDB sends a transaction's items grouped by kind (condition checks, deletes,
+        puts, updates), and DynamoDB's reasons follow the request, not this list."""
+        sent = sorted(range(len(self._ops)), key=lambda i: _SEND_ORDER[self._ops[i][0]])
+        reasons = getattr(getattr(exc.__cause__, "cause", None), "cancellation_reasons", None) or []
+        failed, old = set(), {}
+        for position, reason in zip(sent, reasons, strict=False):
+            if getattr(reason, "code", None) == CONDITION_REASON:
+                failed.add(position)
+                if getattr(reason, "raw_item", None):
+                    old[position] = reason.raw_item
+        return ConditionFailed(str(exc), frozenset(failed), old)
+
+
+#: The order PynamoDB's TransactWrite puts its items in the request (connection/base.py).
+_SEND_ORDER = {"condition_check": 0, "delete": 1, "save": 2, "update": 3}
+
 
 def commit(writes: Writes, *, what: str = "transaction") -> None:
     """Write every item of `writes` or none (one TransactWriteItems), retried on conflict.
@@ -186,4 +216,7 @@ def commit(writes: Writes, *, what: str = "transaction") -> None:
             writes._replay(tx)
         faults.inject(f"commit:{what}")  # local-stage tests only: a reply lost after the commit
 
-    retrying(attempt, what=what)
+    try:
+        retrying(attempt, what=what)
+    except ConditionFailed as exc:
+        raise writes._refusal(exc) from exc.__cause__

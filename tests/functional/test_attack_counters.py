@@ -69,6 +69,18 @@ def test_right_and_wrong_key_verifications_cost_at_most_three_calls_beyond_the_s
     assert body(_verify(client, tokens["kasama"], g["number"], g["auth_key"]))["status"] == "valid"
 
 
+def test_a_locked_verification_is_the_counting_write_and_its_log_row_with_no_read(client, tokens):
+    # The refused counting write returns the rows it was refused on (ReturnValuesOnConditionCheckFailure),
+    # so telling "locked, wait N s" from "window over" needs no read: under a flood every attempt is 2 calls.
+    g = _issued(client, tokens)
+    for i in range(5):
+        assert _verify(client, tokens["kasama"], g["number"], f"WRONG{i:07d}").status_code == 404
+    with dynamodb_calls.recorded() as calls:
+        resp = _verify(client, tokens["kasama"], g["number"], g["auth_key"])
+    assert resp.status_code == 429 and 0 < int(resp.headers["Retry-After"]) <= 15 * 60, resp.body
+    assert calls == ["GetItem", "TransactWriteItems", "TransactWriteItems"], calls  # session, counting, log row + count
+
+
 # --- bursts ---------------------------------------------------------------------------
 
 

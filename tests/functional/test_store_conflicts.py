@@ -50,7 +50,9 @@ def post_version(client, tokens, number, payload):
 
 def reissue(client, tokens, number):
     return client.http.post(
-        f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=json.dumps({"reason": "発注者からの依頼"})
+        f"/api/staff/guarantees/{number}/reissue-key",
+        headers=bearer(tokens["staff"], **JSON),
+        body=json.dumps({"reason": "発注者からの依頼"}),
     )
 
 
@@ -199,3 +201,27 @@ def test_condition_failed_is_one_predicate_for_items_and_transactions():
     assert tx.condition_failed(item) and tx.condition_failed(in_tx)
     assert not tx.condition_failed(conflict) and not tx.condition_failed(bare)
     assert tx.retryable(conflict) and not tx.retryable(in_tx) and not tx.retryable(bare)
+
+
+def test_a_refused_commit_names_its_failed_items_in_the_order_they_were_added():
+    # PynamoDB sends a transaction's puts before its updates, and DynamoDB's reasons follow the
+    # request: positions are mapped back, and an item added with return_old comes back as it was.
+    from chalicelib.store.models import AttemptModel
+
+    AttemptModel("a:held", failures=3).save()
+    writes = tx.Writes()
+    writes.update(
+        AttemptModel("a:held"),
+        actions=[AttemptModel.failures.add(1)],
+        condition=AttemptModel.failures < 3,
+        return_old=True,
+    )
+    writes.put(AttemptModel("a:new", failures=1), condition=AttemptModel.key.does_not_exist())
+    writes.put(AttemptModel("a:other", failures=1))
+    AttemptModel("a:new", failures=9).save()  # the put's condition fails too
+    with pytest.raises(tx.ConditionFailed) as refused:
+        tx.commit(writes, what="test")
+    assert tx.failed_items(refused.value) == {0, 1}
+    assert set(refused.value.old) == {0}  # only the item that asked for it
+    assert AttemptModel.from_raw_data(refused.value.old[0]).failures == 3
+    assert AttemptModel.get("a:held").failures == 3 and AttemptModel.get("a:new").failures == 9  # nothing written
