@@ -7,10 +7,11 @@ secret: never log it, never mail it.
 
 from __future__ import annotations
 
-import hmac
 import math
 import secrets
 import string
+
+from chalicelib.domain import constant_time
 
 LOOKALIKES = frozenset("0Oo1lI")
 ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in LOOKALIKES)
@@ -26,4 +27,4 @@ def matches(candidate: str | None, stored: str | None) -> bool:
     """Constant-time comparison; a missing key (paper guarantee) never matches."""
     if not candidate or not stored:
         return False
-    return hmac.compare_digest(candidate.encode("utf-8"), stored.encode("utf-8"))
+    return constant_time.equal(candidate, stored)

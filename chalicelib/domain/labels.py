@@ -199,7 +199,10 @@ KEY_REISSUED_HINT: Final = (
 APPROVAL_STATUS: Final = _table({"pending": "決裁待ち", "approved": "承認済み", "declined": "否認"})
 #: Why mail to an address is no longer sent (SES feedback, services/bounces.py).
 UNDELIVERABLE: Final = _table(
-    {"bounce": "配信不能: このアドレスにはメールが届きません", "complaint": "配信停止: 受信者から迷惑メールとして報告されました"}
+    {
+        "bounce": "配信不能: このアドレスにはメールが届きません",
+        "complaint": "配信停止: 受信者から迷惑メールとして報告されました",
+    }
 )
 
 #: The label people see beside each field of the 保証申込 form, by the body path an error names

@@ -7,9 +7,10 @@ and every earlier one.
 
 from __future__ import annotations
 
-import hmac
 import time
 from typing import Any
+
+from chalicelib.domain import constant_time
 
 INTERVAL = 30
 DIGITS = 6
@@ -46,7 +47,7 @@ def matching_step(secret: str, code: str, at: float | None = None) -> int | None
     found = None
     for step in range(now - WINDOW, now + WINDOW + 1):
         # Compare every candidate (constant time each) so timing does not reveal which step matched.
-        if hmac.compare_digest(totp.at(step * INTERVAL), code):
+        if constant_time.equal(code, totp.at(step * INTERVAL)):
             found = step
     return found
 

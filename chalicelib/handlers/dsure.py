@@ -166,7 +166,11 @@ def verify_page(call: PageCall) -> Response:
         return response
     except NotFound as exc:
         return call.render(
-            "html/dsure/verify.html", status=404, no_store=True, number=number, result=None,
+            "html/dsure/verify.html",
+            status=404,
+            no_store=True,
+            number=number,
+            result=None,
             errors=[e.message for e in exc.errors]
             + _reissue_hint(call.principal, number)
             + _failure_hints(verify.attempts_left(call.principal, number)),
@@ -190,7 +194,9 @@ def _reissue_hint(principal: Principal, number: str) -> list[str]:
 
 def _failure_hints(left: verify.AttemptsLeft) -> list[str]:
     """What a person can do about a failure, the same for a wrong key and an unknown number."""
-    hints = ["認証キーは大文字と小文字を区別します。「認証キーのお知らせ」のとおりに入力してください (前後の空白は無視します)。"]
+    hints = [
+        "認証キーは大文字と小文字を区別します。「認証キーのお知らせ」のとおりに入力してください (前後の空白は無視します)。"
+    ]
     if left.remaining:
         hints.append(f"あと{left.remaining}回失敗すると{left.lock_minutes}分間確認できなくなります。")
     else:
@@ -240,7 +246,11 @@ def bulk_results_csv(call: PageCall) -> Response:
     if not lines or not (len(lines) == len(numbers) == len(results)) or len(lines) > verify_csv.MAX_ROWS:
         raise ApiError(400, [FieldError("", "ダウンロードする確認結果がありません。もう一度一括確認してください。")])
     items = [
-        {"line": line[:8], "number": number[: verify.MAX_INPUT], "result": result if result in labels.VERIFY_RESULT else "invalid"}
+        {
+            "line": line[:8],
+            "number": number[: verify.MAX_INPUT],
+            "result": result if result in labels.VERIFY_RESULT else "invalid",
+        }
         for line, number, result in zip(lines, numbers, results, strict=True)
     ]
     return Response(

@@ -147,7 +147,12 @@ def issue_application(call: Call) -> Response:
     summary="申込を却下する",
     roles=STAFF,
     body=REJECT_BODY,
-    responses={200: ("却下した申込", {"type": "object"}), 400: ("理由の誤り", ERRORS), 404: ("なし", ERRORS), 409: ("処理済み", ERRORS)},
+    responses={
+        200: ("却下した申込", {"type": "object"}),
+        400: ("理由の誤り", ERRORS),
+        404: ("なし", ERRORS),
+        409: ("処理済み", ERRORS),
+    },
 )
 def reject_application(call: Call) -> dict:
     return issuance.reject(call.principal, call.params["application_id"], call.body["reason"])
@@ -214,7 +219,9 @@ APPROVAL_QUERY = {
 )
 def list_approvals(call: Call) -> dict:
     q = call.query
-    items, cursor = approvals.list_approvals(call.principal, q.get("status"), q.get("limit", DEFAULT_LIMIT), q.get("cursor"))
+    items, cursor = approvals.list_approvals(
+        call.principal, q.get("status"), q.get("limit", DEFAULT_LIMIT), q.get("cursor")
+    )
     return {"items": items, "next_cursor": cursor}
 
 
@@ -243,7 +250,12 @@ def approve(call: Call) -> Response:
     summary="決裁を否認する (理由が必要)",
     roles=STAFF,
     body=REJECT_BODY,
-    responses={200: ("否認した決裁", {"type": "object"}), 400: ("理由の誤り", ERRORS), 404: ("なし", ERRORS), 409: ("処理済み", ERRORS)},
+    responses={
+        200: ("否認した決裁", {"type": "object"}),
+        400: ("理由の誤り", ERRORS),
+        404: ("なし", ERRORS),
+        409: ("処理済み", ERRORS),
+    },
 )
 def decline(call: Call) -> dict:
     return approvals.decline(call.principal, call.params["approval_id"], call.body.get("reason"))
@@ -292,7 +304,9 @@ def search_guarantees(call: Call) -> dict:
     responses={200: ("電子保証概要", {"type": "object"}), 404: ("なし", ERRORS)},
 )
 def staff_guarantee(call: Call) -> Response:
-    return json_response(staff_search.detail(call.principal, call.params["number"]), headers={"Cache-Control": "no-store"})
+    return json_response(
+        staff_search.detail(call.principal, call.params["number"]), headers={"Cache-Control": "no-store"}
+    )
 
 
 # ---------------------------------------------------------------- pages
@@ -389,7 +403,9 @@ def issued_page(call: PageCall) -> Response:
     except DomainError as exc:
         _not_found(exc)
         raise
-    return call.render("html/staff/issued.html", no_store=True, issued=issued, application_id=call.params["application_id"])
+    return call.render(
+        "html/staff/issued.html", no_store=True, issued=issued, application_id=call.params["application_id"]
+    )
 
 
 @page(bp, "/staff/applications/{application_id}/reject", ("POST",), audience="staff")
@@ -502,7 +518,10 @@ def version_page(call: PageCall) -> Response:
     try:
         if call.form.get("confirmed") != "1" or not token:
             summary = versions.preview(call.principal, number, kind, changes)
-            fields = {k: call.form.get(k) or "" for k in ("kind", "project_name", "guarantee_amount", "contract_amount", "period_end")}
+            fields = {
+                k: call.form.get(k) or ""
+                for k in ("kind", "project_name", "guarantee_amount", "contract_amount", "period_end")
+            }
             return _confirm_page(call, f"/staff/guarantees/{number}/versions", {**fields, "reason": reason}, summary)
         console.confirmed_version(call.principal, token, number, kind, changes, reason)
     except DomainError as exc:

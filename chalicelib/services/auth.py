@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import settings
+from chalicelib.domain import constant_time
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Account, SessionRecord
@@ -221,7 +222,7 @@ def csrf_token(session_id: str) -> str:
 
 
 def csrf_valid(session_id: str, candidate: str | None) -> bool:
-    return bool(candidate) and hmac.compare_digest(csrf_token(session_id), str(candidate))
+    return bool(candidate) and constant_time.equal(str(candidate), csrf_token(session_id))
 
 
 def anonymous_csrf_token(nonce: str) -> str:
@@ -231,7 +232,7 @@ def anonymous_csrf_token(nonce: str) -> str:
 
 
 def csrf_valid_anonymous(nonce: str, candidate: str | None) -> bool:
-    return bool(candidate) and hmac.compare_digest(anonymous_csrf_token(nonce), str(candidate))
+    return bool(candidate) and constant_time.equal(str(candidate), anonymous_csrf_token(nonce))
 
 
 def contact_email(login_id: str) -> str | None:

@@ -349,7 +349,12 @@ def dashboard(principal: Principal) -> dict[str, Any]:
 
     waiting, more = list_applications(principal, "submitted", 20, None)
     pending, more_pending = approvals.list_approvals(principal, "pending", 20, None)
-    return {"submitted": waiting, "more_submitted": more is not None, "pending": pending, "more_pending": more_pending is not None}
+    return {
+        "submitted": waiting,
+        "more_submitted": more is not None,
+        "pending": pending,
+        "more_pending": more_pending is not None,
+    }
 
 
 def issued_result(principal: Principal, application_id: str) -> list[dict[str, Any]]:
@@ -360,7 +365,12 @@ def issued_result(principal: Principal, application_id: str) -> list[dict[str, A
         raise NotFound()
     found = guarantees_store.get_many(app.guarantee_numbers)
     return [
-        {"number": g.number, "kind": g.kind, "form": g.form, "auth_key": g.auth_key if g.status != "cancelled" else None}
+        {
+            "number": g.number,
+            "kind": g.kind,
+            "form": g.form,
+            "auth_key": g.auth_key if g.status != "cancelled" else None,
+        }
         for n in app.guarantee_numbers
         if (g := found.get(n)) is not None
     ]

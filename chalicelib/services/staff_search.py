@@ -79,7 +79,9 @@ def search(
         g = _own(principal, number)
         return ([staff_item(g)] if g is not None and keep(g) else []), None
     # A cursor is bound to the list and every filter it was made with (store/paging.py).
-    scope = f"staff:{principal.org_id}:c={wanted.contractor_id or ''}:o={wanted.orderer_id or ''}:s={wanted.status or ''}"
+    scope = (
+        f"staff:{principal.org_id}:c={wanted.contractor_id or ''}:o={wanted.orderer_id or ''}:s={wanted.status or ''}"
+    )
     if wanted.contractor_id:
         found, next_cursor = store.list_by_contractor(wanted.contractor_id, None, None, limit, cursor, keep, scope)
     elif wanted.orderer_id:

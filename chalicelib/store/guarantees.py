@@ -382,7 +382,10 @@ def issue(
 
 
 def add_version(
-    g: Guarantee, v: CertificateVersion, entry: AuditEntry | None = None, also: Callable[[tx.Writes], object] | None = None
+    g: Guarantee,
+    v: CertificateVersion,
+    entry: AuditEntry | None = None,
+    also: Callable[[tx.Writes], object] | None = None,
 ) -> None:
     """Write the guarantee's new state (as of `g.lock_version`) and its new version, atomically,
     with the clerk's audit record (`entry`) in the same transaction.

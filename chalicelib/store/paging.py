@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from chalicelib import settings
+from chalicelib.domain import constant_time
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -46,7 +47,7 @@ def decode_cursor(cursor: str | None, scope: str = "") -> dict[str, Any] | None:
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (ValueError, TypeError):
         raise bad from None
-    if not mac or not hmac.compare_digest(_mac(payload, scope), mac):
+    if not mac or not constant_time.equal(mac, _mac(payload, scope)):
         raise bad
     try:
         return json.loads(payload)

@@ -149,6 +149,35 @@ def test_a_crlf_next_is_refused_before_a_session_is_made(client):
     assert resp.headers["Location"] == "/netdesk/" and "X" not in resp.headers
 
 
+@pytest.mark.parametrize("path", ["/api/applications", "/api/guarantees", "/api/reservations"])
+def test_a_cursor_signed_with_non_ascii_is_a_400(client, tokens, path):
+    # Found by fuzzing: hmac.compare_digest raises TypeError on a non-ASCII str (a 500).
+    resp = client.http.get(f"{path}?cursor=%06.%C3%92%C3%87%C3%BE", headers=bearer(tokens["contractor"]))
+    assert resp.status_code == 400, resp.body
+    assert body(resp)["errors"][0]["field"] == "cursor"
+
+
+def test_a_non_ascii_csrf_field_or_totp_code_is_refused_not_a_500(client):
+    import re
+
+    page = client.http.get("/netdesk/login")
+    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    resp = client.http.post(
+        "/netdesk/login",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
+        body=f"csrf_token={quote('é' * 64)}&login=demo-contractor&password=demo-pass-1&next=/netdesk/",
+    )
+    assert resp.status_code == 403, resp.body
+    first = client.http.post(
+        "/api/session", headers=JSON, body=json.dumps({"login": "ibaraki-staff", "password": "demo-pass-3"})
+    )
+    for code in ("١٢٣٤٥٦", "²²²²²²"):  # str.isdigit() says yes to both
+        resp = client.http.post(
+            "/api/session/mfa", headers=JSON, body=json.dumps({"mfa_token": body(first)["mfa_token"], "code": code})
+        )
+        assert resp.status_code == 401, resp.body
+
+
 @pytest.fixture
 def store_down():
     """Every DynamoDB call after the session look-up fails as a timeout would."""
