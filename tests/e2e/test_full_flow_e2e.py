@@ -82,7 +82,12 @@ def test_apply_issue_mail_verify_views_reissue_cancel(stack):
     assert any(v["orderer_id"] == "08216" and v["result"] == "valid" for v in views["items"])
 
     # 5. Key reissue: the old key fails at once, the new one works.
-    resp = requests.post(stack.url(f"/api/staff/guarantees/{number}/reissue-key"), json={"reason": "発注者からの依頼"}, headers=_auth(staff), timeout=60)
+    resp = requests.post(
+        stack.url(f"/api/staff/guarantees/{number}/reissue-key"),
+        json={"reason": "発注者からの依頼"},
+        headers=_auth(staff),
+        timeout=60,
+    )
     resp = _approved(stack, resp, chief)
     assert resp.status_code == 201, resp.text
     new_key = resp.json()["auth_key"]

@@ -298,7 +298,8 @@ def world(client):
     # clerk (ibaraki-chief), so the matrix's staff caller is not its requester.
     issued = make_application().application_id
     resp = client.http.post(
-        f"/api/staff/applications/{issued}/issue", headers={**bearer(tokens["staff"]), "Content-Type": "application/json"}
+        f"/api/staff/applications/{issued}/issue",
+        headers={**bearer(tokens["staff"]), "Content-Type": "application/json"},
     )
     assert resp.status_code == 201, resp.body
     _APP["issued"] = issued

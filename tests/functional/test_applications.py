@@ -410,8 +410,12 @@ def test_any_active_user_of_the_organisation_may_receive_the_notice(client, toke
     from chalicelib.domain.records import Account
     from chalicelib.store import accounts
 
-    accounts.put(Account("c1-keiri", "contractor", "c-0001", "〇〇建設 株式会社", email="Keiri@Example.co.jp", status="active"))
-    accounts.put(Account("c1-gone", "contractor", "c-0001", "〇〇建設 株式会社", email="gone@example.co.jp", status="disabled"))
+    accounts.put(
+        Account("c1-keiri", "contractor", "c-0001", "〇〇建設 株式会社", email="Keiri@Example.co.jp", status="active")
+    )
+    accounts.put(
+        Account("c1-gone", "contractor", "c-0001", "〇〇建設 株式会社", email="gone@example.co.jp", status="disabled")
+    )
     ok = post(client, tokens["contractor"], application_body(delivery__email="keiri@example.co.jp"))
     assert ok.status_code == 201, ok.body
     assert body(ok)["delivery"]["email"] == "keiri@example.co.jp"

@@ -94,8 +94,10 @@ def test_a_lost_reply_after_the_submit_commit_then_the_retry_answers_the_same_ap
 
 def test_a_transaction_conflict_on_submit_is_retried_into_one_application(client, tokens):
     conflict = ClientError(
-        {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
-         "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}]},
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}],
+        },
         "TransactWriteItems",
     )
     with dynamodb_fault("TransactWriteItems", when="before", error=conflict, times=2) as hits:
@@ -183,7 +185,9 @@ def test_ses_throttling_for_every_try_keeps_the_record_until_ses_recovers(client
     real_send = mailer.send
 
     def throttled(_mail):
-        raise ClientError({"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendRawEmail")
+        raise ClientError(
+            {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendRawEmail"
+        )
 
     monkeypatch.setattr(mailer, "send", throttled)
     for _ in range(3):

@@ -297,13 +297,20 @@ def test_correction_and_cancellation(client, tokens, issued):
     )
     assert r.status_code == 201 and body(r)["version"] == 2
     assert CertificateModel.get(number, 2).content["project_name"] == "5市単(笠建)第1-2号道路改良工事"
-    c = requested_then_approved(client, tokens, post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"}))
+    c = requested_then_approved(
+        client, tokens, post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"})
+    )
     assert c.status_code == 201 and body(c)["version"] == 3
     g = GuaranteeModel.get(number)
     assert g.status == "cancelled" and CertificateModel.get(number, 3).content["version_kind"] == "cancellation"
     after = post_version(client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 1000}})
     assert after.status_code == 409
-    assert client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE).status_code == 409
+    assert (
+        client.http.post(
+            f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE
+        ).status_code
+        == 409
+    )
     view = versions.guarantee_detail(STAFF, number)
     assert view["status"] == "cancelled" and [v["kind"] for v in view["versions"]] == ["new", "correction", "change"][
         :2
@@ -341,7 +348,9 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     number = issued[0]["number"]
     old = issued[0]["auth_key"]
     notice_before = CertificateModel.get(number, 1).key_notice_key
-    asked = client.http.post(f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE)
+    asked = client.http.post(
+        f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE
+    )
     assert auth_key.matches(old, GuaranteeModel.get(number).auth_key)  # nothing changes until 決裁
     resp = requested_then_approved(client, tokens, asked)
     assert resp.status_code == 201 and resp.headers.get("Cache-Control") == "no-store"
@@ -353,7 +362,12 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     assert v1.key_notice_key != notice_before and v1.sha256 == canonical_sha256(v1.content)
     assert notice_before not in bucket_keys()
     paper = make_guarantee("30026-999999M", form="paper")
-    assert client.http.post(f"/api/staff/guarantees/{paper.number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE).status_code == 409
+    assert (
+        client.http.post(
+            f"/api/staff/guarantees/{paper.number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE
+        ).status_code
+        == 409
+    )
 
 
 def test_expired_guarantee_reads_expired(client, tokens):
@@ -391,7 +405,9 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     assert "発行" in detail and "却下" in detail
     assert client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body="").status_code == 403
     assert ApplicationModel.get(app.application_id).status == "submitted"
-    posted = client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}")
+    posted = client.http.post(
+        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}"
+    )
     assert posted.status_code == 303  # Post/Redirect/Get: the result is a page a reload can show again
     done = client.http.get(posted.headers["Location"], headers=cookie)
     assert done.status_code == 200 and done.headers.get("Cache-Control") == "no-store"
@@ -401,13 +417,27 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     page = client.http.get(f"/staff/guarantees/{number}", headers=cookie)
     text = page.body.decode()
     assert page.headers.get("Cache-Control") == "no-store" and "新規" in text and "訂正" in text and "取消" in text
-    bad = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000&reason=x")
+    bad = client.http.post(
+        f"/staff/guarantees/{number}/versions",
+        headers=form,
+        body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000&reason=x",
+    )
     assert bad.status_code == 400 and "4/10" in bad.body.decode()
-    shown = client.http.post(f"/staff/guarantees/{number}/versions", headers=form, body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x")
+    shown = client.http.post(
+        f"/staff/guarantees/{number}/versions",
+        headers=form,
+        body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x",
+    )
     assert shown.status_code == 200 and GuaranteeModel.get(number).latest_version == 1  # the confirmation step
     ok = confirm(client, form, shown)
     assert ok.status_code == 303 and GuaranteeModel.get(number).latest_version == 2
-    asked = confirm(client, form, client.http.post(f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}&reason=x"))
+    asked = confirm(
+        client,
+        form,
+        client.http.post(
+            f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}&reason=x"
+        ),
+    )
     assert asked.status_code == 303
     chief = {"Cookie": f"esurety_session={tokens['chief']}"}
     queue = client.http.get("/staff/approvals", headers=chief).body.decode()

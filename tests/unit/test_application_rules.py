@@ -214,15 +214,24 @@ def test_bad_email_refused(addr):
 
 def test_the_notice_address_must_be_a_registered_one_case_insensitively():
     registered = frozenset({"soumu@example.co.jp"})
-    form, errors = review_application(application_body(delivery__email="Soumu@Example.co.jp"), orderer=KASAMA,
-                                      today=TODAY, registered_emails=registered)
+    form, errors = review_application(
+        application_body(delivery__email="Soumu@Example.co.jp"),
+        orderer=KASAMA,
+        today=TODAY,
+        registered_emails=registered,
+    )
     assert errors == [] and form["delivery"]["email"] == "Soumu@example.co.jp"
-    _form, errors = review_application(application_body(delivery__email="x@example.net"), orderer=KASAMA,
-                                       today=TODAY, registered_emails=registered)
+    _form, errors = review_application(
+        application_body(delivery__email="x@example.net"), orderer=KASAMA, today=TODAY, registered_emails=registered
+    )
     assert [(e.field, "登録されたメールアドレス" in e.message) for e in errors] == [("delivery.email", True)]
     # No address (no notice asked for) needs no registration.
-    _form, errors = review_application(application_body(delivery__email=None, delivery__notify=False),
-                                       orderer=KASAMA, today=TODAY, registered_emails=frozenset())
+    _form, errors = review_application(
+        application_body(delivery__email=None, delivery__notify=False),
+        orderer=KASAMA,
+        today=TODAY,
+        registered_emails=frozenset(),
+    )
     assert errors == []
 
 
