@@ -20,6 +20,11 @@ from chalicelib.handlers import binary
 from devstack import cfn
 from tests.conftest import ROOT
 
+#: One worker builds the package, once: the copies share chalice's cache of built dependencies, and two
+#: builds at once (one per xdist worker, when the module's tests were split) read each other's half-written
+#: zip ("Reusing existing deployment package" … BadZipFile).
+pytestmark = pytest.mark.xdist_group("package-build")
+
 _NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "deployments", "__pycache__", ".*_cache", ".hypothesis")
 
 
