@@ -25,6 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / ".chalice" / "resources.json"
 API_FN, STREAM_FN, FEEDBACK_FN = "APIHandler", "CertificateStream", "SesFeedback"
 RECONCILE_FN = "ReconcilePdfs"  # chalice package's name for handlers/maintenance.reconcile_pdfs (hourly)
+#: What reading a DynamoDB stream takes (the event-source mapping polls as the function).
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
 STREAM_EVENT = "CertificateStreamDynamodbEventSource"
 #: The staff events' stream function (issue 14): the same mapping settings on its own table's stream.
 EVENTS_FN, EVENTS_EVENT = "EventStream", "EventStreamDynamodbEventSource"
@@ -436,12 +443,7 @@ def _stream_function_statements(stream_table: str, tables: Any, actions: Any) ->
         _dynamodb_statement(list(tables), actions),
         {
             "Effect": "Allow",
-            "Action": [
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            ],
+            "Action": list(STREAM_READ_ACTIONS),
             "Resource": {"Fn::GetAtt": [logical_id(stream_table), "StreamArn"]},
         },
         _ses_statement(),
@@ -612,12 +614,7 @@ def stage_policy(stage: str) -> dict[str, Any]:
             },
             {
                 "Effect": "Allow",
-                "Action": [
-                    "dynamodb:DescribeStream",
-                    "dynamodb:GetRecords",
-                    "dynamodb:GetShardIterator",
-                    "dynamodb:ListStreams",
-                ],
+                "Action": list(STREAM_READ_ACTIONS),
                 "Resource": [
                     f"arn:aws:dynamodb:*:*:table/{prefix}certificates/stream/*",
                     f"arn:aws:dynamodb:*:*:table/{prefix}events/stream/*",

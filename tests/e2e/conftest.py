@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -90,6 +91,25 @@ class Stack:
     def put_model(self, item) -> None:
         """Write a PynamoDB model instance into this stack's table (e.g. a factory-built row)."""
         self.dynamodb().put_item(TableName=type(item).Meta.table_name, Item=item.serialize())
+
+    def put_paid_application(self, name: str, form: dict) -> str:
+        """A submitted application of demo-contractor with its 保証料 paid, written straight into this
+        stack (for tests whose subject is what comes after: issuing it). Returns its id."""
+        from chalicelib.domain import clock
+        from chalicelib.store.models import ApplicationModel
+        from tests.factories import paid_fee_row
+
+        app = ApplicationModel(
+            f"{name}-{secrets.token_hex(4)}",
+            owner_org="c-0001",
+            owner_login="demo-contractor",
+            status="submitted",
+            submitted_at=clock.iso_now(),
+            form=form,
+        )
+        self.put_model(app)
+        self.put_model(paid_fee_row("application", app.application_id, form))
+        return app.application_id
 
     def stop(self, timeout: float = 15) -> int:
         if self.proc.poll() is None:

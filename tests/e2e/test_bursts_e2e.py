@@ -10,16 +10,14 @@ reconciler, and every issued guarantee's PDFs must download. Every burst:
 
 from __future__ import annotations
 
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from chalicelib.domain import clock
-from chalicelib.store.models import ApplicationModel
 from tests.e2e.conftest import start_stack
-from tests.factories import APPLICATION_BODY, application_body, paid_fee_row
+from tests.factories import APPLICATION_BODY, application_body
 
 pytestmark = pytest.mark.e2e
 BURST = 30
@@ -126,19 +124,7 @@ def test_250_parallel_issues_with_faults_after_commit_lose_no_pdf(faulty_stack):
     # test_issuance_e2e does: the burst under test is the issuing. (Submitting and paying them over HTTP
     # was 400 requests and a quarter of this test; submission has its own concurrency tests.)
     form = application_body(contract_guarantee=None)  # one guarantee each: 200 applications, 400 PDFs
-    ids = []
-    for i in range(200):
-        app = ApplicationModel(
-            f"burst-{i:03d}-{secrets.token_hex(4)}",
-            owner_org="c-0001",
-            owner_login="demo-contractor",
-            status="submitted",
-            submitted_at=clock.iso_now(),
-            form=form,
-        )
-        faulty_stack.put_model(app)
-        faulty_stack.put_model(paid_fee_row("application", app.application_id, form))
-        ids.append(app.application_id)
+    ids = [faulty_stack.put_paid_application(f"burst-{i:03d}", form) for i in range(200)]
     targets = ids + ids[:50]  # 250 requests: 50 applications are issued twice at once
     answers, resets = _many(
         lambda app_id: requests.post(

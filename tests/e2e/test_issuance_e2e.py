@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from chalicelib.domain import clock
-from chalicelib.store.models import ApplicationModel
 from tests.e2e.conftest import start_stack
-from tests.factories import application_body, paid_fee_row
+from tests.factories import application_body
 
 pytestmark = pytest.mark.e2e
 
@@ -39,17 +36,7 @@ def test_hundred_applications_issued_concurrently(busy_stack):
             if i % 3 == 0
             else application_body()
         )
-        app = ApplicationModel(
-            f"e2e-{i:03d}-{secrets.token_hex(4)}",
-            owner_org="c-0001",
-            owner_login="demo-contractor",
-            status="submitted",
-            submitted_at=clock.iso_now(),
-            form=form,
-        )
-        stack.put_model(app)
-        stack.put_model(paid_fee_row("application", app.application_id, form))  # 保証料 paid before issue
-        ids.append((app.application_id, 1 if i % 3 == 0 else 2))
+        ids.append((stack.put_paid_application(f"e2e-{i:03d}", form), 1 if i % 3 == 0 else 2))  # 保証料 paid
     token = stack.login("ibaraki-staff", "demo-pass-3")
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
