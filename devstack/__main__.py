@@ -70,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     from devstack.moto_atomic import serialise_dynamodb
+    from devstack.moto_dispatch import remember_backend_per_host
 
     serialise_dynamodb()
+    remember_backend_per_host()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     mhost, mport = moto.get_host_and_port()

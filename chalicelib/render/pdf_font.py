@@ -31,6 +31,7 @@ import contextlib
 import contextvars
 import copy
 import functools
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -67,9 +68,22 @@ class DocumentFont(TTFFont):
     __slots__ = ()
 
 
+_PROTOTYPE_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=1)
 def _prototype() -> TTFFont:
-    """The font parsed once per process by fpdf2 itself; never drawn with, never output."""
+    """The font parsed once per process by fpdf2 itself; never drawn with, never output.
+
+    lru_cache does not stop concurrent first callers from each computing the value: under the local
+    stack's threaded server a burst of issues parsed the 6 MB font once per waiting thread (3 s of
+    one burst). The lock makes the first parse the only one."""
+    with _PROTOTYPE_LOCK:
+        return _parse_prototype()
+
+
+@functools.lru_cache(maxsize=1)
+def _parse_prototype() -> TTFFont:
     holder = FPDF()
     holder.add_font(FAMILY, fname=str(font_path()))
     return holder.fonts[FAMILY]

@@ -22,8 +22,10 @@ from tests.conftest import ROOT
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 from devstack.moto_atomic import serialise_dynamodb  # noqa: E402
+from devstack.moto_dispatch import remember_backend_per_host  # noqa: E402
 
 serialise_dynamodb()  # moto's transactions are not isolated under concurrency; DynamoDB's are
+remember_backend_per_host()  # moto finds a host's backend once, not on every request
 _MOTO = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 _MOTO.start()
 _HOST, _PORT = _MOTO.get_host_and_port()

@@ -151,3 +151,36 @@ def test_the_glyph_checker_agrees_with_the_cmap_fpdf2_draws_from():
     best = TTFont(str(font_path()), lazy=True).getBestCmap()
     assert fonts.font_charset() == frozenset(best) == font_charset()
     assert pdf.unsupported_characters(["髙﨑①ｶﾅ〇ー\n", "𠮷a𠮷"]) == ["𠮷"]
+
+
+def test_concurrent_first_documents_parse_the_font_once(monkeypatch):
+    """A burst of first renders in a threaded server waits for one parse instead of each parsing."""
+    import threading
+    import time
+
+    from fpdf import FPDF
+
+    parses = []
+    original = FPDF.add_font
+
+    def counted(self, *args, **kwargs):
+        parses.append(threading.get_ident())
+        time.sleep(0.05)  # widen the window in which a second caller could start its own parse
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(FPDF, "add_font", counted)
+    pdf_font._prototype.cache_clear()
+    pdf_font._parse_prototype.cache_clear()
+    try:
+        barrier = threading.Barrier(6)
+
+        def first_document(_):
+            barrier.wait()
+            return pdf_font._prototype()
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            fonts_seen = set(map(id, pool.map(first_document, range(6))))
+    finally:
+        pdf_font._prototype.cache_clear()
+        pdf_font._parse_prototype.cache_clear()
+    assert len(parses) == 1 and len(fonts_seen) == 1
