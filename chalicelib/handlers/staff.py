@@ -12,7 +12,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain import reasons, strict
-from chalicelib.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
@@ -312,11 +312,6 @@ def staff_guarantee(call: Call) -> Response:
 # ---------------------------------------------------------------- pages
 
 
-def _not_found(exc: DomainError) -> None:
-    if isinstance(exc, NotFound):
-        raise ApiError(404) from None
-
-
 @page(bp, "/staff/applications", audience="staff")
 def applications_page(call: PageCall) -> Response:
     params = call.request.query_params or {}
@@ -331,11 +326,7 @@ def applications_page(call: PageCall) -> Response:
 
 
 def _application_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
-    try:
-        review = issuance.review(call.principal, call.params["application_id"])
-    except DomainError as exc:
-        _not_found(exc)
-        raise
+    review = issuance.review(call.principal, call.params["application_id"])
     return call.render(
         "html/staff/application.html",
         status=status,
@@ -390,19 +381,14 @@ def issue_page(call: PageCall) -> Response:
         if issuance.get_application(call.principal, application_id)["status"] == "issued":
             return redirect(f"/staff/applications/{application_id}/issued")
         return _application_page(call, exc.errors, status=exc.status)
-    except DomainError as exc:
-        _not_found(exc)
+    except ValidationFailed as exc:  # a rule the application breaks, shown on its page
         return _application_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/applications/{application_id}/issued")
 
 
 @page(bp, "/staff/applications/{application_id}/issued", audience="staff")
 def issued_page(call: PageCall) -> Response:
-    try:
-        issued = issuance.issued_result(call.principal, call.params["application_id"])
-    except DomainError as exc:
-        _not_found(exc)
-        raise
+    issued = issuance.issued_result(call.principal, call.params["application_id"])
     return call.render(
         "html/staff/issued.html", no_store=True, issued=issued, application_id=call.params["application_id"]
     )
@@ -412,8 +398,7 @@ def issued_page(call: PageCall) -> Response:
 def reject_page(call: PageCall) -> Response:
     try:
         issuance.reject(call.principal, call.params["application_id"], call.form.get("reason"))
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _application_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/applications/{call.params['application_id']}")
 
@@ -427,8 +412,7 @@ def application_fee_page(call: PageCall) -> Response:
         raise ApiError(404)
     try:
         settle_from_form(call, "application", call.params["application_id"], call.params["how"])
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _application_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/applications/{call.params['application_id']}")
 
@@ -440,11 +424,7 @@ def _guarantee_page(
     new_key: str | None = None,
     form: dict | None = None,
 ) -> Response:
-    try:
-        view = versions.guarantee_detail(call.principal, call.params["number"])
-    except DomainError as exc:
-        _not_found(exc)
-        raise
+    view = versions.guarantee_detail(call.principal, call.params["number"])
     return call.render(
         "html/staff/guarantee.html",
         status=status,
@@ -524,8 +504,7 @@ def version_page(call: PageCall) -> Response:
             }
             return _confirm_page(call, f"/staff/guarantees/{number}/versions", {**fields, "reason": reason}, summary)
         console.confirmed_version(call.principal, token, number, kind, changes, reason)
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _guarantee_page(call, exc.errors, status=exc.status, form=call.form)
     return redirect(f"/staff/guarantees/{number}")  # a cancellation now waits for 決裁
 
@@ -542,8 +521,7 @@ def reissue_page(call: PageCall) -> Response:
             summary = {"number": view["number"], "kind": "reissue_key", "rows": [], "electronic": True}
             return _confirm_page(call, f"/staff/guarantees/{number}/reissue-key", {"reason": reason}, summary)
         console.confirmed_request(call.principal, token, number, "reissue_key", reason)
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _guarantee_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/guarantees/{number}")  # the key comes with the approval
 
@@ -564,8 +542,7 @@ def approve_page(call: PageCall) -> Response:
     posts again and is refused (409), so it never repeats the action."""
     try:
         out = approvals.approve(call.principal, call.params["approval_id"])
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Forbidden, Conflict) as exc:  # Forbidden: the approver's own request
         return _approvals_page(call, exc.errors, status=exc.status)
     return call.render("html/staff/approved.html", no_store=True, result=out)
 
@@ -573,11 +550,7 @@ def approve_page(call: PageCall) -> Response:
 @page(bp, "/staff/guarantees/{number}/key-notice.pdf", audience="staff")
 def key_notice_page(call: PageCall) -> Response:
     """The guarantee's current key notice (a 60-second URL): the approver of a reissue hands it over."""
-    try:
-        url = staff_search.key_notice_pdf_url(call.principal, call.params["number"])
-    except DomainError as exc:
-        _not_found(exc)
-        raise
+    url = staff_search.key_notice_pdf_url(call.principal, call.params["number"])
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
@@ -585,7 +558,6 @@ def key_notice_page(call: PageCall) -> Response:
 def decline_page(call: PageCall) -> Response:
     try:
         approvals.decline(call.principal, call.params["approval_id"], call.form.get("reason"))
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _approvals_page(call, exc.errors, status=exc.status)
     return redirect("/staff/approvals")
