@@ -6,12 +6,11 @@ are in services/issuance.py and services/versions.py.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain import reasons, strict
+from chalicelib.domain import reasons, version_changes
 from chalicelib.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
@@ -58,17 +57,8 @@ VERSION_BODY = {
     "additionalProperties": False,
     "required": ["kind"],
     "properties": {
-        "kind": {"type": "string", "enum": ["correction", "change", "cancellation"]},
-        "changes": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "guarantee_amount": {"type": "integer", "minimum": 1, "maximum": 10**13},
-                "contract_amount": {"type": "integer", "minimum": 1, "maximum": 10**13},
-                "period_end": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-                "project_name": {"type": "string", "minLength": 1, "maxLength": 200},
-            },
-        },
+        "kind": {"type": "string", "enum": list(versions.ALLOWED)},
+        "changes": version_changes.SCHEMA,
         "reason": reasons.SCHEMA,
     },
 }
@@ -90,17 +80,6 @@ VERSION_OUT = {
         "sha256": {"type": "string"},
     },
 }
-
-
-def _changes(raw: dict[str, Any] | None) -> dict[str, Any]:
-    """Dates must be real days (the schema only checks the shape)."""
-    changes = dict(raw or {})
-    if "period_end" in changes:
-        try:
-            changes["period_end"] = dt.date.fromisoformat(changes["period_end"]).isoformat()
-        except ValueError:
-            raise ValidationFailed([FieldError("changes.period_end", "日付が正しくありません。")]) from None
-    return changes
 
 
 # ---------------------------------------------------------------- JSON API
@@ -176,7 +155,7 @@ def record_version(call: Call) -> Response:
     """A correction or change → 201 with the version; a cancellation → 202, waiting for 決裁."""
     b = call.body
     status, out = approvals.version_or_request(
-        call.principal, call.params["number"], b["kind"], _changes(b.get("changes")), b.get("reason")
+        call.principal, call.params["number"], b["kind"], version_changes.checked(b.get("changes")), b.get("reason")
     )
     return json_response(out, status=status)
 
@@ -443,30 +422,12 @@ def guarantee_page(call: PageCall) -> Response:
 
 
 def _form_changes(form: dict[str, str]) -> tuple[str, dict[str, Any], str | None, list[FieldError]]:
-    errors: list[FieldError] = []
+    """(kind, changes, reason, errors) of the version form, every error at once: the kind against
+    the service's table, the fields by domain/version_changes.py, the reason by domain/reasons.py."""
     kind = form.get("kind", "")
-    if kind not in versions.ALLOWED:
-        errors.append(FieldError("kind", "手続の種類を選んでください。"))
-    changes: dict[str, Any] = {}
-    for name in ("guarantee_amount", "contract_amount"):
-        raw = (form.get(name) or "").strip()
-        if raw:
-            amount = strict.whole_number(raw)  # full-width digits are fine; ² and ① are not
-            if amount is None or not 1 <= amount <= 10**13:
-                errors.append(FieldError(f"changes.{name}", "金額は1以上の整数 (円) で入力してください。"))
-            else:
-                changes[name] = amount
-    raw = (form.get("period_end") or "").strip()
-    if raw:
-        try:
-            changes["period_end"] = dt.date.fromisoformat(raw).isoformat()
-        except ValueError:
-            errors.append(FieldError("changes.period_end", "日付は YYYY-MM-DD で入力してください。"))
-    name = (form.get("project_name") or "").strip()
-    if name:
-        if len(name) > 200:
-            errors.append(FieldError("changes.project_name", "200文字以内で入力してください。"))
-        changes["project_name"] = name
+    errors = [] if kind in versions.ALLOWED else [FieldError("kind", "手続の種類を選んでください。")]
+    changes, field_errors = version_changes.from_form(form)
+    errors += field_errors
     reason = form.get("reason")
     try:
         reason = reasons.required(reason)
