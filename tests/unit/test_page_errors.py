@@ -88,50 +88,27 @@ def test_the_check_finds_a_catch_added_back_to_a_real_page(tmp_path):
     assert domain_error_catches(tmp_path) == [f"staff.py:{_line_of(source, narrow)}"]
 
 
+def _function(name: str, caught: str, decorator: str = "") -> str:
+    """A module-level function whose body catches `caught` (its `except` on the function's 4th line)."""
+    return f"{decorator}def {name}(call):\n    try:\n        pass\n    except {caught}:\n        pass\n\n\n"
+
+
 def test_the_check_reads_tuples_attributes_and_nested_functions(tmp_path):
-    (tmp_path / "pages.py").write_text(
-        "def one():\n"
-        "    try:\n"
-        "        pass\n"
-        "    except (ValueError, errors.DomainError):\n"
-        "        pass\n"
-        "\n"
-        "\n"
-        "def two():\n"
-        "    def inner():\n"
-        "        try:\n"
-        "            pass\n"
-        "        except DomainError:\n"
-        "            pass\n"
-        "\n"
-        "\n"
-        "def fine():\n"
-        "    try:\n"
-        "        pass\n"
-        "    except (ValidationFailed, Conflict):\n"
-        "        pass\n",
-        encoding="utf-8",
+    nested = _function("inner", "DomainError").replace("\n", "\n    ").rstrip()
+    source = (
+        _function("one", "(ValueError, errors.DomainError)")
+        + f"def two():\n    {nested}\n\n\n"
+        + _function("fine", "(ValidationFailed, Conflict)")
     )
+    (tmp_path / "pages.py").write_text(source, encoding="utf-8")
     assert domain_error_catches(tmp_path) == ["pages.py:4", "pages.py:12"]
 
 
 def test_in_the_mapping_modules_only_page_functions_are_held_to_it(tmp_path):
-    (tmp_path / "page.py").write_text(
-        "def mapping():\n"
-        "    try:\n"
-        "        pass\n"
-        "    except DomainError:\n"
-        "        pass\n"
-        "\n"
-        "\n"
-        "@page(bp, '/x', audience=None)\n"
-        "def a_page(call):\n"
-        "    try:\n"
-        "        pass\n"
-        "    except DomainError:\n"
-        "        pass\n",
-        encoding="utf-8",
+    source = _function("mapping", "DomainError") + _function(
+        "a_page", "DomainError", "@page(bp, '/x', audience=None)\n"
     )
+    (tmp_path / "page.py").write_text(source, encoding="utf-8")
     assert domain_error_catches(tmp_path) == ["page.py:12"]
 
 
