@@ -7,7 +7,7 @@ import secrets
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain.errors import DomainError, FieldError
+from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.handlers.endpoint import cookies
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.render import links
@@ -54,7 +54,7 @@ def setup(call: PageCall) -> Response:
     if call.request.method == "GET":
         try:
             login = accounts.check_token(token)
-        except DomainError as exc:
+        except ValidationFailed as exc:  # unknown, used or expired
             return _render(call, "html/account/setup.html", 400, token="", login="", errors=exc.errors)
         return _render(call, "html/account/setup.html", token=token, login=login, errors=[])
     if not _csrf_ok(call):
@@ -65,7 +65,7 @@ def setup(call: PageCall) -> Response:
         return _render(call, "html/account/setup.html", 400, token=token, login="", errors=errors)
     try:
         result = accounts.set_password(token, password)
-    except DomainError as exc:
+    except (ValidationFailed, Conflict) as exc:  # Conflict: store contention past its retries, as before
         return _render(call, "html/account/setup.html", 400, token=token, login="", errors=exc.errors)
     qr = _qr_data_uri(result.totp_uri) if result.totp_uri else None
     return _render(

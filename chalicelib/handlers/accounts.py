@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 from chalice import Blueprint, Response
 
 from chalicelib.domain.audit import ADMIN_SCOPE
-from chalicelib.domain.errors import DomainError, FieldError, TooManyAttempts
+from chalicelib.domain.errors import Conflict, FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.page import session_cookie
@@ -155,7 +155,7 @@ def oauth_token(call: Call) -> Response:
         token = clients.issue_token(*creds)
     except TooManyAttempts as exc:
         return _oauth_error(429, "invalid_client", exc.errors[0].message, {"Retry-After": str(exc.retry_after)})
-    except DomainError as exc:
+    except (Unauthenticated, Conflict) as exc:  # Conflict: store contention past its retries, as before
         return _oauth_error(401, "invalid_client", exc.errors[0].message if exc.errors else "", challenge)
     body = {"access_token": token.token, "token_type": "Bearer", "expires_in": token.expires_in}
     return json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.domain.accounts import ROLES
-from chalicelib.domain.errors import DomainError, FieldError
+from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.services import admin, clients
 
@@ -68,13 +68,13 @@ def _run(call: PageCall) -> tuple[str, dict | None]:
     if op == "revoke":
         clients.revoke(who, f.get("client_id", ""))
         return "マシンクライアントを失効させました。", None
-    raise DomainError([FieldError("op", "操作が正しくありません。")])
+    raise ValidationFailed([FieldError("op", "操作が正しくありません。")])
 
 
 def _need(form: dict[str, str], name: str) -> str:
     value = form.get(name, "").strip()
     if not value or len(value) > 100:
-        raise DomainError([FieldError(name, "1〜100文字で入力してください。")])
+        raise ValidationFailed([FieldError(name, "1〜100文字で入力してください。")])
     return value
 
 
@@ -82,6 +82,6 @@ def _need(form: dict[str, str], name: str) -> str:
 def actions(call: PageCall) -> Response:
     try:
         done, secret = _run(call)
-    except DomainError as exc:
+    except (ValidationFailed, NotFound, Conflict) as exc:  # the console shows each refusal above its forms
         return _console(call, exc.status, errors=exc.errors)
     return _console(call, done=done, secret=secret)

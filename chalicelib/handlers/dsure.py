@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain import labels, verify_csv
-from chalicelib.domain.errors import DomainError, FieldError, NotFound, TooManyAttempts
+from chalicelib.domain.errors import Conflict, FieldError, NotFound, TooManyAttempts, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers.endpoint import Call, api
 from chalicelib.handlers.errors import ApiError
@@ -175,7 +175,7 @@ def verify_page(call: PageCall) -> Response:
             + _reissue_hint(call.principal, number)
             + _failure_hints(verify.attempts_left(call.principal, number)),
         )
-    except DomainError as exc:
+    except (ValidationFailed, Conflict) as exc:  # Conflict: store contention past its retries, as before
         return call.render(
             "html/dsure/verify.html",
             status=400,
@@ -210,7 +210,7 @@ def inbox_page(call: PageCall) -> Response:
     query = call.request.query_params or {}
     try:
         items, next_cursor = verify.inbox(call.principal, 20, query.get("cursor"))
-    except DomainError as exc:
+    except ValidationFailed as exc:  # a stale or hand-made cursor
         return call.render(
             "html/dsure/inbox.html", status=400, items=[], next_cursor=None, errors=[e.message for e in exc.errors]
         )
@@ -226,7 +226,7 @@ def bulk_page(call: PageCall) -> Response:
     upload = call.files.get("csv_file")
     try:
         items = verify.bulk(call.principal, upload if upload else text.encode("utf-8"))
-    except DomainError as exc:
+    except (ValidationFailed, verify.PayloadTooLarge, Conflict) as exc:  # Conflict: store contention, as before
         return call.render(
             "html/dsure/bulk.html",
             status=exc.status,

@@ -17,10 +17,10 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain import strict, validation
-from chalicelib.domain.errors import DomainError, FieldError, TooManyAttempts
+from chalicelib.domain.errors import FieldError
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers import query as query_mod
-from chalicelib.handlers.errors import ApiError, unavailable_error
+from chalicelib.handlers.errors import ApiError, as_api_errors
 from chalicelib.services import auth
 
 SESSION_COOKIE = "esurety_session"
@@ -222,6 +222,24 @@ def parse_json_body(request: Any, body_schema: dict[str, Any], max_body: int) ->
     return data
 
 
+def _read_call(request: Any, params: dict[str, str], spec: Endpoint, max_body: int, raw_body: bool) -> Call:
+    """What a handler gets, checked in the order API.md answers: who calls (401/403), then the
+    body (413/415/400) — JSON against the route's schema, or the raw bytes — then the query (400)."""
+    call = Call(request=request, params=params)
+    if spec.roles is not None:
+        call.principal = require_role(request, spec.roles)
+    if spec.body is not None:
+        call.body = parse_json_body(request, spec.body, max_body)
+    elif raw_body:
+        raw = request.raw_body or b""
+        if len(raw) > max_body:
+            raise ApiError(413)
+        call.body = raw
+    if spec.query:
+        call.query = query_mod.parse_query(request.query_params or {}, spec.query)
+    return call
+
+
 def api(
     bp: Blueprint,
     path: str,
@@ -256,30 +274,8 @@ def api(
     def decorate(fn: Callable[[Call], Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def view(**params: str) -> Any:
-            request = bp.current_request
-            call = Call(request=request, params=params)
-            try:
-                if roles is not None:
-                    call.principal = require_role(request, roles)
-                if body is not None:
-                    call.body = parse_json_body(request, body, max_body)
-                elif raw_body:
-                    raw = request.raw_body or b""
-                    if len(raw) > max_body:
-                        raise ApiError(413)
-                    call.body = raw
-                if spec.query:
-                    call.query = query_mod.parse_query(request.query_params or {}, spec.query)
-                result = fn(call)
-            except (DomainError, TooManyAttempts) as exc:
-                raise ApiError.from_domain(exc) from None
-            except ApiError:
-                raise
-            except Exception as exc:
-                unavailable = unavailable_error(exc)
-                if unavailable is None:
-                    raise
-                raise unavailable from None
+            with as_api_errors():
+                result = fn(_read_call(bp.current_request, params, spec, max_body, raw_body))
             if isinstance(result, Response):
                 return result
             return json_response(result)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from chalice import ChaliceUnhandledError, Response
 
@@ -61,3 +63,24 @@ def unavailable_error(exc: BaseException) -> ApiError | None:
 
     logs.warning("store_unavailable", error=type(exc).__name__)
     return ApiError(503, headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
+
+
+@contextmanager
+def as_api_errors() -> Iterator[None]:
+    """Answer what a handler raises the one way, for `@api` and `@page` alike: a DomainError by its
+    status and errors, TooManyAttempts by a 429 with Retry-After, a store outage by a 503.
+
+    The middleware then writes the ApiError as API.md's JSON body under /api and as the error page
+    elsewhere, so a page handler catches only the narrower error it shows beside its own form.
+    Anything else propagates (a bug: Chalice answers 500)."""
+    try:
+        yield
+    except ApiError:
+        raise
+    except (DomainError, TooManyAttempts) as exc:
+        raise ApiError.from_domain(exc) from None
+    except Exception as exc:
+        unavailable = unavailable_error(exc)
+        if unavailable is None:
+            raise
+        raise unavailable from None

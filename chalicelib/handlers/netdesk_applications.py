@@ -20,9 +20,8 @@ from chalicelib import settings
 from chalicelib.domain import clock
 from chalicelib.domain.application import APPLICATION_SCHEMA, parse_amount
 from chalicelib.domain.branches import BRANCHES
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.handlers.endpoint import Call, api, cookies, json_response
-from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.render import links
 from chalicelib.services import application_detail as application_detail_service
@@ -126,66 +125,90 @@ def _opt(value: str | None) -> str | None:
 
 def body_from_form(f: dict[str, str]) -> dict[str, Any]:
     """The posted fields as API.md's application body (amounts parsed where they read as yen)."""
-
-    def amount(name: str) -> Any:
-        return parse_amount(f.get(name, ""))
-
-    def flag(name: str) -> bool:
-        return f.get(name) == "true"
-
-    body: dict[str, Any] = {
-        "project": {
-            "name": f.get("project.name", ""),
-            "orderer_id": f.get("project.orderer_id", ""),
-            "contract_type": f.get("project.contract_type", ""),
-            "jv_name": _opt(f.get("project.jv_name")),
-            "contract_amount": amount("project.contract_amount") if f.get("project.contract_amount") else "",
-            "period_start": f.get("project.period_start", ""),
-            "period_end": f.get("project.period_end", ""),
-            "location": f.get("project.location", ""),
-        },
-        "advance_payment": None,
-        "contract_guarantee": None,
+    return {
+        "project": _project(f),
+        "advance_payment": _advance_payment(f) if f.get("advance_payment.requested") else None,
+        "contract_guarantee": _contract_guarantee(f) if f.get("contract_guarantee.requested") else None,
+        "bid": _bid(f),
+        "delivery": delivery_from_form(f),
     }
-    if f.get("advance_payment.requested"):
-        body["advance_payment"] = {
-            "amount": amount("advance_payment.amount") if f.get("advance_payment.amount") else "",
-            "this_year_amount": amount("advance_payment.this_year_amount"),
-            "intermediate_amount": amount("advance_payment.intermediate_amount"),
-            "deposit_bank": f.get("advance_payment.deposit_bank", ""),
-            "redeposit": flag("advance_payment.redeposit"),
-            "fee_payment": f.get("advance_payment.fee_payment", ""),
-            "intermediate": flag("advance_payment.intermediate"),
-            "intermediate_planned": flag("advance_payment.intermediate_planned"),
-            "form": f.get("advance_payment.form", ""),
-        }
-    if f.get("contract_guarantee.requested"):
-        body["contract_guarantee"] = {
-            "amount": amount("contract_guarantee.amount") if f.get("contract_guarantee.amount") else "",
-            "fee_payment": f.get("contract_guarantee.fee_payment", ""),
-            "form": f.get("contract_guarantee.form", ""),
-            "low_bid": flag("contract_guarantee.low_bid"),
-            "reservation_number": _opt(f.get("contract_guarantee.reservation_number")),
-        }
-    body["bid"] = {
+
+
+def _amount(f: dict[str, str], name: str) -> Any:
+    return parse_amount(f.get(name, ""))
+
+
+def _required_amount(f: dict[str, str], name: str) -> Any:
+    """An amount the section cannot go without: left blank, it stays "" (the schema's 入力してください)."""
+    return _amount(f, name) if f.get(name) else ""
+
+
+def _flag(f: dict[str, str], name: str) -> bool:
+    return f.get(name) == "true"
+
+
+def _project(f: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": f.get("project.name", ""),
+        "orderer_id": f.get("project.orderer_id", ""),
+        "contract_type": f.get("project.contract_type", ""),
+        "jv_name": _opt(f.get("project.jv_name")),
+        "contract_amount": _required_amount(f, "project.contract_amount"),
+        "period_start": f.get("project.period_start", ""),
+        "period_end": f.get("project.period_end", ""),
+        "location": f.get("project.location", ""),
+    }
+
+
+def _advance_payment(f: dict[str, str]) -> dict[str, Any]:
+    return {
+        "amount": _required_amount(f, "advance_payment.amount"),
+        "this_year_amount": _amount(f, "advance_payment.this_year_amount"),
+        "intermediate_amount": _amount(f, "advance_payment.intermediate_amount"),
+        "deposit_bank": f.get("advance_payment.deposit_bank", ""),
+        "redeposit": _flag(f, "advance_payment.redeposit"),
+        "fee_payment": f.get("advance_payment.fee_payment", ""),
+        "intermediate": _flag(f, "advance_payment.intermediate"),
+        "intermediate_planned": _flag(f, "advance_payment.intermediate_planned"),
+        "form": f.get("advance_payment.form", ""),
+    }
+
+
+def _contract_guarantee(f: dict[str, str]) -> dict[str, Any]:
+    return {
+        "amount": _required_amount(f, "contract_guarantee.amount"),
+        "fee_payment": f.get("contract_guarantee.fee_payment", ""),
+        "form": f.get("contract_guarantee.form", ""),
+        "low_bid": _flag(f, "contract_guarantee.low_bid"),
+        "reservation_number": _opt(f.get("contract_guarantee.reservation_number")),
+    }
+
+
+def _bid(f: dict[str, str]) -> dict[str, Any]:
+    return {
         "order_type": f.get("bid.order_type", ""),
         "award_date": f.get("bid.award_date", ""),
         **{
-            name: amount(f"bid.{name}")
+            name: _amount(f, f"bid.{name}")
             for name in ("rounds", "bidders", "disqualified", "second_amount_k", "highest_amount_k")
         },
         "second_bidder": _opt(f.get("bid.second_bidder")),
         "highest_bidder": _opt(f.get("bid.highest_bidder")),
     }
+
+
+def delivery_from_form(f: dict[str, str]) -> dict[str, Any]:
+    """The 送付 section (shared with the 契約保証予約 form): a visit's date and time joined, and
+    only the fields of the chosen way of receipt."""
     receipt = f.get("delivery.receipt", "")
     visit_date, visit_time = f.get("delivery.visit_date", ""), f.get("delivery.visit_time", "")
     visit_at = f"{visit_date}T{visit_time}" if visit_date and visit_time else (visit_date or visit_time or None)
-    body["delivery"] = {
+    return {
         "branch_id": f.get("delivery.branch_id", ""),
         "receipt": receipt,
         "receipt_date": (f.get("delivery.receipt_date") or None) if receipt == "mail" else None,
         "visit_at": visit_at if receipt == "counter" else None,
-        "notify": flag("delivery.notify"),
+        "notify": _flag(f, "delivery.notify"),
         "email": _opt(f.get("delivery.email")),
         "mail_to": {
             "name": _opt(f.get("delivery.mail_to.name")),
@@ -193,7 +216,6 @@ def body_from_form(f: dict[str, str]) -> dict[str, Any]:
             "address": _opt(f.get("delivery.mail_to.address")),
         },
     }
-    return body
 
 
 def _defaults(call: PageCall) -> dict[str, str]:
@@ -326,7 +348,7 @@ def _confirm_or_edit(call: PageCall, values: dict[str, str], notice: str | None 
     body = body_from_form(values)
     try:
         form = applications.review(call.principal, body)
-    except DomainError as exc:
+    except ValidationFailed as exc:
         errors = {e.field: e.message for e in exc.errors}
         context = {**_context(call, values, errors), "notice": notice}
         return call.render("html/netdesk/applications_new.html", status=400, **context)
@@ -345,10 +367,7 @@ def _confirm_or_edit(call: PageCall, values: dict[str, str], notice: str | None 
 @page(bp, "/netdesk/applications/{application_id}/fee-statement.pdf", audience="netdesk")
 def fee_statement_page(call: PageCall) -> Response:
     """保証料計算書 from the pages (session cookie): a redirect to its 60-second URL."""
-    try:
-        url = fees.fee_statement_url(call.principal, call.params["application_id"])
-    except DomainError as exc:  # another organisation's application is a 404, like a missing one
-        raise ApiError.from_domain(exc) from None
+    url = fees.fee_statement_url(call.principal, call.params["application_id"])
     return redirect(url, headers={"Cache-Control": "no-store"})
 
 
@@ -358,7 +377,7 @@ def _new_form_get(call: PageCall) -> Response:
     if done:
         try:
             application = applications.get(call.principal, done)
-        except DomainError:
+        except NotFound:
             return redirect("/netdesk/applications")
         return call.render("html/netdesk/applications_done.html", application=application)
     if query.get("resume"):
@@ -383,7 +402,7 @@ def _new_form_get(call: PageCall) -> Response:
     if copy_of:
         try:
             values = form_from_application(applications.get(call.principal, copy_of))
-        except DomainError:
+        except NotFound:
             return redirect("/netdesk/applications")
         context = {
             **_context(call, values, {}),
@@ -409,7 +428,7 @@ def new_application(call: PageCall) -> Response:
         try:
             key = call.form.get("idempotency_key") or None
             _status, answer = applications.submit(call.principal, body_from_form(values), key)
-        except DomainError as exc:
+        except (ValidationFailed, Conflict) as exc:  # Conflict: the Idempotency-Key's; the form keeps what was typed
             errors = {e.field: e.message for e in exc.errors}
             return call.render("html/netdesk/applications_new.html", status=400, **_context(call, values, errors))
         return redirect("/netdesk/applications/new?done=" + quote(answer["id"]))
@@ -422,7 +441,7 @@ def application_list(call: PageCall) -> Response:
     status = query.get("status") if query.get("status") in applications.STATUSES else None
     try:
         result = applications.list_mine(call.principal, status, 20, query.get("cursor") or None)
-    except DomainError:
+    except ValidationFailed:  # a stale or hand-made cursor: the first page
         result = applications.list_mine(call.principal, status, 20, None)
     names = {o["id"]: o["name"] for o in orderers.list_orderers()}
     return call.render(
@@ -437,10 +456,7 @@ def application_list(call: PageCall) -> Response:
 @page(bp, "/netdesk/applications/{application_id}", audience="netdesk")
 def application_detail(call: PageCall) -> Response:
     """申込詳細: status, the reason of a 差戻し, 複製して新規作成, and the guarantees it produced."""
-    try:
-        detail = application_detail_service.detail(call.principal, call.params["application_id"])
-    except DomainError as exc:
-        raise ApiError.from_domain(exc) from None
+    detail = application_detail_service.detail(call.principal, call.params["application_id"])
     orderer = orderers.get_orderer(detail["application"]["project"]["orderer_id"] or "")
     return call.render(
         "html/netdesk/application_detail.html",

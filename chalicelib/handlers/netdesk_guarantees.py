@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.domain import labels, pagination
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
@@ -260,7 +260,7 @@ def guarantees_page(call: PageCall) -> Response:
         filters = _filters({**search, "form": "electronic" if tab == "electronic" else None})
         try:
             items, next_cursor = service.list_guarantees(call.principal, filters, PAGE_SIZE, q.get("cursor"))
-        except DomainError as exc:
+        except ValidationFailed as exc:  # a filter or cursor, shown beside the search form
             errors = exc.errors
     elif not errors:
         try:
@@ -268,7 +268,7 @@ def guarantees_page(call: PageCall) -> Response:
                 call.principal, search["status"], search["project"], PAGE_SIZE, q.get("cursor")
             )
             items, next_cursor = listed["items"], listed["next_cursor"]
-        except DomainError as exc:
+        except ValidationFailed as exc:
             errors = exc.errors
     base = {"tab": tab, **search}
     page_no = len(trail) + 1
@@ -300,19 +300,11 @@ def guarantees_page(call: PageCall) -> Response:
     )
 
 
-def _or_404(fn: Any, *args: Any) -> Any:
-    """Pages answer a service's NotFound (or bad input) with the error page, never a 500."""
-    try:
-        return fn(*args)
-    except DomainError as exc:
-        raise ApiError.from_domain(exc) from None
-
-
 @page(bp, "/netdesk/guarantees/{number}", audience="netdesk")
 def guarantee_page(call: PageCall) -> Response:
     """電子保証概要: the table, the 認証キー, 印刷, 電子保証履歴 and 閲覧履歴. Never cached."""
     number = call.params["number"]
-    overview = _or_404(service.overview, call.principal, number)
+    overview = service.overview(call.principal, number)
     quoted = quote(overview["guarantee"]["number"], safe="")
     return call.render(
         "html/netdesk/guarantees_detail.html",
@@ -332,7 +324,7 @@ def certificate_page(call: PageCall) -> Response:
     if errors:
         raise ApiError(400, errors)
     number = call.params["number"]
-    content = _or_404(service.certificate, call.principal, number, q.get("version"))
+    content = service.certificate(call.principal, number, q.get("version"))
     return call.render(
         "html/netdesk/guarantees_certificate.html",
         certificate=content,

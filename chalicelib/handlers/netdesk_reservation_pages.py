@@ -15,8 +15,8 @@ from chalice import Blueprint, Response
 from chalicelib.domain import clock
 from chalicelib.domain.application import parse_amount
 from chalicelib.domain.branches import BRANCHES
-from chalicelib.domain.errors import DomainError
-from chalicelib.handlers.netdesk_applications import body_from_form
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.handlers.netdesk_applications import delivery_from_form
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.services import fees, orderers, reservations
 
@@ -45,7 +45,7 @@ def reservation_body(f: dict[str, str]) -> dict[str, Any]:
         },
         "bid_amount": parse_amount(f.get("bid_amount", "")) if f.get("bid_amount") else "",
         "form": f.get("form", ""),
-        "delivery": body_from_form(f)["delivery"],
+        "delivery": delivery_from_form(f),
     }
 
 
@@ -78,7 +78,7 @@ def new_reservation(call: PageCall) -> Response:
         if done:
             try:
                 reservation = reservations.get(call.principal, done)
-            except DomainError:
+            except NotFound:
                 return redirect("/netdesk/guarantees?tab=bond")
             return call.render("html/netdesk/reservations_done.html", reservation=reservation)
         return call.render("html/netdesk/reservations_new.html", **_context(_defaults(call), {}))
@@ -93,7 +93,7 @@ def new_reservation(call: PageCall) -> Response:
             answer = reservations.submit(call.principal, body)
             return redirect("/netdesk/reservations/new?done=" + quote(answer["id"]))
         form = reservations.review(call.principal, body)
-    except DomainError as exc:
+    except (ValidationFailed, Conflict) as exc:  # Conflict: store contention past its retries, as before
         errors = {e.field: e.message for e in exc.errors}
         return call.render("html/netdesk/reservations_new.html", status=400, **_context(values, errors))
     orderer = orderers.get_orderer(form["project"]["orderer_id"])

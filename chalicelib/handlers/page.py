@@ -14,7 +14,7 @@ from chalice import Blueprint, Response
 from chalicelib import settings
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers.endpoint import CSRF_FIELD, SESSION_COOKIE, current_principal
-from chalicelib.handlers.errors import ApiError, unavailable_error
+from chalicelib.handlers.errors import ApiError, as_api_errors
 from chalicelib.render import links
 from chalicelib.render.templates import render
 from chalicelib.services import auth
@@ -168,6 +168,10 @@ def page(
     `on_expired_post` answers a form post that arrives without a live session
     (it expired while the person was typing) instead of the bare login redirect,
     so the page can keep what was typed.
+
+    What the handler raises is answered as `@api` answers it (`errors.as_api_errors`): a NotFound
+    is the 404 error page, TooManyAttempts a 429 with Retry-After. A handler catches only the
+    narrower error it shows again beside its own form.
     """
 
     def decorate(fn: Callable[[PageCall], Response]) -> Callable[..., Any]:
@@ -192,15 +196,8 @@ def page(
                 if request.method == "POST" and call.principal.via_cookie:
                     if not auth.csrf_valid(call.principal.session_id, call.form.get(CSRF_FIELD)):
                         raise ApiError(403)
-            try:
+            with as_api_errors():
                 return fn(call)
-            except ApiError:
-                raise
-            except Exception as exc:
-                unavailable = unavailable_error(exc)
-                if unavailable is None:
-                    raise
-                raise unavailable from None
 
         route_types = [FORM_TYPE, MULTIPART_TYPE, "application/json"] if "POST" in methods else ["application/json"]
         bp.route(path, methods=list(methods), content_types=route_types)(view)

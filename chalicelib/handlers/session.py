@@ -7,7 +7,7 @@ import secrets
 from chalice import Blueprint, Response
 
 from chalicelib import settings
-from chalicelib.domain.errors import DomainError, TooManyAttempts
+from chalicelib.domain.errors import Conflict, TooManyAttempts, Unauthenticated
 from chalicelib.handlers.endpoint import SESSION_COOKIE, Call, api, cookies, json_response, source_address
 from chalicelib.handlers.page import (
     AUDIENCES,
@@ -164,7 +164,7 @@ def _login_post(call: PageCall) -> Response:
         page_ = _login_page(call, [exc.errors[0].message], login_id, 429)
         page_.headers["Retry-After"] = str(exc.retry_after)
         return page_
-    except DomainError:
+    except (Unauthenticated, Conflict):  # Conflict: store contention past its retries, answered as before
         return _login_page(call, ["ログインIDまたはパスワードが正しくありません。"], login_id, 401)
     if isinstance(result, auth.MfaChallenge):
         if result.role != role:
@@ -216,7 +216,7 @@ def _mfa_post(call: PageCall, target: str) -> Response:
         page_ = _login_page(call, [exc.errors[0].message], "", 429)
         page_.headers["Retry-After"] = str(exc.retry_after)
         return page_
-    except DomainError as exc:
+    except (Unauthenticated, Conflict) as exc:  # Conflict: store contention past its retries, as before
         if exc.errors and exc.errors[0].field == "mfa_token":
             return _login_page(call, [exc.errors[0].message], "", 401)
         return _mfa_page(call, mfa_token, ["確認コードが正しくありません。"], 401)

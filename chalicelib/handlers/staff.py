@@ -6,13 +6,12 @@ are in services/issuance.py and services/versions.py.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain import reasons, strict
-from chalicelib.domain.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from chalicelib.domain import reasons, version_changes
+from chalicelib.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
@@ -58,17 +57,8 @@ VERSION_BODY = {
     "additionalProperties": False,
     "required": ["kind"],
     "properties": {
-        "kind": {"type": "string", "enum": ["correction", "change", "cancellation"]},
-        "changes": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "guarantee_amount": {"type": "integer", "minimum": 1, "maximum": 10**13},
-                "contract_amount": {"type": "integer", "minimum": 1, "maximum": 10**13},
-                "period_end": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-                "project_name": {"type": "string", "minLength": 1, "maxLength": 200},
-            },
-        },
+        "kind": {"type": "string", "enum": list(versions.ALLOWED)},
+        "changes": version_changes.SCHEMA,
         "reason": reasons.SCHEMA,
     },
 }
@@ -90,17 +80,6 @@ VERSION_OUT = {
         "sha256": {"type": "string"},
     },
 }
-
-
-def _changes(raw: dict[str, Any] | None) -> dict[str, Any]:
-    """Dates must be real days (the schema only checks the shape)."""
-    changes = dict(raw or {})
-    if "period_end" in changes:
-        try:
-            changes["period_end"] = dt.date.fromisoformat(changes["period_end"]).isoformat()
-        except ValueError:
-            raise ValidationFailed([FieldError("changes.period_end", "日付が正しくありません。")]) from None
-    return changes
 
 
 # ---------------------------------------------------------------- JSON API
@@ -176,7 +155,7 @@ def record_version(call: Call) -> Response:
     """A correction or change → 201 with the version; a cancellation → 202, waiting for 決裁."""
     b = call.body
     status, out = approvals.version_or_request(
-        call.principal, call.params["number"], b["kind"], _changes(b.get("changes")), b.get("reason")
+        call.principal, call.params["number"], b["kind"], version_changes.checked(b.get("changes")), b.get("reason")
     )
     return json_response(out, status=status)
 
@@ -312,11 +291,6 @@ def staff_guarantee(call: Call) -> Response:
 # ---------------------------------------------------------------- pages
 
 
-def _not_found(exc: DomainError) -> None:
-    if isinstance(exc, NotFound):
-        raise ApiError(404) from None
-
-
 @page(bp, "/staff/applications", audience="staff")
 def applications_page(call: PageCall) -> Response:
     params = call.request.query_params or {}
@@ -331,11 +305,7 @@ def applications_page(call: PageCall) -> Response:
 
 
 def _application_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
-    try:
-        review = issuance.review(call.principal, call.params["application_id"])
-    except DomainError as exc:
-        _not_found(exc)
-        raise
+    review = issuance.review(call.principal, call.params["application_id"])
     return call.render(
         "html/staff/application.html",
         status=status,
@@ -390,19 +360,14 @@ def issue_page(call: PageCall) -> Response:
         if issuance.get_application(call.principal, application_id)["status"] == "issued":
             return redirect(f"/staff/applications/{application_id}/issued")
         return _application_page(call, exc.errors, status=exc.status)
-    except DomainError as exc:
-        _not_found(exc)
+    except ValidationFailed as exc:  # a rule the application breaks, shown on its page
         return _application_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/applications/{application_id}/issued")
 
 
 @page(bp, "/staff/applications/{application_id}/issued", audience="staff")
 def issued_page(call: PageCall) -> Response:
-    try:
-        issued = issuance.issued_result(call.principal, call.params["application_id"])
-    except DomainError as exc:
-        _not_found(exc)
-        raise
+    issued = issuance.issued_result(call.principal, call.params["application_id"])
     return call.render(
         "html/staff/issued.html", no_store=True, issued=issued, application_id=call.params["application_id"]
     )
@@ -412,8 +377,7 @@ def issued_page(call: PageCall) -> Response:
 def reject_page(call: PageCall) -> Response:
     try:
         issuance.reject(call.principal, call.params["application_id"], call.form.get("reason"))
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _application_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/applications/{call.params['application_id']}")
 
@@ -427,8 +391,7 @@ def application_fee_page(call: PageCall) -> Response:
         raise ApiError(404)
     try:
         settle_from_form(call, "application", call.params["application_id"], call.params["how"])
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _application_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/applications/{call.params['application_id']}")
 
@@ -440,11 +403,7 @@ def _guarantee_page(
     new_key: str | None = None,
     form: dict | None = None,
 ) -> Response:
-    try:
-        view = versions.guarantee_detail(call.principal, call.params["number"])
-    except DomainError as exc:
-        _not_found(exc)
-        raise
+    view = versions.guarantee_detail(call.principal, call.params["number"])
     return call.render(
         "html/staff/guarantee.html",
         status=status,
@@ -463,30 +422,12 @@ def guarantee_page(call: PageCall) -> Response:
 
 
 def _form_changes(form: dict[str, str]) -> tuple[str, dict[str, Any], str | None, list[FieldError]]:
-    errors: list[FieldError] = []
+    """(kind, changes, reason, errors) of the version form, every error at once: the kind against
+    the service's table, the fields by domain/version_changes.py, the reason by domain/reasons.py."""
     kind = form.get("kind", "")
-    if kind not in versions.ALLOWED:
-        errors.append(FieldError("kind", "手続の種類を選んでください。"))
-    changes: dict[str, Any] = {}
-    for name in ("guarantee_amount", "contract_amount"):
-        raw = (form.get(name) or "").strip()
-        if raw:
-            amount = strict.whole_number(raw)  # full-width digits are fine; ² and ① are not
-            if amount is None or not 1 <= amount <= 10**13:
-                errors.append(FieldError(f"changes.{name}", "金額は1以上の整数 (円) で入力してください。"))
-            else:
-                changes[name] = amount
-    raw = (form.get("period_end") or "").strip()
-    if raw:
-        try:
-            changes["period_end"] = dt.date.fromisoformat(raw).isoformat()
-        except ValueError:
-            errors.append(FieldError("changes.period_end", "日付は YYYY-MM-DD で入力してください。"))
-    name = (form.get("project_name") or "").strip()
-    if name:
-        if len(name) > 200:
-            errors.append(FieldError("changes.project_name", "200文字以内で入力してください。"))
-        changes["project_name"] = name
+    errors = [] if kind in versions.ALLOWED else [FieldError("kind", "手続の種類を選んでください。")]
+    changes, field_errors = version_changes.from_form(form)
+    errors += field_errors
     reason = form.get("reason")
     try:
         reason = reasons.required(reason)
@@ -524,8 +465,7 @@ def version_page(call: PageCall) -> Response:
             }
             return _confirm_page(call, f"/staff/guarantees/{number}/versions", {**fields, "reason": reason}, summary)
         console.confirmed_version(call.principal, token, number, kind, changes, reason)
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _guarantee_page(call, exc.errors, status=exc.status, form=call.form)
     return redirect(f"/staff/guarantees/{number}")  # a cancellation now waits for 決裁
 
@@ -542,8 +482,7 @@ def reissue_page(call: PageCall) -> Response:
             summary = {"number": view["number"], "kind": "reissue_key", "rows": [], "electronic": True}
             return _confirm_page(call, f"/staff/guarantees/{number}/reissue-key", {"reason": reason}, summary)
         console.confirmed_request(call.principal, token, number, "reissue_key", reason)
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _guarantee_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/guarantees/{number}")  # the key comes with the approval
 
@@ -564,8 +503,7 @@ def approve_page(call: PageCall) -> Response:
     posts again and is refused (409), so it never repeats the action."""
     try:
         out = approvals.approve(call.principal, call.params["approval_id"])
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Forbidden, Conflict) as exc:  # Forbidden: the approver's own request
         return _approvals_page(call, exc.errors, status=exc.status)
     return call.render("html/staff/approved.html", no_store=True, result=out)
 
@@ -573,11 +511,7 @@ def approve_page(call: PageCall) -> Response:
 @page(bp, "/staff/guarantees/{number}/key-notice.pdf", audience="staff")
 def key_notice_page(call: PageCall) -> Response:
     """The guarantee's current key notice (a 60-second URL): the approver of a reissue hands it over."""
-    try:
-        url = staff_search.key_notice_pdf_url(call.principal, call.params["number"])
-    except DomainError as exc:
-        _not_found(exc)
-        raise
+    url = staff_search.key_notice_pdf_url(call.principal, call.params["number"])
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
@@ -585,7 +519,6 @@ def key_notice_page(call: PageCall) -> Response:
 def decline_page(call: PageCall) -> Response:
     try:
         approvals.decline(call.principal, call.params["approval_id"], call.form.get("reason"))
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _approvals_page(call, exc.errors, status=exc.status)
     return redirect("/staff/approvals")

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain.errors import DomainError, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.services import fees, reservations
 
 bp = Blueprint(__name__)
-
-
-def _not_found(exc: DomainError) -> None:
-    if isinstance(exc, NotFound):
-        raise ApiError(404) from None
 
 
 @page(bp, "/staff/reservations", audience="staff")
@@ -38,11 +33,7 @@ def reservations_page(call: PageCall) -> Response:
 
 
 def _reservation_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
-    try:
-        r = reservations.staff_view(call.principal, call.params["reservation_id"])
-    except DomainError as exc:
-        _not_found(exc)
-        raise
+    r = reservations.staff_view(call.principal, call.params["reservation_id"])
     return call.render("html/staff/reservation.html", status=status, r=r, errors=errors or [])
 
 
@@ -55,8 +46,7 @@ def reservation_page(call: PageCall) -> Response:
 def reservation_issue_page(call: PageCall) -> Response:
     try:
         out = reservations.issue(call.principal, call.params["reservation_id"])
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _reservation_page(call, exc.errors, status=exc.status)
     return call.render(
         "html/staff/reservation_issued.html", no_store=True, issued=out, reservation_id=call.params["reservation_id"]
@@ -67,8 +57,7 @@ def reservation_issue_page(call: PageCall) -> Response:
 def reservation_reject_page(call: PageCall) -> Response:
     try:
         reservations.reject(call.principal, call.params["reservation_id"], call.form.get("reason") or "")
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _reservation_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/reservations/{call.params['reservation_id']}")
 
@@ -77,7 +66,8 @@ def reservation_reject_page(call: PageCall) -> Response:
 
 
 def settle_from_form(call: PageCall, kind: str, ident: str, how: str) -> None:
-    """Record the payment (amount, paid_on) or the waiver (reason) a staff form posted; DomainError if refused."""
+    """Record the payment (amount, paid_on) or the waiver (reason) a staff form posted: ValidationFailed
+    for what was typed, Conflict when the fee is already settled or the subject already processed."""
     if how == "payment":
         amount = (call.form.get("amount") or "").replace(",", "").strip()
         if not (amount.isascii() and amount.isdigit()):
@@ -93,7 +83,6 @@ def reservation_fee_page(call: PageCall) -> Response:
         raise ApiError(404)
     try:
         settle_from_form(call, "reservation", call.params["reservation_id"], call.params["how"])
-    except DomainError as exc:
-        _not_found(exc)
+    except (ValidationFailed, Conflict) as exc:
         return _reservation_page(call, exc.errors, status=exc.status)
     return redirect(f"/staff/reservations/{call.params['reservation_id']}")
