@@ -27,6 +27,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
+from chalicelib.store import orderer_cache
 from chalicelib.store.connection import SharedConnection
 
 
@@ -166,12 +167,10 @@ class OrdererModel(StoreModel):
 
     def save(self, *args: Any, **kwargs: Any) -> Any:
         """Writing an orderer makes this container forget its cached list (store/orderers.py)."""
-        from chalicelib.store import orderers
-
         try:
             return super().save(*args, **kwargs)
         finally:
-            orderers.clear_cache()
+            orderer_cache.clear()
 
 
 class ApplicationsByOwnerIndex(GlobalSecondaryIndex):

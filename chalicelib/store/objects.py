@@ -7,6 +7,7 @@ tagged after 7 days, so a failed issuance leaves nothing visible or lasting.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 from typing import Any
@@ -83,8 +84,6 @@ def exists(key: str) -> bool:
 def pending_objects(older_than_seconds: int) -> list[tuple[str, dict[str, str]]]:
     """(key, owner metadata) of every object still tagged `pending` and older than the grace
     period (younger ones may belong to a write in flight). For the reconciler only."""
-    import datetime as dt
-
     bucket = settings.current().bucket
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than_seconds)
     found = []
