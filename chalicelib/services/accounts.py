@@ -18,6 +18,7 @@ from chalicelib.domain import passwords, totp
 from chalicelib.domain.accounts import TOKEN_TTL_SECONDS
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.services import account_mail
+from chalicelib.services.auth import hash_password
 from chalicelib.store import accounts as accounts_store
 from chalicelib.store import sessions, tokens
 
@@ -48,7 +49,6 @@ def set_password(token: str, password: str) -> PasswordSet:
     problems = passwords.problems(password, login)
     if problems:
         raise ValidationFailed(problems)
-    from chalicelib.services.auth import hash_password
 
     secret = totp.new_secret() if user.needs_mfa else None
     if not accounts_store.set_password(login, hash_password(password), tokens.digest(token), int(time.time()), secret):

@@ -50,7 +50,7 @@ def normalise_datetime(value: Any) -> str | None:
 
 def to_full_width(text: Any) -> str:
     """預託金融機関 as DESIGN.md defines 全角: jaconv.h2z on kana, ASCII and digits."""
-    import jaconv
+    import jaconv  # jaconv stays off `import app` (cold start; test_foundation_units checks it)
 
     if not isinstance(text, str):
         return ""
