@@ -26,7 +26,7 @@ from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.render import links
 from chalicelib.services import application_detail as application_detail_service
-from chalicelib.services import applications, auth, drafts, fees, orderers, reservations
+from chalicelib.services import applications, auth, drafts, fee_statements, fees, orderers, reservations
 
 bp = Blueprint(__name__)
 
@@ -346,7 +346,7 @@ def _confirm_or_edit(call: PageCall, values: dict[str, str], notice: str | None 
 def fee_statement_page(call: PageCall) -> Response:
     """保証料計算書 from the pages (session cookie): a redirect to its 60-second URL."""
     try:
-        url = fees.fee_statement_url(call.principal, call.params["application_id"])
+        url = fee_statements.fee_statement_url(call.principal, call.params["application_id"])
     except DomainError as exc:  # another organisation's application is a 404, like a missing one
         raise ApiError.from_domain(exc) from None
     return redirect(url, headers={"Cache-Control": "no-store"})

@@ -17,14 +17,14 @@ from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import approvals, console, issuance, staff_search, versions
+from chalicelib.services import approvals, console, issuance, staff_applications, staff_search, versions
 
 bp = Blueprint(__name__)
 
 STAFF = ("staff",)
 ERRORS = {"type": "object", "properties": {"errors": {"type": "array"}}}
 LIST_QUERY = {
-    "status": {"type": "string", "enum": list(issuance.STATUSES), "default": "submitted"},
+    "status": {"type": "string", "enum": list(staff_applications.STATUSES), "default": "submitted"},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     "cursor": {"type": "string", "maxLength": 2048},
 }
@@ -116,7 +116,7 @@ def _changes(raw: dict[str, Any] | None) -> dict[str, Any]:
     responses={200: ("申込の一覧", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
 )
 def list_applications(call: Call) -> dict:
-    items, cursor = issuance.list_applications(
+    items, cursor = staff_applications.list_applications(
         call.principal, call.query["status"], call.query["limit"], call.query.get("cursor")
     )
     return {"items": items, "next_cursor": cursor}
@@ -321,18 +321,20 @@ def _not_found(exc: DomainError) -> None:
 def applications_page(call: PageCall) -> Response:
     params = call.request.query_params or {}
     status = params.get("status") or "submitted"
-    if status not in issuance.STATUSES:
+    if status not in staff_applications.STATUSES:
         status = "submitted"
     try:
-        items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, params.get("cursor"))
+        items, cursor = staff_applications.list_applications(
+            call.principal, status, DEFAULT_LIMIT, params.get("cursor")
+        )
     except ValidationFailed:
-        items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, None)
+        items, cursor = staff_applications.list_applications(call.principal, status, DEFAULT_LIMIT, None)
     return call.render("html/staff/applications.html", items=items, list_status=status, next_cursor=cursor)
 
 
 def _application_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
     try:
-        review = issuance.review(call.principal, call.params["application_id"])
+        review = staff_applications.review(call.principal, call.params["application_id"])
     except DomainError as exc:
         _not_found(exc)
         raise
@@ -348,7 +350,9 @@ def _application_page(call: PageCall, errors: list[FieldError] | None = None, st
 @page(bp, "/staff", audience="staff")
 def top_page(call: PageCall) -> Response:
     """The console's top: the queues and the search of guarantees."""
-    return call.render("html/staff/top.html", **issuance.dashboard(call.principal), statuses=staff_search.STATUSES)
+    return call.render(
+        "html/staff/top.html", **staff_applications.dashboard(call.principal), statuses=staff_search.STATUSES
+    )
 
 
 @page(bp, "/staff/guarantees", audience="staff")
@@ -387,7 +391,7 @@ def issue_page(call: PageCall) -> Response:
     try:
         issuance.issue(call.principal, application_id)
     except Conflict as exc:
-        if issuance.get_application(call.principal, application_id)["status"] == "issued":
+        if staff_applications.get_application(call.principal, application_id)["status"] == "issued":
             return redirect(f"/staff/applications/{application_id}/issued")
         return _application_page(call, exc.errors, status=exc.status)
     except DomainError as exc:
@@ -399,7 +403,7 @@ def issue_page(call: PageCall) -> Response:
 @page(bp, "/staff/applications/{application_id}/issued", audience="staff")
 def issued_page(call: PageCall) -> Response:
     try:
-        issued = issuance.issued_result(call.principal, call.params["application_id"])
+        issued = staff_applications.issued_result(call.principal, call.params["application_id"])
     except DomainError as exc:
         _not_found(exc)
         raise
