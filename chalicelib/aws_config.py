@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from botocore.config import Config
+
 #: service → (connect timeout s, read timeout s, total attempts). Worst case of a call is
 #: attempts × (connect + read) plus standard-mode backoff (< 1 s per retry at these counts).
 BOUNDS: dict[str, tuple[float, float, int]] = {
@@ -40,8 +42,6 @@ LOCAL_READ_TIMEOUT_SECONDS = 60.0
 
 
 def client_config(service: str, endpoint: str | None = None) -> Any:
-    from botocore.config import Config
-
     connect, read, attempts = BOUNDS[service]
     if endpoint:
         read = LOCAL_READ_TIMEOUT_SECONDS

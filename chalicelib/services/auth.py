@@ -38,7 +38,7 @@ LOCKED_MESSAGE = "ログインの失敗が続いたため、一時的にロッ�
 @functools.lru_cache(maxsize=2)
 def _hasher_for(cheap: bool) -> Any:
     """argon2id; PyJWT and argon2 stay off `import app` (imported on first use)."""
-    from argon2 import PasswordHasher, profiles
+    from argon2 import PasswordHasher, profiles  # argon2 stays off `import app` (cold start)
 
     return PasswordHasher.from_parameters(profiles.CHEAPEST) if cheap else PasswordHasher()
 

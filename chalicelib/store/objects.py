@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from chalicelib import aws_config, settings
 
@@ -70,8 +71,6 @@ def put_released(key: str, data: bytes, owner: dict[str, str] | None = None) -> 
 
 
 def exists(key: str) -> bool:
-    from botocore.exceptions import ClientError
-
     try:
         client().head_object(Bucket=settings.current().bucket, Key=key)
         return True

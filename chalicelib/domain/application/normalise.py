@@ -85,7 +85,7 @@ def normalise_email(address: str) -> str | None:
     """The normalised address, or None when its syntax is wrong.
 
     Syntax only (check_deliverability=False): no DNS inside a request."""
-    from email_validator import EmailNotValidError, validate_email
+    from email_validator import EmailNotValidError, validate_email  # stays off `import app` (cold start)
 
     try:
         return validate_email(address, check_deliverability=False).normalized
