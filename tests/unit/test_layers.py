@@ -56,8 +56,12 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def _imports(path: Path) -> set[str]:
-    """Every chalicelib module `path` imports, wherever the import statement is."""
+def _imports(path: Path, *, modules_only: bool = False) -> set[str]:
+    """Every chalicelib module `path` imports, wherever the import statement is.
+
+    `modules_only`: `from package import module` names only the module, not the package too
+    (for the circle check: a module's own package always loads first, so the package's
+    `__init__` re-exporting it is no circle)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = _module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else _module_name(path)
     found: set[str] = set()
@@ -65,20 +69,18 @@ def _imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            module = _from_module(node, package)
-            found.add(module)
+            if node.level:
+                base = package.split(".")
+                module = ".".join(base[: len(base) - (node.level - 1)] + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
             # `from chalicelib import settings` / `from chalicelib.store import paging`: the names may be modules
-            found.update(f"{module}.{alias.name}" for alias in node.names)
+            names = [f"{module}.{alias.name}" for alias in node.names]
+            if modules_only:
+                found.update(name if _canonical(name) == name else module for name in names)
+            else:
+                found.update([module, *names])
     return {m for m in found if m.startswith("chalicelib.")}
-
-
-def _from_module(node: ast.ImportFrom, package: str) -> str:
-    """The module a `from … import` reads from, a relative one resolved against `package`."""
-    if not node.level:
-        return node.module or ""
-    base = package.split(".")
-    base = base[: len(base) - (node.level - 1)]
-    return ".".join(base + ([node.module] if node.module else []))
 
 
 def _sources() -> list[Path]:
@@ -164,26 +166,9 @@ def _graph() -> dict[str, set[str]]:
         own = _layer(name)
         if own is None:
             continue
-        targets = {_canonical(m) for m in _modules_imported(path)}
+        targets = {_canonical(m) for m in _imports(path, modules_only=True)}
         graph[name] = {t for t in targets if t != name and _layer(t) == own}
     return graph
-
-
-def _modules_imported(path: Path) -> set[str]:
-    """Like `_imports`, but `from package import module` names only the module: a module's own
-    package always loads first, so the package's `__init__` re-exporting it is no circle."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = _module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else _module_name(path)
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            module = _from_module(node, package)
-            for alias in node.names:
-                submodule = f"{module}.{alias.name}"
-                found.add(submodule if _canonical(submodule) == submodule else module)
-    return {m for m in found if m.startswith("chalicelib.")}
 
 
 def _circles(graph: dict[str, set[str]]) -> list[str]:
