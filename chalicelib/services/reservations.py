@@ -34,7 +34,6 @@ from chalicelib.render.charset import font_charset
 from chalicelib.services import fees, minting
 from chalicelib.services.accounts import registered_emails
 from chalicelib.services.orderers import get_orderer
-from chalicelib.store import orderers
 from chalicelib.store import reservations as store
 
 STATUSES = ("submitted", "issued", "rejected", "used", "expired")
@@ -187,7 +186,7 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
     if project["bid_date"] < today.isoformat():
         raise ValidationFailed([FieldError("project.bid_date", "入札日を過ぎた予約は発行できません。")])
     branch = minting.branch_code(r.branch_id)
-    orderer = orderers.get(project["orderer_id"])
+    orderer = get_orderer(project["orderer_id"])
     electronic = r.form["form"] == "electronic"
     refused = limits.electronic_refused("form", orderer) if electronic else None
     if refused:
