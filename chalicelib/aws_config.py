@@ -8,16 +8,17 @@ SigV4 on the regional endpoint: S3 refuses SigV2 for buckets created since
 2020, and a presigned URL for the global endpoint redirects (breaking the
 signature) for buckets outside us-east-1.
 
-It sits beside settings.py, not in store/: settings (which every layer but the
-domain reads) fetches a deployed stage's values from SSM with these bounds, and
-store/ (S3, SES) uses them too; it imports nothing of the app. DynamoDB's one
-shared client has its own bounds in store/connection.py.
+It sits beside settings.py, in the base layer, and imports nothing of the app:
+store/ uses it for S3, SES and SSM (store/parameters.py, a deployed stage's
+values). DynamoDB's one shared client has its own bounds in store/connection.py.
 """
 
 from __future__ import annotations
 
 import os
 from typing import Any
+
+from botocore.config import Config
 
 #: service → (connect timeout s, read timeout s, total attempts). Worst case of a call is
 #: attempts × (connect + read) plus standard-mode backoff (< 1 s per retry at these counts).
@@ -41,8 +42,6 @@ LOCAL_READ_TIMEOUT_SECONDS = 60.0
 
 
 def client_config(service: str, endpoint: str | None = None) -> Any:
-    from botocore.config import Config
-
     connect, read, attempts = BOUNDS[service]
     if endpoint:
         read = LOCAL_READ_TIMEOUT_SECONDS

@@ -3,17 +3,22 @@
 Lambda and the local stack set the environment before the first request, and
 tests change it between cases; reading at call time (never at import time)
 keeps every one of those honest.
+
+A deployed stage's sender, public URL and signing secret live in SSM Parameter
+Store. This base module imports nothing above it and calls no AWS service: the
+store reads SSM (store/parameters.py) and installs its readers here with
+`read_parameters_with` when the store package loads, which every process that
+serves a request (the app, its stream functions, bin/admin) has done before it
+asks.
 """
 
 from __future__ import annotations
 
-import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from chalicelib import aws_config
+from typing import NoReturn
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -121,7 +126,7 @@ class Settings:
             return explicit
         if self.is_local:
             return LOCAL_DEFAULTS[key]
-        values = _stage_parameters(tuple(self.parameter_name(k) for k in STAGE_PARAMETERS), self.region)
+        values = _read_values(tuple(self.parameter_name(k) for k in STAGE_PARAMETERS), self.region)
         value = values.get(self.parameter_name(key))
         if not value:
             raise NotConfigured(
@@ -175,7 +180,7 @@ def signing_secret() -> bytes:
         return s.session_secret.encode()
     if not s.session_secret_param:
         raise RuntimeError("SESSION_SECRET or SESSION_SECRET_PARAM must be configured")
-    return _ssm_secret(s.session_secret_param, s.region)
+    return _read_secret(s.session_secret_param, s.region)
 
 
 def require_configured() -> None:
@@ -185,32 +190,19 @@ def require_configured() -> None:
         s.stage_value(key)
 
 
-@functools.lru_cache(maxsize=4)
-def _ssm_secret(name: str, region: str) -> bytes:
-    ssm = _ssm_client(region, aws_config.endpoint_override("ssm"))
-    value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    return value.encode()
+def _not_installed(*_args: object) -> NoReturn:
+    raise RuntimeError("a deployed stage's parameters are read by chalicelib.store.parameters, not loaded yet")
 
 
-#: SSM answers kept per container once complete; an incomplete answer is asked again, so a
-#: stage whose values the deploy writes a moment later starts serving without a restart.
-_PARAMETERS: dict[tuple[tuple[str, ...], str], dict[str, str]] = {}
+#: (parameter names, region) → {name: value}, and (name, region) → the secret: SSM's readers,
+#: installed by store/parameters.py (until then a deployed stage's read fails loudly).
+_read_values: Callable[[tuple[str, ...], str], dict[str, str]] = _not_installed
+_read_secret: Callable[[str, str], bytes] = _not_installed
 
 
-def _stage_parameters(names: tuple[str, ...], region: str) -> dict[str, str]:
-    key = (names, region)
-    if key in _PARAMETERS:
-        return _PARAMETERS[key]
-    ssm = _ssm_client(region, aws_config.endpoint_override("ssm"))
-    answer = ssm.get_parameters(Names=list(names))
-    values = {p["Name"]: p["Value"] for p in answer.get("Parameters", [])}
-    if all(values.get(n) for n in names):
-        _PARAMETERS[key] = values
-    return values
-
-
-@functools.lru_cache(maxsize=4)
-def _ssm_client(region: str, endpoint: str | None) -> Any:
-    import boto3
-
-    return boto3.client("ssm", region_name=region, endpoint_url=endpoint, config=aws_config.client_config("ssm"))
+def read_parameters_with(
+    *, values: Callable[[tuple[str, ...], str], dict[str, str]], secret: Callable[[str, str], bytes]
+) -> None:
+    """Where a deployed stage's values and secret come from (store/parameters.py calls this)."""
+    global _read_values, _read_secret
+    _read_values, _read_secret = values, secret

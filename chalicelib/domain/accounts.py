@@ -18,8 +18,9 @@ ROLE_ORG_KIND = {"contractor": "contractor", "orderer": "orderer", "staff": "bra
 USER_STATUSES = ("invited", "active", "disabled")
 ORG_KINDS = ("contractor", "orderer", "branch", "hq")
 
-#: One-time token kinds and how long each lives (API.md: invitation 72 h, reset 1 h).
-TOKEN_TTL_SECONDS = {"invitation": 72 * 3600, "reset": 3600, "mfa_reset": 72 * 3600}
+#: One-time token kinds and how long each lives (API.md: invitation 72 h, reset 1 h; the second
+#: step of a staff or admin login, `mfa`, 5 minutes).
+TOKEN_TTL_SECONDS = {"invitation": 72 * 3600, "reset": 3600, "mfa_reset": 72 * 3600, "mfa": 5 * 60}
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 ORG_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")

@@ -22,9 +22,9 @@ from chalicelib.domain.application.schema import enum_schema as _enum
 from chalicelib.domain.application.schema import integer_schema as _i
 from chalicelib.domain.application.schema import object_schema as _obj
 from chalicelib.domain.application.schema import string_schema as _s
-from chalicelib.domain.application.terms import OrdererTerms
 from chalicelib.domain.errors import FieldError
 from chalicelib.domain.fees import RESERVATION_VALID_DAYS
+from chalicelib.domain.records import Orderer, offers_e_surety
 
 KIND = "contract_reservation"
 PRODUCT_NAME = "契約保証予約"
@@ -68,7 +68,7 @@ def promised_amount(bid_amount: int) -> int:
 def review_reservation(
     body: Any,
     *,
-    orderer: OrdererTerms | None,
+    orderer: Orderer | None,
     today: dt.date,
     now: dt.datetime | None = None,
     charset: Collection[int] | None = None,
@@ -97,7 +97,7 @@ def review_reservation(
     if bid_amount is None or bid_amount <= 0:
         r.error("bid_amount", "入札金額を1円以上の整数(円)で入力してください。")
     form_kind = body.get("form")
-    app_rules.check_form(r, "form", form_kind, bool(orderer and orderer.e_surety))
+    app_rules.check_form(r, "form", form_kind, offers_e_surety(orderer))
     delivery = app_rules.review_delivery(r, as_dict(body.get("delivery")), today, now, registered_emails)
     form = {"project": project, "bid_amount": bid_amount, "form": form_kind, "delivery": delivery}
     return form, list(r.errors.values())

@@ -10,6 +10,7 @@ counts for nothing. Pure Python: the service decides what a row means.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -107,8 +108,6 @@ def safe_cell(value: object) -> str:
 
 def results_csv(items: list[dict], labels: Mapping[str, str]) -> str:
     """The bulk results as CSV text with a BOM (Excel then reads it as UTF-8), CRLF line ends."""
-    import io
-
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(["行", "保証契約番号", "結果", "result"])

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from chalice import ChaliceUnhandledError, Response
 
+from chalicelib import aws_faults
 from chalicelib.domain.errors import DomainError, FieldError, TooManyAttempts
 
 MESSAGES = {
@@ -55,9 +56,7 @@ def unavailable_error(exc: BaseException) -> ApiError | None:
     """A 503 with Retry-After when `exc` says a store timed out or is unavailable, else None.
 
     Never the exception's text: it is Python's, not the client's business."""
-    from chalicelib.services import faults
-
-    if not faults.unavailable(exc):
+    if not aws_faults.unavailable(exc):
         return None
     from chalicelib import logs
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.handlers.endpoint import Call, api
-from chalicelib.services import fees
+from chalicelib.services import fee_payments, fee_quotes, fee_statements
 
 bp = Blueprint(__name__)
 
@@ -74,7 +74,7 @@ STAFF = ("staff",)
     responses={200: ("保証料", QUOTE_OUT), 400: ("入力誤り (body. 以下の項目)", ERRORS)},
 )
 def quote(call: Call) -> dict:
-    return fees.quote(call.principal, call.body["product"], call.body["body"])
+    return fee_quotes.quote(call.principal, call.body["product"], call.body["body"])
 
 
 PAYMENT_RESPONSES = {
@@ -96,7 +96,7 @@ WAIVER_RESPONSES = {**PAYMENT_RESPONSES, 400: ("理由の誤り", ERRORS)}
     responses=PAYMENT_RESPONSES,
 )
 def application_payment(call: Call) -> dict:
-    return fees.pay(
+    return fee_payments.pay(
         call.principal, "application", call.params["application_id"], call.body["amount"], call.body["paid_on"]
     )
 
@@ -111,7 +111,7 @@ def application_payment(call: Call) -> dict:
     responses=PAYMENT_RESPONSES,
 )
 def reservation_payment(call: Call) -> dict:
-    return fees.pay(
+    return fee_payments.pay(
         call.principal, "reservation", call.params["reservation_id"], call.body["amount"], call.body["paid_on"]
     )
 
@@ -126,7 +126,7 @@ def reservation_payment(call: Call) -> dict:
     responses=WAIVER_RESPONSES,
 )
 def application_fee_waiver(call: Call) -> dict:
-    return fees.waive(call.principal, "application", call.params["application_id"], call.body["reason"])
+    return fee_payments.waive(call.principal, "application", call.params["application_id"], call.body["reason"])
 
 
 @api(
@@ -139,7 +139,7 @@ def application_fee_waiver(call: Call) -> dict:
     responses=WAIVER_RESPONSES,
 )
 def reservation_fee_waiver(call: Call) -> dict:
-    return fees.waive(call.principal, "reservation", call.params["reservation_id"], call.body["reason"])
+    return fee_payments.waive(call.principal, "reservation", call.params["reservation_id"], call.body["reason"])
 
 
 @api(
@@ -151,5 +151,5 @@ def reservation_fee_waiver(call: Call) -> dict:
     responses={302: ("PDF の短期 URL へ転送", None), 404: ("なし", ERRORS)},
 )
 def fee_statement(call: Call) -> Response:
-    url = fees.fee_statement_url(call.principal, call.params["application_id"])
+    url = fee_statements.fee_statement_url(call.principal, call.params["application_id"])
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})

@@ -25,7 +25,7 @@ from chalicelib.handlers.endpoint import Call, api, cookies, json_response
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.render import links
 from chalicelib.services import application_detail as application_detail_service
-from chalicelib.services import applications, auth, drafts, fees, orderers, reservations
+from chalicelib.services import applications, auth, drafts, fee_statements, fees, orderers, reservations
 
 bp = Blueprint(__name__)
 
@@ -367,7 +367,7 @@ def _confirm_or_edit(call: PageCall, values: dict[str, str], notice: str | None 
 @page(bp, "/netdesk/applications/{application_id}/fee-statement.pdf", audience="netdesk")
 def fee_statement_page(call: PageCall) -> Response:
     """保証料計算書 from the pages (session cookie): a redirect to its 60-second URL."""
-    url = fees.fee_statement_url(call.principal, call.params["application_id"])
+    url = fee_statements.fee_statement_url(call.principal, call.params["application_id"])
     return redirect(url, headers={"Cache-Control": "no-store"})
 
 

@@ -1,7 +1,7 @@
 """The clerks (role staff): the JSON routes of API.md "Staff" and the /staff/ console pages.
 
 Handlers parse, authorise, call one service and shape the answer; the flows
-are in services/issuance.py and services/versions.py.
+are in services/issuance.py, services/staff_applications.py and services/versions.py.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import approvals, console, issuance, staff_search, versions
+from chalicelib.services import approvals, console, issuance, staff_applications, staff_search, versions
 
 bp = Blueprint(__name__)
 
 STAFF = ("staff",)
 ERRORS = {"type": "object", "properties": {"errors": {"type": "array"}}}
 LIST_QUERY = {
-    "status": {"type": "string", "enum": list(issuance.STATUSES), "default": "submitted"},
+    "status": {"type": "string", "enum": list(staff_applications.STATUSES), "default": "submitted"},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     "cursor": {"type": "string", "maxLength": 2048},
 }
@@ -95,7 +95,7 @@ VERSION_OUT = {
     responses={200: ("申込の一覧", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
 )
 def list_applications(call: Call) -> dict:
-    items, cursor = issuance.list_applications(
+    items, cursor = staff_applications.list_applications(
         call.principal, call.query["status"], call.query["limit"], call.query.get("cursor")
     )
     return {"items": items, "next_cursor": cursor}
@@ -295,17 +295,19 @@ def staff_guarantee(call: Call) -> Response:
 def applications_page(call: PageCall) -> Response:
     params = call.request.query_params or {}
     status = params.get("status") or "submitted"
-    if status not in issuance.STATUSES:
+    if status not in staff_applications.STATUSES:
         status = "submitted"
     try:
-        items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, params.get("cursor"))
+        items, cursor = staff_applications.list_applications(
+            call.principal, status, DEFAULT_LIMIT, params.get("cursor")
+        )
     except ValidationFailed:
-        items, cursor = issuance.list_applications(call.principal, status, DEFAULT_LIMIT, None)
+        items, cursor = staff_applications.list_applications(call.principal, status, DEFAULT_LIMIT, None)
     return call.render("html/staff/applications.html", items=items, list_status=status, next_cursor=cursor)
 
 
 def _application_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
-    review = issuance.review(call.principal, call.params["application_id"])
+    review = staff_applications.review(call.principal, call.params["application_id"])
     return call.render(
         "html/staff/application.html",
         status=status,
@@ -318,7 +320,9 @@ def _application_page(call: PageCall, errors: list[FieldError] | None = None, st
 @page(bp, "/staff", audience="staff")
 def top_page(call: PageCall) -> Response:
     """The console's top: the queues and the search of guarantees."""
-    return call.render("html/staff/top.html", **issuance.dashboard(call.principal), statuses=staff_search.STATUSES)
+    return call.render(
+        "html/staff/top.html", **staff_applications.dashboard(call.principal), statuses=staff_search.STATUSES
+    )
 
 
 @page(bp, "/staff/guarantees", audience="staff")
@@ -357,7 +361,7 @@ def issue_page(call: PageCall) -> Response:
     try:
         issuance.issue(call.principal, application_id)
     except Conflict as exc:
-        if issuance.get_application(call.principal, application_id)["status"] == "issued":
+        if staff_applications.get_application(call.principal, application_id)["status"] == "issued":
             return redirect(f"/staff/applications/{application_id}/issued")
         return _application_page(call, exc.errors, status=exc.status)
     except ValidationFailed as exc:  # a rule the application breaks, shown on its page
@@ -367,7 +371,7 @@ def issue_page(call: PageCall) -> Response:
 
 @page(bp, "/staff/applications/{application_id}/issued", audience="staff")
 def issued_page(call: PageCall) -> Response:
-    issued = issuance.issued_result(call.principal, call.params["application_id"])
+    issued = staff_applications.issued_result(call.principal, call.params["application_id"])
     return call.render(
         "html/staff/issued.html", no_store=True, issued=issued, application_id=call.params["application_id"]
     )

@@ -14,7 +14,7 @@ from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import fees, reservations
+from chalicelib.services import fee_payments, reservations
 
 bp = Blueprint(__name__)
 
@@ -72,9 +72,9 @@ def settle_from_form(call: PageCall, kind: str, ident: str, how: str) -> None:
         amount = (call.form.get("amount") or "").replace(",", "").strip()
         if not (amount.isascii() and amount.isdigit()):
             raise ValidationFailed([FieldError("amount", "入金額を半角数字(円)で入力してください。")])
-        fees.pay(call.principal, kind, ident, int(amount), (call.form.get("paid_on") or "").strip())
+        fee_payments.pay(call.principal, kind, ident, int(amount), (call.form.get("paid_on") or "").strip())
     else:
-        fees.waive(call.principal, kind, ident, call.form.get("reason") or "")
+        fee_payments.waive(call.principal, kind, ident, call.form.get("reason") or "")
 
 
 @page(bp, "/staff/reservations/{reservation_id}/fee/{how}", ("POST",), audience="staff")

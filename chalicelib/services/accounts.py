@@ -6,6 +6,9 @@ once, inside the same transaction as the new password (a used, expired, foreign
 or tampered token changes nothing) → every other session of the user ends.
 Staff and admin get a new TOTP secret with it and confirm it by their first
 accepted code (services/mfa.py).
+
+Also which of an organisation's addresses a submission's notices may go to
+(`registered_emails`, issue 15), for applications and reservations alike.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from chalicelib import logs
 from chalicelib.domain import passwords, totp
 from chalicelib.domain.accounts import TOKEN_TTL_SECONDS
 from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.domain.principal import Principal
 from chalicelib.services import account_mail
+from chalicelib.services.auth import hash_password
 from chalicelib.store import accounts as accounts_store
 from chalicelib.store import sessions, tokens
 
@@ -48,7 +53,6 @@ def set_password(token: str, password: str) -> PasswordSet:
     problems = passwords.problems(password, login)
     if problems:
         raise ValidationFailed(problems)
-    from chalicelib.services.auth import hash_password
 
     secret = totp.new_secret() if user.needs_mfa else None
     if not accounts_store.set_password(login, hash_password(password), tokens.digest(token), int(time.time()), secret):
@@ -71,3 +75,18 @@ def request_reset(login: str) -> None:
     token, value = tokens.new("reset", user.login, int(time.time()), TOKEN_TTL_SECONDS["reset"])
     tokens.save(value)
     account_mail.send_link(user, "reset", token)
+
+
+def registered_emails(principal: Principal | None, body: dict) -> frozenset[str] | None:
+    """The addresses an application's or reservation's notices may go to (None: no check, for a
+    caller with no organisation of contractors, e.g. staff quoting a fee): the caller's own (from
+    the session) when the body names it, else the organisation's active users' (one Query, only
+    when the body names an address)."""
+    delivery = body.get("delivery")
+    email = delivery.get("email") if isinstance(delivery, dict) else None
+    if principal is None or not (isinstance(email, str) and email.strip()):
+        return None
+    own = (principal.email or "").lower()
+    if own and email.strip().lower() == own:
+        return frozenset({own})
+    return accounts_store.emails_of_org(principal.org_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from chalicelib import logs, settings
 from chalicelib.domain.accounts import (
     JIS_CODE_PATTERN,
     LOGIN_PATTERN,
@@ -143,8 +144,6 @@ def create_first_admin(login: str, email: str, name: str = "管理者") -> str:
             [FieldError("login", "ログインIDは英小文字・数字・「.」「_」「-」で3〜64文字にしてください。")]
         )
     if organisations.get(ADMIN_SCOPE) is None:
-        from chalicelib import settings
-
         organisations.put(Organisation(ADMIN_SCOPE, "hq", settings.current().issuer_name))
     org = organisations.get(ADMIN_SCOPE)
     assert org is not None
@@ -156,7 +155,5 @@ def create_first_admin(login: str, email: str, name: str = "管理者") -> str:
     try:
         account_mail.send_link(user, "invitation", token)
     except Exception as exc:  # noqa: BLE001 - the printed link is the fallback (SES sandbox)
-        from chalicelib import logs
-
         logs.warning("first_admin_mail_failed", login=login, error=type(exc).__name__)
     return account_mail.setup_url(token)

@@ -22,50 +22,19 @@ import secrets
 from typing import Any
 
 from chalicelib.domain import clock, input_errors, validation
-from chalicelib.domain.application import APPLICATION_SCHEMA, OrdererTerms, review_application
+from chalicelib.domain.application import APPLICATION_SCHEMA, review_application
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application
-from chalicelib.services import bounces, idempotency
+from chalicelib.render.charset import font_charset
+from chalicelib.services import bounces, fees, idempotency, reservations
+from chalicelib.services.accounts import registered_emails
 from chalicelib.services.orderers import get_orderer
-from chalicelib.store import accounts
 from chalicelib.store import applications as store
 
 STATUSES = ("submitted", "issued", "rejected")
 SECTIONS = ("project", "advance_payment", "contract_guarantee", "bid", "delivery")
-
-
-def orderer_terms(orderer_id: Any) -> OrdererTerms | None:
-    """The orderer's rules an application or reservation is reviewed against (None when unknown)."""
-    if not isinstance(orderer_id, str):
-        return None
-    record = get_orderer(orderer_id)
-    if record is None:
-        return None
-    return OrdererTerms(
-        orderer_id=record.orderer_id,
-        name=record.name,
-        e_surety=bool(record.e_surety),
-        advance_rate_construction=int(record.advance_rate_construction),
-        advance_rate_design_survey=int(record.advance_rate_design_survey),
-        intermediate_rate=int(record.intermediate_rate),
-        total_advance_rate=int(record.total_advance_rate),
-    )
-
-
-def registered_emails(principal: Principal | None, body: dict) -> frozenset[str] | None:
-    """The addresses the notices may go to (None: no check, for a caller with no organisation of
-    contractors, e.g. staff quoting a fee): the caller's own (from the session) when the body names
-    it, else the organisation's active users' (one Query, only when the body names an address)."""
-    delivery = body.get("delivery")
-    email = delivery.get("email") if isinstance(delivery, dict) else None
-    if principal is None or not (isinstance(email, str) and email.strip()):
-        return None
-    own = (principal.email or "").lower()
-    if own and email.strip().lower() == own:
-        return frozenset({own})
-    return accounts.emails_of_org(principal.org_id)
 
 
 def review(principal: Principal | None, body: Any, *, schema_checked: bool = False) -> dict[str, Any]:
@@ -75,15 +44,13 @@ def review(principal: Principal | None, body: Any, *, schema_checked: bool = Fal
     `APPLICATION_SCHEMA` and found nothing (the JSON route): only the rules run.
     The mail address must be one of the caller's organisation's users' (issue 15).
     """
-    from chalicelib.render.charset import font_charset
-
     errors = {} if schema_checked else {e.field: e for e in validation.validate(body, APPLICATION_SCHEMA)}
     if not isinstance(body, dict):
         raise ValidationFailed(list(errors.values()) or [FieldError("", "申込内容はオブジェクトで送信してください。")])
     project = body.get("project") if isinstance(body.get("project"), dict) else {}
     form, rule_errors = review_application(
         body,
-        orderer=orderer_terms(project.get("orderer_id")),
+        orderer=get_orderer(project.get("orderer_id")),
         today=clock.today(),
         now=clock.now(),
         charset=font_charset(),
@@ -121,15 +88,11 @@ def _new(principal: Principal, form: dict[str, Any], application_id: str) -> App
 
 def _check_citation(principal: Principal, form: dict[str, Any]) -> None:
     """issue 17: a cited 契約保証予約 must be the caller's own, issued, unexpired, same orderer, unused."""
-    from chalicelib.services import reservations
-
     reservations.check_citation(principal.org_id, form)
 
 
 def _with_fees(apps: list[Application]) -> list[dict[str, Any]]:
     """issue 17: every read and the 201 carry the application's frozen 保証料 (`fees`)."""
-    from chalicelib.services import fees
-
     found = fees.views("application", [(a.application_id, a.form) for a in apps])
     return [{**as_json(a), "fees": found[a.application_id]} for a in apps]
 
@@ -137,8 +100,6 @@ def _with_fees(apps: list[Application]) -> list[dict[str, Any]]:
 def _store(app: Application) -> tuple[int, dict[str, Any]]:
     """Write the application with its frozen 保証料 in one transaction; a retry with the same id
     returns what is already there."""
-    from chalicelib.services import fees
-
     writes, answer_fees = fees.frozen("application", app.application_id, app.form)
     stored = store.create(app, also=writes)
     if stored is not app:  # a retry: the first submission's fee
@@ -163,8 +124,6 @@ def submit(
     fp = idempotency.fingerprint(form)
     derived = hashlib.sha256(f"{principal.org_id}|{key}|{fp}".encode()).hexdigest()[:20]
     app = _new(principal, form, derived)
-    from chalicelib.services import fees
-
     fee_writes, answer_fees = fees.frozen("application", app.application_id, app.form)
     return idempotency.run_once(
         f"applications#{principal.org_id}",

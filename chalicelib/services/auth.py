@@ -19,10 +19,11 @@ from typing import Any
 
 from chalicelib import settings
 from chalicelib.domain import constant_time
+from chalicelib.domain.accounts import TOKEN_TTL_SECONDS
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Account, SessionRecord
-from chalicelib.store import accounts, attempts, organisations, sessions
+from chalicelib.store import accounts, attempts, organisations, sessions, tokens
 
 #: One source on one login: 5 failures lock that source out of that login for 15 minutes.
 LOGIN_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
@@ -37,7 +38,7 @@ LOCKED_MESSAGE = "ログインの失敗が続いたため、一時的にロッ�
 @functools.lru_cache(maxsize=2)
 def _hasher_for(cheap: bool) -> Any:
     """argon2id; PyJWT and argon2 stay off `import app` (imported on first use)."""
-    from argon2 import PasswordHasher, profiles
+    from argon2 import PasswordHasher, profiles  # argon2 stays off `import app` (cold start)
 
     return PasswordHasher.from_parameters(profiles.CHEAPEST) if cheap else PasswordHasher()
 
@@ -102,7 +103,7 @@ def verify_secret(secret_hash: str | None, secret: str) -> bool:
 
     With no hash (unknown login or client, invited user) a dummy hash is verified
     instead, so the answer takes as long either way."""
-    from argon2.exceptions import InvalidHashError, VerificationError
+    from argon2.exceptions import InvalidHashError, VerificationError  # argon2 stays off `import app`
 
     try:
         _hasher().verify(secret_hash or _dummy_hash(), secret)
@@ -136,10 +137,16 @@ def login(
         raise Unauthenticated([_BAD_LOGIN])
     attempts.settle_success(reservation.ticket)
     if account.needs_mfa:
-        from chalicelib.services import mfa  # mfa imports this module
-
-        return MfaChallenge(mfa.challenge(account.login), account.login, account.role)
+        return MfaChallenge(_mfa_challenge(account.login), account.login, account.role)
     return _open_session(account)
+
+
+def _mfa_challenge(login: str) -> str:
+    """The one-time mfa_token the second step (services/mfa.py) takes with a TOTP code: it lives
+    5 minutes and only its hash is stored."""
+    token, value = tokens.new("mfa", login, int(time.time()), TOKEN_TTL_SECONDS["mfa"])
+    tokens.save(value)
+    return token
 
 
 def _may_log_in(account: Account) -> bool:
@@ -184,7 +191,7 @@ def _open_session(account: Account) -> LoginResult:
             email=account.email,
         )
     )
-    import jwt
+    import jwt  # PyJWT stays off `import app` (cold start)
 
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
     token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
@@ -194,7 +201,7 @@ def _open_session(account: Account) -> LoginResult:
 
 def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
     """The principal a token stands for, or None if it is forged, expired or logged out."""
-    import jwt
+    import jwt  # PyJWT stays off `import app` (cold start)
 
     try:
         claims = jwt.decode(

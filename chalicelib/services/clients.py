@@ -19,6 +19,7 @@ from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import FieldError, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import MachineClient
+from chalicelib.services.auth import hash_password, verify_secret
 from chalicelib.store import attempts, clients, organisations
 
 TOKEN_TTL_SECONDS = 900
@@ -46,7 +47,6 @@ def create(admin: Principal, orderer_id: str, name: str) -> Created:
     org = organisations.get(orderer_id)
     if org is None or org.kind != "orderer" or org.disabled:
         raise ValidationFailed([FieldError("orderer_id", "登録されている (利用停止でない) 発注者を指定してください。")])
-    from chalicelib.services.auth import hash_password
 
     client_id = "cl-" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
@@ -68,7 +68,6 @@ def list_clients(orderer_id: str | None, limit: int, cursor: str | None) -> dict
 
 
 def issue_token(client_id: str, secret: str) -> AccessToken:
-    from chalicelib.services.auth import verify_secret
 
     key = f"oauth:{client_id}"
     # Counted BEFORE the secret is checked (store/attempts.py): parallel guesses get no extra tries.
@@ -90,7 +89,7 @@ def issue_token(client_id: str, secret: str) -> AccessToken:
             )
         raise Unauthenticated([_BAD_CLIENT])
     attempts.settle_success(reservation.ticket)
-    import jwt
+    import jwt  # PyJWT stays off `import app` (cold start)
 
     now = int(time.time())
     claims = {
@@ -110,7 +109,7 @@ def _orderer_active(client: MachineClient) -> bool:
 
 def authenticate(token: str) -> Principal | None:
     """The orderer a client token acts for, or None (forged, expired, revoked, orderer disabled)."""
-    import jwt
+    import jwt  # PyJWT stays off `import app` (cold start)
 
     try:
         claims = jwt.decode(

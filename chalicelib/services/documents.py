@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib import logs
+from chalicelib.domain import reservation
 from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.render import pdf, pdf_reservation
 from chalicelib.store import faults, objects
 
 RELEASE_ATTEMPTS = 3
@@ -69,25 +71,19 @@ class Pending:
         """How to read back, after an ambiguous failure, whether the block's write committed."""
         self.probe = probe
 
-    def put(self, prefix: str, data: bytes, content: dict[str, Any], document: str) -> str:
-        """Upload an already rendered PDF (a 契約保証予約証書 or its key notice) under `prefix`; its key.
-
-        `content` is the version's stored content (its number and version go into the object's
-        metadata, as `version()` does) and `document` the row attribute that will reference it,
-        so the reconciler can decide about it like any certificate's."""
-        return self._put(prefix, data, content, document)
-
     def version(self, content: dict[str, Any], sha: str, auth_key: str | None) -> Upload:
-        """Render and upload a version's PDFs (a key notice only when there is a key)."""
-        from chalicelib.render import pdf
-
+        """Render and upload a version's PDFs (a key notice only when there is a key), each by its
+        own renderer: a guarantee's certificate, or a 契約保証予約証書 (issue 17)."""
+        reserved = content.get("kind") == reservation.KIND
         try:
-            docs = pdf.render_documents(content, sha, auth_key)
+            if reserved:
+                docs = pdf_reservation.render_reservation(content, sha, auth_key)
+            else:
+                docs = pdf.render_documents(content, sha, auth_key)
         except pdf.UnsupportedCharacters as exc:
             chars = "、".join(exc.chars)
-            raise ValidationFailed(
-                [FieldError("project_name", f"証書に印字できない文字が含まれています: {chars}")]
-            ) from None
+            where = "project.name" if reserved else "project_name"  # a reservation's: its form's field
+            raise ValidationFailed([FieldError(where, f"証書に印字できない文字が含まれています: {chars}")]) from None
         pdf_key = self._put("certificates", docs.certificate, content, "pdf_key")
         notice_key = (
             self._put("key-notices", docs.key_notice, content, "key_notice_key")
@@ -98,8 +94,6 @@ class Pending:
 
     def key_notice(self, content: dict[str, Any], sha: str, auth_key: str) -> str:
         """Render and upload only a key notice (for a reissued key)."""
-        from chalicelib.render import pdf
-
         return self._put("key-notices", pdf.render_key_notice(content, sha, auth_key), content, "key_notice_key")
 
     def retire(self, key: str | None) -> None:
@@ -170,15 +164,11 @@ def release(keys: list[str]) -> None:
 def restore(version: Any, attribute: str, auth_key: str | None) -> None:
     """Re-render a lost object from the version's stored content, under the key the record
     already names, so a download never becomes a broken link (the content is as issued)."""
-    from chalicelib.render import pdf
-
     key = getattr(version, attribute)
     if attribute == "key_notice_key" and not auth_key:
         return
-    if version.content.get("kind") == "contract_reservation":
+    if version.content.get("kind") == reservation.KIND:
         # Issue 17: a 契約保証予約証書 (and its key notice) is drawn by its own renderer.
-        from chalicelib.render import pdf_reservation
-
         drawn = pdf_reservation.render_reservation(version.content, version.sha256, auth_key)
         data = drawn.key_notice if attribute == "key_notice_key" else drawn.certificate
         if data is None:

@@ -48,6 +48,7 @@ def save(fields: dict[str, str]) -> str:
 
 def take(draft_id: str | None) -> dict[str, str] | None:
     """The fields of a draft, once; None when it is unknown, expired, used or tampered with."""
+    # cryptography stays off `import app` (cold start; test_foundation_units checks it)
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import escape
+
 from chalicelib import logs, settings
 from chalicelib.domain import clock
 from chalicelib.services import notify, verify
@@ -41,8 +43,6 @@ def _text(event: events.Event) -> str:
 
 
 def _html(text: str) -> str:
-    from markupsafe import escape
-
     return "<p>" + "<br>".join(str(escape(line)) for line in text.splitlines()) + "</p>"
 
 

@@ -1,7 +1,8 @@
 """The second step of a staff or admin login (API.md "Accounts: MFA").
 
-`challenge` hands out a one-time mfa_token (5 minutes, only its hash stored);
-`complete` takes it with a TOTP code and opens the session. The rules:
+The first step (services/auth.py `login`) hands out a one-time mfa_token (5
+minutes, only its hash stored); `complete` takes it with a TOTP code and opens
+the session. The rules:
 - a code is accepted once per user: its time step must be later than the last
   accepted one (a conditional write), so a replay or an earlier code fails;
 - every wrong code counts on the token and on the user: the 5th wrong code on a
@@ -20,7 +21,6 @@ from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticate
 from chalicelib.services import auth
 from chalicelib.store import accounts, attempts, tokens
 
-TOKEN_TTL_SECONDS = 300
 TOKEN_FAILURES = 5
 USER_POLICY = attempts.Policy(limit=10, window_seconds=15 * 60, lock_seconds=15 * 60)
 
@@ -30,12 +30,6 @@ _SPENT = FieldError(
     "mfa_token", "確認コードの誤りが続いたため、この手続きは無効になりました。もう一度ログインしてください。"
 )
 _LOCKED = FieldError("code", "確認コードの誤りが続いたため、一時的にロックしています。")
-
-
-def challenge(login: str) -> str:
-    token, value = tokens.new("mfa", login, int(time.time()), TOKEN_TTL_SECONDS)
-    tokens.save(value)
-    return token
 
 
 def _user_key(login: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.domain.records import Orderer
 from chalicelib.store import orderers as store
 
@@ -14,7 +16,9 @@ def list_orderers(e_surety_only: bool = False) -> list[dict[str, object]]:
     ]
 
 
-def get_orderer(orderer_id: str) -> Orderer | None:
+def get_orderer(orderer_id: Any) -> Orderer | None:
+    """The orderer an application or reservation names, as its rules read it (None when unknown,
+    or when the body's `orderer_id` is not even a string)."""
     return store.get(orderer_id)
 
 

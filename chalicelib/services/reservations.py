@@ -6,7 +6,10 @@ only once it is paid or waived, a number `NNNNN-NNNNNNY` from the same serial
 counter as guarantees, PDFs uploaded `pending` first, then one transaction
 (store/reservations.py). No database library here: the store hands back dataclasses.
 
-Conversion (`check_citation`, `mark_used_in`): an application's
+Issuing mints the 予約証書 as issuing an application mints a guarantee
+(services/minting.py): the same numbers, keys, PDFs pending and read-back.
+
+Conversion (`check_citation`; store/reservations.py `mark_used`): an application's
 `contract_guarantee.reservation_number` must name the contractor's own,
 issued, unexpired, unused reservation for the same orderer; issuing that
 application marks it used inside the issuing transaction.
@@ -16,19 +19,21 @@ from __future__ import annotations
 
 import functools
 import secrets
+import unicodedata
 from typing import Any
 
 from chalicelib import logs, settings
-from chalicelib.domain import auth_key as keys
-from chalicelib.domain import branches, clock, numbering, validation
-from chalicelib.domain import certificate as cert_domain
+from chalicelib.domain import clock, limits, reasons, validation
 from chalicelib.domain import reservation as rules
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import Orderer
 from chalicelib.domain.reservation import Reservation
-from chalicelib.services import documents
-from chalicelib.store import counters, orderers
+from chalicelib.render.charset import font_charset
+from chalicelib.services import fees, minting
+from chalicelib.services.accounts import registered_emails
+from chalicelib.services.orderers import get_orderer
 from chalicelib.store import reservations as store
 
 STATUSES = ("submitted", "issued", "rejected", "used", "expired")
@@ -39,16 +44,13 @@ DONE = FieldError("status", "この契約保証予約はすでに処理されて
 def review(principal: Principal | None, body: Any) -> dict[str, Any]:
     """The normalised reservation, or ValidationFailed listing every bad field (schema first, then rules).
     Its notice, like an application's, goes only to an address of the caller's organisation's users."""
-    from chalicelib.render.charset import font_charset
-    from chalicelib.services.applications import orderer_terms, registered_emails
-
     errors = {e.field: e for e in validation.validate(body, rules.RESERVATION_SCHEMA)}
     if not isinstance(body, dict):
         raise ValidationFailed(list(errors.values()) or [FieldError("", "予約内容はオブジェクトで送信してください。")])
     project = body.get("project") if isinstance(body.get("project"), dict) else {}
     form, rule_errors = rules.review_reservation(
         body,
-        orderer=orderer_terms(project.get("orderer_id")),
+        orderer=get_orderer(project.get("orderer_id")),
         today=clock.today(),
         now=clock.now(),
         charset=font_charset(),
@@ -81,8 +83,6 @@ def view(r: Reservation, fees: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _views(items: list[Reservation]) -> list[dict[str, Any]]:
-    from chalicelib.services import fees
-
     found = fees.views("reservation", [(r.reservation_id, r.form) for r in items])
     return [view(r, found[r.reservation_id]) for r in items]
 
@@ -113,8 +113,6 @@ def get(principal: Principal, reservation_id: str) -> dict[str, Any]:
 
 
 def _keep(status: str | None, project: str | None) -> Any:
-    import unicodedata
-
     def fold(text: str) -> str:
         return unicodedata.normalize("NFKC", text).casefold()
 
@@ -163,10 +161,9 @@ def list_for_staff(principal: Principal, status: str, limit: int, cursor: str | 
     return {"items": _views(items), "next_cursor": next_cursor}
 
 
-def reject(principal: Principal, reservation_id: str, reason: str) -> dict[str, Any]:
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 200:
-        raise ValidationFailed([FieldError("reason", "却下理由を200文字以内で入力してください。")])
+def reject(principal: Principal, reservation_id: str, reason: Any) -> dict[str, Any]:
+    """却下: with a reason (the staff-reason rule, domain/reasons.py), once, audited."""
+    reason = reasons.required(reason, what="却下")
     r = get_for_staff(principal, reservation_id)
     entry = _audit(principal, "reservation_reject", r, reason=reason)
     try:
@@ -178,10 +175,8 @@ def reject(principal: Principal, reservation_id: str, reason: str) -> dict[str, 
 
 
 def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
-    """発行: fee settled, number, key (electronic), 予約証書 (+ key notice) uploaded pending, one transaction."""
-    from chalicelib.render import pdf, pdf_reservation
-    from chalicelib.services import fees
-
+    """発行: fee settled, then minted like a guarantee (number, key, 予約証書 + key notice pending,
+    read-back) and written in one transaction with the reservation's new status and audit record."""
     r = get_for_staff(principal, reservation_id)
     if r.status != "submitted":
         raise Conflict([DONE])
@@ -190,21 +185,33 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
     project = r.form["project"]
     if project["bid_date"] < today.isoformat():
         raise ValidationFailed([FieldError("project.bid_date", "入札日を過ぎた予約は発行できません。")])
-    branch = branches.branch(r.branch_id)
-    if branch is None:
-        raise ValidationFailed([FieldError("delivery.branch_id", "申込送信先の支店が見つかりません。")])
-    orderer = orderers.get(project["orderer_id"])
-    orderer_name = orderer.name if orderer else project["orderer_id"]
+    branch = minting.branch_code(r.branch_id)
+    orderer = get_orderer(project["orderer_id"])
     electronic = r.form["form"] == "electronic"
-    if electronic and not (orderer and orderer.e_surety):
-        raise ValidationFailed([FieldError("form", "この発注者は電子保証に対応していません。")])
-
+    refused = limits.electronic_refused("form", orderer) if electronic else None
+    if refused:
+        raise ValidationFailed([refused])
     now = clock.iso_now()
-    delivery = r.form.get("delivery") or {}
-    fy = numbering.fiscal_year_code(today)
-    serial = counters.next_value(numbering.counter_name(branch.code, fy), numbering.MAX_SERIAL)
-    number = numbering.format_number(branch.code, fy, serial, rules.KIND)
-    key = keys.generate() if electronic else None
+
+    def commit(minted: list[minting.Minted]) -> None:
+        ((g, v1),) = minted
+        entry = _audit(principal, "reservation_issue", r, numbers=(g.number,))
+        try:
+            store.issue(r, g, v1, entry)
+        except store.StatusChanged:
+            raise Conflict([DONE]) from None
+
+    parties = minting.Parties(r.reservation_id, r.owner_org, project["orderer_id"])
+    order = minting.Order(rules.KIND, electronic, functools.partial(_draft, r, orderer, now))
+    ((g, _v1),) = minting.mint(branch, parties, [order], commit, today=today, now=now)
+    logs.info("reservation_issued", reservation_id=r.reservation_id, number=g.number)
+    return {"number": g.number, "form": r.form["form"], "auth_key": g.auth_key, "fee": fee.total}
+
+
+def _draft(r: Reservation, orderer: Orderer | None, now: str, number: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The 予約証書's content and the guarantee row's details (a bid, not a contract, behind them)."""
+    project, delivery = r.form["project"], r.form.get("delivery") or {}
+    orderer_name = orderer.name if orderer else project["orderer_id"]
     contractor_name = r.form.get("contractor_name") or (delivery.get("mail_to") or {}).get("name") or r.owner_org
     content = rules.build_content(
         number=number,
@@ -215,7 +222,6 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
         issued_on=now[:10],
         issuer=settings.current().issuer,
     )
-    sha = cert_domain.sha256(content)
     details = {
         "contractor_name": contractor_name,
         "jv_name": None,
@@ -233,48 +239,7 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
         "bid_date": project["bid_date"],
         "bid_amount": int(r.form["bid_amount"]),
     }
-    try:
-        rendered = pdf_reservation.render_reservation(content, sha, key)
-    except pdf.UnsupportedCharacters as exc:
-        raise ValidationFailed(
-            [FieldError("project.name", f"証書に印字できない文字が含まれています: {'、'.join(exc.chars)}")]
-        ) from None
-    with documents.pending() as docs:
-        pdf_key = docs.put("certificates", rendered.certificate, content, "pdf_key")
-        notice_key = (
-            docs.put("key-notices", rendered.key_notice, content, "key_notice_key")
-            if rendered.key_notice is not None
-            else None
-        )
-        # After an ambiguous failure the committed version row decides (services/documents.py).
-        docs.committed_if(functools.partial(_references, number, pdf_key))
-        try:
-            store.issue(
-                r,
-                number=number,
-                form=r.form["form"],
-                auth_key=key,
-                valid_until=content["valid_until"],
-                now=now,
-                details=details,
-                content=content,
-                sha256=sha,
-                pdf_key=pdf_key,
-                key_notice_key=notice_key,
-                entry=_audit(principal, "reservation_issue", r, numbers=(number,)),
-            )
-        except store.StatusChanged:
-            raise Conflict([DONE]) from None
-    logs.info("reservation_issued", reservation_id=r.reservation_id, number=number)
-    return {"number": number, "form": r.form["form"], "auth_key": key, "fee": fee.total}
-
-
-def _references(number: str, pdf_key: str) -> bool:
-    """Read back (strongly) whether the reservation's committed version 1 points at our certificate."""
-    from chalicelib.store import guarantees as guarantees_store
-
-    row = guarantees_store.version(number, 1, consistent=True)
-    return row is not None and row.pdf_key == pdf_key
+    return content, details
 
 
 def _audit(

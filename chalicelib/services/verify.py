@@ -68,7 +68,7 @@ def normalise_number(raw: str) -> str:
 
 def normalise_key(raw: str) -> str:
     """Keys are case-sensitive: only width and surrounding spaces are normalised."""
-    import jaconv
+    import jaconv  # jaconv stays off `import app` (cold start; test_foundation_units checks it)
 
     return jaconv.z2h(raw or "", kana=False, ascii=True, digit=True).strip()[:MAX_INPUT]
 

@@ -26,6 +26,7 @@ from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, Guarantee, advance_tenths
+from chalicelib.render import pdf
 from chalicelib.services import documents, views
 from chalicelib.store import applications as applications_store
 from chalicelib.store import approvals as approvals_store
@@ -132,8 +133,6 @@ def validate_changes(kind: str, changes: dict[str, Any]) -> None:
     if errors:
         raise ValidationFailed(errors)
     if "project_name" in changes:
-        from chalicelib.render import pdf
-
         missing = pdf.unsupported_characters([changes["project_name"]])
         if missing:
             raise ValidationFailed(
@@ -183,19 +182,13 @@ def preview(principal: Principal, number: str, kind: str, changes: dict[str, Any
     return {"number": g.number, "kind": kind, "rows": rows, "electronic": g.electronic}
 
 
-def _references(number: str, version: int, attribute: str, key: str | None) -> bool:
-    """Read back (strongly) whether the committed version row points at our object."""
-    row = store.version(number, version, consistent=True)
-    return row is not None and key is not None and getattr(row, attribute) == key
-
-
 def _reissued(number: str, version: int, notice_key: str, new_key: str) -> bool:
     """Read back whether our key (and its notice) is the one that committed."""
     current = store.get(number, consistent=True)
     return (
         current is not None
         and current.auth_key == new_key
-        and _references(number, version, "key_notice_key", notice_key)
+        and store.points_at(number, version, "key_notice_key", notice_key)
     )
 
 
@@ -222,66 +215,84 @@ def record_version(
     if kind == "cancellation" and approval is None:
         raise Conflict([NEEDS_APPROVAL])
     for attempt in range(MAX_ATTEMPTS):
-        g = _guarantee(principal, number, consistent=attempt > 0)
-        if g.kind == "contract_reservation":  # issue 17: a 予約証書 has no 訂正/変更/取消 versions
-            raise Conflict([FieldError("kind", "契約保証予約には訂正・変更・取消の手続はできません。")])
-        if g.status == "cancelled":
-            raise Conflict([FieldError("kind", "取消済みの保証には手続できません。")])
-        validate_changes(kind, changes)
+        g = _versionable(principal, number, kind, changes, consistent=attempt > 0)
         details = {**g.details, **changes}
         if kind == "change":
             _check_rules(g, details, changes)
-        version = g.latest_version + 1
-        now = clock.iso_now()
-        content = cert_domain.build_content(
-            number=g.number,
-            kind=g.kind,
-            form=g.form,
-            version=version,
-            version_kind=kind,
-            orderer_id=g.orderer_id,
-            deadline=details["period_end"],
-            details=details,
-            issued_on=now[:10],
-            issuer=settings.current().issuer,
-            reason=reason,
-        )
-        sha = cert_domain.sha256(content)
         try:
-            with documents.pending() as docs:
-                # a cancelled guarantee gets no new key notice: its key is of no further use
-                key_for_notice = g.auth_key if g.electronic and kind != "cancellation" else None
-                upload = docs.version(content, sha, key_for_notice)
-                docs.committed_if(functools.partial(_references, g.number, version, "pdf_key", upload.pdf_key))
-                store.add_version(
-                    replace(
-                        g,
-                        details=details,
-                        deadline=details["period_end"],  # 保証期限 follows 工期末
-                        latest_version=version,
-                        status="cancelled" if kind == "cancellation" else g.status,
-                    ),
-                    CertificateVersion(
-                        number=g.number,
-                        version=version,
-                        kind=kind,
-                        content=content,
-                        sha256=sha,
-                        issued_at=now,
-                        pdf_key=upload.pdf_key,
-                        key_notice_key=upload.key_notice_key,
-                        reason=reason,
-                    ),
-                    _entry(principal, g, reason, now, approval),
-                    _decision(principal, approval, now),
-                )
+            answer = _write_version(principal, g, kind, details, reason, approval)
         except store.ConditionFailed:
             _still_pending(approval)
             _wait_before_retry(attempt)
             continue  # another version won: read again and renumber
-        logs.info("guarantee_version", number=g.number, version=version, kind=kind)
-        return {"version": version, "kind": kind, "issued_at": now, "sha256": sha}
+        logs.info("guarantee_version", number=g.number, version=answer["version"], kind=kind)
+        return answer
     raise Conflict([RACE_LOST])
+
+
+def _versionable(
+    principal: Principal, number: str, kind: str, changes: dict[str, Any], *, consistent: bool
+) -> Guarantee:
+    """The clerk's branch's guarantee, if it may take this 訂正/変更/取消 with these changes."""
+    g = _guarantee(principal, number, consistent=consistent)
+    if g.kind == "contract_reservation":  # issue 17: a 予約証書 has no 訂正/変更/取消 versions
+        raise Conflict([FieldError("kind", "契約保証予約には訂正・変更・取消の手続はできません。")])
+    if g.status == "cancelled":
+        raise Conflict([FieldError("kind", "取消済みの保証には手続できません。")])
+    validate_changes(kind, changes)
+    return g
+
+
+def _write_version(
+    principal: Principal, g: Guarantee, kind: str, details: dict[str, Any], reason: str, approval: Approval | None
+) -> dict[str, Any]:
+    """The next version's content and PDFs, and the one transaction that writes it (documents
+    sequence: uploads pending, read back after an ambiguous failure). ConditionFailed when
+    another version won since `g` was read."""
+    version = g.latest_version + 1
+    now = clock.iso_now()
+    content = cert_domain.build_content(
+        number=g.number,
+        kind=g.kind,
+        form=g.form,
+        version=version,
+        version_kind=kind,
+        orderer_id=g.orderer_id,
+        deadline=details["period_end"],
+        details=details,
+        issued_on=now[:10],
+        issuer=settings.current().issuer,
+        reason=reason,
+    )
+    sha = cert_domain.sha256(content)
+    with documents.pending() as docs:
+        # a cancelled guarantee gets no new key notice: its key is of no further use
+        key_for_notice = g.auth_key if g.electronic and kind != "cancellation" else None
+        upload = docs.version(content, sha, key_for_notice)
+        docs.committed_if(functools.partial(store.points_at, g.number, version, "pdf_key", upload.pdf_key))
+        store.add_version(
+            replace(
+                g,
+                details=details,
+                deadline=details["period_end"],  # 保証期限 follows 工期末
+                latest_version=version,
+                status="cancelled" if kind == "cancellation" else g.status,
+            ),
+            CertificateVersion(
+                number=g.number,
+                version=version,
+                kind=kind,
+                content=content,
+                sha256=sha,
+                issued_at=now,
+                pdf_key=upload.pdf_key,
+                key_notice_key=upload.key_notice_key,
+                reason=reason,
+            ),
+            _entry(principal, g, reason, now, approval),
+            _decision(principal, approval, now),
+        )
+    return {"version": version, "kind": kind, "issued_at": now, "sha256": sha}
 
 
 def reissue_key(principal: Principal, number: str, reason: Any, *, approval: Approval | None = None) -> str:

@@ -18,6 +18,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.approvals import Approval
 from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.store import audit, paging, tx
 from chalicelib.store.models import ApprovalModel
 
@@ -111,8 +112,6 @@ def list_by_branch(
             or not all(paging.is_string_value(v) for v in start.values())
             or start["branch_id"]["S"] != branch_id
         ):
-            from chalicelib.domain.errors import FieldError, ValidationFailed
-
             raise ValidationFailed(
                 [FieldError("cursor", "cursor が正しくありません。最初のページからやり直してください。")]
             )

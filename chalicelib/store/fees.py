@@ -36,10 +36,6 @@ from chalicelib.store.models import ApplicationModel, FeeModel, FeeRateModel
 RATES_FILE = settings.PACKAGE_DIR / "data" / "fee_rates.json"
 
 
-def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 # ---------------------------------------------------------------- rates
 
 
@@ -139,7 +135,7 @@ def create(subject: str, quote: Quote) -> FeeRecord:
     try:
         row.save(condition=FeeModel.subject.does_not_exist())
     except PutError as exc:
-        if not _conditional_failed(exc):
+        if not tx.condition_failed(exc):
             raise
         return _record(FeeModel.get(subject, consistent_read=True))
     return _record(row)

@@ -222,6 +222,13 @@ def version(number: str, version_no: int, *, consistent: bool = False) -> Certif
         return None
 
 
+def points_at(number: str, version_no: int, attribute: str, key: str | None) -> bool:
+    """Read back (strongly) whether the committed version row's `attribute` (pdf_key,
+    key_notice_key) is `key`: after an ambiguous failure, did our write commit?"""
+    row = version(number, version_no, consistent=True)
+    return row is not None and key is not None and getattr(row, attribute) == key
+
+
 def versions_of(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], CertificateVersion]:
     """The versions that exist among (number, version) keys (BatchGetItem)."""
     wanted = list(dict.fromkeys(keys))

@@ -21,7 +21,10 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
+import boto3
+
 from chalicelib import aws_config, settings
+from chalicelib.store import suppressions
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,6 @@ def build_mime(mail: Mail, sender: str) -> bytes:
 def send(mail: Mail) -> str:
     """Hand the mail to SES; returns SES's MessageId ("suppressed" when the address is
     suppressed: nothing is sent). Raises on any refusal (the caller retries)."""
-    from chalicelib.store import suppressions
-
     if suppressions.reason_for(mail.to):  # issue 13: SES reported it bouncing or complaining
         return "suppressed"
     s = settings.current()
@@ -74,6 +75,4 @@ def _client(region: str, endpoint: str | None) -> Any:
     Two attempts of 2 s connect + 5 s read: a send ends within ~15 s, half the
     Lambda timeout, so a stuck SES call never outlives the invocation.
     """
-    import boto3
-
     return boto3.client("ses", region_name=region, endpoint_url=endpoint, config=aws_config.client_config("ses"))

@@ -27,6 +27,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
+from chalicelib.domain.records import DEFAULT_ORDERER
+from chalicelib.store import orderer_cache
 from chalicelib.store.connection import SharedConnection
 
 
@@ -157,21 +159,20 @@ class OrdererModel(StoreModel):
     directory = UnicodeAttribute(default="orderer")
     name = UnicodeAttribute()
     e_surety = BooleanAttribute(default=False)
-    # Rates in tenths of 請負金額 (DESIGN.md §1); an orderer's record may differ.
-    advance_rate_construction = NumberAttribute(default=4)
-    advance_rate_design_survey = NumberAttribute(default=3)
-    intermediate_rate = NumberAttribute(default=2)
-    total_advance_rate = NumberAttribute(default=6)
+    # Rates in tenths of 請負金額 (DESIGN.md §1); an orderer's record may differ. A row without
+    # one reads as the domain's one set of defaults.
+    advance_rate_construction = NumberAttribute(default=DEFAULT_ORDERER.advance_rate_construction)
+    advance_rate_design_survey = NumberAttribute(default=DEFAULT_ORDERER.advance_rate_design_survey)
+    intermediate_rate = NumberAttribute(default=DEFAULT_ORDERER.intermediate_rate)
+    total_advance_rate = NumberAttribute(default=DEFAULT_ORDERER.total_advance_rate)
     by_directory = OrdererDirectoryIndex()
 
     def save(self, *args: Any, **kwargs: Any) -> Any:
         """Writing an orderer makes this container forget its cached list (store/orderers.py)."""
-        from chalicelib.store import orderers
-
         try:
             return super().save(*args, **kwargs)
         finally:
-            orderers.clear_cache()
+            orderer_cache.clear()
 
 
 class ApplicationsByOwnerIndex(GlobalSecondaryIndex):

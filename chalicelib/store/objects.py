@@ -7,11 +7,13 @@ tagged after 7 days, so a failed issuance leaves nothing visible or lasting.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from chalicelib import aws_config, settings
 
@@ -69,8 +71,6 @@ def put_released(key: str, data: bytes, owner: dict[str, str] | None = None) -> 
 
 
 def exists(key: str) -> bool:
-    from botocore.exceptions import ClientError
-
     try:
         client().head_object(Bucket=settings.current().bucket, Key=key)
         return True
@@ -83,8 +83,6 @@ def exists(key: str) -> bool:
 def pending_objects(older_than_seconds: int) -> list[tuple[str, dict[str, str]]]:
     """(key, owner metadata) of every object still tagged `pending` and older than the grace
     period (younger ones may belong to a write in flight). For the reconciler only."""
-    import datetime as dt
-
     bucket = settings.current().bucket
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than_seconds)
     found = []

@@ -11,18 +11,15 @@ never read a list from before.
 
 from __future__ import annotations
 
-import threading
 import time
 
 from chalicelib.domain.records import Orderer
+from chalicelib.store import orderer_cache
 from chalicelib.store.models import OrdererModel
 
 TTL_SECONDS = 60.0
 DIRECTORY = "orderer"
 MAX_ID_LENGTH = 16
-
-_lock = threading.Lock()
-_cache: tuple[float, dict[str, Orderer]] | None = None
 
 
 def _record(row: OrdererModel) -> Orderer:
@@ -38,20 +35,16 @@ def _record(row: OrdererModel) -> Orderer:
 
 
 def clear_cache() -> None:
-    global _cache
-    with _lock:
-        _cache = None
+    orderer_cache.clear()
 
 
 def _directory() -> dict[str, Orderer]:
-    global _cache
     now = time.monotonic()
-    cached = _cache
-    if cached is not None and cached[0] > now:
-        return cached[1]
+    cached = orderer_cache.get(now)
+    if cached is not None:
+        return cached
     loaded = {row.orderer_id: _record(row) for row in OrdererModel.by_directory.query(DIRECTORY)}
-    with _lock:
-        _cache = (now + TTL_SECONDS, loaded)
+    orderer_cache.keep(now + TTL_SECONDS, loaded)
     return loaded
 
 

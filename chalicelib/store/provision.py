@@ -7,6 +7,7 @@ Deployed stages get the same resources from CloudFormation
 from __future__ import annotations
 
 import boto3
+from pynamodb.attributes import TTLAttribute
 
 from chalicelib import settings
 from chalicelib.store import orderers
@@ -31,8 +32,6 @@ def create_tables() -> None:
 
 
 def _ttl_attribute(model: type) -> str | None:
-    from pynamodb.attributes import TTLAttribute
-
     for attr in model.get_attributes().values():
         if isinstance(attr, TTLAttribute):
             return attr.attr_name

@@ -140,46 +140,11 @@ def reject(reservation_id: str, reason: str, now: str, entry: AuditEntry) -> Res
     return stored
 
 
-def issue(
-    r: Reservation,
-    *,
-    number: str,
-    form: str,
-    auth_key: str | None,
-    valid_until: str,
-    now: str,
-    details: dict[str, Any],
-    content: dict[str, Any],
-    sha256: str,
-    pdf_key: str,
-    key_notice_key: str | None,
-    entry: AuditEntry,
-) -> None:
-    """One transaction: the reservation `submitted` → `issued`, its guarantee row, version 1 and the audit record."""
-    g = Guarantee(
-        number=number,
-        application_id=r.reservation_id,  # for kind contract_reservation: the reservation's id
-        kind="contract_reservation",
-        form=form,
-        status="valid",
-        contractor_org=r.owner_org,
-        orderer_id=r.form["project"]["orderer_id"],
-        issued_at=now,
-        deadline=valid_until,
-        details=details,
-        auth_key=auth_key,
-        latest_version=1,
-    )
-    v1 = CertificateVersion(
-        number=number,
-        version=1,
-        kind="new",
-        content=content,
-        sha256=sha256,
-        issued_at=now,
-        pdf_key=pdf_key,
-        key_notice_key=key_notice_key,
-    )
+def issue(r: Reservation, g: Guarantee, v1: CertificateVersion, entry: AuditEntry) -> None:
+    """One transaction: the reservation `submitted` → `issued` (its number, `valid_until` = the
+    guarantee row's deadline, issued at the row's `issued_at`), its guarantee row (kind
+    contract_reservation, minted by services/minting.py), version 1 and the audit record."""
+    number, valid_until, now = g.number, g.deadline, g.issued_at
     writes = guarantees.add_new(tx.Writes(), g, v1)  # the row keeps its version summary, like any guarantee's
     writes.update(
         ReservationModel(r.reservation_id),

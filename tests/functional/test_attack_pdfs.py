@@ -179,12 +179,12 @@ def test_a_failed_untag_is_left_pending_then_released_by_the_reconciler(client, 
 
 def test_when_the_outcome_cannot_be_read_the_objects_wait_for_the_reconciler(client, tokens, monkeypatch):
     app_id = submit(client, tokens)
-    from chalicelib.services import issuance
+    from chalicelib.store import guarantees as guarantees_store
 
     def unreadable(*_a, **_k):
         raise ReadTimeoutError(endpoint_url="still-down")
 
-    monkeypatch.setattr(issuance, "_references", unreadable)
+    monkeypatch.setattr(guarantees_store, "points_at", unreadable)
     with after_commit_timeout():
         resp = issue(client, tokens, app_id)
     assert resp.status_code == 503  # the client is told to retry; nothing was thrown away

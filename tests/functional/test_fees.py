@@ -233,7 +233,7 @@ def test_a_payment_is_audited(client, tokens):
 def test_the_waiver_and_its_audit_record_commit_together(client, tokens, monkeypatch):
     """The audit record is in the waiver's transaction: when its write is refused, no waiver is kept."""
     from chalicelib.domain.audit import AuditEntry
-    from chalicelib.services import fees as fee_service
+    from chalicelib.services import fee_payments as fee_service
     from chalicelib.store import audit as audit_store
 
     fixed = AuditEntry(

@@ -11,6 +11,7 @@ import pytest
 
 import app as app_module
 from chalicelib import settings
+from chalicelib.store import parameters
 from devstack.seed import seed_demo
 from tests.functional.gateway import Door
 
@@ -22,11 +23,11 @@ def branch_stage(monkeypatch):
     monkeypatch.setenv("STAGE", STAGE)
     for var in ("SES_SENDER", "PUBLIC_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
-    settings._PARAMETERS.clear()
-    settings._ssm_client.cache_clear()
+    parameters._VALUES.clear()
+    parameters._client.cache_clear()
     yield boto3.client("ssm", region_name="ap-northeast-1")
-    settings._PARAMETERS.clear()
-    settings._ssm_client.cache_clear()
+    parameters._VALUES.clear()
+    parameters._client.cache_clear()
 
 
 def test_without_its_ssm_values_a_stage_answers_503_everywhere(branch_stage):
@@ -83,11 +84,11 @@ def deployed_stage(branch_stage, monkeypatch):
     ssm.put_parameter(Name=f"/esurety/{STAGE}/session-secret", Value="s" * 64, Type="SecureString")
     monkeypatch.delenv("SESSION_SECRET")
     monkeypatch.setenv("SESSION_SECRET_PARAM", f"/esurety/{STAGE}/session-secret")
-    settings._ssm_secret.cache_clear()
+    parameters.secret.cache_clear()
     provision.provision_all()  # the stage's tables, bucket and (verified) sender, as CloudFormation makes them
-    settings._PARAMETERS.clear()  # each function's container reads the values itself at first use
+    parameters._VALUES.clear()  # each function's container reads the values itself at first use
     yield url
-    settings._ssm_secret.cache_clear()
+    parameters.secret.cache_clear()
 
 
 def test_a_deployed_stage_signs_sessions_with_the_secret_from_ssm(deployed_stage):

@@ -67,8 +67,6 @@ def test_callers_imports_keep_working():
     for name in (
         "review_application",
         "APPLICATION_SCHEMA",
-        "OrdererTerms",
-        "DEFAULT_TERMS",
         "amount_rule_errors",
         "parse_amount",
         "normalise_date",

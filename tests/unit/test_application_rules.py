@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.application import (
     APPLICATION_SCHEMA,
-    OrdererTerms,
     amount_rule_errors,
     half_width_leftovers,
     normalise_date,
@@ -20,12 +19,13 @@ from chalicelib.domain.application import (
     to_full_width,
 )
 from chalicelib.domain.fonts import drawable_in, undrawable_chars
+from chalicelib.domain.records import Orderer
 from tests.factories import application_body
 
 TODAY = dt.date(2026, 11, 25)
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
-KASAMA = OrdererTerms("08216", "笠間市長", True)
-VILLAGE = OrdererTerms("08999", "〇〇村長", False)
+KASAMA = Orderer("08216", "笠間市長", True)
+VILLAGE = Orderer("08999", "〇〇村長", False)
 
 
 def review(body, orderer=KASAMA, charset=None):
@@ -73,7 +73,7 @@ def test_odd_contract_amount_uses_exact_integer_arithmetic():
 
 
 def test_the_orderers_record_may_set_another_rate():
-    generous = OrdererTerms("08216", "笠間市長", True, advance_rate_construction=5)
+    generous = Orderer("08216", "笠間市長", True, advance_rate_construction=5)
     body = application_body(advance_payment__amount=25_000_000)
     assert fields(body, orderer=generous) == {}
     assert "advance_payment.amount" in fields(body)
@@ -85,7 +85,7 @@ def test_intermediate_20_percent_and_total_60_percent():
     over20 = application_body(advance_payment__intermediate=True, advance_payment__intermediate_amount=10_000_001)
     assert "2/10" in fields(over20)["advance_payment.intermediate_amount"]
     # 20 % intermediate is fine alone, but with a 4/10 advance from an orderer allowing 5/10 the total breaks 6/10.
-    generous = OrdererTerms("08216", "笠間市長", True, advance_rate_construction=5)
+    generous = Orderer("08216", "笠間市長", True, advance_rate_construction=5)
     total = application_body(
         advance_payment__amount=21_000_000,
         advance_payment__intermediate=True,

@@ -183,7 +183,7 @@ def test_secret_comes_from_ssm_parameter_outside_local(monkeypatch):
         calls.append(name)
         return b"from-ssm"
 
-    monkeypatch.setattr(settings, "_ssm_secret", fake)
+    monkeypatch.setattr(settings, "_read_secret", fake)
     assert settings.signing_secret() == b"from-ssm"
     assert calls == ["/esurety/prod/session-secret"]
     monkeypatch.delenv("SESSION_SECRET_PARAM")

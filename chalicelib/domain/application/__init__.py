@@ -1,7 +1,7 @@
 """The 保証申込 (guarantee application): normalisers, one rule per form section, and the schema.
 
 Pure Python: the caller hands in what the rules need from outside (the
-orderer's record as `OrdererTerms`, today's date, and the set of characters the
+orderer's record as `records.Orderer`, today's date, and the set of characters the
 certificate font can draw), so the same rules run for the JSON API, the
 three-step form and, through `amount_rule_errors`, for a later 変更.
 
@@ -38,18 +38,15 @@ from chalicelib.domain.application.schema import (
     PRODUCTS,
     RECEIPTS,
 )
-from chalicelib.domain.application.terms import DEFAULT_TERMS, OrdererTerms
 
 __all__ = [
     "APPLICATION_SCHEMA",
     "CONTRACT_TYPES",
-    "DEFAULT_TERMS",
     "FEE_PAYMENTS",
     "FORMS",
     "ORDER_TYPES",
     "PRODUCTS",
     "RECEIPTS",
-    "OrdererTerms",
     "amount_rule_errors",
     "half_width_leftovers",
     "normalise_date",

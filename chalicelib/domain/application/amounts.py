@@ -2,21 +2,21 @@
 
 One home for the ratios: the application rules call it at submission, and
 `domain.limits.check_guarantee` at issuance and at every 変更. Rates come from
-the orderer's record (`OrdererTerms`), in tenths of 請負金額.
+the orderer's record (`records.Orderer`), in tenths of 請負金額.
 """
 
 from __future__ import annotations
 
 from chalicelib.domain import labels
-from chalicelib.domain.application.terms import OrdererTerms
 from chalicelib.domain.errors import FieldError
+from chalicelib.domain.records import Orderer
 
 
 def amount_rule_errors(
     *,
     contract_amount: int | None,
     contract_type: str,
-    terms: OrdererTerms,
+    terms: Orderer,
     advance_amount: int | None = None,
     intermediate_amount: int | None = None,
     contract_guarantee_amount: int | None = None,
@@ -45,10 +45,10 @@ def amount_rule_errors(
 
 
 def _advance_limit(
-    contract_amount: int, contract_type: str, terms: OrdererTerms, amount: int, prefix: str
+    contract_amount: int, contract_type: str, terms: Orderer, amount: int, prefix: str
 ) -> list[FieldError]:
     """前払金保証金額 ≤ the orderer's rate for the contract type."""
-    rate = terms.advance_rate(contract_type)
+    rate = terms.advance_tenths(contract_type)
     if amount * 10 <= contract_amount * rate:
         return []
     limit = contract_amount * rate // 10
@@ -58,7 +58,7 @@ def _advance_limit(
 
 
 def _intermediate_limits(
-    contract_amount: int, terms: OrdererTerms, advance_amount: int | None, amount: int, prefix: str
+    contract_amount: int, terms: Orderer, advance_amount: int | None, amount: int, prefix: str
 ) -> list[FieldError]:
     """中間前払金 ≤ its own rate; then, with the 前払金, ≤ the total rate (one error at most)."""
     field = f"{prefix}.intermediate_amount"

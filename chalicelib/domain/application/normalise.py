@@ -50,7 +50,7 @@ def normalise_datetime(value: Any) -> str | None:
 
 def to_full_width(text: Any) -> str:
     """預託金融機関 as DESIGN.md defines 全角: jaconv.h2z on kana, ASCII and digits."""
-    import jaconv
+    import jaconv  # jaconv stays off `import app` (cold start; test_foundation_units checks it)
 
     if not isinstance(text, str):
         return ""
@@ -85,7 +85,7 @@ def normalise_email(address: str) -> str | None:
     """The normalised address, or None when its syntax is wrong.
 
     Syntax only (check_deliverability=False): no DNS inside a request."""
-    from email_validator import EmailNotValidError, validate_email
+    from email_validator import EmailNotValidError, validate_email  # stays off `import app` (cold start)
 
     try:
         return validate_email(address, check_deliverability=False).normalized

@@ -9,14 +9,14 @@ from typing import Any
 from chalicelib.domain.application import rules
 from chalicelib.domain.application.collect import Review
 from chalicelib.domain.application.normalise import as_dict
-from chalicelib.domain.application.terms import DEFAULT_TERMS, OrdererTerms
 from chalicelib.domain.errors import FieldError
+from chalicelib.domain.records import DEFAULT_ORDERER, Orderer, offers_e_surety
 
 
 def review_application(
     body: Any,
     *,
-    orderer: OrdererTerms | None,
+    orderer: Orderer | None,
     today: dt.date,
     now: dt.datetime | None = None,
     charset: Collection[int] | None = None,
@@ -34,12 +34,12 @@ def review_application(
     r = Review(charset)
     body = as_dict(body)
     project = rules.review_project(r, as_dict(body.get("project")), orderer=orderer, today=today)
-    e_surety = bool(orderer and orderer.e_surety)
+    e_surety = offers_e_surety(orderer)
     advance_in, contract_in = body.get("advance_payment"), body.get("contract_guarantee")
     advance = rules.review_advance_payment(r, advance_in, contract_amount=project["contract_amount"], e_surety=e_surety)
     contract = rules.review_contract_guarantee(r, contract_in, e_surety=e_surety)
     rules.check_requested(r, advance_in, contract_in)
-    rules.check_amounts(r, project, advance, contract, orderer or DEFAULT_TERMS)
+    rules.check_amounts(r, project, advance, contract, orderer or DEFAULT_ORDERER)
     form = {
         "project": project,
         "advance_payment": advance,

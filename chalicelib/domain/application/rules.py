@@ -29,9 +29,9 @@ from chalicelib.domain.application.normalise import (
     to_full_width,
 )
 from chalicelib.domain.application.schema import CONTRACT_TYPES, FEE_PAYMENTS, FORMS, ORDER_TYPES
-from chalicelib.domain.application.terms import OrdererTerms
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.numbers import normalise_number
+from chalicelib.domain.records import Orderer
 
 _POSTAL = re.compile(r"^\d{3}-\d{4}$")
 
@@ -39,7 +39,7 @@ _POSTAL = re.compile(r"^\d{3}-\d{4}$")
 # ---------------------------------------------------------------- 請負工事の情報
 
 
-def review_project(r: Review, p: dict, *, orderer: OrdererTerms | None, today: dt.date) -> dict[str, Any]:
+def review_project(r: Review, p: dict, *, orderer: Orderer | None, today: dt.date) -> dict[str, Any]:
     """工事名, 発注者, 契約の種類, 請負金額, 工期 (終期 not in the past), 工事場所."""
     project: dict[str, Any] = {
         "name": r.text(p, "name", "project.name", required=True, label="工事名"),
@@ -197,7 +197,7 @@ def check_amounts(
     project: dict[str, Any],
     advance: dict[str, Any] | None,
     contract: dict[str, Any] | None,
-    terms: OrdererTerms,
+    terms: Orderer,
 ) -> None:
     """The ratio limits against 請負金額, once it reads; a 中間前払金 already refused is not summed."""
     if not r.ok("project.contract_amount"):
