@@ -16,7 +16,7 @@ import pytest
 from chalicelib.domain.errors import Conflict, FieldError, TooManyAttempts
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.middleware import _error_page
-from chalicelib.services import approvals, issuance
+from chalicelib.services import approvals, staff_applications
 from tests.factories import make_application, make_guarantee
 from tests.functional.conftest import bearer, login
 
@@ -70,7 +70,7 @@ def test_too_many_attempts_under_a_page_is_429_with_retry_after(client, tokens, 
     def too_many(*_args):
         raise TooManyAttempts(90, [locked])
 
-    monkeypatch.setattr(issuance, "review", too_many)
+    monkeypatch.setattr(staff_applications, "review", too_many)
     resp = client.http.get("/staff/applications/any-id", headers=bearer(tokens["staff"]))
     assert resp.status_code == 429 and resp.headers["Retry-After"] == "90"
     assert resp.body.decode() == _error_page_html(429, [locked])
