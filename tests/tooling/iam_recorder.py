@@ -1,6 +1,6 @@
 """A pytest plugin that records, per Lambda function, every AWS operation the code makes.
 
-Loaded with `-p tests.iam_recorder` (tests/functional/test_iam_least_privilege.py runs a
+Loaded with `-p tests.tooling.iam_recorder` (tests/tooling/test_iam_least_privilege.py runs a
 journey of the functional suite in a subprocess with it) and writes JSON to the
 path in IAM_RECORD. It patches, before anything creates a client:
 

@@ -1,6 +1,6 @@
 """Issue 12: each function's role holds exactly what its code calls.
 
-A journey of the functional suite runs in a subprocess with `tests/iam_recorder.py`,
+A journey of the functional suite runs in a subprocess with `tests/tooling/iam_recorder.py`,
 which hooks botocore's `before-call` (and presign) events on every client and
 attributes each operation to the Lambda function that made it (the API
 function `app.app`, or the certificate-stream function). The recorded
@@ -29,22 +29,22 @@ from tests.conftest import ROOT
 #: stage's SSM reads, idempotent submission, a failed upload, a change, a key reissue, lockout, inbox,
 #: and (issue 13) the admin API, invitations, resets, MFA, machine clients and SES feedback.
 JOURNEY = [
-    "tests/functional/test_both_doors.py",
-    "tests/functional/test_stage_config.py",
-    "tests/functional/test_notify.py",
-    "tests/functional/test_applications.py::test_same_key_same_body_creates_one_and_returns_the_first_answer",
-    "tests/functional/test_applications.py::test_same_key_different_body_is_409_and_creates_nothing",
-    "tests/functional/test_issuance.py::test_upload_failure_leaves_nothing_and_retry_issues",
-    "tests/functional/test_issuance.py::test_change_within_limits_is_a_new_version_with_new_pdfs",
-    "tests/functional/test_issuance.py::test_reissue_key_invalidates_the_old_one",
-    "tests/functional/test_verify.py::test_success_resets_the_pair_count",
-    "tests/functional/test_verify.py::test_inbox_lists_verified_guarantees_newest_change_first",
-    "tests/functional/test_accounts.py",
-    "tests/functional/test_admin_orderer_check.py",
+    "tests/functional/web/test_api_gateway.py",
+    "tests/functional/web/test_stage_config.py",
+    "tests/functional/streams/test_notify.py",
+    "tests/functional/netdesk/test_applications.py::test_same_key_same_body_creates_one_and_returns_the_first_answer",
+    "tests/functional/netdesk/test_applications.py::test_same_key_different_body_is_409_and_creates_nothing",
+    "tests/functional/staff/test_issuance.py::test_upload_failure_leaves_nothing_and_retry_issues",
+    "tests/functional/staff/test_issuance.py::test_change_within_limits_is_a_new_version_with_new_pdfs",
+    "tests/functional/staff/test_issuance.py::test_reissue_key_invalidates_the_old_one",
+    "tests/functional/dsure/test_verify.py::test_success_resets_the_pair_count",
+    "tests/functional/dsure/test_verify.py::test_inbox_lists_verified_guarantees_newest_change_first",
+    "tests/functional/accounts/test_accounts.py",
+    "tests/functional/admin/test_orderers.py",
     # Issue 17: a cold container's read of the rate table (reservations and fees are in both_doors)
-    "tests/functional/test_fees.py::test_a_new_container_reads_the_rate_table_the_stage_loaded",
+    "tests/functional/staff/test_fees.py::test_a_new_container_reads_the_rate_table_the_stage_loaded",
     # issue 14: the staff events' stream function (key reissue and rejection notices)
-    "tests/functional/test_event_notices.py",
+    "tests/functional/streams/test_event_notices.py",
 ]
 ROLES = {
     "api": "ApiHandlerRole",
@@ -80,7 +80,18 @@ def recorded(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     env["IAM_RECORD"] = str(out)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.iam_recorder", "-q", "-p", "no:cacheprovider", "-x", *JOURNEY],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.tooling.iam_recorder",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-x",
+            *JOURNEY,
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -140,7 +140,7 @@ def test_unzipped_package_imports_alone_in_an_empty_directory_and_renders_a_pdf_
     with zipfile.ZipFile(package / "deployment.zip") as z:
         z.extractall(task)
     probe = tmp_path / "probe.py"
-    shutil.copy(ROOT / "tests" / "unit" / "package_probe.py", probe)
+    shutil.copy(ROOT / "tests" / "tooling" / "package_probe.py", probe)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin"),
         "STAGE": "local",

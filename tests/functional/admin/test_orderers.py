@@ -2,7 +2,7 @@
 
 The change and its audit record are one transaction (store/organisations.py); with nothing to
 update, the orderer is a condition check in that transaction (DynamoDB's ConditionCheckItem,
-which the API function's role must therefore grant: tests/functional/test_iam_least_privilege.py
+which the API function's role must therefore grant: tests/tooling/test_iam_least_privilege.py
 runs this module in its journey).
 """
 

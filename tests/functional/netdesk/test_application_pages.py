@@ -14,8 +14,8 @@ from chalicelib.services import issuance
 from chalicelib.store.models import AccessLogModel, ApplicationModel, AttemptModel, DraftModel
 from tests.factories import make_application, make_guarantee
 from tests.functional.conftest import bearer, body, browser_login
-from tests.functional.test_applications import FORM, stored
-from tests.functional.test_issuance import STAFF
+from tests.functional.netdesk.test_applications import FORM, stored
+from tests.functional.staff.test_issuance import STAFF
 
 URLENC = {"Content-Type": "application/x-www-form-urlencoded"}
 NUMBER = "30026-000601M"

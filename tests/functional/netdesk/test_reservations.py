@@ -20,7 +20,7 @@ from chalicelib.store.models import CertificateModel, GuaranteeModel, Reservatio
 from tests import dynamodb_calls
 from tests.factories import application_body, make_application, reservation_body
 from tests.functional.conftest import bearer, body
-from tests.functional.test_issuance import STAFF
+from tests.functional.staff.test_issuance import STAFF
 
 JSON = {"Content-Type": "application/json"}
 FIELD = "contract_guarantee.reservation_number"

@@ -1,6 +1,6 @@
 """Issue 15, item 7: faults injected into submission and the notify trigger.
 
-The issue / version / reissue half of the fault matrix is `test_attack_pdfs.py`.
+The issue / version / reissue half of the fault matrix is `tests/functional/staff/test_documents.py`.
 Here: a DynamoDB reply lost after the commit, a timeout before a call, a
 transaction conflict and SES throttling, at each step of 申込 (POST
 /api/applications with an Idempotency-Key) and of the completion mail. After
@@ -22,7 +22,7 @@ from chalicelib.store.connection import dynamodb_client
 from chalicelib.store.models import ApplicationModel, CertificateModel, IdempotencyModel, NotificationModel
 from tests.factories import application_body, make_guarantee
 from tests.functional.conftest import bearer, body
-from tests.functional.test_notify import deliver, event, failed, mails, record
+from tests.functional.streams.test_notify import deliver, event, failed, mails, record
 
 JSON = {"Content-Type": "application/json"}
 NUMBER = "30026-000001M"

@@ -13,7 +13,7 @@ from chalicelib.domain import validation
 from chalicelib.domain.application import APPLICATION_SCHEMA
 from tests.factories import application_body
 from tests.functional.conftest import body
-from tests.functional.test_applications import FORM, _cookie_login, _hidden, _post_form, post
+from tests.functional.netdesk.test_applications import FORM, _cookie_login, _hidden, _post_form, post
 
 
 @pytest.fixture

@@ -294,7 +294,7 @@ def test_a_lost_pdf_is_re_rendered_from_the_stored_content(client, tokens, issue
 
 
 def paid_reservation(client, tokens) -> str:
-    from tests.functional.test_reservations import pay, reserve
+    from tests.functional.netdesk.test_reservations import pay, reserve
 
     r = reserve(client, tokens)
     pay(client, tokens, r)
@@ -327,7 +327,7 @@ def test_a_reservation_s_failed_untag_is_released_by_the_reconciler(client, toke
 
 
 def test_a_lost_reservation_pdf_is_re_rendered_as_a_reservation_certificate(client, tokens):
-    from tests.functional.test_reservations import _text as pdf_text
+    from tests.functional.netdesk.test_reservations import _text as pdf_text
 
     number = body(issue_reservation(client, tokens))["number"]
     cert = CertificateModel.get(number, 1)

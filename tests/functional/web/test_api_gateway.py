@@ -24,7 +24,7 @@ from tests import mfa
 from tests.factories import APPLICATION_BODY, reservation_body
 from tests.functional.conftest import DEMO
 from tests.functional.gateway import Answer, Door
-from tests.functional.test_ux_pages import FORM as APPLICATION_FORM
+from tests.functional.netdesk.test_application_pages import FORM as APPLICATION_FORM
 
 DOORS = {
     "execute-api": lambda: Door.execute_api(app_module.app),

@@ -118,7 +118,7 @@ def test_a_deployed_stage_mails_as_its_own_sender_with_its_public_url(deployed_s
     from chalicelib.store.models import CertificateModel
     from tests.factories import make_guarantee
     from tests.functional.gateway import LambdaContext
-    from tests.functional.test_notify import NUMBER, event, raw_messages, record
+    from tests.functional.streams.test_notify import NUMBER, event, raw_messages, record
 
     make_guarantee(NUMBER)
     image = CertificateModel.get(NUMBER, 1)
@@ -135,8 +135,8 @@ def test_a_deployed_stage_sends_staff_notices_as_its_own_sender_with_its_public_
     # Issue 14: the staff events' stream function reads the stage's values from SSM itself too.
     from chalicelib.store.models import EventModel
     from tests.functional.gateway import LambdaContext
-    from tests.functional.test_event_notices import record
-    from tests.functional.test_notify import raw_messages
+    from tests.functional.streams.test_event_notices import record
+    from tests.functional.streams.test_notify import raw_messages
 
     row = EventModel(
         "e-stage-1",
