@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from devstack import pump as pump_module
-from devstack.pump import StreamPump, retry_from
+from devstack.pump import StreamPump, retry_from, to_lambda_record
 
 
 def _records(n: int) -> list[dict]:
@@ -68,3 +68,25 @@ def test_pump_retries_a_raising_batch_then_drops_it(monkeypatch):
     p._deliver(handler, _records(2))
     assert calls == [["00001", "00002"]] * 3
     assert p.delivered == 0
+
+
+def test_pump_converts_boto3_records_to_lambda_shape():
+    record = {
+        "eventID": "e1",
+        "eventName": "INSERT",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": dt.datetime(2026, 11, 24, 1, 2, 3, tzinfo=dt.UTC),
+            "Keys": {"number": {"S": "n"}},
+            "SequenceNumber": "1",
+            "SizeBytes": 1,
+            "StreamViewType": "NEW_IMAGE",
+        },
+    }
+    out = to_lambda_record(record, "arn:aws:dynamodb:ap-northeast-1:1:table/t/stream/s", "ap-northeast-1")
+    assert out["dynamodb"]["ApproximateCreationDateTime"] == int(
+        dt.datetime(2026, 11, 24, 1, 2, 3, tzinfo=dt.UTC).timestamp()
+    )
+    assert out["eventSourceARN"].endswith("/stream/s")
+    assert out["awsRegion"] == "ap-northeast-1"
+    assert record["dynamodb"]["ApproximateCreationDateTime"].year == 2026  # input untouched

@@ -1,14 +1,13 @@
-"""The certificate content dict of docs/CONTRACTS.md, its hash, and the amount limits."""
+"""domain/certificate.py: the certificate content dict of docs/CONTRACTS.md and its hash."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 
 import pytest
 
-from chalicelib.domain import certificate, limits
+from chalicelib.domain import certificate
 from tests.factories import canonical_sha256
 
 CONTRACT_KEYS = {
@@ -108,59 +107,3 @@ def test_unknown_kinds_refused():
         build("bond")
     with pytest.raises(ValueError):
         build(version_kind="reissue")
-
-
-TODAY = dt.date(2026, 11, 1)
-
-
-def check(kind, amount, contract=50_000_000, **kw):
-    args = dict(
-        guarantee_amount=amount,
-        contract_amount=contract,
-        period_start="2026-12-01",
-        period_end="2027-11-15",
-        today=TODAY,
-    )
-    args.update(kw)
-    return limits.check_guarantee(kind, **args)
-
-
-def test_advance_limit_four_tenths_and_orderer_rate():
-    assert check("advance_payment", 20_000_000) == []
-    errs = check("advance_payment", 20_000_001)
-    assert [e.field for e in errs] == ["guarantee_amount"] and "4/10" in errs[0].message
-    assert check("advance_payment", 15_000_001, contract_type="design_survey")[0].field == "guarantee_amount"
-    assert check("advance_payment", 15_000_000, contract_type="design_survey") == []
-    assert check("advance_payment", 25_000_000, advance_tenths=5) == []
-
-
-def test_contract_guarantee_minimums():
-    assert check("contract_guarantee", 5_000_000) == []
-    assert check("contract_guarantee", 4_999_999)[0].field == "guarantee_amount"
-    assert check("contract_guarantee", 5_000_000, low_bid=True)[0].field == "guarantee_amount"
-    assert check("contract_guarantee", 15_000_000, low_bid=True) == []
-
-
-def test_period_rules_and_field_names():
-    errs = check(
-        "advance_payment",
-        1,
-        period_start="2026-01-01",
-        period_end="2026-10-31",
-        fields={"period_end": "changes.period_end"},
-    )
-    assert [e.field for e in errs] == ["changes.period_end"] and "過去" in errs[0].message
-    assert check("advance_payment", 1, period_start="2026-01-01", period_end="2026-10-31", today=None) == []
-    assert check("advance_payment", 1, period_start="2028-01-01")[0].message.startswith("工期末は工期始")
-
-
-def test_kinsoku_keeps_punctuation_off_line_starts():
-    from chalicelib.render.pdf import kinsoku_lines
-
-    def measure(s: str) -> float:
-        return float(len(s))
-
-    lines = kinsoku_lines("あいうえお。かきくけこ、さしすせそ」", 5, measure)
-    assert lines == ["あいうえお。", "かきくけこ、", "さしすせそ」"]
-    assert kinsoku_lines("あいうえおかき\nく", 5, measure) == ["あいうえお", "かき", "く"]
-    assert all(not line or line[0] not in "、。」" for line in kinsoku_lines("。" * 3 + "あ" * 12, 5, measure)[1:])

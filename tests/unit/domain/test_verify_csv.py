@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from chalicelib.domain import verify_csv
@@ -67,3 +70,49 @@ def test_undecodable_bytes_are_refused():
 def test_empty_upload_has_no_rows():
     assert verify_csv.parse(b"") == []
     assert verify_csv.parse(b"number,auth_key\n") == []
+
+
+def test_japanese_header_in_cp932_as_excel_saves_it_is_skipped():
+    data = "保証契約番号,認証キー\r\n30026-000001M,Z28YUE4J3Bux\r\n\r\n30026-000002K,abcDEF234567\r\n".encode("cp932")
+    rows = verify_csv.parse(data)
+    assert [(r.line, r.number) for r in rows] == [(2, "30026-000001M"), (4, "30026-000002K")]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "\ufeff保証契約番号,認証キー",
+        '"保証契約番号","認証キー"',
+        " 保証契約番号 , 認証キー ",
+        "number,auth_key",
+        "Number,Auth_Key",
+    ],
+)
+def test_both_header_spellings_with_bom_quotes_or_blanks(header):
+    for encoding in ("utf-8", "utf-8-sig", "cp932"):
+        text = header.lstrip("\ufeff") if encoding == "cp932" else header
+        rows = verify_csv.parse(f"{text}\n30026-000001M,Z28YUE4J3Bux\n".encode(encoding))
+        assert [r.number for r in rows] == ["30026-000001M"], (header, encoding)
+
+
+def test_only_a_header_has_no_rows():
+    assert verify_csv.parse("保証契約番号,認証キー\r\n\r\n".encode("cp932")) == []
+
+
+def test_results_csv_has_a_bom_and_neutralises_formula_cells():
+    items = [
+        {"line": 2, "number": "30026-000001M", "result": "valid"},
+        {"line": 3, "number": '=HYPERLINK("http://evil")', "result": "invalid"},
+        {"line": 4, "number": "+1", "result": "not_found"},
+        {"line": 5, "number": "-1", "result": "not_found"},
+        {"line": 6, "number": "@SUM(A1)", "result": "locked"},
+    ]
+    text = verify_csv.results_csv(
+        items, {"valid": "有効", "invalid": "形式エラー", "not_found": "確認できません", "locked": "ロック中"}
+    )
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0] == ["行", "保証契約番号", "結果", "result"]
+    assert rows[1] == ["2", "30026-000001M", "有効", "valid"]
+    assert [r[1] for r in rows[2:]] == ['\'=HYPERLINK("http://evil")', "'+1", "'-1", "'@SUM(A1)"]
+    assert "\r\n" in text

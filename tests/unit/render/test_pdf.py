@@ -216,3 +216,15 @@ def test_the_seed_fields_of_both_samples(documents):
         assert expected in cert, expected
     notice = text(documents["key_notice"])
     assert "(JVの場合は代表者)" in notice and "大文字と小文字を区別します" in notice
+
+
+def test_kinsoku_keeps_punctuation_off_line_starts():
+    from chalicelib.render.pdf import kinsoku_lines
+
+    def measure(s: str) -> float:
+        return float(len(s))
+
+    lines = kinsoku_lines("あいうえお。かきくけこ、さしすせそ」", 5, measure)
+    assert lines == ["あいうえお。", "かきくけこ、", "さしすせそ」"]
+    assert kinsoku_lines("あいうえおかき\nく", 5, measure) == ["あいうえお", "かき", "く"]
+    assert all(not line or line[0] not in "、。」" for line in kinsoku_lines("。" * 3 + "あ" * 12, 5, measure)[1:])
