@@ -35,8 +35,9 @@ from chalice.test import Client  # noqa: E402
 import app as app_module  # noqa: E402
 from chalicelib.store.models import AccountModel  # noqa: E402
 from devstack.seed import DEMO_TOTP_SECRETS, seed_demo  # noqa: E402
-from tests import mfa  # noqa: E402
+from tests import journeys, mfa  # noqa: E402
 from tests.functional import moto_state  # noqa: E402
+from tests.journeys import bearer, body  # noqa: E402, F401 (the functional tests' helpers, imported from here)
 
 DEMO = {
     "contractor": ("demo-contractor", "demo-pass-1"),
@@ -123,14 +124,6 @@ def tokens(client) -> dict[str, str]:
     return dict(_TOKENS)
 
 
-def bearer(token: str, **extra: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", **extra}
-
-
-def body(resp) -> dict:
-    return json.loads(resp.body)
-
-
 def browser_login(client, audience: str, login_id: str, password: str) -> tuple[str, str]:
     """Log in through the page as a browser would; returns (session cookie, page html)."""
     page = client.http.get(f"/{audience}/login")
@@ -173,20 +166,8 @@ def _cookie_header(resp) -> str:
     return "\n".join(value) if isinstance(value, list) else value
 
 
-def approve(client, tokens: dict[str, str], approval_id: str, who: str = "chief"):
-    """Approve a 決裁 request as `who` (by default ibaraki-chief, the other staff user of the branch)."""
-    return client.http.post(
-        f"/api/staff/approvals/{approval_id}/approve",
-        headers={"Authorization": f"Bearer {tokens[who]}", "Content-Type": "application/json"},
-        body="",
-    )
-
-
-def requested_then_approved(client, tokens: dict[str, str], resp):
-    """API.md's two steps of a cancellation or key reissue: the request's 202, then the approval
-    by the branch's other staff user; returns the approval's response (201 with what the
-    direct call used to answer)."""
-    assert resp.status_code == 202, resp.body
-    out = json.loads(resp.body)
-    assert out["status"] == "pending" and out["approval_id"]
-    return approve(client, tokens, out["approval_id"])
+@pytest.fixture
+def issued(client, tokens) -> list[dict]:
+    """The guarantees of a submitted, paid application (written by tests/factories.py) issued
+    by the branch's clerk through the API (tests/journeys.py)."""
+    return journeys.issued(client, tokens)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import html as html_mod
 import json
 import re
 import time
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import jwt
 import pytest
 
 from chalicelib.store.models import SessionModel
+from tests.forms import URLENC, login_form, session_of
 from tests.functional.conftest import DEMO, bearer, body, browser_login, login
 
 JSON = {"Content-Type": "application/json"}
@@ -164,3 +167,55 @@ def test_login_page_of_another_audience_refuses_the_account(client):
 def test_login_next_is_never_an_open_redirect(client):
     page = client.http.get("/netdesk/login?next=//evil.example/x")
     assert 'value="/netdesk/"' in page.body.decode()
+
+
+NUMBER = "30026-000601M"
+
+
+def test_the_qr_link_keeps_its_number_through_login(client):
+    target = f"/dsure/verify?number={NUMBER}"
+    first = client.http.get(target)
+    assert first.status_code == 303
+    location = first.headers["Location"]
+    assert parse_qs(urlparse(location).query)["next"] == [target]
+    page, resp = login_form(client, "dsure", "kasama", "demo-pass-4", target)
+    assert f'name="next" value="{html_mod.escape(target)}"' in page.body.decode()
+    assert resp.status_code == 303 and resp.headers["Location"] == target
+    back = client.http.get(target, headers={"Cookie": f"esurety_session={session_of(resp)}"})
+    assert f'value="{NUMBER}"' in back.body.decode()
+
+
+def test_net_desk_deep_links_keep_their_query_too(client):
+    first = client.http.get("/netdesk/guarantees?tab=electronic&kind=advance_payment")
+    assert parse_qs(urlparse(first.headers["Location"]).query)["next"] == [
+        "/netdesk/guarantees?tab=electronic&kind=advance_payment"
+    ]
+
+
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "//evil.example/x",
+        "/\\evil.example",
+        "https://evil.example/dsure/",
+        "/dsure/\r\nX: y",
+        "/netdesk/applications",
+        "/dsure/../staff",
+    ],
+)
+def test_login_never_redirects_off_site_or_to_another_portal(client, evil):
+    _page, resp = login_form(client, "dsure", "kasama", "demo-pass-4", evil)
+    assert resp.status_code == 303 and resp.headers["Location"] == "/dsure/"
+
+
+def test_logout_says_so(client):
+    session, _home = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
+    top = client.http.get("/netdesk", headers={"Cookie": f"esurety_session={session}"}).body.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', top).group(1)
+    out = client.http.post(
+        "/netdesk/logout",
+        headers={**URLENC, "Cookie": f"esurety_session={session}"},
+        body=urlencode({"csrf_token": csrf}),
+    )
+    assert out.status_code == 303
+    assert "ログアウトしました" in client.http.get(out.headers["Location"]).body.decode()

@@ -12,14 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.domain import clock
 from chalicelib.domain.errors import TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
 from chalicelib.services import auth, verify
 from chalicelib.store import attempts
 from chalicelib.store.models import AccessLogModel, AttemptModel
-from tests import dynamodb_calls
-from tests.factories import application_body, make_guarantee
+from tests import dynamodb_calls, journeys
+from tests.factories import make_guarantee
 from tests.functional.conftest import bearer, body
 
 JSON = {"Content-Type": "application/json"}
@@ -27,25 +26,6 @@ KEY = "Z28YUE4J3Bux"
 NUMBER = "30026-000301M"
 KASAMA = Principal("kasama", "orderer", "08216", "笠間市長", "sid-test")
 BURST = 30
-
-
-def _issued(client, tokens) -> dict:
-    """A guarantee issued through the API (its row keeps the version summary)."""
-    app = body(
-        client.http.post(
-            "/api/applications", headers=bearer(tokens["contractor"], **JSON), body=json.dumps(application_body())
-        )
-    )
-    app_id = app["id"]
-    paid = client.http.post(  # issue 17: the 保証料 is paid before anything is issued (set-up only)
-        f"/api/staff/applications/{app_id}/payment",
-        headers=bearer(tokens["staff"], **JSON),
-        body=json.dumps({"amount": app["fees"]["total"], "paid_on": clock.today().isoformat()}),
-    )
-    assert paid.status_code == 200, paid.body
-    resp = client.http.post(f"/api/staff/applications/{app_id}/issue", headers=bearer(tokens["staff"], **JSON))
-    assert resp.status_code == 201, resp.body
-    return body(resp)["guarantees"][0]
 
 
 def _verify(client, token, number, key):
@@ -58,7 +38,7 @@ def _verify(client, token, number, key):
 
 
 def test_right_and_wrong_key_verifications_cost_at_most_three_calls_beyond_the_session(client, tokens):
-    g = _issued(client, tokens)
+    g = journeys.issued(client, tokens, journeys.submit_paid(client, tokens))[0]
     _verify(client, tokens["kasama"], g["number"], g["auth_key"])  # the inbox row exists from here on
     for key, status in ((g["auth_key"], 200), ("WRONGKEY2345", 404)):
         with dynamodb_calls.recorded() as calls:
@@ -72,7 +52,7 @@ def test_right_and_wrong_key_verifications_cost_at_most_three_calls_beyond_the_s
 def test_a_locked_verification_is_the_counting_write_and_its_log_row_with_no_read(client, tokens):
     # The refused counting write returns the rows it was refused on (ReturnValuesOnConditionCheckFailure),
     # so telling "locked, wait N s" from "window over" needs no read: under a flood every attempt is 2 calls.
-    g = _issued(client, tokens)
+    g = journeys.issued(client, tokens, journeys.submit_paid(client, tokens))[0]
     for i in range(5):
         assert _verify(client, tokens["kasama"], g["number"], f"WRONG{i:07d}").status_code == 404
     with dynamodb_calls.recorded() as calls:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html as html_mod
+import json
+import re
 from urllib.parse import urlencode
 
 from chalicelib.store.models import AccessLogModel
 from tests.factories import make_guarantee
-from tests.functional.conftest import bearer, browser_login
+from tests.forms import URLENC
+from tests.functional.conftest import bearer, body, browser_login
 
 KEY = "Z28YUE4J3Bux"
 NUMBER = "30026-000401M"
@@ -128,3 +132,53 @@ def test_inbox_page_lists_verified_guarantees(client, tokens):
 
 def test_contractor_cannot_open_dsure_pages(client, tokens):
     assert client.http.get("/dsure/verify", headers=bearer(tokens["contractor"])).status_code == 403
+
+
+def test_bulk_page_with_neither_file_nor_text_says_what_to_do(client, tokens):
+    resp = client.http.post("/dsure/bulk", headers=bearer(tokens["kasama"], **URLENC), body=urlencode({"csv": ""}))
+    assert resp.status_code == 400
+    html = resp.body.decode()
+    assert "確認する行がありません" in html and "bulk-result" not in html
+
+
+def test_bulk_results_download_as_csv_with_bom_and_neutralised_cells(client, tokens):
+    make_guarantee(NUMBER, auth_key=KEY)
+    lines = f"{NUMBER},{KEY}\n=cmd|' /C calc'!A0,x\n"
+    page = client.http.post("/dsure/bulk", headers=bearer(tokens["kasama"], **URLENC), body=urlencode({"csv": lines}))
+    html = page.body.decode()
+    assert 'id="download-results"' in html
+    hidden = re.findall(r'<input type="hidden" name="(line|number|result)" value="([^"]*)"', html)
+    form = [(k, html_mod.unescape(v)) for k, v in hidden]
+    resp = client.http.post("/dsure/bulk/results.csv", headers=bearer(tokens["kasama"], **URLENC), body=urlencode(form))
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in resp.headers["Content-Disposition"]
+    text = resp.body.decode("utf-8") if isinstance(resp.body, bytes) else resp.body
+    assert text.startswith("\ufeff")
+    assert f"1,{NUMBER},有効,valid" in text and "'=cmd" in text
+    assert len(list(AccessLogModel.query(NUMBER))) == 1  # downloading verified nothing again
+
+
+def test_wrong_key_and_unknown_number_give_the_same_hints_and_count_down(client, tokens):
+    make_guarantee(NUMBER, auth_key=KEY)
+
+    def attempt(number, key):
+        return client.http.post(
+            "/dsure/verify",
+            headers=bearer(tokens["kasama"], **URLENC),
+            body=urlencode({"number": number, "auth_key": key}),
+        ).body.decode()
+
+    wrong = attempt(NUMBER, KEY.lower())
+    unknown = attempt("30026-999999M", KEY)
+    for page in (wrong, unknown):
+        assert "認証キーは大文字と小文字を区別します" in page and "あと4回失敗すると15分間確認できなくなります" in page
+    for left in (3, 2, 1):
+        assert f"あと{left}回失敗すると15分間確認できなくなります" in attempt(NUMBER, "x")
+    assert "15分間確認できなくなりました" in attempt(NUMBER, "x")
+    # the JSON API's 404 body stays one and the same
+    api = client.http.post(
+        "/api/verify",
+        headers=bearer(tokens["mito"], **{"Content-Type": "application/json"}),
+        body=json.dumps({"number": NUMBER, "auth_key": "x"}),
+    )
+    assert set(body(api)) == {"errors"} and "あと" not in api.body.decode()

@@ -368,3 +368,26 @@ def test_stream_hook_moves_a_changed_guarantee_to_the_top(client, tokens):
 def test_inbox_bad_cursor_is_400(client, tokens):
     resp = client.http.get("/api/orderer/guarantees?cursor=forged", headers=bearer(tokens["kasama"]))
     assert resp.status_code == 400
+
+
+def test_excel_cp932_csv_with_the_japanese_header_counts_only_data_lines(client, tokens):
+    make_guarantee(NUMBER, auth_key=KEY)
+    data = f"保証契約番号,認証キー\r\n{NUMBER},{KEY}\r\n\r\n30026-999999M,{KEY}\r\n".encode("cp932")
+    resp = client.http.post(
+        "/api/verify/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": "text/csv"}), body=data
+    )
+    assert resp.status_code == 200
+    assert [(i["line"], i["result"]) for i in body(resp)["items"]] == [(2, "valid"), (4, "not_found")]
+    assert list(AccessLogModel.query("保証契約番号")) == []
+    assert AttemptModel.count("verify:kasama:保証契約番号") == 0
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"\r\n\r\n", "保証契約番号,認証キー\r\n".encode("cp932"), b"\xef\xbb\xbfnumber,auth_key\n"]
+)
+def test_no_data_line_is_a_400_in_japanese(client, tokens, data):
+    resp = client.http.post(
+        "/api/verify/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": "text/csv"}), body=data
+    )
+    assert resp.status_code == 400
+    assert "確認する行がありません" in body(resp)["errors"][0]["message"]

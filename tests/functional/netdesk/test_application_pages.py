@@ -6,203 +6,27 @@ from __future__ import annotations
 import html as html_mod
 import json
 import re
-from urllib.parse import parse_qs, quote, urlencode, urlparse
-
-import pytest
 
 from chalicelib.services import issuance
-from chalicelib.store.models import AccessLogModel, ApplicationModel, AttemptModel, DraftModel
-from tests.factories import make_application, make_guarantee
-from tests.functional.conftest import bearer, body, browser_login
-from tests.functional.netdesk.test_applications import FORM, stored
-from tests.functional.staff.test_issuance import STAFF
+from chalicelib.store.models import ApplicationModel
+from tests import tables
+from tests.factories import make_application
+from tests.forms import APPLICATION_FORM as FORM
+from tests.forms import cookie_login, hidden_fields, post_form
+from tests.functional.conftest import browser_login
+from tests.journeys import STAFF
 
-URLENC = {"Content-Type": "application/x-www-form-urlencoded"}
 NUMBER = "30026-000601M"
 KEY = "Z28YUE4J3Bux"
-
-
-def login_form(client, audience: str, login_id: str, password: str, next_path: str, cookie: str = ""):
-    page = client.http.get(f"/{audience}/login?next={quote(next_path, safe='')}")
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
-    form = {"csrf_token": token, "login": login_id, "password": password, "next": next_path}
-    resp = client.http.post(
-        f"/{audience}/login",
-        headers={**URLENC, "Cookie": f"esurety_login={nonce}" + (f"; {cookie}" if cookie else "")},
-        body=urlencode(form),
-    )
-    return page, resp
-
-
-def session_of(resp) -> str:
-    cookies = resp.headers["Set-Cookie"]
-    cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
-    return re.search(r"esurety_session=([^;]+)", cookies).group(1)
 
 
 # --- login keeps the whole target, and only a same-site one -------------------------------------
 
 
-def test_the_qr_link_keeps_its_number_through_login(client):
-    target = f"/dsure/verify?number={NUMBER}"
-    first = client.http.get(target)
-    assert first.status_code == 303
-    location = first.headers["Location"]
-    assert parse_qs(urlparse(location).query)["next"] == [target]
-    page, resp = login_form(client, "dsure", "kasama", "demo-pass-4", target)
-    assert f'name="next" value="{html_mod.escape(target)}"' in page.body.decode()
-    assert resp.status_code == 303 and resp.headers["Location"] == target
-    back = client.http.get(target, headers={"Cookie": f"esurety_session={session_of(resp)}"})
-    assert f'value="{NUMBER}"' in back.body.decode()
-
-
-def test_net_desk_deep_links_keep_their_query_too(client):
-    first = client.http.get("/netdesk/guarantees?tab=electronic&kind=advance_payment")
-    assert parse_qs(urlparse(first.headers["Location"]).query)["next"] == [
-        "/netdesk/guarantees?tab=electronic&kind=advance_payment"
-    ]
-
-
-@pytest.mark.parametrize(
-    "evil",
-    [
-        "//evil.example/x",
-        "/\\evil.example",
-        "https://evil.example/dsure/",
-        "/dsure/\r\nX: y",
-        "/netdesk/applications",
-        "/dsure/../staff",
-    ],
-)
-def test_login_never_redirects_off_site_or_to_another_portal(client, evil):
-    _page, resp = login_form(client, "dsure", "kasama", "demo-pass-4", evil)
-    assert resp.status_code == 303 and resp.headers["Location"] == "/dsure/"
-
-
-def test_logout_says_so(client):
-    session, _home = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
-    top = client.http.get("/netdesk", headers={"Cookie": f"esurety_session={session}"}).body.decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', top).group(1)
-    out = client.http.post(
-        "/netdesk/logout",
-        headers={**URLENC, "Cookie": f"esurety_session={session}"},
-        body=urlencode({"csrf_token": csrf}),
-    )
-    assert out.status_code == 303
-    assert "ログアウトしました" in client.http.get(out.headers["Location"]).body.decode()
-
-
 # --- a session that ends mid-form keeps the form --------------------------------------------------
 
 
-def _draft_cookie(resp) -> str | None:
-    cookies = resp.headers.get("Set-Cookie", "")
-    cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
-    m = re.search(r"esurety_draft=([^;]*)", cookies)
-    return m.group(1) if m else None
-
-
-def test_an_expired_session_on_confirm_keeps_the_form_and_returns_to_confirm_after_login(client):
-    before = stored()
-    fields = {**FORM, "project.name": "セッション切れ後も残る工事", "csrf_token": "stale", "step": "confirm"}
-    expired = client.http.post(
-        "/netdesk/applications/new", headers={**URLENC, "Sec-Fetch-Site": "same-origin"}, body=urlencode(fields)
-    )
-    assert expired.status_code == 303
-    query = parse_qs(urlparse(expired.headers["Location"]).query)
-    assert query["next"] == ["/netdesk/applications/new?resume=1"] and query["notice"] == ["expired"]
-    draft = _draft_cookie(expired)
-    assert draft and "HttpOnly" in str(expired.headers["Set-Cookie"])
-    # kept sealed: the table holds no readable trace of the form
-    rows = [row.serialize() for row in DraftModel.scan()]
-    assert (
-        len(rows) == 1
-        and "セッション切れ" not in json.dumps(rows, ensure_ascii=False)
-        and draft not in json.dumps(rows)
-    )
-    assert "保存" in client.http.get(expired.headers["Location"]).body.decode()
-
-    _page, login = login_form(client, "netdesk", "demo-contractor", "demo-pass-1", query["next"][0])
-    assert login.headers["Location"] == "/netdesk/applications/new?resume=1"
-    cookie = f"esurety_session={session_of(login)}; esurety_draft={draft}"
-    back = client.http.get(login.headers["Location"], headers={"Cookie": cookie})
-    html = back.body.decode()
-    assert back.status_code == 200 and "申込確認" in html and "復元しました" in html
-    assert "セッション切れ後も残る工事" in html and "令和8年10月30日" in html
-    assert _draft_cookie(back) == ""  # the cookie is cleared…
-    assert stored() == before  # …and nothing was submitted behind the person's back
-    again = client.http.get(login.headers["Location"], headers={"Cookie": cookie}).body.decode()
-    assert "見つかりませんでした" in again  # single use
-
-
-def test_a_cross_site_post_cannot_plant_a_draft(client):
-    resp = client.http.post(
-        "/netdesk/applications/new",
-        headers={**URLENC, "Sec-Fetch-Site": "cross-site"},
-        body=urlencode({**FORM, "step": "confirm"}),
-    )
-    assert resp.status_code == 303 and _draft_cookie(resp) is None
-    assert list(DraftModel.scan()) == []
-
-
-def test_a_tampered_draft_id_opens_nothing(client):
-    client.http.post("/netdesk/applications/new", headers=URLENC, body=urlencode({**FORM, "step": "confirm"}))
-    session, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
-    resp = client.http.get(
-        "/netdesk/applications/new?resume=1", headers={"Cookie": f"esurety_session={session}; esurety_draft=forged"}
-    )
-    assert resp.status_code == 200 and "見つかりませんでした" in resp.body.decode()
-
-
 # --- bulk CSV as Excel saves it -------------------------------------------------------------------
-
-
-def test_excel_cp932_csv_with_the_japanese_header_counts_only_data_lines(client, tokens):
-    make_guarantee(NUMBER, auth_key=KEY)
-    data = f"保証契約番号,認証キー\r\n{NUMBER},{KEY}\r\n\r\n30026-999999M,{KEY}\r\n".encode("cp932")
-    resp = client.http.post(
-        "/api/verify/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": "text/csv"}), body=data
-    )
-    assert resp.status_code == 200
-    assert [(i["line"], i["result"]) for i in body(resp)["items"]] == [(2, "valid"), (4, "not_found")]
-    assert list(AccessLogModel.query("保証契約番号")) == []
-    assert AttemptModel.count("verify:kasama:保証契約番号") == 0
-
-
-@pytest.mark.parametrize(
-    "data", [b"", b"\r\n\r\n", "保証契約番号,認証キー\r\n".encode("cp932"), b"\xef\xbb\xbfnumber,auth_key\n"]
-)
-def test_no_data_line_is_a_400_in_japanese(client, tokens, data):
-    resp = client.http.post(
-        "/api/verify/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": "text/csv"}), body=data
-    )
-    assert resp.status_code == 400
-    assert "確認する行がありません" in body(resp)["errors"][0]["message"]
-
-
-def test_bulk_page_with_neither_file_nor_text_says_what_to_do(client, tokens):
-    resp = client.http.post("/dsure/bulk", headers=bearer(tokens["kasama"], **URLENC), body=urlencode({"csv": ""}))
-    assert resp.status_code == 400
-    html = resp.body.decode()
-    assert "確認する行がありません" in html and "bulk-result" not in html
-
-
-def test_bulk_results_download_as_csv_with_bom_and_neutralised_cells(client, tokens):
-    make_guarantee(NUMBER, auth_key=KEY)
-    lines = f"{NUMBER},{KEY}\n=cmd|' /C calc'!A0,x\n"
-    page = client.http.post("/dsure/bulk", headers=bearer(tokens["kasama"], **URLENC), body=urlencode({"csv": lines}))
-    html = page.body.decode()
-    assert 'id="download-results"' in html
-    hidden = re.findall(r'<input type="hidden" name="(line|number|result)" value="([^"]*)"', html)
-    form = [(k, html_mod.unescape(v)) for k, v in hidden]
-    resp = client.http.post("/dsure/bulk/results.csv", headers=bearer(tokens["kasama"], **URLENC), body=urlencode(form))
-    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/csv")
-    assert "attachment" in resp.headers["Content-Disposition"]
-    text = resp.body.decode("utf-8") if isinstance(resp.body, bytes) else resp.body
-    assert text.startswith("\ufeff")
-    assert f"1,{NUMBER},有効,valid" in text and "'=cmd" in text
-    assert len(list(AccessLogModel.query(NUMBER))) == 1  # downloading verified nothing again
 
 
 # --- messages that say what and where --------------------------------------------------------------
@@ -215,13 +39,9 @@ def _form_page(client):
     return cookie, re.search(r'name="csrf_token" value="([^"]+)"', new).group(1), new
 
 
-def _post(client, cookie, fields):
-    return client.http.post("/netdesk/applications/new", headers={**cookie, **URLENC}, body=urlencode(fields))
-
-
 def test_minus_five_and_twenty_digits_are_explained_and_linked_from_the_summary(client):
     cookie, csrf, _ = _form_page(client)
-    resp = _post(
+    resp = post_form(
         client,
         cookie,
         {
@@ -242,7 +62,7 @@ def test_minus_five_and_twenty_digits_are_explained_and_linked_from_the_summary(
 
 def test_a_paper_only_orderer_names_which_guarantee(client):
     cookie, csrf, _ = _form_page(client)
-    resp = _post(client, cookie, {**FORM, "csrf_token": csrf, "step": "confirm", "project.orderer_id": "08999"})
+    resp = post_form(client, cookie, {**FORM, "csrf_token": csrf, "step": "confirm", "project.orderer_id": "08999"})
     html = html_mod.unescape(resp.body.decode())
     assert (
         "前払金保証を電子保証で申し込むことはできません" in html
@@ -261,7 +81,7 @@ def test_the_new_form_prefills_the_account_mail_and_marks_it_required(client):
 
 def test_clearing_one_section_keeps_the_others(client):
     cookie, csrf, _ = _form_page(client)
-    resp = _post(client, cookie, {**FORM, "csrf_token": csrf, "step": "clear:bid"})
+    resp = post_form(client, cookie, {**FORM, "csrf_token": csrf, "step": "clear:bid"})
     html = resp.body.decode()
     assert (
         resp.status_code == 200
@@ -274,37 +94,11 @@ def test_clearing_one_section_keeps_the_others(client):
 
 def test_the_era_echo_appears_when_the_form_comes_back(client):
     cookie, csrf, _ = _form_page(client)
-    resp = _post(client, cookie, {**FORM, "csrf_token": csrf, "step": "edit", "bid.award_date": "20231030"})
+    resp = post_form(client, cookie, {**FORM, "csrf_token": csrf, "step": "edit", "bid.award_date": "20231030"})
     assert re.search(r'<output id="f-bid-award_date-era"[^>]*>令和5年10月30日</output>', resp.body.decode())
 
 
 # --- the wrong key ---------------------------------------------------------------------------------
-
-
-def test_wrong_key_and_unknown_number_give_the_same_hints_and_count_down(client, tokens):
-    make_guarantee(NUMBER, auth_key=KEY)
-
-    def attempt(number, key):
-        return client.http.post(
-            "/dsure/verify",
-            headers=bearer(tokens["kasama"], **URLENC),
-            body=urlencode({"number": number, "auth_key": key}),
-        ).body.decode()
-
-    wrong = attempt(NUMBER, KEY.lower())
-    unknown = attempt("30026-999999M", KEY)
-    for page in (wrong, unknown):
-        assert "認証キーは大文字と小文字を区別します" in page and "あと4回失敗すると15分間確認できなくなります" in page
-    for left in (3, 2, 1):
-        assert f"あと{left}回失敗すると15分間確認できなくなります" in attempt(NUMBER, "x")
-    assert "15分間確認できなくなりました" in attempt(NUMBER, "x")
-    # the JSON API's 404 body stays one and the same
-    api = client.http.post(
-        "/api/verify",
-        headers=bearer(tokens["mito"], **{"Content-Type": "application/json"}),
-        body=json.dumps({"number": NUMBER, "auth_key": "x"}),
-    )
-    assert set(body(api)) == {"errors"} and "あと" not in api.body.decode()
 
 
 # --- the application detail page -------------------------------------------------------------------
@@ -366,8 +160,68 @@ def test_another_organisations_application_detail_is_404(client):
     assert resp.status_code == 404
 
 
-def test_staff_lists_say_sashimodoshi_too(client, tokens):
-    app = make_application()
-    issuance.reject(STAFF, app.application_id, "書類不備")
-    html = client.http.get("/staff/applications?status=rejected", headers=bearer(tokens["staff"])).body.decode()
-    assert "差戻し" in html
+def test_form_confirm_edit_submit(client):
+    cookie, csrf = cookie_login(client)
+    before = tables.count("applications")
+    confirm = post_form(client, cookie, {**FORM, "csrf_token": csrf, "step": "confirm"})
+    assert confirm.status_code == 200, confirm.body.decode()[:2000]
+    html = confirm.body.decode()
+    assert "申込確認" in html and "令和8年10月30日" in html and "令和9年11月15日" in html
+    assert "50,000,000円" in html and "20,000,000円" in html and "49,500千円" in html
+    hidden = hidden_fields(html)
+    assert all(hidden[k] == v for k, v in FORM.items())  # every value carried as typed
+    assert tables.count("applications") == before  # nothing stored before 送信
+
+    edit = post_form(client, cookie, {**hidden, "step": "edit"})
+    assert edit.status_code == 200 and "申込作成" in edit.body.decode()
+    assert 'value="50,000,000"' in edit.body.decode() and 'value="2026/10/30"' in edit.body.decode()
+
+    done = post_form(client, cookie, {**hidden, "step": "submit"})
+    assert done.status_code == 303
+    again = post_form(client, cookie, {**hidden, "step": "submit"})  # a double click
+    assert again.headers["Location"] == done.headers["Location"]
+    assert tables.count("applications") == before + 1
+    page = client.http.get(done.headers["Location"], headers=cookie).body.decode()
+    app_id = done.headers["Location"].split("done=")[1]
+    assert "送信完了" in page and app_id in page
+    listing = client.http.get("/netdesk/applications", headers=cookie).body.decode()
+    assert app_id in listing and "送信済み" in listing
+
+
+def test_form_errors_are_shown_beside_each_field_and_values_kept(client):
+    cookie, csrf = cookie_login(client)
+    before = tables.count("applications")
+    bad = {
+        **FORM,
+        "csrf_token": csrf,
+        "step": "confirm",
+        "advance_payment.amount": "20,000,001",
+        "bid.award_date": "2023.10.30",
+        "delivery.mail_to.postal_code": "1234",
+        "project.contract_amount": "abc",
+    }
+    resp = post_form(client, cookie, bad)
+    assert resp.status_code == 400
+    html = resp.body.decode()
+    for field in ("bid.award_date", "delivery.mail_to.postal_code", "project.contract_amount"):
+        assert f'id="err-{field.replace(".", "-")}"' in html
+    assert 'value="2023.10.30"' in html and 'value="abc"' in html
+    assert tables.count("applications") == before
+    # With a valid 請負金額 the 4/10 rule shows beside 前払金保証金額.
+    resp = post_form(client, cookie, {**bad, "project.contract_amount": "50000000"})
+    assert 'id="err-advance_payment-amount"' in resp.body.decode() and "4/10" in resp.body.decode()
+
+
+def test_form_post_without_csrf_is_refused(client):
+    cookie, _csrf = cookie_login(client)
+    before = tables.count("applications")
+    assert post_form(client, cookie, {**FORM, "step": "submit"}).status_code == 403
+    assert tables.count("applications") == before
+
+
+def test_form_links_to_the_e_surety_orderers(client):
+    cookie, _ = cookie_login(client)
+    html = client.http.get("/netdesk/applications/new", headers=cookie).body.decode()
+    assert 'href="/netdesk/orderers"' in html and "必須" in html
+    orderers = client.http.get("/netdesk/orderers", headers=cookie).body.decode()
+    assert "笠間市長" in orderers and "水戸市長" in orderers and "〇〇村長" not in orderers

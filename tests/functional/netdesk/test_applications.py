@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 import threading
-from urllib.parse import urlencode
 
 import pytest
 
 from chalicelib.services import idempotency
 from chalicelib.store.models import ApplicationModel, IdempotencyModel
+from tests import tables
 from tests.factories import application_body, make_application
-from tests.functional.conftest import DEMO, bearer, body
+from tests.functional.conftest import bearer, body
+from tests.journeys import post_application
 
 JSON = {"Content-Type": "application/json"}
 
 
-def stored() -> int:
-    return sum(1 for _ in ApplicationModel.scan())
-
-
-def post(client, token, payload, **headers):
-    data = payload if isinstance(payload, bytes | str) else json.dumps(payload, ensure_ascii=False)
-    return client.http.post("/api/applications", headers=bearer(token, **JSON, **headers), body=data)
-
-
 def test_submit_answers_201_with_the_normalised_form_and_stores_it(client, tokens):
     payload = application_body(bid__award_date="2026/10/30", advance_payment__deposit_bank="ｶｻﾏ銀行 ABC支店")
-    resp = post(client, tokens["contractor"], payload)
+    resp = post_application(client, tokens["contractor"], payload)
     assert resp.status_code == 201, resp.body
     out = body(resp)
     assert out["status"] == "submitted" and out["id"] and out["submitted_at"].endswith("+09:00")
@@ -95,32 +85,32 @@ ERROR_CASES = [
 
 @pytest.mark.parametrize(("case", "overrides", "field"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
 def test_every_error_is_400_naming_the_field_and_nothing_is_stored(client, tokens, case, overrides, field):
-    before = stored()
-    resp = post(client, tokens["contractor"], application_body(**overrides))
+    before = tables.count("applications")
+    resp = post_application(client, tokens["contractor"], application_body(**overrides))
     assert resp.status_code == 400, resp.body
     errors = body(resp)["errors"]
     assert field in [e["field"] for e in errors]
     assert all(e["message"] and not e["message"].isascii() for e in errors)  # Japanese messages
-    assert stored() == before
+    assert tables.count("applications") == before
 
 
 def test_all_errors_at_once(client, tokens):
     payload = application_body(advance_payment__amount=30_000_000, bid__award_date="x", delivery__email="bad")
-    fields = {e["field"] for e in body(post(client, tokens["contractor"], payload))["errors"]}
+    fields = {e["field"] for e in body(post_application(client, tokens["contractor"], payload))["errors"]}
     assert fields == {"advance_payment.amount", "bid.award_date", "delivery.email"}
 
 
 def test_missing_sections_and_unknown_fields_are_400(client, tokens):
-    before = stored()
+    before = tables.count("applications")
     payload = application_body()
     payload["project"]["colour"] = "red"
     payload["extra"] = 1
     del payload["bid"]
-    resp = post(client, tokens["contractor"], payload)
+    resp = post_application(client, tokens["contractor"], payload)
     assert resp.status_code == 400
     fields = {e["field"] for e in body(resp)["errors"]}
     assert {"project.colour", "extra", "bid"} <= fields
-    assert stored() == before
+    assert tables.count("applications") == before
 
 
 @pytest.mark.parametrize(
@@ -136,23 +126,23 @@ def test_missing_sections_and_unknown_fields_are_400(client, tokens):
     ],
 )
 def test_malformed_requests_never_500(client, tokens, payload, ctype, status):
-    before = stored()
+    before = tables.count("applications")
     resp = client.http.post(
         "/api/applications", headers=bearer(tokens["contractor"], **{"Content-Type": ctype}), body=payload
     )
     assert resp.status_code == status
-    assert stored() == before
+    assert tables.count("applications") == before
 
 
 def test_roles_and_auth(client, tokens):
-    assert post(client, "nope", application_body()).status_code == 401
-    assert post(client, tokens["kasama"], application_body()).status_code == 403
-    assert post(client, tokens["staff"], application_body()).status_code == 403
+    assert post_application(client, "nope", application_body()).status_code == 401
+    assert post_application(client, tokens["kasama"], application_body()).status_code == 403
+    assert post_application(client, tokens["staff"], application_body()).status_code == 403
     assert client.http.get("/api/applications").status_code == 401
 
 
 def test_another_organisations_application_is_404_like_a_missing_one(client, tokens):
-    mine = body(post(client, tokens["contractor"], application_body()))["id"]
+    mine = body(post_application(client, tokens["contractor"], application_body()))["id"]
     theirs = client.http.get(f"/api/applications/{mine}", headers=bearer(tokens["other"]))
     missing = client.http.get("/api/applications/doesnotexist", headers=bearer(tokens["other"]))
     assert theirs.status_code == missing.status_code == 404
@@ -182,50 +172,56 @@ def test_list_is_newest_first_paginated_and_filtered(client, tokens):
 
 
 def test_same_key_same_body_creates_one_and_returns_the_first_answer(client, tokens):
-    before = stored()
-    first = post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "k-1"})
-    again = post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "k-1"})
+    before = tables.count("applications")
+    first = post_application(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "k-1"})
+    again = post_application(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "k-1"})
     assert first.status_code == again.status_code == 201
     assert body(first) == body(again)
-    assert stored() == before + 1
+    assert tables.count("applications") == before + 1
 
 
 def test_same_key_different_body_is_409_and_creates_nothing(client, tokens):
-    post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "k-2"})
-    before = stored()
-    resp = post(client, tokens["contractor"], application_body(project__name="別の工事"), **{"Idempotency-Key": "k-2"})
+    post_application(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "k-2"})
+    before = tables.count("applications")
+    resp = post_application(
+        client, tokens["contractor"], application_body(project__name="別の工事"), **{"Idempotency-Key": "k-2"}
+    )
     assert resp.status_code == 409
     assert body(resp)["errors"][0]["field"] == "Idempotency-Key"
-    assert stored() == before
+    assert tables.count("applications") == before
 
 
 def test_keys_are_scoped_per_organisation(client, tokens):
-    mine = body(post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "shared"}))
+    mine = body(post_application(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "shared"}))
     theirs_body = application_body(delivery__email="info@example.com")  # △△工業's own address
-    theirs = body(post(client, tokens["other"], theirs_body, **{"Idempotency-Key": "shared"}))
+    theirs = body(post_application(client, tokens["other"], theirs_body, **{"Idempotency-Key": "shared"}))
     assert mine["id"] != theirs["id"]
 
 
 def test_a_rejected_request_does_not_burn_the_key(client, tokens):
-    bad = post(client, tokens["contractor"], application_body(bid__award_date="x"), **{"Idempotency-Key": "k-3"})
+    bad = post_application(
+        client, tokens["contractor"], application_body(bid__award_date="x"), **{"Idempotency-Key": "k-3"}
+    )
     assert bad.status_code == 400
-    good = post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "k-3"})
+    good = post_application(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "k-3"})
     assert good.status_code == 201
 
 
 def test_bad_key_is_400(client, tokens):
-    resp = post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "x" * 300})
+    resp = post_application(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "x" * 300})
     assert resp.status_code == 400 and body(resp)["errors"][0]["field"] == "Idempotency-Key"
 
 
 def test_concurrent_submissions_with_one_key_create_exactly_one(client, tokens):
-    before = stored()
+    before = tables.count("applications")
     answers: list = []
     barrier = threading.Barrier(8)
 
     def send() -> None:
         barrier.wait()
-        answers.append(post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "race"}))
+        answers.append(
+            post_application(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "race"})
+        )
 
     threads = [threading.Thread(target=send) for _ in range(8)]
     for t in threads:
@@ -234,7 +230,7 @@ def test_concurrent_submissions_with_one_key_create_exactly_one(client, tokens):
         t.join()
     assert [r.status_code for r in answers] == [201] * 8
     assert len({body(r)["id"] for r in answers}) == 1
-    assert stored() == before + 1
+    assert tables.count("applications") == before + 1
 
 
 def test_a_stale_claim_is_taken_over_without_a_second_application(client, tokens, monkeypatch):
@@ -244,7 +240,7 @@ def test_a_stale_claim_is_taken_over_without_a_second_application(client, tokens
     from chalicelib.domain.principal import Principal
     from chalicelib.services import applications
 
-    first = body(post(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "stale"}))
+    first = body(post_application(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "stale"}))
     record_key = idempotency.scoped("applications#c-0001", "stale")
     rec = IdempotencyModel.get(record_key)
     rec.update(
@@ -256,137 +252,11 @@ def test_a_stale_claim_is_taken_over_without_a_second_application(client, tokens
             ),
         ]
     )
-    before = stored()
+    before = tables.count("applications")
     who = Principal("demo-contractor", "contractor", "c-0001", "〇〇建設 株式会社", "s")
     status, again = applications.submit(who, application_body(), "stale")
     assert status == 201 and again["id"] == first["id"]
-    assert stored() == before
-
-
-# ---- the three-step form
-
-
-def _cookie_login(client) -> tuple[dict[str, str], str]:
-    page = client.http.get("/netdesk/login")
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
-    login_id, password = DEMO["contractor"]
-    resp = client.http.post(
-        "/netdesk/login",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
-        body=f"csrf_token={token}&login={login_id}&password={password}&next=/netdesk",
-    )
-    cookies = resp.headers["Set-Cookie"]
-    cookies = "\n".join(cookies) if isinstance(cookies, list) else cookies
-    session = re.search(r"esurety_session=([^;]+)", cookies).group(1)
-    new = client.http.get("/netdesk/applications/new", headers={"Cookie": f"esurety_session={session}"})
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', new.body.decode()).group(1)
-    return {"Cookie": f"esurety_session={session}"}, csrf
-
-
-FORM = {
-    "project.name": "5市単(笠建)第〇-〇号道路改良工事", "project.orderer_id": "08216",
-    "project.contract_type": "construction", "project.jv_name": "", "project.contract_amount": "50,000,000",
-    "project.period_start": "2026-12-01", "project.period_end": "2027-11-15", "project.location": "茨城県笠間市〇〇",
-    "advance_payment.requested": "1", "advance_payment.this_year_amount": "", "advance_payment.amount": "20000000",
-    "advance_payment.deposit_bank": "〇〇銀行 ××支店", "advance_payment.redeposit": "false",
-    "advance_payment.fee_payment": "lump_sum", "advance_payment.intermediate": "false",
-    "advance_payment.intermediate_amount": "", "advance_payment.intermediate_planned": "false",
-    "advance_payment.form": "electronic",
-    "contract_guarantee.requested": "1", "contract_guarantee.amount": "5000000",
-    "contract_guarantee.fee_payment": "lump_sum", "contract_guarantee.low_bid": "false",
-    "contract_guarantee.form": "electronic",
-    "bid.order_type": "general", "bid.award_date": "2026/10/30", "bid.rounds": "1", "bid.bidders": "5",
-    "bid.disqualified": "0", "bid.second_bidder": "△△工業", "bid.second_amount_k": "49500",
-    "bid.highest_bidder": "□□建設", "bid.highest_amount_k": "52000",
-    "delivery.branch_id": "ibaraki", "delivery.receipt": "mail", "delivery.receipt_date": "2026-12-10",
-    "delivery.visit_date": "", "delivery.visit_time": "", "delivery.notify": "true",
-    "delivery.email": "soumu@example.co.jp", "delivery.mail_to.name": "〇〇建設 株式会社",
-    "delivery.mail_to.postal_code": "309-1792", "delivery.mail_to.address": "茨城県笠間市〇〇0-00-0",
-}  # fmt: skip
-
-
-def _post_form(client, cookie, fields):
-    return client.http.post(
-        "/netdesk/applications/new",
-        headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"},
-        body=urlencode(fields),
-    )
-
-
-def _hidden(html: str) -> dict[str, str]:
-    import html as html_mod
-
-    return {
-        m[0]: html_mod.unescape(m[1]) for m in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
-    }
-
-
-def test_form_confirm_edit_submit(client):
-    cookie, csrf = _cookie_login(client)
-    before = stored()
-    confirm = _post_form(client, cookie, {**FORM, "csrf_token": csrf, "step": "confirm"})
-    assert confirm.status_code == 200, confirm.body.decode()[:2000]
-    html = confirm.body.decode()
-    assert "申込確認" in html and "令和8年10月30日" in html and "令和9年11月15日" in html
-    assert "50,000,000円" in html and "20,000,000円" in html and "49,500千円" in html
-    hidden = _hidden(html)
-    assert all(hidden[k] == v for k, v in FORM.items())  # every value carried as typed
-    assert stored() == before  # nothing stored before 送信
-
-    edit = _post_form(client, cookie, {**hidden, "step": "edit"})
-    assert edit.status_code == 200 and "申込作成" in edit.body.decode()
-    assert 'value="50,000,000"' in edit.body.decode() and 'value="2026/10/30"' in edit.body.decode()
-
-    done = _post_form(client, cookie, {**hidden, "step": "submit"})
-    assert done.status_code == 303
-    again = _post_form(client, cookie, {**hidden, "step": "submit"})  # a double click
-    assert again.headers["Location"] == done.headers["Location"]
-    assert stored() == before + 1
-    page = client.http.get(done.headers["Location"], headers=cookie).body.decode()
-    app_id = done.headers["Location"].split("done=")[1]
-    assert "送信完了" in page and app_id in page
-    listing = client.http.get("/netdesk/applications", headers=cookie).body.decode()
-    assert app_id in listing and "送信済み" in listing
-
-
-def test_form_errors_are_shown_beside_each_field_and_values_kept(client):
-    cookie, csrf = _cookie_login(client)
-    before = stored()
-    bad = {
-        **FORM,
-        "csrf_token": csrf,
-        "step": "confirm",
-        "advance_payment.amount": "20,000,001",
-        "bid.award_date": "2023.10.30",
-        "delivery.mail_to.postal_code": "1234",
-        "project.contract_amount": "abc",
-    }
-    resp = _post_form(client, cookie, bad)
-    assert resp.status_code == 400
-    html = resp.body.decode()
-    for field in ("bid.award_date", "delivery.mail_to.postal_code", "project.contract_amount"):
-        assert f'id="err-{field.replace(".", "-")}"' in html
-    assert 'value="2023.10.30"' in html and 'value="abc"' in html
-    assert stored() == before
-    # With a valid 請負金額 the 4/10 rule shows beside 前払金保証金額.
-    resp = _post_form(client, cookie, {**bad, "project.contract_amount": "50000000"})
-    assert 'id="err-advance_payment-amount"' in resp.body.decode() and "4/10" in resp.body.decode()
-
-
-def test_form_post_without_csrf_is_refused(client):
-    cookie, _csrf = _cookie_login(client)
-    before = stored()
-    assert _post_form(client, cookie, {**FORM, "step": "submit"}).status_code == 403
-    assert stored() == before
-
-
-def test_form_links_to_the_e_surety_orderers(client):
-    cookie, _ = _cookie_login(client)
-    html = client.http.get("/netdesk/applications/new", headers=cookie).body.decode()
-    assert 'href="/netdesk/orderers"' in html and "必須" in html
-    orderers = client.http.get("/netdesk/orderers", headers=cookie).body.decode()
-    assert "笠間市長" in orderers and "水戸市長" in orderers and "〇〇村長" not in orderers
+    assert tables.count("applications") == before
 
 
 # ---- issue 15: notices go only to the contractor's own registered addresses
@@ -398,12 +268,12 @@ def test_form_links_to_the_e_surety_orderers(client):
     ids=["stranger", "other-contractor"],
 )
 def test_a_notice_address_outside_the_organisation_is_400_and_stores_nothing(client, tokens, address):
-    before = stored()
-    resp = post(client, tokens["contractor"], application_body(delivery__email=address))
+    before = tables.count("applications")
+    resp = post_application(client, tokens["contractor"], application_body(delivery__email=address))
     assert resp.status_code == 400
     (error,) = [e for e in body(resp)["errors"] if e["field"] == "delivery.email"]
     assert "登録されたメールアドレス" in error["message"]
-    assert stored() == before
+    assert tables.count("applications") == before
 
 
 def test_any_active_user_of_the_organisation_may_receive_the_notice(client, tokens):
@@ -416,9 +286,9 @@ def test_any_active_user_of_the_organisation_may_receive_the_notice(client, toke
     accounts.put(
         Account("c1-gone", "contractor", "c-0001", "〇〇建設 株式会社", email="gone@example.co.jp", status="disabled")
     )
-    ok = post(client, tokens["contractor"], application_body(delivery__email="keiri@example.co.jp"))
+    ok = post_application(client, tokens["contractor"], application_body(delivery__email="keiri@example.co.jp"))
     assert ok.status_code == 201, ok.body
     assert body(ok)["delivery"]["email"] == "keiri@example.co.jp"
-    gone = post(client, tokens["contractor"], application_body(delivery__email="gone@example.co.jp"))
+    gone = post_application(client, tokens["contractor"], application_body(delivery__email="gone@example.co.jp"))
     assert gone.status_code == 400
     assert [e["field"] for e in body(gone)["errors"]] == ["delivery.email"]

@@ -179,7 +179,7 @@ def test_staff_application_page_pay_and_waive_forms(client):
 
 
 def test_dsure_page_shows_a_reservation_valid_then_used(client, tokens):
-    from tests.functional.netdesk.test_reservations import apply_citing, issued_reservation, post
+    from tests.journeys import apply_citing, issued_reservation, post
 
     _r, out = issued_reservation(client, tokens)
     orderer, _ = browser_login(client, "dsure", *DEMO["kasama"])
@@ -209,7 +209,7 @@ def test_dsure_page_shows_a_reservation_valid_then_used(client, tokens):
 
 
 def test_net_desk_detail_page_of_an_issued_reservation(client, tokens):
-    from tests.functional.netdesk.test_reservations import issued_reservation
+    from tests.journeys import issued_reservation
 
     _r, out = issued_reservation(client, tokens)
     contractor, _ = browser_login(client, "netdesk", *DEMO["contractor"])

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import json
 import re
 import shutil
 import subprocess
 import threading
 
 import pytest
-from pypdf import PdfReader
 
 from chalicelib.domain import clock
 from chalicelib.domain.errors import Conflict
@@ -20,55 +17,11 @@ from chalicelib.store.models import CertificateModel, GuaranteeModel, Reservatio
 from tests import dynamodb_calls
 from tests.factories import application_body, make_application, reservation_body
 from tests.functional.conftest import bearer, body
-from tests.functional.staff.test_issuance import STAFF
+from tests.journeys import STAFF, apply_citing, issued_reservation, pay_reservation, post, reserve, verify
+from tests.pdfs import pdf_text
 
 JSON = {"Content-Type": "application/json"}
 FIELD = "contract_guarantee.reservation_number"
-
-
-def post(client, token, path, payload=None):
-    return client.http.post(path, headers=bearer(token, **JSON), body="" if payload is None else json.dumps(payload))
-
-
-#: Each contractor's own address for the notice (issue 15: only its organisation's users receive one).
-OWN_EMAIL = {"contractor": "soumu@example.co.jp", "other": "info@example.com"}
-
-
-def reserve(client, tokens, who="contractor", **overrides):
-    overrides.setdefault("delivery__email", OWN_EMAIL[who])
-    resp = post(client, tokens[who], "/api/reservations", reservation_body(**overrides))
-    assert resp.status_code == 201, resp.body
-    return body(resp)
-
-
-def pay(client, tokens, r):
-    resp = post(
-        client,
-        tokens["staff"],
-        f"/api/staff/reservations/{r['id']}/payment",
-        {"amount": r["fees"]["total"], "paid_on": clock.today().isoformat()},
-    )
-    assert resp.status_code == 200, resp.body
-
-
-def issued_reservation(client, tokens, who="contractor", **overrides):
-    r = reserve(client, tokens, who, **overrides)
-    pay(client, tokens, r)
-    resp = post(client, tokens["staff"], f"/api/staff/reservations/{r['id']}/issue")
-    assert resp.status_code == 201, resp.body
-    return r, body(resp)
-
-
-def verify(client, tokens, number, key, who="kasama"):
-    return client.http.post(
-        "/api/verify", headers=bearer(tokens[who], **JSON), body=json.dumps({"number": number, "auth_key": key})
-    )
-
-
-def apply_citing(client, tokens, number, who="contractor", **overrides):
-    b = application_body(**overrides)
-    b["contract_guarantee"]["reservation_number"] = number
-    return post(client, tokens[who], "/api/applications", b)
 
 
 def errors_of(resp):
@@ -133,7 +86,7 @@ def test_issue_needs_the_fee_then_numbers_Y_and_verifies_as_contract_reservation
     unpaid = post(client, tokens["staff"], f"/api/staff/reservations/{r['id']}/issue")
     assert unpaid.status_code == 409 and errors_of(unpaid) == ["fees"]
     assert list(GuaranteeModel.scan()) == []
-    pay(client, tokens, r)
+    pay_reservation(client, tokens, r)
     resp = post(client, tokens["staff"], f"/api/staff/reservations/{r['id']}/issue")
     assert resp.status_code == 201, resp.body
     out = body(resp)
@@ -231,7 +184,7 @@ def test_conversion_rules_each_a_400_on_the_field(client, tokens):
 
 def test_an_unissued_reservation_cannot_be_cited(client, tokens):
     r = reserve(client, tokens)
-    pay(client, tokens, r)
+    pay_reservation(client, tokens, r)
     # its guarantee row does not exist before issue: the number is unknown
     resp = apply_citing(client, tokens, "30026-000001Y")
     assert resp.status_code == 400 and errors_of(resp) == [FIELD]
@@ -313,10 +266,6 @@ def test_two_applications_racing_for_one_reservation_issue_exactly_one(client, t
 # ------------------------------------------------------------------ the PDFs
 
 
-def _text(data: bytes) -> str:
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
-
-
 def _png(data: bytes, tmp_path, name: str):
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) is not installed: `bin/setup --system` installs it")
@@ -335,7 +284,7 @@ def test_reservation_certificate_and_key_notice_read_back(client, tokens, tmp_pa
     _, out = issued_reservation(client, tokens)
     v1 = CertificateModel.get(out["number"], 1)
     cert, notice = objects.get(v1.pdf_key), objects.get(v1.key_notice_key)
-    text = _text(cert)
+    text = pdf_text(cert)
     for expected in (
         "契約保証予約証書 (入札ボンド)",
         out["number"],
@@ -349,7 +298,7 @@ def test_reservation_certificate_and_key_notice_read_back(client, tokens, tmp_pa
     ):
         assert expected in text, expected
     assert out["auth_key"] not in text
-    ntext = _text(notice)
+    ntext = pdf_text(notice)
     assert out["auth_key"] in ntext and out["number"] in ntext and "契約保証予約" in ntext
     for name, data in (("reservation", cert), ("reservation_notice", notice)):
         _png(data, tmp_path, name)

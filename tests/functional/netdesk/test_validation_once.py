@@ -12,8 +12,10 @@ import pytest
 from chalicelib.domain import validation
 from chalicelib.domain.application import APPLICATION_SCHEMA
 from tests.factories import application_body
+from tests.forms import APPLICATION_FORM as FORM
+from tests.forms import cookie_login, hidden_fields, post_form
 from tests.functional.conftest import body
-from tests.functional.netdesk.test_applications import FORM, _cookie_login, _hidden, _post_form, post
+from tests.journeys import post_application
 
 
 @pytest.fixture
@@ -32,13 +34,13 @@ def schema_runs(monkeypatch) -> list[object]:
 
 
 def test_json_route_validates_once_when_valid(client, tokens, schema_runs):
-    resp = post(client, tokens["contractor"], application_body())
+    resp = post_application(client, tokens["contractor"], application_body())
     assert resp.status_code == 201, resp.body
     assert len(schema_runs) == 1
 
 
 def test_json_route_validates_once_when_rules_fail(client, tokens, schema_runs):
-    resp = post(client, tokens["contractor"], application_body(advance_payment__amount=30_000_000))
+    resp = post_application(client, tokens["contractor"], application_body(advance_payment__amount=30_000_000))
     assert resp.status_code == 400
     assert [e["field"] for e in body(resp)["errors"]] == ["advance_payment.amount"]
     assert len(schema_runs) == 1
@@ -47,26 +49,26 @@ def test_json_route_validates_once_when_rules_fail(client, tokens, schema_runs):
 def test_json_route_schema_errors_are_answered_before_the_rules(client, tokens, schema_runs):
     payload = application_body(advance_payment__amount=30_000_000)  # a rule error …
     payload["extra"] = 1  # … and a schema error: the schema's 400 comes first, as before issue 10
-    resp = post(client, tokens["contractor"], payload)
+    resp = post_application(client, tokens["contractor"], payload)
     assert resp.status_code == 400
     assert [e["field"] for e in body(resp)["errors"]] == ["extra"]
     assert len(schema_runs) == 1
 
 
 def test_form_confirm_and_submit_each_validate_once(client, schema_runs):
-    cookie, csrf = _cookie_login(client)
-    confirm = _post_form(client, cookie, {**FORM, "csrf_token": csrf, "step": "confirm"})
+    cookie, csrf = cookie_login(client)
+    confirm = post_form(client, cookie, {**FORM, "csrf_token": csrf, "step": "confirm"})
     assert confirm.status_code == 200
     assert len(schema_runs) == 1
-    done = _post_form(client, cookie, {**_hidden(confirm.body.decode()), "step": "submit"})
+    done = post_form(client, cookie, {**hidden_fields(confirm.body.decode()), "step": "submit"})
     assert done.status_code == 303
     assert len(schema_runs) == 2
 
 
 def test_form_shows_schema_and_rule_errors_together(client, schema_runs):
-    cookie, csrf = _cookie_login(client)
+    cookie, csrf = cookie_login(client)
     bad = {**FORM, "csrf_token": csrf, "step": "confirm", "project.contract_amount": "abc", "bid.award_date": "x"}
-    resp = _post_form(client, cookie, bad)
+    resp = post_form(client, cookie, bad)
     assert resp.status_code == 400
     html = resp.body.decode()
     assert 'id="err-project-contract_amount"' in html and 'id="err-bid-award_date"' in html

@@ -5,30 +5,14 @@ from __future__ import annotations
 import json
 import threading
 
-import pytest
-
 from chalicelib.domain import auth_key
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.store import audit as audit_store
 from chalicelib.store.models import AuditModel, CertificateModel, GuaranteeModel
-from tests.factories import make_application
-from tests.functional.conftest import approve, bearer, body
+from tests.functional.conftest import bearer, body
+from tests.journeys import approve, post
 
 JSON = {"Content-Type": "application/json"}
-
-
-def post(client, token, path, payload=None):
-    return client.http.post(
-        path, headers=bearer(token, **JSON), body=json.dumps(payload) if payload is not None else ""
-    )
-
-
-@pytest.fixture
-def issued(client, tokens) -> list[dict]:
-    app = make_application()
-    resp = post(client, tokens["staff"], f"/api/staff/applications/{app.application_id}/issue")
-    assert resp.status_code == 201, resp.body
-    return body(resp)["guarantees"]
 
 
 def ask_cancel(client, tokens, number, who="staff"):

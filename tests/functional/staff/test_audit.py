@@ -12,15 +12,10 @@ from chalicelib.store import audit as audit_store
 from chalicelib.store.models import ApplicationModel, AuditModel, CertificateModel, GuaranteeModel
 from tests.factories import make_application
 from tests.functional.conftest import bearer, body
+from tests.journeys import post
 
 JSON = {"Content-Type": "application/json"}
 FIXED_AT = "2026-01-01T00:00:00+09:00"
-
-
-def post(client, token, path, payload=None):
-    return client.http.post(
-        path, headers=bearer(token, **JSON), body=json.dumps(payload) if payload is not None else ""
-    )
 
 
 def audit_rows(client, token, **query) -> list[dict]:
@@ -30,14 +25,6 @@ def audit_rows(client, token, **query) -> list[dict]:
     resp = client.http.get(f"/api/staff/audit?{q}", headers=bearer(token))
     assert resp.status_code == 200, resp.body
     return [r for r in body(resp)["items"] if r["action"] != "fee_payment"]
-
-
-@pytest.fixture
-def issued(client, tokens) -> list[dict]:
-    app = make_application()
-    resp = post(client, tokens["staff"], f"/api/staff/applications/{app.application_id}/issue")
-    assert resp.status_code == 201, resp.body
-    return body(resp)["guarantees"]
 
 
 def _block_next_audit_record(monkeypatch, module: str) -> None:

@@ -10,7 +10,8 @@ from pypdf import PdfReader
 from chalicelib.store import objects
 from chalicelib.store.models import CertificateModel
 from tests.factories import make_application
-from tests.functional.conftest import bearer, body, requested_then_approved
+from tests.functional.conftest import bearer, body
+from tests.journeys import requested_then_approved
 
 JSON = {"Content-Type": "application/json"}
 

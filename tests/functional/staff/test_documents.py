@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -19,13 +18,14 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from chalicelib import settings
-from chalicelib.domain import clock
 from chalicelib.services import reconcile
 from chalicelib.store import objects, tx
 from chalicelib.store.connection import dynamodb_client
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
-from tests.factories import application_body
-from tests.functional.conftest import approve, bearer, body
+from tests import journeys
+from tests.functional.conftest import bearer, body
+from tests.journeys import approve, issue, paid_reservation, post_version, reissue, submit_paid
+from tests.pdfs import pdf_text
 
 JSON = {"Content-Type": "application/json"}
 _ids = itertools.count()
@@ -109,45 +109,11 @@ def assert_invariant(*, reconciled: bool = True) -> None:
         assert set(objs) == referenced, set(objs) ^ referenced
 
 
-def submit(client, tokens) -> str:
-    resp = client.http.post(
-        "/api/applications", headers=bearer(tokens["contractor"], **JSON), body=json.dumps(application_body())
-    )
-    assert resp.status_code == 201, resp.body
-    app = body(resp)
-    pay = client.http.post(  # issue 17: the 保証料 is paid before anything is issued (set-up only)
-        f"/api/staff/applications/{app['id']}/payment",
-        headers=bearer(tokens["staff"], **JSON),
-        body=json.dumps({"amount": app["fees"]["total"], "paid_on": clock.today().isoformat()}),
-    )
-    assert pay.status_code == 200, pay.body
-    return app["id"]
-
-
-def issue(client, tokens, app_id):
-    return client.http.post(f"/api/staff/applications/{app_id}/issue", headers=bearer(tokens["staff"], **JSON))
-
-
-def version(client, tokens, number, payload):
-    return client.http.post(
-        f"/api/staff/guarantees/{number}/versions", headers=bearer(tokens["staff"], **JSON), body=json.dumps(payload)
-    )
-
-
-def reissue(client, tokens, number):
-    """Issue 14: a reissue is asked for (202) and takes effect when the branch's other clerk approves."""
-    return client.http.post(
-        f"/api/staff/guarantees/{number}/reissue-key",
-        headers=bearer(tokens["staff"], **JSON),
-        body=json.dumps({"reason": "紛失"}),
-    )
-
-
 # --- issue --------------------------------------------------------------------------
 
 
 def test_a_lost_reply_after_the_issue_commit_keeps_the_pdfs_and_answers_201(client, tokens):
-    app_id = submit(client, tokens)
+    app_id = submit_paid(client, tokens)
     with after_commit_timeout() as hits:
         resp = issue(client, tokens, app_id)
     assert hits and resp.status_code == 201, resp.body
@@ -157,7 +123,7 @@ def test_a_lost_reply_after_the_issue_commit_keeps_the_pdfs_and_answers_201(clie
 
 
 def test_an_s3_upload_error_issues_nothing_and_leaves_nothing(client, tokens):
-    app_id = submit(client, tokens)
+    app_id = submit_paid(client, tokens)
     with s3_failing("PutObject", times=1):
         resp = issue(client, tokens, app_id)
     assert resp.status_code == 503
@@ -168,7 +134,7 @@ def test_an_s3_upload_error_issues_nothing_and_leaves_nothing(client, tokens):
 
 
 def test_a_failed_untag_is_left_pending_then_released_by_the_reconciler(client, tokens):
-    app_id = submit(client, tokens)
+    app_id = submit_paid(client, tokens)
     with s3_failing("DeleteObjectTagging"):
         assert issue(client, tokens, app_id).status_code == 201
     assert "pending" in bucket().values()
@@ -178,7 +144,7 @@ def test_a_failed_untag_is_left_pending_then_released_by_the_reconciler(client, 
 
 
 def test_when_the_outcome_cannot_be_read_the_objects_wait_for_the_reconciler(client, tokens, monkeypatch):
-    app_id = submit(client, tokens)
+    app_id = submit_paid(client, tokens)
     from chalicelib.services import issuance
 
     def unreadable(*_a, **_k):
@@ -203,7 +169,7 @@ def test_an_orphan_pending_object_is_deleted_by_the_reconciler(client, tokens):
 
 
 def test_a_refused_issue_deletes_its_uploads(client, tokens):
-    app_id = submit(client, tokens)
+    app_id = submit_paid(client, tokens)
     assert issue(client, tokens, app_id).status_code == 201
     before = set(bucket())
     assert issue(client, tokens, app_id).status_code == 409
@@ -216,15 +182,15 @@ def test_a_refused_issue_deletes_its_uploads(client, tokens):
 
 @pytest.fixture
 def issued(client, tokens):
-    resp = issue(client, tokens, submit(client, tokens))
-    assert resp.status_code == 201
-    return body(resp)["guarantees"]
+    """Guarantees issued from an application submitted and paid through the API (this module's
+    invariant is about everything the API wrote)."""
+    return journeys.issued(client, tokens, submit_paid(client, tokens))
 
 
 def test_a_lost_reply_after_a_version_commit_is_a_201_with_its_pdfs(client, tokens, issued):
     number = issued[0]["number"]
     with after_commit_timeout() as hits:
-        resp = version(
+        resp = post_version(
             client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 18000000}, "reason": "減額"}
         )
     assert hits and resp.status_code == 201, resp.body
@@ -234,7 +200,7 @@ def test_a_lost_reply_after_a_version_commit_is_a_201_with_its_pdfs(client, toke
 
 def test_a_lost_reply_after_a_reissue_returns_the_key_that_works(client, tokens, issued):
     number = issued[0]["number"]
-    asked = reissue(client, tokens, number)
+    asked = reissue(client, tokens, number, "紛失")
     assert asked.status_code == 202, asked.body
     with after_commit_timeout() as hits:  # the approval's transaction carries the new key
         resp = approve(client, tokens, body(asked)["approval_id"])
@@ -249,7 +215,7 @@ def test_parallel_reissues_never_hand_out_a_key_that_was_already_replaced(client
 
     number = issued[0]["number"]
     # Issue 14: a reissue is one 決裁 request; parallel approvals of it race (by ibaraki-chief).
-    approval_id = body(reissue(client, tokens, number))["approval_id"]
+    approval_id = body(reissue(client, tokens, number, "紛失"))["approval_id"]
     chief = Principal("ibaraki-chief", "staff", "ibaraki", "茨城支店", "sid")
     barrier_reads: list[str] = []
     real_get = versions.store.get
@@ -293,14 +259,6 @@ def test_a_lost_pdf_is_re_rendered_from_the_stored_content(client, tokens, issue
 # --- issue 17: a 契約保証予約's PDFs are kept, reconciled and re-rendered like a guarantee's -------------
 
 
-def paid_reservation(client, tokens) -> str:
-    from tests.functional.netdesk.test_reservations import pay, reserve
-
-    r = reserve(client, tokens)
-    pay(client, tokens, r)
-    return r["id"]
-
-
 def issue_reservation(client, tokens, reservation_id: str | None = None):
     reservation_id = reservation_id or paid_reservation(client, tokens)
     return client.http.post(f"/api/staff/reservations/{reservation_id}/issue", headers=bearer(tokens["staff"], **JSON))
@@ -327,8 +285,6 @@ def test_a_reservation_s_failed_untag_is_released_by_the_reconciler(client, toke
 
 
 def test_a_lost_reservation_pdf_is_re_rendered_as_a_reservation_certificate(client, tokens):
-    from tests.functional.netdesk.test_reservations import _text as pdf_text
-
     number = body(issue_reservation(client, tokens))["number"]
     cert = CertificateModel.get(number, 1)
     s3().delete_object(Bucket=settings.current().bucket, Key=cert.pdf_key)

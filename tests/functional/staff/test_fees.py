@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
@@ -11,22 +10,9 @@ from chalicelib.domain import clock
 from chalicelib.store.models import ApplicationModel, GuaranteeModel
 from tests.factories import application_body
 from tests.functional.conftest import bearer, body
+from tests.journeys import issue, post, submit
 
 JSON = {"Content-Type": "application/json"}
-
-
-def post(client, token, path, payload):
-    return client.http.post(path, headers=bearer(token, **JSON), body=json.dumps(payload))
-
-
-def submit(client, tokens, **overrides):
-    resp = post(client, tokens["contractor"], "/api/applications", application_body(**overrides))
-    assert resp.status_code == 201, resp.body
-    return body(resp)
-
-
-def issue(client, tokens, app_id):
-    return client.http.post(f"/api/staff/applications/{app_id}/issue", headers=bearer(tokens["staff"], **JSON), body="")
 
 
 def test_the_quote_the_201_and_every_read_carry_the_same_fees(client, tokens):

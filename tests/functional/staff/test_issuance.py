@@ -14,21 +14,20 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import settings
 from chalicelib.domain import auth_key
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.principal import Principal
 from chalicelib.services import issuance, versions
 from chalicelib.store import objects
-from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
+from chalicelib.store.models import (
+    ApplicationModel,
+    CertificateModel,
+    GuaranteeModel,
+)
 from tests.factories import application_body, canonical_sha256, make_application, make_guarantee
-from tests.functional.conftest import bearer, body, requested_then_approved
+from tests.functional.conftest import bearer, body
+from tests.journeys import STAFF, issue, post_version, requested_then_approved
 
 JSON = {"Content-Type": "application/json"}
 NUMBER = re.compile(r"^\d{5}-\d{6}[MK]$")
 REISSUE = json.dumps({"reason": "発注者からの依頼"})
-STAFF = Principal("ibaraki-staff", "staff", "ibaraki", "茨城支店", "s-1")
-
-
-def issue(client, tokens, app_id):
-    return client.http.post(f"/api/staff/applications/{app_id}/issue", headers=bearer(tokens["staff"], **JSON), body="")
 
 
 def all_guarantees():
@@ -42,13 +41,6 @@ def all_certificates():
 def bucket_keys():
     s3 = boto3.client("s3", region_name="ap-northeast-1")
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=settings.current().bucket).get("Contents", []))
-
-
-def post_version(client, tokens, number, payload):
-    payload = {"reason": "発注者からの依頼", **payload}  # API.md: every version takes a reason
-    return client.http.post(
-        f"/api/staff/guarantees/{number}/versions", headers=bearer(tokens["staff"], **JSON), body=json.dumps(payload)
-    )
 
 
 # ------------------------------------------------------------------ issue
@@ -224,12 +216,6 @@ def test_transaction_failure_leaves_nothing_and_retry_issues(client, tokens, mon
 
 
 # ------------------------------------------------------------------ versions
-
-
-@pytest.fixture
-def issued(client, tokens):
-    app = make_application()
-    return body(issue(client, tokens, app.application_id))["guarantees"]
 
 
 def test_change_within_limits_is_a_new_version_with_new_pdfs(client, tokens, issued):
@@ -449,3 +435,10 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     )
     assert key.status_code == 200 and GuaranteeModel.get(number).auth_key in key.body.decode()
     assert client.http.get("/staff/guarantees/30099-000001M", headers=cookie).status_code == 404
+
+
+def test_staff_lists_say_sashimodoshi_too(client, tokens):
+    app = make_application()
+    issuance.reject(STAFF, app.application_id, "書類不備")
+    html = client.http.get("/staff/applications?status=rejected", headers=bearer(tokens["staff"])).body.decode()
+    assert "差戻し" in html

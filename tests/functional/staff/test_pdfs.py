@@ -15,7 +15,7 @@ from chalicelib.services import issuance
 from chalicelib.store import objects
 from chalicelib.store.models import CertificateModel
 from tests.factories import make_application
-from tests.functional.staff.test_issuance import STAFF
+from tests.journeys import STAFF
 
 ISSUER = {
     "name": "東日本建設業保証株式会社",

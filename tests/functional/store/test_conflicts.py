@@ -18,7 +18,8 @@ from chalicelib.store import tx
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel, ReservationModel
 from tests import dynamodb_calls
 from tests.factories import make_application, reservation_body
-from tests.functional.conftest import approve, bearer, body
+from tests.functional.conftest import bearer, body
+from tests.journeys import approve, issue, post_version, reissue
 
 JSON = {"Content-Type": "application/json"}
 CONFLICT = dynamodb_calls.cancelled("None", "TransactionConflict", "None")
@@ -37,25 +38,6 @@ def bucket_keys() -> list[str]:
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=settings.current().bucket).get("Contents", []))
 
 
-def issue(client, tokens, app_id):
-    return client.http.post(f"/api/staff/applications/{app_id}/issue", headers=bearer(tokens["staff"], **JSON), body="")
-
-
-def post_version(client, tokens, number, payload):
-    payload = {"reason": "発注者からの依頼", **payload}  # API.md: every version takes a reason
-    return client.http.post(
-        f"/api/staff/guarantees/{number}/versions", headers=bearer(tokens["staff"], **JSON), body=json.dumps(payload)
-    )
-
-
-def reissue(client, tokens, number):
-    return client.http.post(
-        f"/api/staff/guarantees/{number}/reissue-key",
-        headers=bearer(tokens["staff"], **JSON),
-        body=json.dumps({"reason": "発注者からの依頼"}),
-    )
-
-
 def test_issue_survives_transaction_conflicts(client, tokens, no_backoff):
     app = make_application()
     with dynamodb_calls.failing("TransactWriteItems", CONFLICT, times=3) as hit:
@@ -72,12 +54,6 @@ def test_issue_survives_transaction_conflicts(client, tokens, no_backoff):
     with dynamodb_calls.failing("TransactWriteItems", CONFLICT, times=1):
         again = issue(client, tokens, app.application_id)
     assert again.status_code == 409
-
-
-@pytest.fixture
-def issued(client, tokens):
-    app = make_application()
-    return body(issue(client, tokens, app.application_id))["guarantees"]
 
 
 def test_version_survives_transaction_conflicts(client, tokens, issued):

@@ -1,6 +1,6 @@
 """Issue 5: the completion mail from the certificates stream, exactly once per version.
 
-Events are built in Lambda's shape from real item images (`Model.serialize()`)
+Events are built in Lambda's shape from the items as the table holds them (tests/streams.py)
 and handed to the very function Lambda calls, through `client.lambda_.invoke`.
 Sent mail is read back from the local outbox (`GET /api/dev/outbox`) or, for
 the MIME details, from moto's own record of the raw message.
@@ -12,7 +12,6 @@ import email
 import email.policy
 import json
 import time
-import urllib.request
 
 import boto3
 import pytest
@@ -20,56 +19,15 @@ from botocore.exceptions import ClientError
 
 from chalicelib.render import mail as mail_render
 from chalicelib.services import notify, outbox
-from chalicelib.store import mailer
-from chalicelib.store.models import CertificateModel, NotificationModel
+from chalicelib.store import claims, guarantees, mailer
+from tests import tables
 from tests.factories import add_version, make_guarantee
-from tests.functional.conftest import MOTO_URL, body
+from tests.functional.conftest import body
+from tests.streams import deliver, event, failed, mails, raw_messages, record
 
 KEY = "Z28YUE4J3Bux"
 NUMBER = "30026-000001M"
 NEW_SUBJECT = "電子保証（認証キー）発行完了のお知らせ"
-ARN = "arn:aws:dynamodb:ap-northeast-1:123456789012:table/esurety-local-certificates/stream/2026-01-01T00:00:00.000"
-
-
-def record(cert: CertificateModel, seq: int, event_name: str = "INSERT") -> dict:
-    image = cert.serialize()
-    return {
-        "eventID": f"ev-{seq}",
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "ap-northeast-1",
-        "eventSourceARN": ARN,
-        "dynamodb": {
-            "ApproximateCreationDateTime": 1_790_000_000,
-            "Keys": {"number": image["number"], "version": image["version"]},
-            "NewImage": image,
-            "SequenceNumber": str(100_000_000_000 + seq),
-            "SizeBytes": 1200,
-            "StreamViewType": "NEW_IMAGE",
-        },
-    }
-
-
-def event(*records: dict) -> dict:
-    return {"Records": list(records)}
-
-
-def deliver(client, evt: dict) -> dict:
-    return client.lambda_.invoke("certificate_stream", evt).payload
-
-
-def mails(client) -> list[dict]:
-    return body(client.http.get("/api/dev/outbox"))["items"]
-
-
-def raw_messages() -> list[dict]:
-    with urllib.request.urlopen(f"{MOTO_URL}/moto-api/data.json", timeout=5) as resp:
-        return json.load(resp)["ses"].get("RawMessage", [])
-
-
-def failed(seq: int) -> dict:
-    return {"itemIdentifier": str(100_000_000_000 + seq)}
 
 
 # --- one mail per version, with what the contractor needs --------------------------------
@@ -77,7 +35,7 @@ def failed(seq: int) -> dict:
 
 def test_new_version_sends_the_completion_mail(client):
     g = make_guarantee(NUMBER, auth_key=KEY)
-    v1 = CertificateModel.get(NUMBER, 1)
+    v1 = guarantees.version(NUMBER, 1)
     assert deliver(client, event(record(v1, 1))) == {"batchItemFailures": []}
 
     [m] = mails(client)
@@ -96,8 +54,8 @@ def test_new_version_sends_the_completion_mail(client):
     ):
         assert needle in text, needle
     assert g.auth_key not in text
-    row = NotificationModel.get(f"{NUMBER}#1")
-    assert row.status == "sent" and row.message_id
+    row = claims.NOTIFICATIONS.read(f"{NUMBER}#1")
+    assert row.status == "sent" and row.data["message_id"]
 
 
 def test_every_version_gets_its_own_mail_saying_what_changed(client):
@@ -106,7 +64,7 @@ def test_every_version_gets_its_own_mail_saying_what_changed(client):
     g.details = {**g.details, "guarantee_amount": 25000000}
     v3 = add_version(g, 3, "change", reason="増額")
     v4 = add_version(g, 4, "cancellation", reason="契約解除")
-    v1 = CertificateModel.get(NUMBER, 1)
+    v1 = guarantees.version(NUMBER, 1)
     evt = event(*(record(v, i) for i, v in enumerate((v1, v2, v3, v4), start=1)))
 
     assert deliver(client, evt) == {"batchItemFailures": []}
@@ -123,12 +81,12 @@ def test_every_version_gets_its_own_mail_saying_what_changed(client):
     assert "取消" in cancellation and "契約解除" in cancellation
     for text in (correction, change, cancellation):
         assert f"/netdesk/guarantees/{NUMBER}" in text
-    assert {r.status for r in NotificationModel.scan()} == {"sent"}
+    assert {r["status"] for r in tables.rows("notifications")} == {"sent"}
 
 
 def test_same_record_delivered_three_times_sends_one_mail(client):
     make_guarantee(NUMBER, auth_key=KEY)
-    v1 = CertificateModel.get(NUMBER, 1)
+    v1 = guarantees.version(NUMBER, 1)
     # Three separate redeliveries, then the record three times in one batch.
     for _ in range(3):
         assert deliver(client, event(record(v1, 1))) == {"batchItemFailures": []}
@@ -139,7 +97,7 @@ def test_same_record_delivered_three_times_sends_one_mail(client):
 def test_ses_failure_is_reported_and_the_retry_sends_exactly_one(client, monkeypatch):
     make_guarantee(NUMBER, auth_key=KEY, email="first@example.co.jp")
     make_guarantee("30026-000002M", auth_key="AbCdEfGh2345", email="second@example.co.jp")
-    evt = event(record(CertificateModel.get(NUMBER, 1), 1), record(CertificateModel.get("30026-000002M", 1), 2))
+    evt = event(record(guarantees.version(NUMBER, 1), 1), record(guarantees.version("30026-000002M", 1), 2))
 
     real_send = mailer.send
     calls = {"n": 0}
@@ -157,7 +115,7 @@ def test_ses_failure_is_reported_and_the_retry_sends_exactly_one(client, monkeyp
     # The first record fails and is reported; the second is not held back by it.
     assert deliver(client, evt) == {"batchItemFailures": [failed(1)]}
     assert [m["to"] for m in mails(client)] == [["second@example.co.jp"]]
-    assert NotificationModel.get(f"{NUMBER}#1").status == "claimed"
+    assert claims.NOTIFICATIONS.read(f"{NUMBER}#1").status == "claimed"
 
     # Lambda retries from the failed record: one mail for it, none again for the other.
     assert deliver(client, evt) == {"batchItemFailures": []}
@@ -168,10 +126,10 @@ def test_ses_failure_is_reported_and_the_retry_sends_exactly_one(client, monkeyp
 
 def test_live_lease_is_not_sent_but_offered_again_until_it_runs_out(client, monkeypatch):
     make_guarantee(NUMBER, auth_key=KEY)
-    v1 = CertificateModel.get(NUMBER, 1)
+    v1 = guarantees.version(NUMBER, 1)
     now = time.time()
     # Another attempt claimed the version and died before sending.
-    NotificationModel(f"{NUMBER}#1", status="claimed", lease_until=int(now) + 60, claim_token="other").save()
+    assert claims.NOTIFICATIONS.claim(f"{NUMBER}#1", 60, now)
 
     assert deliver(client, event(record(v1, 7))) == {"batchItemFailures": [failed(7)]}
     assert mails(client) == []
@@ -186,14 +144,14 @@ def test_live_lease_is_not_sent_but_offered_again_until_it_runs_out(client, monk
 @pytest.mark.parametrize(("notify_flag", "address"), [(False, "soumu@example.co.jp"), (False, None), (True, None)])
 def test_no_mail_unless_asked_for_with_an_address(client, notify_flag, address):
     make_guarantee(NUMBER, auth_key=KEY, notify=notify_flag, email=address)
-    assert deliver(client, event(record(CertificateModel.get(NUMBER, 1), 1))) == {"batchItemFailures": []}
+    assert deliver(client, event(record(guarantees.version(NUMBER, 1), 1))) == {"batchItemFailures": []}
     assert mails(client) == []
-    assert list(NotificationModel.scan()) == []
+    assert tables.rows("notifications") == []
 
 
 def test_modify_and_remove_records_send_nothing(client):
     make_guarantee(NUMBER, auth_key=KEY)
-    v1 = CertificateModel.get(NUMBER, 1)
+    v1 = guarantees.version(NUMBER, 1)
     evt = event(record(v1, 1, "MODIFY"), record(v1, 2, "REMOVE"))
     assert deliver(client, evt) == {"batchItemFailures": []}
     assert mails(client) == []
@@ -201,9 +159,14 @@ def test_modify_and_remove_records_send_nothing(client):
 
 def test_unusable_records_are_acknowledged_not_retried_forever(client):
     # A version whose guarantee does not exist, and an image that is not a version.
-    orphan = CertificateModel(
-        "30026-999999M", 1, kind="new", content={"number": "30026-999999M"}, sha256="x", issued_at="2026-01-01"
-    )
+    orphan = {
+        "number": {"S": "30026-999999M"},
+        "version": {"N": "1"},
+        "kind": {"S": "new"},
+        "content": {"S": '{"number": "30026-999999M"}'},
+        "sha256": {"S": "x"},
+        "issued_at": {"S": "2026-01-01"},
+    }
     keys_only = record(orphan, 2)
     keys_only["dynamodb"]["NewImage"] = dict(keys_only["dynamodb"]["Keys"])
     assert deliver(client, event(record(orphan, 1), keys_only)) == {"batchItemFailures": []}
@@ -219,7 +182,7 @@ def test_no_mail_of_any_kind_contains_the_key(client):
     records = []
     seq = 0
     for g in (electronic, paper):
-        versions = [CertificateModel.get(g.number, 1)]
+        versions = [guarantees.version(g.number, 1)]
         for n, kind in ((2, "correction"), (3, "change"), (4, "cancellation")):
             versions.append(add_version(g, n, kind, reason=f"理由{n}"))
         for v in versions:
@@ -243,7 +206,7 @@ def test_no_mail_of_any_kind_contains_the_key(client):
 def test_every_template_renders_without_the_key_even_if_handed_the_guarantee(client):
     """Direct render of every (form, kind) pair, with the guarantee's whole details in the content."""
     g = make_guarantee(NUMBER, auth_key=KEY)
-    content = {**CertificateModel.get(NUMBER, 1).content, **g.details}
+    content = {**guarantees.version(NUMBER, 1).content, **g.details}
     for form, kind in mail_render.SUBJECTS:
         out = mail_render.compose(
             content, version_kind=kind, form=form, guarantee_url="https://x/netdesk/guarantees/n", previous=content
@@ -255,7 +218,7 @@ def test_every_template_renders_without_the_key_even_if_handed_the_guarantee(cli
 
 def test_html_part_escapes_a_project_name_with_markup(client):
     make_guarantee(NUMBER, auth_key=KEY, project_name='<script>alert("x")</script>道路工事')
-    assert deliver(client, event(record(CertificateModel.get(NUMBER, 1), 1))) == {"batchItemFailures": []}
+    assert deliver(client, event(record(guarantees.version(NUMBER, 1), 1))) == {"batchItemFailures": []}
     [m] = outbox.sent_mail()
     assert "<script>" not in m["html"]
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;道路工事" in m["html"]
@@ -267,7 +230,7 @@ def test_html_part_escapes_a_project_name_with_markup(client):
 
 def test_message_is_multipart_alternative_utf8_base64(client):
     make_guarantee(NUMBER, auth_key=KEY)
-    deliver(client, event(record(CertificateModel.get(NUMBER, 1), 1)))
+    deliver(client, event(record(guarantees.version(NUMBER, 1), 1)))
     [raw] = raw_messages()
     assert raw["source"] == "no-reply@e-surety.example.jp"
     text = raw["raw_data"]
@@ -289,7 +252,7 @@ def test_sender_and_net_desk_url_come_from_stage_configuration(monkeypatch):
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://stage-x.example.jp")
     boto3.client("ses", region_name="ap-northeast-1").verify_email_identity(EmailAddress="notices@stage-x.example.jp")
     make_guarantee(NUMBER, auth_key=KEY)
-    image = CertificateModel.get(NUMBER, 1).serialize()
+    image = tables.image("certificates", number=NUMBER, version=1)
     assert notify.on_certificate_inserted(image) == "sent"
     [raw] = raw_messages()
     assert raw["source"] == "notices@stage-x.example.jp"

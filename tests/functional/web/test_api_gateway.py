@@ -22,9 +22,9 @@ from chalicelib.domain import clock
 from chalicelib.handlers import binary
 from tests import mfa
 from tests.factories import APPLICATION_BODY, reservation_body
+from tests.forms import APPLICATION_FORM
 from tests.functional.conftest import DEMO
 from tests.functional.gateway import Answer, Door
-from tests.functional.netdesk.test_application_pages import FORM as APPLICATION_FORM
 
 DOORS = {
     "execute-api": lambda: Door.execute_api(app_module.app),

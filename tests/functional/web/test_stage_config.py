@@ -115,13 +115,15 @@ def test_a_deployed_stage_signs_sessions_with_the_secret_from_ssm(deployed_stage
 
 
 def test_a_deployed_stage_mails_as_its_own_sender_with_its_public_url(deployed_stage):
-    from chalicelib.store.models import CertificateModel
+    from chalicelib.store import guarantees
     from tests.factories import make_guarantee
     from tests.functional.gateway import LambdaContext
-    from tests.functional.streams.test_notify import NUMBER, event, raw_messages, record
+    from tests.streams import event, raw_messages, record
+
+    NUMBER = "30026-000001M"
 
     make_guarantee(NUMBER)
-    image = CertificateModel.get(NUMBER, 1)
+    image = guarantees.version(NUMBER, 1)
     answer = app_module.app.handler_map["certificate_stream"](event(record(image, 1)), LambdaContext())
     assert answer == {"batchItemFailures": []}
     (raw,) = raw_messages()
@@ -133,13 +135,12 @@ def test_a_deployed_stage_mails_as_its_own_sender_with_its_public_url(deployed_s
 
 def test_a_deployed_stage_sends_staff_notices_as_its_own_sender_with_its_public_url(deployed_stage):
     # Issue 14: the staff events' stream function reads the stage's values from SSM itself too.
-    from chalicelib.store.models import EventModel
+    from chalicelib.store import events, tx
     from tests.functional.gateway import LambdaContext
-    from tests.functional.streams.test_event_notices import record
-    from tests.functional.streams.test_notify import raw_messages
+    from tests.streams import event_record, raw_messages
 
-    row = EventModel(
-        "e-stage-1",
+    row = events.Event(
+        event_id="e-stage-1",
         kind="application_rejected",
         at="2026-12-01T10:00:00+09:00",
         application_id="a-1",
@@ -147,8 +148,8 @@ def test_a_deployed_stage_sends_staff_notices_as_its_own_sender_with_its_public_
         reason="工期の記載誤り",
         project_name="市道改良工事",
     )
-    row.save()
-    answer = app_module.app.handler_map["event_stream"]({"Records": [record(row, 1)]}, LambdaContext())
+    tx.commit(events.add(tx.Writes(), row), what="event")
+    answer = app_module.app.handler_map["event_stream"]({"Records": [event_record(row, 1)]}, LambdaContext())
     assert answer == {"batchItemFailures": []}
     (raw,) = raw_messages()
     assert raw["source"] == f"no-reply-{STAGE}@mail.example.jp"
