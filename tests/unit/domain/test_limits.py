@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from chalicelib.domain import limits
 
 TODAY = dt.date(2026, 11, 1)
@@ -48,3 +50,38 @@ def test_period_rules_and_field_names():
     assert [e.field for e in errs] == ["changes.period_end"] and "過去" in errs[0].message
     assert check("advance_payment", 1, period_start="2026-01-01", period_end="2026-10-31", today=None) == []
     assert check("advance_payment", 1, period_start="2028-01-01")[0].message.startswith("工期末は工期始")
+
+
+#: How services/versions.py names a limit's fields for a version (the body's `changes`).
+CHANGE_FIELDS = {k: f"changes.{k}" for k in ("guarantee_amount", "contract_amount", "period_end")} | {
+    "period_start": "changes.period_end"
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"guarantee_amount": 20000001}, "changes.guarantee_amount"),
+        ({"contract_amount": 40000000}, "changes.guarantee_amount"),
+        ({"period_end": "2020-01-01"}, "changes.period_end"),
+    ],
+)
+def test_a_change_breaking_a_limit_names_the_changed_field(changes, field):
+    """A 変更 of the factory's 前払金保証 (20,000,000 of 50,000,000, 2026-12-01 – 2027-11-15)."""
+    details = {
+        "guarantee_amount": 20_000_000,
+        "contract_amount": 50_000_000,
+        "period_start": "2026-12-01",
+        "period_end": "2027-11-15",
+        **changes,
+    }
+    errors = check(
+        "advance_payment",
+        details["guarantee_amount"],
+        details["contract_amount"],
+        period_start=details["period_start"],
+        period_end=details["period_end"],
+        today=TODAY if "period_end" in changes else None,
+        fields=CHANGE_FIELDS,
+    )
+    assert field in [e.field for e in errors]
