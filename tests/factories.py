@@ -77,7 +77,12 @@ def canonical_sha256(content: dict[str, Any]) -> str:
 
 
 def make_application(
-    owner_org: str = "c-0001", status: str = "submitted", form: dict | None = None, fee: str | None = "paid"
+    owner_org: str = "c-0001",
+    status: str = "submitted",
+    form: dict | None = None,
+    fee: str | None = "paid",
+    reject_reason: str | None = None,
+    decided_at: str | None = None,
 ) -> ApplicationModel:
     """An application row; its 保証料 is recorded as paid unless `fee` is "unpaid" (or "waived")."""
     app = ApplicationModel(
@@ -87,6 +92,8 @@ def make_application(
         status=status,
         submitted_at=clock.iso_now(),
         form=form or application_body(),
+        reject_reason=reject_reason,
+        decided_at=decided_at,
     )
     app.save()
     settle_fee("application", app.application_id, app.form, fee)
@@ -130,6 +137,7 @@ def make_guarantee(
     application_id: str = "app-1",
     pdf_key: str | None = None,
     key_notice_key: str | None = None,
+    branch_id: str = "ibaraki",
 ) -> GuaranteeModel:
     issued_at = issued_at or clock.iso_now()
     details = {
@@ -143,7 +151,7 @@ def make_guarantee(
         "period_end": deadline,
         "location": "茨城県笠間市〇〇",
         "deposit_bank": "〇〇銀行 ××支店" if kind == "advance_payment" else None,
-        "branch_id": "ibaraki",
+        "branch_id": branch_id,
         "notify": notify,
         "email": email,
     }
@@ -160,7 +168,7 @@ def make_guarantee(
         auth_key=auth_key if form == "electronic" else None,
         latest_version=1,
         details=details,
-        branch_id="ibaraki",
+        branch_id=branch_id,
     )
     g.save()
     add_version(g, 1, "new", issued_at=issued_at, pdf_key=pdf_key, key_notice_key=key_notice_key)

@@ -33,9 +33,8 @@ os.environ["AWS_ENDPOINT_URL"] = MOTO_URL
 from chalice.test import Client  # noqa: E402
 
 import app as app_module  # noqa: E402
-from chalicelib.store.models import AccountModel  # noqa: E402
 from devstack.seed import DEMO_TOTP_SECRETS, seed_demo  # noqa: E402
-from tests import journeys, mfa  # noqa: E402
+from tests import journeys, mfa, tables  # noqa: E402
 from tests.functional import moto_state  # noqa: E402
 from tests.journeys import bearer, body  # noqa: E402, F401 (the functional tests' helpers, imported from here)
 
@@ -63,7 +62,7 @@ def _seed_and_log_in() -> None:
 
 
 def _forget_accepted_code(login_id: str) -> None:
-    AccountModel(login_id).update(actions=[AccountModel.totp_last_step.set(0)])
+    tables.update("accounts", {"login": login_id}, totp_last_step=0)
 
 
 mfa.on_exhausted(mfa.IN_PROCESS, _forget_accepted_code)

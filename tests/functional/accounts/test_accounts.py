@@ -12,9 +12,9 @@ import pytest  # noqa: F401
 
 from chalicelib.domain import totp
 from chalicelib.domain.audit import AuditEntry
+from chalicelib.store import accounts
 from chalicelib.store import audit as audit_store
-from chalicelib.store.models import AccountModel, AuditModel, TokenModel
-from tests import mfa
+from tests import mfa, tables
 from tests.factories import make_guarantee
 from tests.functional.conftest import bearer, body, browser_login, login
 
@@ -130,8 +130,8 @@ def test_audit_record_and_change_fail_together(client, admin, monkeypatch):
         {"login": "ghost-user", "name": "x", "email": "g@example.jp", "role": "orderer", "org_id": "08216"},
     )
     assert resp.status_code == 409
-    assert AccountModel.count("ghost-user") == 0
-    assert [t for t in TokenModel.scan() if t.login == "ghost-user"] == []  # nor its invitation
+    assert tables.count("accounts", login="ghost-user") == 0
+    assert [t for t in tables.rows("tokens") if t.login == "ghost-user"] == []  # nor its invitation
     monkeypatch.undo()
     # The other way round: the change's condition fails (login taken), so no record is written.
     before = len(audit_rows(client, admin))
@@ -181,7 +181,7 @@ def test_audit_query_by_number_actor_and_scope(client, admin, tokens):
     # No route edits or deletes a record.
     for method in ("PUT", "PATCH", "DELETE"):
         assert client.http.request(method, "/api/staff/audit", headers=bearer(admin)).status_code in (403, 405)
-    assert AuditModel.count("all") == 3
+    assert tables.count("audit", pk="all") == 3
 
 
 def test_audit_records_hold_no_password_or_secret(client, admin):
@@ -189,7 +189,7 @@ def test_audit_records_hold_no_password_or_secret(client, admin):
     created = body(post(client, "/api/admin/clients", admin, {"orderer_id": "08216", "name": "sys"}))
     token = setup_token(client, "secretive@example.jp")
     post(client, "/api/account/password", None, {"token": token, "password": GOOD_PASSWORD})
-    dump = json.dumps([r.attribute_values for r in AuditModel.query("all")], default=str)
+    dump = json.dumps([r for r in tables.rows("audit", pk="all")], default=str)
     assert created["client_secret"] not in dump and GOOD_PASSWORD not in dump and token not in dump
 
 
@@ -274,8 +274,8 @@ def test_invitation_token_is_single_use_and_tampered_or_expired_tokens_fail(clie
 
     invite(client, admin, "too-late")
     late = setup_token(client, "too-late@example.jp")
-    row = TokenModel.get(__import__("hashlib").sha256(late.encode()).hexdigest())
-    row.update(actions=[TokenModel.expires_at.set(int(time.time()) - 1)])
+    token_hash = __import__("hashlib").sha256(late.encode()).hexdigest()
+    tables.update("tokens", {"token_hash": token_hash}, expires_at=int(time.time()) - 1)
     expired = post(client, "/api/account/password", None, {"token": late, "password": GOOD_PASSWORD})
     assert expired.status_code == 400 and body(expired)["errors"][0]["field"] == "token"
 
@@ -312,7 +312,7 @@ def test_staff_invitation_enrols_totp_and_the_first_code_confirms_it(client, adm
         client, "/api/session/mfa", None, {"mfa_token": first["mfa_token"], "code": mfa.code_for("new-clerk", secret)}
     )
     assert done.status_code == 200 and body(done)["role"] == "staff"
-    assert AccountModel.get("new-clerk").totp_confirmed is True
+    assert accounts.get("new-clerk").totp_confirmed is True
 
 
 # --- MFA --------------------------------------------------------------------------------------
@@ -602,11 +602,10 @@ def test_admin_console_invites_and_disables_with_csrf(client):
 
 
 def test_first_admin_command_invites_prints_the_link_and_is_refused_once_an_admin_exists(client, capsys):
-    from chalicelib.store.models import AccountModel as Accounts
     from devstack import admin as admin_cli
 
     assert admin_cli.main(["create-first", "--stage", "local", "--login", "admin", "--email", "a@example.jp"]) == 1
-    Accounts("admin").delete()  # a stage without an admin yet
+    tables.delete("accounts", login="admin")  # a stage without an admin yet
     assert (
         admin_cli.main(["create-first", "--stage", "local", "--login", "first-admin", "--email", "boss@example.jp"])
         == 0

@@ -6,13 +6,12 @@ import html as html_mod
 import json
 import re
 import time
-from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import jwt
 import pytest
 
-from chalicelib.store.models import SessionModel
+from tests import tables
 from tests.forms import URLENC, login_form, session_of
 from tests.functional.conftest import DEMO, bearer, body, browser_login, login
 
@@ -84,9 +83,7 @@ def test_expired_token_refused(client):
     token = login(client, *DEMO["contractor"])["token"]
     claims = jwt.decode(token, options={"verify_signature": False})
     # The row expired (TTL has not removed it yet): refused.
-    row = SessionModel.get(claims["sid"])
-    row.expires_at = datetime.fromtimestamp(time.time() - 5, UTC)
-    row.save()
+    tables.update("sessions", {"session_id": claims["sid"]}, expires_at=int(time.time()) - 5)
     assert client.http.delete("/api/session", headers=bearer(token)).status_code == 401
     # A token whose own exp has passed: refused before any read.
     stale = jwt.encode({**claims, "exp": int(time.time()) - 10}, settings.signing_secret(), algorithm="HS256")

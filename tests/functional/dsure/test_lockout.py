@@ -11,8 +11,7 @@ import json
 
 from chalicelib.domain.principal import Principal
 from chalicelib.services import auth, verify
-from chalicelib.store.models import AccessLogModel, AttemptModel
-from tests import dynamodb_calls, journeys
+from tests import dynamodb_calls, journeys, tables
 from tests.bursts import burst
 from tests.factories import make_guarantee
 from tests.functional.conftest import bearer, body
@@ -67,7 +66,7 @@ def test_a_burst_of_wrong_keys_gets_five_evaluated_and_the_right_key_after_it_is
     kinds = [r.result for r in results]
     assert kinds.count("not_found") == attempts_limit() and kinds.count("locked") == BURST - attempts_limit()
     assert verify.attempt(KASAMA, NUMBER, KEY).result == "locked"
-    logged = [r.result for r in AccessLogModel.query(NUMBER)]
+    logged = [r.result for r in tables.rows("access_log", number=NUMBER)]
     assert logged.count("not_found") == 5
 
 
@@ -83,7 +82,7 @@ def test_a_mixed_burst_never_raises_and_keeps_the_count_bounded():
     kinds = [r.result for r in results]
     # a success resets the pair, so at most limit-1 failures before it and limit after it
     assert kinds.count("not_found") <= 2 * attempts_limit() - 1
-    row = AttemptModel.get(f"verify:kasama:{NUMBER}")
+    row = tables.row("attempts", key=f"verify:kasama:{NUMBER}")
     assert 0 <= int(row.failures) <= attempts_limit()
 
 

@@ -7,7 +7,7 @@ import json
 import re
 from urllib.parse import urlencode
 
-from chalicelib.store.models import AccessLogModel
+from tests import tables
 from tests.factories import make_guarantee
 from tests.forms import URLENC
 from tests.functional.conftest import bearer, body, browser_login
@@ -66,7 +66,7 @@ def test_bulk_page_verifies_pasted_lines(client, tokens):
     assert resp.status_code == 200
     html = resp.body.decode()
     assert "確認結果" in html and "有効" in html and "確認できません" in html and "形式エラー" in html
-    assert [r.result for r in AccessLogModel.query(NUMBER)] == ["valid"]
+    assert [r.result for r in tables.rows("access_log", number=NUMBER)] == ["valid"]
 
 
 def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[str, bytes]:
@@ -97,7 +97,7 @@ def test_bulk_page_verifies_an_uploaded_csv_file(client, tokens):
     assert resp.status_code == 200, resp.body
     html = resp.body.decode()
     assert "確認結果" in html and "有効" in html and "確認できません" in html
-    assert [r.result for r in AccessLogModel.query(NUMBER)] == ["valid"]
+    assert [r.result for r in tables.rows("access_log", number=NUMBER)] == ["valid"]
 
 
 def test_bulk_page_upload_over_the_limit_is_refused_and_counts_nothing(client, tokens):
@@ -106,7 +106,7 @@ def test_bulk_page_upload_over_the_limit_is_refused_and_counts_nothing(client, t
     ctype, payload = _multipart({}, {"csv_file": ("big.csv", data)})
     resp = client.http.post("/dsure/bulk", headers=bearer(tokens["kasama"], **{"Content-Type": ctype}), body=payload)
     assert resp.status_code == 413
-    assert list(AccessLogModel.query(NUMBER)) == []
+    assert tables.rows("access_log", number=NUMBER) == []
 
 
 def test_bulk_page_multipart_without_csrf_is_refused_for_cookie_sessions(client):
@@ -118,7 +118,7 @@ def test_bulk_page_multipart_without_csrf_is_refused_for_cookie_sessions(client)
         "/dsure/bulk", headers={"Cookie": f"esurety_session={session}", "Content-Type": ctype}, body=payload
     )
     assert refused.status_code == 403
-    assert json.dumps([]) == json.dumps([r.result for r in AccessLogModel.query(NUMBER)])
+    assert json.dumps([]) == json.dumps([r.result for r in tables.rows("access_log", number=NUMBER)])
 
 
 def test_inbox_page_lists_verified_guarantees(client, tokens):
@@ -155,7 +155,7 @@ def test_bulk_results_download_as_csv_with_bom_and_neutralised_cells(client, tok
     text = resp.body.decode("utf-8") if isinstance(resp.body, bytes) else resp.body
     assert text.startswith("\ufeff")
     assert f"1,{NUMBER},有効,valid" in text and "'=cmd" in text
-    assert len(list(AccessLogModel.query(NUMBER))) == 1  # downloading verified nothing again
+    assert len(tables.rows("access_log", number=NUMBER)) == 1  # downloading verified nothing again
 
 
 def test_wrong_key_and_unknown_number_give_the_same_hints_and_count_down(client, tokens):

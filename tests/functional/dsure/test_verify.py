@@ -12,8 +12,8 @@ import pytest
 from chalicelib.domain.errors import DomainError, TooManyAttempts
 from chalicelib.services import auth
 from chalicelib.services import verify as verify_service
-from chalicelib.store import objects
-from chalicelib.store.models import AccessLogModel, AttemptModel, GuaranteeModel
+from chalicelib.store import guarantees, objects
+from tests import tables
 from tests.factories import add_version, make_guarantee
 from tests.functional.conftest import DEMO, bearer, body
 
@@ -80,9 +80,7 @@ def test_full_width_number_typed_in_ime_is_normalised(client, tokens, guarantee)
 
 def test_cancelled_guarantee_verifies_as_cancelled_with_latest_version(client, tokens, guarantee):
     add_version(guarantee, 2, "cancellation", reason="契約解除")
-    guarantee.status = "cancelled"
-    guarantee.latest_version = 2
-    guarantee.save()
+    tables.update("guarantees", {"number": NUMBER}, status="cancelled", latest_version=2)
     out = body(post_verify(client, tokens["kasama"], NUMBER, KEY))
     assert out["status"] == "cancelled"
     assert out["certificate"]["version"] == 2 and out["certificate"]["version_kind"] == "cancellation"
@@ -215,7 +213,7 @@ def test_success_resets_the_pair_count(client, tokens, guarantee, clock):
             assert post_verify(client, tokens["kasama"], NUMBER, f"WRONG{i:07d}").status_code == 404
         assert post_verify(client, tokens["kasama"], NUMBER, KEY).status_code == 200
     assert post_verify(client, tokens["kasama"], NUMBER, "WRONGKEY2345").status_code == 404
-    assert AttemptModel.get(f"verify:kasama:{NUMBER}").failures == 1
+    assert tables.row("attempts", key=f"verify:kasama:{NUMBER}").failures == 1
 
 
 def test_every_attempt_is_logged_without_the_key(client, tokens, guarantee, clock):
@@ -224,11 +222,11 @@ def test_every_attempt_is_logged_without_the_key(client, tokens, guarantee, cloc
     clock["now"] += 15 * 60 + 1
     post_verify(client, tokens["kasama"], NUMBER, KEY)
     post_verify(client, tokens["mito"], "30026-999998M", KEY)
-    rows = list(AccessLogModel.query(NUMBER))
+    rows = tables.rows("access_log", number=NUMBER)
     assert [r.result for r in rows] == ["not_found"] * 5 + ["locked", "valid"]
     assert {(r.orderer_id, r.login) for r in rows} == {("08216", "kasama")}
-    assert [r.result for r in AccessLogModel.query("30026-999998M")] == ["not_found"]
-    dumped = json.dumps([r.attribute_values for r in rows], default=str)
+    assert [r.result for r in tables.rows("access_log", number="30026-999998M")] == ["not_found"]
+    dumped = json.dumps([r for r in rows], default=str)
     assert KEY not in dumped and "WRONG" not in dumped
 
 
@@ -239,8 +237,7 @@ def _kinds_of_guarantees():
     make_guarantee("30026-000201M", auth_key=KEY)
     g = make_guarantee("30026-000202M", auth_key=KEY)
     add_version(g, 2, "cancellation")
-    g.status, g.latest_version = "cancelled", 2
-    g.save()
+    tables.update("guarantees", {"number": g.number}, status="cancelled", latest_version=2)
     make_guarantee("30024-000203M", auth_key=KEY, deadline="2024-03-31")
 
 
@@ -267,7 +264,7 @@ def test_bulk_gives_every_result_kind(client, tokens, clock):
         {"line": 6, "number": "broken-line-without-key", "result": "invalid"},
         {"line": 7, "number": "30026-000204M", "result": "locked"},
     ]
-    assert [r.result for r in AccessLogModel.query("30026-999999M")] == ["not_found"]
+    assert [r.result for r in tables.rows("access_log", number="30026-999999M")] == ["not_found"]
 
 
 @pytest.mark.parametrize(
@@ -295,7 +292,7 @@ def test_bulk_over_200_lines_is_413_and_costs_nothing(client, tokens, guarantee)
     csv = "".join(f"30026-{i:06d}M,WRONGKEY2345\n" for i in range(201))
     resp = post_bulk(client, tokens["kasama"], csv.encode())
     assert resp.status_code == 413
-    assert list(AccessLogModel.query("30026-000000M")) == []
+    assert tables.rows("access_log", number="30026-000000M") == []
 
 
 def test_bulk_wrong_content_type_is_415(client, tokens):
@@ -338,10 +335,9 @@ def test_inbox_lists_verified_guarantees_newest_change_first(client, tokens):
 
 def test_a_new_version_shows_unseen_until_verified_again(client, tokens, guarantee):
     assert post_verify(client, tokens["kasama"], NUMBER, KEY).status_code == 200
-    g = GuaranteeModel.get(NUMBER)
+    g = guarantees.get(NUMBER)
     add_version(g, 2, "change", reason="増額")
-    g.latest_version = 2
-    g.save()
+    tables.update("guarantees", {"number": NUMBER}, latest_version=2)
     [item] = _inbox(client, tokens["kasama"])["items"]
     assert (item["number"], item["latest_version"], item["latest_version_kind"], item["seen"]) == (
         NUMBER,
@@ -378,8 +374,8 @@ def test_excel_cp932_csv_with_the_japanese_header_counts_only_data_lines(client,
     )
     assert resp.status_code == 200
     assert [(i["line"], i["result"]) for i in body(resp)["items"]] == [(2, "valid"), (4, "not_found")]
-    assert list(AccessLogModel.query("保証契約番号")) == []
-    assert AttemptModel.count("verify:kasama:保証契約番号") == 0
+    assert tables.rows("access_log", number="保証契約番号") == []
+    assert tables.count("attempts", key="verify:kasama:保証契約番号") == 0
 
 
 @pytest.mark.parametrize(

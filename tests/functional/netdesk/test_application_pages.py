@@ -8,7 +8,6 @@ import json
 import re
 
 from chalicelib.services import issuance
-from chalicelib.store.models import ApplicationModel
 from tests import tables
 from tests.factories import make_application
 from tests.forms import APPLICATION_FORM as FORM
@@ -107,12 +106,8 @@ def test_the_era_echo_appears_when_the_form_comes_back(client):
 def test_application_detail_status_reason_copy_and_issued_guarantees(client):
     session, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
     cookie = {"Cookie": f"esurety_session={session}"}
-    rejected = make_application(status="rejected")
-    rejected.update(
-        actions=[
-            ApplicationModel.reject_reason.set("請負金額を確認してください"),
-            ApplicationModel.decided_at.set("2026-11-02T10:00:00+09:00"),
-        ]
+    rejected = make_application(
+        status="rejected", reject_reason="請負金額を確認してください", decided_at="2026-11-02T10:00:00+09:00"
     )
     issued = make_application()
     numbers = [g["number"] for g in issuance.issue(STAFF, issued.application_id)]

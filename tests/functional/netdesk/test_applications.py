@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 import pytest
 
 from chalicelib.services import idempotency
-from chalicelib.store.models import ApplicationModel, IdempotencyModel
+from chalicelib.store import applications
 from tests import tables
 from tests.factories import application_body, make_application
 from tests.functional.conftest import bearer, body
@@ -26,7 +25,7 @@ def test_submit_answers_201_with_the_normalised_form_and_stores_it(client, token
     assert out["bid"]["award_date"] == "2026-10-30"
     assert out["advance_payment"]["deposit_bank"] == "カサマ銀行\u3000ＡＢＣ支店"
     assert out["project"]["name"] == payload["project"]["name"]
-    app = ApplicationModel.get(out["id"])
+    app = applications.get(out["id"])
     assert app.owner_org == "c-0001" and app.status == "submitted"
     assert app.form["bid"]["award_date"] == "2026-10-30"
     assert set(app.form) == {"project", "advance_payment", "contract_guarantee", "bid", "delivery"}
@@ -242,15 +241,12 @@ def test_a_stale_claim_is_taken_over_without_a_second_application(client, tokens
 
     first = body(post_application(client, tokens["contractor"], application_body(), **{"Idempotency-Key": "stale"}))
     record_key = idempotency.scoped("applications#c-0001", "stale")
-    rec = IdempotencyModel.get(record_key)
-    rec.update(
-        actions=[
-            IdempotencyModel.status.set("in_progress"),
-            IdempotencyModel.response.remove(),
-            IdempotencyModel.expires_at.set(
-                dt.datetime.fromtimestamp(int(time.time()) + idempotency.TTL_SECONDS - 60, tz=dt.UTC)
-            ),
-        ]
+    tables.update(  # the claim as a process that died after claiming left it
+        "idempotency",
+        {"key": record_key},
+        status="in_progress",
+        response=None,
+        expires_at=int(time.time()) + idempotency.TTL_SECONDS - 60,
     )
     before = tables.count("applications")
     who = Principal("demo-contractor", "contractor", "c-0001", "〇〇建設 株式会社", "s")

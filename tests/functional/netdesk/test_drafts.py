@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from chalicelib.store.models import DraftModel
 from tests import tables
 from tests.forms import APPLICATION_FORM as FORM
 from tests.forms import URLENC, cookie_of, login_form, session_of
@@ -24,7 +23,7 @@ def test_an_expired_session_on_confirm_keeps_the_form_and_returns_to_confirm_aft
     draft = cookie_of(expired, "esurety_draft")
     assert draft and "HttpOnly" in str(expired.headers["Set-Cookie"])
     # kept sealed: the table holds no readable trace of the form
-    rows = [row.serialize() for row in DraftModel.scan()]
+    rows = tables.images("drafts")
     assert (
         len(rows) == 1
         and "セッション切れ" not in json.dumps(rows, ensure_ascii=False)
@@ -52,7 +51,7 @@ def test_a_cross_site_post_cannot_plant_a_draft(client):
         body=urlencode({**FORM, "step": "confirm"}),
     )
     assert resp.status_code == 303 and cookie_of(resp, "esurety_draft") is None
-    assert list(DraftModel.scan()) == []
+    assert tables.rows("drafts") == []
 
 
 def test_a_tampered_draft_id_opens_nothing(client):

@@ -12,7 +12,7 @@ from pynamodb.connection.base import Connection
 from chalicelib.domain import clock
 from chalicelib.domain.records import AccessLogEntry
 from chalicelib.store import access_log, objects
-from chalicelib.store.models import AccessLogModel
+from tests import tables
 from tests.factories import add_version, make_guarantee
 from tests.functional.conftest import bearer, body
 
@@ -238,9 +238,11 @@ def test_a_cursor_cannot_be_replayed_by_another_contractor_or_outside_its_period
     # a views cursor is not a list cursor
     g = many[44]
     for i in range(3):
-        AccessLogModel(
-            g.number, f"2026-10-0{i + 1}T10:00:00+09:00#{i}", orderer_id="08216", login="kasama", result="valid"
-        ).save()
+        access_log.append(
+            AccessLogEntry(
+                g.number, f"2026-10-0{i + 1}T10:00:00+09:00#{i}", orderer_id="08216", login="kasama", result="valid"
+            )
+        )
     vcursor = body(get(client, f"/api/guarantees/{g.number}/views", tokens["contractor"], limit=1))["next_cursor"]
     assert vcursor
     assert get(client, "/api/guarantees", tokens["contractor"], cursor=vcursor).status_code == 400
@@ -266,9 +268,11 @@ def dynamodb_calls(monkeypatch):
 def test_no_route_issues_a_scan(client, tokens, many, dynamodb_calls):
     g = many[44]
     add_version(g, 2, "change", issued_at=at(50))
-    g.update(actions=[type(g).latest_version.set(2)])
+    tables.update("guarantees", {"number": g.number}, latest_version=2)
     g.refresh()
-    AccessLogModel(g.number, "2026-10-01T10:00:00+09:00#a", orderer_id="08216", login="kasama", result="valid").save()
+    access_log.append(
+        AccessLogEntry(g.number, "2026-10-01T10:00:00+09:00#a", orderer_id="08216", login="kasama", result="valid")
+    )
     make_guarantee(
         number(500), pdf_key=put_pdf("certificates"), key_notice_key=put_pdf("key-notices"), issued_at=at(60)
     )
@@ -341,7 +345,7 @@ def test_cancelled_detail_says_cancelled(client, tokens):
 def test_certificate_content_per_version(client, tokens):
     g = make_guarantee(number(7))
     v2 = add_version(g, 2, "change", reason="増額")
-    g.update(actions=[type(g).latest_version.set(2)])
+    tables.update("guarantees", {"number": g.number}, latest_version=2)
     latest = body(get(client, f"/api/guarantees/{g.number}/certificate", tokens["contractor"]))
     assert latest == v2.content and latest["version"] == 2
     first = body(get(client, f"/api/guarantees/{g.number}/certificate", tokens["contractor"], version=1))
@@ -414,7 +418,9 @@ def test_views_newest_first_for_this_number_only(client, tokens):
     ]
     for at_, orderer, result in rows:
         access_log.append(AccessLogEntry(number=g.number, at=at_, orderer_id=orderer, login="x", result=result))
-    AccessLogModel(other.number, "2026-10-02T00:00:00+09:00#dd", orderer_id="08216", login="x", result="valid").save()
+    access_log.append(
+        AccessLogEntry(other.number, "2026-10-02T00:00:00+09:00#dd", orderer_id="08216", login="x", result="valid")
+    )
     out = body(get(client, f"/api/guarantees/{g.number}/views", tokens["contractor"]))
     assert out["items"] == [
         {"at": "2026-10-02T10:01:00+09:00", "orderer_id": "08216", "result": "cancelled"},
@@ -443,7 +449,9 @@ PAGES = [
 @pytest.fixture
 def owned():
     g = make_guarantee(number(7), pdf_key=put_pdf("certificates"), key_notice_key=put_pdf("key-notices"))
-    AccessLogModel(g.number, "2026-10-01T10:00:00+09:00#a", orderer_id="08216", login="kasama", result="valid").save()
+    access_log.append(
+        AccessLogEntry(g.number, "2026-10-01T10:00:00+09:00#a", orderer_id="08216", login="kasama", result="valid")
+    )
     return g
 
 
@@ -600,7 +608,9 @@ def test_list_page_bad_input_is_a_japanese_message_not_a_500(client, tokens):
 def test_detail_page_shows_the_key_history_and_views_and_is_not_cached(client, tokens):
     g = make_guarantee(number(7), issued_at="2023-10-31T13:15:00+09:00", deadline="2027-11-15")
     add_version(g, 2, "correction", issued_at="2023-11-02T09:30:00+09:00")
-    AccessLogModel(g.number, "2023-11-05T10:20:00+09:00#zz", orderer_id="08216", login="kasama", result="valid").save()
+    access_log.append(
+        AccessLogEntry(g.number, "2023-11-05T10:20:00+09:00#zz", orderer_id="08216", login="kasama", result="valid")
+    )
     resp = client.http.get(f"/netdesk/guarantees/{g.number}", headers=bearer(tokens["contractor"]))
     assert resp.status_code == 200
     assert resp.headers["Cache-Control"] == "no-store"
@@ -646,7 +656,7 @@ def test_detail_page_shows_the_key_history_and_views_and_is_not_cached(client, t
 def test_certificate_page_shows_the_version_as_the_orderer_sees_it(client, tokens):
     g = make_guarantee(number(7))
     add_version(g, 2, "change", reason="増額")
-    g.update(actions=[type(g).latest_version.set(2)])
+    tables.update("guarantees", {"number": g.number}, latest_version=2)
     html = page_html(client, tokens["contractor"], f"/netdesk/guarantees/{g.number}/certificate?version=1")
     assert "保証証書 (前払金保証)" in html and "第1版" in html and "[変更]" not in html
     assert "当社は、前払金保証約款に基づき" in html and "令和9年11月15日" in html

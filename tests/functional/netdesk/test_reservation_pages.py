@@ -11,7 +11,7 @@ import re
 import urllib.parse
 
 from chalicelib.domain import clock
-from chalicelib.store.models import ReservationModel
+from chalicelib.store import reservations
 from tests.factories import make_application
 from tests.functional.conftest import DEMO, browser_login
 
@@ -96,7 +96,7 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
     issued = _post(client, staff, f"/staff/reservations/{rid}/issue", {"csrf_token": csrf})
     number = re.search(r'id="reservation-number">([^<]+)<', issued.body.decode()).group(1)
     assert issued.status_code == 200 and number.endswith("Y")
-    assert ReservationModel.get(rid).status == "issued"
+    assert reservations.get(rid).status == "issued"
 
     _, tab = _get(client, contractor, "/netdesk/guarantees?tab=bond")
     assert number in tab and "/netdesk/applications/new?reservation=" in tab

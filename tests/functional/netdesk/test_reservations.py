@@ -12,9 +12,8 @@ import pytest
 from chalicelib.domain import clock
 from chalicelib.domain.errors import Conflict
 from chalicelib.services import issuance
-from chalicelib.store import objects
-from chalicelib.store.models import CertificateModel, GuaranteeModel, ReservationModel
-from tests import dynamodb_calls
+from chalicelib.store import guarantees, objects, reservations
+from tests import dynamodb_calls, tables
 from tests.factories import application_body, make_application, reservation_body
 from tests.functional.conftest import bearer, body
 from tests.journeys import STAFF, apply_citing, issued_reservation, pay_reservation, post, reserve, verify
@@ -58,11 +57,11 @@ def test_submit_read_list_and_fee(client, tokens):
 
 def test_a_reservation_notice_goes_only_to_the_contractor_s_own_users(client, tokens):
     """As for an application (issue 15): another organisation's or anyone's address is a 400, nothing stored."""
-    before = ReservationModel.count()
+    before = tables.count("reservations")
     for address in ("someone@example.net", "info@example.com"):
         resp = post(client, tokens["contractor"], "/api/reservations", reservation_body(delivery__email=address))
         assert resp.status_code == 400 and errors_of(resp) == ["delivery.email"], resp.body
-    assert ReservationModel.count() == before
+    assert tables.count("reservations") == before
     assert reserve(client, tokens)["id"]  # its own address
 
 
@@ -72,7 +71,7 @@ def test_bad_reservation_bodies_name_every_field(client, tokens):
     resp = post(client, tokens["contractor"], "/api/reservations", b)
     assert resp.status_code == 400
     assert {"project.bid_date", "bid_amount", "form"} <= set(errors_of(resp))
-    assert ReservationModel.count() == 0
+    assert tables.count("reservations") == 0
     unknown = reservation_body()
     unknown["surprise"] = 1
     assert post(client, tokens["contractor"], "/api/reservations", unknown).status_code == 400
@@ -85,7 +84,7 @@ def test_issue_needs_the_fee_then_numbers_Y_and_verifies_as_contract_reservation
     r = reserve(client, tokens)
     unpaid = post(client, tokens["staff"], f"/api/staff/reservations/{r['id']}/issue")
     assert unpaid.status_code == 409 and errors_of(unpaid) == ["fees"]
-    assert list(GuaranteeModel.scan()) == []
+    assert tables.rows("guarantees") == []
     pay_reservation(client, tokens, r)
     resp = post(client, tokens["staff"], f"/api/staff/reservations/{r['id']}/issue")
     assert resp.status_code == 201, resp.body
@@ -105,7 +104,7 @@ def test_issue_needs_the_fee_then_numbers_Y_and_verifies_as_contract_reservation
     assert body(v)["certificate"]["product_name"] == "契約保証予約"
     assert verify(client, tokens, out["number"], out["auth_key"], who="mito").status_code == 404
 
-    v1 = CertificateModel.get(out["number"], 1)
+    v1 = guarantees.version(out["number"], 1)
     assert objects.get(v1.pdf_key).startswith(b"%PDF") and objects.get(v1.key_notice_key).startswith(b"%PDF")
     assert objects.tags(v1.pdf_key) == {}
 
@@ -149,9 +148,8 @@ def test_reservation_decisions_are_audited(client, tokens):
 
 def test_expired_after_ninety_days_from_the_bid(client, tokens):
     r, out = issued_reservation(client, tokens)
-    ReservationModel(r["id"]).update(actions=[ReservationModel.valid_until.set("2020-01-01")])
-    g = GuaranteeModel.get(out["number"])
-    g.update(actions=[GuaranteeModel.deadline.set("2020-01-01")])
+    tables.update("reservations", {"reservation_id": r["id"]}, valid_until="2020-01-01")
+    tables.update("guarantees", {"number": out["number"]}, deadline="2020-01-01")
     assert (
         body(client.http.get(f"/api/reservations/{r['id']}", headers=bearer(tokens["contractor"])))["status"]
         == "expired"
@@ -203,7 +201,7 @@ def test_issuing_the_application_marks_the_reservation_used(client, tokens):
     )
     issued = post(client, tokens["staff"], f"/api/staff/applications/{app_id}/issue")
     assert issued.status_code == 201, issued.body
-    assert ReservationModel.get(r["id"]).status == "used" and ReservationModel.get(r["id"]).used_by == app_id
+    assert reservations.get(r["id"]).status == "used" and reservations.get(r["id"]).used_by == app_id
     assert (
         body(client.http.get(f"/api/reservations/{r['id']}", headers=bearer(tokens["contractor"])))["status"] == "used"
     )
@@ -257,10 +255,10 @@ def test_two_applications_racing_for_one_reservation_issue_exactly_one(client, t
     losers = [x for x in results if isinstance(x, Conflict)]
     assert len(winners) == 1 and len(losers) == 2
     assert all(e.errors[0].field == FIELD for e in losers)
-    assert ReservationModel.get(r["id"]).status == "used"
+    assert reservations.get(r["id"]).status == "used"
     issued_apps = [a for a in apps if a.refresh() is None and a.status == "issued"]
     assert len(issued_apps) == 1
-    assert sum(1 for g in GuaranteeModel.scan() if g.kind != "contract_reservation") == 2
+    assert sum(1 for g in tables.rows("guarantees") if g.kind != "contract_reservation") == 2
 
 
 # ------------------------------------------------------------------ the PDFs
@@ -282,7 +280,7 @@ def _png(data: bytes, tmp_path, name: str):
 
 def test_reservation_certificate_and_key_notice_read_back(client, tokens, tmp_path):
     _, out = issued_reservation(client, tokens)
-    v1 = CertificateModel.get(out["number"], 1)
+    v1 = guarantees.version(out["number"], 1)
     cert, notice = objects.get(v1.pdf_key), objects.get(v1.key_notice_key)
     text = pdf_text(cert)
     for expected in (

@@ -8,7 +8,8 @@ import threading
 from chalicelib.domain import auth_key
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.store import audit as audit_store
-from chalicelib.store.models import AuditModel, CertificateModel, GuaranteeModel
+from chalicelib.store import guarantees
+from tests import tables
 from tests.functional.conftest import bearer, body
 from tests.journeys import approve, post
 
@@ -32,7 +33,7 @@ def test_cancellation_waits_for_another_staff_users_approval(client, tokens, iss
     out = body(asked)
     assert set(out) == {"approval_id", "status", "action", "number"}
     assert (out["status"], out["action"], out["number"]) == ("pending", "cancellation", number)
-    assert GuaranteeModel.get(number).status == "valid" and CertificateModel.count(number) == 1  # nothing yet
+    assert guarantees.get(number).status == "valid" and len(guarantees.history(number)) == 1  # nothing yet
 
     listed = body(client.http.get("/api/staff/approvals?status=pending", headers=bearer(tokens["chief"])))["items"]
     assert [a["approval_id"] for a in listed] == [out["approval_id"]]
@@ -40,10 +41,10 @@ def test_cancellation_waits_for_another_staff_users_approval(client, tokens, iss
     assert listed[0]["requested_by"] == "ibaraki-staff" and listed[0]["reason"] == "契約解除"
 
     own = approve(client, tokens, out["approval_id"], who="staff")
-    assert own.status_code == 403 and GuaranteeModel.get(number).status == "valid"
+    assert own.status_code == 403 and guarantees.get(number).status == "valid"
     done = approve(client, tokens, out["approval_id"])
     assert done.status_code == 201 and body(done)["version"] == 2 and body(done)["kind"] == "cancellation"
-    assert GuaranteeModel.get(number).status == "cancelled"
+    assert guarantees.get(number).status == "cancelled"
     assert approve(client, tokens, out["approval_id"]).status_code == 409  # no longer pending
     assert body(client.http.get("/api/staff/approvals?status=pending", headers=bearer(tokens["chief"])))["items"] == []
 
@@ -59,12 +60,12 @@ def test_key_reissue_waits_and_the_approver_gets_the_key_once(client, tokens, is
     number, old = issued[0]["number"], issued[0]["auth_key"]
     asked = ask_reissue(client, tokens, number)
     assert asked.status_code == 202 and body(asked)["action"] == "reissue_key"
-    assert auth_key.matches(old, GuaranteeModel.get(number).auth_key)
+    assert auth_key.matches(old, guarantees.get(number).auth_key)
     done = approve(client, tokens, body(asked)["approval_id"])
     assert done.status_code == 201 and done.headers.get("Cache-Control") == "no-store"
     new = body(done)["auth_key"]
-    assert auth_key.matches(new, GuaranteeModel.get(number).auth_key) and new != old
-    dump = json.dumps([r.attribute_values for r in AuditModel.query("all")], default=str)
+    assert auth_key.matches(new, guarantees.get(number).auth_key) and new != old
+    dump = json.dumps([r for r in tables.rows("audit", pk="all")], default=str)
     assert new not in dump and old not in dump
 
 
@@ -85,7 +86,7 @@ def test_decline_needs_a_reason_and_frees_the_guarantee_for_a_new_request(client
     assert declined.status_code == 200 and body(declined)["status"] == "declined"
     assert post(client, tokens["chief"], path, {"reason": "again"}).status_code == 409
     assert approve(client, tokens, approval_id).status_code == 409
-    assert GuaranteeModel.get(number).status == "valid"
+    assert guarantees.get(number).status == "valid"
     assert ask_cancel(client, tokens, number).status_code == 202
 
 
@@ -101,7 +102,7 @@ def test_parallel_approvals_exactly_one_201(client, tokens, issued):
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert sorted(results) == [201, 409, 409, 409]
-    assert AuditModel.count(f"number#{number}") == 3  # issue, requested, approved once
+    assert tables.count("audit", pk=f"number#{number}") == 3  # issue, requested, approved once
 
 
 def test_the_approval_and_its_record_fail_together(client, tokens, issued, monkeypatch):
@@ -115,7 +116,7 @@ def test_the_approval_and_its_record_fail_together(client, tokens, issued, monke
         "chalicelib.services.versions.AuditEntry", lambda **kw: AuditEntry(**{**kw, "at": fixed, "record_id": "fixed"})
     )
     assert approve(client, tokens, approval_id).status_code == 409
-    assert GuaranteeModel.get(number).status == "valid" and CertificateModel.count(number) == 1
+    assert guarantees.get(number).status == "valid" and len(guarantees.history(number)) == 1
     pending = body(client.http.get("/api/staff/approvals?status=pending", headers=bearer(tokens["chief"])))["items"]
     assert [a["approval_id"] for a in pending] == [approval_id]  # still waiting: nothing half-done
     monkeypatch.undo()
@@ -141,9 +142,9 @@ def test_reloading_the_approve_page_repeats_nothing(client, tokens, issued):
     form = {**chief, "Content-Type": "application/x-www-form-urlencoded"}
     first = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
     assert first.status_code == 200 and first.headers.get("Cache-Control") == "no-store"
-    key = GuaranteeModel.get(number).auth_key
+    key = guarantees.get(number).auth_key
     again = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
-    assert again.status_code == 409 and GuaranteeModel.get(number).auth_key == key
+    assert again.status_code == 409 and guarantees.get(number).auth_key == key
     assert "すでに処理されています" in again.body.decode()
     own_queue = client.http.get(
         "/staff/approvals", headers={"Cookie": f"esurety_session={tokens['staff']}"}
@@ -163,14 +164,14 @@ def test_the_approver_sees_the_new_key_once_with_the_key_notice_to_hand_over(cli
     form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
     done = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
     html = done.body.decode()
-    new = GuaranteeModel.get(number).auth_key
+    new = guarantees.get(number).auth_key
     assert done.status_code == 200 and done.headers["Cache-Control"] == "no-store"
     assert new in html and old not in html and new != old
     link = re.search(r'href="([^"]+/key-notice\.pdf)" id="key-notice"', html).group(1)
     assert link == f"/staff/guarantees/{number}/key-notice.pdf"
     pdf = client.http.get(link, headers=cookie)
     assert pdf.status_code == 302 and pdf.headers["Cache-Control"] == "no-store"
-    current = CertificateModel.get(number, GuaranteeModel.get(number).latest_version).key_notice_key
+    current = guarantees.version(number, guarantees.get(number).latest_version).key_notice_key
     assert current in pdf.headers["Location"]  # the notice with the new key, not the retired one
     with urllib.request.urlopen(pdf.headers["Location"], timeout=10) as resp:  # the presigned URL (moto)
         assert resp.read().startswith(b"%PDF")
@@ -200,4 +201,4 @@ def test_approving_a_cancellation_on_the_page_shows_the_recorded_version(client,
     done = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
     html = done.body.decode()
     assert done.status_code == 200 and "決裁を承認しました" in html and "版 2 (取消)" in html
-    assert GuaranteeModel.get(number).status == "cancelled" and 'id="key-notice"' not in html
+    assert guarantees.get(number).status == "cancelled" and 'id="key-notice"' not in html

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from chalicelib.domain.audit import AuditEntry
+from chalicelib.store import applications, guarantees
 from chalicelib.store import audit as audit_store
-from chalicelib.store.models import ApplicationModel, AuditModel, CertificateModel, GuaranteeModel
+from tests import tables
 from tests.factories import make_application
 from tests.functional.conftest import bearer, body
 from tests.journeys import post
@@ -66,7 +67,7 @@ def test_issue_reject_and_version_each_write_one_record(client, tokens, issued):
     )
     assert issue["numbers"] == [g["number"] for g in issued] and issue["actor"] == "ibaraki-staff"
     assert [r["action"] for r in audit_rows(client, staff, number=number)] == ["version", "issue"]
-    dump = json.dumps([r.attribute_values for r in AuditModel.query("all")], default=str)
+    dump = json.dumps([r for r in tables.rows("audit", pk="all")], default=str)
     assert all(g["auth_key"] not in dump for g in issued)  # never a 認証キー in the trail
 
 
@@ -80,28 +81,28 @@ def test_version_and_its_record_fail_together(client, tokens, issued, monkeypatc
         {"kind": "change", "changes": {"guarantee_amount": 15000000}, "reason": "増額"},
     )
     assert resp.status_code == 409
-    assert GuaranteeModel.get(number).latest_version == 1 and CertificateModel.count(number) == 1
-    assert AuditModel.count(f"number#{number}") == 1  # only the issue's record
+    assert guarantees.get(number).latest_version == 1 and len(guarantees.history(number)) == 1
+    assert tables.count("audit", pk=f"number#{number}") == 1  # only the issue's record
 
 
 def test_reject_and_its_record_fail_together(client, tokens, monkeypatch):
     app = make_application()
-    before = AuditModel.count("scope#ibaraki")  # the factory's fee_payment record
+    before = tables.count("audit", pk="scope#ibaraki")  # the factory's fee_payment record
     _block_next_audit_record(monkeypatch, "chalicelib.services.issuance")
     resp = post(client, tokens["staff"], f"/api/staff/applications/{app.application_id}/reject", {"reason": "書類不備"})
     assert resp.status_code == 409
-    assert ApplicationModel.get(app.application_id).status == "submitted"
-    assert AuditModel.count("scope#ibaraki") == before
+    assert applications.get(app.application_id).status == "submitted"
+    assert tables.count("audit", pk="scope#ibaraki") == before
 
 
 def test_issue_and_its_record_fail_together(client, tokens, monkeypatch):
     app = make_application()
-    before = AuditModel.count("scope#ibaraki")  # the factory's fee_payment record
+    before = tables.count("audit", pk="scope#ibaraki")  # the factory's fee_payment record
     _block_next_audit_record(monkeypatch, "chalicelib.services.issuance")
     resp = post(client, tokens["staff"], f"/api/staff/applications/{app.application_id}/issue")
     assert resp.status_code == 409
-    assert ApplicationModel.get(app.application_id).status == "submitted"
-    assert list(GuaranteeModel.scan()) == [] and AuditModel.count("scope#ibaraki") == before
+    assert applications.get(app.application_id).status == "submitted"
+    assert tables.rows("guarantees") == [] and tables.count("audit", pk="scope#ibaraki") == before
 
 
 def test_a_missing_reason_is_400_on_reason_and_changes_nothing(client, tokens, issued):
@@ -119,13 +120,13 @@ def test_a_missing_reason_is_400_on_reason_and_changes_nothing(client, tokens, i
         ),
         (f"/api/staff/guarantees/{number}/reissue-key", payload),
     ]
-    key_before = GuaranteeModel.get(number).auth_key
+    key_before = guarantees.get(number).auth_key
     for path, data in calls:
         resp = post(client, staff, path, data)
         assert resp.status_code == 400, (path, resp.body)
         assert [e["field"] for e in body(resp)["errors"]] == ["reason"]
-    assert ApplicationModel.get(app.application_id).status == "submitted"
-    g = GuaranteeModel.get(number)
+    assert applications.get(app.application_id).status == "submitted"
+    g = guarantees.get(number)
     assert g.latest_version == 1 and g.auth_key == key_before
     assert [r["action"] for r in audit_rows(client, staff)] == ["issue"]
 

@@ -7,8 +7,7 @@ import json
 
 from pypdf import PdfReader
 
-from chalicelib.store import objects
-from chalicelib.store.models import CertificateModel
+from chalicelib.store import guarantees, objects
 from tests.factories import make_application
 from tests.functional.conftest import bearer, body
 from tests.journeys import requested_then_approved
@@ -48,7 +47,7 @@ def test_a_cancelled_guarantee_shows_no_key_and_its_pdf_says_cancelled(client, t
         and "取り消されました" in html
     )
 
-    v2 = CertificateModel.get(number, 2)
+    v2 = guarantees.version(number, 2)
     assert v2.key_notice_key is None  # no new notice carrying a dead key
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(objects.get(v2.pdf_key))).pages)
     assert "取消" in text and "契約解除" in text and "取り消されました" in text

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from chalicelib.store.models import ApplicationModel, ApprovalModel, AuditModel, CertificateModel, GuaranteeModel
+from chalicelib.store import applications, guarantees
+from tests import tables
 from tests.factories import make_application
 
 FORM = "application/x-www-form-urlencoded"
@@ -15,7 +16,7 @@ FORM = "application/x-www-form-urlencoded"
 def staff_records() -> int:
     """The branch's audit records, less the 保証料 payment the factory records for each application
     it makes (issue 17) — setup, not the console writes under test."""
-    return sum(1 for r in AuditModel.query("scope#ibaraki") if r.action != "fee_payment")
+    return sum(1 for r in tables.rows("audit", pk="scope#ibaraki") if r.action != "fee_payment")
 
 
 def _csrf(html: str) -> str:
@@ -42,9 +43,9 @@ def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
     assert first.status_code == again.status_code == 303 and first.headers["Location"] == again.headers["Location"]
     result = client.http.get(first.headers["Location"], headers=cookie)
     assert result.status_code == 200 and result.headers["Cache-Control"] == "no-store"
-    numbers = ApplicationModel.get(app.application_id).guarantee_numbers
+    numbers = applications.get(app.application_id).guarantee_numbers
     assert len(numbers) == 2 and all(n in result.body.decode() for n in numbers)
-    assert len(list(GuaranteeModel.scan())) == 2 and staff_records() == 1
+    assert len(tables.rows("guarantees")) == 2 and staff_records() == 1
     application_page = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
     assert all(f"/staff/guarantees/{n}" in application_page for n in numbers)  # an issued application links to them
 
@@ -59,11 +60,11 @@ def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
     html = shown.body.decode()
     assert shown.status_code == 200 and "20,000,000円" in html and "15,000,000円" in html  # before → after
     assert "令和9年11月15日" in html and "令和9年12月20日" in html
-    assert GuaranteeModel.get(number).latest_version == 1  # nothing yet
+    assert guarantees.get(number).latest_version == 1  # nothing yet
     action, body = _confirm_form(html)
     for _ in range(3):  # the confirmed post, then two reloads of it
         assert client.http.post(action, headers=form, body=body).status_code == 303
-    assert GuaranteeModel.get(number).latest_version == 2 and CertificateModel.count(number) == 2
+    assert guarantees.get(number).latest_version == 2 and len(guarantees.history(number)) == 2
 
     asked = client.http.post(
         f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(page)}&reason=紛失"
@@ -73,7 +74,7 @@ def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
     action, body = _confirm_form(html)
     for _ in range(2):
         assert client.http.post(action, headers=form, body=body).status_code == 303
-    assert len([a for a in ApprovalModel.scan() if a.status == "pending"]) == 1
+    assert len([a for a in tables.rows("approvals") if a.status == "pending"]) == 1
 
     shown = client.http.post(
         f"/staff/guarantees/{number}/versions",
@@ -84,7 +85,7 @@ def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
     action, body = _confirm_form(shown.body.decode())
     for _ in range(2):
         assert client.http.post(action, headers=form, body=body).status_code == 303
-    assert len([a for a in ApprovalModel.scan() if a.status == "pending"]) == 2  # one reissue, one cancellation
+    assert len([a for a in tables.rows("approvals") if a.status == "pending"]) == 2  # one reissue, one cancellation
 
 
 def test_reject_reload_is_refused_and_changes_nothing(client, tokens):

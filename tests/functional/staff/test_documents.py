@@ -19,10 +19,9 @@ from botocore.exceptions import ReadTimeoutError
 
 from chalicelib import settings
 from chalicelib.services import reconcile
-from chalicelib.store import objects, tx
+from chalicelib.store import applications, guarantees, objects, tx
 from chalicelib.store.connection import dynamodb_client
-from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
-from tests import journeys
+from tests import journeys, tables
 from tests.functional.conftest import bearer, body
 from tests.journeys import approve, issue, paid_reservation, post_version, reissue, submit_paid
 from tests.pdfs import pdf_text
@@ -96,10 +95,10 @@ def assert_invariant(*, reconciled: bool = True) -> None:
         reconcile.run(grace_seconds=0)
     objs = bucket()
     referenced = set()
-    for g in GuaranteeModel.scan():
-        versions = sorted(int(c.version) for c in CertificateModel.query(g.number))
+    for g in tables.rows("guarantees"):
+        versions = sorted(int(c.version) for c in guarantees.history(g.number))
         assert versions == list(range(1, int(g.latest_version) + 1)), (g.number, versions)
-        for c in CertificateModel.query(g.number):
+        for c in guarantees.history(g.number):
             for key in (c.pdf_key, c.key_notice_key):
                 if key:
                     referenced.add(key)
@@ -117,7 +116,7 @@ def test_a_lost_reply_after_the_issue_commit_keeps_the_pdfs_and_answers_201(clie
     with after_commit_timeout() as hits:
         resp = issue(client, tokens, app_id)
     assert hits and resp.status_code == 201, resp.body
-    assert ApplicationModel.get(app_id).status == "issued"
+    assert applications.get(app_id).status == "issued"
     assert_invariant(reconciled=False)  # released on the spot, no reconciler needed
     assert_invariant()
 
@@ -127,7 +126,7 @@ def test_an_s3_upload_error_issues_nothing_and_leaves_nothing(client, tokens):
     with s3_failing("PutObject", times=1):
         resp = issue(client, tokens, app_id)
     assert resp.status_code == 503
-    assert ApplicationModel.get(app_id).status == "submitted" and GuaranteeModel.count() == 0
+    assert applications.get(app_id).status == "submitted" and tables.count("guarantees") == 0
     assert_invariant()
     assert issue(client, tokens, app_id).status_code == 201  # the retry issues normally
     assert_invariant()
@@ -194,7 +193,7 @@ def test_a_lost_reply_after_a_version_commit_is_a_201_with_its_pdfs(client, toke
             client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 18000000}, "reason": "減額"}
         )
     assert hits and resp.status_code == 201, resp.body
-    assert int(GuaranteeModel.get(number).latest_version) == 2
+    assert int(guarantees.get(number).latest_version) == 2
     assert_invariant()
 
 
@@ -205,7 +204,7 @@ def test_a_lost_reply_after_a_reissue_returns_the_key_that_works(client, tokens,
     with after_commit_timeout() as hits:  # the approval's transaction carries the new key
         resp = approve(client, tokens, body(asked)["approval_id"])
     assert hits and resp.status_code == 201, resp.body
-    assert GuaranteeModel.get(number).auth_key == body(resp)["auth_key"]
+    assert guarantees.get(number).auth_key == body(resp)["auth_key"]
     assert_invariant()
 
 
@@ -239,14 +238,14 @@ def test_parallel_reissues_never_hand_out_a_key_that_was_already_replaced(client
     losers = [r for r in results if not isinstance(r, str)]
     assert keys and all(type(e).__name__ == "Conflict" for e in losers), losers
     assert len(keys) == 1  # exactly one approval carries the reissue out
-    current = GuaranteeModel.get(number).auth_key
+    current = guarantees.get(number).auth_key
     assert current in keys
     assert_invariant()
 
 
 def test_a_lost_pdf_is_re_rendered_from_the_stored_content(client, tokens, issued):
     number = issued[0]["number"]
-    cert = CertificateModel.get(number, 1)
+    cert = guarantees.version(number, 1)
     s3().delete_object(Bucket=settings.current().bucket, Key=cert.pdf_key)
     s3().delete_object(Bucket=settings.current().bucket, Key=cert.key_notice_key)
     for path in ("certificate.pdf", "key-notice.pdf"):
@@ -269,7 +268,7 @@ def test_a_lost_reply_after_a_reservation_issue_keeps_its_pdfs_and_answers_201(c
     with after_commit_timeout() as hits:
         resp = issue_reservation(client, tokens, reservation_id)
     assert hits and resp.status_code == 201, resp.body
-    assert GuaranteeModel.get(body(resp)["number"]).kind == "contract_reservation"
+    assert guarantees.get(body(resp)["number"]).kind == "contract_reservation"
     assert_invariant(reconciled=False)  # released on the spot: the version row named them
     assert_invariant()
 
@@ -286,7 +285,7 @@ def test_a_reservation_s_failed_untag_is_released_by_the_reconciler(client, toke
 
 def test_a_lost_reservation_pdf_is_re_rendered_as_a_reservation_certificate(client, tokens):
     number = body(issue_reservation(client, tokens))["number"]
-    cert = CertificateModel.get(number, 1)
+    cert = guarantees.version(number, 1)
     s3().delete_object(Bucket=settings.current().bucket, Key=cert.pdf_key)
     s3().delete_object(Bucket=settings.current().bucket, Key=cert.key_notice_key)
     for path in ("certificate.pdf", "key-notice.pdf"):
@@ -294,5 +293,5 @@ def test_a_lost_reservation_pdf_is_re_rendered_as_a_reservation_certificate(clie
         assert resp.status_code == 302
     certificate, notice = pdf_text(objects.get(cert.pdf_key)), pdf_text(objects.get(cert.key_notice_key))
     assert "契約保証予約証書" in certificate and number in certificate  # its own renderer, not a guarantee's
-    assert number in notice and GuaranteeModel.get(number).auth_key in notice
+    assert number in notice and guarantees.get(number).auth_key in notice
     assert_invariant()

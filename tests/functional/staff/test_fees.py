@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from chalicelib.domain import clock
-from chalicelib.store.models import ApplicationModel, GuaranteeModel
+from chalicelib.store import applications
+from tests import tables
 from tests.factories import application_body
 from tests.functional.conftest import bearer, body
 from tests.journeys import issue, post, submit
@@ -79,7 +80,7 @@ def test_unpaid_is_409_on_fees_then_paid_issues(client, tokens):
     resp = issue(client, tokens, app["id"])
     assert resp.status_code == 409
     assert [e["field"] for e in body(resp)["errors"]] == ["fees"]
-    assert ApplicationModel.get(app["id"]).status == "submitted" and list(GuaranteeModel.scan()) == []
+    assert applications.get(app["id"]).status == "submitted" and tables.rows("guarantees") == []
 
     path = f"/api/staff/applications/{app['id']}/payment"
     today = clock.today()

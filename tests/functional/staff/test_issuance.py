@@ -15,12 +15,8 @@ from chalicelib import settings
 from chalicelib.domain import auth_key
 from chalicelib.domain.errors import Conflict
 from chalicelib.services import issuance, versions
-from chalicelib.store import objects
-from chalicelib.store.models import (
-    ApplicationModel,
-    CertificateModel,
-    GuaranteeModel,
-)
+from chalicelib.store import applications, guarantees, objects
+from tests import tables
 from tests.factories import application_body, canonical_sha256, make_application, make_guarantee
 from tests.functional.conftest import bearer, body
 from tests.journeys import STAFF, issue, post_version, requested_then_approved
@@ -31,11 +27,11 @@ REISSUE = json.dumps({"reason": "発注者からの依頼"})
 
 
 def all_guarantees():
-    return list(GuaranteeModel.scan())
+    return tables.rows("guarantees")
 
 
 def all_certificates():
-    return list(CertificateModel.scan())
+    return tables.rows("certificates")
 
 
 def bucket_keys():
@@ -57,21 +53,21 @@ def test_issue_writes_guarantees_versions_pdfs_and_status(client, tokens):
         assert len(g["auth_key"]) == 12
     assert out[0]["number"].endswith("M") and out[1]["number"].endswith("K")
     assert out[0]["number"].startswith("300")
-    assert ApplicationModel.get(app.application_id).status == "issued"
+    assert applications.get(app.application_id).status == "issued"
     for g in out:
-        row = GuaranteeModel.get(g["number"])
+        row = guarantees.get(g["number"])
         assert row.auth_key == g["auth_key"] and row.status == "valid" and row.latest_version == 1
         assert row.deadline == "2027-11-15" == row.details["period_end"]
         assert row.details["notify"] is True and row.details["email"] == "soumu@example.co.jp"
         assert row.details["contractor_name"] == "〇〇建設 株式会社" and row.details["orderer_name"] == "笠間市長"
-        v1 = CertificateModel.get(g["number"], 1)
+        v1 = guarantees.version(g["number"], 1)
         assert v1.kind == "new" and v1.sha256 == canonical_sha256(v1.content)
         assert v1.content["version_kind"] == "new" and v1.content["number"] == g["number"]
         assert g["number"] not in v1.pdf_key and g["number"] not in v1.key_notice_key
         for key in (v1.pdf_key, v1.key_notice_key):
             assert objects.get(key).startswith(b"%PDF")
             assert objects.tags(key) == {}  # released after commit
-    assert GuaranteeModel.get(out[1]["number"]).details["deposit_bank"] is None
+    assert guarantees.get(out[1]["number"]).details["deposit_bank"] is None
 
 
 def test_second_issue_is_409_and_creates_nothing(client, tokens):
@@ -107,9 +103,9 @@ def test_paper_guarantee_has_number_and_certificate_but_no_key(client, tokens):
     app = make_application(form=form)
     out = body(issue(client, tokens, app.application_id))["guarantees"]
     assert len(out) == 1 and out[0]["form"] == "paper" and out[0]["auth_key"] is None
-    row = GuaranteeModel.get(out[0]["number"])
+    row = guarantees.get(out[0]["number"])
     assert row.auth_key is None and row.form == "paper"
-    v1 = CertificateModel.get(out[0]["number"], 1)
+    v1 = guarantees.version(out[0]["number"], 1)
     assert v1.pdf_key and v1.key_notice_key is None
     assert objects.get(v1.pdf_key).startswith(b"%PDF")
     assert len(bucket_keys()) == 1
@@ -120,7 +116,7 @@ def test_issue_rechecks_rules_and_refuses_a_past_period_end(client, tokens):
     resp = issue(client, tokens, app.application_id)
     assert resp.status_code == 400
     assert body(resp)["errors"][0]["field"] == "project.period_end"
-    assert ApplicationModel.get(app.application_id).status == "submitted"
+    assert applications.get(app.application_id).status == "submitted"
     assert all_guarantees() == [] and bucket_keys() == []
 
 
@@ -148,7 +144,7 @@ def test_list_by_status_and_reject(client, tokens):
         body=json.dumps({"reason": "書類不備"}),
     )
     assert resp.status_code == 200 and body(resp)["status"] == "rejected"
-    stored = ApplicationModel.get(a.application_id)
+    stored = applications.get(a.application_id)
     assert stored.status == "rejected" and stored.reject_reason == "書類不備"
     again = client.http.post(
         f"/api/staff/applications/{a.application_id}/reject",
@@ -188,7 +184,7 @@ def test_upload_failure_leaves_nothing_and_retry_issues(client, tokens, monkeypa
     with pytest.raises(RuntimeError):
         issuance.issue(STAFF, app.application_id)
     assert all_guarantees() == [] and all_certificates() == []
-    assert ApplicationModel.get(app.application_id).status == "submitted"
+    assert applications.get(app.application_id).status == "submitted"
     assert bucket_keys() == []  # the two uploaded before the failure were discarded
     monkeypatch.setattr(objects, "put_pending", real)
     resp = issue(client, tokens, app.application_id)
@@ -207,12 +203,12 @@ def test_transaction_failure_leaves_nothing_and_retry_issues(client, tokens, mon
     with pytest.raises(TransactWriteError):
         issuance.issue(STAFF, app.application_id)
     assert all_guarantees() == [] and all_certificates() == []
-    assert ApplicationModel.get(app.application_id).status == "submitted"
+    assert applications.get(app.application_id).status == "submitted"
     assert bucket_keys() == []
     monkeypatch.setattr(TransactWrite, "_commit", real)
     out = body(issue(client, tokens, app.application_id))["guarantees"]
     assert len(out) == 2 and all(NUMBER.match(g["number"]) for g in out)
-    assert ApplicationModel.get(app.application_id).status == "issued"
+    assert applications.get(app.application_id).status == "issued"
 
 
 # ------------------------------------------------------------------ versions
@@ -220,7 +216,7 @@ def test_transaction_failure_leaves_nothing_and_retry_issues(client, tokens, mon
 
 def test_change_within_limits_is_a_new_version_with_new_pdfs(client, tokens, issued):
     number = issued[0]["number"]
-    v1 = CertificateModel.get(number, 1)
+    v1 = guarantees.version(number, 1)
     resp = post_version(
         client,
         tokens,
@@ -230,15 +226,15 @@ def test_change_within_limits_is_a_new_version_with_new_pdfs(client, tokens, iss
     assert resp.status_code == 201, resp.body
     out = body(resp)
     assert out["version"] == 2 and out["kind"] == "change"
-    v2 = CertificateModel.get(number, 2)
+    v2 = guarantees.version(number, 2)
     assert v2.sha256 == out["sha256"] == canonical_sha256(v2.content)
     assert v2.content["guarantee_amount"] == 18000000 and v2.content["deadline"] == "2028-01-31"
     assert v2.content["version_kind"] == "change" and v2.content["reason"] == "減額"
     assert v2.pdf_key != v1.pdf_key and objects.get(v2.pdf_key).startswith(b"%PDF") and v2.key_notice_key
-    g = GuaranteeModel.get(number)
+    g = guarantees.get(number)
     assert g.deadline == "2028-01-31" and g.latest_version == 2 and g.details["guarantee_amount"] == 18000000
     # the earlier version stays readable, unchanged
-    assert CertificateModel.get(number, 1).content == v1.content and objects.get(v1.pdf_key).startswith(b"%PDF")
+    assert guarantees.version(number, 1).content == v1.content and objects.get(v1.pdf_key).startswith(b"%PDF")
 
 
 def test_change_breaking_rules_is_400_and_nothing_changes(client, tokens, issued):
@@ -251,8 +247,8 @@ def test_change_breaking_rules_is_400_and_nothing_changes(client, tokens, issued
     resp = post_version(client, tokens, number, {"kind": "change", "changes": {"contract_amount": 40000000}})
     assert resp.status_code == 400, resp.body
     assert "changes.guarantee_amount" in [e["field"] for e in body(resp)["errors"]]
-    assert GuaranteeModel.get(number).latest_version == 1
-    assert len(list(CertificateModel.query(number))) == 1
+    assert guarantees.get(number).latest_version == 1
+    assert len(guarantees.history(number)) == 1
     assert bucket_keys() == keys_before
 
 
@@ -272,13 +268,13 @@ def test_correction_and_cancellation(client, tokens, issued):
         {"kind": "correction", "changes": {"project_name": "5市単(笠建)第1-2号道路改良工事"}, "reason": "誤記"},
     )
     assert r.status_code == 201 and body(r)["version"] == 2
-    assert CertificateModel.get(number, 2).content["project_name"] == "5市単(笠建)第1-2号道路改良工事"
+    assert guarantees.version(number, 2).content["project_name"] == "5市単(笠建)第1-2号道路改良工事"
     c = requested_then_approved(
         client, tokens, post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"})
     )
     assert c.status_code == 201 and body(c)["version"] == 3
-    g = GuaranteeModel.get(number)
-    assert g.status == "cancelled" and CertificateModel.get(number, 3).content["version_kind"] == "cancellation"
+    g = guarantees.get(number)
+    assert g.status == "cancelled" and guarantees.version(number, 3).content["version_kind"] == "cancellation"
     after = post_version(client, tokens, number, {"kind": "change", "changes": {"guarantee_amount": 1000}})
     assert after.status_code == 409
     assert (
@@ -310,31 +306,31 @@ def test_concurrent_versions_are_numbered_without_gaps_or_duplicates(client, tok
     [t.join() for t in threads]
     assert errors == []
     assert sorted(results) == [2, 3, 4, 5, 6, 7]
-    stored = [int(c.version) for c in CertificateModel.query(number)]
+    stored = [int(c.version) for c in guarantees.history(number)]
     assert stored == [1, 2, 3, 4, 5, 6, 7]
-    g = GuaranteeModel.get(number)
+    g = guarantees.get(number)
     assert g.latest_version == 7
-    assert g.details["guarantee_amount"] == CertificateModel.get(number, 7).content["guarantee_amount"]
+    assert g.details["guarantee_amount"] == guarantees.version(number, 7).content["guarantee_amount"]
     # every committed version references its own PDFs; the losers' uploads were discarded
-    referenced = {k for c in CertificateModel.scan() for k in (c.pdf_key, c.key_notice_key) if k}
+    referenced = {k for c in tables.rows("certificates") for k in (c.pdf_key, c.key_notice_key) if k}
     assert set(bucket_keys()) == referenced
 
 
 def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
     number = issued[0]["number"]
     old = issued[0]["auth_key"]
-    notice_before = CertificateModel.get(number, 1).key_notice_key
+    notice_before = guarantees.version(number, 1).key_notice_key
     asked = client.http.post(
         f"/api/staff/guarantees/{number}/reissue-key", headers=bearer(tokens["staff"], **JSON), body=REISSUE
     )
-    assert auth_key.matches(old, GuaranteeModel.get(number).auth_key)  # nothing changes until 決裁
+    assert auth_key.matches(old, guarantees.get(number).auth_key)  # nothing changes until 決裁
     resp = requested_then_approved(client, tokens, asked)
     assert resp.status_code == 201 and resp.headers.get("Cache-Control") == "no-store"
     new = body(resp)["auth_key"]
     assert new != old and len(new) == 12
-    stored = GuaranteeModel.get(number).auth_key
+    stored = guarantees.get(number).auth_key
     assert auth_key.matches(new, stored) and not auth_key.matches(old, stored)
-    v1 = CertificateModel.get(number, 1)
+    v1 = guarantees.version(number, 1)
     assert v1.key_notice_key != notice_before and v1.sha256 == canonical_sha256(v1.content)
     assert notice_before not in bucket_keys()
     paper = make_guarantee("30026-999999M", form="paper")
@@ -348,7 +344,7 @@ def test_reissue_key_invalidates_the_old_one(client, tokens, issued):
 
 def test_expired_guarantee_reads_expired(client, tokens):
     make_guarantee("30020-000001M", deadline="2021-03-31")
-    g = GuaranteeModel.get("30020-000001M")
+    g = guarantees.get("30020-000001M")
     assert versions.guarantee_detail(STAFF, g.number)["status"] == "expired"
     html = client.http.get("/staff/guarantees/30020-000001M", headers={"Cookie": f"esurety_session={tokens['staff']}"})
     assert html.status_code == 200 and "期限切れ" in html.body.decode()
@@ -380,7 +376,7 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     detail = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
     assert "発行" in detail and "却下" in detail
     assert client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body="").status_code == 403
-    assert ApplicationModel.get(app.application_id).status == "submitted"
+    assert applications.get(app.application_id).status == "submitted"
     posted = client.http.post(
         f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}"
     )
@@ -404,9 +400,9 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
         headers=form,
         body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x",
     )
-    assert shown.status_code == 200 and GuaranteeModel.get(number).latest_version == 1  # the confirmation step
+    assert shown.status_code == 200 and guarantees.get(number).latest_version == 1  # the confirmation step
     ok = confirm(client, form, shown)
-    assert ok.status_code == 303 and GuaranteeModel.get(number).latest_version == 2
+    assert ok.status_code == 303 and guarantees.get(number).latest_version == 2
     asked = confirm(
         client,
         form,
@@ -423,7 +419,7 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
         headers={**chief, "Content-Type": "application/x-www-form-urlencoded"},
         body=f"csrf_token={_csrf(queue)}",
     )
-    assert key.status_code == 200 and GuaranteeModel.get(number).auth_key in key.body.decode()
+    assert key.status_code == 200 and guarantees.get(number).auth_key in key.body.decode()
     assert client.http.get("/staff/guarantees/30099-000001M", headers=cookie).status_code == 404
 
 

@@ -12,8 +12,7 @@ from pypdf import PdfReader
 from chalicelib.domain import certificate
 from chalicelib.render import pdf
 from chalicelib.services import issuance
-from chalicelib.store import objects
-from chalicelib.store.models import CertificateModel
+from chalicelib.store import guarantees, objects
 from tests.factories import make_application
 from tests.journeys import STAFF
 
@@ -178,7 +177,7 @@ def test_unsupported_character_is_refused_not_dropped():
 def test_issued_pdfs_in_s3_carry_the_stored_sha(client):
     app = make_application()
     out = issuance.issue(STAFF, app.application_id)
-    v1 = CertificateModel.get(out[0]["number"], 1)
+    v1 = guarantees.version(out[0]["number"], 1)
     assert v1.sha256 in text_of(objects.get(v1.pdf_key))
     notice = text_of(objects.get(v1.key_notice_key))
     assert v1.sha256 in notice and out[0]["auth_key"] in notice

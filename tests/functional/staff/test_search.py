@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import urllib.parse
 
-from chalicelib.store.models import GuaranteeModel
 from tests import dynamodb_calls
 from tests.factories import make_application, make_guarantee
 from tests.functional.conftest import bearer, body
@@ -39,13 +38,7 @@ def seed():
         status="cancelled",
         issued_at="2026-10-03T10:00:00+09:00",
     )
-    other_branch = make_guarantee("10026-000004M", issued_at="2026-10-04T10:00:00+09:00")
-    other_branch.update(
-        actions=[
-            GuaranteeModel.branch_id.set("tokyo"),
-            GuaranteeModel.details.set({**other_branch.details, "branch_id": "tokyo"}),
-        ]
-    )
+    make_guarantee("10026-000004M", issued_at="2026-10-04T10:00:00+09:00", branch_id="tokyo")
 
 
 def test_search_by_number_as_typed_contractor_orderer_and_status(client, tokens):

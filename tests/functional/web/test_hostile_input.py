@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from chalicelib.store.connection import dynamodb_client
-from chalicelib.store.models import SessionModel
+from tests import tables
 from tests.factories import application_body, make_guarantee
 from tests.functional.conftest import bearer, body
 
@@ -64,7 +64,7 @@ def test_non_json_numbers_are_refused(client, constant):
 
 
 def test_lone_surrogates_are_refused_without_echo(client, tokens):
-    before = SessionModel.count()
+    before = tables.count("sessions")
     out = _assert_clean_400(_post(client, "/api/session", b'{"login": "\\ud800", "password": "demo-pass-5"}'))
     assert out["errors"][0]["field"] == "login"
     _assert_clean_400(_post(client, "/api/verify", b'{"number": "\\udfff", "auth_key": "x"}', tokens["kasama"]))
@@ -72,7 +72,7 @@ def test_lone_surrogates_are_refused_without_echo(client, tokens):
     out = _assert_clean_400(_post(client, "/api/applications", payload, tokens["contractor"]))
     assert out["errors"][0]["field"] == "project.name"
     _assert_clean_400(_post(client, "/api/session", b'{"\\ud800": 1}'))
-    assert SessionModel.count() == before + 0 and client.http.get("/api/health").status_code == 200
+    assert tables.count("sessions") == before + 0 and client.http.get("/api/health").status_code == 200
 
 
 def test_a_cursor_from_another_list_is_a_400(client, tokens):
@@ -227,13 +227,11 @@ def test_a_change_cannot_stretch_the_period_past_ten_years(client, tokens):
 
 
 def test_an_idempotency_key_reused_after_expiry_with_another_body_makes_a_new_application(client, tokens):
-    from chalicelib.store.models import IdempotencyModel
-
     headers = bearer(tokens["contractor"], **JSON, **{"Idempotency-Key": "reused-key"})
     first = client.http.post("/api/applications", headers=headers, body=json.dumps(application_body()))
     assert first.status_code == 201
-    for row in IdempotencyModel.scan():  # what DynamoDB's TTL does after 24 h
-        row.delete()
+    for row in tables.rows("idempotency"):  # what DynamoDB's TTL does after 24 h
+        tables.delete("idempotency", key=row.key)
     other = application_body(project__name="別の工事")
     second = client.http.post("/api/applications", headers=headers, body=json.dumps(other))
     assert second.status_code == 201

@@ -91,16 +91,19 @@ def deployed_stage(branch_stage, monkeypatch):
 
 
 def test_a_deployed_stage_signs_sessions_with_the_secret_from_ssm(deployed_stage):
+    from chalicelib.domain.records import Account
     from chalicelib.services.auth import hash_password
-    from chalicelib.store.models import AccountModel
+    from chalicelib.store import accounts
 
-    AccountModel(
-        "ops-check",
-        role="contractor",
-        org_id="c-0001",
-        org_name="〇〇建設 株式会社",
-        password_hash=hash_password("long-enough-pass-1"),
-    ).save()
+    accounts.put(
+        Account(
+            "ops-check",
+            role="contractor",
+            org_id="c-0001",
+            org_name="〇〇建設 株式会社",
+            password_hash=hash_password("long-enough-pass-1"),
+        )
+    )
     door = Door.execute_api(app_module.app)
     resp = door.post(
         "/api/api/session",
