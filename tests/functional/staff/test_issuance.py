@@ -20,6 +20,7 @@ from tests import tables
 from tests.factories import application_body, canonical_sha256, make_application, make_guarantee
 from tests.functional.conftest import bearer, body
 from tests.journeys import STAFF, issue, post_version, requested_then_approved
+from tests.pdfs import pdf_text
 
 JSON = {"Content-Type": "application/json"}
 NUMBER = re.compile(r"^\d{5}-\d{6}[MK]$")
@@ -428,3 +429,12 @@ def test_staff_lists_say_sashimodoshi_too(client, tokens):
     issuance.reject(STAFF, app.application_id, "書類不備")
     html = client.http.get("/staff/applications?status=rejected", headers=bearer(tokens["staff"])).body.decode()
     assert "差戻し" in html
+
+
+def test_issued_pdfs_in_s3_carry_the_stored_sha(client):
+    app = make_application()
+    out = issuance.issue(STAFF, app.application_id)
+    v1 = guarantees.version(out[0]["number"], 1)
+    assert v1.sha256 in pdf_text(objects.get(v1.pdf_key))
+    notice = pdf_text(objects.get(v1.key_notice_key))
+    assert v1.sha256 in notice and out[0]["auth_key"] in notice
