@@ -1,21 +1,12 @@
-"""Rows the factories (tests/factories.py) build, written into a local stack's own moto rather
-than the test process's tables."""
+"""Rows the factories (tests/factories.py) write, written into a local stack's own moto rather
+than the test process's tables (Stack.writes_here)."""
 
 from __future__ import annotations
 
-from unittest import mock
-
-from chalicelib.store.models import CertificateModel, GuaranteeModel
 from tests.factories import make_guarantee
 
 
 def put_guarantee(stack, number: str, **kwargs) -> None:
-    """Build the factory's rows (docs/CONTRACTS.md shapes) and write them into the stack's moto."""
-    rows: list = []
-    with (
-        mock.patch.object(GuaranteeModel, "save", lambda self, *a, **k: rows.append(self)),
-        mock.patch.object(CertificateModel, "save", lambda self, *a, **k: rows.append(self)),
-    ):
+    """The factory's guarantee and its version 1 (docs/CONTRACTS.md shapes), in the stack's moto."""
+    with stack.writes_here():
         make_guarantee(number, **kwargs)
-    for row in rows:
-        stack.put_model(row)

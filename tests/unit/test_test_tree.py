@@ -26,9 +26,7 @@ MODELS = "chalicelib.store.models"
 
 #: Modules that still import the PynamoDB models, each with why. Shrink it; never grow it.
 MODELS_ALLOWED: dict[str, str] = {
-    "tests/factories.py": "writes rows in the exact shapes of docs/CONTRACTS.md, also into e2e stacks",
-    "tests/e2e/conftest.py": "writes factory rows into a local stack's own moto (Stack.put_model)",
-    "tests/e2e/rows.py": "captures the factory's rows to write them into a local stack's own moto",
+    "tests/e2e/conftest.py": "writes paid applications straight into a local stack's own moto (Stack.put_model)",
     "tests/tooling/test_deploy_template.py": "the template is generated from the models",
     "tests/tooling/test_stage.py": "bin/stage loads the fee rate table the FeeRateModel reads",
 }

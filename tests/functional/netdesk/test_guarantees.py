@@ -11,7 +11,7 @@ from pynamodb.connection.base import Connection
 
 from chalicelib.domain import clock
 from chalicelib.domain.records import AccessLogEntry
-from chalicelib.store import access_log, objects
+from chalicelib.store import access_log, guarantees, objects
 from tests import tables
 from tests.factories import add_version, make_guarantee
 from tests.functional.conftest import bearer, body
@@ -269,7 +269,7 @@ def test_no_route_issues_a_scan(client, tokens, many, dynamodb_calls):
     g = many[44]
     add_version(g, 2, "change", issued_at=at(50))
     tables.update("guarantees", {"number": g.number}, latest_version=2)
-    g.refresh()
+    g = guarantees.get(g.number)
     access_log.append(
         AccessLogEntry(g.number, "2026-10-01T10:00:00+09:00#a", orderer_id="08216", login="kasama", result="valid")
     )

@@ -142,7 +142,7 @@ def test_a_refused_transaction_leaves_every_item_it_named_and_no_stream_record()
     # never existed).
     from chalicelib.store.models import CertificateModel
 
-    kept = make_application(status="submitted")
+    kept = ApplicationModel.get(make_application(status="submitted").application_id)
     cert = CertificateModel("30026-000001M", 1, kind="new", content={"a": 1}, sha256="x", issued_at="2026-12-01")
     cert.save()
     before = _stream_records(CertificateModel.Meta.table_name)

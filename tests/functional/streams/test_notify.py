@@ -12,6 +12,7 @@ import email
 import email.policy
 import json
 import time
+from dataclasses import replace
 
 import boto3
 import pytest
@@ -61,7 +62,7 @@ def test_new_version_sends_the_completion_mail(client):
 def test_every_version_gets_its_own_mail_saying_what_changed(client):
     g = make_guarantee(NUMBER, auth_key=KEY)
     v2 = add_version(g, 2, "correction", reason="工事名の誤記を訂正")
-    g.details = {**g.details, "guarantee_amount": 25000000}
+    g = replace(g, details={**g.details, "guarantee_amount": 25000000})
     v3 = add_version(g, 3, "change", reason="増額")
     v4 = add_version(g, 4, "cancellation", reason="契約解除")
     v1 = guarantees.version(NUMBER, 1)
