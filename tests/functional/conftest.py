@@ -166,6 +166,12 @@ def _cookie_header(resp) -> str:
 
 
 @pytest.fixture
+def admin(client) -> str:
+    """The demo administrator's bearer token (a session of its own: the snapshot's are the others')."""
+    return login(client, "admin", "demo-pass-7")["token"]
+
+
+@pytest.fixture
 def issued(client, tokens) -> list[dict]:
     """The guarantees of a submitted, paid application (written by tests/factories.py) issued
     by the branch's clerk through the API (tests/journeys.py)."""

@@ -40,6 +40,11 @@ JOURNEY = [
     "tests/functional/dsure/test_verify.py::test_success_resets_the_pair_count",
     "tests/functional/dsure/test_verify.py::test_inbox_lists_verified_guarantees_newest_change_first",
     "tests/functional/accounts/test_accounts.py",
+    "tests/functional/accounts/test_mfa.py",
+    "tests/functional/accounts/test_clients.py",
+    "tests/functional/admin/test_admin.py",
+    "tests/functional/admin/test_audit.py",
+    "tests/functional/streams/test_bounces.py",
     "tests/functional/admin/test_orderers.py",
     # Issue 17: a cold container's read of the rate table (reservations and fees are in both_doors)
     "tests/functional/staff/test_fees.py::test_a_new_container_reads_the_rate_table_the_stage_loaded",

@@ -19,15 +19,6 @@ NUMBER = "30026-000601M"
 KEY = "Z28YUE4J3Bux"
 
 
-# --- login keeps the whole target, and only a same-site one -------------------------------------
-
-
-# --- a session that ends mid-form keeps the form --------------------------------------------------
-
-
-# --- bulk CSV as Excel saves it -------------------------------------------------------------------
-
-
 # --- messages that say what and where --------------------------------------------------------------
 
 
@@ -95,9 +86,6 @@ def test_the_era_echo_appears_when_the_form_comes_back(client):
     cookie, csrf, _ = _form_page(client)
     resp = post_form(client, cookie, {**FORM, "csrf_token": csrf, "step": "edit", "bid.award_date": "20231030"})
     assert re.search(r'<output id="f-bid-award_date-era"[^>]*>令和5年10月30日</output>', resp.body.decode())
-
-
-# --- the wrong key ---------------------------------------------------------------------------------
 
 
 # --- the application detail page -------------------------------------------------------------------
