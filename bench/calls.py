@@ -4,7 +4,7 @@ Every AWS call is counted with botocore's `before-call` event, registered on eve
 client any session creates (PynamoDB's and boto3's alike), so nothing escapes the
 count. Requests go through `chalice.test.Client` as a caller would send them; the
 count of each request includes its session check (one GetItem on the sessions table),
-as the issue's own figures and tests/functional/test_round_trips.py count it, and the
+as the issue's own figures and tests/functional/store/test_round_trips.py count it, and the
 table says which calls are which.
 
 List scaling is the CPU time of the app's own thread (`time.thread_time`) for one
@@ -170,7 +170,7 @@ def round_trips(api: Api, tokens: dict[str, str]) -> tuple[list[Row], str]:
     def dynamo(cnt: collections.Counter[str]) -> int:
         return sum(n for op, n in cnt.items() if op.startswith("dynamodb."))
 
-    # Counted as the issue and tests/functional/test_round_trips.py count them: every DynamoDB call of the
+    # Counted as the issue and tests/functional/store/test_round_trips.py count them: every DynamoDB call of the
     # request, its session check included (one of the issue's "≤ 3 other calls").
     tx = issue.get("dynamodb.TransactWriteItems", 0)
     other = dynamo(issue) - tx

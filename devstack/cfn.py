@@ -38,7 +38,7 @@ EVENTS_FN, EVENTS_EVENT = "EventStream", "EventStreamDynamodbEventSource"
 FEEDBACK_EVENT = "SesFeedbackSnsSubscription"  # chalice package's name for the on_sns_message subscription
 FEEDBACK_TOPIC_ARN = {"Fn::Sub": "${SesFeedbackTopic}"}
 BUCKET_NAME = {"Fn::Sub": "esurety-${Stage}-pdf-${AWS::AccountId}"}
-# What each function's code calls, and on which tables (tests/functional/test_iam_least_privilege.py
+# What each function's code calls, and on which tables (tests/tooling/test_iam_least_privilege.py
 # records the calls the suite makes per function and compares them with these).
 API_TABLES = tuple(name for name in ALL_MODELS if name != "notifications")  # completion mail is the stream's
 API_DYNAMODB_ACTIONS = (

@@ -74,3 +74,31 @@ def failing(operation: str, answer: dict[str, Any], times: int) -> Iterator[list
         yield hit
     finally:
         events.unregister(f"before-call.dynamodb.{operation}", unique_id=uid)
+
+
+@contextlib.contextmanager
+def fault(operation: str, *, when: str, error: Exception, times: int = 1, table: str | None = None) -> Iterator[list]:
+    """Raise `error` on the first `times` calls of `operation`: `when="after"`: the call reached
+    DynamoDB and took effect, then its reply was lost; `when="before"`: it never left the client.
+    `table`: only calls on the table whose name ends so. Yields one entry per fault raised."""
+    hits: list[int] = []
+
+    def mark(params=None, context=None, **_kwargs):
+        names = [params.get("TableName", "")] if params else []
+        names += [next(iter(i.values())).get("TableName", "") for i in (params or {}).get("TransactItems", [])]
+        context["fault"] = table is None or any(n.endswith(table) for n in names)
+
+    def raise_it(context=None, **_kwargs):
+        if context.get("fault") and len(hits) < times:
+            hits.append(1)
+            raise error
+
+    events = dynamodb_client().meta.events
+    uid = f"fault-{next(_ids)}"
+    events.register(f"before-parameter-build.dynamodb.{operation}", mark, unique_id=uid + "-mark")
+    events.register(f"{when}-call.dynamodb.{operation}", raise_it, unique_id=uid)
+    try:
+        yield hits
+    finally:
+        events.unregister(f"{when}-call.dynamodb.{operation}", unique_id=uid)
+        events.unregister(f"before-parameter-build.dynamodb.{operation}", unique_id=uid + "-mark")

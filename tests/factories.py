@@ -1,7 +1,9 @@
 """Test data written straight to the tables, in the shapes docs/CONTRACTS.md fixes.
 
 Used by tests that need an application, a guarantee or a certificate version
-without going through the use case that normally creates it.
+without going through the use case that normally creates it. Written through the store's
+repositories (chalicelib/store/), never the PynamoDB models; what they write is returned as the
+domain's records (chalicelib/domain/records.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import secrets
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel
+from chalicelib.domain.records import Application, CertificateVersion, Guarantee
+from chalicelib.store import applications, guarantees, tx
 
 APPLICATION_BODY: dict[str, Any] = {
     "project": {
@@ -77,18 +80,26 @@ def canonical_sha256(content: dict[str, Any]) -> str:
 
 
 def make_application(
-    owner_org: str = "c-0001", status: str = "submitted", form: dict | None = None, fee: str | None = "paid"
-) -> ApplicationModel:
+    owner_org: str = "c-0001",
+    status: str = "submitted",
+    form: dict | None = None,
+    fee: str | None = "paid",
+    reject_reason: str | None = None,
+    decided_at: str | None = None,
+) -> Application:
     """An application row; its 保証料 is recorded as paid unless `fee` is "unpaid" (or "waived")."""
-    app = ApplicationModel(
-        secrets.token_hex(8),
-        owner_org=owner_org,
-        owner_login="demo-contractor" if owner_org == "c-0001" else "other-contractor",
-        status=status,
-        submitted_at=clock.iso_now(),
-        form=form or application_body(),
+    app = applications.create(
+        Application(
+            application_id=secrets.token_hex(8),
+            owner_org=owner_org,
+            owner_login="demo-contractor" if owner_org == "c-0001" else "other-contractor",
+            status=status,
+            submitted_at=clock.iso_now(),
+            form=form or application_body(),
+            reject_reason=reject_reason,
+            decided_at=decided_at,
+        )
     )
-    app.save()
     settle_fee("application", app.application_id, app.form, fee)
     return app
 
@@ -130,7 +141,8 @@ def make_guarantee(
     application_id: str = "app-1",
     pdf_key: str | None = None,
     key_notice_key: str | None = None,
-) -> GuaranteeModel:
+    branch_id: str = "ibaraki",
+) -> Guarantee:
     issued_at = issued_at or clock.iso_now()
     details = {
         "contractor_name": contractor_name,
@@ -143,12 +155,12 @@ def make_guarantee(
         "period_end": deadline,
         "location": "茨城県笠間市〇〇",
         "deposit_bank": "〇〇銀行 ××支店" if kind == "advance_payment" else None,
-        "branch_id": "ibaraki",
+        "branch_id": branch_id,
         "notify": notify,
         "email": email,
     }
-    g = GuaranteeModel(
-        number,
+    g = Guarantee(
+        number=number,
         application_id=application_id,
         kind=kind,
         form=form,
@@ -157,18 +169,17 @@ def make_guarantee(
         orderer_id=orderer_id,
         issued_at=issued_at,
         deadline=deadline,
+        details=details,
         auth_key=auth_key if form == "electronic" else None,
         latest_version=1,
-        details=details,
-        branch_id="ibaraki",
     )
-    g.save()
-    add_version(g, 1, "new", issued_at=issued_at, pdf_key=pdf_key, key_notice_key=key_notice_key)
-    return g
+    v1 = version_of(g, 1, "new", issued_at=issued_at, pdf_key=pdf_key, key_notice_key=key_notice_key)
+    tx.commit(guarantees.add_new(tx.Writes(), g, v1), what="factory")
+    return guarantees.get(number, consistent=True)
 
 
-def add_version(
-    g: GuaranteeModel,
+def version_of(
+    g: Guarantee,
     version: int,
     version_kind: str,
     *,
@@ -176,7 +187,7 @@ def add_version(
     pdf_key: str | None = None,
     key_notice_key: str | None = None,
     reason: str | None = None,
-) -> CertificateModel:
+) -> CertificateVersion:
     issued_at = issued_at or clock.iso_now()
     d = g.details
     content = {
@@ -208,48 +219,39 @@ def add_version(
         "binding_sentence": "当社は、前払金保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
         "reason": reason,
     }
-    cert = CertificateModel(
-        g.number,
-        version,
+    return CertificateVersion(
+        number=g.number,
+        version=version,
         kind=version_kind,
         content=content,
         sha256=canonical_sha256(content),
+        issued_at=issued_at,
         pdf_key=pdf_key,
         key_notice_key=key_notice_key,
-        issued_at=issued_at,
         reason=reason,
     )
-    cert.save()
-    return cert
 
 
-def paid_fee_row(kind: str, ident: str, form: dict) -> Any:
-    """A FeeModel row recorded as paid, computed from the packaged rate file without any table
-    (for tests that write rows straight into another process's stack)."""
-    import json as _json
-
-    from chalicelib.domain import fees as fee_domain
-    from chalicelib.store.fees import RATES_FILE
-    from chalicelib.store.models import FeeModel
-
-    table = fee_domain.parse_table(_json.loads(RATES_FILE.read_text(encoding="utf-8")))
-    quote = (
-        fee_domain.quote_application(table, form)
-        if kind == "application"
-        else fee_domain.quote_reservation(table, form)
+def add_version(
+    g: Guarantee,
+    version: int,
+    version_kind: str,
+    *,
+    issued_at: str | None = None,
+    pdf_key: str | None = None,
+    key_notice_key: str | None = None,
+    reason: str | None = None,
+) -> CertificateVersion:
+    """A further certificate version of `g`, drawn from `g` as given (its details may differ from the
+    stored guarantee's: the content is what the version says). The guarantee keeps its state —
+    latest_version, status — as stored; a test that needs them moved sets them itself."""
+    v = version_of(
+        g, version, version_kind, issued_at=issued_at, pdf_key=pdf_key, key_notice_key=key_notice_key, reason=reason
     )
-    amounts = {k: v for k, v in quote.as_api().items() if k != "total"}
-    return FeeModel(
-        fee_domain.subject(kind, ident),
-        total=quote.total,
-        amounts=amounts,
-        lines=[line.as_dict() for line in quote.lines],
-        quoted_at=clock.iso_now(),
-        paid_on=clock.today().isoformat(),
-        paid_amount=quote.total,
-        paid_by="ibaraki-staff",
-        paid_at=clock.iso_now(),
-    )
+    stored = guarantees.get(g.number, consistent=True)
+    assert stored is not None, g.number
+    guarantees.add_version(stored, v)
+    return v
 
 
 def reservation_body(days_to_bid: int = 14, **overrides: Any) -> dict[str, Any]:

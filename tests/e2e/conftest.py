@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,7 +104,6 @@ class Stack:
         stack (for tests whose subject is what comes after: issuing it). Returns its id."""
         from chalicelib.domain import clock
         from chalicelib.store.models import ApplicationModel
-        from tests.factories import paid_fee_row
 
         app = ApplicationModel(
             f"{name}-{secrets.token_hex(4)}",
@@ -116,6 +117,23 @@ class Stack:
         self.put_model(paid_fee_row("application", app.application_id, form))
         return app.application_id
 
+    @contextlib.contextmanager
+    def writes_here(self) -> Iterator[None]:
+        """Inside the block the store's repositories (and so tests/factories.py) write into this
+        stack's moto rather than the test process's own (chalicelib/store/connection.py reads the
+        endpoint whenever it is asked for a client)."""
+        names = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
+        saved = {n: os.environ.get(n) for n in names}
+        os.environ.update(dict.fromkeys(names, self.moto))
+        try:
+            yield
+        finally:
+            for n, value in saved.items():
+                if value is None:
+                    os.environ.pop(n, None)
+                else:
+                    os.environ[n] = value
+
     def stop(self, timeout: float = 15) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -124,6 +142,36 @@ class Stack:
 
 class PortTaken(RuntimeError):
     """The stack could not bind the port picked for it (another process took it in between)."""
+
+
+def paid_fee_row(kind: str, ident: str, form: dict):
+    """A FeeModel row recorded as paid, computed from the packaged rate file without any table
+    (for tests that write rows straight into another process's stack)."""
+    import json as _json
+
+    from chalicelib.domain import clock
+    from chalicelib.domain import fees as fee_domain
+    from chalicelib.store.fees import RATES_FILE
+    from chalicelib.store.models import FeeModel
+
+    table = fee_domain.parse_table(_json.loads(RATES_FILE.read_text(encoding="utf-8")))
+    quote = (
+        fee_domain.quote_application(table, form)
+        if kind == "application"
+        else fee_domain.quote_reservation(table, form)
+    )
+    amounts = {k: v for k, v in quote.as_api().items() if k != "total"}
+    return FeeModel(
+        fee_domain.subject(kind, ident),
+        total=quote.total,
+        amounts=amounts,
+        lines=[line.as_dict() for line in quote.lines],
+        quoted_at=clock.iso_now(),
+        paid_on=clock.today().isoformat(),
+        paid_amount=quote.total,
+        paid_by="ibaraki-staff",
+        paid_at=clock.iso_now(),
+    )
 
 
 def start_stack(extra_env: dict[str, str] | None = None, ready_timeout: float = 90, attempts: int = 3) -> Stack:

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 import requests
 
-from chalicelib.store.models import CertificateModel, GuaranteeModel
 from tests.e2e.browser import browser_page, login_via_page  # noqa: F401 - fixture
-from tests.factories import make_guarantee
+from tests.e2e.rows import put_guarantee
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 KEY = "Z28YUE4J3Bux"
-
-
-def put_guarantee(stack, number: str, **kwargs) -> None:
-    """Build the factory's rows (docs/CONTRACTS.md shapes) and write them into the stack's moto."""
-    rows: list = []
-    with (
-        mock.patch.object(GuaranteeModel, "save", lambda self, *a, **k: rows.append(self)),
-        mock.patch.object(CertificateModel, "save", lambda self, *a, **k: rows.append(self)),
-    ):
-        make_guarantee(number, **kwargs)
-    for row in rows:
-        stack.put_model(row)
 
 
 def test_kasama_verifies_a_guarantee_and_sees_the_valid_certificate(stack, browser_page):  # noqa: F811

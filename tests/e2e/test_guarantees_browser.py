@@ -6,7 +6,6 @@ import io
 
 import boto3
 import pytest
-from pynamodb.models import Model
 
 from chalicelib import settings
 from tests.e2e.browser import browser_page, login_via_page  # noqa: F401 - fixture
@@ -42,14 +41,10 @@ def _seed(stack, monkeypatch) -> None:
     )
     key = "key-notices/e2e-browser-test.pdf"
     s3.put_object(Bucket=settings.current().bucket, Key=key, Body=_key_notice_pdf(), ContentType="application/pdf")
-    # The factories build the rows; they are written into the stack's moto, not the test process's.
-    rows: list[Model] = []
-    with monkeypatch.context() as m:
-        m.setattr(Model, "save", lambda self, *a, **k: rows.append(self) or {})
+    # The factories write into the stack's moto, not the test process's.
+    with stack.writes_here():
         g = make_guarantee(NUMBER, auth_key=KEY, issued_at="2026-10-31T13:15:00+09:00", key_notice_key=key)
         add_version(g, 2, "correction", issued_at="2026-11-02T09:30:00+09:00")
-    for row in rows:
-        stack.put_model(row)
 
 
 def test_contractor_finds_the_guarantee_sees_the_key_and_downloads_the_notice(stack, browser_page, monkeypatch):  # noqa: F811

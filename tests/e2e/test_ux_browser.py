@@ -16,7 +16,7 @@ import requests
 
 from tests.conftest import ROOT
 from tests.e2e.browser import login_via_page
-from tests.e2e.test_dsure_browser import put_guarantee
+from tests.e2e.rows import put_guarantee
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

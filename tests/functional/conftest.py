@@ -35,10 +35,10 @@ os.environ["AWS_ENDPOINT_URL"] = MOTO_URL
 from chalice.test import Client  # noqa: E402
 
 import app as app_module  # noqa: E402
-from chalicelib.store.models import AccountModel  # noqa: E402
 from devstack.seed import DEMO_TOTP_SECRETS, seed_demo  # noqa: E402
-from tests import mfa  # noqa: E402
+from tests import journeys, mfa, tables  # noqa: E402
 from tests.functional import moto_state  # noqa: E402
+from tests.journeys import bearer, body  # noqa: E402, F401 (the functional tests' helpers, imported from here)
 
 DEMO = {
     "contractor": ("demo-contractor", "demo-pass-1"),
@@ -64,7 +64,7 @@ def _seed_and_log_in() -> None:
 
 
 def _forget_accepted_code(login_id: str) -> None:
-    AccountModel(login_id).update(actions=[AccountModel.totp_last_step.set(0)])
+    tables.update("accounts", {"login": login_id}, totp_last_step=0)
 
 
 mfa.on_exhausted(mfa.IN_PROCESS, _forget_accepted_code)
@@ -125,14 +125,6 @@ def tokens(client) -> dict[str, str]:
     return dict(_TOKENS)
 
 
-def bearer(token: str, **extra: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", **extra}
-
-
-def body(resp) -> dict:
-    return json.loads(resp.body)
-
-
 def browser_login(client, audience: str, login_id: str, password: str) -> tuple[str, str]:
     """Log in through the page as a browser would; returns (session cookie, page html)."""
     page = client.http.get(f"/{audience}/login")
@@ -175,20 +167,14 @@ def _cookie_header(resp) -> str:
     return "\n".join(value) if isinstance(value, list) else value
 
 
-def approve(client, tokens: dict[str, str], approval_id: str, who: str = "chief"):
-    """Approve a 決裁 request as `who` (by default ibaraki-chief, the other staff user of the branch)."""
-    return client.http.post(
-        f"/api/staff/approvals/{approval_id}/approve",
-        headers={"Authorization": f"Bearer {tokens[who]}", "Content-Type": "application/json"},
-        body="",
-    )
+@pytest.fixture
+def admin(client) -> str:
+    """The demo administrator's bearer token (a session of its own: the snapshot's are the others')."""
+    return login(client, "admin", "demo-pass-7")["token"]
 
 
-def requested_then_approved(client, tokens: dict[str, str], resp):
-    """API.md's two steps of a cancellation or key reissue: the request's 202, then the approval
-    by the branch's other staff user; returns the approval's response (201 with what the
-    direct call used to answer)."""
-    assert resp.status_code == 202, resp.body
-    out = json.loads(resp.body)
-    assert out["status"] == "pending" and out["approval_id"]
-    return approve(client, tokens, out["approval_id"])
+@pytest.fixture
+def issued(client, tokens) -> list[dict]:
+    """The guarantees of a submitted, paid application (written by tests/factories.py) issued
+    by the branch's clerk through the API (tests/journeys.py)."""
+    return journeys.issued(client, tokens)

@@ -1,0 +1,202 @@
+"""`scripts/package` builds what Lambda gets, and cfn-lint accepts the merged template.
+
+This is how deploys are proven here (no AWS account): the SAM template that
+`chalice package --merge-template` emits is validated, and the zip is checked
+for the files Lambda needs and for what it must not carry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chalicelib.handlers import binary
+from devstack import cfn
+from tests.conftest import ROOT
+
+#: One worker builds the package, once: the copies share chalice's cache of built dependencies, and two
+#: builds at once (one per xdist worker, when the module's tests were split) read each other's half-written
+#: zip ("Reusing existing deployment package" … BadZipFile).
+pytestmark = pytest.mark.xdist_group("package-build")
+
+_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "deployments", "__pycache__", ".*_cache", ".hypothesis")
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    """A copy of the checkout to package: scripts/package copies templates/ into chalicelib/assets/
+    while it runs, and tests running at the same time (pytest -n) would read them half-copied.
+    It shares the virtualenv and chalice's cache of built dependencies with the real checkout."""
+    copy = tmp_path_factory.mktemp("checkout") / "esurety"
+    shutil.copytree(ROOT, copy, ignore=_NOT_COPIED)
+    (copy / ".venv").symlink_to((ROOT / ".venv").resolve())
+    cache = ROOT / ".chalice" / "deployments"
+    cache.mkdir(exist_ok=True)
+    (copy / ".chalice" / "deployments").symlink_to(cache)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory, checkout):
+    out = tmp_path_factory.mktemp("package") / "out"
+    done = subprocess.run(
+        ["bash", "scripts/package", "dev", str(out)], cwd=checkout, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, f"scripts/package failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    return out
+
+
+def test_zip_carries_templates_font_and_license_but_no_test_tools(package, checkout):
+    with zipfile.ZipFile(package / "deployment.zip") as z:
+        names = set(z.namelist())
+    assert "app.py" in names
+    assert "chalicelib/assets/fonts/ipaexg.ttf" in names
+    assert "chalicelib/assets/fonts/IPA_Font_License_Agreement_v1.0.txt" in names
+    assert "chalicelib/assets/templates/html/base.html" in names
+    assert "chalicelib/data/fee_rates.json" in names  # issue 17: the 保証料 rate table the stage loads
+    assert not any(n.startswith(("moto/", "pytest/", "playwright/", "devstack/", "tests/")) for n in names)
+    # Issue 11: every template also travels precompiled (python -m chalicelib.render.templates compile).
+    compiled = [n for n in names if re.match(r"chalicelib/assets/templates_compiled/tmpl_\w+\.py$", n)]
+    sources = [n for n in names if n.startswith("chalicelib/assets/templates/") and n.endswith((".html", ".txt"))]
+    assert sources and len(compiled) == len(sources)
+    # The checkout keeps reading templates/ directly after packaging.
+    assert not (checkout / "chalicelib" / "assets" / "templates").exists()
+    assert not (checkout / "chalicelib" / "assets" / "templates_compiled").exists()
+    assert not (ROOT / "chalicelib" / "assets" / "templates").exists()
+
+
+def test_merged_template_has_the_stage_resources_and_passes_cfn_lint(package):
+    template = json.loads((package / "sam.json").read_text())
+    resources = template["Resources"]
+    assert resources["CertificatesTable"]["Properties"]["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
+    events = resources["CertificateStream"]["Properties"]["Events"]
+    (mapping,) = events.values()
+    assert mapping["Properties"]["Stream"] == {"Fn::GetAtt": ["CertificatesTable", "StreamArn"]}
+    assert resources["APIHandler"]["Properties"]["Environment"]["Variables"]["STAGE"] == {"Ref": "Stage"}
+    # API Gateway gets the request-side binary types (CP932 CSV, multipart), not the function's shorter list.
+    body = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    assert body["x-amazon-apigateway-binary-media-types"] == binary.GATEWAY
+    # Every function chalice packaged (a new event handler too) has its name and its own role from the
+    # merge template: a role the template does not state would carry the whole policy-<stage>.json.
+    merged = cfn.template()["Resources"]
+    functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    assert set(functions) == {"APIHandler", "CertificateStream", "EventStream", "SesFeedback", "ReconcilePdfs"}
+    for logical, fn in functions.items():
+        assert fn["Properties"]["FunctionName"] == merged[logical]["Properties"]["FunctionName"]
+        (role,) = [fn["Properties"]["Role"]["Fn::GetAtt"][0]]
+        assert resources[role]["Properties"]["Policies"] == merged[role]["Properties"]["Policies"], logical
+    lint = shutil.which("cfn-lint", path=str(ROOT / ".venv" / "bin")) or shutil.which("cfn-lint")
+    if lint is None:
+        pytest.fail("cfn-lint is in requirements-dev.txt and must be installed")
+    result = subprocess.run([lint, str(package / "sam.json")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- issue 12: lean, precompiled, pinned --------------------------------------------------------------
+
+BUILD_TOOLS = {"pip", "setuptools", "click", "wheel", "inquirer", "_distutils_hack", "pkg_resources", "chalice_cli"}
+
+
+def test_zip_is_lean_boto3_matches_its_botocore_and_every_module_is_precompiled(package):
+    from packaging.specifiers import SpecifierSet
+
+    with zipfile.ZipFile(package / "deployment.zip") as z:
+        names = set(z.namelist())
+        tops = {n.split("/", 1)[0] for n in names}
+        assert not tops & BUILD_TOOLS, sorted(tops & BUILD_TOOLS)
+        chalice = {n for n in names if n.startswith("chalice/")}
+        assert {n.replace("__pycache__/", "").split(".")[0] for n in chalice} == {"chalice/__init__", "chalice/app"}
+        boto3_meta = next(n for n in names if re.match(r"boto3-[\d.]+\.dist-info/METADATA$", n))
+        spec = re.search(r"^Requires-Dist: botocore ?\(?([^;)\n]+)", z.read(boto3_meta).decode(), re.MULTILINE).group(1)
+        botocore = next(n for n in names if re.match(r"botocore-[\d.]+\.dist-info/METADATA$", n))
+        version = re.match(r"botocore-([\d.]+)\.dist-info/", botocore).group(1)
+        assert version in SpecifierSet(spec.replace(" ", "")), (version, spec)
+        sources = [
+            n
+            for n in names
+            if n.endswith(".py") and (n == "app.py" or n.startswith(("chalicelib/", "pynamodb/", "jinja2/", "fpdf/")))
+        ]
+        assert len(sources) > 50
+        for source in sources:
+            folder, _, file = source.rpartition("/")
+            cached = (folder + "/" if folder else "") + f"__pycache__/{file[:-3]}.cpython-311.pyc"
+            assert cached in names, cached
+        flags = int.from_bytes(z.read("chalicelib/__pycache__/settings.cpython-311.pyc")[4:8], "little")
+        assert flags == 0b01  # hash-based, unchecked: no source stat on Lambda's read-only code directory
+
+
+def test_unzipped_package_imports_alone_in_an_empty_directory_and_renders_a_pdf_and_a_mail(package, tmp_path):
+    import os
+    import sys
+
+    task = tmp_path / "task"
+    task.mkdir()
+    with zipfile.ZipFile(package / "deployment.zip") as z:
+        z.extractall(task)
+    probe = tmp_path / "probe.py"
+    shutil.copy(ROOT / "tests" / "tooling" / "package_probe.py", probe)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin"),
+        "STAGE": "local",
+        "AWS_REGION": "ap-northeast-1",
+        "AWS_DEFAULT_REGION": "ap-northeast-1",
+        "SESSION_SECRET": "probe-secret-0123456789abcdef0123456789",
+        "PUBLIC_BASE_URL": "https://e-surety.example.jp",
+        "LANG": "C.UTF-8",
+    }
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", str(probe), str(task)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["outside"] == []  # nothing imported from outside the package and the standard library
+    assert report["pdf_magic"] == "%PDF-" and report["pdf_bytes"] > 10_000 and report["key_notice_bytes"] > 10_000
+    assert report["mail_has_url"] and "発行完了" in report["mail_subject"]
+    assert report["app_cached"].endswith("app.cpython-311.pyc")
+    # The packaged container found the precompiled templates and rendered the mail from them.
+    assert report["template_loader"] == "ModuleLoader"
+    assert report["template_modules"] >= 2  # the completion mail's text and HTML parts at least
+    # Issue 17: the packaged rate table is where store/fees looks for it, and it parses.
+    assert report["fee_products"] == ["advance_payment", "contract_guarantee", "reservation"]
+    size = (package / "deployment.zip").stat().st_size
+    with zipfile.ZipFile(package / "deployment.zip") as z:
+        unzipped = sum(i.file_size for i in z.infolist())
+    # Figures, not assertions (timings on a shared 2-core machine are noisy).
+    print(
+        f"\npackage: zip {size / 1e6:.1f} MB ({unzipped / 1e6:.1f} MB unzipped); "
+        f"import app {report['import_ms']} ms; certificate+key notice {report['render_ms']} ms"
+    )
+
+
+def test_the_template_is_pinned_to_its_stage_and_a_branch_package_deletes_cleanly(package, tmp_path):
+    from devstack import package as packaging
+
+    template = json.loads((package / "sam.json").read_text())
+    assert template["Parameters"]["Stage"]["Default"] == "dev"
+    assert template["Parameters"]["Stage"]["AllowedValues"] == ["dev"]
+    stateful = [r for r in template["Resources"].values() if "DeletionPolicy" in r]
+    assert len(stateful) >= 13 and all(r["DeletionPolicy"] == "Delete" for r in stateful)
+    prod = packaging.pin(template, "prod")
+    assert all(r["DeletionPolicy"] == "Retain" for r in prod["Resources"].values() if "DeletionPolicy" in r)
+    tables = [r for r in prod["Resources"].values() if r.get("Type") == "AWS::DynamoDB::Table"]
+    assert all(t["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] for t in tables)
+    branch = packaging.pin(template, "br-feature-new-thing-42-5c921e")
+    assert branch["Parameters"]["Stage"]["AllowedValues"] == ["br-feature-new-thing-42-5c921e"]
+    with pytest.raises(ValueError):
+        packaging.pin(template, "feature/New_Thing-42")
+    path = tmp_path / "branch.json"
+    path.write_text(json.dumps(branch))
+    lint = shutil.which("cfn-lint", path=str(ROOT / ".venv" / "bin")) or shutil.which("cfn-lint")
+    result = subprocess.run([lint, str(path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
