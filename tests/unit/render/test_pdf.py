@@ -228,3 +228,41 @@ def test_kinsoku_keeps_punctuation_off_line_starts():
     assert lines == ["あいうえお。", "かきくけこ、", "さしすせそ」"]
     assert kinsoku_lines("あいうえおかき\nく", 5, measure) == ["あいうえお", "かき", "く"]
     assert all(not line or line[0] not in "、。」" for line in kinsoku_lines("。" * 3 + "あ" * 12, 5, measure)[1:])
+
+
+def _kinsoku_by_prefix(text: str, width: float, measure) -> list[str]:
+    """The reference: every candidate line measured whole (what kinsoku_lines did before)."""
+    lines = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for ch in paragraph:
+            if current and measure(current + ch) > width and ch not in pdf._NO_LINE_START:
+                lines.append(current)
+                current = ch
+            else:
+                current += ch
+        lines.append(current)
+    return lines
+
+
+_KINSOKU_TEXT = "あ髙﨑ｶﾅ号線工事〇〇地区（その１）、。」ー・1234567890ABCxyz 第二期\n"
+
+
+def test_kinsoku_breaks_where_measuring_every_prefix_breaks_on_fpdf2_s_real_widths():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from chalicelib.render import pdf_font
+
+    document = pdf_font.new_document()
+    document.add_page()
+    document.set_font(pdf.FONT, size=10)
+    measure = document.get_string_width
+    exact_edge = measure("あいうえお")  # a limit a line can meet exactly
+
+    @settings(max_examples=150, deadline=None, derandomize=True)
+    @given(st.text(alphabet=_KINSOKU_TEXT, max_size=80), st.sampled_from([exact_edge, 13.0, 31.7, 60.0, 170.0]))
+    def same_lines(text, width):
+        assert pdf.kinsoku_lines(text, width, measure) == _kinsoku_by_prefix(text, width, measure)
+
+    same_lines()
