@@ -74,11 +74,9 @@ def _start_stack() -> Any:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from devstack.moto_atomic import serialise_dynamodb
-    from devstack.moto_dispatch import remember_backend_per_host
+    from devstack.moto_local import prepare_moto
 
-    serialise_dynamodb()
-    remember_backend_per_host()
+    prepare_moto()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()

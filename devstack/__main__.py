@@ -69,11 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     # moto's embedded werkzeug logs every AWS call; the operator wants the app's own lines.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    from devstack.moto_atomic import serialise_dynamodb
-    from devstack.moto_dispatch import remember_backend_per_host
+    from devstack.moto_local import prepare_moto
 
-    serialise_dynamodb()
-    remember_backend_per_host()
+    prepare_moto()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     mhost, mport = moto.get_host_and_port()

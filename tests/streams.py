@@ -95,5 +95,5 @@ def raw_messages() -> list[dict]:
     """moto's own record of every raw message SES was given (for the MIME details)."""
     from tests.functional.conftest import MOTO_URL
 
-    with urllib.request.urlopen(f"{MOTO_URL}/moto-api/data.json", timeout=5) as resp:
+    with urllib.request.urlopen(f"{MOTO_URL}/moto-api/data.json?service=ses", timeout=5) as resp:
         return json.load(resp)["ses"].get("RawMessage", [])

@@ -25,12 +25,13 @@ def _moto_endpoint() -> str:
 
 
 def _moto_data() -> dict[str, Any]:
-    """moto's dump of its models. The dump walks moto's live registries and objects without
+    """moto's dump of its SES models (devstack/moto_data.py: `service=ses` keeps the answer to the
+    mail, where moto alone dumps every table item and object of the run). The dump walks moto's live registries and objects without
     a lock, so while the stack is writing (the pump sending a mail) it can fail with a 500;
     such a failure is retried a few times rather than shown as the app's own 500."""
     for attempt in range(3):
         try:
-            with urllib.request.urlopen(f"{_moto_endpoint()}/moto-api/data.json", timeout=5) as resp:  # noqa: S310 - loopback moto only
+            with urllib.request.urlopen(f"{_moto_endpoint()}/moto-api/data.json?service=ses", timeout=5) as resp:  # noqa: S310 - loopback moto only
                 return json.load(resp)
         except urllib.error.HTTPError as exc:
             if exc.code < 500 or attempt == 2:

@@ -21,11 +21,9 @@ from moto.server import ThreadedMotoServer
 from tests.conftest import ROOT
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
-from devstack.moto_atomic import serialise_dynamodb  # noqa: E402
-from devstack.moto_dispatch import remember_backend_per_host  # noqa: E402
+from devstack.moto_local import prepare_moto  # noqa: E402
 
-serialise_dynamodb()  # moto's transactions are not isolated under concurrency; DynamoDB's are
-remember_backend_per_host()  # moto finds a host's backend once, not on every request
+prepare_moto()  # DynamoDB's isolation, a host's backend found once, the outbox's one-service dump
 _MOTO = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 _MOTO.start()
 _HOST, _PORT = _MOTO.get_host_and_port()
