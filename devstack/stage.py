@@ -36,7 +36,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -199,14 +199,61 @@ def current_branch() -> str:
     return out.stdout.strip()
 
 
-def resolve_stage(branch: str | None, stage: str | None) -> tuple[str, str]:
-    """(stage, branch) from the arguments."""
+#: The one workflow that may deploy prod: on a tag or a manual run, its job in the GitHub
+#: environment `prod` (required reviewers), whose OIDC role is the only one prod's stack trusts.
+PROD_WORKFLOW = ".github/workflows/prod.yml"
+#: What may touch prod outside that workflow only with --break-glass (down refuses prod always).
+PROD_GUARDED = {"up", "rotate-secret", "redrive"}
+
+
+def in_prod_workflow(env: Mapping[str, str] | None = None) -> bool:
+    """Whether this process is the prod workflow's run (a guard against mistakes: the real gate is
+    the prod role's OIDC `sub` condition, environment:prod, which only that job's token carries)."""
+    env = os.environ if env is None else env
+    return (
+        env.get("GITHUB_ACTIONS") == "true"
+        and f"/{PROD_WORKFLOW}@" in env.get("GITHUB_WORKFLOW_REF", "")
+        and env.get("GITHUB_EVENT_NAME") in {"push", "workflow_dispatch"}
+    )
+
+
+def resolve_stage(
+    branch: str | None, stage: str | None, command: str = "names", break_glass: bool = False, err: TextIO = sys.stderr
+) -> tuple[str, str]:
+    """(stage, branch) from the arguments, refusing what may not happen from here.
+
+    - a branch never names prod, and only `main` names dev (devstack/names.py);
+    - `down` (and so `prune`) tears down only `br-` stages when given a branch: deleting a branch
+      named `main`, `dev` or `prod` tears nothing of a fixed stage down; `down --stage dev` is an
+      operator's command, refused inside GitHub Actions; prod is never torn down;
+    - `--stage prod` is refused outside the prod workflow unless `--break-glass` (README runbook).
+    """
     if stage:
         if stage not in {"dev", "prod"} and not is_branch_stage(stage):
             raise SystemExit(f"stage: {stage!r} is neither dev, prod nor a br- stage")
-        return stage, branch or ""
-    branch = branch or current_branch()
-    return stage_for_branch(branch), branch
+        branch = branch or ""
+    else:
+        branch = branch or current_branch()
+        stage = stage_for_branch(branch)
+    if command == "down" and not is_branch_stage(stage):
+        if stage == "prod":
+            raise SystemExit("stage: prod is retained (DeletionPolicy Retain); it is never torn down by this command")
+        if branch or os.environ.get("GITHUB_ACTIONS") == "true":
+            raise SystemExit(
+                f"stage: refused: `down` from a branch ({branch or 'CI'}) never tears down the fixed stage {stage}; "
+                f"an operator runs `bin/stage down --stage {stage}` by hand"
+            )
+    if stage == "prod" and command in PROD_GUARDED and not in_prod_workflow():
+        if not break_glass:
+            raise SystemExit(
+                f"stage: refused: `{command} --stage prod` runs only in {PROD_WORKFLOW} (a tag or a manual run "
+                "through the `prod` environment's reviewers); in an emergency add --break-glass (README runbook)"
+            )
+        err.write(
+            f"WARNING: --break-glass: `{command} --stage prod` from outside {PROD_WORKFLOW}. "
+            "Record who and why in the incident log (README runbook, Break glass).\n"
+        )
+    return stage, branch
 
 
 # --- up --------------------------------------------------------------------------------------------
@@ -573,8 +620,8 @@ def prune(aws: Aws, days: int, branches: set[str] | None = None) -> list[str]:
             continue
         stage = name.removeprefix("esurety-")
         updated = stack.get("LastUpdatedTime") or stack.get("CreationTime")
-        if stage not in alive or (updated and updated < cutoff):
-            stale.append(stage)
+        if is_branch_stage(stage) and (stage not in alive or (updated and updated < cutoff)):
+            stale.append(stage)  # never dev or prod, whatever a stack is called
     for stage in stale:
         down(aws, stage)
     aws.out.write(f"prune: {len(stale)} stale branch stages removed\n")
@@ -593,6 +640,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         p.add_argument("--stage", help="dev or prod (or a br- stage) instead of a branch")
         p.add_argument("--dry-run", action="store_true", help="print every AWS call instead of making it")
         p.add_argument("--account", help="the account id to print names with in a dry run")
+        p.add_argument("--break-glass", action="store_true", help="prod outside its workflow (README runbook)")
     p = sub.add_parser("prune")
     p.add_argument("--days", type=int, default=14)
     p.add_argument("--dry-run", action="store_true")
@@ -604,7 +652,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     if args.command == "prune":
         prune(aws, args.days)
         return 0
-    stage, branch = resolve_stage(args.branch, args.stage)
+    stage, branch = resolve_stage(args.branch, args.stage, args.command, args.break_glass, err=sys.stderr)
+    if args.break_glass and stage == "prod":
+        out.write("WARNING: --break-glass (prod outside its workflow)\n")
     out.write(f"stage {stage} (branch {branch or '-'}, region {region})\n")
     if args.command == "names":
         out.write(json.dumps(StageNames(stage, aws.account, region).all(TABLES), indent=2) + "\n")

@@ -43,15 +43,77 @@ def printed_names(output: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in re.finditer(r"^name (\S+) (\S+)$", output, re.MULTILINE)}
 
 
-def test_main_is_dev_and_branches_can_never_be_local_dev_or_prod():
+def test_main_is_dev_and_no_other_branch_is_a_fixed_stage():
     assert stage_for_branch("main") == "dev"
     assert stage_for_branch("refs/heads/main") == "dev"
-    for branch in ("local", "dev-x", "prod", "Prod", "LOCAL"):
-        s = stage_for_branch(branch) if branch != "prod" else "prod"
-        if branch != "prod":
-            assert s.startswith("br-") and s not in {"local", "dev", "prod"}
+    for branch in ("local", "dev", "prod", "Prod", "LOCAL", "dev-x", "main-2", "refs/heads/prod", "refs/heads/dev"):
+        assert stage_for_branch(branch).startswith("br-"), branch
     # two branches that slug alike still get different stages
     assert stage_for_branch("feature/New_Thing") != stage_for_branch("feature-new-thing")
+    assert stage_for_branch("prod") == stage_for_branch("refs/heads/prod")
+
+
+@pytest.fixture
+def not_in_ci(monkeypatch):
+    for var in ("GITHUB_ACTIONS", "GITHUB_WORKFLOW_REF", "GITHUB_EVENT_NAME", "GITHUB_REF_NAME", "GITHUB_HEAD_REF"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.mark.parametrize("branch", ["prod", "dev", "main-2", "refs/heads/prod", "Prod"])
+def test_a_branch_named_like_a_fixed_stage_deploys_a_branch_stage(branch, not_in_ci):
+    output = dry_run("up", branch)
+    st = stage_for_branch(branch)
+    assert st.startswith("br-") and f"stage {st} " in output
+    assert not re.search(r"esurety-(prod|dev)\b(?!-[0-9a-f]{6})", output.replace(f"esurety-{st}", "")), branch
+    assert "/esurety/prod/" not in output and "/esurety/dev/" not in output
+
+
+@pytest.mark.parametrize("branch", ["dev", "prod", "main-2"])
+def test_deleting_a_branch_named_dev_or_prod_tears_down_only_its_own_branch_stage(branch, not_in_ci):
+    output = dry_run("down", branch)
+    st = stage_for_branch(branch)
+    assert f'delete_stack {{"StackName": "esurety-{st}"}}' in output
+    touched = set(re.findall(r"esurety-[a-z0-9-]+", output))
+    assert touched and all(name.startswith(f"esurety-{st}") for name in touched), touched
+
+
+def test_down_from_a_branch_never_reaches_dev_or_prod(not_in_ci, monkeypatch):
+    with pytest.raises(SystemExit, match="never tears down the fixed stage dev"):
+        dry_run("down", "main")  # a deleted branch called main
+    with pytest.raises(SystemExit, match="prod is retained"):
+        dry_run("down", "--stage", "prod")
+    with pytest.raises(SystemExit, match="prod is retained"):
+        dry_run("down", "--stage", "prod", "--break-glass")
+    # A delete event runs on the default branch: GITHUB_REF_NAME is main there, never the deleted one.
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_REF_NAME", "main")
+    with pytest.raises(SystemExit, match="never tears down"):
+        dry_run("down")
+    with pytest.raises(SystemExit, match="never tears down"):
+        dry_run("down", "--stage", "dev")  # not from CI either
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    assert 'delete_stack {"StackName": "esurety-dev"}' in dry_run("down", "--stage", "dev")  # an operator
+
+
+def test_prod_is_refused_outside_its_workflow_unless_break_glass(not_in_ci, monkeypatch, capsys):
+    for command in ("up", "redrive"):
+        with pytest.raises(SystemExit, match="runs only in .github/workflows/prod.yml"):
+            dry_run(command, "--stage", "prod")
+    # A branch workflow cannot pass for the prod one (the OIDC role is the real gate: README bootstrap).
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
+    monkeypatch.setenv("GITHUB_WORKFLOW_REF", "o/r/.github/workflows/stage.yml@refs/heads/prod")
+    with pytest.raises(SystemExit, match="refused"):
+        dry_run("up", "--stage", "prod")
+    monkeypatch.setenv("GITHUB_WORKFLOW_REF", "o/r/.github/workflows/prod.yml@refs/tags/v1.2.0")
+    output = dry_run("up", "--stage", "prod")
+    assert "delete_stack" not in output and "esurety-prod" in output and "WARNING" not in output
+    for var in ("GITHUB_ACTIONS", "GITHUB_EVENT_NAME", "GITHUB_WORKFLOW_REF"):
+        monkeypatch.delenv(var)
+    capsys.readouterr()
+    output = dry_run("up", "--stage", "prod", "--break-glass")
+    assert "WARNING: --break-glass" in output and "WARNING: --break-glass" in capsys.readouterr().err
+    assert "create_change_set" in output
 
 
 @pytest.mark.parametrize("branch", ["feature/New_Thing-42", LONG_BRANCH])
