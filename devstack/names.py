@@ -154,7 +154,9 @@ class StageNames:
 
     @property
     def parameters(self) -> list[str]:
-        return [self.parameter(n) for n in ("session-secret", "public-base-url", "ses-sender")]
+        """Every parameter of the stage, the deploy tools' SecureStrings included (`down` deletes them all)."""
+        names = ("session-secret", "public-base-url", "ses-sender", "first-admin-link", "smoke-fixture")
+        return [self.parameter(n) for n in names]
 
     def alarm(self, what: str) -> str:
         return f"{self.prefix}-{what}"
