@@ -189,6 +189,9 @@ def _environment() -> dict[str, Any]:
                 "PDF_BUCKET": BUCKET_NAME,
                 "SESSION_SECRET_PARAM": {"Fn::Sub": "/esurety/${Stage}/session-secret"},
                 "SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
+                # The versions of the SSM values a container reads once (bin/stage config_version):
+                # a rotation changes the configuration, so Lambda replaces every warm container.
+                "CONFIG_VERSION": {"Ref": "ConfigVersion"},
             }
         }
     }
@@ -566,6 +569,12 @@ def template() -> dict[str, Any]:
             },
             "HostedZoneId": {"Type": "String", "Default": "", "Description": "Route 53 zone of DomainName."},
             "AlarmEmail": {"Type": "String", "Default": "", "Description": "Optional address for the alarm topic."},
+            "ConfigVersion": {
+                "Type": "String",
+                "Default": "0",
+                "Description": "The SSM versions of the session secret, public URL and sender (bin/stage sets it): "
+                "a new one gives every function a new configuration, and so new containers.",
+            },
         },
         "Conditions": {
             "HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]},

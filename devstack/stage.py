@@ -3,6 +3,7 @@
     bin/stage up [BRANCH] [--dry-run]       package, deploy (CloudFormation), configure, print the URL
     bin/stage down [BRANCH] [--dry-run]     empty the bucket, delete the stack, secret, parameters, logs
     bin/stage redrive [BRANCH] [--dry-run]  replay the stream-failure queue (within the stream's 24 h)
+    bin/stage rotate-secret [BRANCH] [--dry-run]  a new session secret, and new containers that read it
     bin/stage prune [--days N] [--dry-run]  `down` every branch stage whose branch is gone or stale
     bin/stage names [BRANCH]                print the stage's resource names (JSON)
 
@@ -288,10 +289,17 @@ def ensure_secret(aws: Aws, names: StageNames) -> bool:
     return True
 
 
-def write_stage_values(aws: Aws, names: StageNames, public_base_url: str, sender: str) -> None:
-    """PUBLIC_BASE_URL and SES_SENDER for the functions to read at first use (settings.py)."""
-    for key, value in (("public-base-url", public_base_url.rstrip("/")), ("ses-sender", sender)):
-        aws.call("ssm", "put_parameter", Name=names.parameter(key), Value=value, Type="String", Overwrite=True)
+def write_stage_values(aws: Aws, names: StageNames, public_base_url: str, sender: str) -> bool:
+    """PUBLIC_BASE_URL and SES_SENDER for the functions to read at first use (settings.py); only
+    those that changed (each put is a new version, and so new containers: config_version). True
+    when one did."""
+    wanted = {names.parameter("public-base-url"): public_base_url.rstrip("/"), names.parameter("ses-sender"): sender}
+    stored = aws.call("ssm", "get_parameters", Names=list(wanted)).get("Parameters", [])
+    have = {p["Name"]: p.get("Value") for p in stored}
+    changed = [name for name, value in wanted.items() if have.get(name) != value]
+    for name in changed:
+        aws.call("ssm", "put_parameter", Name=name, Value=wanted[name], Type="String", Overwrite=True)
+    return bool(changed)
 
 
 def package(stage: str, aws: Aws) -> Path:
@@ -335,17 +343,28 @@ def stack_exists(aws: Aws, names: StageNames) -> bool:
     return bool(stacks) and status != "REVIEW_IN_PROGRESS"
 
 
-def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: str) -> bool:
-    """Create or update the stack through a change set; True when the stack was created."""
-    exists = stack_exists(aws, names)
+def config_version(aws: Aws, names: StageNames) -> str:
+    """The versions of the SSM values the functions read once per container (the session secret, the
+    public URL, the sender), as the stack parameter `ConfigVersion`, which every function has as its
+    CONFIG_VERSION: a new version of any of them changes the functions' configuration, so Lambda
+    starts new containers, which read the new value (issue 24). The values themselves never leave SSM."""
+    keys = ("session-secret", "public-base-url", "ses-sender")
+    answer = aws.call("ssm", "get_parameters", Names=[names.parameter(k) for k in keys])
+    versions = {p["Name"].rsplit("/", 1)[1]: p.get("Version", 0) for p in answer.get("Parameters", [])}
+    return ",".join(f"{k}={versions.get(k, 0)}" for k in keys)
+
+
+def service_role(aws: Aws) -> str:
+    """The CloudFormation service role of the once-per-account bootstrap stack (README, Bootstrap):
+    a stage's stack is created and changed with its rights, not the caller's."""
+    return os.environ.get("ESURETY_CFN_ROLE_ARN") or f"arn:aws:iam::{aws.account}:role/esurety-cloudformation"
+
+
+def apply_change_set(
+    aws: Aws, names: StageNames, template_url: str, parameters: dict[str, str], tags: list[dict[str, str]], exists: bool
+) -> bool:
+    """Create and execute one change set; False when it holds no change."""
     change_set = f"deploy-{int(time.time())}"
-    parameters = {
-        "Stage": names.stage,
-        "SesSender": sender,
-        "DomainName": os.environ.get("ESURETY_DOMAIN_NAME", ""),
-        "HostedZoneId": os.environ.get("ESURETY_HOSTED_ZONE_ID", ""),
-        "AlarmEmail": os.environ.get("ESURETY_ALARM_EMAIL", ""),
-    }
     aws.call(
         "cloudformation",
         "create_change_set",
@@ -355,10 +374,8 @@ def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: 
         TemplateURL=template_url,
         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
         Capabilities=CAPABILITIES,
-        Tags=[
-            {"Key": "esurety:stage", "Value": names.stage},
-            {"Key": "esurety:branch", "Value": re.sub(r"[^\w .:/=+@-]", "_", branch)[:256] or "-"},
-        ],
+        RoleARN=service_role(aws),
+        Tags=tags,
     )
     try:
         aws.wait("cloudformation", "change_set_create_complete", StackName=names.stack, ChangeSetName=change_set)
@@ -372,7 +389,64 @@ def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: 
         raise SystemExit(f"stack: change set failed: {described.get('StatusReason') or exc}") from exc
     aws.call("cloudformation", "execute_change_set", StackName=names.stack, ChangeSetName=change_set)
     aws.wait("cloudformation", "stack_update_complete" if exists else "stack_create_complete", StackName=names.stack)
-    return not exists
+    return True
+
+
+def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: str) -> bool:
+    """Create or update the stack through a change set; True when the stack was created."""
+    exists = stack_exists(aws, names)
+    parameters = {
+        "Stage": names.stage,
+        "SesSender": sender,
+        "DomainName": os.environ.get("ESURETY_DOMAIN_NAME", ""),
+        "HostedZoneId": os.environ.get("ESURETY_HOSTED_ZONE_ID", ""),
+        "AlarmEmail": os.environ.get("ESURETY_ALARM_EMAIL", ""),
+        "ConfigVersion": config_version(aws, names),
+    }
+    tags = [
+        {"Key": "esurety:stage", "Value": names.stage},
+        {"Key": "esurety:branch", "Value": re.sub(r"[^\w .:/=+@-]", "_", branch)[:256] or "-"},
+    ]
+    return apply_change_set(aws, names, template_url, parameters, tags, exists) and not exists
+
+
+def refresh_configuration(aws: Aws, names: StageNames, artifacts: str) -> bool:
+    """Give the functions the current ConfigVersion when it changed: the stack's own template again
+    (from CloudFormation, through the artifacts bucket), its parameters as they are but that one.
+    True when the functions' configuration changed (Lambda recycles every container)."""
+    (stack,) = aws.call("cloudformation", "describe_stacks", StackName=names.stack).get("Stacks", [{}])
+    current = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    version = config_version(aws, names)
+    if current.get("ConfigVersion") == version:
+        aws.out.write(f"configuration: current ({version})\n")
+        return False
+    body = aws.call("cloudformation", "get_template", StackName=names.stack, TemplateStage="Original")
+    template = body.get("TemplateBody", "{}")
+    raw = (template if isinstance(template, str) else json.dumps(template)).encode()
+    key = f"esurety/{names.stage}/config-{hashlib.sha256(raw).hexdigest()[:16]}.template.json"
+    aws.call("s3", "put_object", Bucket=artifacts, Key=key, Body=raw)
+    url = f"https://{artifacts}.s3.{aws.region}.amazonaws.com/{key}"
+    changed = apply_change_set(aws, names, url, {**current, "ConfigVersion": version}, stack.get("Tags", []), True)
+    aws.out.write(f"configuration: {current.get('ConfigVersion', '-')} -> {version}\n")
+    return changed
+
+
+def rotate_secret(aws: Aws, names: StageNames, artifacts: str) -> None:
+    """`bin/stage rotate-secret`: a new session-signing secret, then the functions' configuration.
+    Every session and page token signed with the old one stops working at once."""
+    if not aws.dry_run:
+        stack_outputs(aws, names)  # the stage must exist: refuse before the secret changes
+    aws.call(
+        "ssm",
+        "put_parameter",
+        Name=names.parameter("session-secret"),
+        Value=secrets.token_urlsafe(48),
+        Type="SecureString",
+        Overwrite=True,
+        Description=f"e-Surety {names.stage}: session-signing secret (bin/stage rotate-secret)",
+    )
+    aws.dry_stack_created = True  # a dry run plans against a stack that exists
+    refresh_configuration(aws, names, artifacts)
 
 
 def stack_outputs(aws: Aws, names: StageNames) -> dict[str, str]:
@@ -451,7 +525,8 @@ def up(aws: Aws, stage: str, branch: str) -> str:
     ensure_secret(aws, names)
     created = deploy(aws, names, upload(aws, names, outdir, artifacts), branch, sender)
     url = stack_outputs(aws, names)["PublicBaseUrl"]
-    write_stage_values(aws, names, url, sender)
+    if write_stage_values(aws, names, url, sender) and not created:
+        refresh_configuration(aws, names, artifacts)  # warm containers keep the old URL or sender otherwise
     load_rates(aws, names)
     if created:
         create_first_admin(aws, names)
@@ -647,7 +722,7 @@ def prune(aws: Aws, days: int, branches: set[str] | None = None) -> list[str]:
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="bin/stage", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("up", "down", "redrive", "names"):
+    for name in ("up", "down", "redrive", "rotate-secret", "names"):
         p = sub.add_parser(name)
         p.add_argument("branch", nargs="?")
         p.add_argument("--stage", help="dev or prod (or a br- stage) instead of a branch")
@@ -677,6 +752,11 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         down(aws, stage)
     elif args.command == "redrive":
         redrive(aws, stage)
+    elif args.command == "rotate-secret":
+        artifacts = os.environ.get("ESURETY_ARTIFACTS_BUCKET") or ("<ESURETY_ARTIFACTS_BUCKET>" if aws.dry_run else "")
+        if not artifacts:
+            raise SystemExit("stage: set ESURETY_ARTIFACTS_BUCKET (the stack's template goes through it)")
+        rotate_secret(aws, StageNames(stage, aws.account, region), artifacts)
     return 0
 
 

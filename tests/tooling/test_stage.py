@@ -7,6 +7,7 @@ import io
 import json
 import re
 import subprocess
+import zipfile
 
 import pytest
 
@@ -162,8 +163,20 @@ def test_dry_run_prints_every_aws_call_and_makes_none():
     assert '"Type": "SecureString"' in output and '"Value": "<secret>"' in output
     # PUBLIC_BASE_URL and SES_SENDER are written after the stack exists
     last_cfn = max(i for i, op in enumerate(ops) if op.startswith("cloudformation"))
-    writes = [i for i, line in enumerate(calls) if "public-base-url" in line or "/ses-sender" in line]
+    writes = [
+        i
+        for i, line in enumerate(calls)
+        if "put_parameter" in line and ("public-base-url" in line or "/ses-sender" in line)
+    ]
     assert len(writes) == 2 and min(writes) > last_cfn
+    # Issue 24: the change set names the versions of the values the functions read, and the
+    # service role of the bootstrap stack
+    (change_set,) = [line for line in calls if "create_change_set" in line]
+    assert (
+        '"ParameterKey": "ConfigVersion", "ParameterValue": "session-secret=0,public-base-url=0,ses-sender=0"'
+        in change_set
+    )
+    assert '"RoleARN": "arn:aws:iam::123456789012:role/esurety-cloudformation"' in change_set
     # Issue 17: the 保証料 rate table is loaded into the stage's fee_rates table once it exists
     rates = [i for i, line in enumerate(calls) if "dynamodb put_item" in line and "-fee_rates" in line]
     assert len(rates) == 3 and min(rates) > last_cfn
@@ -422,3 +435,90 @@ def test_dry_run_prune_lists_stacks_and_changes_nothing():
     aws = stage.Aws("ap-northeast-1", dry_run=True, out=io.StringIO())
     assert stage.prune(aws, days=14, branches=set()) == []
     assert "DRY-RUN aws cloudformation describe_stacks {}" in aws.out.getvalue()
+
+
+# --- issue 24: rotation that rotates ----------------------------------------------------------------
+
+
+def _stack_of_functions(aws: stage.Aws, names: StageNames) -> None:
+    """The stage's stack as moto can hold it: the merge template's Parameters and its functions'
+    Environment (moto has no SAM: plain AWS::Lambda::Function), with an artifacts bucket."""
+    template = cfn.template()
+    env = template["Resources"]["APIHandler"]["Properties"]["Environment"]
+    resources = {
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+        },
+        "SesConfigurationSet": {"Type": "AWS::SNS::Topic"},  # stands in for the Ref in the environment
+    }
+    for logical in ("APIHandler", "CertificateStream"):
+        resources[logical] = {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": template["Resources"][logical]["Properties"]["FunctionName"],
+                "Runtime": "python3.11",
+                "Handler": "app.app",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": {"S3Bucket": "artifacts", "S3Key": "code.zip"},
+                "Environment": env,
+            },
+        }
+    body = {"Parameters": template["Parameters"], "Resources": resources}
+    aws.client("s3").create_bucket(
+        Bucket="artifacts", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
+    aws.client("s3").put_object(Bucket="artifacts", Key="t.json", Body=json.dumps(body).encode())
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("app.py", "def app(event, context):\n    pass\n")
+    aws.client("s3").put_object(Bucket="artifacts", Key="code.zip", Body=code.getvalue())
+    stage.ensure_secret(aws, names)
+    stage.write_stage_values(aws, names, "https://x.example/api", "a@b.jp")
+    parameters = {"Stage": names.stage, "SesSender": "a@b.jp", "ConfigVersion": stage.config_version(aws, names)}
+    stage.apply_change_set(
+        aws, names, "https://artifacts.s3.ap-northeast-1.amazonaws.com/t.json", parameters, [], False
+    )
+
+
+def _config(aws: stage.Aws, names: StageNames) -> dict[str, str]:
+    lam = aws.client("lambda")
+    return {
+        f: lam.get_function_configuration(FunctionName=f)["Environment"]["Variables"]["CONFIG_VERSION"]
+        for f in (names.api_function, names.stream_function)
+    }
+
+
+def test_rotate_secret_changes_the_secret_and_the_functions_configuration(moto_aws):
+    names = StageNames("br-x-1a2b3c", moto_aws.account, "ap-northeast-1")
+    _stack_of_functions(moto_aws, names)
+    ssm = moto_aws.client("ssm")
+    old = ssm.get_parameter(Name=names.parameter("session-secret"), WithDecryption=True)["Parameter"]["Value"]
+    before = _config(moto_aws, names)
+    assert set(before.values()) == {"session-secret=1,public-base-url=1,ses-sender=1"}
+
+    stage.rotate_secret(moto_aws, names, "artifacts")
+
+    new = ssm.get_parameter(Name=names.parameter("session-secret"), WithDecryption=True)["Parameter"]
+    assert new["Value"] != old and new["Type"] == "SecureString" and new["Version"] == 2
+    assert set(_config(moto_aws, names).values()) == {"session-secret=2,public-base-url=1,ses-sender=1"}
+    out = moto_aws.out.getvalue()
+    assert old not in out and new["Value"] not in out
+    assert "configuration: session-secret=1,public-base-url=1,ses-sender=1 -> session-secret=2," in out
+
+    # up's stage values: rewritten only when they change (each put is a new version: new containers)
+    assert stage.write_stage_values(moto_aws, names, "https://x.example/api/", "a@b.jp") is False
+    assert stage.refresh_configuration(moto_aws, names, "artifacts") is False  # nothing changed since
+    assert stage.write_stage_values(moto_aws, names, "https://new.example", "a@b.jp") is True
+    assert stage.refresh_configuration(moto_aws, names, "artifacts") is True
+    assert set(_config(moto_aws, names).values()) == {"session-secret=2,public-base-url=2,ses-sender=1"}
+
+
+def test_dry_run_rotate_secret_plans_one_command_and_prod_needs_its_workflow(not_in_ci):
+    output = dry_run("rotate-secret", "feature/New_Thing-42")
+    ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
+    assert ops.index("ssm put_parameter") < ops.index("cloudformation create_change_set")
+    assert '"Overwrite": true' in output and '"Value": "<secret>"' in output
+    assert "cloudformation execute_change_set" in ops
+    with pytest.raises(SystemExit, match="refused"):
+        dry_run("rotate-secret", "--stage", "prod")
