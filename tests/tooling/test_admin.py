@@ -13,14 +13,17 @@ import json
 import os
 import re
 import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 from moto.server import ThreadedMotoServer
 
-from devstack import cfn, smoke, smoke_fixture, stage
+from devstack import bootstrap, cfn, smoke, smoke_fixture, stage
 from devstack.names import StageNames, stage_for_branch
 from devstack.seed import DEMO_TOTP_SECRETS
+from tests import call_log
 from tests.conftest import ROOT
 
 BRANCH = "feature/smoke-on-a-new-stage"
@@ -73,10 +76,20 @@ def _env(moto_url: str) -> dict[str, str]:
     return {**env, "AWS_ENDPOINT_URL": moto_url, "AWS_REGION": REGION}
 
 
-def _admin(moto_url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["bash", "bin/admin", *args], cwd=ROOT, env=_env(moto_url), capture_output=True, text=True, timeout=120
-    )
+#: bin/admin as `bin/admin` runs it (`python -m devstack.admin`), with every AWS call's IAM action logged.
+RECORDED_ADMIN = (
+    "import sys; from tests import call_log; call_log.install(); from devstack import admin; "
+    "sys.exit(admin.main(sys.argv[1:]))"
+)
+
+
+def _admin(moto_url: str, *args: str, calls: Path | None = None) -> subprocess.CompletedProcess:
+    if calls is None:
+        cmd = ["bash", "bin/admin", *args]
+    else:
+        cmd = [sys.executable, "-c", RECORDED_ADMIN, *args]
+    env = {**_env(moto_url), "CALL_LOG": str(calls or "")}
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def _printed(*results: subprocess.CompletedProcess) -> str:
@@ -87,8 +100,16 @@ def _secrets_in(text: str) -> set[str]:
     return set(BASE32.findall(text)) - set(DEMO_TOTP_SECRETS.values())
 
 
-def test_first_admin_link_goes_to_ses_and_ssm_and_never_to_the_output(aws, moto_url):
-    made = _admin(moto_url, "create-first", "--stage", STAGE, "--login", "admin", "--email", "boss@example.jp")
+@pytest.fixture(scope="module")
+def calls(tmp_path_factory) -> Path:
+    """The IAM actions of every recorded bin/admin run of this module."""
+    return tmp_path_factory.mktemp("calls") / "calls.jsonl"
+
+
+def test_first_admin_link_goes_to_ses_and_ssm_and_never_to_the_output(aws, moto_url, calls):
+    made = _admin(
+        moto_url, "create-first", "--stage", STAGE, "--login", "admin", "--email", "boss@example.jp", calls=calls
+    )
     assert made.returncode == 0, _printed(made)
     link = aws("ssm").get_parameter(Name=f"/esurety/{STAGE}/first-admin-link", WithDecryption=True)["Parameter"]
     assert link["Type"] == "SecureString" and link["Value"].startswith("https://x.example/api/account/setup?token=")
@@ -105,7 +126,7 @@ def test_first_admin_link_goes_to_ses_and_ssm_and_never_to_the_output(aws, moto_
 
 
 def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_goes_with_down(
-    aws, moto_url, monkeypatch
+    aws, moto_url, monkeypatch, calls
 ):
     monkeypatch.setenv("ESURETY_ADMIN_EMAIL", "boss@example.jp")
     monkeypatch.setattr(stage.secrets, "token_urlsafe", lambda n: "SESSION-SECRET-MARKER-" + "x" * n)
@@ -116,9 +137,9 @@ def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_g
     assert f"DRY-RUN run bin/admin create-first --stage {STAGE} --login admin --email boss@example.jp" in planned
     assert "SESSION-SECRET-MARKER" not in planned and '"Value": "<secret>"' in planned
 
-    made = _admin(moto_url, "smoke-fixture", "--stage", STAGE)  # the line the plan runs
+    made = _admin(moto_url, "smoke-fixture", "--stage", STAGE, calls=calls)  # the line the plan runs
     assert made.returncode == 0, _printed(made)
-    kept = _admin(moto_url, "smoke-fixture", "--stage", STAGE)
+    kept = _admin(moto_url, "smoke-fixture", "--stage", STAGE, calls=calls)
     assert kept.returncode == 0 and "kept" in kept.stdout
     refused = _admin(moto_url, "smoke-fixture", "--stage", "prod")
     assert refused.returncode == 1
@@ -143,6 +164,9 @@ def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_g
     values = [v.split(":", 1)[-1] for k, v in settings.items() if k.startswith("SMOKE_") and "@" not in v]
     assert all(v not in printed for v in values if len(v) > 8)
     assert not _secrets_in(printed), _secrets_in(printed)
+
+    # the CI role may do what bin/admin did here, and the bootstrap lists nothing more for it
+    assert call_log.read(str(calls)) == set(bootstrap.ADMIN_ACTIONS), sorted(call_log.read(str(calls)))
 
     gone = io.StringIO()
     stage.down(stage.Aws(REGION, dry_run=False, out=gone, account="123456789012"), STAGE)

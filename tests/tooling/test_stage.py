@@ -522,3 +522,103 @@ def test_dry_run_rotate_secret_plans_one_command_and_prod_needs_its_workflow(not
     assert "cloudformation execute_change_set" in ops
     with pytest.raises(SystemExit, match="refused"):
         dry_run("rotate-secret", "--stage", "prod")
+
+
+# --- issue 24: the CI role's permissions are the calls the tool makes --------------------------------
+
+#: boto3 operation or waiter → the IAM action it needs (get_caller_identity needs none).
+IAM_ACTION = {
+    "sts get_caller_identity": None,
+    "s3 list_object_versions": "s3:ListBucketVersions",
+    "s3 list_objects_v2": "s3:ListBucket",
+    "s3 delete_objects": "s3:DeleteObject",
+    "dynamodbstreams get_shard_iterator": "dynamodb:GetShardIterator",
+    "dynamodbstreams get_records": "dynamodb:GetRecords",
+    "lambda invoke": "lambda:InvokeFunction",
+    "cloudformation wait:change_set_create_complete": "cloudformation:DescribeChangeSet",
+    "cloudformation wait:stack_create_complete": "cloudformation:DescribeStacks",
+    "cloudformation wait:stack_update_complete": "cloudformation:DescribeStacks",
+    "cloudformation wait:stack_delete_complete": "cloudformation:DescribeStacks",
+}
+
+
+def _actions(output: str) -> set[str]:
+    found = set()
+    for line in output.splitlines():
+        m = re.match(r"^(?:DRY-RUN )?aws (\S+) (\S+) ", line)
+        if not m or m.group(2).startswith("run"):
+            continue
+        key = f"{m.group(1)} {m.group(2)}"
+        if key in IAM_ACTION:
+            action = IAM_ACTION[key]
+        else:
+            service = {"dynamodbstreams": "dynamodb"}.get(m.group(1), m.group(1))
+            action = f"{service}:{''.join(w.capitalize() for w in m.group(2).split('_'))}"
+        if action:
+            found.add(action)
+    return found
+
+
+def _readme_ci_actions() -> set[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- ci-actions -->", 1)[1].split("<!-- /ci-actions -->", 1)[0]
+    return set(re.findall(r"`([a-z0-9]+:[A-Za-z]+)`", block))
+
+
+def test_the_ci_roles_may_do_exactly_what_the_tools_call(moto_aws, monkeypatch, not_in_ci):
+    """README's list = the bootstrap template's CI policies = what `--dry-run` prints for up (a new
+    stage), rotate-secret, down and prune, with redrive's calls on moto, bin/admin's (recorded in
+    test_admin.py) and those AWS checks without a call of their own."""
+    from devstack import bootstrap
+
+    monkeypatch.setenv("ESURETY_ARTIFACTS_BUCKET", "artifacts")
+    printed = "".join(dry_run(*argv) for argv in (["up", "feature/x"], ["rotate-secret", "feature/x"]))
+    printed += dry_run("down", "feature/x")
+    names = StageNames("br-x-1a2b3c", moto_aws.account, "ap-northeast-1")
+    _, info = _stream_with_one_insert(moto_aws, names)
+    _queue_with_pointers(moto_aws, names, info)
+    stage.redrive(moto_aws, names.stage, invoker=lambda records: [], now=NOW)
+    s3 = moto_aws.client("s3")  # down with something to delete: a stage's bucket and its packages
+    for bucket, key in ((names.bucket, "certificates/1.pdf"), ("artifacts", f"esurety/{names.stage}/1.zip")):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    stage.down(moto_aws, names.stage)
+    dry = stage.Aws("ap-northeast-1", dry_run=True, out=io.StringIO())
+    stage.prune(dry, 14, branches=set())
+    stage.lambda_invoker(dry, names.stream_function)([{"dynamodb": {"SequenceNumber": "1"}}])
+    called = _actions(printed + moto_aws.out.getvalue() + dry.out.getvalue())
+    listed = set(bootstrap.ci_actions())
+    assert called | set(bootstrap.IMPLIED_ACTIONS) | set(bootstrap.ADMIN_ACTIONS) == listed
+    assert _readme_ci_actions() == listed
+    template = json.loads((ROOT / "deploy" / "bootstrap.json").read_text(encoding="utf-8"))
+    assert template == bootstrap.template(), "run: .venv/bin/python -m devstack.bootstrap"
+    for role in ("GitHubDeployRole", "GitHubProdRole"):
+        (policy,) = template["Resources"][role]["Properties"]["Policies"]
+        granted = {a for st in policy["PolicyDocument"]["Statement"] for a in st["Action"]}
+        assert granted == listed, role
+
+
+def test_the_oidc_roles_trust_only_their_subjects_and_stages():
+    from devstack import bootstrap
+
+    resources = bootstrap.template()["Resources"]
+
+    def subjects(role):
+        (statement,) = resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        condition = statement["Condition"]["StringEquals"]
+        assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+        return [s["Fn::Sub"] for s in condition["token.actions.githubusercontent.com:sub"]]
+
+    assert subjects("GitHubProdRole") == ["repo:${GitHubRepository}:environment:prod"]
+    assert subjects("GitHubDeployRole") == [
+        "repo:${GitHubRepository}:environment:dev",
+        "repo:${GitHubRepository}:environment:branch-stages",
+        "repo:${GitHubRepository}:ref:refs/heads/${DefaultBranch}",
+    ]
+    deploy = json.dumps(resources["GitHubDeployRole"]["Properties"]["Policies"])
+    prod = json.dumps(resources["GitHubProdRole"]["Properties"]["Policies"])
+    assert "esurety-prod" not in deploy and "/esurety/prod/" not in deploy
+    assert "esurety-br-" not in prod and "esurety-dev" not in prod
+    assert resources["ApiGatewayAccount"]["Type"] == "AWS::ApiGateway::Account"
+    stage_types = {r.get("Type") for r in cfn.template()["Resources"].values()}
+    assert "AWS::ApiGateway::Account" not in stage_types  # one per account and region: never a stage's
