@@ -544,8 +544,13 @@ def template() -> dict[str, Any]:
     resources["ReconcilePdfsRole"] = _role(reconcile_statements, "ReconcilePdfsRolePolicy", "reconcile-pdfs")
     # API Gateway's binary media types (request bodies that must arrive as bytes): chalice package
     # writes the function's own, shorter list (handlers/binary.py); the merge replaces the list whole.
+    # OpenApiVersion (any value) stops SAM from adding a third, unmanaged stage named `Stage` beside
+    # `api` (its Deployment's StageName); "2.0" is what Chalice's DefinitionBody is (Swagger 2.0).
     resources["RestAPI"] = {
-        "Properties": {"DefinitionBody": {"x-amazon-apigateway-binary-media-types": list(binary.GATEWAY)}}
+        "Properties": {
+            "DefinitionBody": {"x-amazon-apigateway-binary-media-types": list(binary.GATEWAY)},
+            "OpenApiVersion": "2.0",
+        }
     }
     resources.update(_monitoring())
     resources.update(_custom_domain())

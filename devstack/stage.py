@@ -575,11 +575,24 @@ def down(aws: Aws, stage: str) -> None:
             pass  # the function never ran
     artifacts = os.environ.get("ESURETY_ARTIFACTS_BUCKET")
     if artifacts:
-        listed = aws.call("s3", "list_objects_v2", Bucket=artifacts, Prefix=f"esurety/{stage}/")
+        remove_packages(aws, artifacts, stage)
+    aws.out.write(f"stage {stage}: gone\n")
+
+
+def remove_packages(aws: Aws, artifacts: str, stage: str, page: int = 1000) -> int:
+    """Delete the stage's packages and templates from the artifacts bucket, every page of the listing
+    (1,000 keys a page; a long-lived branch deploys more than that)."""
+    removed = 0
+    token: dict[str, str] = {}
+    while True:
+        listed = aws.call("s3", "list_objects_v2", Bucket=artifacts, Prefix=f"esurety/{stage}/", MaxKeys=page, **token)
         keys = [{"Key": o["Key"]} for o in listed.get("Contents", [])]
         if keys:
             aws.call("s3", "delete_objects", Bucket=artifacts, Delete={"Objects": keys, "Quiet": True})
-    aws.out.write(f"stage {stage}: gone\n")
+            removed += len(keys)
+        if not listed.get("IsTruncated"):
+            return removed
+        token = {"ContinuationToken": listed["NextContinuationToken"]}
 
 
 # --- redrive ---------------------------------------------------------------------------------------

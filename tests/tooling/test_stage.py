@@ -622,3 +622,16 @@ def test_the_oidc_roles_trust_only_their_subjects_and_stages():
     assert resources["ApiGatewayAccount"]["Type"] == "AWS::ApiGateway::Account"
     stage_types = {r.get("Type") for r in cfn.template()["Resources"].values()}
     assert "AWS::ApiGateway::Account" not in stage_types  # one per account and region: never a stage's
+
+
+def test_down_removes_every_page_of_the_stages_packages_and_nothing_of_another_stage(moto_aws, monkeypatch):
+    s3 = moto_aws.client("s3")
+    s3.create_bucket(Bucket="artifacts", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+    for i in range(5):
+        s3.put_object(Bucket="artifacts", Key=f"esurety/br-x-1a2b3c/{i:04d}.zip", Body=b"")
+    s3.put_object(Bucket="artifacts", Key="esurety/br-x-1a2b3c-other/keep.zip", Body=b"")
+    # pages of 2 keys stand in for S3's 1,000: three pages, each listed and deleted
+    assert stage.remove_packages(moto_aws, "artifacts", "br-x-1a2b3c", page=2) == 5
+    left = [o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]]
+    assert left == ["esurety/br-x-1a2b3c-other/keep.zip"]
+    assert moto_aws.out.getvalue().count("list_objects_v2") == 3
