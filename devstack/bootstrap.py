@@ -6,13 +6,15 @@ What every stage stack relies on and no stage stack may own (README, "Bootstrap"
   changed with (`bin/stage` passes it as the change set's RoleARN): the rights to create a stage's
   resources live here, not with whoever deploys;
 - the artifacts bucket the packages and templates go through;
-- GitHub's OIDC provider (optional: an account has at most one) and two roles for the workflows:
-  `esurety-github-deploy` for dev and the branch stages, trusted for the `sub`s
-  `repo:<repo>:environment:dev`, `…:environment:branch-stages` (stage.yml's deploy job) and
-  `…:ref:refs/heads/<default branch>` (its down and prune jobs, which run on the default branch),
-  and `esurety-github-prod`, trusted only for `repo:<repo>:environment:prod` (prod.yml's job in the
-  protected environment). Each may touch only its own stages' resources (`esurety-dev*`,
-  `esurety-br-*`; `esurety-prod*`);
+- GitHub's OIDC provider (optional: an account has at most one) and three roles for the
+  workflows, each allowed to touch only its own stages' resources:
+  `esurety-github-branches` (`esurety-br-*`), trusted for the `sub`s
+  `repo:<repo>:environment:branch-stages` (stage.yml's deploy job on a branch) and
+  `…:ref:refs/heads/<default branch>` (its down and prune jobs, which GitHub runs on the default
+  branch); `esurety-github-dev` (`esurety-dev*`), trusted only for `…:environment:dev` (the deploy
+  job on main; the environment admits main alone); `esurety-github-prod` (`esurety-prod*`), trusted
+  only for `…:environment:prod` (prod.yml's job in the protected environment). No branch's
+  workflow can assume a role that reaches dev or prod;
 - API Gateway's account-wide CloudWatch role (`AWS::ApiGateway::Account`: one per account and
   region, so never in a stage's stack).
 
@@ -304,15 +306,15 @@ def template() -> dict[str, Any]:
             "Condition": "CreateOidcProvider",
             "Properties": {"Url": f"https://{OIDC_HOST}", "ClientIdList": ["sts.amazonaws.com"]},
         },
-        "GitHubDeployRole": _github_role(
-            "esurety-github-deploy",
+        "GitHubBranchesRole": _github_role(
+            "esurety-github-branches",
             [
-                {"Fn::Sub": f"{repo}:environment:dev"},
                 {"Fn::Sub": f"{repo}:environment:branch-stages"},
                 {"Fn::Sub": f"{repo}:ref:refs/heads/${{DefaultBranch}}"},
             ],
-            ("dev", "br-*"),
+            ("br-*",),
         ),
+        "GitHubDevRole": _github_role("esurety-github-dev", [{"Fn::Sub": f"{repo}:environment:dev"}], ("dev",)),
         "GitHubProdRole": _github_role("esurety-github-prod", [{"Fn::Sub": f"{repo}:environment:prod"}], ("prod",)),
         **_api_gateway_account(),
     }
@@ -338,7 +340,8 @@ def template() -> dict[str, Any]:
         "Outputs": {
             "ArtifactsBucket": {"Value": {"Ref": "ArtifactsBucket"}},
             "CloudFormationServiceRoleArn": {"Value": {"Fn::GetAtt": ["CloudFormationServiceRole", "Arn"]}},
-            "DeployRoleArn": {"Value": {"Fn::GetAtt": ["GitHubDeployRole", "Arn"]}},
+            "BranchesRoleArn": {"Value": {"Fn::GetAtt": ["GitHubBranchesRole", "Arn"]}},
+            "DevRoleArn": {"Value": {"Fn::GetAtt": ["GitHubDevRole", "Arn"]}},
             "ProdRoleArn": {"Value": {"Fn::GetAtt": ["GitHubProdRole", "Arn"]}},
         },
     }

@@ -592,7 +592,7 @@ def test_the_ci_roles_may_do_exactly_what_the_tools_call(moto_aws, monkeypatch, 
     assert _readme_ci_actions() == listed
     template = json.loads((ROOT / "deploy" / "bootstrap.json").read_text(encoding="utf-8"))
     assert template == bootstrap.template(), "run: .venv/bin/python -m devstack.bootstrap"
-    for role in ("GitHubDeployRole", "GitHubProdRole"):
+    for role in ("GitHubBranchesRole", "GitHubDevRole", "GitHubProdRole"):
         (policy,) = template["Resources"][role]["Properties"]["Policies"]
         granted = {a for st in policy["PolicyDocument"]["Statement"] for a in st["Action"]}
         assert granted == listed, role
@@ -610,15 +610,18 @@ def test_the_oidc_roles_trust_only_their_subjects_and_stages():
         return [s["Fn::Sub"] for s in condition["token.actions.githubusercontent.com:sub"]]
 
     assert subjects("GitHubProdRole") == ["repo:${GitHubRepository}:environment:prod"]
-    assert subjects("GitHubDeployRole") == [
-        "repo:${GitHubRepository}:environment:dev",
+    assert subjects("GitHubDevRole") == ["repo:${GitHubRepository}:environment:dev"]
+    assert subjects("GitHubBranchesRole") == [
         "repo:${GitHubRepository}:environment:branch-stages",
-        "repo:${GitHubRepository}:ref:refs/heads/${DefaultBranch}",
+        "repo:${GitHubRepository}:ref:refs/heads/${DefaultBranch}",  # down and prune, on the default branch
     ]
-    deploy = json.dumps(resources["GitHubDeployRole"]["Properties"]["Policies"])
-    prod = json.dumps(resources["GitHubProdRole"]["Properties"]["Policies"])
-    assert "esurety-prod" not in deploy and "/esurety/prod/" not in deploy
-    assert "esurety-br-" not in prod and "esurety-dev" not in prod
+
+    def reach(role):
+        text = json.dumps(resources[role]["Properties"]["Policies"])
+        return {stage for stage in ("br-", "dev", "prod") if f"esurety-{stage}" in text or f"/esurety/{stage}" in text}
+
+    assert reach("GitHubBranchesRole") == {"br-"}
+    assert reach("GitHubDevRole") == {"dev"} and reach("GitHubProdRole") == {"prod"}
     assert resources["ApiGatewayAccount"]["Type"] == "AWS::ApiGateway::Account"
     stage_types = {r.get("Type") for r in cfn.template()["Resources"].values()}
     assert "AWS::ApiGateway::Account" not in stage_types  # one per account and region: never a stage's
