@@ -416,6 +416,8 @@ def refresh_configuration(aws: Aws, names: StageNames, artifacts: str) -> bool:
     True when the functions' configuration changed (Lambda recycles every container)."""
     (stack,) = aws.call("cloudformation", "describe_stacks", StackName=names.stack).get("Stacks", [{}])
     current = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    if "ConfigVersion" not in current and not aws.dry_run:
+        raise SystemExit("stage: the stack predates ConfigVersion (issue 24): run bin/stage up once first")
     version = config_version(aws, names)
     if current.get("ConfigVersion") == version:
         aws.out.write(f"configuration: current ({version})\n")
