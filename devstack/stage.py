@@ -7,9 +7,11 @@
     bin/stage prune [--days N] [--dry-run]  `down` every branch stage whose branch is gone or stale
     bin/stage names [BRANCH]                print the stage's resource names (JSON)
 
-BRANCH defaults to the checked-out git branch; `main` is the `dev` stage and
-`--stage dev|prod` names a fixed stage directly (devstack/names.py has the
-naming rules). Every AWS call goes through `Aws.call`, which prints it first;
+BRANCH defaults to the checked-out git branch; `main` is the `dev` stage, every
+other branch a `br-` stage, and `--stage dev|prod` names a fixed stage directly
+(devstack/names.py has the naming rules). `down` given a branch tears down only
+a `br-` stage; `--stage prod` is refused outside .github/workflows/prod.yml unless
+`--break-glass` (`resolve_stage`). Every AWS call goes through `Aws.call`, which prints it first;
 with `--dry-run` it only prints (and answers as a fresh account would), which
 is how the tests see the whole plan without an AWS account. The calls are
 boto3's, so moto stands in for S3, SSM, CloudFormation, SQS, logs and streams
