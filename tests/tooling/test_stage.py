@@ -598,35 +598,6 @@ def test_the_ci_roles_may_do_exactly_what_the_tools_call(moto_aws, monkeypatch, 
         assert granted == listed, role
 
 
-def test_the_oidc_roles_trust_only_their_subjects_and_stages():
-    from devstack import bootstrap
-
-    resources = bootstrap.template()["Resources"]
-
-    def subjects(role):
-        (statement,) = resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        condition = statement["Condition"]["StringEquals"]
-        assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
-        return [s["Fn::Sub"] for s in condition["token.actions.githubusercontent.com:sub"]]
-
-    assert subjects("GitHubProdRole") == ["repo:${GitHubRepository}:environment:prod"]
-    assert subjects("GitHubDevRole") == ["repo:${GitHubRepository}:environment:dev"]
-    assert subjects("GitHubBranchesRole") == [
-        "repo:${GitHubRepository}:environment:branch-stages",
-        "repo:${GitHubRepository}:ref:refs/heads/${DefaultBranch}",  # down and prune, on the default branch
-    ]
-
-    def reach(role):
-        text = json.dumps(resources[role]["Properties"]["Policies"])
-        return {stage for stage in ("br-", "dev", "prod") if f"esurety-{stage}" in text or f"/esurety/{stage}" in text}
-
-    assert reach("GitHubBranchesRole") == {"br-"}
-    assert reach("GitHubDevRole") == {"dev"} and reach("GitHubProdRole") == {"prod"}
-    assert resources["ApiGatewayAccount"]["Type"] == "AWS::ApiGateway::Account"
-    stage_types = {r.get("Type") for r in cfn.template()["Resources"].values()}
-    assert "AWS::ApiGateway::Account" not in stage_types  # one per account and region: never a stage's
-
-
 def test_down_removes_every_page_of_the_stages_packages_and_nothing_of_another_stage(moto_aws, monkeypatch):
     s3 = moto_aws.client("s3")
     s3.create_bucket(Bucket="artifacts", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
