@@ -439,7 +439,10 @@ def rotate_secret(aws: Aws, names: StageNames, artifacts: str) -> None:
     """`bin/stage rotate-secret`: a new session-signing secret, then the functions' configuration.
     Every session and page token signed with the old one stops working at once."""
     if not aws.dry_run:
-        stack_outputs(aws, names)  # the stage must exist: refuse before the secret changes
+        try:
+            stack_outputs(aws, names)  # the stage must exist: refuse before the secret changes
+        except Missing as exc:
+            raise SystemExit(f"stage: {names.stack} does not exist: nothing to rotate") from exc
     aws.call(
         "ssm",
         "put_parameter",
@@ -758,7 +761,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         prune(aws, args.days)
         return 0
     stage, branch = resolve_stage(args.branch, args.stage, args.command, args.break_glass, err=sys.stderr)
-    if args.break_glass and stage == "prod":
+    if args.break_glass and stage == "prod" and args.command in PROD_GUARDED and not in_prod_workflow():
         out.write("WARNING: --break-glass (prod outside its workflow)\n")
     out.write(f"stage {stage} (branch {branch or '-'}, region {region})\n")
     if args.command == "names":

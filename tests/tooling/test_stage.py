@@ -609,3 +609,10 @@ def test_down_removes_every_page_of_the_stages_packages_and_nothing_of_another_s
     left = [o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]]
     assert left == ["esurety/br-x-1a2b3c-other/keep.zip"]
     assert moto_aws.out.getvalue().count("list_objects_v2") == 3
+
+
+def test_rotate_secret_refuses_a_stage_without_a_stack_before_touching_its_secret(moto_aws):
+    names = StageNames("br-x-1a2b3c", moto_aws.account, "ap-northeast-1")
+    with pytest.raises(SystemExit, match="does not exist"):
+        stage.rotate_secret(moto_aws, names, "artifacts")
+    assert "put_parameter" not in moto_aws.out.getvalue()
