@@ -1,8 +1,14 @@
-"""`bin/admin create-first --stage S --login L --email E`: the first administrator of a stage.
+"""Stage administration (bin/admin). Nothing it prints is a secret (issue 24).
 
-It invites the admin (mail with a 72-hour set-up link) and prints the link as
-well, because a new AWS account's SES sandbox does not deliver to unverified
-addresses. Refused (exit 1) once the stage has an admin.
+bin/admin create-first --stage S --login L --email E
+    The first administrator of a stage: invited by mail (a 72-hour single-use set-up link,
+    sent through SES to E). The link is also left in the SecureString
+    `/esurety/<stage>/first-admin-link` for the operator to read when SES's sandbox does not
+    deliver to E (`aws ssm get-parameter --with-decryption --name …`): it is never printed, so
+    a CI log cannot hand anyone the admin of a stage. Refused (exit 1) once the stage has an admin.
+bin/admin smoke-fixture --stage S [--renew]
+    The accounts bin/smoke needs on a new stage, their secrets in `/esurety/<stage>/smoke-fixture`
+    (devstack/smoke_fixture.py). Kept when it exists, unless --renew. Refused for prod.
 """
 
 from __future__ import annotations
@@ -15,6 +21,44 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def create_first(stage: str, login: str, email: str, name: str) -> int:
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.services import admin
+    from devstack import secure_parameters
+
+    try:
+        link = admin.create_first_admin(login, email, name)
+    except admin.AdminExists:
+        print(f"refused: stage {stage} already has an admin", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print("refused: " + "; ".join(e.message for e in exc.errors), file=sys.stderr)
+        return 1
+    where = secure_parameters.put(
+        stage,
+        secure_parameters.FIRST_ADMIN_LINK,
+        link,
+        f"e-Surety {stage}: the first admin's set-up link (72 h, single use; bin/admin create-first)",
+    )
+    print(f"invited {login} <{email}> as the first admin of stage {stage}: the set-up link was mailed")
+    print(f"the link (72 h, single use) is also in the SecureString {where}: aws ssm get-parameter --with-decryption")
+    return 0
+
+
+def smoke_fixture(stage: str, renew: bool) -> int:
+    from devstack import secure_parameters, smoke_fixture
+
+    if stage in {"prod", "local"}:
+        print(f"refused: no smoke fixture on {stage}", file=sys.stderr)
+        return 1
+    if not renew and smoke_fixture.exists(stage):
+        print(f"smoke fixture of stage {stage}: kept ({secure_parameters.parameter(stage, 'smoke-fixture')})")
+        return 0
+    where = smoke_fixture.create(stage)
+    print(f"smoke fixture of stage {stage}: {', '.join(smoke_fixture.USERS)}; secrets in the SecureString {where}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bin/admin")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -23,23 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     first.add_argument("--login", required=True)
     first.add_argument("--email", required=True)
     first.add_argument("--name", default="管理者")
+    fixture = sub.add_parser("smoke-fixture", help="the accounts bin/smoke uses on a new stage")
+    fixture.add_argument("--stage", required=True)
+    fixture.add_argument("--renew", action="store_true", help="new passwords and TOTP secrets")
     args = parser.parse_args(argv)
 
     os.environ["STAGE"] = args.stage
-    from chalicelib.domain.errors import DomainError
-    from chalicelib.services import admin
-
-    try:
-        link = admin.create_first_admin(args.login, args.email, args.name)
-    except admin.AdminExists:
-        print(f"refused: stage {args.stage} already has an admin", file=sys.stderr)
-        return 1
-    except DomainError as exc:
-        print("refused: " + "; ".join(e.message for e in exc.errors), file=sys.stderr)
-        return 1
-    print(f"invited {args.login} <{args.email}> as the first admin of stage {args.stage}")
-    print(f"set-up link (72 h, single use): {link}")
-    return 0
+    if args.command == "smoke-fixture":
+        return smoke_fixture(args.stage, args.renew)
+    return create_first(args.stage, args.login, args.email, args.name)
 
 
 if __name__ == "__main__":

@@ -189,6 +189,9 @@ def _environment() -> dict[str, Any]:
                 "PDF_BUCKET": BUCKET_NAME,
                 "SESSION_SECRET_PARAM": {"Fn::Sub": "/esurety/${Stage}/session-secret"},
                 "SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
+                # The versions of the SSM values a container reads once (bin/stage config_version):
+                # a rotation changes the configuration, so Lambda replaces every warm container.
+                "CONFIG_VERSION": {"Ref": "ConfigVersion"},
             }
         }
     }
@@ -541,8 +544,13 @@ def template() -> dict[str, Any]:
     resources["ReconcilePdfsRole"] = _role(reconcile_statements, "ReconcilePdfsRolePolicy", "reconcile-pdfs")
     # API Gateway's binary media types (request bodies that must arrive as bytes): chalice package
     # writes the function's own, shorter list (handlers/binary.py); the merge replaces the list whole.
+    # OpenApiVersion (any value) stops SAM from adding a third, unmanaged stage named `Stage` beside
+    # `api` (its Deployment's StageName); "2.0" is what Chalice's DefinitionBody is (Swagger 2.0).
     resources["RestAPI"] = {
-        "Properties": {"DefinitionBody": {"x-amazon-apigateway-binary-media-types": list(binary.GATEWAY)}}
+        "Properties": {
+            "DefinitionBody": {"x-amazon-apigateway-binary-media-types": list(binary.GATEWAY)},
+            "OpenApiVersion": "2.0",
+        }
     }
     resources.update(_monitoring())
     resources.update(_custom_domain())
@@ -566,6 +574,12 @@ def template() -> dict[str, Any]:
             },
             "HostedZoneId": {"Type": "String", "Default": "", "Description": "Route 53 zone of DomainName."},
             "AlarmEmail": {"Type": "String", "Default": "", "Description": "Optional address for the alarm topic."},
+            "ConfigVersion": {
+                "Type": "String",
+                "Default": "0",
+                "Description": "The SSM versions of the session secret, public URL and sender (bin/stage sets it): "
+                "a new one gives every function a new configuration, and so new containers.",
+            },
         },
         "Conditions": {
             "HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]},

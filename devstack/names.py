@@ -1,7 +1,10 @@
 """Stage names from git branches, and the name of every AWS resource a stage owns.
 
-Rules (issue 12):
-- `main` deploys the `dev` stage; `dev` and `prod` may be named directly.
+Rules (issue 12; issue 24 made branch names unable to reach a fixed stage):
+- `main` deploys the `dev` stage; no other branch name does. A branch named
+  `dev`, `prod`, `main-2` or `refs/heads/prod` is a branch like any other.
+  `prod` is reached only by `--stage prod` from the prod workflow (a tag or a
+  manual run through the GitHub environment `prod`: devstack/stage.py).
 - any other branch becomes `br-<slug>-<hash>`: lower case, every other
   character a `-`, runs of `-` collapsed, the slug cut so the whole name fits
   every AWS limit below, and a 6-hex hash of the exact branch name, so two
@@ -26,7 +29,9 @@ from dataclasses import dataclass
 
 APP = "esurety"
 MAX_STAGE = 32
-FIXED_STAGES = {"main": "dev", "dev": "dev", "prod": "prod"}
+#: The only branch that names a fixed stage. Never extend this with `dev` or `prod`: a branch
+#: anyone can push (or delete) must not be able to deploy or tear down a fixed stage.
+FIXED_BRANCHES = {"main": "dev"}
 RESERVED = {"local", "dev", "prod"}
 STAGE_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
 _HASH = 6
@@ -37,8 +42,8 @@ def stage_for_branch(branch: str) -> str:
     name = branch.removeprefix("refs/heads/").strip()
     if not name:
         raise ValueError("empty branch name")
-    if name in FIXED_STAGES:
-        return FIXED_STAGES[name]
+    if name in FIXED_BRANCHES:
+        return FIXED_BRANCHES[name]
     slug = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]", "-", name.lower())).strip("-") or "x"
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:_HASH]
     room = MAX_STAGE - len("br-") - 1 - _HASH
@@ -149,7 +154,9 @@ class StageNames:
 
     @property
     def parameters(self) -> list[str]:
-        return [self.parameter(n) for n in ("session-secret", "public-base-url", "ses-sender")]
+        """Every parameter of the stage, the deploy tools' SecureStrings included (`down` deletes them all)."""
+        names = ("session-secret", "public-base-url", "ses-sender", "first-admin-link", "smoke-fixture")
+        return [self.parameter(n) for n in names]
 
     def alarm(self, what: str) -> str:
         return f"{self.prefix}-{what}"

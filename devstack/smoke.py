@@ -15,8 +15,13 @@ URL with its stage segment (`https://<id>.execute-api.<region>.amazonaws.com/api
 or `http://127.0.0.1:PORT` for the local stack. Standard library only, so it
 runs from CI before anything else is installed.
 
+`--read-only` (prod, which has no smoke fixture) writes nothing: health, the OpenAPI
+document and the four login pages.
+
 Logins come from SMOKE_CONTRACTOR, SMOKE_STAFF, SMOKE_APPROVER (a second staff
-user of the same branch) and SMOKE_ORDERER (`login:password`); staff log in with
+user of the same branch) and SMOKE_ORDERER (`login:password`) — with `--stage S`, from
+the stage's smoke fixture, the SecureString `/esurety/<S>/smoke-fixture` that `bin/stage up`
+made (devstack/smoke_fixture.py; read with boto3, never printed); staff log in with
 a second step (issue 13), whose TOTP code is computed from SMOKE_STAFF_TOTP and
 SMOKE_APPROVER_TOTP (the accounts' base32 secrets). Against a local stack they
 default to API.md's demo logins and the demo secrets.
@@ -301,12 +306,53 @@ def _completion_mail(c: Client, number: str, mail_wait: float, step: Any) -> Non
     raise SmokeFailed(f"no completion mail for {number} in the local outbox after {mail_wait:.0f} s")
 
 
+LOGIN_PAGES = ("/netdesk/login", "/dsure/login", "/staff/login", "/admin/login")
+
+
+def run_read_only(base: str, out: Any = sys.stdout) -> None:
+    """What may be asked of prod: nothing is written, no login is used."""
+    c = Client(base)
+    health = c.json("GET", "/api/health", 200)
+    out.write(f"ok   health: stage {health.get('stage')}\n")
+    document = c.json("GET", "/api/openapi.json", 200)
+    if not str(document.get("openapi", "")).startswith("3.") or not document.get("paths"):
+        raise SmokeFailed("/api/openapi.json: not an OpenAPI 3 document with paths")
+    out.write(f"ok   OpenAPI {document['openapi']}: {len(document['paths'])} paths\n")
+    for path in LOGIN_PAGES:
+        status, headers, page = c.request("GET", path)
+        kind = headers.get("Content-Type") or headers.get("content-type") or ""
+        if status != 200 or not kind.startswith("text/html") or b"<form" not in page:
+            raise SmokeFailed(f"{path}: {status} {kind}, expected the login page")
+        out.write(f"ok   login page {path}\n")
+
+
+def fixture_settings(stage: str) -> dict[str, str]:
+    """The SMOKE_* settings of the stage's smoke fixture (SSM SecureString), for this process only."""
+    import boto3  # only here: the journey itself needs the standard library alone
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-northeast-1"
+    ssm = boto3.client("ssm", region_name=region)
+    name = f"/esurety/{stage}/smoke-fixture"
+    try:
+        value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound as exc:
+        raise SmokeFailed(f"{name} does not exist: bin/stage up makes it (bin/admin smoke-fixture)") from exc
+    return {k: v for k, v in json.loads(value).items() if k.startswith("SMOKE_")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bin/smoke", description="one user journey through a running stage")
     parser.add_argument("base_url")
+    parser.add_argument("--stage", help="read the logins from the stage's smoke fixture (SSM)")
+    parser.add_argument("--read-only", action="store_true", help="health, OpenAPI and login pages only (prod)")
     args = parser.parse_args(argv)
     try:
-        run(args.base_url)
+        if args.read_only:
+            run_read_only(args.base_url)
+        else:
+            if args.stage:
+                os.environ.update(fixture_settings(args.stage))
+            run(args.base_url)
     except SmokeFailed as exc:
         sys.stdout.write(f"FAIL {exc}\n")
         return 1

@@ -3,12 +3,15 @@
     bin/stage up [BRANCH] [--dry-run]       package, deploy (CloudFormation), configure, print the URL
     bin/stage down [BRANCH] [--dry-run]     empty the bucket, delete the stack, secret, parameters, logs
     bin/stage redrive [BRANCH] [--dry-run]  replay the stream-failure queue (within the stream's 24 h)
+    bin/stage rotate-secret [BRANCH] [--dry-run]  a new session secret, and new containers that read it
     bin/stage prune [--days N] [--dry-run]  `down` every branch stage whose branch is gone or stale
     bin/stage names [BRANCH]                print the stage's resource names (JSON)
 
-BRANCH defaults to the checked-out git branch; `main` is the `dev` stage and
-`--stage dev|prod` names a fixed stage directly (devstack/names.py has the
-naming rules). Every AWS call goes through `Aws.call`, which prints it first;
+BRANCH defaults to the checked-out git branch; `main` is the `dev` stage, every
+other branch a `br-` stage, and `--stage dev|prod` names a fixed stage directly
+(devstack/names.py has the naming rules). `down` given a branch tears down only
+a `br-` stage; `--stage prod` is refused outside .github/workflows/prod.yml unless
+`--break-glass` (`resolve_stage`). Every AWS call goes through `Aws.call`, which prints it first;
 with `--dry-run` it only prints (and answers as a fresh account would), which
 is how the tests see the whole plan without an AWS account. The calls are
 boto3's, so moto stands in for S3, SSM, CloudFormation, SQS, logs and streams
@@ -36,7 +39,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -199,14 +202,61 @@ def current_branch() -> str:
     return out.stdout.strip()
 
 
-def resolve_stage(branch: str | None, stage: str | None) -> tuple[str, str]:
-    """(stage, branch) from the arguments."""
+#: The one workflow that may deploy prod: on a tag or a manual run, its job in the GitHub
+#: environment `prod` (required reviewers), whose OIDC role is the only one prod's stack trusts.
+PROD_WORKFLOW = ".github/workflows/prod.yml"
+#: What may touch prod outside that workflow only with --break-glass (down refuses prod always).
+PROD_GUARDED = {"up", "rotate-secret", "redrive"}
+
+
+def in_prod_workflow(env: Mapping[str, str] | None = None) -> bool:
+    """Whether this process is the prod workflow's run (a guard against mistakes: the real gate is
+    the prod role's OIDC `sub` condition, environment:prod, which only that job's token carries)."""
+    env = os.environ if env is None else env
+    return (
+        env.get("GITHUB_ACTIONS") == "true"
+        and f"/{PROD_WORKFLOW}@" in env.get("GITHUB_WORKFLOW_REF", "")
+        and env.get("GITHUB_EVENT_NAME") in {"push", "workflow_dispatch"}
+    )
+
+
+def resolve_stage(
+    branch: str | None, stage: str | None, command: str = "names", break_glass: bool = False, err: TextIO = sys.stderr
+) -> tuple[str, str]:
+    """(stage, branch) from the arguments, refusing what may not happen from here.
+
+    - a branch never names prod, and only `main` names dev (devstack/names.py);
+    - `down` (and so `prune`) tears down only `br-` stages when given a branch: deleting a branch
+      named `main`, `dev` or `prod` tears nothing of a fixed stage down; `down --stage dev` is an
+      operator's command, refused inside GitHub Actions; prod is never torn down;
+    - `--stage prod` is refused outside the prod workflow unless `--break-glass` (README runbook).
+    """
     if stage:
         if stage not in {"dev", "prod"} and not is_branch_stage(stage):
             raise SystemExit(f"stage: {stage!r} is neither dev, prod nor a br- stage")
-        return stage, branch or ""
-    branch = branch or current_branch()
-    return stage_for_branch(branch), branch
+        branch = branch or ""
+    else:
+        branch = branch or current_branch()
+        stage = stage_for_branch(branch)
+    if command == "down" and not is_branch_stage(stage):
+        if stage == "prod":
+            raise SystemExit("stage: prod is retained (DeletionPolicy Retain); it is never torn down by this command")
+        if branch or os.environ.get("GITHUB_ACTIONS") == "true":
+            raise SystemExit(
+                f"stage: refused: `down` from a branch ({branch or 'CI'}) never tears down the fixed stage {stage}; "
+                f"an operator runs `bin/stage down --stage {stage}` by hand"
+            )
+    if stage == "prod" and command in PROD_GUARDED and not in_prod_workflow():
+        if not break_glass:
+            raise SystemExit(
+                f"stage: refused: `{command} --stage prod` runs only in {PROD_WORKFLOW} (a tag or a manual run "
+                "through the `prod` environment's reviewers); in an emergency add --break-glass (README runbook)"
+            )
+        err.write(
+            f"WARNING: --break-glass: `{command} --stage prod` from outside {PROD_WORKFLOW}. "
+            "Record who and why in the incident log (README runbook, Break glass).\n"
+        )
+    return stage, branch
 
 
 # --- up --------------------------------------------------------------------------------------------
@@ -241,10 +291,17 @@ def ensure_secret(aws: Aws, names: StageNames) -> bool:
     return True
 
 
-def write_stage_values(aws: Aws, names: StageNames, public_base_url: str, sender: str) -> None:
-    """PUBLIC_BASE_URL and SES_SENDER for the functions to read at first use (settings.py)."""
-    for key, value in (("public-base-url", public_base_url.rstrip("/")), ("ses-sender", sender)):
-        aws.call("ssm", "put_parameter", Name=names.parameter(key), Value=value, Type="String", Overwrite=True)
+def write_stage_values(aws: Aws, names: StageNames, public_base_url: str, sender: str) -> bool:
+    """PUBLIC_BASE_URL and SES_SENDER for the functions to read at first use (settings.py); only
+    those that changed (each put is a new version, and so new containers: config_version). True
+    when one did."""
+    wanted = {names.parameter("public-base-url"): public_base_url.rstrip("/"), names.parameter("ses-sender"): sender}
+    stored = aws.call("ssm", "get_parameters", Names=list(wanted)).get("Parameters", [])
+    have = {p["Name"]: p.get("Value") for p in stored}
+    changed = [name for name, value in wanted.items() if have.get(name) != value]
+    for name in changed:
+        aws.call("ssm", "put_parameter", Name=name, Value=wanted[name], Type="String", Overwrite=True)
+    return bool(changed)
 
 
 def package(stage: str, aws: Aws) -> Path:
@@ -288,17 +345,28 @@ def stack_exists(aws: Aws, names: StageNames) -> bool:
     return bool(stacks) and status != "REVIEW_IN_PROGRESS"
 
 
-def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: str) -> bool:
-    """Create or update the stack through a change set; True when the stack was created."""
-    exists = stack_exists(aws, names)
+def config_version(aws: Aws, names: StageNames) -> str:
+    """The versions of the SSM values the functions read once per container (the session secret, the
+    public URL, the sender), as the stack parameter `ConfigVersion`, which every function has as its
+    CONFIG_VERSION: a new version of any of them changes the functions' configuration, so Lambda
+    starts new containers, which read the new value (issue 24). The values themselves never leave SSM."""
+    keys = ("session-secret", "public-base-url", "ses-sender")
+    answer = aws.call("ssm", "get_parameters", Names=[names.parameter(k) for k in keys])
+    versions = {p["Name"].rsplit("/", 1)[1]: p.get("Version", 0) for p in answer.get("Parameters", [])}
+    return ",".join(f"{k}={versions.get(k, 0)}" for k in keys)
+
+
+def service_role(aws: Aws) -> str:
+    """The CloudFormation service role of the once-per-account bootstrap stack (README, Bootstrap):
+    a stage's stack is created and changed with its rights, not the caller's."""
+    return os.environ.get("ESURETY_CFN_ROLE_ARN") or f"arn:aws:iam::{aws.account}:role/esurety-cloudformation"
+
+
+def apply_change_set(
+    aws: Aws, names: StageNames, template_url: str, parameters: dict[str, str], tags: list[dict[str, str]], exists: bool
+) -> bool:
+    """Create and execute one change set; False when it holds no change."""
     change_set = f"deploy-{int(time.time())}"
-    parameters = {
-        "Stage": names.stage,
-        "SesSender": sender,
-        "DomainName": os.environ.get("ESURETY_DOMAIN_NAME", ""),
-        "HostedZoneId": os.environ.get("ESURETY_HOSTED_ZONE_ID", ""),
-        "AlarmEmail": os.environ.get("ESURETY_ALARM_EMAIL", ""),
-    }
     aws.call(
         "cloudformation",
         "create_change_set",
@@ -308,10 +376,8 @@ def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: 
         TemplateURL=template_url,
         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
         Capabilities=CAPABILITIES,
-        Tags=[
-            {"Key": "esurety:stage", "Value": names.stage},
-            {"Key": "esurety:branch", "Value": re.sub(r"[^\w .:/=+@-]", "_", branch)[:256] or "-"},
-        ],
+        RoleARN=service_role(aws),
+        Tags=tags,
     )
     try:
         aws.wait("cloudformation", "change_set_create_complete", StackName=names.stack, ChangeSetName=change_set)
@@ -325,7 +391,69 @@ def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: 
         raise SystemExit(f"stack: change set failed: {described.get('StatusReason') or exc}") from exc
     aws.call("cloudformation", "execute_change_set", StackName=names.stack, ChangeSetName=change_set)
     aws.wait("cloudformation", "stack_update_complete" if exists else "stack_create_complete", StackName=names.stack)
-    return not exists
+    return True
+
+
+def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: str) -> bool:
+    """Create or update the stack through a change set; True when the stack was created."""
+    exists = stack_exists(aws, names)
+    parameters = {
+        "Stage": names.stage,
+        "SesSender": sender,
+        "DomainName": os.environ.get("ESURETY_DOMAIN_NAME", ""),
+        "HostedZoneId": os.environ.get("ESURETY_HOSTED_ZONE_ID", ""),
+        "AlarmEmail": os.environ.get("ESURETY_ALARM_EMAIL", ""),
+        "ConfigVersion": config_version(aws, names),
+    }
+    tags = [
+        {"Key": "esurety:stage", "Value": names.stage},
+        {"Key": "esurety:branch", "Value": re.sub(r"[^\w .:/=+@-]", "_", branch)[:256] or "-"},
+    ]
+    return apply_change_set(aws, names, template_url, parameters, tags, exists) and not exists
+
+
+def refresh_configuration(aws: Aws, names: StageNames, artifacts: str) -> bool:
+    """Give the functions the current ConfigVersion when it changed: the stack's own template again
+    (from CloudFormation, through the artifacts bucket), its parameters as they are but that one.
+    True when the functions' configuration changed (Lambda recycles every container)."""
+    (stack,) = aws.call("cloudformation", "describe_stacks", StackName=names.stack).get("Stacks", [{}])
+    current = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    if "ConfigVersion" not in current and not aws.dry_run:
+        raise SystemExit("stage: the stack predates ConfigVersion (issue 24): run bin/stage up once first")
+    version = config_version(aws, names)
+    if current.get("ConfigVersion") == version:
+        aws.out.write(f"configuration: current ({version})\n")
+        return False
+    body = aws.call("cloudformation", "get_template", StackName=names.stack, TemplateStage="Original")
+    template = body.get("TemplateBody", "{}")
+    raw = (template if isinstance(template, str) else json.dumps(template)).encode()
+    key = f"esurety/{names.stage}/config-{hashlib.sha256(raw).hexdigest()[:16]}.template.json"
+    aws.call("s3", "put_object", Bucket=artifacts, Key=key, Body=raw)
+    url = f"https://{artifacts}.s3.{aws.region}.amazonaws.com/{key}"
+    changed = apply_change_set(aws, names, url, {**current, "ConfigVersion": version}, stack.get("Tags", []), True)
+    aws.out.write(f"configuration: {current.get('ConfigVersion', '-')} -> {version}\n")
+    return changed
+
+
+def rotate_secret(aws: Aws, names: StageNames, artifacts: str) -> None:
+    """`bin/stage rotate-secret`: a new session-signing secret, then the functions' configuration.
+    Every session and page token signed with the old one stops working at once."""
+    if not aws.dry_run:
+        try:
+            stack_outputs(aws, names)  # the stage must exist: refuse before the secret changes
+        except Missing as exc:
+            raise SystemExit(f"stage: {names.stack} does not exist: nothing to rotate") from exc
+    aws.call(
+        "ssm",
+        "put_parameter",
+        Name=names.parameter("session-secret"),
+        Value=secrets.token_urlsafe(48),
+        Type="SecureString",
+        Overwrite=True,
+        Description=f"e-Surety {names.stage}: session-signing secret (bin/stage rotate-secret)",
+    )
+    aws.dry_stack_created = True  # a dry run plans against a stack that exists
+    refresh_configuration(aws, names, artifacts)
 
 
 def stack_outputs(aws: Aws, names: StageNames) -> dict[str, str]:
@@ -362,23 +490,35 @@ def load_rates(aws: Aws, names: StageNames, path: Path = RATES_FILE) -> list[str
     return list(PRODUCTS)
 
 
+def run_admin(aws: Aws, *args: str) -> bool:
+    """`bin/admin ARGS` (devstack/admin.py), its output copied: it prints no secret (issue 24)."""
+    cmd = ["bash", str(ROOT / "bin" / "admin"), *args]
+    aws.out.write(f"{'DRY-RUN ' if aws.dry_run else ''}run {' '.join(['bin/admin', *args])}\n")
+    if aws.dry_run:
+        return True
+    result = subprocess.run(cmd, cwd=ROOT, text=True, capture_output=True)
+    aws.out.write(result.stdout)
+    if result.returncode != 0:
+        aws.out.write(f"bin/admin {args[0]}: failed ({result.stderr.strip() or result.returncode})\n")
+    return result.returncode == 0
+
+
 def create_first_admin(aws: Aws, names: StageNames) -> None:
-    """bin/admin create-first (the accounts issue) for a new stage; tolerated when absent."""
-    tool = ROOT / "bin" / "admin"
+    """The first admin of a new stage: mailed a set-up link, which is also left in the SecureString
+    `/esurety/<stage>/first-admin-link` for the operator; never printed (a CI log is readable)."""
     email = os.environ.get("ESURETY_ADMIN_EMAIL")
-    if not tool.exists():
-        aws.out.write("first admin: bin/admin does not exist yet; create the first administrator later\n")
-        return
     if not email:
         aws.out.write("first admin: set ESURETY_ADMIN_EMAIL, then run bin/admin create-first --stage ...\n")
         return
-    cmd = ["bash", str(tool), "create-first", "--stage", names.stage, "--login", "admin", "--email", email]
-    aws.out.write(f"{'DRY-RUN ' if aws.dry_run else ''}run {' '.join(cmd[1:])}\n")
-    if not aws.dry_run:
-        result = subprocess.run(cmd, cwd=ROOT, text=True, capture_output=True)
-        aws.out.write(result.stdout)
-        if result.returncode != 0:
-            aws.out.write(f"first admin: not created ({result.stderr.strip() or result.returncode})\n")
+    run_admin(aws, "create-first", "--stage", names.stage, "--login", "admin", "--email", email)
+
+
+def ensure_smoke_fixture(aws: Aws, names: StageNames) -> None:
+    """bin/smoke's accounts on every stage but prod (kept once made; devstack/smoke_fixture.py)."""
+    if names.stage == "prod":
+        return
+    if not run_admin(aws, "smoke-fixture", "--stage", names.stage):
+        raise SystemExit("stage: the smoke fixture could not be made (bin/admin smoke-fixture)")
 
 
 def up(aws: Aws, stage: str, branch: str) -> str:
@@ -392,10 +532,12 @@ def up(aws: Aws, stage: str, branch: str) -> str:
     ensure_secret(aws, names)
     created = deploy(aws, names, upload(aws, names, outdir, artifacts), branch, sender)
     url = stack_outputs(aws, names)["PublicBaseUrl"]
-    write_stage_values(aws, names, url, sender)
+    if write_stage_values(aws, names, url, sender) and not created:
+        refresh_configuration(aws, names, artifacts)  # warm containers keep the old URL or sender otherwise
     load_rates(aws, names)
     if created:
         create_first_admin(aws, names)
+    ensure_smoke_fixture(aws, names)
     aws.out.write(f"URL {url}\n")
     return url
 
@@ -440,11 +582,24 @@ def down(aws: Aws, stage: str) -> None:
             pass  # the function never ran
     artifacts = os.environ.get("ESURETY_ARTIFACTS_BUCKET")
     if artifacts:
-        listed = aws.call("s3", "list_objects_v2", Bucket=artifacts, Prefix=f"esurety/{stage}/")
+        remove_packages(aws, artifacts, stage)
+    aws.out.write(f"stage {stage}: gone\n")
+
+
+def remove_packages(aws: Aws, artifacts: str, stage: str, page: int = 1000) -> int:
+    """Delete the stage's packages and templates from the artifacts bucket, every page of the listing
+    (1,000 keys a page; a long-lived branch deploys more than that)."""
+    removed = 0
+    token: dict[str, str] = {}
+    while True:
+        listed = aws.call("s3", "list_objects_v2", Bucket=artifacts, Prefix=f"esurety/{stage}/", MaxKeys=page, **token)
         keys = [{"Key": o["Key"]} for o in listed.get("Contents", [])]
         if keys:
             aws.call("s3", "delete_objects", Bucket=artifacts, Delete={"Objects": keys, "Quiet": True})
-    aws.out.write(f"stage {stage}: gone\n")
+            removed += len(keys)
+        if not listed.get("IsTruncated"):
+            return removed
+        token = {"ContinuationToken": listed["NextContinuationToken"]}
 
 
 # --- redrive ---------------------------------------------------------------------------------------
@@ -573,8 +728,8 @@ def prune(aws: Aws, days: int, branches: set[str] | None = None) -> list[str]:
             continue
         stage = name.removeprefix("esurety-")
         updated = stack.get("LastUpdatedTime") or stack.get("CreationTime")
-        if stage not in alive or (updated and updated < cutoff):
-            stale.append(stage)
+        if is_branch_stage(stage) and (stage not in alive or (updated and updated < cutoff)):
+            stale.append(stage)  # never dev or prod, whatever a stack is called
     for stage in stale:
         down(aws, stage)
     aws.out.write(f"prune: {len(stale)} stale branch stages removed\n")
@@ -587,12 +742,13 @@ def prune(aws: Aws, days: int, branches: set[str] | None = None) -> list[str]:
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="bin/stage", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("up", "down", "redrive", "names"):
+    for name in ("up", "down", "redrive", "rotate-secret", "names"):
         p = sub.add_parser(name)
         p.add_argument("branch", nargs="?")
         p.add_argument("--stage", help="dev or prod (or a br- stage) instead of a branch")
         p.add_argument("--dry-run", action="store_true", help="print every AWS call instead of making it")
         p.add_argument("--account", help="the account id to print names with in a dry run")
+        p.add_argument("--break-glass", action="store_true", help="prod outside its workflow (README runbook)")
     p = sub.add_parser("prune")
     p.add_argument("--days", type=int, default=14)
     p.add_argument("--dry-run", action="store_true")
@@ -604,7 +760,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     if args.command == "prune":
         prune(aws, args.days)
         return 0
-    stage, branch = resolve_stage(args.branch, args.stage)
+    stage, branch = resolve_stage(args.branch, args.stage, args.command, args.break_glass, err=sys.stderr)
+    if args.break_glass and stage == "prod" and args.command in PROD_GUARDED and not in_prod_workflow():
+        out.write("WARNING: --break-glass (prod outside its workflow)\n")
     out.write(f"stage {stage} (branch {branch or '-'}, region {region})\n")
     if args.command == "names":
         out.write(json.dumps(StageNames(stage, aws.account, region).all(TABLES), indent=2) + "\n")
@@ -614,6 +772,11 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         down(aws, stage)
     elif args.command == "redrive":
         redrive(aws, stage)
+    elif args.command == "rotate-secret":
+        artifacts = os.environ.get("ESURETY_ARTIFACTS_BUCKET") or ("<ESURETY_ARTIFACTS_BUCKET>" if aws.dry_run else "")
+        if not artifacts:
+            raise SystemExit("stage: set ESURETY_ARTIFACTS_BUCKET (the stack's template goes through it)")
+        rotate_secret(aws, StageNames(stage, aws.account, region), artifacts)
     return 0
 
 

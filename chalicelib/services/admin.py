@@ -135,8 +135,9 @@ class AdminExists(Exception):
 
 def create_first_admin(login: str, email: str, name: str = "管理者") -> str:
     """The first admin of a stage (bin/admin create-first): invited like any user, the
-    organisation `hq` made if missing. Returns the set-up link, which the command prints
-    too (a new account's SES sandbox may not deliver the mail). Refused once an admin exists."""
+    organisation `hq` made if missing. Returns the set-up link, which the command leaves in an
+    SSM SecureString, never on its output (a new account's SES sandbox may not deliver the mail).
+    Refused once an admin exists."""
     if accounts.any_with_role("admin"):
         raise AdminExists(login)
     if not LOGIN_PATTERN.match(login):
@@ -154,6 +155,6 @@ def create_first_admin(login: str, email: str, name: str = "管理者") -> str:
         raise Conflict([FieldError("login", "このログインIDはすでに使われています。")])
     try:
         account_mail.send_link(user, "invitation", token)
-    except Exception as exc:  # noqa: BLE001 - the printed link is the fallback (SES sandbox)
+    except Exception as exc:  # noqa: BLE001 - the stored link is the fallback (SES sandbox)
         logs.warning("first_admin_mail_failed", login=login, error=type(exc).__name__)
     return account_mail.setup_url(token)

@@ -1,8 +1,11 @@
-"""Issue 12: `bin/smoke BASE_URL` (what CI runs against a fresh stage) passes against the local stack."""
+"""Issue 12: `bin/smoke BASE_URL` (what CI runs against a fresh stage) passes against the local stack;
+issue 24: with the logins of a new stage's smoke fixture (`bin/smoke --stage`), and read-only (prod)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 
 import pytest
 
@@ -21,26 +24,45 @@ def smoke_stack():
     s.stop()
 
 
-def test_bin_smoke_passes_against_the_local_stack(smoke_stack):
+def test_bin_smoke_passes_with_a_new_stages_smoke_fixture(smoke_stack):
+    """The fixture bin/stage up makes on a new stage (devstack/smoke_fixture.py) is all the journey
+    needs: put into this stack's moto, and read back from its SSM SecureString by `bin/smoke --stage`."""
     stack = smoke_stack
-    out = subprocess.run(["bash", "bin/smoke", stack.base], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    env = {**os.environ, "AWS_ENDPOINT_URL": stack.moto, "STAGE": "local"}
+    made = subprocess.run(
+        [sys.executable, "-c", "from devstack import smoke_fixture; smoke_fixture.create('local')"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    out = subprocess.run(
+        ["bash", "bin/smoke", "--stage", "local", stack.base],
+        cwd=ROOT,
+        env={k: v for k, v in env.items() if not k.startswith("SMOKE_")},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     assert lines[-1] == "smoke: passed"
     text = out.stdout
     for needle in (
         "health: stage local",
-        "login demo-contractor",
-        "login ibaraki-staff",
+        "login smoke-contractor",
+        "login smoke-staff",
         "submitted application",
         "recorded the 保証料 paid",  # issue 17: paid before it issues
         "issued ",
         "certificate PDF through its presigned URL",
-        "login kasama",
+        "login smoke-orderer",
         ": valid",
         "mail in the local outbox",
-        # issue 14: 決裁 — asked by ibaraki-staff, approved by ibaraki-chief
-        "login ibaraki-chief",
+        # issue 14: 決裁 — asked by smoke-staff, approved by smoke-chief
+        "login smoke-chief",
         "key reissue requested: 決裁",
         "key reissue approved: the old key is refused, the new one verifies",
         "cancellation requested: 決裁",
@@ -56,3 +78,12 @@ def test_bin_smoke_fails_loudly_when_a_step_fails(stack):
     )
     assert out.returncode == 1
     assert out.stdout.splitlines()[-1].startswith("FAIL POST /api/session: 401")
+
+
+def test_bin_smoke_read_only_asks_health_openapi_and_the_login_pages(stack):
+    out = subprocess.run(
+        ["bash", "bin/smoke", "--read-only", stack.base], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "ok   OpenAPI 3." in out.stdout and out.stdout.count("ok   login page /") == 4
+    assert "login " not in out.stdout.replace("login page", "")  # nobody logged in, nothing written

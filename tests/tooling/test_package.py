@@ -200,3 +200,31 @@ def test_the_template_is_pinned_to_its_stage_and_a_branch_package_deletes_cleanl
     lint = shutil.which("cfn-lint", path=str(ROOT / ".venv" / "bin")) or shutil.which("cfn-lint")
     result = subprocess.run([lint, str(path)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- issue 24: the API has one door per stage, not a third --------------------------------------------
+
+
+def test_sam_translates_the_package_into_one_api_stage_without_its_extra_stage_named_stage(package):
+    """aws-sam-translator (what CloudFormation's SAM transform runs) on the packaged template: without
+    OpenApiVersion it gives the Deployment `StageName: Stage`, an unmanaged stage beside `api`."""
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:
+        def load(self) -> dict:
+            return {}
+
+    template = json.loads((package / "sam.json").read_text())
+    assert template["Resources"]["RestAPI"]["Properties"]["OpenApiVersion"] == "2.0"
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://artifacts/esurety/dev/x.zip"  # as bin/stage uploads it
+    translated = transform(template, {"Stage": "dev"}, NoManagedPolicies())["Resources"]
+    stages = [r["Properties"]["StageName"] for r in translated.values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    (deployment,) = [r for r in translated.values() if r["Type"] == "AWS::ApiGateway::Deployment"]
+    assert stages == ["api"] and "StageName" not in deployment["Properties"]
+    functions = [r for r in translated.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert len(functions) == 5
+    assert all(
+        f["Properties"]["Environment"]["Variables"]["CONFIG_VERSION"] == {"Ref": "ConfigVersion"} for f in functions
+    )

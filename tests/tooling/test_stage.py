@@ -7,6 +7,7 @@ import io
 import json
 import re
 import subprocess
+import zipfile
 
 import pytest
 
@@ -43,15 +44,77 @@ def printed_names(output: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in re.finditer(r"^name (\S+) (\S+)$", output, re.MULTILINE)}
 
 
-def test_main_is_dev_and_branches_can_never_be_local_dev_or_prod():
+def test_main_is_dev_and_no_other_branch_is_a_fixed_stage():
     assert stage_for_branch("main") == "dev"
     assert stage_for_branch("refs/heads/main") == "dev"
-    for branch in ("local", "dev-x", "prod", "Prod", "LOCAL"):
-        s = stage_for_branch(branch) if branch != "prod" else "prod"
-        if branch != "prod":
-            assert s.startswith("br-") and s not in {"local", "dev", "prod"}
+    for branch in ("local", "dev", "prod", "Prod", "LOCAL", "dev-x", "main-2", "refs/heads/prod", "refs/heads/dev"):
+        assert stage_for_branch(branch).startswith("br-"), branch
     # two branches that slug alike still get different stages
     assert stage_for_branch("feature/New_Thing") != stage_for_branch("feature-new-thing")
+    assert stage_for_branch("prod") == stage_for_branch("refs/heads/prod")
+
+
+@pytest.fixture
+def not_in_ci(monkeypatch):
+    for var in ("GITHUB_ACTIONS", "GITHUB_WORKFLOW_REF", "GITHUB_EVENT_NAME", "GITHUB_REF_NAME", "GITHUB_HEAD_REF"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.mark.parametrize("branch", ["prod", "dev", "main-2", "refs/heads/prod", "Prod"])
+def test_a_branch_named_like_a_fixed_stage_deploys_a_branch_stage(branch, not_in_ci):
+    output = dry_run("up", branch)
+    st = stage_for_branch(branch)
+    assert st.startswith("br-") and f"stage {st} " in output
+    assert not re.search(r"esurety-(prod|dev)\b(?!-[0-9a-f]{6})", output.replace(f"esurety-{st}", "")), branch
+    assert "/esurety/prod/" not in output and "/esurety/dev/" not in output
+
+
+@pytest.mark.parametrize("branch", ["dev", "prod", "main-2"])
+def test_deleting_a_branch_named_dev_or_prod_tears_down_only_its_own_branch_stage(branch, not_in_ci):
+    output = dry_run("down", branch)
+    st = stage_for_branch(branch)
+    assert f'delete_stack {{"StackName": "esurety-{st}"}}' in output
+    touched = set(re.findall(r"esurety-[a-z0-9-]+", output))
+    assert touched and all(name.startswith(f"esurety-{st}") for name in touched), touched
+
+
+def test_down_from_a_branch_never_reaches_dev_or_prod(not_in_ci, monkeypatch):
+    with pytest.raises(SystemExit, match="never tears down the fixed stage dev"):
+        dry_run("down", "main")  # a deleted branch called main
+    with pytest.raises(SystemExit, match="prod is retained"):
+        dry_run("down", "--stage", "prod")
+    with pytest.raises(SystemExit, match="prod is retained"):
+        dry_run("down", "--stage", "prod", "--break-glass")
+    # A delete event runs on the default branch: GITHUB_REF_NAME is main there, never the deleted one.
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_REF_NAME", "main")
+    with pytest.raises(SystemExit, match="never tears down"):
+        dry_run("down")
+    with pytest.raises(SystemExit, match="never tears down"):
+        dry_run("down", "--stage", "dev")  # not from CI either
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    assert 'delete_stack {"StackName": "esurety-dev"}' in dry_run("down", "--stage", "dev")  # an operator
+
+
+def test_prod_is_refused_outside_its_workflow_unless_break_glass(not_in_ci, monkeypatch, capsys):
+    for command in ("up", "redrive"):
+        with pytest.raises(SystemExit, match="runs only in .github/workflows/prod.yml"):
+            dry_run(command, "--stage", "prod")
+    # A branch workflow cannot pass for the prod one (the OIDC role is the real gate: README bootstrap).
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
+    monkeypatch.setenv("GITHUB_WORKFLOW_REF", "o/r/.github/workflows/stage.yml@refs/heads/prod")
+    with pytest.raises(SystemExit, match="refused"):
+        dry_run("up", "--stage", "prod")
+    monkeypatch.setenv("GITHUB_WORKFLOW_REF", "o/r/.github/workflows/prod.yml@refs/tags/v1.2.0")
+    output = dry_run("up", "--stage", "prod")
+    assert "delete_stack" not in output and "esurety-prod" in output and "WARNING" not in output
+    for var in ("GITHUB_ACTIONS", "GITHUB_EVENT_NAME", "GITHUB_WORKFLOW_REF"):
+        monkeypatch.delenv(var)
+    capsys.readouterr()
+    output = dry_run("up", "--stage", "prod", "--break-glass")
+    assert "WARNING: --break-glass" in output and "WARNING: --break-glass" in capsys.readouterr().err
+    assert "create_change_set" in output
 
 
 @pytest.mark.parametrize("branch", ["feature/New_Thing-42", LONG_BRANCH])
@@ -100,8 +163,20 @@ def test_dry_run_prints_every_aws_call_and_makes_none():
     assert '"Type": "SecureString"' in output and '"Value": "<secret>"' in output
     # PUBLIC_BASE_URL and SES_SENDER are written after the stack exists
     last_cfn = max(i for i, op in enumerate(ops) if op.startswith("cloudformation"))
-    writes = [i for i, line in enumerate(calls) if "public-base-url" in line or "/ses-sender" in line]
+    writes = [
+        i
+        for i, line in enumerate(calls)
+        if "put_parameter" in line and ("public-base-url" in line or "/ses-sender" in line)
+    ]
     assert len(writes) == 2 and min(writes) > last_cfn
+    # Issue 24: the change set names the versions of the values the functions read, and the
+    # service role of the bootstrap stack
+    (change_set,) = [line for line in calls if "create_change_set" in line]
+    assert (
+        '"ParameterKey": "ConfigVersion", "ParameterValue": "session-secret=0,public-base-url=0,ses-sender=0"'
+        in change_set
+    )
+    assert '"RoleARN": "arn:aws:iam::123456789012:role/esurety-cloudformation"' in change_set
     # Issue 17: the 保証料 rate table is loaded into the stage's fee_rates table once it exists
     rates = [i for i, line in enumerate(calls) if "dynamodb put_item" in line and "-fee_rates" in line]
     assert len(rates) == 3 and min(rates) > last_cfn
@@ -360,3 +435,184 @@ def test_dry_run_prune_lists_stacks_and_changes_nothing():
     aws = stage.Aws("ap-northeast-1", dry_run=True, out=io.StringIO())
     assert stage.prune(aws, days=14, branches=set()) == []
     assert "DRY-RUN aws cloudformation describe_stacks {}" in aws.out.getvalue()
+
+
+# --- issue 24: rotation that rotates ----------------------------------------------------------------
+
+
+def _stack_of_functions(aws: stage.Aws, names: StageNames) -> None:
+    """The stage's stack as moto can hold it: the merge template's Parameters and its functions'
+    Environment (moto has no SAM: plain AWS::Lambda::Function), with an artifacts bucket."""
+    template = cfn.template()
+    env = template["Resources"]["APIHandler"]["Properties"]["Environment"]
+    resources = {
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+        },
+        "SesConfigurationSet": {"Type": "AWS::SNS::Topic"},  # stands in for the Ref in the environment
+    }
+    for logical in ("APIHandler", "CertificateStream"):
+        resources[logical] = {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": template["Resources"][logical]["Properties"]["FunctionName"],
+                "Runtime": "python3.11",
+                "Handler": "app.app",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": {"S3Bucket": "artifacts", "S3Key": "code.zip"},
+                "Environment": env,
+            },
+        }
+    body = {"Parameters": template["Parameters"], "Resources": resources}
+    aws.client("s3").create_bucket(
+        Bucket="artifacts", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
+    aws.client("s3").put_object(Bucket="artifacts", Key="t.json", Body=json.dumps(body).encode())
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("app.py", "def app(event, context):\n    pass\n")
+    aws.client("s3").put_object(Bucket="artifacts", Key="code.zip", Body=code.getvalue())
+    stage.ensure_secret(aws, names)
+    stage.write_stage_values(aws, names, "https://x.example/api", "a@b.jp")
+    parameters = {"Stage": names.stage, "SesSender": "a@b.jp", "ConfigVersion": stage.config_version(aws, names)}
+    stage.apply_change_set(
+        aws, names, "https://artifacts.s3.ap-northeast-1.amazonaws.com/t.json", parameters, [], False
+    )
+
+
+def _config(aws: stage.Aws, names: StageNames) -> dict[str, str]:
+    lam = aws.client("lambda")
+    return {
+        f: lam.get_function_configuration(FunctionName=f)["Environment"]["Variables"]["CONFIG_VERSION"]
+        for f in (names.api_function, names.stream_function)
+    }
+
+
+def test_rotate_secret_changes_the_secret_and_the_functions_configuration(moto_aws):
+    names = StageNames("br-x-1a2b3c", moto_aws.account, "ap-northeast-1")
+    _stack_of_functions(moto_aws, names)
+    ssm = moto_aws.client("ssm")
+    old = ssm.get_parameter(Name=names.parameter("session-secret"), WithDecryption=True)["Parameter"]["Value"]
+    before = _config(moto_aws, names)
+    assert set(before.values()) == {"session-secret=1,public-base-url=1,ses-sender=1"}
+
+    stage.rotate_secret(moto_aws, names, "artifacts")
+
+    new = ssm.get_parameter(Name=names.parameter("session-secret"), WithDecryption=True)["Parameter"]
+    assert new["Value"] != old and new["Type"] == "SecureString" and new["Version"] == 2
+    assert set(_config(moto_aws, names).values()) == {"session-secret=2,public-base-url=1,ses-sender=1"}
+    out = moto_aws.out.getvalue()
+    assert old not in out and new["Value"] not in out
+    assert "configuration: session-secret=1,public-base-url=1,ses-sender=1 -> session-secret=2," in out
+
+    # up's stage values: rewritten only when they change (each put is a new version: new containers)
+    assert stage.write_stage_values(moto_aws, names, "https://x.example/api/", "a@b.jp") is False
+    assert stage.refresh_configuration(moto_aws, names, "artifacts") is False  # nothing changed since
+    assert stage.write_stage_values(moto_aws, names, "https://new.example", "a@b.jp") is True
+    assert stage.refresh_configuration(moto_aws, names, "artifacts") is True
+    assert set(_config(moto_aws, names).values()) == {"session-secret=2,public-base-url=2,ses-sender=1"}
+
+
+def test_dry_run_rotate_secret_plans_one_command_and_prod_needs_its_workflow(not_in_ci):
+    output = dry_run("rotate-secret", "feature/New_Thing-42")
+    ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
+    assert ops.index("ssm put_parameter") < ops.index("cloudformation create_change_set")
+    assert '"Overwrite": true' in output and '"Value": "<secret>"' in output
+    assert "cloudformation execute_change_set" in ops
+    with pytest.raises(SystemExit, match="refused"):
+        dry_run("rotate-secret", "--stage", "prod")
+
+
+# --- issue 24: the CI role's permissions are the calls the tool makes --------------------------------
+
+#: boto3 operation or waiter → the IAM action it needs (get_caller_identity needs none).
+IAM_ACTION = {
+    "sts get_caller_identity": None,
+    "s3 list_object_versions": "s3:ListBucketVersions",
+    "s3 list_objects_v2": "s3:ListBucket",
+    "s3 delete_objects": "s3:DeleteObject",
+    "dynamodbstreams get_shard_iterator": "dynamodb:GetShardIterator",
+    "dynamodbstreams get_records": "dynamodb:GetRecords",
+    "lambda invoke": "lambda:InvokeFunction",
+    "cloudformation wait:change_set_create_complete": "cloudformation:DescribeChangeSet",
+    "cloudformation wait:stack_create_complete": "cloudformation:DescribeStacks",
+    "cloudformation wait:stack_update_complete": "cloudformation:DescribeStacks",
+    "cloudformation wait:stack_delete_complete": "cloudformation:DescribeStacks",
+}
+
+
+def _actions(output: str) -> set[str]:
+    found = set()
+    for line in output.splitlines():
+        m = re.match(r"^(?:DRY-RUN )?aws (\S+) (\S+) ", line)
+        if not m or m.group(2).startswith("run"):
+            continue
+        key = f"{m.group(1)} {m.group(2)}"
+        if key in IAM_ACTION:
+            action = IAM_ACTION[key]
+        else:
+            service = {"dynamodbstreams": "dynamodb"}.get(m.group(1), m.group(1))
+            action = f"{service}:{''.join(w.capitalize() for w in m.group(2).split('_'))}"
+        if action:
+            found.add(action)
+    return found
+
+
+def _readme_ci_actions() -> set[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- ci-actions -->", 1)[1].split("<!-- /ci-actions -->", 1)[0]
+    return set(re.findall(r"`([a-z0-9]+:[A-Za-z]+)`", block))
+
+
+def test_the_ci_roles_may_do_exactly_what_the_tools_call(moto_aws, monkeypatch, not_in_ci):
+    """README's list = the bootstrap template's CI policies = what `--dry-run` prints for up (a new
+    stage), rotate-secret, down and prune, with redrive's calls on moto, bin/admin's (recorded in
+    test_admin.py) and those AWS checks without a call of their own."""
+    from devstack import bootstrap
+
+    monkeypatch.setenv("ESURETY_ARTIFACTS_BUCKET", "artifacts")
+    printed = "".join(dry_run(*argv) for argv in (["up", "feature/x"], ["rotate-secret", "feature/x"]))
+    printed += dry_run("down", "feature/x")
+    names = StageNames("br-x-1a2b3c", moto_aws.account, "ap-northeast-1")
+    _, info = _stream_with_one_insert(moto_aws, names)
+    _queue_with_pointers(moto_aws, names, info)
+    stage.redrive(moto_aws, names.stage, invoker=lambda records: [], now=NOW)
+    s3 = moto_aws.client("s3")  # down with something to delete: a stage's bucket and its packages
+    for bucket, key in ((names.bucket, "certificates/1.pdf"), ("artifacts", f"esurety/{names.stage}/1.zip")):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    stage.down(moto_aws, names.stage)
+    dry = stage.Aws("ap-northeast-1", dry_run=True, out=io.StringIO())
+    stage.prune(dry, 14, branches=set())
+    stage.lambda_invoker(dry, names.stream_function)([{"dynamodb": {"SequenceNumber": "1"}}])
+    called = _actions(printed + moto_aws.out.getvalue() + dry.out.getvalue())
+    listed = set(bootstrap.ci_actions())
+    assert called | set(bootstrap.IMPLIED_ACTIONS) | set(bootstrap.ADMIN_ACTIONS) == listed
+    assert _readme_ci_actions() == listed
+    template = json.loads((ROOT / "deploy" / "bootstrap.json").read_text(encoding="utf-8"))
+    assert template == bootstrap.template(), "run: .venv/bin/python -m devstack.bootstrap"
+    for role in ("GitHubBranchesRole", "GitHubDevRole", "GitHubProdRole"):
+        (policy,) = template["Resources"][role]["Properties"]["Policies"]
+        granted = {a for st in policy["PolicyDocument"]["Statement"] for a in st["Action"]}
+        assert granted == listed, role
+
+
+def test_down_removes_every_page_of_the_stages_packages_and_nothing_of_another_stage(moto_aws, monkeypatch):
+    s3 = moto_aws.client("s3")
+    s3.create_bucket(Bucket="artifacts", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+    for i in range(5):
+        s3.put_object(Bucket="artifacts", Key=f"esurety/br-x-1a2b3c/{i:04d}.zip", Body=b"")
+    s3.put_object(Bucket="artifacts", Key="esurety/br-x-1a2b3c-other/keep.zip", Body=b"")
+    # pages of 2 keys stand in for S3's 1,000: three pages, each listed and deleted
+    assert stage.remove_packages(moto_aws, "artifacts", "br-x-1a2b3c", page=2) == 5
+    left = [o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]]
+    assert left == ["esurety/br-x-1a2b3c-other/keep.zip"]
+    assert moto_aws.out.getvalue().count("list_objects_v2") == 3
+
+
+def test_rotate_secret_refuses_a_stage_without_a_stack_before_touching_its_secret(moto_aws):
+    names = StageNames("br-x-1a2b3c", moto_aws.account, "ap-northeast-1")
+    with pytest.raises(SystemExit, match="does not exist"):
+        stage.rotate_secret(moto_aws, names, "artifacts")
+    assert "put_parameter" not in moto_aws.out.getvalue()
