@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from moto.server import ThreadedMotoServer
 
+from chalicelib.settings import STAGE_PARAMETERS
 from devstack import bootstrap, cfn, smoke, smoke_fixture, stage
 from devstack.names import StageNames, stage_for_branch
 from devstack.seed import DEMO_TOTP_SECRETS
@@ -71,9 +72,17 @@ def aws(moto_url):
     return client
 
 
+#: The module's recorded bin/admin runs add up to the CI role's list (the `calls` fixture): its tests
+#: run on one worker, in order.
+pytestmark = pytest.mark.xdist_group("admin-tool")
+
+
 def _env(moto_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT_URL", "STAGE"))}
-    env.pop("SESSION_SECRET", None)  # a deployed stage's tools never have the tests' secret
+    # A deployed stage's tools never have the tests' secret, nor the local stage's values that
+    # chalice's test client leaves in this worker's environment (.chalice/config.json "local").
+    for name in ("SESSION_SECRET", "SESSION_SECRET_PARAM", *STAGE_PARAMETERS):
+        env.pop(name, None)
     return {**env, "AWS_ENDPOINT_URL": moto_url, "AWS_REGION": REGION}
 
 
