@@ -104,7 +104,7 @@ def request_reset(call: Call) -> Response:
 
 def _oauth_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     """RFC 6749 §5.2's `error`, beside API.md's `errors` list."""
-    body = {"error": code, "error_description": message, "errors": [FieldError("", message).as_dict()]}
+    body = {"error": code, "error_description": message, "errors": [FieldError("", message).as_dict(status)]}
     return json_response(body, status, headers={"Cache-Control": "no-store", **(headers or {})})
 
 

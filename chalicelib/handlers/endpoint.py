@@ -44,6 +44,7 @@ class Endpoint:
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
     responses: dict[int, tuple[str, dict[str, Any] | None]] = field(default_factory=dict)
     headers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    validate_body: bool = True
 
 
 REGISTRY: list[Endpoint] = []
@@ -208,7 +209,9 @@ def parse_json(raw: bytes) -> Any:
     return data
 
 
-def parse_json_body(request: Any, body_schema: dict[str, Any], max_body: int) -> Any:
+def parse_json_body(request: Any, body_schema: dict[str, Any] | None, max_body: int) -> Any:
+    """The JSON body, checked against `body_schema` (None: the service checks it, schema and rules
+    together, so every bad field is listed at once)."""
     raw = request.raw_body or b""
     if len(raw) > max_body:
         raise ApiError(413)
@@ -216,7 +219,7 @@ def parse_json_body(request: Any, body_schema: dict[str, Any], max_body: int) ->
     if ctype != "application/json":
         raise ApiError(415)
     data = parse_json(raw)
-    errors = validation.validate(data, body_schema)
+    errors = validation.validate(data, body_schema) if body_schema is not None else []
     if errors:
         raise ApiError(400, errors)
     return data
@@ -229,7 +232,7 @@ def _read_call(request: Any, params: dict[str, str], spec: Endpoint, max_body: i
     if spec.roles is not None:
         call.principal = require_role(request, spec.roles)
     if spec.body is not None:
-        call.body = parse_json_body(request, spec.body, max_body)
+        call.body = parse_json_body(request, spec.body if spec.validate_body else None, max_body)
     elif raw_body:
         raw = request.raw_body or b""
         if len(raw) > max_body:
@@ -254,8 +257,10 @@ def api(
     content_types: tuple[str, ...] = ("application/json",),
     max_body: int = DEFAULT_MAX_BODY,
     raw_body: bool = False,
+    validate_body: bool = True,
 ) -> Callable[[Callable[[Call], Any]], Callable[..., Any]]:
-    """Declare a JSON route. `roles=None` is public; `()` is any logged-in user."""
+    """Declare a JSON route. `roles=None` is public; `()` is any logged-in user. `validate_body=False`:
+    the body is documented by `body` but its service checks it with its rules (every bad field at once)."""
 
     spec = Endpoint(
         path=path,
@@ -268,6 +273,7 @@ def api(
         query=query or {},
         headers=headers or {},
         responses=responses or {200: ("OK", None)},
+        validate_body=validate_body,
     )
     REGISTRY.append(spec)
 

@@ -48,6 +48,7 @@ LIST_QUERY = {
     summary="契約保証予約 (入札ボンド) を申し込む",
     roles=CONTRACTOR,
     body=RESERVATION_SCHEMA,
+    validate_body=False,
     responses={201: ("送信した予約 (予約手数料つき)", RESERVATION_OUT), 400: ("入力誤り (全項目)", ERRORS)},
 )
 def submit_reservation(call: Call) -> Response:
