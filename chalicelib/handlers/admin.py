@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 from chalicelib.domain.accounts import ROLES
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, created
 from chalicelib.services import admin, clients
 
 bp = Blueprint(__name__)
@@ -39,7 +39,8 @@ def _body(required: list[str], props: dict) -> dict:
     responses={201: ("登録した", None), 409: ("IDが使用済み", None)},
 )
 def create_contractor(call: Call) -> Response:
-    return json_response(admin.create_contractor(call.principal, call.body["id"], call.body["name"]), 201)
+    out = admin.create_contractor(call.principal, call.body["id"], call.body["name"])
+    return created(out, f"/api/admin/organisations/{out['id']}")
 
 
 @api(
@@ -53,7 +54,8 @@ def create_contractor(call: Call) -> Response:
 )
 def create_orderer(call: Call) -> Response:
     b = call.body
-    return json_response(admin.create_orderer(call.principal, b["id"], b["name"], b["e_surety"]), 201)
+    out = admin.create_orderer(call.principal, b["id"], b["name"], b["e_surety"])
+    return created(out, f"/api/admin/organisations/{out['id']}")
 
 
 @api(
@@ -81,6 +83,18 @@ def update_orderer(call: Call) -> dict:
 )
 def disable_organisation(call: Call) -> dict:
     return admin.disable_organisation(call.principal, call.params["org_id"])
+
+
+@api(
+    bp,
+    "/api/admin/organisations/{org_id}",
+    "GET",
+    summary="受注者・発注者の組織",
+    roles=ADMIN,
+    responses={200: ("組織", None), 404: ("見つからない", None)},
+)
+def get_organisation(call: Call) -> dict:
+    return admin.get_organisation(call.params["org_id"])
 
 
 USER_BODY = _body(
@@ -116,7 +130,19 @@ def _email(address: str) -> str:
 def create_user(call: Call) -> Response:
     b = call.body
     result = admin.create_user(call.principal, b["login"], b["name"], _email(b["email"]), b["role"], b["org_id"])
-    return json_response(result, 201)
+    return created(result, f"/api/admin/users/{result['login']}")
+
+
+@api(
+    bp,
+    "/api/admin/users/{login}",
+    "GET",
+    summary="利用者",
+    roles=ADMIN,
+    responses={200: ("利用者", None), 404: ("見つからない", None)},
+)
+def get_user(call: Call) -> dict:
+    return admin.get_user(call.params["login"])
 
 
 @api(
@@ -173,9 +199,9 @@ def reset_mfa(call: Call) -> dict:
     responses={201: ("登録した", None)},
 )
 def create_client(call: Call) -> Response:
-    created = clients.create(call.principal, call.body["orderer_id"], call.body["name"])
-    body = {"client_id": created.client.client_id, "client_secret": created.secret, **created.client.public()}
-    return json_response(body, 201, headers={"Cache-Control": "no-store"})
+    made = clients.create(call.principal, call.body["orderer_id"], call.body["name"])
+    body = {"client_id": made.client.client_id, "client_secret": made.secret, **made.client.public()}
+    return created(body, f"/api/admin/clients/{body['client_id']}", headers={"Cache-Control": "no-store"})
 
 
 @api(
@@ -189,6 +215,18 @@ def create_client(call: Call) -> Response:
 def list_clients(call: Call) -> dict:
     q = call.query
     return clients.list_clients(q.get("orderer_id"), q.get("limit", DEFAULT_LIMIT), q.get("cursor"))
+
+
+@api(
+    bp,
+    "/api/admin/clients/{client_id}",
+    "GET",
+    summary="マシンクライアント (シークレットは含まない)",
+    roles=ADMIN,
+    responses={200: ("マシンクライアント", None), 404: ("見つからない", None)},
+)
+def get_client(call: Call) -> dict:
+    return clients.get_client(call.params["client_id"])
 
 
 @api(

@@ -73,6 +73,15 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
+def created(body: Any, location: str, headers: dict[str, str] | None = None) -> Response:
+    """A 201 with `Location`: the path (under the request's base path) that reads what was created."""
+    from urllib.parse import quote
+
+    from chalicelib.render import links
+
+    return json_response(body, 201, {"Location": links.url(quote(location)), **(headers or {})})
+
+
 def cookies(request: Any) -> dict[str, str]:
     raw = (request.headers or {}).get("cookie")
     if not raw:

@@ -21,7 +21,7 @@ from chalicelib.domain import clock
 from chalicelib.domain.application import APPLICATION_SCHEMA, parse_amount
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.handlers.endpoint import Call, api, cookies, json_response
+from chalicelib.handlers.endpoint import Call, api, cookies, created, json_response
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.render import links
 from chalicelib.services import application_detail as application_detail_service
@@ -67,7 +67,7 @@ _LIST_OUT = {
 def submit_application(call: Call) -> Response:
     # The service checks schema and rules together: a missing field does not hide another's bad value.
     status, answer = applications.submit(call.principal, call.body, call.header("Idempotency-Key"))
-    return json_response(answer, status)
+    return created(answer, f"/api/applications/{answer['id']}") if status == 201 else json_response(answer, status)
 
 
 @api(

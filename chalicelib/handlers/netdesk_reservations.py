@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.domain.reservation import RESERVATION_SCHEMA
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, created
 from chalicelib.services import reservations
 
 bp = Blueprint(__name__)
@@ -52,7 +52,8 @@ LIST_QUERY = {
     responses={201: ("送信した予約 (予約手数料つき)", RESERVATION_OUT), 400: ("入力誤り (全項目)", ERRORS)},
 )
 def submit_reservation(call: Call) -> Response:
-    return json_response(reservations.submit(call.principal, call.body), status=201)
+    out = reservations.submit(call.principal, call.body)
+    return created(out, f"/api/reservations/{out['id']}")
 
 
 @api(

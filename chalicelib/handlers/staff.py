@@ -13,7 +13,7 @@ from chalice import Blueprint, Response
 from chalicelib.domain import reasons, version_changes
 from chalicelib.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, created, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.services import approvals, console, issuance, staff_applications, staff_search, versions
@@ -116,7 +116,8 @@ def list_applications(call: Call) -> dict:
 )
 def issue_application(call: Call) -> Response:
     issued = issuance.issue(call.principal, call.params["application_id"])
-    return json_response({"guarantees": issued}, status=201, headers={"Cache-Control": "no-store"})
+    location = f"/api/staff/guarantees/{issued[0]['number']}"
+    return created({"guarantees": issued}, location, headers={"Cache-Control": "no-store"})
 
 
 @api(
@@ -157,6 +158,8 @@ def record_version(call: Call) -> Response:
     status, out = approvals.version_or_request(
         call.principal, call.params["number"], b["kind"], version_changes.checked(b.get("changes")), b.get("reason")
     )
+    if status == 201:
+        return created(out, f"/api/staff/guarantees/{call.params['number']}")
     return json_response(out, status=status)
 
 
@@ -219,7 +222,7 @@ def list_approvals(call: Call) -> dict:
 )
 def approve(call: Call) -> Response:
     out = approvals.approve(call.principal, call.params["approval_id"])
-    return json_response(out, status=201, headers={"Cache-Control": "no-store"})
+    return created(out, f"/api/staff/guarantees/{out['number']}", headers={"Cache-Control": "no-store"})
 
 
 @api(

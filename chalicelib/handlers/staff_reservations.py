@@ -9,7 +9,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, created
 from chalicelib.services import reservations
 
 bp = Blueprint(__name__)
@@ -85,4 +85,4 @@ def reject_reservation(call: Call) -> dict:
 )
 def issue_reservation(call: Call) -> Response:
     out = reservations.issue(call.principal, call.params["reservation_id"])
-    return json_response(out, status=201, headers={"Cache-Control": "no-store"})
+    return created(out, f"/api/staff/guarantees/{out['number']}", headers={"Cache-Control": "no-store"})
