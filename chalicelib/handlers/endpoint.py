@@ -37,7 +37,6 @@ class Endpoint:
     path: str
     method: str
     summary: str
-    tag: str
     roles: tuple[str, ...] | None
     body: dict[str, Any] | None = None
     body_content_type: str = "application/json"
@@ -45,6 +44,9 @@ class Endpoint:
     responses: dict[int, tuple[str, dict[str, Any] | None]] = field(default_factory=dict)
     headers: dict[str, dict[str, Any]] = field(default_factory=dict)
     validate_body: bool = True
+    #: For a raw-body route: what it takes, by content type (the document's request body).
+    request_bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    body_required: bool = True
 
 
 REGISTRY: list[Endpoint] = []
@@ -218,14 +220,18 @@ def parse_json(raw: bytes) -> Any:
     return data
 
 
+def content_type(request: Any) -> str:
+    """The request's media type, lower case, without parameters ("" when none)."""
+    return ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
+
+
 def parse_json_body(request: Any, body_schema: dict[str, Any] | None, max_body: int) -> Any:
     """The JSON body, checked against `body_schema` (None: the service checks it, schema and rules
     together, so every bad field is listed at once)."""
     raw = request.raw_body or b""
     if len(raw) > max_body:
         raise ApiError(413)
-    ctype = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
-    if ctype != "application/json":
+    if content_type(request) != "application/json":
         raise ApiError(415)
     data = parse_json(raw)
     errors = validation.validate(data, body_schema) if body_schema is not None else []
@@ -267,15 +273,17 @@ def api(
     max_body: int = DEFAULT_MAX_BODY,
     raw_body: bool = False,
     validate_body: bool = True,
+    request_bodies: dict[str, dict[str, Any]] | None = None,
+    body_required: bool = True,
 ) -> Callable[[Callable[[Call], Any]], Callable[..., Any]]:
     """Declare a JSON route. `roles=None` is public; `()` is any logged-in user. `validate_body=False`:
-    the body is documented by `body` but its service checks it with its rules (every bad field at once)."""
+    the body is documented by `body` but its service checks it with its rules (every bad field at once).
+    A `raw_body` route documents what it takes in `request_bodies` (content type → schema)."""
 
     spec = Endpoint(
         path=path,
         method=method.upper(),
         summary=summary,
-        tag=path.split("/")[2] if path.count("/") >= 2 else "api",
         roles=roles,
         body=body,
         body_content_type=content_types[0],
@@ -283,6 +291,8 @@ def api(
         headers=headers or {},
         responses=responses or {200: ("OK", None)},
         validate_body=validate_body,
+        request_bodies=request_bodies or {},
+        body_required=body_required,
     )
     REGISTRY.append(spec)
 
