@@ -14,6 +14,7 @@ from chalicelib.domain.errors import Conflict, FieldError, TooManyAttempts, Unau
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.page import session_cookie
+from chalicelib.handlers.schemas import ref
 from chalicelib.services import accounts, audit_log, clients, mfa
 
 bp = Blueprint(__name__)
@@ -102,6 +103,22 @@ def request_reset(call: Call) -> Response:
     return json_response(RESET_ANSWER, 202)
 
 
+TOKEN_FORM = {
+    "type": "object",
+    "required": ["grant_type"],
+    "properties": {"grant_type": {"type": "string", "enum": ["client_credentials"]}},
+}
+TOKEN_OUT = {
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_in"],
+    "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"type": "string", "enum": ["Bearer"]},
+        "expires_in": {"type": "integer"},
+    },
+}
+
+
 def _oauth_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     """RFC 6749 §5.2's `error`, beside API.md's `errors` list."""
     body = {"error": code, "error_description": message, "errors": [FieldError("", message).as_dict(status)]}
@@ -133,11 +150,12 @@ def _basic(header: str | None) -> tuple[str, str] | None:
     content_types=("application/x-www-form-urlencoded",),
     raw_body=True,
     max_body=4096,
+    request_bodies={"application/x-www-form-urlencoded": TOKEN_FORM},
     responses={
-        200: ("トークン (15分有効)", None),
-        400: ("grant_type 誤り", None),
-        401: ("認証失敗", None),
-        429: ("ロック中", None),
+        200: ("トークン (15分有効)", TOKEN_OUT),
+        400: ("grant_type 誤り", ref("OAuthError")),
+        401: ("認証失敗 (WWW-Authenticate: Basic)", ref("OAuthError")),
+        429: ("ロック中", ref("OAuthError")),
     },
 )
 def oauth_token(call: Call) -> Response:

@@ -60,9 +60,16 @@ def error_answer(path: str, error: ApiError) -> Response:
 
 
 def not_found(path: str) -> Response:
-    """An unknown path (the local stack's gateway asks; behind API Gateway the template's
-    GatewayResponses answer): 404 in our shape, never the caller's headers."""
-    return error_answer(path, ApiError(404))
+    """An unknown path (the local gateway asks: Chalice has no catch-all route; behind API Gateway the
+    template's GatewayResponses answer): 404 in our shape, never the caller's headers."""
+    return _finish(error_answer(path.split("?")[0], ApiError(404)))
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if _header(response, "content-type").startswith("text/html"):
+        response.headers.update(HTML_SECURITY_HEADERS)
+    return response
 
 
 def _chalice_own(event: Any, response: Response) -> Response:
@@ -95,9 +102,7 @@ def _answer(event: Any, get_response: Any) -> Response:
         response = error_answer(event.path, error)
     except ApiError as exc:
         response = error_answer(event.path, exc)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if _header(response, "content-type").startswith("text/html"):
-        response.headers.update(HTML_SECURITY_HEADERS)
+    _finish(response)
     logs.info(
         "http",
         method=event.method,

@@ -64,4 +64,14 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         "properties": {"errors": {"type": "array", "minItems": 1, "items": ref("ErrorItem")}},
     },
     "Fees": FEES,
+    "OAuthError": {
+        "type": "object",
+        "description": "RFC 6749 §5.2 の error と、API の errors",
+        "required": ["error", "errors"],
+        "properties": {
+            "error": {"type": "string", "enum": ["invalid_request", "unsupported_grant_type", "invalid_client"]},
+            "error_description": {"type": "string"},
+            "errors": {"type": "array", "minItems": 1, "items": ref("ErrorItem")},
+        },
+    },
 }
