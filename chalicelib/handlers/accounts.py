@@ -14,7 +14,7 @@ from chalicelib.domain.errors import Conflict, FieldError, TooManyAttempts, Unau
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.page import session_cookie
-from chalicelib.handlers.schemas import ref
+from chalicelib.handlers.schemas import STRING, enum, obj, paged, ref
 from chalicelib.services import accounts, audit_log, clients, mfa
 
 bp = Blueprint(__name__)
@@ -63,7 +63,7 @@ def session_answer(result) -> Response:  # noqa: ANN001 - auth.LoginResult (kept
     summary="ログインの第二段階: TOTP 確認コード (職員・管理者)",
     roles=None,
     body=MFA_BODY,
-    responses={200: ("ログイン成功", None), 401: ("コード誤り", None), 429: ("ロック中", None)},
+    responses={200: ("ログイン成功", ref("Session")), 401: ("コード誤り", None), 429: ("ロック中", None)},
 )
 def complete_mfa(call: Call) -> Response:
     return session_answer(mfa.complete(call.body["mfa_token"], call.body["code"]))
@@ -77,7 +77,7 @@ def complete_mfa(call: Call) -> Response:
     roles=None,
     body=PASSWORD_BODY,
     responses={
-        200: ("職員・管理者: 認証アプリの登録URI", None),
+        200: ("職員・管理者: 認証アプリの登録URI", obj({"totp_uri": STRING})),
         204: ("設定した", None),
         400: ("トークン無効・パスワード不適", None),
     },
@@ -96,7 +96,7 @@ def set_password(call: Call) -> Response:
     summary="パスワード再設定のリンクをメールで送る (ログインIDの有無にかかわらず同じ応答)",
     roles=None,
     body=RESET_BODY,
-    responses={202: ("受け付けた", None)},
+    responses={202: ("受け付けた", obj({"status": enum(("accepted",)), "message": STRING}))},
 )
 def request_reset(call: Call) -> Response:
     accounts.request_reset(call.body["login"])
@@ -191,6 +191,7 @@ def oauth_token(call: Call) -> Response:
         "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
         "cursor": {"type": "string", "maxLength": 2048},
     },
+    responses={200: ("監査記録 (新しい順)", paged(ref("AuditRecord")))},
 )
 def audit_records(call: Call) -> dict:
     p = call.principal

@@ -12,12 +12,13 @@ from chalicelib.domain.principal import Principal
 from chalicelib.handlers.endpoint import Call, api, content_type, parse_json
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
+from chalicelib.handlers.schemas import GUARANTEE_KINDS, GUARANTEE_STATUSES, LATEST_EVENTS, enum, ref
 from chalicelib.services import verify
 
 bp = Blueprint(__name__)
 
 ORDERER = ("orderer",)
-RESULTS = ["valid", "cancelled", "expired", "not_found", "invalid", "locked"]
+RESULTS = [*GUARANTEE_STATUSES, "not_found", "invalid", "locked"]
 
 VERIFY_BODY = {
     "type": "object",
@@ -28,25 +29,7 @@ VERIFY_BODY = {
         "auth_key": {"type": "string", "minLength": 1, "maxLength": 64},
     },
 }
-VERSION = {
-    "type": "object",
-    "properties": {
-        "version": {"type": "integer"},
-        "kind": {"type": "string", "enum": ["new", "correction", "change", "cancellation"]},
-        "issued_at": {"type": "string"},
-        "sha256": {"type": "string"},
-    },
-}
-VERIFY_OUT = {
-    "type": "object",
-    "properties": {
-        "status": {"type": "string", "enum": ["valid", "cancelled", "expired"]},
-        "certificate": {"type": "object"},
-        "versions": {"type": "array", "items": VERSION},
-        "sha256": {"type": "string"},
-        "pdf_url": {"type": ["string", "null"]},
-    },
-}
+VERIFY_OUT = ref("Verification")
 BULK_OUT = {
     "type": "object",
     "properties": {
@@ -54,6 +37,7 @@ BULK_OUT = {
             "type": "array",
             "items": {
                 "type": "object",
+                "required": ["line", "number", "result"],
                 "properties": {
                     "line": {"type": "integer"},
                     "number": {"type": "string"},
@@ -67,14 +51,14 @@ INBOX_ITEM = {
     "type": "object",
     "properties": {
         "number": {"type": "string"},
-        "kind": {"type": "string"},
-        "status": {"type": "string", "enum": ["valid", "cancelled", "expired"]},
+        "kind": enum(GUARANTEE_KINDS),
+        "status": enum(GUARANTEE_STATUSES),
         "project_name": {"type": "string"},
         "contractor_name": {"type": "string"},
         "latest_version": {"type": "integer"},
         "latest_version_kind": {"type": "string", "enum": ["new", "correction", "change", "cancellation"]},
         # issue 14: key_reissued when the key was reissued after the latest version, else that version's kind
-        "latest_event": {"type": "string", "enum": ["key_reissued", "new", "correction", "change", "cancellation"]},
+        "latest_event": enum(LATEST_EVENTS),
         "changed_at": {"type": "string"},
         "verified_at": {"type": ["string", "null"]},
         "seen": {"type": "boolean"},

@@ -23,25 +23,16 @@ from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.handlers.endpoint import Call, api, cookies, created, json_response
 from chalicelib.handlers.page import PageCall, page, redirect
+from chalicelib.handlers.schemas import paged as page_of
+from chalicelib.handlers.schemas import ref
 from chalicelib.render import links
 from chalicelib.services import application_detail as application_detail_service
 from chalicelib.services import applications, auth, drafts, fee_statements, fees, orderers, reservations
 
 bp = Blueprint(__name__)
 
-_APPLICATION_OUT = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "status": {"type": "string", "enum": list(applications.STATUSES)},
-        "submitted_at": {"type": "string"},
-        **{name: {"type": ["object", "null"]} for name in applications.SECTIONS},
-    },
-}
-_LIST_OUT = {
-    "type": "object",
-    "properties": {"items": {"type": "array", "items": _APPLICATION_OUT}, "next_cursor": {"type": ["string", "null"]}},
-}
+_APPLICATION_OUT = ref("Application")
+_LIST_OUT = page_of(ref("Application"))
 
 
 # ---------------------------------------------------------------- JSON API

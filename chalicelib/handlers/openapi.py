@@ -99,8 +99,7 @@ def _security(ep: Endpoint) -> list[dict[str, list[str]]] | None:
         return [{"client_basic": []}]
     if ep.roles is None:
         return []
-    roles = list(ep.roles)
-    found: list[dict[str, list[str]]] = [{"bearer": roles}, {"cookie": roles}]
+    found: list[dict[str, list[str]]] = [{"bearer": []}, {"cookie": []}]  # the roles: x-roles
     if ep.path in CLIENT_PATHS:
         found.append({"oauth2": []})
     return found

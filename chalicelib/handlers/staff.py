@@ -16,12 +16,12 @@ from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, created, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
+from chalicelib.handlers.schemas import COMPONENTS, ERRORS, STRING, enum, obj, paged, ref
 from chalicelib.services import approvals, console, issuance, staff_applications, staff_search, versions
 
 bp = Blueprint(__name__)
 
 STAFF = ("staff",)
-ERRORS = {"type": "object", "properties": {"errors": {"type": "array"}}}
 LIST_QUERY = {
     "status": {"type": "string", "enum": list(staff_applications.STATUSES), "default": "submitted"},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
@@ -71,15 +71,16 @@ APPROVAL_REQUESTED = {
         "number": {"type": "string"},
     },
 }
-VERSION_OUT = {
-    "type": "object",
-    "properties": {
-        "version": {"type": "integer"},
-        "kind": {"type": "string"},
-        "issued_at": {"type": "string"},
-        "sha256": {"type": "string"},
+VERSION_OUT = ref("Version")
+APPROVED = obj(
+    {
+        **COMPONENTS["Version"]["properties"],
+        "auth_key": {"type": "string", "description": "認証キーの再発行のとき"},
+        "number": STRING,
+        "action": enum(("cancellation", "reissue_key")),
     },
-}
+    ["number", "action"],
+)
 
 
 # ---------------------------------------------------------------- JSON API
@@ -92,7 +93,7 @@ VERSION_OUT = {
     summary="申込一覧 (支店の審査待ちなど、状態別)",
     roles=STAFF,
     query=LIST_QUERY,
-    responses={200: ("申込の一覧", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+    responses={200: ("申込の一覧", paged(ref("Application"))), 400: ("条件の誤り", ERRORS)},
 )
 def list_applications(call: Call) -> dict:
     items, cursor = staff_applications.list_applications(
@@ -128,7 +129,7 @@ def issue_application(call: Call) -> Response:
     roles=STAFF,
     body=REJECT_BODY,
     responses={
-        200: ("却下した申込", {"type": "object"}),
+        200: ("却下した申込", ref("Application")),
         400: ("理由の誤り", ERRORS),
         404: ("なし", ERRORS),
         409: ("処理済み", ERRORS),
@@ -146,7 +147,8 @@ def reject_application(call: Call) -> dict:
     roles=STAFF,
     body=VERSION_BODY,
     responses={
-        201: ("記録した版", VERSION_OUT),
+        201: ("記録した版 (訂正・変更)", VERSION_OUT),
+        202: ("取消の決裁依頼 (承認待ち)", APPROVAL_REQUESTED),
         400: ("規則違反", ERRORS),
         404: ("なし", ERRORS),
         409: ("取消済み", ERRORS),
@@ -197,7 +199,7 @@ APPROVAL_QUERY = {
     summary="決裁の一覧 (自支店、新しい順)",
     roles=STAFF,
     query=APPROVAL_QUERY,
-    responses={200: ("決裁の一覧", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+    responses={200: ("決裁の一覧", paged(ref("Approval"))), 400: ("条件の誤り", ERRORS)},
 )
 def list_approvals(call: Call) -> dict:
     q = call.query
@@ -214,7 +216,7 @@ def list_approvals(call: Call) -> dict:
     summary="決裁を承認する (依頼者以外の同じ支店の職員)。取消の版、または新しい認証キーを返す",
     roles=STAFF,
     responses={
-        201: ("実行した手続", {"type": "object"}),
+        201: ("実行した手続: 取消の版、または新しい認証キー", APPROVED),
         403: ("自分の依頼", ERRORS),
         404: ("なし", ERRORS),
         409: ("処理済み", ERRORS),
@@ -233,7 +235,7 @@ def approve(call: Call) -> Response:
     roles=STAFF,
     body=REJECT_BODY,
     responses={
-        200: ("否認した決裁", {"type": "object"}),
+        200: ("否認した決裁", ref("Approval")),
         400: ("理由の誤り", ERRORS),
         404: ("なし", ERRORS),
         409: ("処理済み", ERRORS),
@@ -269,7 +271,7 @@ def _search(query: dict[str, Any]) -> staff_search.Search:
     summary="保証の検索 (自支店: 保証契約番号・受注者・発注者・状態)",
     roles=STAFF,
     query=SEARCH_QUERY,
-    responses={200: ("保証の一覧 (新しい順)", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+    responses={200: ("保証の一覧 (新しい順)", paged(ref("GuaranteeListItem"))), 400: ("条件の誤り", ERRORS)},
 )
 def search_guarantees(call: Call) -> dict:
     q = call.query
@@ -283,7 +285,7 @@ def search_guarantees(call: Call) -> dict:
     "GET",
     summary="電子保証概要 (職員用: contractor_id を含む)",
     roles=STAFF,
-    responses={200: ("電子保証概要", {"type": "object"}), 404: ("なし", ERRORS)},
+    responses={200: ("電子保証概要", ref("Guarantee")), 404: ("なし", ERRORS)},
 )
 def staff_guarantee(call: Call) -> Response:
     return json_response(

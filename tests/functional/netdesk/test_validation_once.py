@@ -46,12 +46,22 @@ def test_json_route_validates_once_when_rules_fail(client, tokens, schema_runs):
     assert len(schema_runs) == 1
 
 
-def test_json_route_schema_errors_are_answered_before_the_rules(client, tokens, schema_runs):
+def test_json_route_lists_schema_and_rule_errors_together(client, tokens, schema_runs):
+    """Issue 23: a schema error (an unknown field, a missing one) no longer hides a rule's (API.md: every bad
+    field of a body at once); the schema still runs once."""
     payload = application_body(advance_payment__amount=30_000_000)  # a rule error …
-    payload["extra"] = 1  # … and a schema error: the schema's 400 comes first, as before issue 10
+    payload["extra"] = 1  # … and a schema error
+    del payload["project"]["name"]  # … and a missing field
+    payload["delivery"]["mail_to"]["postal_code"] = "3091792x"  # … and a bad postal code
     resp = post_application(client, tokens["contractor"], payload)
     assert resp.status_code == 400
-    assert [e["field"] for e in body(resp)["errors"]] == ["extra"]
+    errors = {e["field"]: e["code"] for e in body(resp)["errors"]}
+    assert errors == {
+        "extra": "invalid",
+        "project.name": "required",
+        "advance_payment.amount": "invalid",
+        "delivery.mail_to.postal_code": "invalid",
+    }
     assert len(schema_runs) == 1
 
 
