@@ -117,7 +117,12 @@ def verify_one(call: Call) -> dict[str, Any]:
     raw_body=True,
     max_body=BULK_MAX_BYTES,
     request_bodies={
-        "text/csv": {"type": "string", "description": "number,auth_key の行 (UTF-8 または CP932、見出し行は任意)"},
+        "text/csv": {
+            "type": "string",
+            "format": "binary",  # bytes as they are (CP932 too): generators send a file's content
+            "contentMediaType": "text/csv",
+            "description": "number,auth_key の行 (UTF-8 または CP932、見出し行は任意)",
+        },
         "application/json": BULK_JSON,
     },
     body_required=False,  # an empty body is the documented 400 (and openapi-python-client #1451)

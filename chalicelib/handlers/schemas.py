@@ -83,10 +83,22 @@ FORMS = ("electronic", "paper")
 ROLES = ("contractor", "staff", "orderer", "admin")
 
 
-def _answered(section: dict[str, Any]) -> dict[str, Any]:
-    """A body section as a read answers it: the same fields, normalised, none required, or null."""
-    props = {name: _answered(v) if "properties" in v else v for name, v in section["properties"].items()}
-    return {"type": ["object", "null"], "properties": props}
+_NESTED: dict[str, dict[str, Any]] = {}
+
+
+def _answered(section: dict[str, Any], component: str) -> dict[str, Any]:
+    """A body section as a read answers it: the same fields, normalised, none required; a nested object
+    becomes a component of its own (`ApplicationDelivery` → `ApplicationDeliveryMailTo`), referred to
+    as nullable (generators choke on a nullable object inside another)."""
+    props = {}
+    for name, value in section["properties"].items():
+        if "properties" in value:
+            inner = component + "".join(part.title() for part in name.split("_"))
+            _NESTED[inner] = _answered(value, inner)
+            props[name] = nullable(ref(inner))
+        else:
+            props[name] = value
+    return {"type": "object", "properties": props}
 
 
 _APP = APPLICATION_SCHEMA["properties"]
@@ -103,7 +115,7 @@ APPLICATION = obj(
         "id": STRING,
         "status": enum(("submitted", "issued", "rejected")),
         "submitted_at": STRING,
-        **{name: ref(component) for name, component in APPLICATION_SECTIONS.items()},
+        **{name: nullable(ref(component)) for name, component in APPLICATION_SECTIONS.items()},
         "fees": ref("Fees"),
         "reject_reason": STRING_OR_NULL,
         "decided_at": STRING_OR_NULL,
@@ -115,8 +127,13 @@ APPLICATION = obj(
     ["id", "status", "submitted_at", *APPLICATION_SECTIONS],
 )
 
+_SECTIONS = {component: _answered(_APP[name], component) for name, component in APPLICATION_SECTIONS.items()}
+_RESERVATION_PROJECT = _answered(RESERVATION_SCHEMA["properties"]["project"], "ReservationProject")
+
 COMPONENTS: dict[str, dict[str, Any]] = {
-    **{component: _answered(_APP[name]) for name, component in APPLICATION_SECTIONS.items()},
+    **_SECTIONS,
+    **_NESTED,
+    "ReservationProject": _RESERVATION_PROJECT,
     "Application": APPLICATION,
     "ErrorItem": {
         "type": "object",
@@ -225,7 +242,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "status": enum(("submitted", "issued", "rejected", "used", "expired")),
             "number": STRING_OR_NULL,
             "form": enum(FORMS),
-            "project": _answered(RESERVATION_SCHEMA["properties"]["project"]),
+            "project": ref("ReservationProject"),
             "bid_amount": INTEGER,
             "delivery": ref("ApplicationDelivery"),
             "fees": ref("Fees"),
