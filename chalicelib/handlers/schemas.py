@@ -78,7 +78,7 @@ GUARANTEE_KINDS = ("advance_payment", "contract_guarantee", "contract_reservatio
 #: What a guarantee's status can be when read (`used`: a 契約保証予約 converted into an application).
 GUARANTEE_STATUSES = ("valid", "cancelled", "expired", "used")
 VERSION_KINDS = ("new", "correction", "change", "cancellation")
-LATEST_EVENTS = (*VERSION_KINDS, "key_reissued", "expiring")
+LATEST_EVENTS = (*VERSION_KINDS, "key_reissued")
 FORMS = ("electronic", "paper")
 ROLES = ("contractor", "staff", "orderer", "admin")
 
