@@ -55,8 +55,8 @@ INTEGER_OR_NULL = {"type": ["integer", "null"]}
 
 
 def enum(values: Any, *, null: bool = False) -> dict[str, Any]:
-    listed = list(values)
-    return {"type": ["string", "null"], "enum": [*listed, None]} if null else {"type": "string", "enum": listed}
+    listed = {"type": "string", "enum": list(values)}
+    return {"oneOf": [listed, {"type": "null"}]} if null else listed
 
 
 def obj(properties: dict[str, Any], required: Any = None) -> dict[str, Any]:
@@ -119,7 +119,7 @@ APPLICATION = obj(
         "fees": ref("Fees"),
         "reject_reason": STRING_OR_NULL,
         "decided_at": STRING_OR_NULL,
-        "email_undeliverable": {**enum(("bounce", "complaint"), null=True), "description": "通知先のメールが届かない"},
+        "email_undeliverable": enum(("bounce", "complaint"), null=True),  # the notice's address bounced
         "owner_org": {"type": "string", "description": "職員の一覧のみ"},
         "owner_name": {"type": ["string", "null"], "description": "職員の一覧のみ"},
         "guarantee_numbers": {"type": "array", "items": STRING, "description": "職員の一覧のみ"},
