@@ -64,7 +64,7 @@ def _enums(node: Any, name: str = "") -> Iterator[tuple[str, tuple[str, ...]]]:
         if "enum" in node:
             yield name, tuple(node["enum"])
         for key, child in node.items():
-            yield from _enums(child, name if key in ("items", "properties") else key)
+            yield from _enums(child, name if key in ("items", "properties", "oneOf", "anyOf") else key)
     elif isinstance(node, list):
         for child in node:
             yield from _enums(child, name)
