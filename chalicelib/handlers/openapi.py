@@ -128,10 +128,17 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
     op["security"] = _security(ep)
     if ep.roles:
         op["x-roles"] = list(ep.roles)
-        op["description"] = (
-            "呼べる役割: " + ", ".join(ep.roles) + (" (マシンクライアントも可)" if ep.path in CLIENT_PATHS else "")
-        )
+    op["description"] = _who(ep)
     return op
+
+
+def _who(ep: Endpoint) -> str:
+    if ep.roles is None:
+        return "ログイン不要"
+    if not ep.roles:
+        return "ログインしている利用者なら誰でも"
+    machine = " (発注者のマシンクライアントも可)" if ep.path in CLIENT_PATHS else ""
+    return "呼べる役割: " + ", ".join(ep.roles) + machine
 
 
 def _security_schemes() -> dict[str, Any]:
@@ -161,6 +168,7 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "e-Surety (電子保証) API",
             "version": "1.0.0",
+            "contact": {"name": "東日本建設業保証 e-Surety", "url": current.public_base_url.rstrip("/") + "/"},
             "description": "誤りの応答はすべて Errors (field, code, message)。" + MESSAGES[503],
         },
         "servers": [{"url": current.public_base_url.rstrip("/"), "description": f"stage {current.stage}"}],
