@@ -20,7 +20,10 @@ QUOTE_BODY = {
     "required": ["product", "body"],
     "properties": {
         "product": {"type": "string", "enum": ["application", "reservation"]},
-        "body": {"type": "object"},
+        "body": {
+            "type": "object",
+            "description": "見積もる本文: product が application なら POST /api/applications、reservation なら POST /api/reservations と同じ",
+        },
     },
 }
 QUOTE_OUT = {
