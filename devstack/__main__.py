@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(PROJECT_DIR))
     from chalice.cli.factory import CLIFactory
-    from chalice.local import ThreadedHTTPServer, create_local_server
+    from chalice.local import ThreadedHTTPServer
+
+    from devstack.gateway import local_server
 
     # http.server listens with a backlog of 5: a burst of simultaneous clients (the fuzz run's
     # workers, the e2e bursts) then sees connection resets. One thread per connection already.
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     events_pump.start()
 
     config = CLIFactory(str(PROJECT_DIR), environ=os.environ).create_config_obj(chalice_stage_name="local")
-    server = create_local_server(app_module.app, config, "127.0.0.1", args.port)
+    server = local_server(app_module.app, config, "127.0.0.1", args.port)  # unknown paths: 404, no echo
     _route_every_method(server.server.RequestHandlerClass.func)
     _send_without_delay(server.server.RequestHandlerClass.func)
     port = server.server.server_address[1]

@@ -455,6 +455,45 @@ def _stream_function_statements(stream_table: str, tables: Any, actions: Any) ->
     ]
 
 
+#: API Gateway's own answers (the function never runs) → (status, our error code, message, Retry-After).
+#: None keeps the gateway's status. Static bodies only: `$context.error.message` echoes the caller's
+#: Authorization header for an unknown path (NOTES.md), so no body refers to `$context.error.*`.
+GATEWAY_ANSWERS: dict[str, tuple[int | None, str, int, bool]] = {
+    # API Gateway cannot tell a missing method from a missing path: both are this 404 (API.md).
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", 404, False),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "unsupported_media_type", 415, False),
+    "REQUEST_TOO_LARGE": (413, "too_large", 413, False),
+    "THROTTLED": (429, "locked", 503, True),
+    "QUOTA_EXCEEDED": (429, "locked", 503, True),
+    "INTEGRATION_TIMEOUT": (503, "unavailable", 503, True),
+    "DEFAULT_4XX": (None, "invalid", 400, False),
+    "DEFAULT_5XX": (503, "unavailable", 503, True),
+}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """`x-amazon-apigateway-gateway-responses`: every answer API Gateway makes itself, in our error shape."""
+    from chalicelib.handlers.errors import MESSAGES, UNAVAILABLE_RETRY_AFTER
+
+    out: dict[str, Any] = {}
+    for kind, (status, code, message_of, retry) in GATEWAY_ANSWERS.items():
+        item = {"field": None, "code": code, "message": MESSAGES[message_of]}
+        headers = {
+            "gatewayresponse.header.Content-Type": "'application/json; charset=utf-8'",
+            "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+        }
+        if retry:
+            headers["gatewayresponse.header.Retry-After"] = f"'{UNAVAILABLE_RETRY_AFTER}'"
+        answer: dict[str, Any] = {
+            "responseParameters": headers,
+            "responseTemplates": {"application/json": json.dumps({"errors": [item]}, ensure_ascii=False)},
+        }
+        if status is not None:
+            answer["statusCode"] = str(status)
+        out[kind] = answer
+    return out
+
+
 def template() -> dict[str, Any]:
     resources: dict[str, Any] = {logical_id(name): table(name, model) for name, model in ALL_MODELS.items()}
     bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
@@ -548,7 +587,10 @@ def template() -> dict[str, Any]:
     # `api` (its Deployment's StageName); "2.0" is what Chalice's DefinitionBody is (Swagger 2.0).
     resources["RestAPI"] = {
         "Properties": {
-            "DefinitionBody": {"x-amazon-apigateway-binary-media-types": list(binary.GATEWAY)},
+            "DefinitionBody": {
+                "x-amazon-apigateway-binary-media-types": list(binary.GATEWAY),
+                "x-amazon-apigateway-gateway-responses": gateway_responses(),
+            },
             "OpenApiVersion": "2.0",
         }
     }

@@ -99,5 +99,5 @@ def explain(body: Any, errors: list[FieldError]) -> list[FieldError]:
             problem = number_problem(_value_at(body, e.field), unit)
             if problem is not None:
                 message = problem
-        out.append(FieldError(e.field, labelled(e.field, message)))
+        out.append(FieldError(e.field, labelled(e.field, message), e.code))
     return out

@@ -24,6 +24,10 @@ _TYPE_NAMES = {
 }
 
 
+#: The finer error codes (API.md) of some JSON Schema keywords; the rest are `invalid`.
+_CODES = {"required": "required", "maxLength": "too_long"}
+
+
 def _path(parts: Any) -> str:
     return ".".join(str(p) for p in parts)
 
@@ -74,12 +78,13 @@ def validate(data: Any, schema: dict[str, Any]) -> list[FieldError]:
     seen: dict[str, FieldError] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         field, message = _message(error)
+        code = _CODES.get(error.validator)
         if error.validator == "additionalProperties":
             extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             base = _path(error.absolute_path)
             for name in extras:
                 key = f"{base}.{name}" if base else name
-                seen.setdefault(key, FieldError(key, message))
+                seen.setdefault(key, FieldError(key, message, code))
             continue
-        seen.setdefault(field, FieldError(field, message))
+        seen.setdefault(field, FieldError(field, message, code))
     return list(seen.values())

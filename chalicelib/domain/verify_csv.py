@@ -73,6 +73,18 @@ def parse(data: bytes, max_rows: int = MAX_ROWS) -> list[Row]:
     return rows
 
 
+def rows_of_items(items: list[dict[str, str]], max_rows: int = MAX_ROWS) -> list[Row]:
+    """The JSON form's `items` (already shaped by its schema) as rows: `line` is the 1-based position.
+
+    Raises TooManyRows before any row is looked at, as `parse` does."""
+    if len(items) > max_rows:
+        raise TooManyRows
+    return [
+        _row(line, "", [item.get("number", "").strip(), item.get("auth_key", "").strip()])
+        for line, item in enumerate(items, start=1)
+    ]
+
+
 def is_header(fields: list[str]) -> bool:
     """Either header spelling, whatever the case, blanks or a stray BOM around the names."""
     names = tuple(f.strip().strip("\ufeff").strip().lower() for f in fields)

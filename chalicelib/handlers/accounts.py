@@ -14,6 +14,7 @@ from chalicelib.domain.errors import Conflict, FieldError, TooManyAttempts, Unau
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.page import session_cookie
+from chalicelib.handlers.schemas import STRING, enum, obj, paged, ref
 from chalicelib.services import accounts, audit_log, clients, mfa
 
 bp = Blueprint(__name__)
@@ -62,7 +63,7 @@ def session_answer(result) -> Response:  # noqa: ANN001 - auth.LoginResult (kept
     summary="ログインの第二段階: TOTP 確認コード (職員・管理者)",
     roles=None,
     body=MFA_BODY,
-    responses={200: ("ログイン成功", None), 401: ("コード誤り", None), 429: ("ロック中", None)},
+    responses={200: ("ログイン成功", ref("Session")), 401: ("コード誤り", None), 429: ("ロック中", None)},
 )
 def complete_mfa(call: Call) -> Response:
     return session_answer(mfa.complete(call.body["mfa_token"], call.body["code"]))
@@ -76,7 +77,7 @@ def complete_mfa(call: Call) -> Response:
     roles=None,
     body=PASSWORD_BODY,
     responses={
-        200: ("職員・管理者: 認証アプリの登録URI", None),
+        200: ("職員・管理者: 認証アプリの登録URI", obj({"totp_uri": STRING})),
         204: ("設定した", None),
         400: ("トークン無効・パスワード不適", None),
     },
@@ -95,16 +96,32 @@ def set_password(call: Call) -> Response:
     summary="パスワード再設定のリンクをメールで送る (ログインIDの有無にかかわらず同じ応答)",
     roles=None,
     body=RESET_BODY,
-    responses={202: ("受け付けた", None)},
+    responses={202: ("受け付けた", obj({"status": enum(("accepted",)), "message": STRING}))},
 )
 def request_reset(call: Call) -> Response:
     accounts.request_reset(call.body["login"])
     return json_response(RESET_ANSWER, 202)
 
 
+TOKEN_FORM = {
+    "type": "object",
+    "required": ["grant_type"],
+    "properties": {"grant_type": {"type": "string", "enum": ["client_credentials"]}},
+}
+TOKEN_OUT = {
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_in"],
+    "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"type": "string", "enum": ["Bearer"]},
+        "expires_in": {"type": "integer"},
+    },
+}
+
+
 def _oauth_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     """RFC 6749 §5.2's `error`, beside API.md's `errors` list."""
-    body = {"error": code, "error_description": message, "errors": [FieldError("", message).as_dict()]}
+    body = {"error": code, "error_description": message, "errors": [FieldError("", message).as_dict(status)]}
     return json_response(body, status, headers={"Cache-Control": "no-store", **(headers or {})})
 
 
@@ -133,11 +150,12 @@ def _basic(header: str | None) -> tuple[str, str] | None:
     content_types=("application/x-www-form-urlencoded",),
     raw_body=True,
     max_body=4096,
+    request_bodies={"application/x-www-form-urlencoded": TOKEN_FORM},
     responses={
-        200: ("トークン (15分有効)", None),
-        400: ("grant_type 誤り", None),
-        401: ("認証失敗", None),
-        429: ("ロック中", None),
+        200: ("トークン (15分有効)", TOKEN_OUT),
+        400: ("grant_type 誤り", ref("OAuthError")),
+        401: ("認証失敗 (WWW-Authenticate: Basic)", ref("OAuthError")),
+        429: ("ロック中", ref("OAuthError")),
     },
 )
 def oauth_token(call: Call) -> Response:
@@ -173,6 +191,7 @@ def oauth_token(call: Call) -> Response:
         "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
         "cursor": {"type": "string", "maxLength": 2048},
     },
+    responses={200: ("監査記録 (新しい順)", paged(ref("AuditRecord")))},
 )
 def audit_records(call: Call) -> dict:
     p = call.principal

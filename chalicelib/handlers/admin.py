@@ -11,7 +11,8 @@ from chalice import Blueprint, Response
 from chalicelib.domain.accounts import ROLES
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, created
+from chalicelib.handlers.schemas import COMPONENTS, STRING, enum, obj, paged, ref
 from chalicelib.services import admin, clients
 
 bp = Blueprint(__name__)
@@ -25,6 +26,19 @@ PAGING = {
 ORG_ID = {"type": "string", "minLength": 1, "maxLength": 32}
 
 
+USER_CREATED = obj({"login": STRING, "role": enum(ROLES), "org_id": STRING, "status": enum(("invited",))})
+MFA_RESET = obj({**COMPONENTS["User"]["properties"], "mfa": enum(("reset",))})
+CLIENT_CREATED = obj(
+    {
+        "client_id": STRING,
+        "client_secret": STRING,
+        "orderer_id": STRING,
+        "name": STRING,
+        "created_at": STRING,
+    }
+)
+
+
 def _body(required: list[str], props: dict) -> dict:
     return {"type": "object", "additionalProperties": False, "required": required, "properties": props}
 
@@ -36,10 +50,11 @@ def _body(required: list[str], props: dict) -> dict:
     summary="受注者 (建設会社) の組織を登録する",
     roles=ADMIN,
     body=_body(["id", "name"], {"id": ORG_ID, "name": NAME}),
-    responses={201: ("登録した", None), 409: ("IDが使用済み", None)},
+    responses={201: ("登録した", ref("Organisation")), 409: ("IDが使用済み", None)},
 )
 def create_contractor(call: Call) -> Response:
-    return json_response(admin.create_contractor(call.principal, call.body["id"], call.body["name"]), 201)
+    out = admin.create_contractor(call.principal, call.body["id"], call.body["name"])
+    return created(out, f"/api/admin/organisations/{out['id']}")
 
 
 @api(
@@ -49,11 +64,12 @@ def create_contractor(call: Call) -> Response:
     summary="発注者 (地方公共団体) を登録する",
     roles=ADMIN,
     body=_body(["id", "name", "e_surety"], {"id": ORG_ID, "name": NAME, "e_surety": {"type": "boolean"}}),
-    responses={201: ("登録した", None), 409: ("登録済み", None)},
+    responses={201: ("登録した", ref("AdminOrderer")), 409: ("登録済み", None)},
 )
 def create_orderer(call: Call) -> Response:
     b = call.body
-    return json_response(admin.create_orderer(call.principal, b["id"], b["name"], b["e_surety"]), 201)
+    out = admin.create_orderer(call.principal, b["id"], b["name"], b["e_surety"])
+    return created(out, f"/api/admin/organisations/{out['id']}")
 
 
 @api(
@@ -63,7 +79,7 @@ def create_orderer(call: Call) -> Response:
     summary="発注者の名称・電子保証対応を変更する (新しい申込から反映)",
     roles=ADMIN,
     body=_body([], {"name": NAME, "e_surety": {"type": "boolean"}}),
-    responses={200: ("変更した", None), 404: ("見つからない", None)},
+    responses={200: ("変更した", ref("AdminOrderer")), 404: ("見つからない", None)},
 )
 def update_orderer(call: Call) -> dict:
     return admin.update_orderer(
@@ -77,10 +93,22 @@ def update_orderer(call: Call) -> dict:
     "POST",
     summary="組織を利用停止にする (全利用者のセッションとマシンクライアントが直ちに止まる)",
     roles=ADMIN,
-    responses={200: ("停止した", None), 404: ("見つからない", None)},
+    responses={200: ("停止した", ref("Organisation")), 404: ("見つからない", None)},
 )
 def disable_organisation(call: Call) -> dict:
     return admin.disable_organisation(call.principal, call.params["org_id"])
+
+
+@api(
+    bp,
+    "/api/admin/organisations/{org_id}",
+    "GET",
+    summary="受注者・発注者の組織",
+    roles=ADMIN,
+    responses={200: ("組織", ref("Organisation")), 404: ("見つからない", None)},
+)
+def get_organisation(call: Call) -> dict:
+    return admin.get_organisation(call.params["org_id"])
 
 
 USER_BODY = _body(
@@ -111,12 +139,24 @@ def _email(address: str) -> str:
     summary="利用者を招待する (72時間有効の設定リンクをメールで送る)",
     roles=ADMIN,
     body=USER_BODY,
-    responses={201: ("招待した", None), 409: ("ログインIDが使用済み", None)},
+    responses={201: ("招待した", USER_CREATED), 409: ("ログインIDが使用済み", None)},
 )
 def create_user(call: Call) -> Response:
     b = call.body
     result = admin.create_user(call.principal, b["login"], b["name"], _email(b["email"]), b["role"], b["org_id"])
-    return json_response(result, 201)
+    return created(result, f"/api/admin/users/{result['login']}")
+
+
+@api(
+    bp,
+    "/api/admin/users/{login}",
+    "GET",
+    summary="利用者",
+    roles=ADMIN,
+    responses={200: ("利用者", ref("User")), 404: ("見つからない", None)},
+)
+def get_user(call: Call) -> dict:
+    return admin.get_user(call.params["login"])
 
 
 @api(
@@ -126,6 +166,7 @@ def create_user(call: Call) -> Response:
     summary="利用者の一覧",
     roles=ADMIN,
     query={"org_id": ORG_ID, "role": {"type": "string", "enum": list(ROLES)}, **PAGING},
+    responses={200: ("利用者の一覧", paged(ref("User")))},
 )
 def list_users(call: Call) -> dict:
     q = call.query
@@ -147,7 +188,7 @@ for _verb, _enable, _summary in (
         "POST",
         summary=_summary,
         roles=ADMIN,
-        responses={200: ("変更した", None), 404: ("見つからない", None)},
+        responses={200: ("変更した", ref("User")), 404: ("見つからない", None), 409: ("自分自身は変更できない", None)},
     )(_status)
 
 
@@ -157,7 +198,12 @@ for _verb, _enable, _summary in (
     "POST",
     summary="二要素認証を初期化する (再設定リンクをメールで送る)",
     roles=ADMIN,
-    responses={200: ("初期化した", None), 404: ("見つからない", None)},
+    responses={
+        200: ("初期化した", MFA_RESET),
+        400: ("職員・管理者以外", None),
+        404: ("見つからない", None),
+        409: ("自分自身は初期化できない", None),
+    },
 )
 def reset_mfa(call: Call) -> dict:
     return admin.reset_mfa(call.principal, call.params["login"])
@@ -170,12 +216,12 @@ def reset_mfa(call: Call) -> dict:
     summary="マシンクライアント (発注者の契約システム) を登録する。シークレットはこの応答でだけ示す",
     roles=ADMIN,
     body=_body(["orderer_id", "name"], {"orderer_id": ORG_ID, "name": NAME}),
-    responses={201: ("登録した", None)},
+    responses={201: ("登録した (シークレットはこの応答でだけ示す)", CLIENT_CREATED)},
 )
 def create_client(call: Call) -> Response:
-    created = clients.create(call.principal, call.body["orderer_id"], call.body["name"])
-    body = {"client_id": created.client.client_id, "client_secret": created.secret, **created.client.public()}
-    return json_response(body, 201, headers={"Cache-Control": "no-store"})
+    made = clients.create(call.principal, call.body["orderer_id"], call.body["name"])
+    body = {"client_id": made.client.client_id, "client_secret": made.secret, **made.client.public()}
+    return created(body, f"/api/admin/clients/{body['client_id']}", headers={"Cache-Control": "no-store"})
 
 
 @api(
@@ -185,10 +231,23 @@ def create_client(call: Call) -> Response:
     summary="マシンクライアントの一覧 (シークレットは含まない)",
     roles=ADMIN,
     query={"orderer_id": ORG_ID, **PAGING},
+    responses={200: ("マシンクライアントの一覧", paged(ref("MachineClient")))},
 )
 def list_clients(call: Call) -> dict:
     q = call.query
     return clients.list_clients(q.get("orderer_id"), q.get("limit", DEFAULT_LIMIT), q.get("cursor"))
+
+
+@api(
+    bp,
+    "/api/admin/clients/{client_id}",
+    "GET",
+    summary="マシンクライアント (シークレットは含まない)",
+    roles=ADMIN,
+    responses={200: ("マシンクライアント", ref("MachineClient")), 404: ("見つからない", None)},
+)
+def get_client(call: Call) -> dict:
+    return clients.get_client(call.params["client_id"])
 
 
 @api(

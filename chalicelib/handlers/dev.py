@@ -8,6 +8,7 @@ from chalicelib import settings
 from chalicelib.handlers.endpoint import Call, api
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
+from chalicelib.handlers.schemas import INTEGER, obj
 from chalicelib.services import outbox, reconcile
 
 bp = Blueprint(__name__)
@@ -55,7 +56,10 @@ def outbox_page(call: PageCall) -> Response:
     "POST",
     summary="(ローカル環境のみ) PDF の整合処理を今すぐ実行する (猶予なし)",
     roles=None,
-    responses={200: ("結果", None), 404: ("ローカル以外", None)},
+    responses={
+        200: ("結果", obj({"released": INTEGER, "deleted": INTEGER, "unknown": INTEGER})),
+        404: ("ローカル以外", None),
+    },
 )
 def reconcile_now(call: Call) -> dict[str, int]:
     """What the scheduled reconciler does, on demand and without its grace period (tests)."""

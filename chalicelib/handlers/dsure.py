@@ -6,18 +6,19 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain import labels, verify_csv
+from chalicelib.domain import labels, validation, verify_csv
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, TooManyAttempts, ValidationFailed
 from chalicelib.domain.principal import Principal
-from chalicelib.handlers.endpoint import Call, api
+from chalicelib.handlers.endpoint import Call, api, content_type, parse_json
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
+from chalicelib.handlers.schemas import GUARANTEE_KINDS, GUARANTEE_STATUSES, LATEST_EVENTS, enum, ref
 from chalicelib.services import verify
 
 bp = Blueprint(__name__)
 
 ORDERER = ("orderer",)
-RESULTS = ["valid", "cancelled", "expired", "not_found", "invalid", "locked"]
+RESULTS = [*GUARANTEE_STATUSES, "not_found", "invalid", "locked"]
 
 VERIFY_BODY = {
     "type": "object",
@@ -28,25 +29,7 @@ VERIFY_BODY = {
         "auth_key": {"type": "string", "minLength": 1, "maxLength": 64},
     },
 }
-VERSION = {
-    "type": "object",
-    "properties": {
-        "version": {"type": "integer"},
-        "kind": {"type": "string", "enum": ["new", "correction", "change", "cancellation"]},
-        "issued_at": {"type": "string"},
-        "sha256": {"type": "string"},
-    },
-}
-VERIFY_OUT = {
-    "type": "object",
-    "properties": {
-        "status": {"type": "string", "enum": ["valid", "cancelled", "expired"]},
-        "certificate": {"type": "object"},
-        "versions": {"type": "array", "items": VERSION},
-        "sha256": {"type": "string"},
-        "pdf_url": {"type": ["string", "null"]},
-    },
-}
+VERIFY_OUT = ref("Verification")
 BULK_OUT = {
     "type": "object",
     "properties": {
@@ -54,6 +37,7 @@ BULK_OUT = {
             "type": "array",
             "items": {
                 "type": "object",
+                "required": ["line", "number", "result"],
                 "properties": {
                     "line": {"type": "integer"},
                     "number": {"type": "string"},
@@ -67,14 +51,14 @@ INBOX_ITEM = {
     "type": "object",
     "properties": {
         "number": {"type": "string"},
-        "kind": {"type": "string"},
-        "status": {"type": "string", "enum": ["valid", "cancelled", "expired"]},
+        "kind": enum(GUARANTEE_KINDS),
+        "status": enum(GUARANTEE_STATUSES),
         "project_name": {"type": "string"},
         "contractor_name": {"type": "string"},
         "latest_version": {"type": "integer"},
         "latest_version_kind": {"type": "string", "enum": ["new", "correction", "change", "cancellation"]},
         # issue 14: key_reissued when the key was reissued after the latest version, else that version's kind
-        "latest_event": {"type": "string", "enum": ["key_reissued", "new", "correction", "change", "cancellation"]},
+        "latest_event": enum(LATEST_EVENTS),
         "changed_at": {"type": "string"},
         "verified_at": {"type": ["string", "null"]},
         "seen": {"type": "boolean"},
@@ -89,6 +73,23 @@ PAGING_QUERY = {
     "cursor": {"type": "string", "maxLength": 2048},
 }
 BULK_MAX_BYTES = 64 * 1024
+BULK_JSON = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "description": "確認する保証 (200 件まで)",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["number", "auth_key"],
+                "properties": {"number": {"type": "string"}, "auth_key": {"type": "string"}},
+            },
+        }
+    },
+}
 NOT_FOUND_ANSWER = ("保証契約番号または認証キーが正しくないか、確認できる保証がありません (どの場合も同じ応答)", None)
 LOCKED_ANSWER = ("失敗が続いたためロック中 (Retry-After 秒後に再試行)", None)
 
@@ -112,17 +113,33 @@ def verify_one(call: Call) -> dict[str, Any]:
     "POST",
     summary="一括確認 (text/csv: number,auth_key の行、200 行まで)",
     roles=ORDERER,
-    content_types=("text/csv",),
+    content_types=("text/csv", "application/json"),
     raw_body=True,
     max_body=BULK_MAX_BYTES,
+    request_bodies={
+        "text/csv": {
+            "type": "string",
+            "format": "binary",  # bytes as they are (CP932 too): generators send a file's content
+            "contentMediaType": "text/csv",
+            "description": "number,auth_key の行 (UTF-8 または CP932、見出し行は任意)",
+        },
+        "application/json": BULK_JSON,
+    },
+    body_required=False,  # an empty body is the documented 400 (and openapi-python-client #1451)
     responses={
-        200: ("行ごとの結果", BULK_OUT),
-        400: ("データ行がない (見出し・空行のみ)、または文字コードを判別できない", None),
-        413: ("200 行を超えている", None),
-        415: ("text/csv ではない", None),
+        200: ("行ごとの結果 (line: CSV の行番号、JSON では items の位置)", BULK_OUT),
+        400: ("データ行・items がない、文字コードを判別できない、JSON の形式誤り", None),
+        413: ("200 行・200 件を超えている", None),
+        415: ("text/csv でも application/json でもない", None),
     },
 )
 def verify_bulk(call: Call) -> dict[str, Any]:
+    if content_type(call.request) == "application/json":
+        data = parse_json(call.body)
+        errors = validation.validate(data, BULK_JSON)
+        if errors:
+            raise ApiError(400, errors)
+        return {"items": verify.bulk_items(call.principal, data["items"])}
     return {"items": verify.bulk(call.principal, call.body)}
 
 

@@ -37,13 +37,16 @@ class Endpoint:
     path: str
     method: str
     summary: str
-    tag: str
     roles: tuple[str, ...] | None
     body: dict[str, Any] | None = None
     body_content_type: str = "application/json"
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
     responses: dict[int, tuple[str, dict[str, Any] | None]] = field(default_factory=dict)
     headers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    validate_body: bool = True
+    #: For a raw-body route: what it takes, by content type (the document's request body).
+    request_bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    body_required: bool = True
 
 
 REGISTRY: list[Endpoint] = []
@@ -70,6 +73,15 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
         status_code=status,
         headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
     )
+
+
+def created(body: Any, location: str, headers: dict[str, str] | None = None) -> Response:
+    """A 201 with `Location`: the path (under the request's base path) that reads what was created."""
+    from urllib.parse import quote
+
+    from chalicelib.render import links
+
+    return json_response(body, 201, {"Location": links.url(quote(location)), **(headers or {})})
 
 
 def cookies(request: Any) -> dict[str, str]:
@@ -208,15 +220,21 @@ def parse_json(raw: bytes) -> Any:
     return data
 
 
-def parse_json_body(request: Any, body_schema: dict[str, Any], max_body: int) -> Any:
+def content_type(request: Any) -> str:
+    """The request's media type, lower case, without parameters ("" when none)."""
+    return ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
+
+
+def parse_json_body(request: Any, body_schema: dict[str, Any] | None, max_body: int) -> Any:
+    """The JSON body, checked against `body_schema` (None: the service checks it, schema and rules
+    together, so every bad field is listed at once)."""
     raw = request.raw_body or b""
     if len(raw) > max_body:
         raise ApiError(413)
-    ctype = ((request.headers or {}).get("content-type") or "").split(";")[0].strip().lower()
-    if ctype != "application/json":
+    if content_type(request) != "application/json":
         raise ApiError(415)
     data = parse_json(raw)
-    errors = validation.validate(data, body_schema)
+    errors = validation.validate(data, body_schema) if body_schema is not None else []
     if errors:
         raise ApiError(400, errors)
     return data
@@ -229,7 +247,7 @@ def _read_call(request: Any, params: dict[str, str], spec: Endpoint, max_body: i
     if spec.roles is not None:
         call.principal = require_role(request, spec.roles)
     if spec.body is not None:
-        call.body = parse_json_body(request, spec.body, max_body)
+        call.body = parse_json_body(request, spec.body if spec.validate_body else None, max_body)
     elif raw_body:
         raw = request.raw_body or b""
         if len(raw) > max_body:
@@ -254,20 +272,27 @@ def api(
     content_types: tuple[str, ...] = ("application/json",),
     max_body: int = DEFAULT_MAX_BODY,
     raw_body: bool = False,
+    validate_body: bool = True,
+    request_bodies: dict[str, dict[str, Any]] | None = None,
+    body_required: bool = True,
 ) -> Callable[[Callable[[Call], Any]], Callable[..., Any]]:
-    """Declare a JSON route. `roles=None` is public; `()` is any logged-in user."""
+    """Declare a JSON route. `roles=None` is public; `()` is any logged-in user. `validate_body=False`:
+    the body is documented by `body` but its service checks it with its rules (every bad field at once).
+    A `raw_body` route documents what it takes in `request_bodies` (content type → schema)."""
 
     spec = Endpoint(
         path=path,
         method=method.upper(),
         summary=summary,
-        tag=path.split("/")[2] if path.count("/") >= 2 else "api",
         roles=roles,
         body=body,
         body_content_type=content_types[0],
         query=query or {},
         headers=headers or {},
         responses=responses or {200: ("OK", None)},
+        validate_body=validate_body,
+        request_bodies=request_bodies or {},
+        body_required=body_required,
     )
     REGISTRY.append(spec)
 

@@ -16,6 +16,7 @@ MESSAGES = {
     401: "ログインしてください。",
     403: "この操作を行う権限がありません。",
     404: "見つかりません。",
+    405: "このメソッドは使用できません。",
     409: "現在の状態ではこの操作はできません。",
     413: "送信データが大きすぎます。",
     415: "Content-Type が正しくありません。",
@@ -39,6 +40,8 @@ class ApiError(ChaliceUnhandledError):
         self.status = status
         self.errors = errors or [FieldError("", MESSAGES.get(status, "エラー"))]
         self.headers = headers or {}
+        if status == 401:
+            self.headers.setdefault("WWW-Authenticate", "Bearer")
 
     @classmethod
     def from_domain(cls, exc: DomainError | TooManyAttempts) -> ApiError:
@@ -47,7 +50,7 @@ class ApiError(ChaliceUnhandledError):
         return cls(exc.status, exc.errors or None)
 
     def response(self) -> Response:
-        body = json.dumps({"errors": [e.as_dict() for e in self.errors]}, ensure_ascii=False)
+        body = json.dumps({"errors": [e.as_dict(self.status) for e in self.errors]}, ensure_ascii=False)
         headers = {"Content-Type": "application/json; charset=utf-8", **self.headers}
         return Response(body=body, status_code=self.status, headers=headers)
 

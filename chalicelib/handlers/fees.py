@@ -8,11 +8,11 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.handlers.endpoint import Call, api
+from chalicelib.handlers.schemas import ERRORS, obj, ref
 from chalicelib.services import fee_payments, fee_quotes, fee_statements
 
 bp = Blueprint(__name__)
 
-ERRORS = {"type": "object", "properties": {"errors": {"type": "array"}}}
 YEN_OR_NULL = {"type": ["integer", "null"]}
 QUOTE_BODY = {
     "type": "object",
@@ -20,7 +20,10 @@ QUOTE_BODY = {
     "required": ["product", "body"],
     "properties": {
         "product": {"type": "string", "enum": ["application", "reservation"]},
-        "body": {"type": "object"},
+        "body": {
+            "type": "object",
+            "description": "見積もる本文: product が application なら POST /api/applications、reservation なら POST /api/reservations と同じ",
+        },
     },
 }
 QUOTE_OUT = {
@@ -32,20 +35,7 @@ QUOTE_OUT = {
         "total": {"type": "integer"},
     },
 }
-FEES_OUT = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "fees": {
-            "type": "object",
-            "properties": {
-                **QUOTE_OUT["properties"],
-                "paid_on": {"type": ["string", "null"]},
-                "waived": {"type": ["object", "null"]},
-            },
-        },
-    },
-}
+FEES_OUT = obj({"id": {"type": "string"}, "fees": ref("Fees")})
 PAYMENT_BODY = {
     "type": "object",
     "additionalProperties": False,

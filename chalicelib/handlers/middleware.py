@@ -54,6 +54,34 @@ def _error_page(exc: ApiError) -> Response:
     return Response(body=body, status_code=exc.status, headers=headers)
 
 
+def error_answer(path: str, error: ApiError) -> Response:
+    """An error as API.md answers it: the JSON error body under /api, the HTML error page elsewhere."""
+    return error.response() if path.startswith("/api") else _error_page(error)
+
+
+def not_found(path: str) -> Response:
+    """An unknown path (the local gateway asks: Chalice has no catch-all route; behind API Gateway the
+    template's GatewayResponses answer): 404 in our shape, never the caller's headers."""
+    return _finish(error_answer(path.split("?")[0], ApiError(404)))
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if _header(response, "content-type").startswith("text/html"):
+        response.headers.update(HTML_SECURITY_HEADERS)
+    return response
+
+
+def _chalice_own(event: Any, response: Response) -> Response:
+    """Chalice answers a wrong method (405) and a content type the route does not take (415) before any
+    handler runs, as `{"Code", "Message"}`: answer them in our shape, keeping `Allow`."""
+    body = response.body
+    if response.status_code not in (405, 415) or not (isinstance(body, dict) and "Code" in body):
+        return response
+    allow = _header(response, "allow")
+    return error_answer(event.path, ApiError(response.status_code, headers={"Allow": allow} if allow else None))
+
+
 def http_middleware(event: Any, get_response: Any) -> Response:
     token = links.bind(links.base_path(event.context, event.path))
     try:
@@ -67,16 +95,14 @@ def _answer(event: Any, get_response: Any) -> Response:
     started = time.perf_counter()
     try:
         settings.require_configured()
-        response = get_response(event)
+        response = _chalice_own(event, get_response(event))
     except settings.NotConfigured as exc:
         logs.error("stage_not_configured", missing=",".join(exc.names))
         error = ApiError(503, [NOT_CONFIGURED], {"Retry-After": "60"})
-        response = error.response() if event.path.startswith("/api") else _error_page(error)
+        response = error_answer(event.path, error)
     except ApiError as exc:
-        response = exc.response() if event.path.startswith("/api") else _error_page(exc)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if _header(response, "content-type").startswith("text/html"):
-        response.headers.update(HTML_SECURITY_HEADERS)
+        response = error_answer(event.path, exc)
+    _finish(response)
     logs.info(
         "http",
         method=event.method,

@@ -18,6 +18,7 @@ from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
+from chalicelib.handlers.schemas import GUARANTEE_STATUSES, ref
 from chalicelib.services import guarantees as service
 from chalicelib.services import reservations
 
@@ -43,56 +44,14 @@ _S = {"type": "string"}
 _NS = {"type": ["string", "null"]}
 _I = {"type": ["integer", "null"]}
 NOT_FOUND = ("見つからない、または自社の保証ではない", None)
-LIST_ITEM = {
-    "type": "object",
-    "properties": {
-        "number": _S,
-        "kind": {"type": "string", "enum": KINDS},
-        "form": {"type": "string", "enum": FORMS},
-        "status": {"type": "string", "enum": ["valid", "cancelled", "expired"]},
-        "orderer_id": _S,
-        "orderer_name": _NS,
-        "project_name": _NS,
-        "contract_amount": _I,
-        "guarantee_amount": _I,
-        "issued_at": {"type": "string", "format": "date-time"},
-    },
-}
-VERSION = {
-    "type": "object",
-    "properties": {
-        "version": {"type": "integer"},
-        "kind": {"type": "string", "enum": ["new", "correction", "change", "cancellation"]},
-        "issued_at": {"type": "string", "format": "date-time"},
-        "sha256": _S,
-    },
-}
-DETAIL = {
-    "type": "object",
-    "properties": {
-        "number": _S,
-        "kind": {"type": "string", "enum": KINDS},
-        "form": {"type": "string", "enum": FORMS},
-        "status": {"type": "string", "enum": ["valid", "cancelled", "expired"]},
-        "contractor_name": _NS,
-        "jv_name": _NS,
-        "project_name": _NS,
-        "orderer_id": _S,
-        "orderer_name": _NS,
-        "contract_amount": _I,
-        "guarantee_amount": _I,
-        "deposit_bank": _NS,
-        "deadline": {"type": "string", "format": "date"},
-        "auth_key": _NS,
-        "versions": {"type": "array", "items": VERSION},
-    },
-}
+LIST_ITEM = ref("GuaranteeListItem")
+DETAIL = ref("Guarantee")
 VIEW = {
     "type": "object",
     "properties": {
         "at": {"type": "string", "format": "date-time"},
         "orderer_id": _S,
-        "result": {"type": "string", "enum": ["valid", "cancelled", "expired", "not_found", "invalid", "locked"]},
+        "result": {"type": "string", "enum": [*GUARANTEE_STATUSES, "not_found", "invalid", "locked"]},
     },
 }
 
@@ -171,7 +130,7 @@ def get_guarantee(call: Call) -> Response:
     summary="保証証書の内容 (version を省略すると最新)",
     roles=ROLES,
     query={"version": {"type": "integer", "minimum": 1, "maximum": 9999}},
-    responses={200: ("発行時の保証証書の内容", {"type": "object"}), 404: NOT_FOUND},
+    responses={200: ("発行時の保証証書の内容", ref("Certificate")), 404: NOT_FOUND},
 )
 def get_certificate(call: Call) -> dict[str, Any]:
     return service.certificate(call.principal, call.params["number"], call.query.get("version"))

@@ -9,30 +9,15 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.domain.reservation import RESERVATION_SCHEMA
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, created
+from chalicelib.handlers.schemas import ERRORS, paged, ref
 from chalicelib.services import reservations
 
 bp = Blueprint(__name__)
 
 CONTRACTOR = ("contractor",)
-ERRORS = {"type": "object", "properties": {"errors": {"type": "array"}}}
-RESERVATION_OUT = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "status": {"type": "string", "enum": list(reservations.STATUSES)},
-        "number": {"type": ["string", "null"]},
-        "form": {"type": "string", "enum": ["electronic", "paper"]},
-        "project": {"type": "object"},
-        "bid_amount": {"type": "integer"},
-        "fees": {"type": "object"},
-        "issued_at": {"type": ["string", "null"]},
-    },
-}
-LIST_OUT = {
-    "type": "object",
-    "properties": {"items": {"type": "array", "items": RESERVATION_OUT}, "next_cursor": {"type": ["string", "null"]}},
-}
+RESERVATION_OUT = ref("Reservation")
+LIST_OUT = paged(RESERVATION_OUT)
 LIST_QUERY = {
     "status": {"type": "string", "enum": list(reservations.STATUSES)},
     "project": {"type": "string", "maxLength": 200},
@@ -48,10 +33,12 @@ LIST_QUERY = {
     summary="契約保証予約 (入札ボンド) を申し込む",
     roles=CONTRACTOR,
     body=RESERVATION_SCHEMA,
+    validate_body=False,
     responses={201: ("送信した予約 (予約手数料つき)", RESERVATION_OUT), 400: ("入力誤り (全項目)", ERRORS)},
 )
 def submit_reservation(call: Call) -> Response:
-    return json_response(reservations.submit(call.principal, call.body), status=201)
+    out = reservations.submit(call.principal, call.body)
+    return created(out, f"/api/reservations/{out['id']}")
 
 
 @api(

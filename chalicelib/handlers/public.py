@@ -24,7 +24,14 @@ ORDERER = {
     summary="稼働確認",
     roles=None,
     responses={
-        200: ("稼働中", {"type": "object", "properties": {"status": {"type": "string"}, "stage": {"type": "string"}}})
+        200: (
+            "稼働中",
+            {
+                "type": "object",
+                "required": ["status", "stage"],
+                "properties": {"status": {"type": "string", "enum": ["ok"]}, "stage": {"type": "string"}},
+            },
+        )
     },
 )
 def health(call: Call) -> dict[str, str]:
@@ -44,7 +51,14 @@ def list_orderers(call: Call) -> dict[str, object]:
     return {"items": orderers.list_orderers(bool(call.query.get("e_surety")))}
 
 
-@api(bp, "/api/openapi.json", "GET", summary="この API の OpenAPI 3 文書", roles=None)
+@api(
+    bp,
+    "/api/openapi.json",
+    "GET",
+    summary="この API の OpenAPI 3 文書",
+    roles=None,
+    responses={200: ("OpenAPI 3.1 文書", {"type": "object", "additionalProperties": True, "required": ["openapi"]})},
+)
 def openapi_document(call: Call) -> dict[str, object]:
     from chalicelib.handlers.openapi import document
 

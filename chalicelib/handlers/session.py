@@ -17,6 +17,7 @@ from chalicelib.handlers.page import (
     redirect,
     session_cookie,
 )
+from chalicelib.handlers.schemas import ref
 from chalicelib.render import links
 from chalicelib.services import auth
 
@@ -33,17 +34,7 @@ LOGIN_BODY = {
         "password": {"type": "string", "minLength": 1, "maxLength": 256},
     },
 }
-SESSION_OUT = {
-    "type": "object",
-    "properties": {
-        "token": {"type": "string"},
-        "role": {"type": "string", "enum": ["contractor", "staff", "orderer", "admin"]},
-        "mfa_required": {"type": "boolean"},
-        "mfa_token": {"type": "string"},
-        "org_id": {"type": "string"},
-        "name": {"type": "string"},
-    },
-}
+SESSION_OUT = ref("Session")
 
 
 @api(

@@ -13,15 +13,15 @@ from chalice import Blueprint, Response
 from chalicelib.domain import reasons, version_changes
 from chalicelib.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, created, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
+from chalicelib.handlers.schemas import COMPONENTS, ERRORS, STRING, enum, obj, paged, ref
 from chalicelib.services import approvals, console, issuance, staff_applications, staff_search, versions
 
 bp = Blueprint(__name__)
 
 STAFF = ("staff",)
-ERRORS = {"type": "object", "properties": {"errors": {"type": "array"}}}
 LIST_QUERY = {
     "status": {"type": "string", "enum": list(staff_applications.STATUSES), "default": "submitted"},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
@@ -71,15 +71,16 @@ APPROVAL_REQUESTED = {
         "number": {"type": "string"},
     },
 }
-VERSION_OUT = {
-    "type": "object",
-    "properties": {
-        "version": {"type": "integer"},
-        "kind": {"type": "string"},
-        "issued_at": {"type": "string"},
-        "sha256": {"type": "string"},
+VERSION_OUT = ref("Version")
+APPROVED = obj(
+    {
+        **COMPONENTS["Version"]["properties"],
+        "auth_key": {"type": "string", "description": "認証キーの再発行のとき"},
+        "number": STRING,
+        "action": enum(("cancellation", "reissue_key")),
     },
-}
+    ["number", "action"],
+)
 
 
 # ---------------------------------------------------------------- JSON API
@@ -92,7 +93,7 @@ VERSION_OUT = {
     summary="申込一覧 (支店の審査待ちなど、状態別)",
     roles=STAFF,
     query=LIST_QUERY,
-    responses={200: ("申込の一覧", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+    responses={200: ("申込の一覧", paged(ref("Application"))), 400: ("条件の誤り", ERRORS)},
 )
 def list_applications(call: Call) -> dict:
     items, cursor = staff_applications.list_applications(
@@ -116,7 +117,8 @@ def list_applications(call: Call) -> dict:
 )
 def issue_application(call: Call) -> Response:
     issued = issuance.issue(call.principal, call.params["application_id"])
-    return json_response({"guarantees": issued}, status=201, headers={"Cache-Control": "no-store"})
+    location = f"/api/staff/guarantees/{issued[0]['number']}"
+    return created({"guarantees": issued}, location, headers={"Cache-Control": "no-store"})
 
 
 @api(
@@ -127,7 +129,7 @@ def issue_application(call: Call) -> Response:
     roles=STAFF,
     body=REJECT_BODY,
     responses={
-        200: ("却下した申込", {"type": "object"}),
+        200: ("却下した申込", ref("Application")),
         400: ("理由の誤り", ERRORS),
         404: ("なし", ERRORS),
         409: ("処理済み", ERRORS),
@@ -145,7 +147,8 @@ def reject_application(call: Call) -> dict:
     roles=STAFF,
     body=VERSION_BODY,
     responses={
-        201: ("記録した版", VERSION_OUT),
+        201: ("記録した版 (訂正・変更)", VERSION_OUT),
+        202: ("取消の決裁依頼 (承認待ち)", APPROVAL_REQUESTED),
         400: ("規則違反", ERRORS),
         404: ("なし", ERRORS),
         409: ("取消済み", ERRORS),
@@ -157,6 +160,8 @@ def record_version(call: Call) -> Response:
     status, out = approvals.version_or_request(
         call.principal, call.params["number"], b["kind"], version_changes.checked(b.get("changes")), b.get("reason")
     )
+    if status == 201:
+        return created(out, f"/api/staff/guarantees/{call.params['number']}")
     return json_response(out, status=status)
 
 
@@ -194,7 +199,7 @@ APPROVAL_QUERY = {
     summary="決裁の一覧 (自支店、新しい順)",
     roles=STAFF,
     query=APPROVAL_QUERY,
-    responses={200: ("決裁の一覧", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+    responses={200: ("決裁の一覧", paged(ref("Approval"))), 400: ("条件の誤り", ERRORS)},
 )
 def list_approvals(call: Call) -> dict:
     q = call.query
@@ -211,7 +216,7 @@ def list_approvals(call: Call) -> dict:
     summary="決裁を承認する (依頼者以外の同じ支店の職員)。取消の版、または新しい認証キーを返す",
     roles=STAFF,
     responses={
-        201: ("実行した手続", {"type": "object"}),
+        201: ("実行した手続: 取消の版、または新しい認証キー", APPROVED),
         403: ("自分の依頼", ERRORS),
         404: ("なし", ERRORS),
         409: ("処理済み", ERRORS),
@@ -219,7 +224,7 @@ def list_approvals(call: Call) -> dict:
 )
 def approve(call: Call) -> Response:
     out = approvals.approve(call.principal, call.params["approval_id"])
-    return json_response(out, status=201, headers={"Cache-Control": "no-store"})
+    return created(out, f"/api/staff/guarantees/{out['number']}", headers={"Cache-Control": "no-store"})
 
 
 @api(
@@ -230,7 +235,7 @@ def approve(call: Call) -> Response:
     roles=STAFF,
     body=REJECT_BODY,
     responses={
-        200: ("否認した決裁", {"type": "object"}),
+        200: ("否認した決裁", ref("Approval")),
         400: ("理由の誤り", ERRORS),
         404: ("なし", ERRORS),
         409: ("処理済み", ERRORS),
@@ -266,7 +271,7 @@ def _search(query: dict[str, Any]) -> staff_search.Search:
     summary="保証の検索 (自支店: 保証契約番号・受注者・発注者・状態)",
     roles=STAFF,
     query=SEARCH_QUERY,
-    responses={200: ("保証の一覧 (新しい順)", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+    responses={200: ("保証の一覧 (新しい順)", paged(ref("GuaranteeListItem"))), 400: ("条件の誤り", ERRORS)},
 )
 def search_guarantees(call: Call) -> dict:
     q = call.query
@@ -280,7 +285,7 @@ def search_guarantees(call: Call) -> dict:
     "GET",
     summary="電子保証概要 (職員用: contractor_id を含む)",
     roles=STAFF,
-    responses={200: ("電子保証概要", {"type": "object"}), 404: ("なし", ERRORS)},
+    responses={200: ("電子保証概要", ref("Guarantee")), 404: ("なし", ERRORS)},
 )
 def staff_guarantee(call: Call) -> Response:
     return json_response(

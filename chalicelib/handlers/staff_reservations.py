@@ -9,13 +9,13 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, created
+from chalicelib.handlers.schemas import ERRORS, paged, ref
 from chalicelib.services import reservations
 
 bp = Blueprint(__name__)
 
 STAFF = ("staff",)
-ERRORS = {"type": "object", "properties": {"errors": {"type": "array"}}}
 LIST_QUERY = {
     "status": {"type": "string", "enum": list(reservations.STATUSES), "default": "submitted"},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
@@ -45,7 +45,7 @@ ISSUED_OUT = {
     summary="契約保証予約の一覧 (支店の審査待ちなど、状態別)",
     roles=STAFF,
     query=LIST_QUERY,
-    responses={200: ("予約の一覧", {"type": "object"}), 400: ("条件の誤り", ERRORS)},
+    responses={200: ("予約の一覧", paged(ref("Reservation"))), 400: ("条件の誤り", ERRORS)},
 )
 def list_staff_reservations(call: Call) -> dict:
     q = call.query
@@ -60,7 +60,7 @@ def list_staff_reservations(call: Call) -> dict:
     roles=STAFF,
     body=REJECT_BODY,
     responses={
-        200: ("却下した予約", {"type": "object"}),
+        200: ("却下した予約", ref("Reservation")),
         400: ("理由の誤り", ERRORS),
         404: ("なし", ERRORS),
         409: ("処理済み", ERRORS),
@@ -85,4 +85,4 @@ def reject_reservation(call: Call) -> dict:
 )
 def issue_reservation(call: Call) -> Response:
     out = reservations.issue(call.principal, call.params["reservation_id"])
-    return json_response(out, status=201, headers={"Cache-Control": "no-store"})
+    return created(out, f"/api/staff/guarantees/{out['number']}", headers={"Cache-Control": "no-store"})

@@ -72,6 +72,25 @@ def disable_organisation(admin: Principal, org_id: str) -> dict[str, object]:
     return {"id": org_id, "kind": org.kind, "name": org.name, "status": "disabled"}
 
 
+def get_organisation(org_id: str) -> dict[str, object]:
+    """A contractor or orderer organisation (what `POST /api/admin/contractors|orderers` created)."""
+    org = organisations.get(org_id)
+    if org is None or org.kind not in ("contractor", "orderer"):
+        raise NotFound()
+    out: dict[str, object] = {"id": org.org_id, "kind": org.kind, "name": org.name, "status": org.status}
+    if org.kind == "orderer":
+        found = orderers.get(org_id)
+        out["e_surety"] = bool(found and found.e_surety)
+    return out
+
+
+def get_user(login: str) -> dict[str, object]:
+    account = accounts.get(login)
+    if account is None:
+        raise NotFound()
+    return account.public()
+
+
 def create_user(admin: Principal, login: str, name: str, email: str, role: str, org_id: str) -> dict[str, object]:
     errors = []
     if not LOGIN_PATTERN.match(login):

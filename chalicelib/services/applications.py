@@ -5,11 +5,9 @@ the body's JSON Schema and every rule of `domain.application`, returning the
 normalised form or raising ValidationFailed with all errors at once. `submit()`
 reviews and stores nothing unless the whole body is valid.
 
-The schema runs exactly once per request. The JSON route declares
-`APPLICATION_SCHEMA` as its body, so the endpoint has checked it (a 400 listing
-the schema errors before any rule runs) and passes `schema_checked=True`; the
-form's body, built from posted fields, is checked here, with schema and rule
-errors shown together beside their inputs.
+The schema runs exactly once per request, here: the JSON route declares
+`APPLICATION_SCHEMA` as its body for the document only (`validate_body=False`), and
+the form's body is built from posted fields; both get schema and rule errors together.
 
 Everything is scoped to the caller's organisation: another organisation's
 application is NotFound, with the same body as a missing one.
@@ -41,21 +39,30 @@ def review(principal: Principal | None, body: Any, *, schema_checked: bool = Fal
     """The normalised form, or ValidationFailed listing every bad field (schema first, then rules).
 
     `schema_checked=True` when the caller has already validated `body` against
-    `APPLICATION_SCHEMA` and found nothing (the JSON route): only the rules run.
+    `APPLICATION_SCHEMA` and found nothing: only the rules run. The JSON route passes the body
+    unchecked, so schema and rule errors are listed together (API.md: every bad field at once).
     The mail address must be one of the caller's organisation's users' (issue 15).
     """
     errors = {} if schema_checked else {e.field: e for e in validation.validate(body, APPLICATION_SCHEMA)}
     if not isinstance(body, dict):
         raise ValidationFailed(list(errors.values()) or [FieldError("", "申込内容はオブジェクトで送信してください。")])
     project = body.get("project") if isinstance(body.get("project"), dict) else {}
-    form, rule_errors = review_application(
-        body,
-        orderer=get_orderer(project.get("orderer_id")),
-        today=clock.today(),
-        now=clock.now(),
-        charset=font_charset(),
-        registered_emails=registered_emails(principal, body),
-    )
+    try:
+        form, rule_errors = review_application(
+            body,
+            orderer=get_orderer(project.get("orderer_id")),
+            today=clock.today(),
+            now=clock.now(),
+            charset=font_charset(),
+            registered_emails=registered_emails(principal, body),
+        )
+    except (TypeError, ValueError, AttributeError, KeyError):
+        # The rules run beside the schema so every bad field is listed at once; a value of the wrong
+        # JSON type (an object where a string belongs) may stop them. The schema has said so: answer that.
+        if not errors:
+            raise
+        rule_errors = []
+        form = {}
     for e in rule_errors:
         if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
             errors[e.field] = e

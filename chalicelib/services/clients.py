@@ -62,6 +62,14 @@ def revoke(admin: Principal, client_id: str) -> None:
         raise NotFound()
 
 
+def get_client(client_id: str) -> dict[str, object]:
+    """One machine client, never its secret; a revoked one is gone (404)."""
+    found = clients.get(client_id)
+    if found is None or found.status != "active":
+        raise NotFound()
+    return found.public()
+
+
 def list_clients(orderer_id: str | None, limit: int, cursor: str | None) -> dict[str, object]:
     found, next_cursor = clients.list_clients(orderer_id, limit, cursor)
     return {"items": [c.public() for c in found], "next_cursor": next_cursor}

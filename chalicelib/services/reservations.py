@@ -48,14 +48,19 @@ def review(principal: Principal | None, body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed(list(errors.values()) or [FieldError("", "予約内容はオブジェクトで送信してください。")])
     project = body.get("project") if isinstance(body.get("project"), dict) else {}
-    form, rule_errors = rules.review_reservation(
-        body,
-        orderer=get_orderer(project.get("orderer_id")),
-        today=clock.today(),
-        now=clock.now(),
-        charset=font_charset(),
-        registered_emails=registered_emails(principal, body),
-    )
+    try:
+        form, rule_errors = rules.review_reservation(
+            body,
+            orderer=get_orderer(project.get("orderer_id")),
+            today=clock.today(),
+            now=clock.now(),
+            charset=font_charset(),
+            registered_emails=registered_emails(principal, body),
+        )
+    except (TypeError, ValueError, AttributeError, KeyError):
+        if not errors:  # a value of the wrong JSON type may stop the rules: the schema has said so
+            raise
+        rule_errors, form = [], {}
     for e in rule_errors:
         if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
             errors[e.field] = e

@@ -138,12 +138,26 @@ def invalid_row(principal: Principal, number: str) -> str:
     return result
 
 
+_TOO_MANY = FieldError("", f"一度に確認できるのは {verify_csv.MAX_ROWS} 行までです。")
+
+
+def bulk_items(principal: Principal, items: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """`POST /api/verify/bulk` as JSON: a result per item (`line` = its position), counted as the CSV's rows."""
+    try:
+        rows = verify_csv.rows_of_items(items)
+    except verify_csv.TooManyRows:
+        raise PayloadTooLarge([FieldError("items", _TOO_MANY.message)]) from None
+    if not rows:
+        raise ValidationFailed([FieldError("items", "確認する保証を1件以上指定してください。", "required")])
+    return _results(principal, rows)
+
+
 def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
     """`POST /api/verify/bulk`: a result per CSV row; every data row is one counted attempt."""
     try:
         rows = verify_csv.parse(data)
     except verify_csv.TooManyRows:
-        raise PayloadTooLarge([FieldError("", f"一度に確認できるのは {verify_csv.MAX_ROWS} 行までです。")]) from None
+        raise PayloadTooLarge([_TOO_MANY]) from None
     except verify_csv.UndecodableCsv:
         raise ValidationFailed(
             [FieldError("", "CSV の文字コードを判別できません。UTF-8 または Shift_JIS (CP932) で保存してください。")]
@@ -157,6 +171,10 @@ def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
                 )
             ]
         )
+    return _results(principal, rows)
+
+
+def _results(principal: Principal, rows: list[verify_csv.Row]) -> list[dict[str, Any]]:
     items = []
     for row in rows:
         number = normalise_number(row.number or "")

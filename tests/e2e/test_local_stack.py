@@ -43,8 +43,24 @@ def test_wrong_password_gives_no_hint(stack):
     assert wrong.json() == unknown.json()
 
 
-def test_unknown_path_is_not_a_500(stack):
-    assert requests.get(stack.url("/api/nothing-here"), timeout=5).status_code in (403, 404)
+def test_unknown_path_is_404_and_never_echoes_the_token(stack):
+    """Issue 23: chalice local answered 403 with `Authorization=<the header>` in its body; devstack's gateway
+    answers 404 in our shape (JSON under /api/, the error page elsewhere) and echoes nothing."""
+    token = "Bearer X-do-not-echo-9f8e7d"
+    for path in ("/api/nothing-here", "/api/verify/bulk/x", "/nothing-here"):
+        resp = requests.get(stack.url(path), headers={"Authorization": token}, timeout=5)
+        assert resp.status_code == 404, path
+        assert "do-not-echo" not in resp.text and "do-not-echo" not in str(resp.headers), path
+    api = requests.get(stack.url("/api/nothing-here"), headers={"Authorization": token}, timeout=5)
+    assert api.json()["errors"][0]["code"] == "not_found"
+    page = requests.get(stack.url("/nothing-here"), timeout=5)
+    assert page.headers["Content-Type"].startswith("text/html") and 'href="/"' in page.text
+
+
+def test_wrong_method_is_405_with_allow(stack):
+    resp = requests.delete(stack.url("/api/health"), headers={"Authorization": "Bearer X"}, timeout=5)
+    assert resp.status_code == 405 and resp.headers["Allow"] == "GET"
+    assert resp.json()["errors"][0]["code"] == "method_not_allowed"
 
 
 def test_moto_is_bound_to_loopback_only(stack):

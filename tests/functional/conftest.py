@@ -33,8 +33,9 @@ os.environ["AWS_ENDPOINT_URL"] = MOTO_URL
 from chalice.test import Client  # noqa: E402
 
 import app as app_module  # noqa: E402
+from devstack.gateway import RoutedGateway  # noqa: E402
 from devstack.seed import DEMO_TOTP_SECRETS, seed_demo  # noqa: E402
-from tests import journeys, mfa, tables  # noqa: E402
+from tests import conformance, journeys, mfa, tables  # noqa: E402
 from tests.functional import moto_state  # noqa: E402
 from tests.journeys import bearer, body  # noqa: E402, F401 (the functional tests' helpers, imported from here)
 
@@ -93,7 +94,11 @@ def aws(_stage):
 
 @pytest.fixture
 def client():
+    """The app through chalice's test client, with the local stack's gateway (an unknown path is our 404)
+    and every `/api/` answer checked against the OpenAPI document (tests/conformance.py)."""
     with Client(app_module.app, stage_name="local", project_dir=str(ROOT)) as c:
+        c.http._local_gateway = RoutedGateway(app_module.app, c.http._config)
+        conformance.watch(c)
         yield c
 
 

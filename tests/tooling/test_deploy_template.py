@@ -150,3 +150,33 @@ def test_api_gateway_treats_csv_and_multipart_request_bodies_as_binary_but_the_f
     assert body["x-amazon-apigateway-binary-media-types"] == binary.GATEWAY
     assert "text/csv" not in app_module.app.api.binary_types  # a browser's first Accept is text/html
     assert set(app_module.app.api.binary_types) <= set(binary.GATEWAY)
+
+
+def test_gateway_answers_are_static_bodies_in_our_error_shape():
+    """API Gateway's own answers (no route, wrong content type, throttling, its 5xx) never reach a client in
+    its shape: each has a status and a static body `{"errors": [{field, code, message}]}`, and none refers to
+    `$context.error.*` (its message echoes the caller's Authorization header for an unknown path)."""
+    body = cfn.template()["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    answers = body["x-amazon-apigateway-gateway-responses"]
+    expected = {
+        "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found"),
+        "UNSUPPORTED_MEDIA_TYPE": ("415", "unsupported_media_type"),
+        "REQUEST_TOO_LARGE": ("413", "too_large"),
+        "THROTTLED": ("429", "locked"),
+        "QUOTA_EXCEEDED": ("429", "locked"),
+        "INTEGRATION_TIMEOUT": ("503", "unavailable"),
+        "DEFAULT_4XX": (None, "invalid"),
+        "DEFAULT_5XX": ("503", "unavailable"),
+    }
+    assert set(answers) == set(expected)
+    for kind, (status, code) in expected.items():
+        answer = answers[kind]
+        assert answer.get("statusCode") == status, kind
+        template = answer["responseTemplates"]["application/json"]
+        assert "$" not in template and "#" not in template, kind  # static: no VTL at all
+        (item,) = json.loads(template)["errors"]
+        assert item["field"] is None and item["code"] == code and item["message"], kind
+        assert answer["responseParameters"]["gatewayresponse.header.Content-Type"].startswith("'application/json")
+        if status in ("429", "503"):
+            assert answer["responseParameters"]["gatewayresponse.header.Retry-After"] == "'2'"
+    assert "$context" not in json.dumps(cfn.template())

@@ -30,8 +30,8 @@ class Review:
         self.errors: dict[str, FieldError] = {}
         self.charset = charset
 
-    def error(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, FieldError(field, message))
+    def error(self, field: str, message: str, code: str | None = None) -> None:
+        self.errors.setdefault(field, FieldError(field, message, code))
 
     def ok(self, field: str) -> bool:
         return field not in self.errors
@@ -47,7 +47,7 @@ class Review:
         value = normalise_text(section.get(name))
         if value is None:
             if required:
-                self.error(field, f"{label}を入力してください。")
+                self.error(field, f"{label}を入力してください。", "required")
             return None
         self.printable(field, value)
         return value
@@ -56,7 +56,7 @@ class Review:
         """A date in one of the accepted forms; not before `today` when one is given."""
         raw: Any = section.get(name)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            self.error(field, f"{label}を入力してください。")
+            self.error(field, f"{label}を入力してください。", "required")
             return None
         value = normalise_date(raw)
         if value is None:

@@ -295,9 +295,41 @@ def test_bulk_over_200_lines_is_413_and_costs_nothing(client, tokens, guarantee)
     assert tables.rows("access_log", number="30026-000000M") == []
 
 
-def test_bulk_wrong_content_type_is_415(client, tokens):
-    resp = post_bulk(client, tokens["kasama"], json.dumps({"number": NUMBER}).encode(), "application/json")
+def test_bulk_wrong_content_type_is_415_in_our_shape(client, tokens):
+    resp = post_bulk(client, tokens["kasama"], f"{NUMBER},{KEY}".encode(), "text/plain")
     assert resp.status_code == 415
+    assert body(resp) == {"errors": [{"field": None, "code": "unsupported_media_type", "message": resp_message(resp)}]}
+
+
+def resp_message(resp) -> str:
+    return body(resp)["errors"][0]["message"]
+
+
+def test_bulk_as_json_answers_per_item_position(client, tokens, guarantee):
+    items = [
+        {"number": NUMBER, "auth_key": KEY},
+        {"number": NUMBER, "auth_key": "WRONGKEY2345"},
+        {"number": "", "auth_key": ""},
+    ]
+    resp = post_bulk(client, tokens["kasama"], json.dumps({"items": items}).encode(), "application/json")
+    assert resp.status_code == 200, resp.body
+    assert [(i["line"], i["result"]) for i in body(resp)["items"]] == [(1, "valid"), (2, "not_found"), (3, "invalid")]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "field"),
+    [
+        ({"items": []}, 400, "items"),
+        ({}, 400, "items"),
+        ({"items": [{"number": "x", "auth_key": "y"}] * 201}, 413, "items"),
+        ({"items": [{"number": "x"}], "extra": 1}, 400, "extra"),
+    ],
+)
+def test_bulk_json_none_or_too_many_items(client, tokens, payload, status, field):
+    resp = post_bulk(client, tokens["kasama"], json.dumps(payload).encode(), "application/json")
+    assert resp.status_code == status, resp.body
+    assert field in [e["field"] for e in body(resp)["errors"]]
+    assert tables.rows("access_log", number="x") == []
 
 
 def test_bulk_undecodable_bytes_are_400(client, tokens):

@@ -7,14 +7,16 @@ Before issue 10 the JSON route ran the schema twice (endpoint, then service).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chalicelib.domain import validation
 from chalicelib.domain.application import APPLICATION_SCHEMA
-from tests.factories import application_body
+from tests.factories import application_body, reservation_body
 from tests.forms import APPLICATION_FORM as FORM
 from tests.forms import cookie_login, hidden_fields, post_form
-from tests.functional.conftest import body
+from tests.functional.conftest import bearer, body
 from tests.journeys import post_application
 
 
@@ -46,12 +48,22 @@ def test_json_route_validates_once_when_rules_fail(client, tokens, schema_runs):
     assert len(schema_runs) == 1
 
 
-def test_json_route_schema_errors_are_answered_before_the_rules(client, tokens, schema_runs):
+def test_json_route_lists_schema_and_rule_errors_together(client, tokens, schema_runs):
+    """Issue 23: a schema error (an unknown field, a missing one) no longer hides a rule's (API.md: every bad
+    field of a body at once); the schema still runs once."""
     payload = application_body(advance_payment__amount=30_000_000)  # a rule error …
-    payload["extra"] = 1  # … and a schema error: the schema's 400 comes first, as before issue 10
+    payload["extra"] = 1  # … and a schema error
+    del payload["project"]["name"]  # … and a missing field
+    payload["delivery"]["mail_to"]["postal_code"] = "3091792x"  # … and a bad postal code
     resp = post_application(client, tokens["contractor"], payload)
     assert resp.status_code == 400
-    assert [e["field"] for e in body(resp)["errors"]] == ["extra"]
+    errors = {e["field"]: e["code"] for e in body(resp)["errors"]}
+    assert errors == {
+        "extra": "invalid",
+        "project.name": "required",
+        "advance_payment.amount": "invalid",
+        "delivery.mail_to.postal_code": "invalid",
+    }
     assert len(schema_runs) == 1
 
 
@@ -73,3 +85,17 @@ def test_form_shows_schema_and_rule_errors_together(client, schema_runs):
     html = resp.body.decode()
     assert 'id="err-project-contract_amount"' in html and 'id="err-bid-award_date"' in html
     assert len(schema_runs) == 1
+
+
+@pytest.mark.parametrize("path", ["/api/applications", "/api/reservations"])
+def test_a_value_of_the_wrong_json_type_is_a_400_not_a_500(client, tokens, path):
+    """The rules run beside the schema (every bad field at once); an object where a string belongs
+    (found by the fuzzer) is the schema's 400, never a crash of the rules."""
+    payload = application_body() if path == "/api/applications" else reservation_body()
+    payload["delivery"]["branch_id"] = {}
+    payload["project"]["orderer_id"] = {"x": 1}
+    resp = client.http.post(
+        path, headers=bearer(tokens["contractor"], **{"Content-Type": "application/json"}), body=json.dumps(payload)
+    )
+    assert resp.status_code == 400, resp.body
+    assert {"delivery.branch_id", "project.orderer_id"} <= {e["field"] for e in body(resp)["errors"]}

@@ -39,3 +39,34 @@ def test_schema_type_errors_name_the_expected_type():
     errors = validation.validate({"name": "a", "amount": "10"}, SCHEMA)
     assert [(e.field, e.message) for e in errors] == [("amount", "整数で入力してください。")]
     assert validation.validate([1], SCHEMA)[0].message == "オブジェクトで入力してください。"
+
+
+def test_errors_carry_a_stable_code():
+    schema = {
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"},
+            "note": {"type": "string", "maxLength": 3},
+            "n": {"type": "integer"},
+        },
+    }
+    found = {e.field: e.code for e in validation.validate({"note": "toolong", "n": "x", "extra": 1}, schema)}
+    assert found == {"name": "required", "note": "too_long", "n": None, "extra": None}  # None: the status's own
+
+
+def test_an_error_item_answers_null_for_no_field_and_the_statuss_code():
+    from chalicelib.domain.errors import FieldError
+
+    assert FieldError("", "見つかりません。").as_dict(404) == {
+        "field": None,
+        "code": "not_found",
+        "message": "見つかりません。",
+    }
+    assert FieldError("a.b", "必須です。", "required").as_dict() == {
+        "field": "a.b",
+        "code": "required",
+        "message": "必須です。",
+    }
+    assert FieldError("a", "誤り").as_dict() == {"field": "a", "code": "invalid", "message": "誤り"}

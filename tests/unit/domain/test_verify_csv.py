@@ -116,3 +116,14 @@ def test_results_csv_has_a_bom_and_neutralises_formula_cells():
     assert rows[1] == ["2", "30026-000001M", "有効", "valid"]
     assert [r[1] for r in rows[2:]] == ['\'=HYPERLINK("http://evil")', "'+1", "'-1", "'@SUM(A1)"]
     assert "\r\n" in text
+
+
+def test_json_items_are_rows_numbered_by_position():
+    rows = verify_csv.rows_of_items([{"number": " 30026-000101M ", "auth_key": "KEY"}, {"number": "", "auth_key": ""}])
+    assert rows == [Row(1, "30026-000101M", "KEY", True), Row(2, "", "", False)]
+    assert verify_csv.rows_of_items([]) == []
+
+
+def test_more_json_items_than_the_limit_are_refused_before_any_is_read():
+    with pytest.raises(verify_csv.TooManyRows):
+        verify_csv.rows_of_items([{"number": "x", "auth_key": "y"}] * (verify_csv.MAX_ROWS + 1))
