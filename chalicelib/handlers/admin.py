@@ -111,6 +111,20 @@ def get_organisation(call: Call) -> dict:
     return admin.get_organisation(call.params["org_id"])
 
 
+@api(
+    bp,
+    "/api/admin/organisations",
+    "GET",
+    summary="受注者・発注者の組織の一覧 (種別ごと、ID順)",
+    roles=ADMIN,
+    query={"kind": {"type": "string", "enum": ["contractor", "orderer"]}, **PAGING},
+    responses={200: ("組織の一覧", paged(ref("Organisation")))},
+)
+def list_organisations(call: Call) -> dict:
+    q = call.query
+    return admin.list_organisations(q.get("kind"), q.get("limit", DEFAULT_LIMIT), q.get("cursor"))
+
+
 USER_BODY = _body(
     ["login", "name", "email", "role", "org_id"],
     {

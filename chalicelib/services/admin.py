@@ -72,16 +72,27 @@ def disable_organisation(admin: Principal, org_id: str) -> dict[str, object]:
     return {"id": org_id, "kind": org.kind, "name": org.name, "status": "disabled"}
 
 
+def _organisation(org: Organisation) -> dict[str, object]:
+    """The admin's view of a contractor or orderer (an orderer's 電子保証対応 from its reference row)."""
+    out: dict[str, object] = {"id": org.org_id, "kind": org.kind, "name": org.name, "status": org.status}
+    if org.kind == "orderer":
+        found = orderers.get(org.org_id)
+        out["e_surety"] = bool(found and found.e_surety)
+    return out
+
+
 def get_organisation(org_id: str) -> dict[str, object]:
     """A contractor or orderer organisation (what `POST /api/admin/contractors|orderers` created)."""
     org = organisations.get(org_id)
-    if org is None or org.kind not in ("contractor", "orderer"):
+    if org is None or org.kind not in organisations.LISTED_KINDS:
         raise NotFound()
-    out: dict[str, object] = {"id": org.org_id, "kind": org.kind, "name": org.name, "status": org.status}
-    if org.kind == "orderer":
-        found = orderers.get(org_id)
-        out["e_surety"] = bool(found and found.e_surety)
-    return out
+    return _organisation(org)
+
+
+def list_organisations(kind: str | None, limit: int, cursor: str | None) -> dict[str, object]:
+    """Contractors and orderers (or one kind), each as `get_organisation` answers it."""
+    found, next_cursor = organisations.list_organisations(kind, limit, cursor)
+    return {"items": [_organisation(org) for org in found], "next_cursor": next_cursor}
 
 
 def get_user(login: str) -> dict[str, object]:

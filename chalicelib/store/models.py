@@ -357,6 +357,16 @@ class OrdererInboxModel(StoreModel):
 # --- Issue 13: accounts (organisations, one-time tokens, machine clients, audit, suppressions) ---
 
 
+class OrganisationsByKindIndex(GlobalSecondaryIndex):
+    """Contractors and orderers under one partition, by kind then id: the admin's list, whole or of
+    one kind (a `begins_with` on `kind_id`), without a Scan. Sparse: a branch or hq has no `directory`.
+    One index, not one per use: CloudFormation adds a single GSI to a live table per update."""
+
+    Meta = _index("by_kind")
+    directory = UnicodeAttribute(hash_key=True)
+    kind_id = UnicodeAttribute(range_key=True)
+
+
 class OrganisationModel(StoreModel):
     """A contractor, orderer, branch or hq: its kind, name and whether it is disabled."""
 
@@ -366,6 +376,11 @@ class OrganisationModel(StoreModel):
     name = UnicodeAttribute()
     status = UnicodeAttribute(default="active")  # active | disabled
     created_at = UnicodeAttribute(null=True)
+    # Issue 23: on contractors and orderers only ("organisation", "<kind>#<org_id>"); absent on rows
+    # written before it, which the admin's list does not show until they are written again.
+    directory = UnicodeAttribute(null=True)
+    kind_id = UnicodeAttribute(null=True)
+    by_kind = OrganisationsByKindIndex()
 
 
 class TokenModel(StoreModel):

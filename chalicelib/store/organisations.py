@@ -3,24 +3,44 @@
 An orderer is two rows: its organisation (kind, status) and its OrdererModel row
 (name, 電子保証対応, rates) that applications read through store/orderers.py;
 both are written in one transaction with the audit record (store/tx.py), and
-this container's cached orderer list is forgotten once they are.
+this container's cached orderer list is forgotten once they are. The admin's list of
+contractors and orderers is one Query on the `by_kind` index (a branch or hq is not in it).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain import clock
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.records import Organisation
-from chalicelib.store import audit, orderers, tx
+from chalicelib.store import audit, orderers, paging, tx
 from chalicelib.store.models import OrdererModel, OrganisationModel
 
 MAX_ID_LENGTH = 64  # longer was never an organisation id; never sent to DynamoDB
+#: The one partition of the `by_kind` index: every contractor and orderer (never a branch or hq).
+DIRECTORY = "organisation"
+LISTED_KINDS = ("contractor", "orderer")
 
 
 def _record(row: OrganisationModel) -> Organisation:
     return Organisation(row.org_id, row.kind, row.name, row.status or "active")
+
+
+def _row(org: Organisation, status: str, created_at: str | None) -> OrganisationModel:
+    """The row of `org`; a contractor or orderer also goes under the admin's list (`by_kind`)."""
+    listed = org.kind in LISTED_KINDS
+    return OrganisationModel(
+        org.org_id,
+        kind=org.kind,
+        name=org.name,
+        status=status,
+        created_at=created_at,
+        directory=DIRECTORY if listed else None,
+        kind_id=f"{org.kind}#{org.org_id}" if listed else None,
+    )
 
 
 def get(org_id: str) -> Organisation | None:
@@ -37,17 +57,14 @@ def get(org_id: str) -> Organisation | None:
 
 def put(org: Organisation) -> None:
     """Write an organisation outright (the demo seed, the first admin's hq)."""
-    OrganisationModel(org.org_id, kind=org.kind, name=org.name, status=org.status, created_at=clock.iso_now()).save()
+    _row(org, org.status, clock.iso_now()).save()
 
 
 def create(org: Organisation, entry: AuditEntry, e_surety: bool | None = None) -> bool:
     """A new organisation (and, for an orderer, its reference row) with its audit record.
     False when the id is taken (nothing is written)."""
     writes = tx.Writes()
-    writes.put(
-        OrganisationModel(org.org_id, kind=org.kind, name=org.name, status="active", created_at=entry.at),
-        condition=OrganisationModel.org_id.does_not_exist(),
-    )
+    writes.put(_row(org, "active", entry.at), condition=OrganisationModel.org_id.does_not_exist())
     if org.kind == "orderer":
         writes.put(
             OrdererModel(org.org_id, name=org.name, e_surety=bool(e_surety)),
@@ -89,6 +106,22 @@ def update_orderer(orderer_id: str, name: str | None, e_surety: bool | None, ent
 def disable(org: Organisation, entry: AuditEntry) -> None:
     """Mark the organisation disabled (creating its row for a pre-issue-13 orderer) with its record."""
     writes = tx.Writes()
-    writes.put(OrganisationModel(org.org_id, kind=org.kind, name=org.name, status="disabled", created_at=entry.at))
+    writes.put(_row(org, "disabled", entry.at))
     audit.add(writes, entry)
     tx.commit(writes, what="organisation")
+
+
+def list_organisations(kind: str | None, limit: int, cursor: str | None) -> tuple[list[Organisation], str | None]:
+    """Contractors and orderers, by kind then id, or one kind by id: one Query on `by_kind`, never
+    a Scan. A cursor belongs to the list (kind filter) it came from."""
+    if kind is not None and kind not in LISTED_KINDS:
+        return [], None
+    prefix = f"{kind}#" if kind else None
+
+    def run(start: dict[str, Any] | None, size: int) -> Any:
+        condition = OrganisationModel.kind_id.startswith(prefix) if prefix else None
+        return OrganisationModel.by_kind.query(
+            DIRECTORY, range_key_condition=condition, limit=size, last_evaluated_key=start
+        )
+
+    return paging.page(run, limit, cursor, convert=_record, scope=f"organisations|{kind or ''}")

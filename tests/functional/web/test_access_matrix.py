@@ -104,6 +104,7 @@ ROUTES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = 
     "DELETE /api/admin/clients/{client_id}": (ADMIN, ADMIN_OBJECT),
     "GET /api/admin/clients/{client_id}": (ADMIN, ADMIN_OBJECT),
     "GET /api/admin/users/{login}": (ADMIN, ADMIN_OBJECT),
+    "GET /api/admin/organisations": (ADMIN, None),
     "GET /api/admin/organisations/{org_id}": (ADMIN, ADMIN_OBJECT),
     "POST /api/admin/contractors": (ADMIN, None),
     "POST /api/admin/orderers": (ADMIN, None),
