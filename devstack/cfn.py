@@ -55,8 +55,9 @@ STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox", "suppre
 STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 #: SES's bounce and complaint notifications (SNS) only mark the address (services/bounces.py).
 FEEDBACK_TABLES = ("suppressions",)
-#: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address.
-EVENTS_TABLES = ("notifications", "inbox", "suppressions")
+#: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address;
+#: a queued reset request (issue 26): the account, its new link's token, the per-login mail counter.
+EVENTS_TABLES = ("notifications", "inbox", "suppressions", "accounts", "tokens", "attempts")
 EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 #: The PDF reconciler (services/reconcile.py) reads the version a pending object names, then releases

@@ -8,7 +8,7 @@ import secrets
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
-from chalicelib.handlers.endpoint import cookies
+from chalicelib.handlers.endpoint import cookies, source_address
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.render import links
 from chalicelib.services import accounts, auth
@@ -85,7 +85,5 @@ def reset(call: PageCall) -> Response:
         return _render(call, "html/account/reset.html", sent=False, errors=[])
     if not _csrf_ok(call):
         return _render(call, "html/account/reset.html", 403, sent=False, errors=[FieldError("", _EXPIRED)])
-    login = call.form.get("login", "").strip()
-    if login and len(login) <= 128:
-        accounts.request_reset(login)
+    accounts.request_reset(call.form.get("login", ""), source_address(call.request))
     return _render(call, "html/account/reset.html", sent=True, errors=[])

@@ -35,6 +35,7 @@ def _record(row: AccountModel) -> Account:
         totp_secret=row.totp_secret,
         totp_confirmed=bool(row.totp_confirmed),
         totp_last_step=int(row.totp_last_step or 0),
+        link_hash=row.link_hash,
     )
 
 
@@ -77,7 +78,9 @@ def create(account: Account, token: OneTimeToken, entry: AuditEntry | None) -> b
     """The account, its invitation token and the audit record in one transaction.
     False when the login is taken (nothing is written)."""
     writes = tx.Writes()
-    writes.put(_row(account), condition=AccountModel.login.does_not_exist())
+    row = _row(account)
+    row.link_hash = token.token_hash
+    writes.put(row, condition=AccountModel.login.does_not_exist())
     writes.put(tokens.row(token), condition=TokenModel.token_hash.does_not_exist())
     if entry:
         audit.add(writes, entry)
@@ -105,7 +108,11 @@ def reset_mfa(login: str, token: OneTimeToken, entry: AuditEntry) -> bool:
     writes = tx.Writes()
     writes.update(
         AccountModel(login),
-        [AccountModel.totp_secret.remove(), AccountModel.totp_confirmed.set(False)],
+        [
+            AccountModel.totp_secret.remove(),
+            AccountModel.totp_confirmed.set(False),
+            AccountModel.link_hash.set(token.token_hash),  # every older link of this login is dead
+        ],
         condition=AccountModel.login.exists(),
     )
     writes.put(tokens.row(token), condition=TokenModel.token_hash.does_not_exist())
@@ -117,14 +124,35 @@ def reset_mfa(login: str, token: OneTimeToken, entry: AuditEntry) -> bool:
     return True
 
 
+def issue_link(login: str, token: OneTimeToken) -> bool:
+    """Store a new set-up link's token and make it the login's only live link, in one transaction
+    (every older invitation or reset link of the login is spent by it). False: no such login."""
+    writes = tx.Writes()
+    writes.put(tokens.row(token), condition=TokenModel.token_hash.does_not_exist())
+    writes.update(
+        AccountModel(login), [AccountModel.link_hash.set(token.token_hash)], condition=AccountModel.login.exists()
+    )
+    try:
+        tx.commit(writes, what="account")
+    except tx.ConditionFailed:
+        return False
+    return True
+
+
+#: What `link_hash` becomes once its link is used: no link of the login works until a new one.
+SPENT = "spent"
+
+
 def set_password(login: str, password_hash: str, token_hash: str, now: int, totp_secret: str | None) -> bool:
     """Spend a one-time token and set the password (and a new TOTP secret) in one transaction.
 
-    The token must be unused, unexpired and this user's; otherwise nothing changes
-    and the answer is False. A new TOTP secret is unconfirmed until its first
-    accepted code, and its last accepted step starts again from zero.
+    The token must be unused, unexpired, this user's and the user's live link (`link_hash`:
+    a newer link spends the older ones); otherwise nothing changes and the answer is False.
+    Using it spends every other link of the login. A new TOTP secret (an invitation or an MFA
+    re-enrolment only, never a reset) is unconfirmed until its first accepted code, and its last
+    accepted step starts again from zero.
     """
-    actions = [AccountModel.password_hash.set(password_hash)]
+    actions = [AccountModel.password_hash.set(password_hash), AccountModel.link_hash.set(SPENT)]
     if totp_secret:
         actions += [
             AccountModel.totp_secret.set(totp_secret),
@@ -133,7 +161,8 @@ def set_password(login: str, password_hash: str, token_hash: str, now: int, totp
         ]
     writes = tx.Writes()
     writes.update(TokenModel(token_hash), [TokenModel.used.set(True)], condition=tokens.spendable(now, login))
-    writes.update(AccountModel(login), actions, condition=AccountModel.login.exists())
+    live = AccountModel.link_hash.does_not_exist() | (AccountModel.link_hash == token_hash)
+    writes.update(AccountModel(login), actions, condition=AccountModel.login.exists() & live)
     try:
         tx.commit(writes, what="password")
     except tx.ConditionFailed:

@@ -50,6 +50,7 @@ JOURNEY = [
     "tests/functional/admin/test_orderers.py::test_an_empty_patch_answers_the_orderer_unchanged_and_a_missing_one_is_404",
     "tests/functional/staff/test_fees.py::test_a_new_container_reads_the_rate_table_the_stage_loaded",
     "tests/functional/streams/test_event_notices.py::test_a_key_reissue_flags_the_inbox_and_tells_the_orderer_holding_the_old_key",
+    "tests/functional/accounts/test_reset.py::test_at_most_three_reset_mails_per_login_an_hour",
 ]
 ROLES = {
     "api": "ApiHandlerRole",
