@@ -74,7 +74,7 @@ def check_token(token: str) -> str:
 def set_password(token: str, password: str) -> PasswordSet:
     found, user = _live(token)
     login = user.login
-    problems = passwords.problems(password, login)
+    problems = passwords.problems(password, login, org_name=user.org_name)
     if problems:
         raise ValidationFailed(problems)
 
