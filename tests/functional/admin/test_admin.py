@@ -157,3 +157,22 @@ def test_first_admin_command_invites_prints_the_link_and_is_refused_once_an_admi
     resp = post(client, "/api/account/password", None, {"token": link.split("=", 1)[1], "password": GOOD_PASSWORD})
     assert resp.status_code == 200 and body(resp)["totp_uri"].startswith("otpauth://")
     assert admin_cli.main(["create-first", "--stage", "local", "--login", "second", "--email", "b@example.jp"]) == 1
+
+
+def test_an_organisation_name_the_certificate_cannot_print_is_a_400_on_name_and_nothing_is_stored(client, admin):
+    """Issue 26: 𠮷, CR/LF and NUL were 201, and every application of the orderer then failed at issue."""
+    from chalicelib.store import organisations
+
+    for name in ("𠮷野市長", "笠間\r\n市長", "笠間\x00市長", "   "):
+        for path, payload in (
+            ("/api/admin/contractors", {"id": "c-0042", "name": name}),
+            ("/api/admin/orderers", {"id": "08042", "name": name, "e_surety": True}),
+        ):
+            resp = post(client, path, admin, payload)
+            assert resp.status_code == 400 and body(resp)["errors"][0]["field"] == "name", (name, resp.body)
+        patched = client.http.patch(
+            "/api/admin/orderers/08999", headers={**bearer(admin), **JSON}, body=json.dumps({"name": name})
+        )
+        assert patched.status_code == 400 and body(patched)["errors"][0]["field"] == "name"
+    assert organisations.get("c-0042") is None and organisations.get("08042") is None
+    assert organisations.get("08999").name == "〇〇村長"
