@@ -19,12 +19,12 @@ from chalicelib.domain.accounts import (
     ROLE_ORG_KIND,
     TOKEN_TTL_SECONDS,
 )
+from chalicelib.domain.application.collect import undrawable_message
 from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.fonts import undrawable_chars
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Account, Organisation
-from chalicelib.domain.application.collect import undrawable_message
-from chalicelib.domain.fonts import undrawable_chars
 from chalicelib.render.charset import font_charset
 from chalicelib.services import account_mail
 from chalicelib.store import accounts, orderers, organisations, sessions, tokens
@@ -70,7 +70,9 @@ def create_orderer(admin: Principal, orderer_id: str, name: str, e_surety: bool)
 
 def update_orderer(admin: Principal, orderer_id: str, name: str | None, e_surety: bool | None) -> dict[str, object]:
     entry = _entry(admin, "orderer_updated", f"orderer:{orderer_id}")
-    if not organisations.update_orderer(orderer_id, printable_name(name) if name is not None else None, e_surety, entry):
+    if not organisations.update_orderer(
+        orderer_id, printable_name(name) if name is not None else None, e_surety, entry
+    ):
         raise NotFound()
     found = orderers.get(orderer_id)  # this container's cache was cleared by the write
     assert found is not None
@@ -123,7 +125,9 @@ def set_user_status(admin: Principal, login: str, enable: bool) -> dict[str, obj
         raise Conflict([FieldError("login", "自分自身を利用停止にすることはできません。")])
     status = ("active" if user.password_hash else "invited") if enable else "disabled"
     action = "user_enabled" if enable else "user_disabled"
-    if not accounts.set_status(login, status, _entry(admin, action, f"user:{login}")):
+    if not accounts.set_status(login, status, _entry(admin, action, f"user:{login}"), was=user):
+        if user.role == "admin" and not enable:
+            raise Conflict([FieldError("login", "有効な管理者が一人もいなくなるため、利用停止にできません。")])
         raise NotFound()
     if not enable:
         sessions.end_all(login)

@@ -15,9 +15,12 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.records import Account, OneTimeToken
 from chalicelib.store import audit, paging, tokens, tx
-from chalicelib.store.models import AccountModel, TokenModel
+from chalicelib.store.models import AccountModel, CounterModel, TokenModel
 
 MAX_LOGIN_LENGTH = 128  # longer cannot be a login; never sent to DynamoDB
+#: The counters row holding how many admins are not disabled (issue 26): disabling one is
+#: conditioned on it being at least 2, so two admins disabling each other at once leave one.
+ADMINS_COUNTER = "admins-not-disabled"
 #: The one partition of the `by_directory` index that holds every account.
 DIRECTORY = "user"
 
@@ -74,10 +77,29 @@ def put(account: Account) -> None:
     _row(account).save()
 
 
+def _admins_counted() -> None:
+    """Make the admins counter exist: rows written before issue 26 have none, so the first
+    admin write counts the admins that are not disabled (a put that only the first one wins)."""
+    try:
+        CounterModel.get(ADMINS_COUNTER, consistent_read=True)
+        return
+    except DoesNotExist:
+        pass
+    n = sum(1 for row in AccountModel.by_role.query("admin") if (row.status or "active") != "disabled")
+    row = CounterModel(ADMINS_COUNTER, value=n)
+    try:
+        tx.retrying(lambda: row.save(condition=CounterModel.name.does_not_exist()), what="counter")
+    except tx.ConditionFailed:
+        pass  # another write counted them first
+
+
 def create(account: Account, token: OneTimeToken, entry: AuditEntry | None) -> bool:
     """The account, its invitation token and the audit record in one transaction.
     False when the login is taken (nothing is written)."""
     writes = tx.Writes()
+    if account.role == "admin":
+        _admins_counted()
+        writes.update(CounterModel(ADMINS_COUNTER), [CounterModel.value.add(1)])
     row = _row(account)
     row.link_hash = token.token_hash
     writes.put(row, condition=AccountModel.login.does_not_exist())
@@ -91,10 +113,23 @@ def create(account: Account, token: OneTimeToken, entry: AuditEntry | None) -> b
     return True
 
 
-def set_status(login: str, status: str, entry: AuditEntry) -> bool:
-    """Disable or enable an account, with its audit record. False when there is no such login."""
+def set_status(login: str, status: str, entry: AuditEntry, *, was: Account | None = None) -> bool:
+    """Disable or enable an account, with its audit record. False when there is no such login, or
+    — for an admin (`was`, the account as read) — when disabling them would leave no admin that is
+    not disabled (one conditional write on the admins counter: of two admins disabling each other
+    at once, one wins), or when the account changed since it was read."""
     writes = tx.Writes()
-    writes.update(AccountModel(login), [AccountModel.status.set(status)], condition=AccountModel.login.exists())
+    condition = AccountModel.login.exists()
+    if was is not None and was.role == "admin" and (was.status == "disabled") != (status == "disabled"):
+        _admins_counted()
+        not_disabled = AccountModel.status.does_not_exist() | (AccountModel.status != "disabled")
+        if status == "disabled":
+            condition = condition & not_disabled
+            writes.update(CounterModel(ADMINS_COUNTER), [CounterModel.value.add(-1)], condition=CounterModel.value >= 2)
+        else:
+            condition = condition & (AccountModel.status == "disabled")
+            writes.update(CounterModel(ADMINS_COUNTER), [CounterModel.value.add(1)])
+    writes.update(AccountModel(login), [AccountModel.status.set(status)], condition=condition)
     audit.add(writes, entry)
     try:
         tx.commit(writes, what="account")
@@ -227,4 +262,5 @@ def emails_of_org(org_id: str) -> frozenset[str]:
 
 
 def any_with_role(role: str) -> bool:
-    return any(True for _ in AccountModel.by_role.query(role, limit=1))
+    """Is there an account of `role` that is not disabled? (A disabled admin does not count.)"""
+    return any((row.status or "active") != "disabled" for row in AccountModel.by_role.query(role))

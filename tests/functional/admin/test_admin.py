@@ -176,3 +176,29 @@ def test_an_organisation_name_the_certificate_cannot_print_is_a_400_on_name_and_
         assert patched.status_code == 400 and body(patched)["errors"][0]["field"] == "name"
     assert organisations.get("c-0042") is None and organisations.get("08042") is None
     assert organisations.get("08999").name == "〇〇村長"
+
+
+def test_two_admins_disabling_each_other_at_once_leave_one_and_the_last_cannot_be_disabled(client):
+    """Issue 26: both succeeded, leaving no admin (and `bin/admin create-first` refused: the disabled
+    ones counted). Now one conditional write on the count of admins that are not disabled decides."""
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.principal import Principal
+    from chalicelib.domain.records import Account
+    from chalicelib.services import admin as admin_service
+    from chalicelib.store import accounts
+    from tests.bursts import burst
+
+    accounts.put(Account("admin-two", "admin", "hq", "hq", password_hash="x", email="two@example.jp", name="二"))
+    one, two = (Principal(login, "admin", "hq", "hq", f"s-{login}") for login in ("admin", "admin-two"))
+    outcomes = burst(admin_service.set_user_status, [(one, "admin-two", False), (two, "admin", False)])
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "dict"], outcomes
+    statuses = [accounts.get(login).status for login in ("admin", "admin-two")]
+    assert sorted(statuses) == ["active", "disabled"]
+    [survivor] = [p for p, s in zip((one, two), statuses, strict=True) if s == "active"]
+    assert accounts.any_with_role("admin")
+    other = "admin-two" if survivor.login == "admin" else "admin"
+    assert isinstance(burst(admin_service.set_user_status, [(survivor, other, True)])[0], dict)  # enable back
+    refused = burst(admin_service.set_user_status, [(Principal("x", "admin", "hq", "hq", "s"), survivor.login, False)])
+    assert isinstance(refused[0], dict)  # two active again: one may go
+    last = burst(admin_service.set_user_status, [(Principal("x", "admin", "hq", "hq", "s"), other, False)])
+    assert isinstance(last[0], Conflict) and accounts.get(other).status == "active"
