@@ -241,3 +241,27 @@ def test_the_waiver_and_its_audit_record_commit_together(client, tokens, monkeyp
     read = body(client.http.get(f"/api/applications/{app['id']}", headers=bearer(tokens["contractor"])))
     assert read["fees"]["waived"] is None and read["fees"]["paid_on"] is None
     assert issue(client, tokens, app["id"]).status_code == 409
+
+
+def test_a_fee_statement_is_rendered_once_per_fee_state_and_reused(client, tokens):
+    """Issue 26: 20 downloads stored 20 objects. One per application and fee state now."""
+    from chalicelib import settings
+    from chalicelib.store import objects
+
+    def stored() -> int:
+        listed = objects.client().list_objects_v2(Bucket=settings.current().bucket, Prefix="fee-statements/")
+        return listed.get("KeyCount", 0)
+
+    app = submit(client, tokens)
+    path = f"/api/applications/{app['id']}/fee-statement.pdf"
+    unpaid = {client.http.get(path, headers=bearer(tokens["contractor"])).status_code for _ in range(3)}
+    assert unpaid == {302} and stored() == 1
+    post(
+        client,
+        tokens["staff"],
+        f"/api/staff/applications/{app['id']}/payment",
+        {"amount": 75_000, "paid_on": clock.today().isoformat()},
+    )
+    for _ in range(3):
+        assert client.http.get(path, headers=bearer(tokens["contractor"])).status_code == 302
+    assert stored() == 2  # unpaid, then paid: the paid one shows the payment
