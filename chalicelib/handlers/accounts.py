@@ -152,7 +152,7 @@ def oauth_token(call: Call) -> Response:
     if creds is None:
         return _oauth_error(401, "invalid_client", "HTTP Basic 認証でクライアントを示してください。", challenge)
     try:
-        token = clients.issue_token(*creds)
+        token = clients.issue_token(*creds, source=source_address(call.request))
     except TooManyAttempts as exc:
         return _oauth_error(429, "invalid_client", exc.errors[0].message, {"Retry-After": str(exc.retry_after)})
     except (Unauthenticated, Conflict) as exc:  # Conflict: store contention past its retries, as before
