@@ -23,9 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     first.add_argument("--login", required=True)
     first.add_argument("--email", required=True)
     first.add_argument("--name", default="管理者")
+    seal = sub.add_parser("encrypt-secrets", help="encrypt TOTP secrets stored before issue 26")
+    seal.add_argument("--stage", required=True)
     args = parser.parse_args(argv)
 
     os.environ["STAGE"] = args.stage
+    if args.command == "encrypt-secrets":
+        from chalicelib.services import admin as admin_service
+
+        print(f"sealed {admin_service.encrypt_secrets()} TOTP secrets of stage {args.stage}")
+        return 0
     from chalicelib.domain.errors import DomainError
     from chalicelib.services import admin
 

@@ -150,6 +150,14 @@ def reset_mfa(admin: Principal, login: str) -> dict[str, object]:
     return {**user.public(), "mfa": "reset"}
 
 
+def encrypt_secrets() -> int:
+    """`bin/admin encrypt-secrets` (run by `bin/stage up`): seal the TOTP secrets of rows written
+    before issue 26, which are read as they are until then. Returns how many were sealed."""
+    count = accounts.seal_plain_secrets()
+    logs.info("secrets_sealed", count=count)
+    return count
+
+
 class AdminExists(Exception):
     """A stage has its first admin already: `create_first_admin` is usable once."""
 

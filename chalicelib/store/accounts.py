@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.records import Account, OneTimeToken
-from chalicelib.store import audit, paging, tokens, tx
+from chalicelib.store import audit, paging, sealed, tokens, tx
 from chalicelib.store.models import AccountModel, CounterModel, TokenModel
 
 MAX_LOGIN_LENGTH = 128  # longer cannot be a login; never sent to DynamoDB
@@ -42,6 +42,16 @@ def _record(row: AccountModel) -> Account:
     )
 
 
+def _sealed(secret: str | None, login: str) -> str | None:
+    return sealed.seal(secret, login) if secret and not sealed.is_sealed(secret) else secret
+
+
+def totp_secret(account: Account) -> str | None:
+    """The account's TOTP secret in plain (base32): opened from its sealed form (store/sealed.py),
+    or as stored on a row written before issue 26. `Account.totp_secret` is the stored form."""
+    return sealed.open_value(account.totp_secret, account.login)
+
+
 def _row(account: Account) -> AccountModel:
     return AccountModel(
         account.login,
@@ -52,7 +62,7 @@ def _row(account: Account) -> AccountModel:
         password_hash=account.password_hash,
         name=account.name or account.org_name,
         status=account.status,
-        totp_secret=account.totp_secret,
+        totp_secret=_sealed(account.totp_secret, account.login),
         totp_confirmed=account.totp_confirmed,
         totp_last_step=account.totp_last_step,
         directory=DIRECTORY,
@@ -190,7 +200,7 @@ def set_password(login: str, password_hash: str, token_hash: str, now: int, totp
     actions = [AccountModel.password_hash.set(password_hash), AccountModel.link_hash.set(SPENT)]
     if totp_secret:
         actions += [
-            AccountModel.totp_secret.set(totp_secret),
+            AccountModel.totp_secret.set(sealed.seal(totp_secret, login)),  # encrypted at rest (issue 26)
             AccountModel.totp_confirmed.set(False),
             AccountModel.totp_last_step.set(0),
         ]
@@ -216,6 +226,29 @@ def _activate(login: str) -> None:
         )
     except tx.ConditionFailed:
         pass  # not invited (active already, or disabled): nothing to do
+
+
+def seal_plain_secrets() -> int:
+    """Seal every TOTP secret still stored in plain (rows written before issue 26): one
+    conditional update per row (only if the row still holds that plain value). Returns how many."""
+    done = 0
+    for role in ("staff", "admin"):
+        for row in AccountModel.by_role.query(role):
+            plain = row.totp_secret
+            if not plain or sealed.is_sealed(plain):
+                continue
+            value = sealed.seal(plain, row.login)
+            try:
+                tx.retrying(
+                    lambda r=row, v=value, p=plain: AccountModel(r.login).update(
+                        actions=[AccountModel.totp_secret.set(v)], condition=AccountModel.totp_secret == p
+                    ),
+                    what="account",
+                )
+                done += 1
+            except tx.ConditionFailed:
+                pass  # changed meanwhile (a re-enrolment writes it sealed)
+    return done
 
 
 def accept_totp_step(login: str, step: int) -> bool:
