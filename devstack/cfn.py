@@ -65,6 +65,8 @@ FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 RECONCILE_TABLES = ("certificates",)
 RECONCILE_DYNAMODB_ACTIONS = ("dynamodb:GetItem",)
 RECONCILE_S3_ACTIONS = ("s3:GetObject", "s3:GetObjectTagging", "s3:DeleteObjectTagging", "s3:DeleteObject")
+#: API Gateway stage throttling (requests per second, steady and burst) for every method.
+THROTTLE_RATE, THROTTLE_BURST = 50, 100
 MAX_RECORD_AGE = 6 * 3600  # leaves 18 h of the stream's 24 h retention to replay the failure queue
 NONCURRENT_DAYS = 30
 ITERATOR_AGE_ALARM_MS = 15 * 60 * 1000
@@ -542,8 +544,20 @@ def template() -> dict[str, Any]:
     resources["ReconcilePdfsRole"] = _role(reconcile_statements, "ReconcilePdfsRolePolicy", "reconcile-pdfs")
     # API Gateway's binary media types (request bodies that must arrive as bytes): chalice package
     # writes the function's own, shorter list (handlers/binary.py); the merge replaces the list whole.
+    # Stage throttling (issue 26, SECURITY.md): every method of the stage shares API Gateway's
+    # token bucket before a request reaches the function — a flood costs no Lambda time.
     resources["RestAPI"] = {
-        "Properties": {"DefinitionBody": {"x-amazon-apigateway-binary-media-types": list(binary.GATEWAY)}}
+        "Properties": {
+            "DefinitionBody": {"x-amazon-apigateway-binary-media-types": list(binary.GATEWAY)},
+            "MethodSettings": [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": THROTTLE_RATE,
+                    "ThrottlingBurstLimit": THROTTLE_BURST,
+                }
+            ],
+        }
     }
     resources.update(_monitoring())
     resources.update(_custom_domain())

@@ -7,6 +7,7 @@ import secrets
 
 from chalice import Blueprint, Response
 
+from chalicelib import settings
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.handlers.endpoint import cookies, source_address
 from chalicelib.handlers.page import PageCall, page
@@ -28,8 +29,9 @@ def _render(call: PageCall, template: str, status: int = 200, **context: object)
     response = call.render(
         template, status=status, no_store=True, form_token=auth.anonymous_csrf_token(nonce), **context
     )
+    secure = "" if settings.current().is_local else "; Secure"  # issue 26: it never had Secure
     response.headers["Set-Cookie"] = (
-        f"{NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
+        f"{NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800{secure}"
     )
     return response
 

@@ -150,3 +150,15 @@ def test_api_gateway_treats_csv_and_multipart_request_bodies_as_binary_but_the_f
     assert body["x-amazon-apigateway-binary-media-types"] == binary.GATEWAY
     assert "text/csv" not in app_module.app.api.binary_types  # a browser's first Accept is text/html
     assert set(app_module.app.api.binary_types) <= set(binary.GATEWAY)
+
+
+def test_the_stage_throttles_every_method_before_the_function():
+    """Issue 26: the packaged API had no stage throttling (SECURITY.md states the limits)."""
+    [setting] = cfn.template()["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert setting == {
+        "ResourcePath": "/*",
+        "HttpMethod": "*",
+        "ThrottlingRateLimit": cfn.THROTTLE_RATE,
+        "ThrottlingBurstLimit": cfn.THROTTLE_BURST,
+    }
+    assert "50 requests per second" in (ROOT / "SECURITY.md").read_text(encoding="utf-8")

@@ -160,3 +160,19 @@ def test_a_deployed_stage_sends_staff_notices_as_its_own_sender_with_its_public_
     message = email.message_from_string(raw["raw_data"], policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()
     assert "工期の記載誤り" in text and f"{deployed_stage}/netdesk/applications" in text
+
+
+def test_a_deployed_stage_sends_hsts_on_every_answer_and_secure_on_every_cookie(deployed_stage):
+    """Issue 26: no HSTS anywhere, and the nonce cookie of /account/* never got Secure."""
+    door = Door.execute_api(app_module.app)
+    answers = [
+        door.get("/api/api/health"),
+        door.get("/api/netdesk/login"),
+        door.get("/api/account/reset"),
+        door.get("/api/account/setup?token=nope"),  # a 400 page
+        door.get("/api/api/guarantees"),  # a 401
+    ]
+    for answer in answers:
+        assert answer.header("Strict-Transport-Security") == "max-age=31536000; includeSubDomains", answer.status
+    cookies = [c for a in answers for c in a.set_cookies()]
+    assert len(cookies) >= 3 and all("; Secure" in c for c in cookies), cookies
