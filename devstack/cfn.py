@@ -192,8 +192,38 @@ def _environment() -> dict[str, Any]:
                 "PDF_BUCKET": BUCKET_NAME,
                 "SESSION_SECRET_PARAM": {"Fn::Sub": "/esurety/${Stage}/session-secret"},
                 "SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
+                "SECRETS_KMS_KEY_ID": {"Ref": "SecretsKey"},  # TOTP secrets at rest (store/sealed.py)
             }
         }
+    }
+
+
+SECRETS_KEY_ARN = {"Fn::GetAtt": ["SecretsKey", "Arn"]}
+
+
+def _secrets_key() -> dict[str, Any]:
+    """The KMS key that wraps the data keys of secrets the system reads back (store/sealed.py):
+    symmetric, rotated yearly; the account administers it, the API function's role may only
+    GenerateDataKey and Decrypt with it."""
+    return {
+        "Type": "AWS::KMS::Key",
+        "Properties": {
+            "Description": {"Fn::Sub": "esurety ${Stage}: secrets at rest (TOTP)"},
+            "EnableKeyRotation": True,
+            "PendingWindowInDays": 7,
+            "KeyPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AccountAdministers",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ],
+            },
+        },
     }
 
 
@@ -520,6 +550,8 @@ def template() -> dict[str, Any]:
         {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": secret_param},
         _stage_config_statement(),
         _ses_statement(),  # account mail: invitations, resets (services/account_mail.py)
+        # TOTP secrets at rest (issue 26, store/sealed.py): a data key per value, wrapped by the key.
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": SECRETS_KEY_ARN},
     ]
     stream_statements = _stream_function_statements("certificates", STREAM_TABLES, STREAM_DYNAMODB_ACTIONS)
     events_statements = _stream_function_statements("events", EVENTS_TABLES, EVENTS_DYNAMODB_ACTIONS)
@@ -559,6 +591,7 @@ def template() -> dict[str, Any]:
             ],
         }
     }
+    resources["SecretsKey"] = _secrets_key()
     resources.update(_monitoring())
     resources.update(_custom_domain())
     return {
@@ -646,6 +679,7 @@ def stage_policy(stage: str) -> dict[str, Any]:
                 "Action": ["ssm:GetParameter"],
                 "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret",
             },
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "arn:aws:kms:*:*:key/*"},
             {
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameters"],
