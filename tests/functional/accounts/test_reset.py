@@ -106,3 +106,14 @@ def test_more_than_ten_reset_requests_from_one_source_get_429(client):
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert body(refused)["errors"][0]["field"] == "login"
     assert tables.count("events", kind="password_reset") == 10  # nothing queued past the limit
+
+
+def test_a_reset_for_a_clerk_whose_second_factor_an_admin_reset_mails_that_re_enrolment_again(client, admin):
+    tables.update("accounts", {"login": "ibaraki-staff"}, email="clerk@example.jp")
+    assert post(client, "/api/admin/users/ibaraki-staff/reset-mfa", admin).status_code == 200
+    assert _reset(client, "ibaraki-staff").status_code == 202
+    (first_subject, first), (again_subject, again) = _links(client, "clerk@example.jp")
+    assert first_subject == again_subject == "【e-Surety】二要素認証の再設定のご案内"
+    assert _set(client, first).status_code == 400  # the admin's link is spent by the newer one
+    enrolled = _set(client, again)
+    assert enrolled.status_code == 200 and body(enrolled)["totp_uri"].startswith("otpauth://")
