@@ -5,7 +5,9 @@ queued the same way, on its own, whether or not its login exists (services/accou
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain import clock
@@ -29,7 +31,12 @@ class Event:
     event_id: str = field(default_factory=lambda: secrets.token_hex(10))
 
 
+#: A queued reset request is kept a week (its claim decides once; the row is not a record).
+RESET_ROW_SECONDS = 7 * 24 * 3600
+
+
 def _row(event: Event) -> EventModel:
+    expires = datetime.fromtimestamp(time.time() + RESET_ROW_SECONDS, UTC) if event.kind == "password_reset" else None
     return EventModel(
         event.event_id,
         kind=event.kind,
@@ -41,6 +48,7 @@ def _row(event: Event) -> EventModel:
         reason=event.reason,
         project_name=event.project_name,
         login=event.login,
+        expires_at=expires,
     )
 
 

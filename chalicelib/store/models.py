@@ -478,6 +478,7 @@ class EventModel(StoreModel):
     kind = UnicodeAttribute()  # key_reissued | application_rejected | password_reset
     at = UnicodeAttribute()
     login = UnicodeAttribute(null=True)  # password_reset: the login as asked (it may not exist)
+    expires_at = TTLAttribute(null=True)  # password_reset rows only: gone a week after the request
     number = UnicodeAttribute(null=True)
     application_id = UnicodeAttribute(null=True)
     orderer_id = UnicodeAttribute(null=True)
