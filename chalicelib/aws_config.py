@@ -26,6 +26,7 @@ BOUNDS: dict[str, tuple[float, float, int]] = {
     "s3": (2, 5, 3),
     "ses": (2, 5, 2),
     "ssm": (2, 3, 3),
+    "kms": (2, 3, 3),
 }
 
 

@@ -70,12 +70,24 @@ def main(argv: list[str] | None = None) -> int:
     fixture = sub.add_parser("smoke-fixture", help="the accounts bin/smoke uses on a new stage")
     fixture.add_argument("--stage", required=True)
     fixture.add_argument("--renew", action="store_true", help="new passwords and TOTP secrets")
+    seal = sub.add_parser("encrypt-secrets", help="encrypt TOTP secrets stored before issue 26")
+    seal.add_argument("--stage", required=True)
     args = parser.parse_args(argv)
 
     os.environ["STAGE"] = args.stage
     if args.command == "smoke-fixture":
         return smoke_fixture(args.stage, args.renew)
+    if args.command == "encrypt-secrets":
+        return encrypt_secrets(args.stage)
     return create_first(args.stage, args.login, args.email, args.name)
+
+
+def encrypt_secrets(stage: str) -> int:
+    """Seal the TOTP secrets stored in plain text before issue 26 (`bin/stage up` runs it)."""
+    from chalicelib.services import admin as admin_service
+
+    print(f"sealed {admin_service.encrypt_secrets()} TOTP secrets of stage {stage}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -55,8 +55,9 @@ STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox", "suppre
 STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 #: SES's bounce and complaint notifications (SNS) only mark the address (services/bounces.py).
 FEEDBACK_TABLES = ("suppressions",)
-#: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address.
-EVENTS_TABLES = ("notifications", "inbox", "suppressions")
+#: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address;
+#: a queued reset request (issue 26): the account, its new link's token, the per-login mail counter.
+EVENTS_TABLES = ("notifications", "inbox", "suppressions", "accounts", "tokens", "attempts")
 EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 #: The PDF reconciler (services/reconcile.py) reads the version a pending object names, then releases
@@ -64,6 +65,8 @@ FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 RECONCILE_TABLES = ("certificates",)
 RECONCILE_DYNAMODB_ACTIONS = ("dynamodb:GetItem",)
 RECONCILE_S3_ACTIONS = ("s3:GetObject", "s3:GetObjectTagging", "s3:DeleteObjectTagging", "s3:DeleteObject")
+#: API Gateway stage throttling (requests per second, steady and burst) for every method.
+THROTTLE_RATE, THROTTLE_BURST = 50, 100
 MAX_RECORD_AGE = 6 * 3600  # leaves 18 h of the stream's 24 h retention to replay the failure queue
 NONCURRENT_DAYS = 30
 ITERATOR_AGE_ALARM_MS = 15 * 60 * 1000
@@ -192,8 +195,38 @@ def _environment() -> dict[str, Any]:
                 # The versions of the SSM values a container reads once (bin/stage config_version):
                 # a rotation changes the configuration, so Lambda replaces every warm container.
                 "CONFIG_VERSION": {"Ref": "ConfigVersion"},
+                "SECRETS_KMS_KEY_ID": {"Ref": "SecretsKey"},  # TOTP secrets at rest (store/sealed.py)
             }
         }
+    }
+
+
+SECRETS_KEY_ARN = {"Fn::GetAtt": ["SecretsKey", "Arn"]}
+
+
+def _secrets_key() -> dict[str, Any]:
+    """The KMS key that wraps the data keys of secrets the system reads back (store/sealed.py):
+    symmetric, rotated yearly; the account administers it, the API function's role may only
+    GenerateDataKey and Decrypt with it."""
+    return {
+        "Type": "AWS::KMS::Key",
+        "Properties": {
+            "Description": {"Fn::Sub": "esurety ${Stage}: secrets at rest (TOTP)"},
+            "EnableKeyRotation": True,
+            "PendingWindowInDays": 7,
+            "KeyPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AccountAdministers",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ],
+            },
+        },
     }
 
 
@@ -559,6 +592,8 @@ def template() -> dict[str, Any]:
         {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": secret_param},
         _stage_config_statement(),
         _ses_statement(),  # account mail: invitations, resets (services/account_mail.py)
+        # TOTP secrets at rest (issue 26, store/sealed.py): a data key per value, wrapped by the key.
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": SECRETS_KEY_ARN},
     ]
     stream_statements = _stream_function_statements("certificates", STREAM_TABLES, STREAM_DYNAMODB_ACTIONS)
     events_statements = _stream_function_statements("events", EVENTS_TABLES, EVENTS_DYNAMODB_ACTIONS)
@@ -585,6 +620,8 @@ def template() -> dict[str, Any]:
     # writes the function's own, shorter list (handlers/binary.py); the merge replaces the list whole.
     # OpenApiVersion (any value) stops SAM from adding a third, unmanaged stage named `Stage` beside
     # `api` (its Deployment's StageName); "2.0" is what Chalice's DefinitionBody is (Swagger 2.0).
+    # Stage throttling (issue 26, SECURITY.md): every method of the stage shares API Gateway's
+    # token bucket before a request reaches the function — a flood costs no Lambda time.
     resources["RestAPI"] = {
         "Properties": {
             "DefinitionBody": {
@@ -592,8 +629,17 @@ def template() -> dict[str, Any]:
                 "x-amazon-apigateway-gateway-responses": gateway_responses(),
             },
             "OpenApiVersion": "2.0",
+            "MethodSettings": [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": THROTTLE_RATE,
+                    "ThrottlingBurstLimit": THROTTLE_BURST,
+                }
+            ],
         }
     }
+    resources["SecretsKey"] = _secrets_key()
     resources.update(_monitoring())
     resources.update(_custom_domain())
     return {
@@ -687,6 +733,7 @@ def stage_policy(stage: str) -> dict[str, Any]:
                 "Action": ["ssm:GetParameter"],
                 "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret",
             },
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "arn:aws:kms:*:*:key/*"},
             {
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameters"],

@@ -31,7 +31,11 @@ def outbox(client) -> list[dict]:
 
 
 def setup_token(client, address: str) -> str:
-    """The set-up token of the last invitation (or reset) mailed to `address`."""
+    """The set-up token of the last invitation (or reset) mailed to `address`, once the queued
+    reset requests have been acted on (the events stream, tests/streams.py)."""
+    from tests.streams import run_events
+
+    run_events(client, "password_reset")
     [mail] = [m for m in outbox(client) if address in m["to"]][-1:]
     return re.search(r"/account/setup\?token=([A-Za-z0-9_-]+)", mail["body"]).group(1)
 

@@ -34,6 +34,7 @@ class Account:
     totp_secret: str | None = field(default=None, repr=False)  # staff/admin; base32
     totp_confirmed: bool = False
     totp_last_step: int = 0  # the last accepted TOTP step: a code is good once
+    link_hash: str | None = field(default=None, repr=False)  # the one live set-up link (store/accounts.py)
 
     @property
     def needs_mfa(self) -> bool:

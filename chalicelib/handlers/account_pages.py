@@ -7,8 +7,9 @@ import secrets
 
 from chalice import Blueprint, Response
 
+from chalicelib import settings
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
-from chalicelib.handlers.endpoint import cookies
+from chalicelib.handlers.endpoint import cookies, source_address
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.render import links
 from chalicelib.services import accounts, auth
@@ -28,8 +29,9 @@ def _render(call: PageCall, template: str, status: int = 200, **context: object)
     response = call.render(
         template, status=status, no_store=True, form_token=auth.anonymous_csrf_token(nonce), **context
     )
+    secure = "" if settings.current().is_local else "; Secure"  # issue 26: it never had Secure
     response.headers["Set-Cookie"] = (
-        f"{NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800"
+        f"{NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800{secure}"
     )
     return response
 
@@ -85,7 +87,5 @@ def reset(call: PageCall) -> Response:
         return _render(call, "html/account/reset.html", sent=False, errors=[])
     if not _csrf_ok(call):
         return _render(call, "html/account/reset.html", 403, sent=False, errors=[FieldError("", _EXPIRED)])
-    login = call.form.get("login", "").strip()
-    if login and len(login) <= 128:
-        accounts.request_reset(login)
+    accounts.request_reset(call.form.get("login", ""), source_address(call.request))
     return _render(call, "html/account/reset.html", sent=True, errors=[])

@@ -12,7 +12,7 @@ from chalice import Blueprint, Response
 from chalicelib.domain.audit import ADMIN_SCOPE
 from chalicelib.domain.errors import Conflict, FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from chalicelib.handlers.endpoint import Call, api, json_response
+from chalicelib.handlers.endpoint import Call, api, json_response, source_address
 from chalicelib.handlers.page import session_cookie
 from chalicelib.handlers.schemas import STRING, enum, obj, paged, ref
 from chalicelib.services import accounts, audit_log, clients, mfa
@@ -73,11 +73,11 @@ def complete_mfa(call: Call) -> Response:
     bp,
     "/api/account/password",
     "POST",
-    summary="招待・再設定のリンクのトークンでパスワードを設定する (職員・管理者は TOTP を登録)",
+    summary="招待・再設定のリンクのトークンでパスワードを設定する (職員・管理者は招待と二要素の再設定のときだけ TOTP を登録)",
     roles=None,
     body=PASSWORD_BODY,
     responses={
-        200: ("職員・管理者: 認証アプリの登録URI", obj({"totp_uri": STRING})),
+        200: ("職員・管理者の招待・二要素の再設定: 認証アプリの登録URI", obj({"totp_uri": STRING})),
         204: ("設定した", None),
         400: ("トークン無効・パスワード不適", None),
     },
@@ -96,10 +96,13 @@ def set_password(call: Call) -> Response:
     summary="パスワード再設定のリンクをメールで送る (ログインIDの有無にかかわらず同じ応答)",
     roles=None,
     body=RESET_BODY,
-    responses={202: ("受け付けた", obj({"status": enum(("accepted",)), "message": STRING}))},
+    responses={
+        202: ("受け付けた", obj({"status": enum(("accepted",)), "message": STRING})),
+        429: ("同じ送信元からの申し出が多すぎる (Retry-After)", None),
+    },
 )
 def request_reset(call: Call) -> Response:
-    accounts.request_reset(call.body["login"])
+    accounts.request_reset(call.body["login"], source_address(call.request))
     return json_response(RESET_ANSWER, 202)
 
 
@@ -170,7 +173,7 @@ def oauth_token(call: Call) -> Response:
     if creds is None:
         return _oauth_error(401, "invalid_client", "HTTP Basic 認証でクライアントを示してください。", challenge)
     try:
-        token = clients.issue_token(*creds)
+        token = clients.issue_token(*creds, source=source_address(call.request))
     except TooManyAttempts as exc:
         return _oauth_error(429, "invalid_client", exc.errors[0].message, {"Retry-After": str(exc.retry_after)})
     except (Unauthenticated, Conflict) as exc:  # Conflict: store contention past its retries, as before

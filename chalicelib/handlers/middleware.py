@@ -19,6 +19,8 @@ NOT_CONFIGURED = FieldError(
     "", "この環境の設定 (送信元メールアドレス・公開URL) が登録されていません。しばらくしてから再度お試しください。"
 )
 
+#: Every answer of a deployed stage: browsers use HTTPS only for a year (local serves plain HTTP).
+HSTS = "max-age=31536000; includeSubDomains"
 HTML_SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -67,6 +69,8 @@ def not_found(path: str) -> Response:
 
 def _finish(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if not settings.current().is_local:  # deployed stages answer on HTTPS only (issue 26)
+        response.headers["Strict-Transport-Security"] = HSTS
     if _header(response, "content-type").startswith("text/html"):
         response.headers.update(HTML_SECURITY_HEADERS)
     return response

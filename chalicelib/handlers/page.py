@@ -4,6 +4,7 @@ urlencoded forms, and the CSRF check on every cookie-authenticated post."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,58 +101,117 @@ def requested_target(request: Any) -> str:
     return path + ("?" + urlencode(pairs) if pairs else "")
 
 
-def parse_form(request: Any) -> tuple[dict[str, list[str]], dict[str, bytes]]:
-    """(fields, uploaded files) of a urlencoded or multipart/form-data post.
+MAX_FIELDS = 500  # parts or pairs of one form
+MAX_PART_HEADERS = 2048  # the header block of one multipart part
+_BOUNDARY = re.compile(rb'boundary=(?:"([^"]{1,70})"|([^";\s]{1,70}))', re.I)
+_PARAM = re.compile(rb'(?:^|;)\s*([a-z*]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))', re.I)
 
-    Multipart is parsed with the standard library's MIME parser; a file part
-    (one with a filename) lands in `files` as bytes, undecoded: its encoding is
-    the reader's business (a CSV may be CP932).
-    """
-    raw = request.raw_body or b""
+
+def _media_type(request: Any) -> tuple[str, str]:
     header = (request.headers or {}).get("content-type") or ""
-    ctype = header.split(";")[0].strip().lower()
+    return header, header.split(";")[0].strip().lower()
+
+
+def check_body(request: Any) -> None:
+    """The bounds a form post must meet before anything reads it (issue 26): its size (413), its
+    type (415) and, for multipart, its shape (400: a boundary, at most MAX_FIELDS parts, no part
+    that is itself multipart — a browser's form is one level deep). A linear scan, no parsing:
+    a session, CSRF or login check may then come before the form is parsed."""
+    raw = request.raw_body or b""
+    header, ctype = _media_type(request)
     if ctype == MULTIPART_TYPE:
         if len(raw) > MAX_UPLOAD:
             raise ApiError(413)
-        return _parse_multipart(header, raw)
+        _multipart_parts(header, raw)
+        return
     if len(raw) > MAX_FORM:
         raise ApiError(413)
     if ctype != FORM_TYPE:
         raise ApiError(415)
+
+
+def _multipart_parts(header: str, raw: bytes) -> list[tuple[bytes, bytes]]:
+    """(header block, body) of each part of a one-level multipart body, or a 400: no boundary, a
+    missing close delimiter, more than MAX_FIELDS parts, a header block over MAX_PART_HEADERS, or a
+    part whose own type is multipart (depth > 1). One pass over the bytes; nothing recurses."""
+    found = _BOUNDARY.search(header.encode("latin-1", "replace"))
+    if found is None:
+        raise ApiError(400)
+    delimiter = b"--" + (found.group(1) or found.group(2))
+    chunks = (b"\r\n" + raw).split(b"\r\n" + delimiter)
+    if len(chunks) < 2 or len(chunks) > MAX_FIELDS + 2 or not chunks[-1].startswith(b"--"):
+        raise ApiError(400)
+    parts = []
+    for chunk in chunks[1:-1]:
+        head, sep, content = chunk.partition(b"\r\n\r\n")
+        if not sep or len(head) > MAX_PART_HEADERS:
+            raise ApiError(400)
+        for line in head.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-type" and value.strip().lower().startswith(b"multipart/"):
+                raise ApiError(400)
+        parts.append((head, content))
+    return parts
+
+
+def parse_form(request: Any) -> tuple[dict[str, list[str]], dict[str, bytes]]:
+    """(fields, uploaded files) of a urlencoded or multipart/form-data post that `check_body` passed.
+
+    A file part (one with a filename) lands in `files` as bytes, undecoded: its encoding is the
+    reader's business (a CSV may be CP932).
+    """
+    check_body(request)
+    raw = request.raw_body or b""
+    header, ctype = _media_type(request)
+    if ctype == MULTIPART_TYPE:
+        return _parse_multipart(header, raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400) from None
     try:
-        return parse_qs(text, keep_blank_values=True, max_num_fields=500), {}
+        return parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FIELDS), {}
     except ValueError:
         raise ApiError(400) from None
 
 
-def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, list[str]], dict[str, bytes]]:
-    import email.parser
-    import email.policy
+def _disposition(head: bytes) -> dict[str, str]:
+    """The parameters of a part's Content-Disposition (name, filename), lower-cased names."""
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-disposition":
+            params: dict[str, str] = {}
+            for m in _PARAM.finditer(b";" + value.split(b";", 1)[-1] if b";" in value else b""):
+                raw_value = m.group(2) if m.group(2) is not None else m.group(3) or b""
+                try:
+                    params[m.group(1).decode("ascii").lower()] = raw_value.replace(b'\\"', b'"').decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ApiError(400) from None
+            return params
+    return {}
 
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + raw
-    )
-    if not message.is_multipart():
-        raise ApiError(400)
+
+def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, list[str]], dict[str, bytes]]:
     fields: dict[str, list[str]] = {}
     files: dict[str, bytes] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
+    for head, payload in _multipart_parts(content_type, raw):
+        params = _disposition(head)
+        name = params.get("name")
         if not name:
             continue
-        payload = part.get_payload(decode=True) or b""
-        if part.get_filename() is not None:
-            files[str(name)] = payload
+        if "filename" in params:
+            files[name] = payload
             continue
         try:
-            fields.setdefault(str(name), []).append(payload.decode("utf-8"))
+            fields.setdefault(name, []).append(payload.decode("utf-8"))
         except UnicodeDecodeError:
             raise ApiError(400) from None
     return fields, files
+
+
+def _read_form(call: PageCall) -> None:
+    call.form_lists, call.files = parse_form(call.request)
+    call.form = {k: v[-1] for k, v in call.form_lists.items()}
 
 
 def page(
@@ -180,20 +240,24 @@ def page(
             request = bp.current_request
             call = PageCall(request=request, params=params, audience=audience)
             call.principal = current_principal(request)
-            if request.method == "POST":
-                call.form_lists, call.files = parse_form(request)
-                call.form = {k: v[-1] for k, v in call.form_lists.items()}
+            posted = request.method == "POST"
+            if posted:
+                check_body(request)  # size, type and depth first: nothing below reads an unbounded body
             if not public:
+                # Who is asking comes before the form is parsed (issue 26).
                 role, login_path, _ = AUDIENCES[audience or ""]
                 if call.principal is None:
-                    if request.method == "POST" and on_expired_post is not None:
+                    if posted and on_expired_post is not None:
+                        _read_form(call)
                         return on_expired_post(call)
                     target = requested_target(request) if request.method == "GET" else ""
                     suffix = f"?next={quote(target)}" if target else ""
                     return redirect(login_path + suffix)
                 if call.principal.role != role:
                     raise ApiError(403)
-                if request.method == "POST" and call.principal.via_cookie:
+            if posted:
+                _read_form(call)
+                if not public and call.principal is not None and call.principal.via_cookie:
                     if not auth.csrf_valid(call.principal.session_id, call.form.get(CSRF_FIELD)):
                         raise ApiError(403)
             with as_api_errors():

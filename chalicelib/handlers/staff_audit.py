@@ -22,6 +22,7 @@ def _filters(call: PageCall) -> tuple[str, str]:
 def audit_page(call: PageCall) -> Response:
     number, actor = _filters(call)
     cursor = (call.request.query_params or {}).get("cursor")
+    audit_log.filters(number, actor)  # a bad filter is a 400 on its field, not a stale cursor
     try:
         found = audit_log.search(call.principal.org_id, number, actor, DEFAULT_LIMIT, cursor)
     except ValidationFailed:  # a stale or foreign cursor: start again from the newest
@@ -34,8 +35,8 @@ def audit_page(call: PageCall) -> Response:
 @page(bp, "/staff/audit.csv", audience="staff")
 def audit_csv(call: PageCall) -> Response:
     number, actor = _filters(call)
-    text = audit_log.export(call.principal.org_id, number, actor)
-    name = f"audit-{number or 'branch'}.csv"
+    text = audit_log.export(call.principal.org_id, number, actor)  # a 400 on a filter that is not one
+    name = audit_log.export_filename(number)
     return Response(
         body=text,
         status_code=200,

@@ -19,10 +19,13 @@ from chalicelib.domain.accounts import (
     ROLE_ORG_KIND,
     TOKEN_TTL_SECONDS,
 )
+from chalicelib.domain.application.collect import undrawable_message
 from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.fonts import undrawable_chars
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Account, Organisation
+from chalicelib.render.charset import font_charset
 from chalicelib.services import account_mail
 from chalicelib.store import accounts, orderers, organisations, sessions, tokens
 
@@ -31,10 +34,24 @@ def _entry(admin: Principal, action: str, target: str, reason: str | None = None
     return AuditEntry(actor=admin.login, action=action, target=target, scope=ADMIN_SCOPE, reason=reason)
 
 
+def printable_name(name: str, field: str = "name") -> str:
+    """An organisation's name as every certificate prints it (issue 26): trimmed, not empty, no
+    control character (CR, LF, NUL …) and nothing the certificate font cannot draw (𠮷); else a
+    400 on `field` — at the door, not at the first issue of one of its applications."""
+    text = name.strip()
+    if not text:
+        raise ValidationFailed([FieldError(field, "名称を入力してください。")])
+    bad = list(dict.fromkeys(c for c in text if not c.isprintable())) + undrawable_chars(text, font_charset())
+    if bad:
+        shown = [c if c.isprintable() else f"U+{ord(c):04X}" for c in dict.fromkeys(bad)]
+        raise ValidationFailed([FieldError(field, undrawable_message(shown))])
+    return text
+
+
 def create_contractor(admin: Principal, org_id: str, name: str) -> dict[str, object]:
     if not ORG_ID_PATTERN.match(org_id):
         raise ValidationFailed([FieldError("id", "IDは英数字・ハイフン・下線で32文字以内にしてください。")])
-    org = Organisation(org_id, "contractor", name.strip())
+    org = Organisation(org_id, "contractor", printable_name(name))
     if not organisations.create(org, _entry(admin, "org_created", f"org:{org_id}")):
         raise Conflict([FieldError("id", "このIDの組織はすでに登録されています。")])
     return {"id": org_id, "name": org.name, "kind": "contractor", "status": "active"}
@@ -43,7 +60,7 @@ def create_contractor(admin: Principal, org_id: str, name: str) -> dict[str, obj
 def create_orderer(admin: Principal, orderer_id: str, name: str, e_surety: bool) -> dict[str, object]:
     if not JIS_CODE_PATTERN.match(orderer_id):
         raise ValidationFailed([FieldError("id", "発注者IDは5桁の全国地方公共団体コード (例: 08216) です。")])
-    org = Organisation(orderer_id, "orderer", name.strip())
+    org = Organisation(orderer_id, "orderer", printable_name(name))
     if orderers.get(orderer_id) or not organisations.create(
         org, _entry(admin, "orderer_created", f"orderer:{orderer_id}"), e_surety=e_surety
     ):
@@ -53,7 +70,9 @@ def create_orderer(admin: Principal, orderer_id: str, name: str, e_surety: bool)
 
 def update_orderer(admin: Principal, orderer_id: str, name: str | None, e_surety: bool | None) -> dict[str, object]:
     entry = _entry(admin, "orderer_updated", f"orderer:{orderer_id}")
-    if not organisations.update_orderer(orderer_id, name.strip() if name else None, e_surety, entry):
+    if not organisations.update_orderer(
+        orderer_id, printable_name(name) if name is not None else None, e_surety, entry
+    ):
         raise NotFound()
     found = orderers.get(orderer_id)  # this container's cache was cleared by the write
     assert found is not None
@@ -136,7 +155,9 @@ def set_user_status(admin: Principal, login: str, enable: bool) -> dict[str, obj
         raise Conflict([FieldError("login", "自分自身を利用停止にすることはできません。")])
     status = ("active" if user.password_hash else "invited") if enable else "disabled"
     action = "user_enabled" if enable else "user_disabled"
-    if not accounts.set_status(login, status, _entry(admin, action, f"user:{login}")):
+    if not accounts.set_status(login, status, _entry(admin, action, f"user:{login}"), was=user):
+        if user.role == "admin" and not enable:
+            raise Conflict([FieldError("login", "有効な管理者が一人もいなくなるため、利用停止にできません。")])
         raise NotFound()
     if not enable:
         sessions.end_all(login)
@@ -157,6 +178,14 @@ def reset_mfa(admin: Principal, login: str) -> dict[str, object]:
     sessions.end_all(login)
     account_mail.send_link(user, "mfa_reset", token)
     return {**user.public(), "mfa": "reset"}
+
+
+def encrypt_secrets() -> int:
+    """`bin/admin encrypt-secrets` (run by `bin/stage up`): seal the TOTP secrets of rows written
+    before issue 26, which are read as they are until then. Returns how many were sealed."""
+    count = accounts.seal_plain_secrets()
+    logs.info("secrets_sealed", count=count)
+    return count
 
 
 class AdminExists(Exception):

@@ -3,11 +3,10 @@ the same records as a page and as a CSV export (domain/audit_csv.py)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-from chalicelib.domain import audit_csv, labels
+from chalicelib.domain import audit_csv, labels, numbering
 from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.domain.numbers import normalise_number
 from chalicelib.store import audit
 
 #: The most rows one export holds (a branch's trail is read page by page up to this).
@@ -15,26 +14,47 @@ MAX_EXPORT_ROWS = 5000
 PAGE = 100
 
 
+_BAD_NUMBER = FieldError("number", "保証契約番号は 30026-000001M の形で入力してください。")
+_BAD_ACTOR = FieldError("actor", "操作者のログインIDに使えない文字が含まれています。")
+
+
 def _number(raw: str) -> str:
-    """What a person types (full width, lower case, spaces) as a 保証契約番号."""
-    text = unicodedata.normalize("NFKC", raw).strip().upper().replace("ー", "-")
-    return re.sub(r"\s+", "", text)
+    """What a person types (full width, lower case, spaces, dashes) as a 保証契約番号; a 400 on
+    `number` when it is not one (issue 26: CR/LF was a 500 and `"` a second filename parameter
+    in the CSV's download header: the filter is a number or nothing)."""
+    text = normalise_number(raw)
+    if not numbering.is_valid(text):
+        raise ValidationFailed([_BAD_NUMBER])
+    return text
+
+
+def filters(number: str | None, actor: str | None) -> tuple[str | None, str | None]:
+    """The audit filters as the store reads them: a well-formed number, a printable actor; else a 400."""
+    wanted = _number(number) if number else None
+    if actor and not actor.isprintable():
+        raise ValidationFailed([_BAD_ACTOR])
+    return wanted, actor or None
+
+
+def export_filename(number: str | None) -> str:
+    """The CSV's download name: from a validated number only (ASCII letters, digits, "-")."""
+    return f"audit-{_number(number) if number else 'branch'}.csv"
 
 
 def search(scope: str | None, number: str | None, actor: str | None, limit: int, cursor: str | None) -> dict:
     """`scope=None` reads every scope (admins)."""
-    wanted = _number(number) if number else None
-    found, next_cursor = audit.query(scope=scope, number=wanted, actor=actor or None, limit=limit, cursor=cursor)
+    wanted, actor = filters(number, actor)
+    found, next_cursor = audit.query(scope=scope, number=wanted, actor=actor, limit=limit, cursor=cursor)
     return {"items": [e.public() for e in found], "next_cursor": next_cursor}
 
 
 def export(scope: str | None, number: str | None, actor: str | None) -> str:
     """Every record the filters select (newest first, at most MAX_EXPORT_ROWS) as CSV text."""
-    wanted = _number(number) if number else None
+    wanted, actor = filters(number, actor)
     rows: list[AuditEntry] = []
     cursor: str | None = None
     while len(rows) < MAX_EXPORT_ROWS:
-        found, cursor = audit.query(scope=scope, number=wanted, actor=actor or None, limit=PAGE, cursor=cursor)
+        found, cursor = audit.query(scope=scope, number=wanted, actor=actor, limit=PAGE, cursor=cursor)
         rows += found
         if cursor is None:
             break

@@ -80,7 +80,7 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def _source_id(source: str | None) -> str:
+def source_id(source: str | None) -> str:
     """A source address as the counters keep it: keyed-hashed, so no IP address is stored."""
     mac = hmac.new(settings.signing_secret(), f"source|{source or 'unknown'}".encode(), hashlib.sha256)
     return mac.hexdigest()[:20]
@@ -88,7 +88,7 @@ def _source_id(source: str | None) -> str:
 
 def login_counters(login_id: str, source: str | None) -> list[attempts.Counter]:
     """What one login attempt is counted against: the (login, source) pair, the source, the login."""
-    who, src = login_id[:128], _source_id(source)
+    who, src = login_id[:128], source_id(source)
     return [
         attempts.Counter(f"login:{who}", LOGIN_POLICY, reset=True)
         if source is None

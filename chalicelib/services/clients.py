@@ -3,8 +3,11 @@
 The secret is shown once and stored as an argon2id hash. An access token is a
 15-minute JWT naming the client; every call re-reads the client and its orderer,
 so a revocation or a disabled orderer stops its tokens on the next request.
-Wrong secrets are counted per client (a lockout with Retry-After), and a client
-acts as its orderer on D-Sure's three API routes only (handlers/endpoint.py).
+Wrong secrets are counted as logins are (issue 26, SECURITY.md): per (client, source), per
+source, and per client with a *soft* lock — an outsider who knows a client id locks only
+their own address out, and once the client-wide counter is full, sources the client has
+obtained a token from before keep their own tries while unknown ones wait. A client acts
+as its orderer on D-Sure's API routes only (handlers/endpoint.py).
 """
 
 from __future__ import annotations
@@ -19,14 +22,20 @@ from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import FieldError, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import MachineClient
-from chalicelib.services.auth import hash_password, verify_secret
+from chalicelib.services.auth import hash_password, source_id, verify_secret
 from chalicelib.store import attempts, clients, organisations
 
 TOKEN_TTL_SECONDS = 900
 AUDIENCE = "esurety-client"
 #: The routes a client token may call (API.md "Machine clients").
 CLIENT_PATHS = frozenset({"/api/verify", "/api/verify/bulk", "/api/orderer/guarantees"})
+#: One source on one client: 5 wrong secrets lock that source out of that client for 15 minutes.
 SECRET_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
+#: One source on every client: 30 failures in 15 minutes (guessing across client ids).
+SOURCE_POLICY = attempts.Policy(limit=30, window_seconds=15 * 60, lock_seconds=15 * 60)
+#: One client from everywhere: 50 failures a day soft-lock it for an hour (known sources still pass).
+CLIENT_POLICY = attempts.Policy(limit=50, window_seconds=24 * 3600, lock_seconds=3600)
+_LOCKED = "認証の失敗が続いたため、一時的にロックしています。"
 
 _BAD_CLIENT = FieldError("client_id", "クライアントIDまたはシークレットが正しくありません。")
 
@@ -75,26 +84,31 @@ def list_clients(orderer_id: str | None, limit: int, cursor: str | None) -> dict
     return {"items": [c.public() for c in found], "next_cursor": next_cursor}
 
 
-def issue_token(client_id: str, secret: str) -> AccessToken:
+def secret_counters(client_id: str, source: str | None) -> list[attempts.Counter]:
+    """What one token request is counted against: the (client, source) pair, the source, the client."""
+    who, src = client_id[:64], source_id(source)
+    return [
+        attempts.Counter(f"oauth:{who}@{src}", SECRET_POLICY, reset=True),
+        attempts.Counter(f"oauth-source:{src}", SOURCE_POLICY),
+        attempts.Counter(f"oauth-client:{who}", CLIENT_POLICY, trusted=src),
+    ]
 
-    key = f"oauth:{client_id}"
-    # Counted BEFORE the secret is checked (store/attempts.py): parallel guesses get no extra tries.
-    counter = attempts.Counter(key, SECRET_POLICY, reset=True)
-    reservation = attempts.reserve([counter])
+
+def issue_token(client_id: str, secret: str, source: str | None = None) -> AccessToken:
+    """A 15-minute access token for a client's right secret. Counted BEFORE the secret is checked
+    (store/attempts.py: parallel guesses get no extra tries); `source` is the caller's address."""
+    counters = secret_counters(client_id, source)
+    key = counters[0].key
+    reservation = attempts.reserve(counters)
     if reservation.ticket is None:
-        raise TooManyAttempts(
-            reservation.retry_after, [FieldError("client_id", "認証の失敗が続いたため、一時的にロックしています。")]
-        )
+        raise TooManyAttempts(reservation.retry_after, [FieldError("client_id", _LOCKED)])
     client = clients.get(client_id)
     ok = verify_secret(client.secret_hash if client else None, secret)
     ok = ok and client is not None and client.status == "active" and _orderer_active(client)
     if not ok:
         logs.info("oauth_failure", client_id=client_id[:64])
         if attempts.remaining(key, SECRET_POLICY) == 0:  # this failure filled the counter
-            raise TooManyAttempts(
-                SECRET_POLICY.lock_seconds,
-                [FieldError("client_id", "認証の失敗が続いたため、一時的にロックしています。")],
-            )
+            raise TooManyAttempts(SECRET_POLICY.lock_seconds, [FieldError("client_id", _LOCKED)])
         raise Unauthenticated([_BAD_CLIENT])
     attempts.settle_success(reservation.ticket)
     import jwt  # PyJWT stays off `import app` (cold start)

@@ -10,6 +10,8 @@ then a crash before the mark) is the only way to a second mail.
   guarantee moves up the inbox of the orderer that verified it (unseen until it looks again).
 - application_rejected: 「保証申込差戻しのお知らせ」 with the reason, when the application
   asked for mail (the event then carries the address).
+- password_reset: a reset request queued by `POST /api/account/reset` (issue 26); the account
+  is looked up only here, after the request was answered (services/accounts.send_reset_link).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from markupsafe import escape
 
 from chalicelib import logs, settings
 from chalicelib.domain import clock
-from chalicelib.services import notify, verify
+from chalicelib.services import accounts, notify, verify
 from chalicelib.store import events, mailer
 
 SUBJECTS = {"key_reissued": "認証キー再発行のお知らせ", "application_rejected": "保証申込差戻しのお知らせ"}
@@ -53,6 +55,8 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
         logs.error("event_unusable_record")
         return "unusable"
     where = {"event_id": event.event_id, "kind": event.kind}
+    if event.kind == "password_reset":
+        return _reset_link(event)
     if event.kind == "key_reissued" and event.orderer_id and event.number:
         verify.note_new_version(event.orderer_id, event.number, event.at)  # flag it in the inbox
     if not event.email:
@@ -74,3 +78,22 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
     notify.CLAIMS.complete(nid, token, {"message_id": message_id, "updated_at": clock.iso_now()})
     logs.info("event_notice_sent", **where)
     return "sent"
+
+
+def _reset_link(event: events.Event) -> str:
+    """A queued reset request, once per event (the same claim as a notice): sent | not_wanted | limited."""
+    nid = f"event#{event.event_id}"
+    token = notify.CLAIMS.claim(nid, notify.LEASE_SECONDS, notify._now(), data={"updated_at": clock.iso_now()})
+    if token is None:
+        record = notify.CLAIMS.read(nid)
+        if record is not None and record.status == notify.CLAIMS.done:
+            return "already_sent"
+        raise notify.LeaseHeld(nid)
+    try:
+        outcome = accounts.send_reset_link(event.login or "")
+    except Exception as exc:  # noqa: BLE001 - any refusal: give the claim back and retry
+        notify.CLAIMS.release(nid, token, {"updated_at": clock.iso_now()})
+        raise notify.NotDelivered(nid) from exc
+    notify.CLAIMS.complete(nid, token, {"updated_at": clock.iso_now()})
+    logs.info("reset_request_done", event_id=event.event_id, outcome=outcome)
+    return outcome

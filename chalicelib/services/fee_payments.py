@@ -20,25 +20,51 @@ from chalicelib.services import fees, reservations, staff_applications
 from chalicelib.store import fees as fee_store
 
 SETTLED = FieldError("fees", "保証料の入金または免除はすでに記録されています。")
+#: A payment is dated at most this many days before the submission it pays for (issue 26: a
+#: payment dated 0001-01-01 was recorded), and never after today.
+PAID_BEFORE_SUBMISSION_DAYS = 30
 
 
-def _subject_form(principal: Principal, kind: str, ident: str) -> Mapping[str, Any]:
-    """The staff member's own branch's submitted application or reservation, or NotFound/Conflict."""
+def _subject(principal: Principal, kind: str, ident: str) -> tuple[Mapping[str, Any], str]:
+    """The staff member's own branch's submitted application or reservation (its form and when it
+    was submitted), or NotFound/Conflict."""
     if kind == "application":
         app = staff_applications.get_application(principal, ident)
-        status = app["status"]
+        status, submitted_at = app["status"], str(app.get("submitted_at") or "")
         form = {k: app.get(k) for k in ("project", "advance_payment", "contract_guarantee")}
     else:
         r = reservations.get_for_staff(principal, ident)
-        status, form = r.status, r.form
+        status, form, submitted_at = r.status, r.form, r.submitted_at
     if status != "submitted":
         raise Conflict([staff_applications.ALREADY_DONE])
-    return form
+    return form, submitted_at
+
+
+def _subject_form(principal: Principal, kind: str, ident: str) -> Mapping[str, Any]:
+    return _subject(principal, kind, ident)[0]
+
+
+def _paid_on_problem(day: dt.date, submitted_at: str) -> FieldError | None:
+    """A payment date from 30 days before the submission (JST) to today, else the error on `paid_on`."""
+    today = clock.today()
+    if day > today:
+        return FieldError("paid_on", "入金日に未来の日付は指定できません。")
+    try:
+        submitted = dt.datetime.fromisoformat(submitted_at).astimezone(clock.JST).date()
+    except (TypeError, ValueError):
+        submitted = today
+    earliest = submitted - dt.timedelta(days=PAID_BEFORE_SUBMISSION_DAYS)
+    if day < earliest:
+        return FieldError(
+            "paid_on",
+            f"入金日は申込日の{PAID_BEFORE_SUBMISSION_DAYS}日前 ({earliest.isoformat()}) 以降の日付にしてください。",
+        )
+    return None
 
 
 def pay(principal: Principal, kind: str, ident: str, amount: int, paid_on: str) -> dict[str, Any]:
-    """入金の記録: exactly `fees.total`, received on a day not in the future, once."""
-    form = _subject_form(principal, kind, ident)
+    """入金の記録: exactly `fees.total`, received between 30 days before the submission and today, once."""
+    form, submitted_at = _subject(principal, kind, ident)
     record = fees.ensure(kind, ident, form)
     errors = []
     if amount != record.total:
@@ -48,8 +74,9 @@ def pay(principal: Principal, kind: str, ident: str, amount: int, paid_on: str) 
     except (TypeError, ValueError):
         errors.append(FieldError("paid_on", "入金日は YYYY-MM-DD の形式で入力してください。"))
     else:
-        if day > clock.today():
-            errors.append(FieldError("paid_on", "入金日に未来の日付は指定できません。"))
+        problem = _paid_on_problem(day, submitted_at)
+        if problem:
+            errors.append(problem)
     if errors:
         raise ValidationFailed(errors)
     if record.settled:

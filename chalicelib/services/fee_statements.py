@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from chalicelib import settings
 from chalicelib.domain import clock
 from chalicelib.domain.principal import Principal
@@ -13,12 +16,25 @@ from chalicelib.store import objects
 PAYEE = {"bank": "〇〇銀行", "branch": "本店営業部", "account": "普通 1234567", "holder": "東日本建設業保証株式会社"}
 
 
+def _key(subject: str, state: str) -> str:
+    """One object per subject and fee state, at a key nobody can guess from the 申込番号."""
+    mac = hmac.new(settings.signing_secret(), f"fee-statement|{subject}|{state}".encode(), hashlib.sha256)
+    return f"fee-statements/{mac.hexdigest()[:40]}.pdf"
+
+
 def fee_statement_url(principal: Principal, application_id: str) -> str:
-    """保証料計算書 of the contractor's own application: drawn now (so it shows the payment or
-    waiver as it stands), uploaded tagged `pending` — the bucket's lifecycle rule removes these
-    throwaway renders after 7 days — and answered as a 60-second URL like every PDF."""
+    """保証料計算書 of the contractor's own application as a 60-second URL like every PDF.
+
+    Rendered once per application and fee state — unpaid, paid (on its day), waived — and
+    reused by every later download in that state (issue 26: 20 downloads stored 20 objects), so
+    it shows the payment or waiver as it stands without a new object per click."""
     app = applications.get(principal, application_id)  # NotFound when missing or not theirs
     record = fees.ensure("application", app["id"], app)
+    state = f"paid:{record.paid_on}" if record.paid_on else ("waived" if record.waived else "unpaid")
+    key = _key(f"application:{app['id']}", state)
+    filename = f"fee-statement-{app['id']}.pdf"
+    if objects.exists(key):
+        return objects.presigned_url(key, filename)
     data = pdf_reservation.render_fee_statement(
         issued_on=clock.today().isoformat(),
         contractor_name=principal.org_name,
@@ -31,6 +47,5 @@ def fee_statement_url(principal: Principal, application_id: str) -> str:
         bank=PAYEE,
         issuer=settings.current().issuer,
     )
-    key = objects.new_key("fee-statements")
-    objects.put_pending(key, data)
-    return objects.presigned_url(key, f"fee-statement-{app['id']}.pdf")
+    objects.put_released(key, data, {"document": "fee_statement", "subject": f"application:{app['id']}"})
+    return objects.presigned_url(key, filename)

@@ -51,7 +51,7 @@ def complete(mfa_token: str, code: str) -> auth.LoginResult:
     user = accounts.get(found.login)
     if user is None or not user.totp_secret or user.status == "disabled":
         raise Unauthenticated([_BAD_TOKEN])
-    step = totp.matching_step(user.totp_secret, code, now)
+    step = totp.matching_step(accounts.totp_secret(user) or "", code, now)
     accepted = step is not None and step > user.totp_last_step and accounts.accept_totp_step(user.login, step)
     if not accepted:
         tokens.count_failure(mfa_token)

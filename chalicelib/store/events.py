@@ -1,17 +1,20 @@
-"""Staff events (key_reissued, application_rejected): put inside the change's own transaction,
-read back from the events stream's NEW_IMAGE by the trigger."""
+"""Events (key_reissued, application_rejected): put inside the change's own transaction, read back
+from the events stream's NEW_IMAGE by the trigger. A password reset request (`password_reset`) is
+queued the same way, on its own, whether or not its login exists (services/accounts.py)."""
 
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain import clock
 from chalicelib.store import tx
 from chalicelib.store.models import EventModel
 
-KINDS = ("key_reissued", "application_rejected")
+KINDS = ("key_reissued", "application_rejected", "password_reset")
 
 
 @dataclass(frozen=True)
@@ -23,27 +26,42 @@ class Event:
     email: str | None = None
     reason: str | None = None
     project_name: str | None = None
+    login: str | None = None
     at: str = field(default_factory=clock.iso_now)
     event_id: str = field(default_factory=lambda: secrets.token_hex(10))
 
 
+#: A queued reset request is kept a week (its claim decides once; the row is not a record).
+RESET_ROW_SECONDS = 7 * 24 * 3600
+
+
+def _row(event: Event) -> EventModel:
+    expires = datetime.fromtimestamp(time.time() + RESET_ROW_SECONDS, UTC) if event.kind == "password_reset" else None
+    return EventModel(
+        event.event_id,
+        kind=event.kind,
+        at=event.at,
+        number=event.number,
+        application_id=event.application_id,
+        orderer_id=event.orderer_id,
+        email=event.email,
+        reason=event.reason,
+        project_name=event.project_name,
+        login=event.login,
+        expires_at=expires,
+    )
+
+
 def add(writes: tx.Writes, event: Event) -> tx.Writes:
     """Add the event to `writes`: it exists only if the change it reports commits."""
-    writes.put(
-        EventModel(
-            event.event_id,
-            kind=event.kind,
-            at=event.at,
-            number=event.number,
-            application_id=event.application_id,
-            orderer_id=event.orderer_id,
-            email=event.email,
-            reason=event.reason,
-            project_name=event.project_name,
-        ),
-        condition=EventModel.event_id.does_not_exist(),
-    )
+    writes.put(_row(event), condition=EventModel.event_id.does_not_exist())
     return writes
+
+
+def queue(event: Event) -> None:
+    """Put one event on its own (one PutItem): the trigger acts on it after the request."""
+    row = _row(event)
+    tx.retrying(lambda: row.save(condition=EventModel.event_id.does_not_exist()), what="event")
 
 
 def from_image(image: dict[str, Any] | None) -> Event | None:
@@ -64,6 +82,7 @@ def from_image(image: dict[str, Any] | None) -> Event | None:
         email=row.email,
         reason=row.reason,
         project_name=row.project_name,
+        login=row.login,
         at=row.at,
         event_id=row.event_id,
     )

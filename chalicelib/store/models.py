@@ -119,6 +119,10 @@ class AccountModel(StoreModel):
     totp_confirmed = BooleanAttribute(null=True)
     totp_last_step = NumberAttribute(null=True)  # the last accepted TOTP step: a code is good once
     directory = UnicodeAttribute(null=True)  # "user": every account under one partition
+    # Issue 26: the hash of the one set-up link (invitation, reset, MFA re-enrolment) that may still
+    # be used; a newer link replaces it and using it spends it, so every older link is dead.
+    # Absent on rows written before: their outstanding links work until one of them is used.
+    link_hash = UnicodeAttribute(null=True)
     by_org = AccountsByOrgIndex()
     by_role = AccountsByRoleIndex()
     by_directory = AccountsByDirectoryIndex()
@@ -486,8 +490,10 @@ class EventModel(StoreModel):
 
     Meta = _meta("events", stream_view_type="NEW_IMAGE")
     event_id = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()  # key_reissued | application_rejected
+    kind = UnicodeAttribute()  # key_reissued | application_rejected | password_reset
     at = UnicodeAttribute()
+    login = UnicodeAttribute(null=True)  # password_reset: the login as asked (it may not exist)
+    expires_at = TTLAttribute(null=True)  # password_reset rows only: gone a week after the request
     number = UnicodeAttribute(null=True)
     application_id = UnicodeAttribute(null=True)
     orderer_id = UnicodeAttribute(null=True)

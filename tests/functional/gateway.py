@@ -88,14 +88,15 @@ class Door:
     prefix: str  # "/api" on execute-api, "" (or a mapping's base path) behind a custom domain
     context_prefix: str  # what requestContext.path carries before the app path
     cookies: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (value, path)
+    source_ip: str = "203.0.113.10"  # requestContext.identity.sourceIp: the caller's address
 
     @classmethod
     def execute_api(cls, app: Any) -> Door:
         return cls(app, f"{API_ID}.execute-api.{REGION}.amazonaws.com", f"/{STAGE}", f"/{STAGE}")
 
     @classmethod
-    def custom_domain(cls, app: Any, base_path: str = "") -> Door:
-        return cls(app, "e-surety.example.jp", base_path, base_path)
+    def custom_domain(cls, app: Any, base_path: str = "", source_ip: str = "203.0.113.10") -> Door:
+        return cls(app, "e-surety.example.jp", base_path, base_path, source_ip=source_ip)
 
     @property
     def name(self) -> str:
@@ -202,7 +203,7 @@ class Door:
                 "domainPrefix": self.host.split(".")[0],
                 "requestTimeEpoch": int(now * 1000),
                 "requestId": str(uuid.uuid4()),
-                "identity": {"sourceIp": "203.0.113.10", "userAgent": headers.get("User-Agent"), "user": None},
+                "identity": {"sourceIp": self.source_ip, "userAgent": headers.get("User-Agent"), "user": None},
                 "domainName": self.host,
                 "apiId": API_ID,
             },

@@ -180,3 +180,15 @@ def test_gateway_answers_are_static_bodies_in_our_error_shape():
         if status in ("429", "503"):
             assert answer["responseParameters"]["gatewayresponse.header.Retry-After"] == "'2'"
     assert "$context" not in json.dumps(cfn.template())
+
+
+def test_the_stage_throttles_every_method_before_the_function():
+    """Issue 26: the packaged API had no stage throttling (SECURITY.md states the limits)."""
+    [setting] = cfn.template()["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert setting == {
+        "ResourcePath": "/*",
+        "HttpMethod": "*",
+        "ThrottlingRateLimit": cfn.THROTTLE_RATE,
+        "ThrottlingBurstLimit": cfn.THROTTLE_BURST,
+    }
+    assert "50 requests per second" in (ROOT / "SECURITY.md").read_text(encoding="utf-8")

@@ -50,6 +50,8 @@ JOURNEY = [
     "tests/functional/admin/test_orderers.py::test_an_empty_patch_answers_the_orderer_unchanged_and_a_missing_one_is_404",
     "tests/functional/staff/test_fees.py::test_a_new_container_reads_the_rate_table_the_stage_loaded",
     "tests/functional/streams/test_event_notices.py::test_a_key_reissue_flags_the_inbox_and_tells_the_orderer_holding_the_old_key",
+    "tests/functional/accounts/test_reset.py::test_at_most_three_reset_mails_per_login_an_hour",
+    "tests/functional/web/test_stage_config.py::test_a_deployed_stage_seals_totp_secrets_with_its_kms_key",
 ]
 ROLES = {
     "api": "ApiHandlerRole",
@@ -121,6 +123,8 @@ def _resource(service: str, name: str) -> str:
         return "parameter:" + name.rsplit("/", 1)[-1]
     if service == "ses":
         return "sender"
+    if service == "kms":
+        return "key:secrets"
     return name
 
 
@@ -147,6 +151,8 @@ def _granted(role: str) -> dict[str, set[str]]:
                 names.add(f"parameter:{param}")
             if ":ses:" in text:
                 names.add("sender")
+            if '"SecretsKey"' in text:
+                names.add("key:secrets")
         for action in st["Action"]:
             out[action] |= names or {"*"}
     return out

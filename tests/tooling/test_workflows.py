@@ -160,3 +160,13 @@ def test_aws_access_is_an_oidc_role_never_a_stored_key():
                 (creds,) = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
                 assert "role-to-assume" in creds["with"]
         assert w["permissions"] == {"contents": "read"}
+
+
+def test_every_push_audits_the_python_and_npm_dependencies_and_a_finding_fails():
+    """Issue 26: pip-audit reached no advisory database from these machines; the workflow's runner does."""
+    job = _workflow("stage")["jobs"]["audit"]
+    assert job["if"] == "github.event_name == 'push'"
+    runs = _runs(job)
+    assert "pip-audit --strict -r requirements.txt -r requirements-dev.txt" in runs
+    assert "npm audit" in runs and "--audit-level=low" in runs
+    assert "|| true" not in runs and "continue-on-error" not in str(job)  # a finding fails the job

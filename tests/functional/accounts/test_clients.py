@@ -6,6 +6,8 @@ refusals, and the OpenAPI scheme.
 
 from __future__ import annotations
 
+import base64
+
 from tests.admin_api import client_token, new_client, post
 from tests.factories import make_guarantee
 from tests.functional.conftest import bearer, body, login
@@ -71,3 +73,38 @@ def test_openapi_declares_the_client_credentials_scheme(client):
         "/api/staff/audit",
     ):
         assert path in doc["paths"]
+
+
+def _token_via(door, client_id: str, secret: str):
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return door.post(
+        "/api/oauth/token",
+        headers={**FORM, "Authorization": f"Basic {basic}", "Accept": "application/json"},
+        body="grant_type=client_credentials",
+    )
+
+
+def test_an_outsider_who_knows_a_client_id_cannot_lock_the_municipality_out(client, admin):
+    """Issue 26: five wrong secrets from anywhere locked the client for everyone. Counted per
+    (client, source) now, with a soft client-wide lock: API-Gateway-shaped events, two sourceIps."""
+    import app as app_module
+    from chalicelib.services import clients
+    from chalicelib.store import attempts
+    from tests.functional.gateway import Door
+
+    cid, secret = new_client(client, admin)
+    city = Door.custom_domain(app_module.app, source_ip="203.0.113.50")
+    attacker = Door.custom_domain(app_module.app, source_ip="198.51.100.66")
+    assert _token_via(city, cid, secret).status == 200  # the city's system, as every morning
+    statuses = [_token_via(attacker, cid, "wrong").status for _ in range(6)]
+    assert statuses == [401] * 4 + [429, 429]
+    refused = _token_via(attacker, cid, secret)
+    assert refused.status == 429 and int(refused.header("Retry-After")) > 0
+    assert _token_via(city, cid, secret).status == 200  # the attacker locked only their own address
+
+    wide = clients.secret_counters(cid, "192.0.2.1")[2]
+    filled = [attempts.reserve([wide]).ticket for _ in range(clients.CLIENT_POLICY.limit)]  # failures from far and wide
+    assert filled[-1] is None and attempts.remaining(wide.key, clients.CLIENT_POLICY) == 0
+    stranger = Door.custom_domain(app_module.app, source_ip="192.0.2.99")
+    assert _token_via(stranger, cid, secret).status == 429  # an unknown source waits
+    assert _token_via(city, cid, secret).status == 200  # a source that obtained a token before does not

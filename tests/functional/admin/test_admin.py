@@ -163,3 +163,48 @@ def test_first_admin_command_invites_stores_the_link_never_prints_it_and_is_refu
     resp = post(client, "/api/account/password", None, {"token": link.split("=", 1)[1], "password": GOOD_PASSWORD})
     assert resp.status_code == 200 and body(resp)["totp_uri"].startswith("otpauth://")
     assert admin_cli.main(["create-first", "--stage", "local", "--login", "second", "--email", "b@example.jp"]) == 1
+
+
+def test_an_organisation_name_the_certificate_cannot_print_is_a_400_on_name_and_nothing_is_stored(client, admin):
+    """Issue 26: 𠮷, CR/LF and NUL were 201, and every application of the orderer then failed at issue."""
+    from chalicelib.store import organisations
+
+    for name in ("𠮷野市長", "笠間\r\n市長", "笠間\x00市長", "   "):
+        for path, payload in (
+            ("/api/admin/contractors", {"id": "c-0042", "name": name}),
+            ("/api/admin/orderers", {"id": "08042", "name": name, "e_surety": True}),
+        ):
+            resp = post(client, path, admin, payload)
+            assert resp.status_code == 400 and body(resp)["errors"][0]["field"] == "name", (name, resp.body)
+        patched = client.http.patch(
+            "/api/admin/orderers/08999", headers={**bearer(admin), **JSON}, body=json.dumps({"name": name})
+        )
+        assert patched.status_code == 400 and body(patched)["errors"][0]["field"] == "name"
+    assert organisations.get("c-0042") is None and organisations.get("08042") is None
+    assert organisations.get("08999").name == "〇〇村長"
+
+
+def test_two_admins_disabling_each_other_at_once_leave_one_and_the_last_cannot_be_disabled(client):
+    """Issue 26: both succeeded, leaving no admin (and `bin/admin create-first` refused: the disabled
+    ones counted). Now one conditional write on the count of admins that are not disabled decides."""
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.principal import Principal
+    from chalicelib.domain.records import Account
+    from chalicelib.services import admin as admin_service
+    from chalicelib.store import accounts
+    from tests.bursts import burst
+
+    accounts.put(Account("admin-two", "admin", "hq", "hq", password_hash="x", email="two@example.jp", name="二"))
+    one, two = (Principal(login, "admin", "hq", "hq", f"s-{login}") for login in ("admin", "admin-two"))
+    outcomes = burst(admin_service.set_user_status, [(one, "admin-two", False), (two, "admin", False)])
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "dict"], outcomes
+    statuses = [accounts.get(login).status for login in ("admin", "admin-two")]
+    assert sorted(statuses) == ["active", "disabled"]
+    [survivor] = [p for p, s in zip((one, two), statuses, strict=True) if s == "active"]
+    assert accounts.any_with_role("admin")
+    other = "admin-two" if survivor.login == "admin" else "admin"
+    assert isinstance(burst(admin_service.set_user_status, [(survivor, other, True)])[0], dict)  # enable back
+    refused = burst(admin_service.set_user_status, [(Principal("x", "admin", "hq", "hq", "s"), survivor.login, False)])
+    assert isinstance(refused[0], dict)  # two active again: one may go
+    last = burst(admin_service.set_user_status, [(Principal("x", "admin", "hq", "hq", "s"), other, False)])
+    assert isinstance(last[0], Conflict) and accounts.get(other).status == "active"

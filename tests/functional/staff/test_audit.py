@@ -180,3 +180,20 @@ def test_audit_pages_and_csv_export(client, tokens, issued):
     assert client.http.get(
         "/staff/audit.csv", headers={"Cookie": f"esurety_session={tokens['contractor']}"}
     ).status_code in (302, 303, 403)
+
+
+def test_the_audit_filter_is_a_number_or_a_400_and_the_csv_filename_is_built_from_it(client, tokens):
+    """Issue 26: `?number=` with CR/LF was a 500, with `"` an extra filename parameter in the header."""
+    from urllib.parse import quote
+
+    cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
+    for bad in ('x"; filename="evil.exe', "30026-000001M\r\nSet-Cookie: a=b", "../../etc"):
+        for path in ("/staff/audit.csv", "/staff/audit", "/api/staff/audit"):
+            resp = client.http.get(f"{path}?number={quote(bad)}", headers=cookie)
+            assert resp.status_code == 400, (path, bad, resp.status_code)
+            assert "Content-Disposition" not in resp.headers
+    typed = client.http.get(f"/staff/audit.csv?number={quote('３００２６－０００００１ｍ')}", headers=cookie)
+    assert typed.status_code == 200
+    assert typed.headers["Content-Disposition"] == 'attachment; filename="audit-30026-000001M.csv"'
+    actor = client.http.get("/api/staff/audit?actor=" + quote("a\r\nb"), headers=cookie)
+    assert actor.status_code == 400

@@ -92,16 +92,22 @@ def test_unpaid_is_409_on_fees_then_paid_issues(client, tokens):
     assert future.status_code == 400 and [e["field"] for e in body(future)["errors"]] == ["paid_on"]
     bad_day = post(client, tokens["staff"], path, {"amount": 75_000, "paid_on": "2026-02-30"})
     assert bad_day.status_code == 400 and [e["field"] for e in body(bad_day)["errors"]] == ["paid_on"]
+    # Issue 26: 0001-01-01 and 0206-12-01 were recorded; at most 30 days before the submission now.
+    for long_ago in ("0001-01-01", "0206-12-01", (today - dt.timedelta(days=31)).isoformat()):
+        old = post(client, tokens["staff"], path, {"amount": 75_000, "paid_on": long_ago})
+        assert old.status_code == 400 and [e["field"] for e in body(old)["errors"]] == ["paid_on"], long_ago
+    assert all(row.paid_on is None for row in tables.rows("fees"))  # nothing recorded
     assert post(client, tokens["contractor"], path, {"amount": 75_000, "paid_on": today.isoformat()}).status_code == 403
 
-    paid = post(client, tokens["staff"], path, {"amount": 75_000, "paid_on": today.isoformat()})
+    a_month_back = (today - dt.timedelta(days=30)).isoformat()  # the submission was today
+    paid = post(client, tokens["staff"], path, {"amount": 75_000, "paid_on": a_month_back})
     assert paid.status_code == 200, paid.body
-    assert body(paid)["fees"]["paid_on"] == today.isoformat() and body(paid)["fees"]["waived"] is None
+    assert body(paid)["fees"]["paid_on"] == a_month_back and body(paid)["fees"]["waived"] is None
     assert post(client, tokens["staff"], path, {"amount": 75_000, "paid_on": today.isoformat()}).status_code == 409
     again = post(client, tokens["staff"], f"/api/staff/applications/{app['id']}/fee-waiver", {"reason": "後から免除"})
     assert again.status_code == 409
     read = body(client.http.get(f"/api/applications/{app['id']}", headers=bearer(tokens["contractor"])))
-    assert read["fees"]["paid_on"] == today.isoformat()
+    assert read["fees"]["paid_on"] == a_month_back
 
     done = issue(client, tokens, app["id"])
     assert done.status_code == 201, done.body
@@ -235,3 +241,27 @@ def test_the_waiver_and_its_audit_record_commit_together(client, tokens, monkeyp
     read = body(client.http.get(f"/api/applications/{app['id']}", headers=bearer(tokens["contractor"])))
     assert read["fees"]["waived"] is None and read["fees"]["paid_on"] is None
     assert issue(client, tokens, app["id"]).status_code == 409
+
+
+def test_a_fee_statement_is_rendered_once_per_fee_state_and_reused(client, tokens):
+    """Issue 26: 20 downloads stored 20 objects. One per application and fee state now."""
+    from chalicelib import settings
+    from chalicelib.store import objects
+
+    def stored() -> int:
+        listed = objects.client().list_objects_v2(Bucket=settings.current().bucket, Prefix="fee-statements/")
+        return listed.get("KeyCount", 0)
+
+    app = submit(client, tokens)
+    path = f"/api/applications/{app['id']}/fee-statement.pdf"
+    unpaid = {client.http.get(path, headers=bearer(tokens["contractor"])).status_code for _ in range(3)}
+    assert unpaid == {302} and stored() == 1
+    post(
+        client,
+        tokens["staff"],
+        f"/api/staff/applications/{app['id']}/payment",
+        {"amount": 75_000, "paid_on": clock.today().isoformat()},
+    )
+    for _ in range(3):
+        assert client.http.get(path, headers=bearer(tokens["contractor"])).status_code == 302
+    assert stored() == 2  # unpaid, then paid: the paid one shows the payment

@@ -17,7 +17,8 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from chalicelib.store.connection import dynamodb_client
 from tests import tables
 from tests.factories import application_body, make_guarantee
-from tests.functional.conftest import bearer, body
+from tests.functional.conftest import bearer, body, login
+from tests.hostile import nested_multipart
 
 JSON = {"Content-Type": "application/json"}
 NESTED = b"[" * 10_000 + b"]" * 10_000
@@ -236,3 +237,30 @@ def test_an_idempotency_key_reused_after_expiry_with_another_body_makes_a_new_ap
     second = client.http.post("/api/applications", headers=headers, body=json.dumps(other))
     assert second.status_code == 201
     assert body(second)["id"] != body(first)["id"] and body(second)["project"]["name"] == "別の工事"
+
+
+def test_the_nested_multipart_body_is_4xx_on_every_page_route_and_never_parsed(client, monkeypatch):
+    """Issue 26: a 64 KB multipart body nested 1,000 deep was a RecursionError after seconds of CPU on
+    any page, before the session or CSRF was checked. Now the depth is bounded before anything
+    parses the body: with no session and with a staff session, every page route answers 400 and the
+    form parser is never called."""
+    import app as app_module
+    from chalicelib.handlers import page
+
+    parsed: list[str] = []
+    monkeypatch.setattr(page, "parse_form", lambda request: parsed.append(request.path) or ({}, {}))
+    monkeypatch.setattr(page, "_parse_multipart", lambda *a: parsed.append("multipart") or ({}, {}))
+    ctype, nested = nested_multipart()
+    routes = sorted(
+        path.replace("{", "").replace("}", "")
+        for path, entry in app_module.app.routes.items()
+        if not path.startswith("/api/") and "POST" in entry
+    )
+    assert "/netdesk/login" in routes and "/account/reset" in routes and len(routes) > 20
+    session_cookie = {"Cookie": f"esurety_session={login(client, 'demo-contractor', 'demo-pass-1')['token']}"}
+    answers = {}
+    for path in routes:
+        for who, extra in (("anonymous", {}), ("session", session_cookie)):
+            resp = client.http.post(path, headers={"Content-Type": ctype, **extra}, body=nested)
+            answers[(path, who)] = resp.status_code
+    assert {k: v for k, v in answers.items() if v != 400} == {} and parsed == []

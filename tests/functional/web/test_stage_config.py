@@ -160,3 +160,61 @@ def test_a_deployed_stage_sends_staff_notices_as_its_own_sender_with_its_public_
     message = email.message_from_string(raw["raw_data"], policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()
     assert "工期の記載誤り" in text and f"{deployed_stage}/netdesk/applications" in text
+
+
+def test_a_deployed_stage_sends_hsts_on_every_answer_and_secure_on_every_cookie(deployed_stage):
+    """Issue 26: no HSTS anywhere, and the nonce cookie of /account/* never got Secure."""
+    door = Door.execute_api(app_module.app)
+    answers = [
+        door.get("/api/api/health"),
+        door.get("/api/netdesk/login"),
+        door.get("/api/account/reset"),
+        door.get("/api/account/setup?token=nope"),  # a 400 page
+        door.get("/api/api/guarantees"),  # a 401
+    ]
+    for answer in answers:
+        assert answer.header("Strict-Transport-Security") == "max-age=31536000; includeSubDomains", answer.status
+    cookies = [c for a in answers for c in a.set_cookies()]
+    assert len(cookies) >= 3 and all("; Secure" in c for c in cookies), cookies
+
+
+def test_a_deployed_stage_seals_totp_secrets_with_its_kms_key(deployed_stage, monkeypatch):
+    """Issue 26: the template's SecretsKey (SECRETS_KMS_KEY_ID) wraps every TOTP secret's data key:
+    enrolling seals with GenerateDataKey, the second step of a login opens with Decrypt."""
+    import time
+
+    from chalicelib import aws_config
+    from chalicelib.domain import totp
+    from chalicelib.domain.records import Account
+    from chalicelib.store import accounts, sealed, tokens
+    from tests import tables
+
+    kms = boto3.client("kms", region_name="ap-northeast-1", endpoint_url=aws_config.endpoint_override("kms"))
+    monkeypatch.setenv("SECRETS_KMS_KEY_ID", kms.create_key()["KeyMetadata"]["KeyId"])
+    accounts.put(Account("kms-clerk", "staff", "ibaraki", "茨城支店", status="invited", email="k@example.jp"))
+    link, value = tokens.new("invitation", "kms-clerk", int(time.time()), 3600)
+    assert accounts.issue_link("kms-clerk", value)
+    door = Door.execute_api(app_module.app)
+    password = "heron-over-the-kasama-hills"
+    enrolled = door.post(
+        "/api/api/account/password",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"token": link, "password": password}),
+    )
+    assert enrolled.status == 200, enrolled.text
+    stored = tables.row("accounts", login="kms-clerk").totp_secret
+    secret = accounts.totp_secret(accounts.get("kms-clerk"))
+    assert stored.startswith("enc1:kms:") and secret not in stored
+    sealed._unwrap.cache_clear()  # a cold container opens it with KMS
+    step1 = door.post(
+        "/api/api/session",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"login": "kms-clerk", "password": password}),
+    )
+    mfa_token = json.loads(step1.body)["mfa_token"]
+    step2 = door.post(
+        "/api/api/session/mfa",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"mfa_token": mfa_token, "code": totp.code_at(secret, time.time())}),
+    )
+    assert step2.status == 200 and json.loads(step2.body)["role"] == "staff"
