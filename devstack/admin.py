@@ -86,7 +86,8 @@ def encrypt_secrets(stage: str) -> int:
     """Seal the TOTP secrets stored in plain text before issue 26 (`bin/stage up` runs it)."""
     from chalicelib.services import admin as admin_service
 
-    print(f"sealed {admin_service.encrypt_secrets()} TOTP secrets of stage {stage}")
+    count = admin_service.encrypt_secrets()
+    print(f"sealed {count} TOTP secrets of stage {stage}")
     return 0
 
 

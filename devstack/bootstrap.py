@@ -64,6 +64,7 @@ CI_ACTIONS: dict[str, tuple[str, ...]] = {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
+        "dynamodb:UpdateItem",  # the smoke fixture's accounts (their one live set-up link)
         # redrive reads the failed records back from the stream
         "dynamodb:GetRecords",
         "dynamodb:GetShardIterator",
@@ -73,15 +74,19 @@ CI_ACTIONS: dict[str, tuple[str, ...]] = {
     "sqs": ("sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"),
     "lambda": ("lambda:InvokeFunction",),
     "ses": ("ses:SendRawEmail",),  # the first admin's invitation (bin/admin create-first)
+    # the smoke fixture's staff TOTP secrets, sealed with the stage's key through its alias (bin/admin)
+    "kms": ("kms:GenerateDataKey",),
 }
 
 
 #: Of CI_ACTIONS, what `bin/admin` calls through the app's store on a new stage (create-first, the
 #: smoke fixture): tests/tooling/test_admin.py records them on moto.
 ADMIN_ACTIONS = (
+    "kms:GenerateDataKey",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
+    "dynamodb:UpdateItem",
     "ses:SendRawEmail",
     "ssm:GetParameter",
     "ssm:GetParameters",
@@ -123,6 +128,7 @@ def _stage_resources(patterns: tuple[str, ...]) -> dict[str, list[Any]]:
         "lambda": each(f"arn:${{AWS::Partition}}:lambda:{region}:function:esurety-@-*"),
         "ses": [{"Fn::Sub": f"arn:${{AWS::Partition}}:ses:{region}:identity/*"}],
         "iam": [{"Fn::GetAtt": ["CloudFormationServiceRole", "Arn"]}],
+        "kms": [{"Fn::Sub": f"arn:${{AWS::Partition}}:kms:{region}:key/*"}],  # narrowed to the stages' aliases below
     }
 
 
@@ -138,6 +144,9 @@ def _ci_policy(patterns: tuple[str, ...]) -> dict[str, Any]:
         }
         if service == "iam":
             statement["Condition"] = {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
+        if service == "kms":  # only the keys behind these stages' secrets aliases
+            aliases = [f"alias/esurety-{p}-secrets" for p in patterns]
+            statement["Condition"] = {"ForAnyValue:StringLike": {"kms:ResourceAliases": aliases}}
         statements.append(statement)
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -196,6 +205,7 @@ SERVICE_ACTIONS = (
     "iam:TagRole",
     "iam:UntagRole",
     "iam:UpdateAssumeRolePolicy",
+    "kms:*",  # the stage's key for secrets at rest and its alias (store/sealed.py)
     "lambda:*",
     "logs:*",
     "route53:ChangeResourceRecordSets",

@@ -640,6 +640,15 @@ def template() -> dict[str, Any]:
         }
     }
     resources["SecretsKey"] = _secrets_key()
+    # The name operators' tools seal with (bin/admin smoke-fixture, encrypt-secrets: store/sealed.py),
+    # where the functions have the key's id in their environment.
+    resources["SecretsKeyAlias"] = {
+        "Type": "AWS::KMS::Alias",
+        "Properties": {
+            "AliasName": {"Fn::Sub": "alias/esurety-${Stage}-secrets"},
+            "TargetKeyId": {"Ref": "SecretsKey"},
+        },
+    }
     resources.update(_monitoring())
     resources.update(_custom_domain())
     return {

@@ -39,7 +39,14 @@ def _unb64(text: str) -> bytes:
 
 
 def _kms_key_id() -> str | None:
-    return os.environ.get("SECRETS_KMS_KEY_ID") or None
+    """The functions' key (their environment), else — for an operator's tool run against a deployed
+    stage (`bin/admin smoke-fixture`, `encrypt-secrets`) — the stage's alias the template creates, so
+    what a tool seals is wrapped by the same KMS key, never by a secret a rotation replaces."""
+    configured = os.environ.get("SECRETS_KMS_KEY_ID")
+    if configured:
+        return configured
+    s = settings.current()
+    return None if s.is_local else f"alias/{s.app_name}-{s.stage}-secrets"
 
 
 @functools.lru_cache(maxsize=2)

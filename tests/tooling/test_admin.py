@@ -65,6 +65,9 @@ def aws(moto_url):
             props["StreamSpecification"] = {**props["StreamSpecification"], "StreamEnabled": True}
         ddb.create_table(**props)
     client("ses").verify_email_identity(EmailAddress=SENDER)
+    # the stage's key for secrets at rest, by the alias the template gives it (cfn SecretsKeyAlias)
+    key = client("kms").create_key(Description="secrets at rest")["KeyMetadata"]["KeyId"]
+    client("kms").create_alias(AliasName=f"alias/esurety-{STAGE}-secrets", TargetKeyId=key)
     names = StageNames(STAGE, "123456789012", REGION)
     ssm = client("ssm")
     ssm.put_parameter(Name=names.parameter("public-base-url"), Value="https://x.example/api", Type="String")
@@ -100,6 +103,17 @@ def _admin(moto_url: str, *args: str, calls: Path | None = None) -> subprocess.C
         cmd = [sys.executable, "-c", RECORDED_ADMIN, *args]
     env = {**_env(moto_url), "CALL_LOG": str(calls or "")}
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _opened(aws, stored: str, login: str) -> str:
+    """A sealed value opened as the stage's functions open it: the data key unwrapped by KMS."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from chalicelib.store import sealed
+
+    _, wrapper, wrapped, nonce, ciphertext = stored.split(":")
+    data_key = aws("kms").decrypt(CiphertextBlob=sealed._unb64(wrapped))["Plaintext"]
+    return AESGCM(data_key).decrypt(sealed._unb64(nonce), sealed._unb64(ciphertext), login.encode()).decode()
 
 
 def _printed(*results: subprocess.CompletedProcess) -> str:
@@ -165,7 +179,9 @@ def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_g
         assert settings[smoke_fixture.SETTING[login]].startswith(f"{login}:")
         if role == "staff":
             secret = settings[f"{smoke_fixture.SETTING[login]}_TOTP"]
-            assert row["totp_secret"]["S"] == secret and len(smoke.totp(secret, 0)) == 6
+            stored = row["totp_secret"]["S"]
+            assert stored.startswith("enc1:kms:") and secret not in stored  # sealed with the stage's key
+            assert _opened(aws, stored, login) == secret and len(smoke.totp(secret, 0)) == 6
     orderer = ddb.get_item(TableName=f"esurety-{STAGE}-orderers", Key={"orderer_id": {"S": smoke_fixture.ORDERER[0]}})
     assert orderer["Item"]["e_surety"] == {"BOOL": True}
     assert settings["SMOKE_ORDERER_ID"] == smoke_fixture.ORDERER[0] and settings["SMOKE_BRANCH"] == "ibaraki"

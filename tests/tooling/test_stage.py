@@ -451,6 +451,10 @@ def _stack_of_functions(aws: stage.Aws, names: StageNames) -> None:
             "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
         },
         "SesConfigurationSet": {"Type": "AWS::SNS::Topic"},  # stands in for the Ref in the environment
+        "SecretsKey": {
+            "Type": "AWS::KMS::Key",
+            "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": []}},
+        },
     }
     for logical in ("APIHandler", "CertificateStream"):
         resources[logical] = {
