@@ -521,6 +521,13 @@ def ensure_smoke_fixture(aws: Aws, names: StageNames) -> None:
         raise SystemExit("stage: the smoke fixture could not be made (bin/admin smoke-fixture)")
 
 
+def seal_stored_secrets(aws: Aws, names: StageNames) -> None:
+    """TOTP secrets stored in plain before issue 26 sealed with the stage's key (bin/admin
+    encrypt-secrets; store/sealed.py). Every `up` runs it: on a stage with none left it only reads."""
+    if not run_admin(aws, "encrypt-secrets", "--stage", names.stage):
+        raise SystemExit("stage: stored secrets could not be sealed (bin/admin encrypt-secrets)")
+
+
 def up(aws: Aws, stage: str, branch: str) -> str:
     names = StageNames(stage, aws.account, aws.region)
     print_names(names, aws.out)
@@ -535,6 +542,7 @@ def up(aws: Aws, stage: str, branch: str) -> str:
     if write_stage_values(aws, names, url, sender) and not created:
         refresh_configuration(aws, names, artifacts)  # warm containers keep the old URL or sender otherwise
     load_rates(aws, names)
+    seal_stored_secrets(aws, names)
     if created:
         create_first_admin(aws, names)
     ensure_smoke_fixture(aws, names)

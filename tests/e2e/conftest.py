@@ -191,8 +191,8 @@ def start_stack(extra_env: dict[str, str] | None = None, ready_timeout: float = 
 def _start_once(extra_env: dict[str, str] | None, ready_timeout: float) -> Stack:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env.pop("SESSION_SECRET", None)  # a stack makes its own, unless a test gives it one (extra_env)
     env.update({"PORT": str(port), "PYTHONUNBUFFERED": "1"}, **(extra_env or {}))
-    env.pop("SESSION_SECRET", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "devstack"],
         cwd=ROOT,

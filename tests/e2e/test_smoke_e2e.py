@@ -4,6 +4,7 @@ issue 24: with the logins of a new stage's smoke fixture (`bin/smoke --stage`), 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 
@@ -19,16 +20,21 @@ pytestmark = pytest.mark.e2e
 def smoke_stack():
     """A stack of its own: bin/smoke logs the demo staff in with the current TOTP step, which the
     server accepts once — on the shared stack another test's login in the same 30 s made it a 401."""
-    s = start_stack()
+    s = start_stack({"SESSION_SECRET": STACK_SECRET})
     yield s
     s.stop()
+
+
+#: The stack's session secret, which the fixture's tool run needs too: locally, TOTP secrets are
+#: sealed with a key derived from it (store/sealed.py), as a deployed stage's are with its KMS key.
+STACK_SECRET = secrets.token_urlsafe(32)
 
 
 def test_bin_smoke_passes_with_a_new_stages_smoke_fixture(smoke_stack):
     """The fixture bin/stage up makes on a new stage (devstack/smoke_fixture.py) is all the journey
     needs: put into this stack's moto, and read back from its SSM SecureString by `bin/smoke --stage`."""
     stack = smoke_stack
-    env = {**os.environ, "AWS_ENDPOINT_URL": stack.moto, "STAGE": "local"}
+    env = {**os.environ, "AWS_ENDPOINT_URL": stack.moto, "STAGE": "local", "SESSION_SECRET": STACK_SECRET}
     made = subprocess.run(
         [sys.executable, "-c", "from devstack import smoke_fixture; smoke_fixture.create('local')"],
         cwd=ROOT,

@@ -165,6 +165,9 @@ def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_g
     assert made.returncode == 0, _printed(made)
     kept = _admin(moto_url, "smoke-fixture", "--stage", STAGE, calls=calls)
     assert kept.returncode == 0 and "kept" in kept.stdout
+    assert f"DRY-RUN run bin/admin encrypt-secrets --stage {STAGE}\n" in planned  # every up seals old rows
+    resealed = _admin(moto_url, "encrypt-secrets", "--stage", STAGE, calls=calls)
+    assert resealed.returncode == 0 and f"sealed 0 TOTP secrets of stage {STAGE}" in resealed.stdout
     refused = _admin(moto_url, "smoke-fixture", "--stage", "prod")
     assert refused.returncode == 1
     parameter = aws("ssm").get_parameter(Name=f"/esurety/{STAGE}/smoke-fixture", WithDecryption=True)["Parameter"]
@@ -186,7 +189,7 @@ def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_g
     assert orderer["Item"]["e_surety"] == {"BOOL": True}
     assert settings["SMOKE_ORDERER_ID"] == smoke_fixture.ORDERER[0] and settings["SMOKE_BRANCH"] == "ibaraki"
 
-    printed = _printed(made, kept, refused) + planned
+    printed = _printed(made, kept, resealed, refused) + planned
     values = [v.split(":", 1)[-1] for k, v in settings.items() if k.startswith("SMOKE_") and "@" not in v]
     assert all(v not in printed for v in values if len(v) > 8)
     assert not _secrets_in(printed), _secrets_in(printed)
