@@ -19,16 +19,13 @@ import hashlib
 import secrets
 from typing import Any
 
-from chalicelib.domain import clock, input_errors, validation
+from chalicelib.domain import clock, input_errors
 from chalicelib.domain.application import APPLICATION_SCHEMA, review_application
-from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application
-from chalicelib.render.charset import font_charset
-from chalicelib.services import bounces, fees, idempotency, reservations
-from chalicelib.services.accounts import registered_emails
-from chalicelib.services.orderers import get_orderer
+from chalicelib.services import body_review, bounces, fees, idempotency, reservations
 from chalicelib.store import applications as store
 
 STATUSES = ("submitted", "issued", "rejected")
@@ -43,32 +40,14 @@ def review(principal: Principal | None, body: Any, *, schema_checked: bool = Fal
     unchecked, so schema and rule errors are listed together (API.md: every bad field at once).
     The mail address must be one of the caller's organisation's users' (issue 15).
     """
-    errors = {} if schema_checked else {e.field: e for e in validation.validate(body, APPLICATION_SCHEMA)}
-    if not isinstance(body, dict):
-        raise ValidationFailed(list(errors.values()) or [FieldError("", "申込内容はオブジェクトで送信してください。")])
-    project = body.get("project") if isinstance(body.get("project"), dict) else {}
-    try:
-        form, rule_errors = review_application(
-            body,
-            orderer=get_orderer(project.get("orderer_id")),
-            today=clock.today(),
-            now=clock.now(),
-            charset=font_charset(),
-            registered_emails=registered_emails(principal, body),
-        )
-    except (TypeError, ValueError, AttributeError, KeyError):
-        # The rules run beside the schema so every bad field is listed at once; a value of the wrong
-        # JSON type (an object where a string belongs) may stop them. The schema has said so: answer that.
-        if not errors:
-            raise
-        rule_errors = []
-        form = {}
-    for e in rule_errors:
-        if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
-            errors[e.field] = e
-    if errors:
-        raise ValidationFailed(input_errors.explain(body, list(errors.values())))
-    return form
+    return body_review.reviewed(
+        principal,
+        body,
+        schema=None if schema_checked else APPLICATION_SCHEMA,
+        rules=review_application,
+        not_an_object="申込内容はオブジェクトで送信してください。",
+        explain=input_errors.explain,
+    )
 
 
 def as_json(app: Application) -> dict[str, Any]:

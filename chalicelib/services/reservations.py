@@ -23,16 +23,14 @@ import unicodedata
 from typing import Any
 
 from chalicelib import logs, settings
-from chalicelib.domain import clock, limits, reasons, validation
+from chalicelib.domain import clock, limits, reasons
 from chalicelib.domain import reservation as rules
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Orderer
 from chalicelib.domain.reservation import Reservation
-from chalicelib.render.charset import font_charset
-from chalicelib.services import fees, minting
-from chalicelib.services.accounts import registered_emails
+from chalicelib.services import body_review, fees, minting
 from chalicelib.services.orderers import get_orderer
 from chalicelib.store import reservations as store
 
@@ -44,29 +42,13 @@ DONE = FieldError("status", "この契約保証予約はすでに処理されて
 def review(principal: Principal | None, body: Any) -> dict[str, Any]:
     """The normalised reservation, or ValidationFailed listing every bad field (schema first, then rules).
     Its notice, like an application's, goes only to an address of the caller's organisation's users."""
-    errors = {e.field: e for e in validation.validate(body, rules.RESERVATION_SCHEMA)}
-    if not isinstance(body, dict):
-        raise ValidationFailed(list(errors.values()) or [FieldError("", "予約内容はオブジェクトで送信してください。")])
-    project = body.get("project") if isinstance(body.get("project"), dict) else {}
-    try:
-        form, rule_errors = rules.review_reservation(
-            body,
-            orderer=get_orderer(project.get("orderer_id")),
-            today=clock.today(),
-            now=clock.now(),
-            charset=font_charset(),
-            registered_emails=registered_emails(principal, body),
-        )
-    except (TypeError, ValueError, AttributeError, KeyError):
-        if not errors:  # a value of the wrong JSON type may stop the rules: the schema has said so
-            raise
-        rule_errors, form = [], {}
-    for e in rule_errors:
-        if not any(e.field == f or e.field.startswith(f + ".") or f.startswith(e.field + ".") for f in errors):
-            errors[e.field] = e
-    if errors:
-        raise ValidationFailed(list(errors.values()))
-    return form
+    return body_review.reviewed(
+        principal,
+        body,
+        schema=rules.RESERVATION_SCHEMA,
+        rules=rules.review_reservation,
+        not_an_object="予約内容はオブジェクトで送信してください。",
+    )
 
 
 def view(r: Reservation, fees: dict[str, Any] | None) -> dict[str, Any]:
