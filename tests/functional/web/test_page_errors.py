@@ -21,7 +21,7 @@ from tests.factories import make_application, make_guarantee
 from tests.functional.conftest import bearer, login
 
 FORM = "application/x-www-form-urlencoded"
-BACK = "ブラウザの「戻る」で前の画面に戻ってください。"  # the error page's line (templates/html/error.html)
+BACK = "ブラウザの「戻る」で前の画面に戻るか"  # the error page's line (templates/html/error.html)
 
 
 def _error_page_html(status: int, errors: list[FieldError] | None = None) -> str:
@@ -62,6 +62,14 @@ def test_something_missing_is_the_same_404_error_page(client, tokens, who, metho
     assert resp.status_code == 404
     assert resp.headers["Content-Type"].startswith("text/html")
     assert resp.body.decode() == _error_page_html(404)
+
+
+def test_the_error_page_lists_only_what_its_heading_does_not_say(client):
+    """A bare 404 page is its heading and the way back: no empty error list (a red, empty box)."""
+    bare = client.http.get("/netdesk/no-such-page").body.decode()
+    assert BACK in bare and "見つかりません。" in bare and 'class="errors"' not in bare
+    detailed = _error_page_html(400, [FieldError("cursor", "カーソルが正しくありません。")])
+    assert '<ul class="errors"><li>カーソルが正しくありません。</li></ul>' in detailed and BACK in detailed
 
 
 def test_too_many_attempts_under_a_page_is_429_with_retry_after(client, tokens, monkeypatch):
