@@ -17,6 +17,7 @@ import pytest
 from chalicelib.domain import certificate
 from chalicelib.render import pdf
 from chalicelib.render.assets import font_path
+from tests import pdfs
 
 pytestmark = pytest.mark.skipif(not font_path().exists(), reason="IPAex font not fetched (bin/setup fetches it)")
 
@@ -51,30 +52,7 @@ class Run:
 
 def content() -> dict:
     assert len(LONG_NAME) == 120
-    details = {
-        "contractor_name": "〇〇建設 株式会社",
-        "jv_name": JV_NAME,
-        "project_name": LONG_NAME,
-        "orderer_name": "笠間市長",
-        "contract_amount": 50000000,
-        "guarantee_amount": 20000000,
-        "period_start": "2026-12-01",
-        "period_end": "2027-11-15",
-        "location": "茨城県笠間市〇〇",
-        "deposit_bank": "〇〇銀行 ××支店",
-    }
-    return certificate.build_content(
-        number="30026-000007M",
-        kind="advance_payment",
-        form="electronic",
-        version=1,
-        version_kind="new",
-        orderer_id="08216",
-        deadline="2027-11-15",
-        details=details,
-        issued_on="2026-11-02",
-        issuer=ISSUER,
-    )
+    return pdfs.certificate_content(details={**pdfs.DETAILS, "jv_name": JV_NAME, "project_name": LONG_NAME})
 
 
 @pytest.fixture(scope="module")

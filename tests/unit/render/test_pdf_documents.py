@@ -11,43 +11,14 @@ from pypdf import PdfReader
 
 from chalicelib.domain import certificate
 from chalicelib.render import pdf
+from tests import pdfs
 
-ISSUER = {
-    "name": "東日本建設業保証株式会社",
-    "branch": "茨城支店",
-    "address": "東京都中央区八丁堀2丁目27番10号",
-    "phone": "029-221-3800",
-}
-DETAILS = {
-    "contractor_name": "〇〇建設 株式会社",
-    "jv_name": "〇〇・△△特定建設工事共同企業体",
-    "project_name": "5市単(笠建)第〇-〇号道路改良工事",
-    "orderer_name": "笠間市長",
-    "contract_amount": 50000000,
-    "guarantee_amount": 20000000,
-    "period_start": "2026-12-01",
-    "period_end": "2027-11-15",
-    "location": "茨城県笠間市〇〇",
-    "deposit_bank": "〇〇銀行 ××支店",
-}
+DETAILS = {**pdfs.DETAILS, "jv_name": "〇〇・△△特定建設工事共同企業体"}
 KEY = "Z28YUE4J3Bux"
 
 
 def content(**kw):
-    args = dict(
-        number="30026-000007M",
-        kind="advance_payment",
-        form="electronic",
-        version=1,
-        version_kind="new",
-        orderer_id="08216",
-        deadline="2027-11-15",
-        details=DETAILS,
-        issued_on="2026-11-02",
-        issuer=ISSUER,
-    )
-    args.update(kw)
-    return certificate.build_content(**args)
+    return pdfs.certificate_content(**{"details": DETAILS, **kw})
 
 
 def text_of(data: bytes) -> str:
@@ -80,10 +51,10 @@ def test_certificate_pdf_has_every_field(docs):
         "令和8年12月1日 ～ 令和9年11月15日",  # 工期
         "令和8年11月2日",  # issue date
         "当社は、前払金保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
-        ISSUER["name"],
-        ISSUER["address"],
-        ISSUER["branch"],
-        ISSUER["phone"],
+        pdfs.ISSUER["name"],
+        pdfs.ISSUER["address"],
+        pdfs.ISSUER["branch"],
+        pdfs.ISSUER["phone"],
         sha,
         "第1版 (新規)",
     ]:
@@ -108,7 +79,7 @@ def test_key_notice_pdf_has_the_seed_fields_and_the_key(docs):
         KEY,
         "【発注者様へのお願い】",
         "「保証確認サービス (D-Sure)」にログインし",
-        ISSUER["name"],
+        pdfs.ISSUER["name"],
         sha,
         "令和8年11月2日",
         "令和9年11月15日",
