@@ -30,6 +30,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from devstack.cfn import PRIVATE_BUCKET
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "deploy" / "bootstrap.json"
 SERVICE_ROLE = "esurety-cloudformation"
@@ -296,15 +298,7 @@ def template() -> dict[str, Any]:
             "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "BucketName": {"Fn::Sub": "esurety-artifacts-${AWS::AccountId}-${AWS::Region}"},
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-                },
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
+                **PRIVATE_BUCKET,
                 "LifecycleConfiguration": {
                     "Rules": [{"Id": "expire-old-packages", "Status": "Enabled", "ExpirationInDays": 90}]
                 },

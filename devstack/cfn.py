@@ -230,6 +230,21 @@ def _secrets_key() -> dict[str, Any]:
     }
 
 
+#: Every bucket this project makes: encrypted at rest, never public (the stage's PDFs, the
+#: account's artifacts in devstack/bootstrap.py).
+PRIVATE_BUCKET: dict[str, Any] = {
+    "BucketEncryption": {
+        "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+    },
+    "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    },
+}
+
+
 def _bucket() -> dict[str, Any]:
     return {
         "Type": "AWS::S3::Bucket",
@@ -238,15 +253,7 @@ def _bucket() -> dict[str, Any]:
         "Properties": {
             "BucketName": BUCKET_NAME,
             "VersioningConfiguration": {"Status": "Enabled"},
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
-            },
+            **PRIVATE_BUCKET,
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
             "LifecycleConfiguration": {
                 "Rules": [

@@ -17,6 +17,7 @@ from typing import Any
 from chalicelib.domain import clock
 from chalicelib.domain.records import Application, CertificateVersion, Guarantee
 from chalicelib.store import applications, guarantees, tx
+from tests import pdfs
 
 APPLICATION_BODY: dict[str, Any] = {
     "project": {
@@ -210,12 +211,7 @@ def version_of(
         "location": d["location"],
         "deposit_bank": d["deposit_bank"],
         "issued_on": issued_at[:10],
-        "issuer": {
-            "name": "東日本建設業保証株式会社",
-            "branch": "茨城支店",
-            "address": "東京都中央区八丁堀2丁目27番10号",
-            "phone": "029-221-3800",
-        },
+        "issuer": pdfs.ISSUER,
         "binding_sentence": "当社は、前払金保証約款に基づき上記のとおり保証契約を締結し、その責に任じます。",
         "reason": reason,
     }
