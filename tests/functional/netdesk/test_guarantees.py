@@ -7,12 +7,11 @@ import urllib.request
 from urllib.parse import quote, urlencode
 
 import pytest
-from pynamodb.connection.base import Connection
 
 from chalicelib.domain import clock
 from chalicelib.domain.records import AccessLogEntry
 from chalicelib.store import access_log, guarantees, objects
-from tests import tables
+from tests import dynamodb_calls, tables
 from tests.factories import add_version, make_guarantee
 from tests.functional.conftest import bearer, body
 
@@ -251,21 +250,7 @@ def test_a_cursor_cannot_be_replayed_by_another_contractor_or_outside_its_period
 # --- No Scan ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def dynamodb_calls(monkeypatch):
-    """Every DynamoDB operation PynamoDB sends (it keeps its own botocore client)."""
-    calls: list[str] = []
-    original = Connection._make_api_call
-
-    def record(self, operation_name, operation_kwargs):
-        calls.append(operation_name)
-        return original(self, operation_name, operation_kwargs)
-
-    monkeypatch.setattr(Connection, "_make_api_call", record)
-    return calls
-
-
-def test_no_route_issues_a_scan(client, tokens, many, dynamodb_calls):
+def test_no_route_issues_a_scan(client, tokens, many):
     g = many[44]
     add_version(g, 2, "change", issued_at=at(50))
     tables.update("guarantees", {"number": g.number}, latest_version=2)
@@ -276,31 +261,31 @@ def test_no_route_issues_a_scan(client, tokens, many, dynamodb_calls):
     make_guarantee(
         number(500), pdf_key=put_pdf("certificates"), key_notice_key=put_pdf("key-notices"), issued_at=at(60)
     )
-    del dynamodb_calls[:]
-    t = tokens["contractor"]
-    paths = [
-        "/api/guarantees",
-        "/api/guarantees?limit=7&form=electronic&project=%E9%81%93%E8%B7%AF",
-        "/api/guarantees?issued_from=2026-09-10&issued_to=2026-09-20&kind=contract_guarantee",
-        f"/api/guarantees?number={g.number}",
-        f"/api/guarantees/{g.number}",
-        f"/api/guarantees/{g.number}/certificate",
-        f"/api/guarantees/{g.number}/certificate?version=1",
-        f"/api/guarantees/{number(500)}/certificate.pdf",
-        f"/api/guarantees/{number(500)}/key-notice.pdf",
-        f"/api/guarantees/{g.number}/views",
-        "/netdesk/guarantees",
-        "/netdesk/guarantees?tab=electronic&project=%E6%A9%8B",
-        f"/netdesk/guarantees/{g.number}",
-        f"/netdesk/guarantees/{g.number}/certificate?version=2",
-    ]
-    for path in paths:
-        resp = client.http.get(path, headers=bearer(t))
-        assert resp.status_code in (200, 302), (path, resp.status_code, resp.body)
-    # follow the list to its end as well
-    all_pages(client, t, 10, form="electronic")
-    assert "Query" in dynamodb_calls and "GetItem" in dynamodb_calls
-    assert "Scan" not in dynamodb_calls, dynamodb_calls
+    with dynamodb_calls.recorded() as calls:  # every operation the shared DynamoDB client sends
+        t = tokens["contractor"]
+        paths = [
+            "/api/guarantees",
+            "/api/guarantees?limit=7&form=electronic&project=%E9%81%93%E8%B7%AF",
+            "/api/guarantees?issued_from=2026-09-10&issued_to=2026-09-20&kind=contract_guarantee",
+            f"/api/guarantees?number={g.number}",
+            f"/api/guarantees/{g.number}",
+            f"/api/guarantees/{g.number}/certificate",
+            f"/api/guarantees/{g.number}/certificate?version=1",
+            f"/api/guarantees/{number(500)}/certificate.pdf",
+            f"/api/guarantees/{number(500)}/key-notice.pdf",
+            f"/api/guarantees/{g.number}/views",
+            "/netdesk/guarantees",
+            "/netdesk/guarantees?tab=electronic&project=%E6%A9%8B",
+            f"/netdesk/guarantees/{g.number}",
+            f"/netdesk/guarantees/{g.number}/certificate?version=2",
+        ]
+        for path in paths:
+            resp = client.http.get(path, headers=bearer(t))
+            assert resp.status_code in (200, 302), (path, resp.status_code, resp.body)
+        # follow the list to its end as well
+        all_pages(client, t, 10, form="electronic")
+    assert "Query" in calls and "GetItem" in calls
+    assert "Scan" not in calls, calls
 
 
 # --- 電子保証概要, certificate, PDFs, 閲覧履歴 ------------------------------------------------------

@@ -20,15 +20,13 @@ from botocore.exceptions import ReadTimeoutError
 from chalicelib import settings
 from chalicelib.services import reconcile
 from chalicelib.store import applications, guarantees, objects, tx
-from chalicelib.store.connection import dynamodb_client
-from tests import journeys, tables
+from tests import dynamodb_calls, journeys, tables
 from tests.functional.conftest import bearer, body
 from tests.journeys import approve, issue, paid_reservation, post_version, reissue, submit_paid
 from tests.pdfs import pdf_text
 
 JSON = {"Content-Type": "application/json"}
 _ids = itertools.count()
-FAULTS_INJECTED: list[str] = []  # counted for SECURITY.md's figures (printed by -s)
 
 
 @pytest.fixture(autouse=True)
@@ -36,24 +34,11 @@ def no_backoff(monkeypatch):
     monkeypatch.setattr(tx, "backoff", lambda attempt: 0.0)
 
 
-@contextlib.contextmanager
 def after_commit_timeout(times: int = 1):
     """The transaction commits, then its reply is lost (the client sees a read timeout)."""
-    hits = []
-
-    def lose(**_kwargs):
-        if len(hits) < times:
-            hits.append(1)
-            raise ReadTimeoutError(endpoint_url="lost-reply")
-
-    events = dynamodb_client().meta.events
-    uid = f"lost-{next(_ids)}"
-    events.register("after-call.dynamodb.TransactWriteItems", lose, unique_id=uid)
-    try:
-        yield hits
-    finally:
-        events.unregister("after-call.dynamodb.TransactWriteItems", unique_id=uid)
-        FAULTS_INJECTED.extend(["dynamodb_timeout_after_commit"] * len(hits))
+    return dynamodb_calls.fault(
+        "TransactWriteItems", when="after", error=ReadTimeoutError(endpoint_url="lost-reply"), times=times
+    )
 
 
 @contextlib.contextmanager
@@ -72,7 +57,6 @@ def s3_failing(operation: str, times: int = 100):
         yield hits
     finally:
         events.unregister(f"before-call.s3.{operation}", unique_id=uid)
-        FAULTS_INJECTED.extend([f"s3_{operation}"] * len(hits))
 
 
 def s3():
