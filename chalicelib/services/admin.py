@@ -81,22 +81,26 @@ def update_orderer(admin: Principal, orderer_id: str, name: str | None, e_surety
 
 def disable_organisation(admin: Principal, org_id: str) -> dict[str, object]:
     org = organisations.get(org_id)
-    if org is None or org.kind not in ("contractor", "orderer"):
+    if org is None or org.kind not in organisations.LISTED_KINDS:
         raise NotFound()
     organisations.disable(
         Organisation(org.org_id, org.kind, org.name, "disabled"), _entry(admin, "org_disabled", f"org:{org_id}")
     )
     for login in accounts.logins_of_org(org_id):
         sessions.end_all(login)
-    return {"id": org_id, "kind": org.kind, "name": org.name, "status": "disabled"}
+    return {"id": org_id, "kind": org.kind, "name": _organisation(org)["name"], "status": "disabled"}
 
 
 def _organisation(org: Organisation) -> dict[str, object]:
-    """The admin's view of a contractor or orderer (an orderer's 電子保証対応 from its reference row)."""
+    """The admin's view of a contractor or orderer. An orderer's name and 電子保証対応 come from its
+    reference row, the one `PATCH /api/admin/orderers/{id}` changes (its organisation row keeps the
+    name it was created with)."""
     out: dict[str, object] = {"id": org.org_id, "kind": org.kind, "name": org.name, "status": org.status}
     if org.kind == "orderer":
         found = orderers.get(org.org_id)
         out["e_surety"] = bool(found and found.e_surety)
+        if found:
+            out["name"] = found.name
     return out
 
 

@@ -104,9 +104,19 @@ def update_orderer(orderer_id: str, name: str | None, e_surety: bool | None, ent
 
 
 def disable(org: Organisation, entry: AuditEntry) -> None:
-    """Mark the organisation disabled (creating its row for a pre-issue-13 orderer) with its record."""
+    """Mark the organisation disabled, with its record. Only its status changes (its `created_at`
+    stays); a pre-issue-13 orderer, which has no row yet, gets one (listed, without a creation time)."""
+    listed = org.kind in LISTED_KINDS
+    keep = OrganisationModel
+    actions = [
+        keep.status.set("disabled"),
+        keep.kind.set(keep.kind | org.kind),  # `|`: the stored value if there is one (if_not_exists)
+        keep.name.set(keep.name | org.name),
+    ]
+    if listed:
+        actions += [keep.directory.set(DIRECTORY), keep.kind_id.set(f"{org.kind}#{org.org_id}")]
     writes = tx.Writes()
-    writes.put(_row(org, "disabled", entry.at))
+    writes.update(OrganisationModel(org.org_id), actions)
     audit.add(writes, entry)
     tx.commit(writes, what="organisation")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from tests import dynamodb_calls
+from tests import dynamodb_calls, tables
 from tests.admin_api import post
 from tests.functional.conftest import bearer, body
 
@@ -86,3 +86,28 @@ def test_only_an_admin_may_list_organisations(client, tokens):
         assert _get(client, tokens[who]).status_code == 403
     anonymous = client.http.get("/api/admin/organisations")
     assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_disabling_keeps_when_the_organisation_was_created(client, admin):
+    assert post(client, "/api/admin/contractors", admin, {"id": "c-0003", "name": "新建設"}).status_code == 201
+    created = tables.row("organisations", org_id="c-0003")["created_at"]
+    assert created
+    assert post(client, "/api/admin/organisations/c-0003/disable", admin).status_code == 200
+    row = tables.row("organisations", org_id="c-0003")
+    assert row["status"] == "disabled" and row["created_at"] == created and row["name"] == "新建設"
+
+
+def test_a_renamed_orderer_is_read_and_listed_under_its_new_name(client, admin):
+    renamed = client.http.patch(
+        "/api/admin/orderers/08216",
+        headers={**bearer(admin), "Content-Type": "application/json"},
+        body='{"name": "笠間市長 山口伸樹"}',
+    )
+    assert renamed.status_code == 200 and body(renamed)["name"] == "笠間市長 山口伸樹"
+    read = body(client.http.get("/api/admin/organisations/08216", headers=bearer(admin)))
+    assert read["name"] == "笠間市長 山口伸樹"
+    assert {o["id"]: o["name"] for o in body(_get(client, admin, kind="orderer"))["items"]}[
+        "08216"
+    ] == "笠間市長 山口伸樹"
+    disabled = post(client, "/api/admin/organisations/08216/disable", admin)
+    assert body(disabled)["name"] == "笠間市長 山口伸樹"
