@@ -158,9 +158,9 @@ def parse_form(request: Any) -> tuple[dict[str, list[str]], dict[str, bytes]]:
     """(fields, uploaded files) of a urlencoded or multipart/form-data post that `check_body` passed.
 
     A file part (one with a filename) lands in `files` as bytes, undecoded: its encoding is the
-    reader's business (a CSV may be CP932).
+    reader's business (a CSV may be CP932). `@page` calls `check_body` before anything else reads
+    the body, so it is not checked again here.
     """
-    check_body(request)
     raw = request.raw_body or b""
     header, ctype = _media_type(request)
     if ctype == MULTIPART_TYPE:

@@ -32,18 +32,16 @@ STATUSES = ("submitted", "issued", "rejected")
 SECTIONS = ("project", "advance_payment", "contract_guarantee", "bid", "delivery")
 
 
-def review(principal: Principal | None, body: Any, *, schema_checked: bool = False) -> dict[str, Any]:
-    """The normalised form, or ValidationFailed listing every bad field (schema first, then rules).
-
-    `schema_checked=True` when the caller has already validated `body` against
-    `APPLICATION_SCHEMA` and found nothing: only the rules run. The JSON route passes the body
-    unchecked, so schema and rule errors are listed together (API.md: every bad field at once).
-    The mail address must be one of the caller's organisation's users' (issue 15).
+def review(principal: Principal | None, body: Any) -> dict[str, Any]:
+    """The normalised form, or ValidationFailed listing every bad field (schema first, then rules):
+    the JSON route and the form pass the body unchecked, so schema and rule errors are listed
+    together (API.md: every bad field at once). The mail address must be one of the caller's
+    organisation's users' (issue 15).
     """
     return body_review.reviewed(
         principal,
         body,
-        schema=None if schema_checked else APPLICATION_SCHEMA,
+        schema=APPLICATION_SCHEMA,
         rules=review_application,
         not_an_object="申込内容はオブジェクトで送信してください。",
         explain=input_errors.explain,
@@ -93,14 +91,10 @@ def _store(app: Application) -> tuple[int, dict[str, Any]]:
     return 201, {**as_json(app), "fees": answer_fees}
 
 
-def submit(
-    principal: Principal, body: Any, idempotency_key: str | None = None, *, schema_checked: bool = False
-) -> tuple[int, dict[str, Any]]:
-    """Review and store one application → (201, answer). With a key, repeats return the first answer.
-
-    `schema_checked` as for `review()`."""
+def submit(principal: Principal, body: Any, idempotency_key: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Review and store one application → (201, answer). With a key, repeats return the first answer."""
     key = idempotency.check_key(idempotency_key)
-    form = review(principal, body, schema_checked=schema_checked)
+    form = review(principal, body)
     _check_citation(principal, form)
     if key is None:
         return _store(_new(principal, form, secrets.token_hex(10)))

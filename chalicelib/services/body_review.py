@@ -25,14 +25,13 @@ def reviewed(
     principal: Principal | None,
     body: Any,
     *,
-    schema: dict[str, Any] | None,
+    schema: dict[str, Any],
     rules: Rules,
     not_an_object: str,
     explain: Callable[[Any, list[FieldError]], list[FieldError]] = lambda _body, errors: errors,
 ) -> dict[str, Any]:
-    """The normalised form, or ValidationFailed with the schema's errors, then the rules' on other
-    fields. `schema=None` when the caller has validated the body already and found nothing."""
-    errors = {e.field: e for e in validation.validate(body, schema)} if schema is not None else {}
+    """The normalised form, or ValidationFailed with the schema's errors, then the rules' on other fields."""
+    errors = {e.field: e for e in validation.validate(body, schema)}
     if not isinstance(body, dict):
         raise ValidationFailed(list(errors.values()) or [FieldError("", not_an_object)])
     project = body.get("project") if isinstance(body.get("project"), dict) else {}
