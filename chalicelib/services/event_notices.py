@@ -16,6 +16,7 @@ then a crash before the mark) is the only way to a second mail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import escape
@@ -62,26 +63,27 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
     if not event.email:
         logs.info("event_not_wanted", **where)
         return "not_wanted"
-    nid = f"event#{event.event_id}"
-    token = notify.CLAIMS.claim(nid, notify.LEASE_SECONDS, notify._now(), data={"updated_at": clock.iso_now()})
-    if token is None:
-        record = notify.CLAIMS.read(nid)
-        if record is not None and record.status == notify.CLAIMS.done:
-            return "already_sent"
-        raise notify.LeaseHeld(nid)
     text = _text(event)
-    try:
-        message_id = mailer.send(mailer.Mail(event.email, SUBJECTS[event.kind], text, _html(text)))
-    except Exception as exc:  # noqa: BLE001 - any refusal: give the claim back and retry
-        notify.CLAIMS.release(nid, token, {"updated_at": clock.iso_now()})
-        raise notify.NotDelivered(nid) from exc
-    notify.CLAIMS.complete(nid, token, {"message_id": message_id, "updated_at": clock.iso_now()})
-    logs.info("event_notice_sent", **where)
-    return "sent"
+    outcome = _once(
+        event, lambda: ("sent", mailer.send(mailer.Mail(event.email, SUBJECTS[event.kind], text, _html(text))))
+    )
+    if outcome == "sent":
+        logs.info("event_notice_sent", **where)
+    return outcome
 
 
 def _reset_link(event: events.Event) -> str:
     """A queued reset request, once per event (the same claim as a notice): sent | not_wanted | limited."""
+    outcome = _once(event, lambda: (accounts.send_reset_link(event.login or ""), None))
+    if outcome != "already_sent":
+        logs.info("reset_request_done", event_id=event.event_id, outcome=outcome)
+    return outcome
+
+
+def _once(event: events.Event, act: Callable[[], tuple[str, str | None]]) -> str:
+    """Run `act` once per event under the notices' claim: another delivery of the same stream record
+    answers "already_sent" (or LeaseHeld while the first is still at it); a failed `act` gives the
+    claim back and raises NotDelivered, so the record is retried. `act` → (outcome, message id)."""
     nid = f"event#{event.event_id}"
     token = notify.CLAIMS.claim(nid, notify.LEASE_SECONDS, notify._now(), data={"updated_at": clock.iso_now()})
     if token is None:
@@ -90,10 +92,10 @@ def _reset_link(event: events.Event) -> str:
             return "already_sent"
         raise notify.LeaseHeld(nid)
     try:
-        outcome = accounts.send_reset_link(event.login or "")
+        outcome, message_id = act()
     except Exception as exc:  # noqa: BLE001 - any refusal: give the claim back and retry
         notify.CLAIMS.release(nid, token, {"updated_at": clock.iso_now()})
         raise notify.NotDelivered(nid) from exc
-    notify.CLAIMS.complete(nid, token, {"updated_at": clock.iso_now()})
-    logs.info("reset_request_done", event_id=event.event_id, outcome=outcome)
+    done = {"updated_at": clock.iso_now()} | ({"message_id": message_id} if message_id else {})
+    notify.CLAIMS.complete(nid, token, done)
     return outcome
