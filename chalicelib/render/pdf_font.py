@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import copy
-import functools
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -69,24 +68,22 @@ class DocumentFont(TTFFont):
 
 
 _PROTOTYPE_LOCK = threading.Lock()
+_PROTOTYPE: list[TTFFont] = []  # the process's parsed font, once parsed
 
 
-@functools.lru_cache(maxsize=1)
 def _prototype() -> TTFFont:
     """The font parsed once per process by fpdf2 itself; never drawn with, never output.
 
-    lru_cache does not stop concurrent first callers from each computing the value: under the local
+    A plain cache does not stop concurrent first callers from each parsing it: under the local
     stack's threaded server a burst of issues parsed the 6 MB font once per waiting thread (3 s of
     one burst). The lock makes the first parse the only one."""
-    with _PROTOTYPE_LOCK:
-        return _parse_prototype()
-
-
-@functools.lru_cache(maxsize=1)
-def _parse_prototype() -> TTFFont:
-    holder = FPDF()
-    holder.add_font(FAMILY, fname=str(font_path()))
-    return holder.fonts[FAMILY]
+    if not _PROTOTYPE:
+        with _PROTOTYPE_LOCK:
+            if not _PROTOTYPE:
+                holder = FPDF()
+                holder.add_font(FAMILY, fname=str(font_path()))
+                _PROTOTYPE.append(holder.fonts[FAMILY])
+    return _PROTOTYPE[0]
 
 
 def _document_font(prototype: TTFFont, index: int) -> DocumentFont:

@@ -169,18 +169,13 @@ def test_concurrent_first_documents_parse_the_font_once(monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(FPDF, "add_font", counted)
-    pdf_font._prototype.cache_clear()
-    pdf_font._parse_prototype.cache_clear()
-    try:
-        barrier = threading.Barrier(6)
+    monkeypatch.setattr(pdf_font, "_PROTOTYPE", [])  # this process's parsed font comes back after the test
+    barrier = threading.Barrier(6)
 
-        def first_document(_):
-            barrier.wait()
-            return pdf_font._prototype()
+    def first_document(_):
+        barrier.wait()
+        return pdf_font._prototype()
 
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            fonts_seen = set(map(id, pool.map(first_document, range(6))))
-    finally:
-        pdf_font._prototype.cache_clear()
-        pdf_font._parse_prototype.cache_clear()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        fonts_seen = set(map(id, pool.map(first_document, range(6))))
     assert len(parses) == 1 and len(fonts_seen) == 1
