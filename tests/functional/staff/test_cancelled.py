@@ -8,26 +8,15 @@ import json
 from pypdf import PdfReader
 
 from chalicelib.store import guarantees, objects
-from tests.factories import make_application
 from tests.functional.conftest import bearer, body
-from tests.journeys import requested_then_approved
+from tests.journeys import post_version, requested_then_approved
 
 JSON = {"Content-Type": "application/json"}
 
 
-def test_a_cancelled_guarantee_shows_no_key_and_its_pdf_says_cancelled(client, tokens):
-    app = make_application()
-    issued = body(
-        client.http.post(
-            f"/api/staff/applications/{app.application_id}/issue", headers=bearer(tokens["staff"], **JSON), body=""
-        )
-    )
-    number, key = issued["guarantees"][0]["number"], issued["guarantees"][0]["auth_key"]
-    asked = client.http.post(
-        f"/api/staff/guarantees/{number}/versions",
-        headers=bearer(tokens["staff"], **JSON),
-        body=json.dumps({"kind": "cancellation", "reason": "契約解除"}),
-    )
+def test_a_cancelled_guarantee_shows_no_key_and_its_pdf_says_cancelled(client, tokens, issued):
+    number, key = issued[0]["number"], issued[0]["auth_key"]
+    asked = post_version(client, tokens, number, {"kind": "cancellation", "reason": "契約解除"})
     assert requested_then_approved(client, tokens, asked).status_code == 201
 
     contractor = bearer(tokens["contractor"])

@@ -9,25 +9,15 @@ from chalicelib.store import events
 from tests import tables
 from tests.factories import make_application
 from tests.functional.conftest import bearer, body
-from tests.journeys import requested_then_approved
+from tests.journeys import reissue, requested_then_approved
 from tests.streams import event_record, mails
 
 JSON = {"Content-Type": "application/json"}
 
 
-def test_key_reissue_mails_the_contractor_once_without_either_key(client, tokens):
-    app = make_application()
-    issued = body(
-        client.http.post(
-            f"/api/staff/applications/{app.application_id}/issue", headers=bearer(tokens["staff"], **JSON), body=""
-        )
-    )
-    number, old = issued["guarantees"][0]["number"], issued["guarantees"][0]["auth_key"]
-    asked = client.http.post(
-        f"/api/staff/guarantees/{number}/reissue-key",
-        headers=bearer(tokens["staff"], **JSON),
-        body=json.dumps({"reason": "紛失"}),
-    )
+def test_key_reissue_mails_the_contractor_once_without_either_key(client, tokens, issued):
+    number, old = issued[0]["number"], issued[0]["auth_key"]
+    asked = reissue(client, tokens, number, reason="紛失")
     assert tables.images("events") == []  # nothing until the 決裁
     new = body(requested_then_approved(client, tokens, asked))["auth_key"]
     [row] = tables.images("events")
@@ -77,27 +67,17 @@ def _inbox_item(client, token, number):
     return next((i for i in items if i["number"] == number), None)
 
 
-def test_a_key_reissue_flags_the_inbox_and_tells_the_orderer_holding_the_old_key(client, tokens):
+def test_a_key_reissue_flags_the_inbox_and_tells_the_orderer_holding_the_old_key(client, tokens, issued):
     from urllib.parse import urlencode
 
     from chalicelib.domain import labels
 
-    app = make_application()
-    issued = body(
-        client.http.post(
-            f"/api/staff/applications/{app.application_id}/issue", headers=bearer(tokens["staff"], **JSON), body=""
-        )
-    )
-    number, old = issued["guarantees"][0]["number"], issued["guarantees"][0]["auth_key"]
+    number, old = issued[0]["number"], issued[0]["auth_key"]
     assert _verify(client, tokens["kasama"], number, old).status_code == 200
     item = _inbox_item(client, tokens["kasama"], number)
     assert (item["latest_event"], item["latest_version_kind"], item["seen"]) == ("new", "new", True)
 
-    asked = client.http.post(
-        f"/api/staff/guarantees/{number}/reissue-key",
-        headers=bearer(tokens["staff"], **JSON),
-        body=json.dumps({"reason": "紛失"}),
-    )
+    asked = reissue(client, tokens, number, reason="紛失")
     new = body(requested_then_approved(client, tokens, asked))["auth_key"]
     # No trigger needed: the inbox reads the reissue from the guarantee itself.
     item = _inbox_item(client, tokens["kasama"], number)
