@@ -26,6 +26,7 @@ from chalicelib.handlers import (
     staff_audit,
     staff_reservation_pages,
     staff_reservations,
+    webhooks,
 )
 
 app = Chalice(app_name="esurety")
@@ -56,3 +57,4 @@ app.register_blueprint(netdesk_reservations.bp)
 app.register_blueprint(netdesk_reservation_pages.bp)
 app.register_blueprint(staff_reservations.bp)
 app.register_blueprint(staff_reservation_pages.bp)
+app.register_blueprint(webhooks.bp)

@@ -191,7 +191,7 @@ APPROVAL_CONSEQUENCE: Final = _table(
 
 #: An inbox item's `latest_event` (services/verify.inbox): the newest version's kind, or a key
 #: reissue after it; and what the orderer should do about a reissue.
-LATEST_EVENT: Final = _table({**VERSION_KIND, "key_reissued": "認証キー再発行"})
+LATEST_EVENT: Final = _table({**VERSION_KIND, "key_reissued": "認証キー再発行", "expiring": "保証期限が近い"})
 KEY_REISSUED_HINT: Final = (
     "この保証の認証キーは、前回の確認の後に再発行されました。これまでの「認証キーのお知らせ」は使えません。"
     "受注者に新しい「認証キーのお知らせ」の提出を求めてください。"

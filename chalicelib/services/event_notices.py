@@ -23,8 +23,9 @@ from markupsafe import escape
 
 from chalicelib import logs, settings
 from chalicelib.domain import clock
-from chalicelib.services import accounts, notify, verify
+from chalicelib.services import accounts, notify, verify, webhooks
 from chalicelib.store import events, mailer
+from chalicelib.store import guarantees as guarantees_store
 
 SUBJECTS = {"key_reissued": "認証キー再発行のお知らせ", "application_rejected": "保証申込差戻しのお知らせ"}
 
@@ -60,6 +61,8 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
         return _reset_link(event)
     if event.kind == "key_reissued" and event.orderer_id and event.number:
         verify.note_new_version(event.orderer_id, event.number, event.at)  # flag it in the inbox
+    if event.kind == "key_reissued" and event.number:
+        _emit_reissue(event)
     if not event.email:
         logs.info("event_not_wanted", **where)
         return "not_wanted"
@@ -72,6 +75,14 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
     return outcome
 
 
+def _emit_reissue(event: events.Event) -> None:
+    """guarantee.key_reissued to the orderers holding it (once per event; sent by the webhook sender)."""
+    g = guarantees_store.get(event.number or "", consistent=True)
+    if g is not None:
+        kind = g.history[-1].kind if g.history else None
+        webhooks.emit_guarantee(g, "guarantee.key_reissued", f"event#{event.event_id}", g.latest_version, kind)
+
+
 def _reset_link(event: events.Event) -> str:
     """A queued reset request, once per event (the same claim as a notice): sent | not_wanted | limited."""
     outcome = _once(event, lambda: (accounts.send_reset_link(event.login or ""), None))
@@ -81,10 +92,15 @@ def _reset_link(event: events.Event) -> str:
 
 
 def _once(event: events.Event, act: Callable[[], tuple[str, str | None]]) -> str:
-    """Run `act` once per event under the notices' claim: another delivery of the same stream record
-    answers "already_sent" (or LeaseHeld while the first is still at it); a failed `act` gives the
-    claim back and raises NotDelivered, so the record is retried. `act` → (outcome, message id)."""
-    nid = f"event#{event.event_id}"
+    """Run `act` once per event under the notices' claim (`claimed_once`)."""
+    return claimed_once(f"event#{event.event_id}", act)
+
+
+def claimed_once(nid: str, act: Callable[[], tuple[str, str | None]]) -> str:
+    """Run `act` once per key under the notices' claim: another delivery of the same stream record
+    (or another run of the daily reminders) answers "already_sent" (or LeaseHeld while the first is
+    still at it); a failed `act` gives the claim back and raises NotDelivered, so it is retried.
+    `act` → (outcome, message id)."""
     token = notify.CLAIMS.claim(nid, notify.LEASE_SECONDS, notify._now(), data={"updated_at": clock.iso_now()})
     if token is None:
         record = notify.CLAIMS.read(nid)
