@@ -177,7 +177,8 @@ def _attempt(message: Message) -> int:
     where = {"event_id": message.event_id, "webhook_id": hook.webhook_id, "attempt": attempts}
     if outcome.ok:
         changes = {"state": "delivered", "attempts": attempts, "last_status": outcome.status, "last_error": None}
-        store.settle(message.message_id, lease, changes | {"delivered_at": clock.iso_now(), "due_at": None})
+        done = {"delivered_at": clock.iso_now(), "due_at": None, "next_attempt_at": None}
+        store.settle(message.message_id, lease, changes | done)
         logs.info("webhook_delivered", status=outcome.status, **where)
         return 1
     scale = settings.webhook_schedule().backoff_scale
@@ -196,7 +197,7 @@ def _send(hook: Webhook, message: Message) -> rules.Outcome:
     from standardwebhooks import Webhook as Signer
 
     secret = store.secret_of(hook.webhook_id) or ""
-    timestamp = dt.datetime.fromtimestamp(int(_now()), dt.UTC)
+    timestamp = dt.datetime.fromtimestamp(int(time.time()), dt.UTC)  # the wall clock, as receivers check it
     headers = {
         "webhook-id": message.event_id,
         "webhook-timestamp": str(int(timestamp.timestamp())),

@@ -10,6 +10,7 @@ mid-send leaves the message due again once the lease is over (at least once).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -112,7 +113,7 @@ def add_message(message: Message, expires_at: int) -> bool:
         next_attempt_at=message.next_attempt_at,
         due=DUE,
         due_at=message.first_due,
-        expires_at=expires_at,
+        expires_at=dt.datetime.fromtimestamp(expires_at, dt.UTC),
     )
     try:
         tx.retrying(lambda: row.save(condition=WebhookMessageModel.message_id.does_not_exist()), what="webhook")

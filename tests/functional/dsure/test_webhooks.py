@@ -1,0 +1,190 @@
+"""API.md "Webhooks": registration by an orderer's user or machine client, targets checked without a
+look-up at registration and resolved/checked at send, Standard Webhooks signatures, retries with the
+same event id, `failed` after 24 h, and the events the stream functions queue."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.services import webhooks as webhooks_service
+from tests import tables
+from tests.admin_api import client_token, new_client
+from tests.functional.conftest import bearer, body
+from tests.journeys import post_version, reissue, requested_then_approved, verify
+from tests.streams import event_record, record
+from tests.webhook_receiver import receiver
+
+JSON = {"Content-Type": "application/json"}
+ALL = ["delivery.created", "guarantee.changed", "guarantee.cancelled", "guarantee.key_reissued", "guarantee.expiring"]
+
+
+def _register(client, token, url, events=ALL):
+    return client.http.post(
+        "/api/orderer/webhooks", headers=bearer(token, **JSON), body=json.dumps({"url": url, "events": events})
+    )
+
+
+def _run(client) -> int:
+    return body(client.http.post("/api/dev/webhooks/run"))["delivered"]
+
+
+def _log(client, token, webhook_id):
+    return body(client.http.get(f"/api/orderer/webhooks/{webhook_id}/deliveries", headers=bearer(token)))["items"]
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The sender's clock, moved on by hand (no sleeps)."""
+    now = {"t": 1_800_000_000.0}
+    monkeypatch.setattr(webhooks_service, "_now", lambda: now["t"])
+    return now
+
+
+def test_registration_shows_the_secret_once_and_lists_without_it(client, tokens):
+    resp = _register(client, tokens["kasama"], "https://contracts.example.jp/hook", ["guarantee.changed"])
+    assert resp.status_code == 201, resp.body
+    out = body(resp)
+    assert out["secret"].startswith("whsec_") and len(out["secret"]) == len("whsec_") + 44
+    assert resp.headers["Location"].endswith(f"/api/orderer/webhooks/{out['webhook_id']}")
+    listed = body(client.http.get("/api/orderer/webhooks", headers=bearer(tokens["kasama"])))["items"]
+    assert [h["webhook_id"] for h in listed] == [out["webhook_id"]] and "secret" not in listed[0]
+    one = client.http.get(f"/api/orderer/webhooks/{out['webhook_id']}", headers=bearer(tokens["kasama"]))
+    assert body(one)["events"] == ["guarantee.changed"] and "secret" not in body(one)
+    assert out["secret"] not in json.dumps(tables.rows("webhooks"), default=str)  # sealed at rest
+    other = client.http.get(f"/api/orderer/webhooks/{out['webhook_id']}", headers=bearer(tokens["mito"]))
+    assert other.status_code == 404
+    assert (
+        client.http.delete(f"/api/orderer/webhooks/{out['webhook_id']}", headers=bearer(tokens["mito"])).status_code
+        == 404
+    )
+    gone = client.http.delete(f"/api/orderer/webhooks/{out['webhook_id']}", headers=bearer(tokens["kasama"]))
+    assert gone.status_code == 204 and tables.count("webhooks") == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "events", "field"),
+    [
+        ("https://10.0.0.8/hook", ALL, "url"),  # a private literal address
+        ("https://[::1]/hook", ALL, "url"),
+        ("https://169.254.169.254/latest", ALL, "url"),
+        ("http://contracts.example.jp/hook", ALL, "url"),  # not https
+        ("http://127.0.0.2:8080/hook", ALL, "url"),  # the loopback allowance is 127.0.0.1 only
+        ("https://contracts.example.jp/hook", ["ping"], "events"),
+        ("https://contracts.example.jp/hook", [], "events"),
+    ],
+)
+def test_a_target_or_event_list_that_cannot_be_used_is_400_and_nothing_is_stored(client, tokens, url, events, field):
+    resp = _register(client, tokens["kasama"], url, events)
+    assert resp.status_code == 400 and [e["field"] for e in body(resp)["errors"]] == [field]
+    assert tables.count("webhooks") == 0
+
+
+def test_loopback_is_allowed_only_by_the_local_setting(client, tokens, monkeypatch):
+    assert _register(client, tokens["kasama"], "http://127.0.0.1:9/hook").status_code == 201
+    monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "0")
+    assert _register(client, tokens["kasama"], "http://127.0.0.1:9/hook").status_code == 400
+    monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "1")
+    monkeypatch.setenv("STAGE", "dev")  # never outside the local stage, whatever the variable says
+    from chalicelib import settings
+
+    assert settings.webhook_schedule().allow_loopback is False
+
+
+def test_a_machine_client_registers_and_pings_with_a_valid_signature(client, tokens, admin, clock):
+    token = client_token(client, *new_client(client, admin))
+    with receiver() as hook:
+        out = body(_register(client, token, hook.url, ["guarantee.changed"]))
+        hook.secret = out["secret"]
+        sent = client.http.post(f"/api/orderer/webhooks/{out['webhook_id']}/test", headers=bearer(token))
+        assert sent.status_code == 202
+        assert _run(client) == 1
+    [ping] = hook.received
+    assert hook.signed(ping) and ping["headers"]["webhook-id"] == body(sent)["event_id"]
+    assert json.loads(ping["raw"]) | {"created_at": None} == {
+        "id": body(sent)["event_id"],
+        "type": "ping",
+        "created_at": None,
+        "data": {},
+    }
+    [logged] = _log(client, token, out["webhook_id"])
+    assert (logged["state"], logged["attempts"], logged["last_status"]) == ("delivered", 1, 204)
+
+
+def test_a_failing_receiver_gets_the_same_event_id_until_it_answers_2xx(client, tokens, clock):
+    with receiver(500, 503) as hook:
+        out = body(_register(client, tokens["kasama"], hook.url))
+        hook.secret = out["secret"]
+        client.http.post(f"/api/orderer/webhooks/{out['webhook_id']}/test", headers=bearer(tokens["kasama"]))
+        assert _run(client) == 0
+        [logged] = _log(client, tokens["kasama"], out["webhook_id"])
+        assert (logged["state"], logged["attempts"], logged["last_status"]) == ("pending", 1, 500)
+        assert _run(client) == 0  # not due yet: the backoff holds it
+        clock["t"] += 5  # the local stage's schedule (scale 0.001): 5 ms, 0.3 s, …
+        assert _run(client) == 0
+        clock["t"] += 1
+        assert _run(client) == 1
+    assert len(hook.received) == 3 and len({r["headers"]["webhook-id"] for r in hook.received}) == 1
+    assert all(hook.signed(r) for r in hook.received)
+    [logged] = _log(client, tokens["kasama"], out["webhook_id"])
+    assert (logged["state"], logged["attempts"], logged["last_status"], logged["next_attempt_at"]) == (
+        "delivered",
+        3,
+        204,
+        None,
+    )
+
+
+def test_after_its_24_hours_an_event_is_failed_and_stays_listed(client, tokens, clock):
+    out = body(_register(client, tokens["kasama"], "http://127.0.0.1:9/hook"))  # nothing listens there
+    client.http.post(f"/api/orderer/webhooks/{out['webhook_id']}/test", headers=bearer(tokens["kasama"]))
+    for _ in range(9):
+        _run(client)
+        clock["t"] += 40  # 24 h × 0.001 = 86.4 s
+    [logged] = _log(client, tokens["kasama"], out["webhook_id"])
+    assert (logged["state"], logged["last_error"], logged["next_attempt_at"]) == ("failed", "connection", None)
+    assert 2 <= logged["attempts"] <= 8
+
+
+def test_a_host_that_resolves_to_a_private_address_is_refused_at_send(client, tokens, clock, caplog):
+    out = body(_register(client, tokens["kasama"], "https://localhost:9/hook"))  # a name: no look-up yet
+    client.http.post(f"/api/orderer/webhooks/{out['webhook_id']}/test", headers=bearer(tokens["kasama"]))
+    _run(client)
+    [logged] = _log(client, tokens["kasama"], out["webhook_id"])
+    assert (logged["state"], logged["last_error"], logged["attempts"]) == ("pending", "refused_target", 1)
+    assert "refused_target" in caplog.text or logged["last_error"] == "refused_target"
+
+
+def test_changes_cancellation_and_key_reissue_reach_the_orderer_that_verified_it(client, tokens, issued, clock):
+    number, key = issued[0]["number"], issued[0]["auth_key"]
+    with receiver() as hook:
+        out = body(_register(client, tokens["kasama"], hook.url))
+        hook.secret = out["secret"]
+        stranger = body(_register(client, tokens["mito"], hook.url))
+        verify(client, tokens, number, key)
+        changed = post_version(
+            client, tokens, number, {"kind": "correction", "changes": {"project_name": "訂正後"}, "reason": "誤記"}
+        )
+        assert changed.status_code == 201, changed.body
+        v2 = {"number": number, "version": 2}
+        for seq in (1, 2):  # a redelivered record queues nothing twice
+            client.lambda_.invoke("certificate_stream", {"Records": [record(type("V", (), v2), seq)]})
+        requested_then_approved(client, tokens, reissue(client, tokens, number, reason="紛失"))
+        [row] = [i for i in tables.images("events") if i["kind"]["S"] == "key_reissued"]
+        client.lambda_.invoke("event_stream", {"Records": [event_record(row, 3)]})
+        assert _run(client) == 2
+    types = [b["type"] for b in hook.bodies()]
+    assert sorted(types) == ["guarantee.changed", "guarantee.key_reissued"] and all(
+        hook.signed(r) for r in hook.received
+    )
+    changed_body = next(b for b in hook.bodies() if b["type"] == "guarantee.changed")
+    assert changed_body["data"] | {"deadline": None} == {
+        "number": number,
+        "version": 2,
+        "kind": issued[0]["kind"],
+        "version_kind": "correction",
+        "delivery_id": None,
+        "deadline": None,
+    }
+    assert key not in json.dumps(hook.bodies()) and _log(client, tokens["mito"], stranger["webhook_id"]) == []
