@@ -55,6 +55,9 @@ TABLES = (
     # Issue 30: webhooks and reminders
     "webhooks",
     "webhook_messages",
+    # Issue 29: 提出 and 受領
+    "departments",
+    "deliveries",
 )
 
 

@@ -58,14 +58,14 @@ class Webhook:
     created_by: str
     department_id: str | None = None
 
-    def wants(self, type_: str, department_id: str | None) -> bool:
+    def wants(self, type_: str, delivered_to: frozenset[str] = frozenset()) -> bool:
         """`ping` always; otherwise a subscribed type, and for a department's webhook only events of
-        guarantees delivered to that department (`department_id` None: not delivered to any)."""
+        guarantees delivered to that department (`delivered_to`: the departments it was delivered to)."""
         if type_ == "ping":
             return True
         if type_ not in self.events:
             return False
-        return self.department_id is None or self.department_id == department_id
+        return self.department_id is None or self.department_id in delivered_to
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,12 @@ CLIENT_PATHS = frozenset(
         "/api/orderer/webhooks/{webhook_id}",
         "/api/orderer/webhooks/{webhook_id}/test",
         "/api/orderer/webhooks/{webhook_id}/deliveries",
+        # Issue 29: 受領 by the municipality's contract system
+        "/api/orderer/deliveries",
+        "/api/orderer/deliveries/{delivery_id}",
+        "/api/orderer/deliveries/{delivery_id}/check",
+        "/api/orderer/deliveries/{delivery_id}/receive",
+        "/api/orderer/deliveries/{delivery_id}/return",
     }
 )
 #: One source on one client: 5 wrong secrets lock that source out of that client for 15 minutes.

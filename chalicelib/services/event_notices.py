@@ -23,15 +23,38 @@ from markupsafe import escape
 
 from chalicelib import logs, settings
 from chalicelib.domain import clock
-from chalicelib.services import accounts, notify, verify, webhooks
-from chalicelib.store import events, mailer
-from chalicelib.store import guarantees as guarantees_store
+from chalicelib.domain import webhooks as webhook_rules
+from chalicelib.services import accounts, deliveries, notify, verify, webhooks
+from chalicelib.store import events, guarantees, mailer
 
-SUBJECTS = {"key_reissued": "認証キー再発行のお知らせ", "application_rejected": "保証申込差戻しのお知らせ"}
+SUBJECTS = {
+    "key_reissued": "認証キー再発行のお知らせ",
+    "application_rejected": "保証申込差戻しのお知らせ",
+    # Issue 29: to the department's address (created, changed) and to the contractor (received, returned)
+    "delivery_created": "電子保証の提出がありました",
+    "delivery_changed": "電子保証の変更がありました",
+    "delivery_received": "受領のお知らせ",
+    "delivery_returned": "電子保証の差戻しのお知らせ",
+}
+
+
+def _delivery_text(event: events.Event) -> str:
+    """A delivery's notice: to the department (a link to D-Sure) or to the contractor; never the key."""
+    head = f"保証契約番号 {event.number} ({event.project_name or ''})"
+    if event.kind in ("delivery_created", "delivery_changed"):
+        url = settings.current().url(f"/dsure/deliveries/{event.delivery_id}")
+        what = "が提出されました" if event.kind == "delivery_created" else f"が変更されました (第{event.version}版)"
+        return f"{head}{what}。\nD-Sure の提出一覧から内容を確認し、受領または差戻しをしてください。\n{url}\n"
+    url = settings.current().url(f"/netdesk/guarantees/{event.number}")
+    if event.kind == "delivery_received":
+        return f"{head}を発注者が受領しました。\n{url}\n"
+    return f"{head}を発注者が差し戻しました。\n理由: {event.reason or ''}\n{url}\n"
 
 
 def _text(event: events.Event) -> str:
     """The plain body; no 認証キー ever appears in it."""
+    if event.kind.startswith("delivery_"):
+        return _delivery_text(event)
     if event.kind == "key_reissued":
         url = settings.current().url(f"/netdesk/guarantees/{event.number}")
         return (
@@ -61,8 +84,9 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
         return _reset_link(event)
     if event.kind == "key_reissued" and event.orderer_id and event.number:
         verify.note_new_version(event.orderer_id, event.number, event.at)  # flag it in the inbox
-    if event.kind == "key_reissued" and event.number:
-        _emit_reissue(event)
+        _follow_reissue(event)
+    if event.kind in ("key_reissued", "delivery_created") and event.number:
+        _emit_webhook(event)
     if not event.email:
         logs.info("event_not_wanted", **where)
         return "not_wanted"
@@ -75,12 +99,28 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
     return outcome
 
 
-def _emit_reissue(event: events.Event) -> None:
-    """guarantee.key_reissued to the orderers holding it (once per event; sent by the webhook sender)."""
-    g = guarantees_store.get(event.number or "", consistent=True)
+def _emit_webhook(event: events.Event) -> None:
+    """Issue 30: guarantee.key_reissued to the orderers holding it, delivery.created to the orderer
+    delivered to (its department's webhooks too) — queued once per event, sent by the webhook sender."""
+    g = guarantees.get(event.number or "", consistent=True)
+    if g is None:
+        return
+    occurrence = f"event#{event.event_id}"
+    if event.kind == "key_reissued":
+        webhooks.emit_guarantee(g, "guarantee.key_reissued", occurrence, g.latest_version, webhooks.version_kind(g))
+        return
+    data = webhook_rules.guarantee_data(
+        g.number, event.version or g.latest_version, g.kind, webhooks.version_kind(g), g.deadline, event.delivery_id
+    )
+    departments = frozenset({event.department_id}) if event.department_id else frozenset()
+    webhooks.emit(event.orderer_id or g.orderer_id, "delivery.created", occurrence, data, departments)
+
+
+def _follow_reissue(event: events.Event) -> None:
+    """Issue 29: a key reissue puts each delivery back to 未受領 (same version, latest_event key_reissued)."""
+    g = guarantees.get(event.number or "", consistent=True)
     if g is not None:
-        kind = g.history[-1].kind if g.history else None
-        webhooks.emit_guarantee(g, "guarantee.key_reissued", f"event#{event.event_id}", g.latest_version, kind)
+        deliveries.follow(g.number, g.latest_version, "key_reissued", event.at)
 
 
 def _reset_link(event: events.Event) -> str:

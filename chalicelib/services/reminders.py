@@ -19,6 +19,7 @@ lease sends it. A guarantee that fails is logged and left for the next run; the 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from markupsafe import escape
 
@@ -29,6 +30,7 @@ from chalicelib.domain.labels import GUARANTEE_KIND
 from chalicelib.domain.records import Guarantee
 from chalicelib.services import event_notices, notify, webhooks
 from chalicelib.store import accounts as accounts_store
+from chalicelib.store import deliveries as deliveries_store
 from chalicelib.store import guarantees as guarantees_store
 from chalicelib.store import mailer
 
@@ -67,13 +69,22 @@ def _remind(g: Guarantee, days: int) -> int:
         outcome = event_notices.claimed_once(f"{key}#{address.lower()}", lambda a=address: _send(g, days, a))
         sent += outcome == "sent"
     if g.electronic:
-        version_kind = g.history[-1].kind if g.history else None
-        webhooks.emit_guarantee(g, "guarantee.expiring", key, g.latest_version, version_kind)
-        if webhooks.holders(g):
-            guarantees_store.mark_expiring(g.number, clock.iso_now())
+        webhooks.emit_guarantee(g, "guarantee.expiring", key, g.latest_version, webhooks.version_kind(g))
+        _mark_expiring(g)
     if sent:
         logs.info("reminder_sent", number=g.number, days=days, mails=sent)
     return sent
+
+
+def _mark_expiring(g: Guarantee) -> None:
+    """`latest_event: expiring` where an orderer holds it: its inbox (read from the guarantee) and
+    each delivery (its own field; the delivery's state is left as it is)."""
+    if not webhooks.holders(g):
+        return
+    guarantees_store.mark_expiring(g.number, clock.iso_now())
+    for d in deliveries_store.of_number(g.number):
+        if d.latest_event != "expiring":
+            deliveries_store.replace_if_unchanged(d, replace(d, latest_event="expiring"), None)
 
 
 def _send(g: Guarantee, days: int, address: str) -> tuple[str, str | None]:

@@ -30,6 +30,8 @@ from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Guarantee
 from chalicelib.domain.webhooks import Message, Webhook
+from chalicelib.services import departments
+from chalicelib.store import deliveries as deliveries_store
 from chalicelib.store import inbox as inbox_store
 from chalicelib.store import organisations, webhook_http
 from chalicelib.store import webhooks as store
@@ -49,7 +51,8 @@ def _iso(epoch: float) -> str:
 
 
 def _department(principal: Principal) -> str | None:
-    return getattr(principal, "department_id", None)
+    """The department an orderer user is bound to (issue 29); None for the others and machine clients."""
+    return departments.bound_department(principal)
 
 
 def _found(principal: Principal, webhook_id: str) -> Webhook:
@@ -141,14 +144,17 @@ def _queue(hook: Webhook, event: str, type_: str, data: dict[str, Any]) -> bool:
     return store.add_message(message, expires_at=int(now) + store.LOG_DAYS * 86400)
 
 
-def emit(orderer_id: str, type_: str, occurrence: str, data: dict[str, Any], department_id: str | None = None) -> int:
+def emit(
+    orderer_id: str, type_: str, occurrence: str, data: dict[str, Any], delivered_to: frozenset[str] = frozenset()
+) -> int:
     """Queue one event (one id per orderer and occurrence) for each of the orderer's webhooks that
-    wants it; safe to repeat. Returns how many messages were newly queued."""
+    wants it (a department's webhook: only events of guarantees delivered to that department,
+    `delivered_to`); safe to repeat. Returns how many messages were newly queued."""
     org = organisations.get(orderer_id)
     if org is not None and org.disabled:
         return 0
     event = rules.event_id(orderer_id, type_, occurrence)
-    queued = sum(_queue(h, event, type_, data) for h in store.of_orderer(orderer_id) if h.wants(type_, department_id))
+    queued = sum(_queue(h, event, type_, data) for h in store.of_orderer(orderer_id) if h.wants(type_, delivered_to))
     if queued:
         logs.info("webhook_event_queued", event_id=event, type=type_, orderer_id=orderer_id, messages=queued)
     return queued
@@ -208,12 +214,24 @@ def _send(hook: Webhook, message: Message) -> rules.Outcome:
     return webhook_http.post(hook.url, message.body.encode("utf-8"), headers, allow_private=allow)
 
 
-def holders(g: Guarantee) -> list[str]:
-    """The orderers that hold the guarantee: the one it names, once it verified it (its inbox)."""
-    return [g.orderer_id] if g.orderer_id and inbox_store.get(g.orderer_id, g.number) is not None else []
+def version_kind(g: Guarantee) -> str | None:
+    """The kind of the guarantee's latest version."""
+    latest = next((v for v in g.history if v.version == g.latest_version), None)
+    return latest.kind if latest is not None else None
+
+
+def holders(g: Guarantee) -> dict[str, frozenset[str]]:
+    """The orderers holding the guarantee — delivered to (with the departments it was delivered to)
+    or having verified it (its inbox) — each with those departments."""
+    held: dict[str, set[str]] = {}
+    for d in deliveries_store.of_number(g.number):
+        held.setdefault(d.orderer_id, set()).add(d.department_id)
+    if g.orderer_id and g.orderer_id not in held and inbox_store.get(g.orderer_id, g.number) is not None:
+        held[g.orderer_id] = set()
+    return {orderer: frozenset(depts) for orderer, depts in held.items()}
 
 
 def emit_guarantee(g: Guarantee, type_: str, occurrence: str, version: int, version_kind: str | None) -> int:
     """A guarantee event (changed, cancelled, key_reissued, expiring) to every orderer holding it."""
     data = rules.guarantee_data(g.number, version, g.kind, version_kind, g.deadline)
-    return sum(emit(orderer, type_, occurrence, data) for orderer in holders(g))
+    return sum(emit(orderer, type_, occurrence, data, depts) for orderer, depts in holders(g).items())
