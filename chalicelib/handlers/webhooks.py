@@ -190,7 +190,7 @@ def webhook_test_page(call: PageCall) -> Response:
 @page(bp, "/dsure/webhooks/{webhook_id}/delete", ("POST",), audience="dsure")
 def webhook_delete_page(call: PageCall) -> Response:
     """Deletes only with the confirmation step's `confirm=yes` (else back to the confirmation)."""
-    webhook_id = call.params["webhook_id"]
+    webhook_id = webhooks.get_for(call.principal, call.params["webhook_id"]).webhook_id  # 404 if not theirs
     if call.form.get("confirm") != "yes":
         return redirect(f"/dsure/webhooks/{webhook_id}?confirm=delete")
     webhooks.delete(call.principal, webhook_id)

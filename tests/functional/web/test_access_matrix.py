@@ -41,8 +41,8 @@ CALLERS: dict[str, str | None] = {
     "machine": "machine",  # an orderer's machine client (issue 13): a client-credentials token
 }
 #: For an object route: the caller that owns the object, and the callers of the same role that do not.
-OWNERS = {"contractor": "contractor", "staff": "staff"}
-SAME_ROLE_OTHERS = {"contractor": ["other_contractor"], "staff": []}
+OWNERS = {"contractor": "contractor", "staff": "staff", "orderer": "orderer"}
+SAME_ROLE_OTHERS = {"contractor": ["other_contractor"], "staff": [], "orderer": ["other_orderer"]}
 ROLE_OF = {
     "contractor": "contractor",
     "other_contractor": "contractor",
@@ -128,6 +128,16 @@ ROUTES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = 
     "POST /api/staff/reservations/{reservation_id}/fee-waiver": (("staff",), "staff"),
     "POST /api/staff/reservations/{reservation_id}/issue": (("staff",), "staff"),
     "POST /api/staff/reservations/{reservation_id}/reject": (("staff",), "staff"),
+    # Issue 30: webhooks (kasama's, so also its machine client's; mito's is another orderer's: 404).
+    # A DELETE spends its webhook on the first caller: any answer but 401/403 after that.
+    "POST /api/orderer/webhooks": (ORDERER_API, None),
+    "GET /api/orderer/webhooks": (ORDERER_API, None),
+    "GET /api/orderer/webhooks/{webhook_id}": (ORDERER_API, "orderer"),
+    "DELETE /api/orderer/webhooks/{webhook_id}": (ORDERER_API, ADMIN_OBJECT),
+    "POST /api/orderer/webhooks/{webhook_id}/test": (ORDERER_API, "orderer"),
+    "GET /api/orderer/webhooks/{webhook_id}/deliveries": (ORDERER_API, "orderer"),
+    "POST /api/dev/webhooks/run": (PUBLIC, None),
+    "POST /api/dev/daily": (PUBLIC, None),
 }
 NETDESK, DSURE, STAFF, ADMIN_PAGES = ("contractor",), ("orderer",), ("staff",), ("admin",)
 #: A login form posted without its nonce cookie and token: refused by the CSRF check, whoever sends it.
@@ -198,6 +208,12 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /staff/audit": (STAFF, None),
     "GET /staff/audit.csv": (STAFF, None),
     "GET /staff/guarantees/{number}/key-notice.pdf": (STAFF, "staff"),
+    # Issue 30: webhooks on D-Sure (deleting needs the confirmation step's field: x=1 only asks again)
+    "GET /dsure/webhooks": (DSURE, None),
+    "POST /dsure/webhooks": (DSURE, None),
+    "GET /dsure/webhooks/{webhook_id}": (DSURE, "orderer"),
+    "POST /dsure/webhooks/{webhook_id}/test": (DSURE, "orderer"),
+    "POST /dsure/webhooks/{webhook_id}/delete": (DSURE, "orderer"),
 }
 #: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
 NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js"})
@@ -235,6 +251,9 @@ def _objects(route: str, which: str) -> dict[str, str]:
         "reservation_id": reservation_id,  # issue 17: c-0001's 契約保証予約, submitted at branch ibaraki
         "how": "payment",
         "approval_id": approval_id,
+        "webhook_id": (_APP["webhook_spent"] if route.startswith("DELETE") else _APP["webhook"])
+        if which == "own"
+        else MISSING_ID,
         **admin_ids,
     }
 
@@ -315,6 +334,14 @@ def world(client):
     )
     assert resp.status_code == 202, resp.body
     _APP["approval"] = json.loads(resp.body)["approval_id"]
+    for name in ("webhook", "webhook_spent"):  # issue 30: kasama's (08216) webhooks
+        resp = client.http.post(
+            "/api/orderer/webhooks",
+            headers={**bearer(tokens["orderer"]), "Content-Type": "application/json"},
+            body=json.dumps({"url": "https://contracts.example.jp/hook", "events": ["guarantee.changed"]}),
+        )
+        assert resp.status_code == 201, resp.body
+        _APP[name] = json.loads(resp.body)["webhook_id"]
     return tokens
 
 
