@@ -67,9 +67,14 @@ def deliveries_page(call: PageCall) -> Response:
         found, next_cursor = deliveries.inbox(call.principal, status, None, 20, query.get("cursor"))
     except ValidationFailed as exc:  # a stale or hand-made cursor
         return call.render(
-            "html/dsure/deliveries.html", status=400, items=[], next_cursor=None, errors=[e.message for e in exc.errors]
+            "html/dsure/deliveries.html",
+            status=400,
+            tab="delivered",
+            items=[],
+            next_cursor=None,
+            errors=[e.message for e in exc.errors],
         )
-    return call.render("html/dsure/deliveries.html", items=found, next_cursor=next_cursor, status=status, errors=[])
+    return call.render("html/dsure/deliveries.html", items=found, next_cursor=next_cursor, tab=status, errors=[])
 
 
 def _detail(call: PageCall, d: dict[str, Any], **extra: Any) -> Response:
