@@ -53,11 +53,34 @@ API_DYNAMODB_ACTIONS = (
 API_S3_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging")
 STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox", "suppressions")  # no mail to a bounced address
 STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+#: Issue 30: a stream function queues webhook events (services/webhooks.emit): the orderers holding the
+#: guarantee (its deliveries, the inbox), whether disabled, their webhooks, one message row per event.
+WEBHOOK_EMIT_TABLES = ("deliveries", "inbox", "organisations", "webhooks", "webhook_messages")
+WEBHOOK_EMIT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+WEBHOOK_FN, REMINDERS_FN = "WebhookSender", "DailyReminders"  # chalice package's names (handlers/*.py)
+#: The sender (services/webhooks.run_due): due messages (by_due), the webhook and its sealed secret
+#: (KMS Decrypt), whether the orderer is disabled; it takes and settles messages with UpdateItem.
+SENDER_TABLES = ("webhooks", "webhook_messages", "organisations")
+SENDER_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem")
+#: The daily reminders (services/reminders.py): guarantees by 保証期限, the contractor's users, the claim
+#: per mail, the expiring event and the holders' latest_event (guarantee row, deliveries).
+REMINDERS_TABLES = (
+    "guarantees",
+    "accounts",
+    "notifications",
+    "suppressions",
+    "deliveries",
+    "inbox",
+    "organisations",
+    "webhooks",
+    "webhook_messages",
+)
+REMINDERS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 #: SES's bounce and complaint notifications (SNS) only mark the address (services/bounces.py).
 FEEDBACK_TABLES = ("suppressions",)
 #: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address;
 #: a queued reset request (issue 26): the account, its new link's token, the per-login mail counter.
-EVENTS_TABLES = ("notifications", "inbox", "suppressions", "accounts", "tokens", "attempts")
+EVENTS_TABLES = ("notifications", "inbox", "suppressions", "accounts", "tokens", "attempts", "guarantees")
 EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 #: The PDF reconciler (services/reconcile.py) reads the version a pending object names, then releases
@@ -534,6 +557,28 @@ def gateway_responses() -> dict[str, Any]:
     return out
 
 
+def _webhook_and_reminder_functions() -> dict[str, Any]:
+    """Issue 30: the webhook sender and the daily reminders, each with its own least-privilege role."""
+    sender = [
+        _logs_statement(),
+        _dynamodb_statement(list(SENDER_TABLES), SENDER_DYNAMODB_ACTIONS),
+        {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": SECRETS_KEY_ARN},  # the sealed secret
+        _stage_config_statement(),
+    ]
+    reminders = [
+        _logs_statement(),
+        _dynamodb_statement(list(REMINDERS_TABLES), REMINDERS_DYNAMODB_ACTIONS),
+        _ses_statement(),
+        _stage_config_statement(),
+    ]
+    return {
+        WEBHOOK_FN: _function("webhook-sender", "webhook-sender"),
+        "WebhookSenderRole": _role(sender, "WebhookSenderRolePolicy", "webhook-sender"),
+        REMINDERS_FN: _function("daily-reminders", "daily-reminders"),
+        "DailyRemindersRole": _role(reminders, "DailyRemindersRolePolicy", "daily-reminders"),
+    }
+
+
 def template() -> dict[str, Any]:
     resources: dict[str, Any] = {logical_id(name): table(name, model) for name, model in ALL_MODELS.items()}
     bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
@@ -604,6 +649,8 @@ def template() -> dict[str, Any]:
     ]
     stream_statements = _stream_function_statements("certificates", STREAM_TABLES, STREAM_DYNAMODB_ACTIONS)
     events_statements = _stream_function_statements("events", EVENTS_TABLES, EVENTS_DYNAMODB_ACTIONS)
+    for statements in (stream_statements, events_statements):  # issue 30: both queue webhook events
+        statements.insert(2, _dynamodb_statement(list(WEBHOOK_EMIT_TABLES), WEBHOOK_EMIT_ACTIONS))
     resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy", "api")
     resources["EventStreamRole"] = _role(events_statements, "EventStreamRolePolicy", "event-stream")
     resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy", "certificate-stream")
@@ -623,6 +670,7 @@ def template() -> dict[str, Any]:
         _stage_config_statement(),
     ]
     resources["ReconcilePdfsRole"] = _role(reconcile_statements, "ReconcilePdfsRolePolicy", "reconcile-pdfs")
+    resources.update(_webhook_and_reminder_functions())
     # API Gateway's binary media types (request bodies that must arrive as bytes): chalice package
     # writes the function's own, shorter list (handlers/binary.py); the merge replaces the list whole.
     # OpenApiVersion (any value) stops SAM from adding a third, unmanaged stage named `Stage` beside

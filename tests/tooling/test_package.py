@@ -86,7 +86,15 @@ def test_merged_template_has_the_stage_resources_and_passes_cfn_lint(package):
     # merge template: a role the template does not state would carry the whole policy-<stage>.json.
     merged = cfn.template()["Resources"]
     functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-    assert set(functions) == {"APIHandler", "CertificateStream", "EventStream", "SesFeedback", "ReconcilePdfs"}
+    assert set(functions) == {
+        "APIHandler",
+        "CertificateStream",
+        "EventStream",
+        "SesFeedback",
+        "ReconcilePdfs",
+        "WebhookSender",
+        "DailyReminders",
+    }
     for logical, fn in functions.items():
         assert fn["Properties"]["FunctionName"] == merged[logical]["Properties"]["FunctionName"]
         (role,) = [fn["Properties"]["Role"]["Fn::GetAtt"][0]]

@@ -187,8 +187,9 @@ def test_dry_run_down_plans_bucket_stack_secret_and_logs():
     output = dry_run("down", "feature/New_Thing-42")
     ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
     assert ops.index("s3 list_object_versions") < ops.index("cloudformation delete_stack")
-    # one log group per function: api, certificate-stream, event-stream, ses-feedback, reconcile-pdfs
-    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 5
+    # one log group per function: api, certificate-stream, event-stream, ses-feedback, reconcile-pdfs,
+    # webhook-sender, daily-reminders
+    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 7
     with pytest.raises(SystemExit, match="prod is retained"):
         dry_run("down", "--stage", "prod")
 
