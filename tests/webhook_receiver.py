@@ -52,7 +52,7 @@ def receiver(*statuses: int, path: str = "/hook") -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     got = Receiver(url=f"http://127.0.0.1:{server.server_address[1]}{path}", statuses=list(statuses))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
         yield got
