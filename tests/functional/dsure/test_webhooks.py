@@ -11,9 +11,10 @@ import pytest
 from chalicelib.services import webhooks as webhooks_service
 from tests import tables
 from tests.admin_api import client_token, new_client
-from tests.functional.conftest import bearer, body
-from tests.journeys import post_version, reissue, requested_then_approved, verify
-from tests.streams import event_record, record
+from tests.functional.conftest import bearer, body, login
+from tests.journeys import issued as issued_guarantees
+from tests.journeys import post, post_version, reissue, requested_then_approved, verify
+from tests.streams import event_record, record, run_events
 from tests.webhook_receiver import receiver
 
 JSON = {"Content-Type": "application/json"}
@@ -188,3 +189,43 @@ def test_changes_cancellation_and_key_reissue_reach_the_orderer_that_verified_it
         "deadline": None,
     }
     assert key not in json.dumps(hook.bodies()) and _log(client, tokens["mito"], stranger["webhook_id"]) == []
+
+
+def test_delivery_created_reaches_the_orderer_and_a_department_hears_only_of_its_own_deliveries(client, tokens, clock):
+    doboku = login(client, "kasama-doboku", "demo-pass-9")["token"]
+    with receiver() as everything, receiver() as department:
+        everything.secret = body(_register(client, tokens["kasama"], everything.url))["secret"]
+        mine = body(_register(client, doboku, department.url))
+        department.secret = mine["secret"]
+        assert mine["department_id"] == "doboku"
+        listed = body(client.http.get("/api/orderer/webhooks", headers=bearer(doboku)))["items"]
+        assert [h["webhook_id"] for h in listed] == [mine["webhook_id"]]  # a bound user sees its department's
+        delivered = {}
+        for g in issued_guarantees(client, tokens):  # 前払金保証 → doboku, 契約保証 → keiyaku
+            resp = post(client, tokens["contractor"], f"/api/guarantees/{g['number']}/deliveries", {})
+            delivered[g["kind"]] = {**body(resp), "number": g["number"]}
+        run_events(client)
+        run_events(client)  # a redelivered record queues nothing twice
+        contract = delivered["contract_guarantee"]["number"]
+        assert (
+            post_version(
+                client, tokens, contract, {"kind": "correction", "changes": {"project_name": "訂正"}}
+            ).status_code
+            == 201
+        )
+        client.lambda_.invoke(
+            "certificate_stream", {"Records": [record(type("V", (), {"number": contract, "version": 2}), 9)]}
+        )
+        _run(client)
+    got = sorted((b["type"], b["data"]["number"]) for b in everything.bodies())
+    assert got == sorted(
+        [("delivery.created", d["number"]) for d in delivered.values()] + [("guarantee.changed", contract)]
+    )
+    [only] = department.bodies()
+    advance = delivered["advance_payment"]
+    assert (only["type"], only["data"]["delivery_id"], only["data"]["version_kind"]) == (
+        "delivery.created",
+        advance["delivery_id"],
+        "new",
+    )
+    assert all(everything.signed(r) for r in everything.received) and department.signed(department.received[0])
