@@ -232,7 +232,7 @@ def test_sam_translates_the_package_into_one_api_stage_without_its_extra_stage_n
     (deployment,) = [r for r in translated.values() if r["Type"] == "AWS::ApiGateway::Deployment"]
     assert stages == ["api"] and "StageName" not in deployment["Properties"]
     functions = [r for r in translated.values() if r["Type"] == "AWS::Lambda::Function"]
-    assert len(functions) == 5
+    assert len(functions) == 7  # api, two streams, SES feedback, reconciler, webhook sender, reminders
     assert all(
         f["Properties"]["Environment"]["Variables"]["CONFIG_VERSION"] == {"Ref": "ConfigVersion"} for f in functions
     )

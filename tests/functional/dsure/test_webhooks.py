@@ -5,13 +5,16 @@ same event id, `failed` after 24 h, and the events the stream functions queue.""
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import urlencode
 
 import pytest
 
 from chalicelib.services import webhooks as webhooks_service
 from tests import tables
 from tests.admin_api import client_token, new_client
-from tests.functional.conftest import bearer, body, login
+from tests.forms import csrf_of
+from tests.functional.conftest import bearer, body, browser_login, login
 from tests.journeys import issued as issued_guarantees
 from tests.journeys import post, post_version, reissue, requested_then_approved, verify
 from tests.streams import event_record, record, run_events
@@ -229,3 +232,35 @@ def test_delivery_created_reaches_the_orderer_and_a_department_hears_only_of_its
         "new",
     )
     assert all(everything.signed(r) for r in everything.received) and department.signed(department.received[0])
+
+
+def test_the_pages_show_the_secret_once_test_and_delete_only_after_confirmation(client):
+    session, _ = browser_login(client, "dsure", "kasama", "demo-pass-4")
+    cookie = {"Cookie": f"esurety_session={session}"}
+    form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    page = client.http.get("/dsure/webhooks", headers=cookie)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    fields = urlencode([("csrf_token", csrf_of(page.body.decode())), ("url", "https://10.0.0.1/x")])
+    refused = client.http.post("/dsure/webhooks", headers=form, body=fields)
+    assert refused.status_code == 400 and "公開されていないアドレス" in refused.body.decode()
+    fields = urlencode(
+        [("csrf_token", csrf_of(page.body.decode())), ("url", "https://contracts.example.jp/hook")]
+        + [("events", "guarantee.changed"), ("events", "delivery.created")]
+    )
+    made = client.http.post("/dsure/webhooks", headers=form, body=fields)
+    secret = re.search(r'<code class="secret">(whsec_[^<]+)</code>', made.body.decode()).group(1)
+    [hook] = tables.rows("webhooks")
+    assert sorted(json.loads(hook.events)) == ["delivery.created", "guarantee.changed"]
+    again = client.http.get("/dsure/webhooks", headers=cookie).body.decode()
+    assert "contracts.example.jp" in again and secret not in again  # shown once
+    one = f"/dsure/webhooks/{hook.webhook_id}"
+    token = csrf_of(client.http.get(one, headers=cookie).body.decode())
+    tested = client.http.post(f"{one}/test", headers=form, body=urlencode({"csrf_token": token}))
+    assert tested.status_code == 303 and "テスト送信" in client.http.get(one, headers=cookie).body.decode()
+    asked = client.http.post(f"{one}/delete", headers=form, body=urlencode({"csrf_token": token}))
+    assert asked.status_code == 303 and asked.headers["Location"].endswith(f"{one}?confirm=delete")
+    assert tables.count("webhooks") == 1
+    confirm = client.http.get(f"{one}?confirm=delete", headers=cookie).body.decode()
+    assert "この Webhook を削除しますか" in confirm
+    done = client.http.post(f"{one}/delete", headers=form, body=urlencode({"csrf_token": token, "confirm": "yes"}))
+    assert done.status_code == 303 and tables.count("webhooks") == 0
