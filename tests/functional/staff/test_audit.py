@@ -10,6 +10,7 @@ from chalicelib.store import applications, guarantees
 from chalicelib.store import audit as audit_store
 from tests import tables
 from tests.factories import make_application
+from tests.forms import csrf_of
 from tests.functional.conftest import bearer, body
 from tests.journeys import post
 
@@ -138,12 +139,11 @@ def test_a_reason_of_200_characters_is_accepted(client, tokens):
 
 
 def test_console_errors_name_the_field_by_its_label(client, tokens, issued):
-    import re
 
     number = issued[0]["number"]
     cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
     page = client.http.get(f"/staff/guarantees/{number}", headers=cookie).body.decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    csrf = csrf_of(page)
     resp = client.http.post(
         f"/staff/guarantees/{number}/versions",
         headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"},

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
-from tests.forms import URLENC
+from tests.forms import URLENC, csrf_of
 from tests.functional.conftest import DEMO, browser_login, login
 
 
@@ -18,7 +17,7 @@ def test_cookie_form_post_without_csrf_is_refused(client):
     assert wrong.status_code == 403
     # Still logged in: the refused posts changed nothing.
     assert client.http.get("/netdesk", headers={"Cookie": f"esurety_session={session}"}).status_code == 200
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    csrf = csrf_of(html)
     ok = client.http.post("/netdesk/logout", headers=cookie, body=f"csrf_token={csrf}")
     assert ok.status_code == 303
     assert client.http.get("/netdesk", headers={"Cookie": f"esurety_session={session}"}).status_code == 303
@@ -28,7 +27,7 @@ def test_cookie_api_call_needs_csrf_header_bearer_does_not(client):
     session, html = browser_login(client, "netdesk", *DEMO["contractor"])
     cookie = {"Cookie": f"esurety_session={session}"}
     assert client.http.delete("/api/session", headers=cookie).status_code == 403
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    csrf = csrf_of(html)
     assert client.http.delete("/api/session", headers={**cookie, "X-CSRF-Token": csrf}).status_code == 204
 
 
