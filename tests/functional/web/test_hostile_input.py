@@ -241,8 +241,8 @@ def test_an_idempotency_key_reused_after_expiry_with_another_body_makes_a_new_ap
 def test_the_nested_multipart_body_is_4xx_on_every_page_route_and_never_parsed(client, monkeypatch):
     """Issue 26: a 64 KB multipart body nested 1,000 deep was a RecursionError after seconds of CPU on
     any page, before the session or CSRF was checked. Now the depth is bounded before anything
-    parses the body: with no session and with a staff session, every page route answers 400 and the
-    form parser is never called."""
+    parses the body: with no session and with a contractor's session, every page route answers 400
+    and the form parser is never called."""
     import app as app_module
     from chalicelib.handlers import page
 
