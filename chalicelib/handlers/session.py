@@ -13,6 +13,7 @@ from chalicelib.handlers.page import (
     AUDIENCES,
     PageCall,
     clear_cookie,
+    form_field,
     page,
     redirect,
     session_cookie,
@@ -134,8 +135,12 @@ def same_site_target(raw: str, audience: str) -> str | None:
 
 
 def _login_expired(call: PageCall) -> Response:
-    """A login post whose nonce pair fails, checked by `@page` before the form is parsed."""
-    return _login_page(call, ["画面の有効期限が切れました。もう一度ログインしてください。"], "", 403)
+    """A login post whose nonce pair fails, checked by `@page` before the form is parsed: the page
+    again with a fresh pair, keeping the login ID and `next` (read by the same bounded scan)."""
+    call.form = {name: form_field(call.request, name) or "" for name in ("login", "next")}
+    return _login_page(
+        call, ["画面の有効期限が切れました。もう一度ログインしてください。"], call.form["login"].strip(), 403
+    )
 
 
 def login_page(call: PageCall) -> Response:

@@ -127,10 +127,13 @@ def test_login_page_refuses_post_without_its_csrf_token(client):
     resp = client.http.post(
         "/netdesk/login",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
-        body="login=demo-contractor&password=demo-pass-1",
+        body="login=demo-contractor&password=demo-pass-1&next=%2Fnetdesk%2Fguarantees",
     )
     assert resp.status_code == 403
     assert "esurety_session" not in resp.headers.get("Set-Cookie", "")
+    # The page again, with a fresh nonce pair, keeping the login ID and where to go next.
+    page = resp.body.decode()
+    assert 'value="demo-contractor"' in page and 'value="/netdesk/guarantees"' in page and nonce_of(resp)
 
 
 def test_wrong_role_is_403_on_pages(client):
