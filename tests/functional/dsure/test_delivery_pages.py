@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from tests import journeys
+from tests.factories import make_guarantee
 from tests.forms import csrf_of, hidden_fields
 from tests.functional.conftest import browser_login
 
@@ -21,7 +22,8 @@ def _get(client, session: str, path: str):
 
 
 def test_deliver_then_check_and_receive_or_return_through_the_pages(client, tokens):
-    advance, contract = journeys.issued(client, tokens)
+    advance = {"number": make_guarantee("30026-000711M").number, "auth_key": "Z28YUE4J3Bux"}
+    contract = {"number": make_guarantee("30026-000712K", kind="contract_guarantee").number}
     contractor, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
     overview = _get(client, contractor, f"/netdesk/guarantees/{advance['number']}").body.decode()
     assert "発注者へ提出" in overview and "まだ提出していません" in overview
