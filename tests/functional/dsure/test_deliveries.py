@@ -184,3 +184,16 @@ def test_a_key_reissue_brings_the_delivery_back_at_the_same_version(client, toke
     back = body(client.http.get(path, headers=bearer(tokens["kasama"])))
     assert (back["status"], back["version"], back["latest_event"]) == ("delivered", 1, "key_reissued")
     assert back["auth_key"] == body(approved)["auth_key"] != contract["auth_key"]
+
+
+def test_a_reservation_is_delivered_to_its_routed_department_and_checked_without_amounts(client, tokens):
+    _, issued = journeys.issued_reservation(client, tokens)
+    made = _deliver(client, tokens, issued["number"])
+    assert made.status_code == 201 and body(made)["department_id"] == "keiyaku"
+    path = f"/api/orderer/deliveries/{body(made)['delivery_id']}"
+    opened = body(client.http.get(path, headers=bearer(tokens["kasama"])))
+    assert opened["kind"] == "contract_reservation" and opened["auth_key"] == issued["auth_key"]
+    checked = body(journeys.post(client, tokens["kasama"], f"{path}/check", {"contract_amount": 50_000_000}))
+    assert checked == {"ok": True, "findings": []}
+    held = body(client.http.get("/api/orderer/guarantees", headers=bearer(tokens["kasama"])))["items"]
+    assert [i["number"] for i in held] == [issued["number"]]  # opening it put it in the inbox, as a verification
