@@ -65,3 +65,11 @@ def test_deliver_then_check_and_receive_or_return_through_the_pages(client, toke
     assert again.status_code == 409
     mine = _get(client, contractor, f"/netdesk/guarantees/{advance['number']}").body.decode()
     assert "工期末が保証期限より後" in mine
+
+
+def test_the_clerk_sees_a_guarantees_deliveries(client, tokens):
+    number = make_guarantee("30026-000713M").number
+    assert journeys.post(client, tokens["contractor"], f"/api/guarantees/{number}/deliveries", {}).status_code == 201
+    staff, _ = browser_login(client, "staff", "ibaraki-staff", "demo-pass-3")
+    html = _get(client, staff, f"/staff/guarantees/{number}").body.decode()
+    assert "発注者への提出" in html and "土木課" in html and "提出済 (未受領)" in html

@@ -221,6 +221,8 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "POST /dsure/deliveries/{delivery_id}/check": (DSURE, "orderer"),
     "POST /dsure/deliveries/{delivery_id}/receive": (DSURE, "orderer"),
     "POST /dsure/deliveries/{delivery_id}/return": (DSURE, "orderer"),
+    "GET /admin/departments": (ADMIN_PAGES, ADMIN_OBJECT),  # no orderer named: a 404 page
+    "POST /admin/departments": (ADMIN_PAGES, ADMIN_OBJECT),
 }
 #: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
 NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js"})
