@@ -52,11 +52,13 @@ API_DYNAMODB_ACTIONS = (
 )
 API_S3_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging")
 STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox", "suppressions")  # no mail to a bounced address
-STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
-#: Issue 30: a stream function queues webhook events (services/webhooks.emit): the orderers holding the
-#: guarantee (its deliveries, the inbox), whether disabled, their webhooks, one message row per event.
-WEBHOOK_EMIT_TABLES = ("deliveries", "inbox", "organisations", "webhooks", "webhook_messages")
-WEBHOOK_EMIT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+#: Issue 29: a new version puts the guarantee's deliveries back to 未受領 (with an event telling the department).
+STREAM_TABLES += ("deliveries", "departments", "events")
+STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+#: Issue 30: both stream functions queue webhook events (services/webhooks.emit): beside the orderers holding
+#: the guarantee (its deliveries, the inbox: granted above), whether disabled, their webhooks, a row per event.
+WEBHOOK_EMIT_TABLES = ("organisations", "webhooks", "webhook_messages")
+STREAM_TABLES += WEBHOOK_EMIT_TABLES
 WEBHOOK_FN, REMINDERS_FN = "WebhookSender", "DailyReminders"  # chalice package's names (handlers/*.py)
 #: The sender (services/webhooks.run_due): due messages (by_due), the webhook and its sealed secret
 #: (KMS Decrypt), whether the orderer is disabled; it takes and settles messages with UpdateItem.
@@ -80,8 +82,11 @@ REMINDERS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:
 FEEDBACK_TABLES = ("suppressions",)
 #: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address;
 #: a queued reset request (issue 26): the account, its new link's token, the per-login mail counter.
-EVENTS_TABLES = ("notifications", "inbox", "suppressions", "accounts", "tokens", "attempts", "guarantees")
-EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+EVENTS_TABLES = ("notifications", "inbox", "suppressions", "accounts", "tokens", "attempts")
+#: Issue 29: a key reissue puts the guarantee's deliveries back to 未受領 (with an event telling the department).
+EVENTS_TABLES += ("guarantees", "deliveries", "departments", "events")
+EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+EVENTS_TABLES += WEBHOOK_EMIT_TABLES
 FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 #: The PDF reconciler (services/reconcile.py) reads the version a pending object names, then releases
 #: (untags) or deletes the object; it lists the bucket to find them.
@@ -649,8 +654,6 @@ def template() -> dict[str, Any]:
     ]
     stream_statements = _stream_function_statements("certificates", STREAM_TABLES, STREAM_DYNAMODB_ACTIONS)
     events_statements = _stream_function_statements("events", EVENTS_TABLES, EVENTS_DYNAMODB_ACTIONS)
-    for statements in (stream_statements, events_statements):  # issue 30: both queue webhook events
-        statements.insert(2, _dynamodb_statement(list(WEBHOOK_EMIT_TABLES), WEBHOOK_EMIT_ACTIONS))
     resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy", "api")
     resources["EventStreamRole"] = _role(events_statements, "EventStreamRolePolicy", "event-stream")
     resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy", "certificate-stream")

@@ -134,12 +134,13 @@ def check(cert: dict[str, Any], record: dict[str, Any], terms: Terms) -> dict[st
 
     The ratios use the record's 請負金額 when given, else the certificate's; 保証期限 must be on or
     after the record's 工期末 (保証期限 = 工期末, DESIGN.md §1); the certificate must name this orderer.
+    A 契約保証予約's certificate names no 請負金額: only its 保証期限 and orderer are checked.
     """
     findings: list[dict[str, str]] = []
     kind = cert.get("kind") or ""
     cert_amount = int(cert.get("contract_amount") or 0)
     record_amount = record.get("contract_amount")
-    if record_amount is not None and record_amount != cert_amount:
+    if record_amount is not None and "contract_amount" in cert and record_amount != cert_amount:
         findings.append(
             _finding(
                 "contract_amount",

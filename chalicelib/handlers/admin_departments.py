@@ -4,10 +4,13 @@ user's department (API.md "提出 and 受領": Departments). Every write is audi
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.handlers.endpoint import Call, api, created
+from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.handlers.schemas import items, ref
 from chalicelib.services import departments
 
@@ -119,3 +122,50 @@ def get_routing(call: Call) -> dict[str, str]:
 )
 def patch_user(call: Call) -> dict[str, object]:
     return departments.bind_user(call.principal, call.params["login"], call.body["department_id"])
+
+
+# --- the console's page (linked from /admin) ------------------------------------------------------
+
+DONE = {
+    "department": "部署を登録しました。",
+    "routing": "提出先を変更しました。",
+    "user": "利用者の部署を変更しました。",
+}
+
+
+def _page(call: PageCall, orderer_id: str, status: int = 200, **extra: object) -> Response:
+    shown = departments.console(orderer_id)
+    context = {"errors": [], "done": None, **extra}
+    return call.render(
+        "html/admin/departments.html", status=status, no_store=True, orderer_id=orderer_id, **shown, **context
+    )
+
+
+@page(bp, "/admin/departments", ("GET", "POST"), audience="admin")
+def departments_page(call: PageCall) -> Response:
+    """An orderer's departments, its routing by kind and its users' departments; each form posts
+    here and is answered with a 303 back to the page (Post/Redirect/Get)."""
+    if call.request.method == "GET":
+        query = call.request.query_params or {}
+        orderer_id = (query.get("orderer_id") or "").strip()[:16]
+        return _page(call, orderer_id, done=DONE.get(query.get("done", "")))
+    f = call.form
+    orderer_id, op = f.get("orderer_id", "").strip()[:16], f.get("op", "")
+    try:
+        _act(call, orderer_id, op)
+    except (ValidationFailed, Conflict) as exc:  # shown above the forms they came from
+        return _page(call, orderer_id, status=exc.status, errors=exc.errors)
+    return redirect(f"/admin/departments?orderer_id={quote(orderer_id)}&done={quote(op)}")
+
+
+def _act(call: PageCall, orderer_id: str, op: str) -> None:
+    f, who = call.form, call.principal
+    if op == "department":
+        email = f.get("email", "").strip() or None
+        departments.create(who, orderer_id, f.get("id", "").strip(), f.get("name", ""), _email(email))
+    elif op == "routing":
+        departments.set_routing(who, orderer_id, {k: f[k] for k in ROUTING_BODY["properties"] if f.get(k)})
+    elif op == "user":
+        departments.bind_user(who, f.get("login", ""), f.get("department_id") or None)
+    else:
+        raise ValidationFailed([FieldError("op", "操作が正しくありません。")])

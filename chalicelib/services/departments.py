@@ -88,3 +88,14 @@ def bound_department(principal: Principal) -> str | None:
         return None
     account = accounts.get(principal.login)
     return account.department_id if account is not None else None
+
+
+def console(orderer_id: str) -> dict[str, object]:
+    """The admin console's page of one orderer: departments, routing and its users (404: no orderer)."""
+    _orderer(orderer_id)
+    found, _ = accounts.list_accounts(org_id=orderer_id, role="orderer", limit=100, cursor=None)
+    return {
+        "departments": list_for_admin(orderer_id),
+        "routing": routing(orderer_id),
+        "users": [u.public() for u in found],
+    }

@@ -4,8 +4,11 @@ Departments), each write audited."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from tests.admin_api import audit_rows, post
+from tests.forms import csrf_of
+from tests.functional.conftest import browser_login
 from tests.journeys import bearer, body
 
 BASE = "/api/admin/orderers/08201"
@@ -59,3 +62,25 @@ def test_departments_routing_and_a_users_department(client, admin):
     assert invited.status_code == 201
     actions = [(r["action"], r["target"]) for r in audit_rows(client, admin)]
     assert ("user_updated", "user:mito") in actions and actions.count(("orderer_updated", "orderer:08201")) == 2
+
+
+def test_the_console_page_adds_a_department_routes_to_it_and_binds_a_user(client):
+    session, _ = browser_login(client, "admin", "admin", "demo-pass-7")
+    cookie = {"Cookie": f"esurety_session={session}"}
+    page = client.http.get("/admin/departments?orderer_id=08201", headers=cookie)
+    assert page.status_code == 200 and "代表" in page.body.decode()
+    csrf = csrf_of(page.body.decode())
+
+    def post(fields: dict[str, str]):
+        form = urlencode({"csrf_token": csrf, "orderer_id": "08201", **fields})
+        headers = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        return client.http.post("/admin/departments", headers=headers, body=form)
+
+    added = post({"op": "department", "id": "doboku", "name": "道路建設課", "email": "d@mito.example.jp"})
+    assert added.status_code == 303
+    assert post({"op": "routing", "advance_payment": "doboku"}).status_code == 303
+    assert post({"op": "user", "login": "mito", "department_id": "doboku"}).status_code == 303
+    refused = post({"op": "department", "id": "doboku", "name": "二重"})
+    assert refused.status_code == 409 and "すでに登録されています" in refused.body.decode()
+    shown = client.http.get("/admin/departments?orderer_id=08201&done=user", headers=cookie).body.decode()
+    assert "道路建設課" in shown and "mito (水戸市長: doboku)" in shown and "利用者の部署を変更しました" in shown

@@ -3,13 +3,14 @@ exactly one decision under a burst, and versions and key reissues that bring a d
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
+from chalicelib.domain import clock
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.principal import Principal
 from chalicelib.services import deliveries
+from chalicelib.store import guarantees
 from tests import journeys, streams
 from tests.bursts import burst
+from tests.factories import add_version, make_guarantee
 from tests.functional.conftest import bearer, body, login
 
 KASAMA = Principal("kasama", "orderer", "08216", "笠間市長", "sid-test")
@@ -19,13 +20,21 @@ def _deliver(client, tokens, number: str, payload: dict | None = None, who: str 
     return journeys.post(client, tokens[who], f"/api/guarantees/{number}/deliveries", payload or {})
 
 
+#: A 前払金保証 and a 契約保証 of one contract (written by the factory: no PDFs to draw).
+GUARANTEES = {
+    "advance_payment": ("30026-000701M", "Z28YUE4J3Bux"),
+    "contract_guarantee": ("30026-000702K", "K39ZVF5K4Cvy"),
+}
+
+
 def _both(client, tokens) -> dict[str, dict]:
-    """The 前払金保証 and 契約保証 of one application, each delivered by routing: kind → delivery."""
+    """Both guarantees, each delivered by routing: kind → the delivery (with the guarantee's key)."""
     out = {}
-    for g in journeys.issued(client, tokens):
-        resp = _deliver(client, tokens, g["number"], {"orderer_reference": "R8-土木-0001"})
+    for kind, (number, key) in GUARANTEES.items():
+        make_guarantee(number, kind=kind, auth_key=key)
+        resp = _deliver(client, tokens, number, {"orderer_reference": "R8-土木-0001"})
         assert resp.status_code == 201, resp.body
-        out[g["kind"]] = {**body(resp), "auth_key": g["auth_key"]}
+        out[kind] = {**body(resp), "auth_key": key}
     return out
 
 
@@ -66,7 +75,7 @@ def test_delivery_is_routed_by_kind_and_only_the_department_sees_it_with_its_key
 
 
 def test_delivering_again_is_unchanged_an_unknown_department_is_400_and_paper_is_409(client, tokens):
-    g = journeys.issued(client, tokens)[0]
+    g = {"number": make_guarantee("30026-000703M").number}
     first = body(_deliver(client, tokens, g["number"]))
     again = _deliver(client, tokens, g["number"], {"message": "再送"})
     assert again.status_code == 200 and body(again) == first
@@ -77,12 +86,10 @@ def test_delivering_again_is_unchanged_an_unknown_department_is_400_and_paper_is
     assert _deliver(client, tokens, g["number"], who="other").status_code == 404
     to_main = _deliver(client, tokens, g["number"], {"department_id": "main"})
     assert to_main.status_code == 201 and body(to_main)["department_name"] == "代表"
-    paper = journeys.issued(
-        client,
-        tokens,
-        journeys.submit_paid(client, tokens, advance_payment__form="paper", contract_guarantee=None),
-    )[0]
-    assert _deliver(client, tokens, paper["number"]).status_code == 409
+    make_guarantee("30026-000704M", form="paper")
+    make_guarantee("30026-000705M", status="cancelled")
+    assert _deliver(client, tokens, "30026-000704M").status_code == 409
+    assert _deliver(client, tokens, "30026-000705M").status_code == 409
     departments = body(client.http.get("/api/orderers/08216/departments", headers=bearer(tokens["contractor"])))
     assert {d["id"] for d in departments["items"]} == {"main", "keiyaku", "doboku"}
     assert all("email" not in d for d in departments["items"])
@@ -153,12 +160,10 @@ def test_a_change_brings_a_received_delivery_back_at_the_new_version_and_an_old_
     advance = _both(client, tokens)["advance_payment"]
     path = f"/api/orderer/deliveries/{advance['delivery_id']}"
     assert journeys.post(client, tokens["kasama"], f"{path}/receive", {}).status_code == 200
-    resp = journeys.post_version(
-        client, tokens, advance["number"], {"kind": "change", "changes": {"guarantee_amount": 15_000_000}}
-    )
-    assert resp.status_code == 201, resp.body
-    version = SimpleNamespace(number=advance["number"], version=2)
+    g = guarantees.get(advance["number"])
+    version = add_version(g, 2, "change", issued_at=clock.iso_now(), reason="増額")
     assert streams.deliver(client, streams.event(streams.record(version, 1)))["batchItemFailures"] == []
+    assert streams.deliver(client, streams.event(streams.record(version, 2)))["batchItemFailures"] == []  # again
     back = body(client.http.get(path, headers=bearer(tokens["kasama"])))
     assert (back["status"], back["version"], back["latest_event"]) == ("delivered", 2, "change")
     assert back["received_at"] is None and back["check"] is None
@@ -179,3 +184,16 @@ def test_a_key_reissue_brings_the_delivery_back_at_the_same_version(client, toke
     back = body(client.http.get(path, headers=bearer(tokens["kasama"])))
     assert (back["status"], back["version"], back["latest_event"]) == ("delivered", 1, "key_reissued")
     assert back["auth_key"] == body(approved)["auth_key"] != contract["auth_key"]
+
+
+def test_a_reservation_is_delivered_to_its_routed_department_and_checked_without_amounts(client, tokens):
+    _, issued = journeys.issued_reservation(client, tokens)
+    made = _deliver(client, tokens, issued["number"])
+    assert made.status_code == 201 and body(made)["department_id"] == "keiyaku"
+    path = f"/api/orderer/deliveries/{body(made)['delivery_id']}"
+    opened = body(client.http.get(path, headers=bearer(tokens["kasama"])))
+    assert opened["kind"] == "contract_reservation" and opened["auth_key"] == issued["auth_key"]
+    checked = body(journeys.post(client, tokens["kasama"], f"{path}/check", {"contract_amount": 50_000_000}))
+    assert checked == {"ok": True, "findings": []}
+    held = body(client.http.get("/api/orderer/guarantees", headers=bearer(tokens["kasama"])))["items"]
+    assert [i["number"] for i in held] == [issued["number"]]  # opening it put it in the inbox, as a verification

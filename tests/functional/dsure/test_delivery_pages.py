@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from tests import journeys
+from tests.factories import make_guarantee
 from tests.forms import csrf_of, hidden_fields
 from tests.functional.conftest import browser_login
 
@@ -21,7 +22,8 @@ def _get(client, session: str, path: str):
 
 
 def test_deliver_then_check_and_receive_or_return_through_the_pages(client, tokens):
-    advance, contract = journeys.issued(client, tokens)
+    advance = {"number": make_guarantee("30026-000711M").number, "auth_key": "Z28YUE4J3Bux"}
+    contract = {"number": make_guarantee("30026-000712K", kind="contract_guarantee").number}
     contractor, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
     overview = _get(client, contractor, f"/netdesk/guarantees/{advance['number']}").body.decode()
     assert "発注者へ提出" in overview and "まだ提出していません" in overview
@@ -63,3 +65,11 @@ def test_deliver_then_check_and_receive_or_return_through_the_pages(client, toke
     assert again.status_code == 409
     mine = _get(client, contractor, f"/netdesk/guarantees/{advance['number']}").body.decode()
     assert "工期末が保証期限より後" in mine
+
+
+def test_the_clerk_sees_a_guarantees_deliveries(client, tokens):
+    number = make_guarantee("30026-000713M").number
+    assert journeys.post(client, tokens["contractor"], f"/api/guarantees/{number}/deliveries", {}).status_code == 201
+    staff, _ = browser_login(client, "staff", "ibaraki-staff", "demo-pass-3")
+    html = _get(client, staff, f"/staff/guarantees/{number}").body.decode()
+    assert "発注者への提出" in html and "土木課" in html and "提出済 (未受領)" in html

@@ -231,6 +231,8 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "POST /dsure/deliveries/{delivery_id}/check": (DSURE, "orderer"),
     "POST /dsure/deliveries/{delivery_id}/receive": (DSURE, "orderer"),
     "POST /dsure/deliveries/{delivery_id}/return": (DSURE, "orderer"),
+    "GET /admin/departments": (ADMIN_PAGES, ADMIN_OBJECT),  # no orderer named: a 404 page
+    "POST /admin/departments": (ADMIN_PAGES, ADMIN_OBJECT),
     # Issue 30: webhooks on D-Sure (deleting needs the confirmation step's field: x=1 only asks again)
     "GET /dsure/webhooks": (DSURE, None),
     "POST /dsure/webhooks": (DSURE, None),
