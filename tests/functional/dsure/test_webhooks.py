@@ -177,9 +177,12 @@ def test_changes_cancellation_and_key_reissue_reach_the_orderer_that_verified_it
         requested_then_approved(client, tokens, reissue(client, tokens, number, reason="紛失"))
         [row] = [i for i in tables.images("events") if i["kind"]["S"] == "key_reissued"]
         client.lambda_.invoke("event_stream", {"Records": [event_record(row, 3)]})
-        assert _run(client) == 2
+        requested_then_approved(client, tokens, post_version(client, tokens, number, {"kind": "cancellation"}))
+        v3 = {"number": number, "version": 3}
+        client.lambda_.invoke("certificate_stream", {"Records": [record(type("V", (), v3), 4)]})
+        assert _run(client) == 3
     types = [b["type"] for b in hook.bodies()]
-    assert sorted(types) == ["guarantee.changed", "guarantee.key_reissued"] and all(
+    assert sorted(types) == ["guarantee.cancelled", "guarantee.changed", "guarantee.key_reissued"] and all(
         hook.signed(r) for r in hook.received
     )
     changed_body = next(b for b in hook.bodies() if b["type"] == "guarantee.changed")
@@ -264,3 +267,28 @@ def test_the_pages_show_the_secret_once_test_and_delete_only_after_confirmation(
     assert "この Webhook を削除しますか" in confirm
     done = client.http.post(f"{one}/delete", headers=form, body=urlencode({"csrf_token": token, "confirm": "yes"}))
     assert done.status_code == 303 and tables.count("webhooks") == 0
+
+
+def test_disabling_the_orderer_stops_its_webhooks(client, tokens, admin, clock):
+    with receiver() as hook:
+        out = body(_register(client, tokens["kasama"], hook.url))
+        client.http.post(f"/api/orderer/webhooks/{out['webhook_id']}/test", headers=bearer(tokens["kasama"]))
+        disabled = client.http.post("/api/admin/organisations/08216/disable", headers=bearer(admin, **JSON), body="{}")
+        assert disabled.status_code == 200, disabled.body
+        assert _run(client) == 0
+    assert hook.received == []
+    assert [(r.state, r.webhook_id) for r in tables.rows("webhook_messages")] == [("failed", out["webhook_id"])]
+
+
+def test_the_openapi_document_describes_every_event_and_its_signature_headers(client):
+    spec = body(client.http.get("/api/openapi.json"))
+    assert set(spec["webhooks"]) == {*ALL, "ping"}
+    post_ = spec["webhooks"]["guarantee.changed"]["post"]
+    assert {p["name"] for p in post_["parameters"]} == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    assert post_["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/WebhookEvent"
+    }
+    assert (
+        "refused_target"
+        in spec["components"]["schemas"]["WebhookAttempt"]["properties"]["last_error"]["oneOf"][0]["enum"]
+    )
