@@ -17,6 +17,7 @@ from typing import Any
 
 from pynamodb.attributes import TTLAttribute
 
+from chalicelib import logs
 from chalicelib.handlers import binary
 from chalicelib.store.models import ALL_MODELS
 from devstack.names import STAGE_PATTERN
@@ -70,6 +71,10 @@ THROTTLE_RATE, THROTTLE_BURST = 50, 100
 MAX_RECORD_AGE = 6 * 3600  # leaves 18 h of the stream's 24 h retention to replay the failure queue
 NONCURRENT_DAYS = 30
 ITERATOR_AGE_ALARM_MS = 15 * 60 * 1000
+#: The app's line for an exception no handler answered (chalicelib/logs.py): Chalice answers it with a
+#: 500 response, so Lambda's Errors metric never counts it; this metric filter does.
+UNHANDLED_FILTER_FIELD = ("event", logs.UNHANDLED)
+UNHANDLED_FILTER = f'{{ $.{UNHANDLED_FILTER_FIELD[0]} = "{UNHANDLED_FILTER_FIELD[1]}" }}'
 
 
 def logical_id(name: str) -> str:
