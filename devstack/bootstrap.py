@@ -125,7 +125,12 @@ def _stage_resources(patterns: tuple[str, ...]) -> dict[str, list[Any]]:
         "dynamodb": [
             *each(f"arn:${{AWS::Partition}}:dynamodb:{region}:table/esurety-@-*"),
         ],
-        "logs": each(f"arn:${{AWS::Partition}}:logs:{region}:log-group:/aws/lambda/esurety-@-*"),
+        "logs": [
+            *each(
+                f"arn:${{AWS::Partition}}:logs:{region}:log-group:/aws/lambda/esurety-@-*"
+            ),  # before the stack owned them
+            *each(f"arn:${{AWS::Partition}}:logs:{region}:log-group:/esurety/@/*"),
+        ],
         "sqs": each(f"arn:${{AWS::Partition}}:sqs:{region}:esurety-@-certificate-stream-failures"),
         "lambda": each(f"arn:${{AWS::Partition}}:lambda:{region}:function:esurety-@-*"),
         "ses": [{"Fn::Sub": f"arn:${{AWS::Partition}}:ses:{region}:identity/*"}],
@@ -192,7 +197,8 @@ def _github_role(name: str, subjects: list[Any], patterns: tuple[str, ...]) -> d
 SERVICE_ACTIONS = (
     "acm:*",
     "apigateway:*",
-    "cloudwatch:*",
+    "cloudwatch:*",  # alarms and the dashboard
+    "codedeploy:*",  # SAM's DeploymentPreference: the application, deployment groups, the alias's traffic shift
     "dynamodb:*",
     "events:*",
     "iam:AttachRolePolicy",

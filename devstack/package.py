@@ -13,6 +13,11 @@
    519 ms vs 219 ms). The `.pyc` are compiled by this interpreter, which must be
    the runtime's Python (sam.json `Runtime`), with unchecked-hash invalidation:
    the zip's timestamps mean nothing on Lambda, and its sources never change.
+3. **Call the alias**: every function publishes a version behind the alias `live` (SAM's
+   `AutoPublishAlias`, .chalice/resources.json), and SAM points the stream mappings, the SNS
+   subscription and the schedule at it. Chalice's Swagger integrations call `${APIHandler.Arn}`
+   and its invoke permission names the function itself, so API Gateway would keep invoking
+   `$LATEST`: both are rewritten to `APIHandler.Alias` here.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from devstack.cfn import ALIAS, IS_PROD
 from devstack.names import STAGE_PATTERN
 
 RETAINED_STAGES = {"prod"}
@@ -49,6 +55,56 @@ def pin(template: dict[str, Any], stage: str) -> dict[str, Any]:
         if "DeletionPolicy" in resource:
             resource["DeletionPolicy"] = policy
             resource["UpdateReplacePolicy"] = policy
+    out = _resolve_stage_conditions(out, stage == "prod")
+    out["Conditions"].pop(IS_PROD, None)
+    return out
+
+
+_NO_VALUE = object()
+
+
+def _resolve_stage_conditions(node: Any, prod: bool) -> Any:
+    """Every `Fn::If` on IsProd replaced by its branch for the pinned stage (cfn-lint warns of a branch
+    a pinned Stage can never reach); a chosen `AWS::NoValue` removes its key or list item."""
+    if isinstance(node, dict):
+        if list(node) == ["Fn::If"] and node["Fn::If"][0] == IS_PROD:
+            chosen = node["Fn::If"][1 if prod else 2]
+            return _NO_VALUE if chosen == {"Ref": "AWS::NoValue"} else _resolve_stage_conditions(chosen, prod)
+        out = {k: _resolve_stage_conditions(v, prod) for k, v in node.items()}
+        return {k: v for k, v in out.items() if v is not _NO_VALUE}
+    if isinstance(node, list):
+        return [v for v in (_resolve_stage_conditions(i, prod) for i in node) if v is not _NO_VALUE]
+    return node
+
+
+API_FUNCTION = "APIHandler"
+#: The alias resource SAM makes for AutoPublishAlias ("<function>Alias<alias>"); its Ref is the alias ARN.
+API_ALIAS = f"{API_FUNCTION}Alias{ALIAS}"
+UNQUALIFIED, QUALIFIED = f"${{{API_FUNCTION}.Arn}}", f"${{{API_ALIAS}}}"
+
+
+def _integrations(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        operation["x-amazon-apigateway-integration"]
+        for path in body.get("paths", {}).values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "x-amazon-apigateway-integration" in operation
+    ]
+
+
+def to_alias(template: dict[str, Any]) -> dict[str, Any]:
+    """API Gateway invokes the API function's `live` alias: its integrations and its permission (a new dict)."""
+    out = json.loads(json.dumps(template))
+    for resource in out["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Api":
+            for integration in _integrations(resource["Properties"].get("DefinitionBody", {})):
+                uri = integration["uri"]["Fn::Sub"]
+                if UNQUALIFIED not in uri:
+                    raise ValueError(f"package: an integration that does not call {API_FUNCTION}: {uri}")
+                integration["uri"]["Fn::Sub"] = uri.replace(UNQUALIFIED, QUALIFIED)
+        elif resource["Type"] == "AWS::Lambda::Permission":
+            if resource["Properties"]["FunctionName"] == {"Ref": API_FUNCTION}:
+                resource["Properties"]["FunctionName"] = {"Ref": API_ALIAS}
     return out
 
 
@@ -107,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path)
     args = parser.parse_args(argv)
     sam = args.outdir / "sam.json"
-    template = pin(json.loads(sam.read_text(encoding="utf-8")), args.stage)
+    template = to_alias(pin(json.loads(sam.read_text(encoding="utf-8")), args.stage))
     sam.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     zip_path = args.outdir / "deployment.zip"
     compiled = precompile(zip_path, runtime_version(template))

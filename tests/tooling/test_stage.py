@@ -187,8 +187,9 @@ def test_dry_run_down_plans_bucket_stack_secret_and_logs():
     output = dry_run("down", "feature/New_Thing-42")
     ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
     assert ops.index("s3 list_object_versions") < ops.index("cloudformation delete_stack")
-    # one log group per function: api, certificate-stream, event-stream, ses-feedback, reconcile-pdfs
-    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 5
+    # per function (api, certificate-stream, event-stream, ses-feedback, reconcile-pdfs) Lambda's old group
+    # and the stack's own, and the API's access log
+    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 11
     with pytest.raises(SystemExit, match="prod is retained"):
         dry_run("down", "--stage", "prod")
 
@@ -225,7 +226,11 @@ def test_names_match_what_the_template_builds_from_the_stage():
         for r in resources.values()
         if "FunctionName" in r.get("Properties", {})
     }
-    assert {f"/aws/lambda/{f}" for f in functions} == set(names.log_groups)
+    owned = {
+        resolve(r["Properties"]["LogGroupName"]) for r in resources.values() if r.get("Type") == "AWS::Logs::LogGroup"
+    }
+    # and every group the stack owns (/esurety/<stage>/…), which a retained stack would leave behind
+    assert {f"/aws/lambda/{f}" for f in functions} | owned == set(names.log_groups)
     assert resolve(resources["SesConfigurationSet"]["Properties"]["Name"]) == names.configuration_set
     assert set(stage.TABLES) == set(cfn.ALL_MODELS)
 
@@ -326,6 +331,7 @@ def test_down_empties_a_versioned_bucket_with_delete_markers_then_deletes_everyt
     assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == names.stack)
     assert ssm.get_parameters(Names=names.parameters)["Parameters"] == []
     assert logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{names.prefix}")["logGroups"] == []
+    assert logs.describe_log_groups(logGroupNamePrefix=f"/esurety/{st}/")["logGroups"] == []
     out = moto_aws.out.getvalue()
     assert out.index("delete_objects") < out.index("delete_stack")
     assert "7 versions and delete markers removed" in out
