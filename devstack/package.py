@@ -13,7 +13,13 @@
    519 ms vs 219 ms). The `.pyc` are compiled by this interpreter, which must be
    the runtime's Python (sam.json `Runtime`), with unchecked-hash invalidation:
    the zip's timestamps mean nothing on Lambda, and its sources never change.
-3. **Call the alias**: every function publishes a version behind the alias `live` (SAM's
+3. **Prune** what the functions never load (the zip must stay under Lambda's 50 MB direct upload):
+   botocore's data for every service but BOTOCORE_SERVICES, fontTools' C sources, its subpackages
+   fpdf2 never imports and the compiled twins of modules a PDF never loads (their pure-Python
+   source stays), Pillow's AVIF and WebP plugins with their libraries, dnspython (email-validator
+   checks syntax only: no DNS inside a request). tests/tooling/test_package.py's probe imports every
+   module, renders every PDF and mail and creates a client for each listed service from the zip.
+4. **Call the alias**: every function publishes a version behind the alias `live` (SAM's
    `AutoPublishAlias`, .chalice/resources.json), and SAM points the stream mappings, the SNS
    subscription and the schedule at it. Chalice's Swagger integrations call `${APIHandler.Arn}`
    and its invoke permission names the function itself, so API Gateway would keep invoking
@@ -38,6 +44,44 @@ from devstack.cfn import ALIAS, IS_PROD
 from devstack.names import STAGE_PATTERN
 
 RETAINED_STAGES = {"prod"}
+#: The AWS services the functions call: botocore's data is kept for these only (~440 others are ~17 MB).
+#: A module that calls a new service adds it here, one line (CONTRIBUTING.md); the package test fails
+#: on a service the code names that is missing, and the probe creates a client for each.
+BOTOCORE_SERVICES = (
+    "dynamodb",
+    "kms",
+    "s3",
+    "ses",
+    "ssm",
+)
+#: Paths (relative to the zip's root, globs) the functions never load. Each rule says why.
+PRUNED = (
+    "fontTools/**/*.c",  # C sources of its Cython modules (the compiled .so or the .py is what runs)
+    # subpackages fpdf2 never imports (font subsetting, drawing, COLR/SVG glyphs use none of them)
+    "fontTools/cu2qu",
+    "fontTools/qu2cu",
+    "fontTools/ufoLib",
+    "fontTools/voltLib",
+    "fontTools/mtiLib",
+    "fontTools/merge",
+    "fontTools/diff",
+    "fontTools/t1Lib",
+    # compiled twins of modules no PDF loads; the pure-Python module beside each stays importable
+    "fontTools/feaLib/lexer.*.so",
+    "fontTools/pens/momentsPen.*.so",
+    "fontTools/varLib/avar/_mapping.*.so",
+    # Pillow's AVIF and WebP codecs (only PNG QR codes are drawn) and their libraries
+    "PIL/_avif.*.so",
+    "PIL/AvifImagePlugin.py",
+    "PIL/_webp.*.so",
+    "PIL/WebPImagePlugin.py",
+    "pillow.libs/libavif-*",
+    "pillow.libs/libwebp*",
+    "pillow.libs/libsharpyuv-*",
+    # dnspython: email-validator imports it only to check deliverability, which the code never asks for
+    "dns",
+    "dnspython-*.dist-info",
+)
 #: Nothing the functions import at run time; pulled in only by build tools. A test asserts their absence.
 FORBIDDEN_TOP_LEVEL = ("pip", "setuptools", "click", "wheel", "_distutils_hack", "pkg_resources")
 
@@ -119,6 +163,25 @@ def runtime_version(template: dict[str, Any]) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def prune(root: Path) -> int:
+    """Remove PRUNED and botocore's data of other services from an unzipped package; returns bytes removed."""
+    removed = 0
+    targets = [p for pattern in PRUNED for p in root.glob(pattern)]
+    data = root / "botocore" / "data"
+    if data.is_dir():
+        targets += [p for p in data.iterdir() if p.is_dir() and p.name not in BOTOCORE_SERVICES]
+    for path in targets:
+        if not path.exists():
+            continue  # inside a folder already removed
+        if path.is_dir():
+            removed += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+            shutil.rmtree(path)
+        else:
+            removed += path.stat().st_size
+            path.unlink()
+    return removed
+
+
 def precompile(zip_path: Path, version: tuple[int, int]) -> int:
     """Add `__pycache__/*.cpython-XY.pyc` for every module of the zip; returns how many."""
     if sys.version_info[:2] != version:
@@ -130,6 +193,8 @@ def precompile(zip_path: Path, version: tuple[int, int]) -> int:
             for info in z.infolist():
                 modes[info.filename] = info.external_attr
             z.extractall(root)
+        pruned = prune(root)
+        sys.stderr.write(f"package: pruned {pruned / 1e6:.1f} MB the functions never load\n")
         compileall.compile_dir(
             str(root),
             quiet=2,
