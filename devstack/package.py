@@ -143,6 +143,8 @@ def to_alias(template: dict[str, Any]) -> dict[str, Any]:
         if resource["Type"] == "AWS::Serverless::Api":
             for integration in _integrations(resource["Properties"].get("DefinitionBody", {})):
                 uri = integration["uri"]["Fn::Sub"]
+                if QUALIFIED in uri:
+                    continue
                 if UNQUALIFIED not in uri:
                     raise ValueError(f"package: an integration that does not call {API_FUNCTION}: {uri}")
                 integration["uri"]["Fn::Sub"] = uri.replace(UNQUALIFIED, QUALIFIED)

@@ -313,8 +313,11 @@ def test_api_gateway_mappings_subscriptions_and_the_schedule_call_the_live_alias
     assert len(groups) == 5 and {g["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"] for g in groups} == {"AllAtOnce"}
     assert all("AlarmConfiguration" not in g for g in groups)
 
-    # The same package pinned to prod: canary with automatic rollback on the alarms that see application errors.
-    prod_template = packaging.pin(dev_template, "prod")
+    # The same package for prod (chalice's merge of the template over it, then the package step's):
+    # canary with automatic rollback on the alarms that see application errors.
+    from chalice.package import TemplateDeepMerger
+
+    prod_template = packaging.to_alias(packaging.pin(TemplateDeepMerger().merge(cfn.template(), dev_template), "prod"))
     prod = _translated(prod_template, "prod")
     assert _unqualified_calls(prod) == []
     groups = [r["Properties"] for r in prod.values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
