@@ -93,6 +93,15 @@ IS_PROD = "IsProd"
 PROD_DEPLOYMENT, OTHER_DEPLOYMENT = "Canary10Percent5Minutes", "AllAtOnce"
 LOG_RETENTION_DAYS = {"prod": 365, "other": 30}
 STREAM_RESERVED_CONCURRENCY = 5  # prod only: a replayed backlog never takes the account's whole pool
+#: Reserved concurrency in prod (checkov CKV_AWS_115): the stream functions; SES feedback (a bounce storm
+#: waits in SNS's retries rather than starving the API); one reconciler at a time. The API function has
+#: none: the stage's throttling bounds it, and a reservation would cap it below the account's pool.
+RESERVED_CONCURRENCY = {
+    STREAM_FN: STREAM_RESERVED_CONCURRENCY,
+    EVENTS_FN: STREAM_RESERVED_CONCURRENCY,
+    FEEDBACK_FN: 2,
+    RECONCILE_FN: 1,
+}
 #: API Gateway's access log line (JSON). No `$context.error.message`: it echoes the caller's
 #: Authorization header for an unknown path (NOTES.md).
 ACCESS_LOG_FORMAT = {
@@ -701,8 +710,8 @@ def _function(name: str, role: str, **extra: Any) -> dict[str, Any]:
     }
     if logical in ASYNC_FUNCTIONS:
         props["DeadLetterQueue"] = {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}}
-    if logical in (STREAM_FN, EVENTS_FN):
-        props["ReservedConcurrentExecutions"] = _if_prod(STREAM_RESERVED_CONCURRENCY, {"Ref": "AWS::NoValue"})
+    if logical in RESERVED_CONCURRENCY:
+        props["ReservedConcurrentExecutions"] = _if_prod(RESERVED_CONCURRENCY[logical], {"Ref": "AWS::NoValue"})
     return {"Properties": props}
 
 

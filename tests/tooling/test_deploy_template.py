@@ -283,10 +283,12 @@ def test_async_functions_keep_failed_events_and_prod_reserves_the_stream_functio
     assert resources["AsyncFailuresAlarm"]["Properties"]["Dimensions"][0]["Value"] == {
         "Fn::GetAtt": ["AsyncFailureQueue", "QueueName"]
     }
-    for logical in (cfn.STREAM_FN, cfn.EVENTS_FN):
+    for logical in (cfn.STREAM_FN, cfn.EVENTS_FN, cfn.FEEDBACK_FN, cfn.RECONCILE_FN):
         reserved = {"Reserved": resources[logical]["Properties"]["ReservedConcurrentExecutions"]}
-        assert _if_prod(reserved, True) == {"Reserved": cfn.STREAM_RESERVED_CONCURRENCY}
+        assert _if_prod(reserved, True) == {"Reserved": cfn.RESERVED_CONCURRENCY[logical]}
         assert _if_prod(reserved, False) == {}
+    assert cfn.RESERVED_CONCURRENCY[cfn.STREAM_FN] == cfn.STREAM_RESERVED_CONCURRENCY
+    assert "ReservedConcurrentExecutions" not in resources[cfn.API_FN]["Properties"]
     for name in ALL_MODELS:
         protection = resources[cfn.logical_id(name)]["Properties"]["DeletionProtectionEnabled"]
         assert (_if_prod(protection, True), _if_prod(protection, False)) == (True, False)
