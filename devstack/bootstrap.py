@@ -48,6 +48,7 @@ CI_ACTIONS: dict[str, tuple[str, ...]] = {
         "cloudformation:DescribeStacks",
         "cloudformation:ExecuteChangeSet",
         "cloudformation:GetTemplate",
+        "cloudformation:UpdateTerminationProtection",  # prod's stack (bin/stage up)
     ),
     "iam": ("iam:PassRole",),  # the service role only
     # packages and templates in the artifacts bucket; a stage's bucket emptied on down

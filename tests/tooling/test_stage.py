@@ -115,6 +115,9 @@ def test_prod_is_refused_outside_its_workflow_unless_break_glass(not_in_ci, monk
     output = dry_run("up", "--stage", "prod", "--break-glass")
     assert "WARNING: --break-glass" in output and "WARNING: --break-glass" in capsys.readouterr().err
     assert "create_change_set" in output
+    # prod's stack refuses deletion; a branch stage's does not (down deletes it)
+    assert '"EnableTerminationProtection": true' in output
+    assert "update_termination_protection" not in dry_run("up", "feature/x")
 
 
 @pytest.mark.parametrize("branch", ["feature/New_Thing-42", LONG_BRANCH])
@@ -584,6 +587,7 @@ def test_the_ci_roles_may_do_exactly_what_the_tools_call(moto_aws, monkeypatch, 
     monkeypatch.setenv("ESURETY_ARTIFACTS_BUCKET", "artifacts")
     printed = "".join(dry_run(*argv) for argv in (["up", "feature/x"], ["rotate-secret", "feature/x"]))
     printed += dry_run("down", "feature/x")
+    printed += dry_run("up", "--stage", "prod", "--break-glass")  # prod's stack gets termination protection
     names = StageNames("br-x-1a2b3c", moto_aws.account, "ap-northeast-1")
     _, info = _stream_with_one_insert(moto_aws, names)
     _queue_with_pointers(moto_aws, names, info)
