@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Blueprint, Rate, Response
 
-from chalicelib import settings
+from chalicelib import logs, settings
 from chalicelib.domain import webhooks as rules
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.handlers.endpoint import Call, api, created
@@ -141,6 +141,7 @@ def run_now(call: Call) -> dict[str, int]:
 
 
 @bp.schedule(Rate(settings.webhook_schedule().sweep_minutes, unit=Rate.MINUTES), name="webhook_sender")
+@logs.scoped
 def webhook_sender(event):  # noqa: ANN001, ANN201 - Chalice's event type
     """Send what is due (each message once per sweep; failures wait for their backoff)."""
     return {"delivered": webhooks.run_due()}

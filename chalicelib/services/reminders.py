@@ -51,6 +51,7 @@ def run(today: dt.date | None = None) -> int:
             except notify.NotDelivered as exc:  # a live lease, or a refused send: the next run retries
                 logs.warning("reminder_not_sent", number=g.number, days=days, reason=type(exc).__name__)
     logs.info("reminders_run", date=today.isoformat(), sent=sent)
+    logs.metric("RemindersSent", sent)
     return sent
 
 

@@ -186,6 +186,7 @@ def _attempt(message: Message) -> int:
         done = {"delivered_at": clock.iso_now(), "due_at": None, "next_attempt_at": None}
         store.settle(message.message_id, lease, changes | done)
         logs.info("webhook_delivered", status=outcome.status, **where)
+        logs.metric("WebhookAttempts", result="delivered")
         return 1
     scale = settings.webhook_schedule().backoff_scale
     due = rules.next_delay(attempts, message.first_due, _now(), scale)
@@ -196,6 +197,7 @@ def _attempt(message: Message) -> int:
         changes |= {"due_at": due, "next_attempt_at": _iso(due)}
     store.settle(message.message_id, lease, changes)
     logs.warning("webhook_attempt_failed", status=outcome.status, error=outcome.error, failed=due is None, **where)
+    logs.metric("WebhookAttempts", result="failed" if due is None else "retry")
     return 0
 
 
