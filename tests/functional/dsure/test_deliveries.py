@@ -3,6 +3,8 @@ exactly one decision under a burst, and versions and key reissues that bring a d
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalicelib.domain import clock
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.principal import Principal
@@ -161,7 +163,8 @@ def test_a_change_brings_a_received_delivery_back_at_the_new_version_and_an_old_
     path = f"/api/orderer/deliveries/{advance['delivery_id']}"
     assert journeys.post(client, tokens["kasama"], f"{path}/receive", {}).status_code == 200
     g = guarantees.get(advance["number"])
-    version = add_version(g, 2, "change", issued_at=clock.iso_now(), reason="増額")
+    lower = replace(g, details={**g.details, "guarantee_amount": 15_000_000})
+    version = add_version(lower, 2, "change", issued_at=clock.iso_now(), reason="減額")
     assert streams.deliver(client, streams.event(streams.record(version, 1)))["batchItemFailures"] == []
     assert streams.deliver(client, streams.event(streams.record(version, 2)))["batchItemFailures"] == []  # again
     back = body(client.http.get(path, headers=bearer(tokens["kasama"])))
@@ -172,6 +175,7 @@ def test_a_change_brings_a_received_delivery_back_at_the_new_version_and_an_old_
     streams.run_events(client)
     changed = [m for m in streams.mails(client) if m["subject"] == "電子保証の変更がありました"]
     assert [m["to"] for m in changed] == [["doboku@city.example.jp"]]
+    assert "保証金額: 20,000,000円 → 15,000,000円" in changed[0]["body"]
     assert journeys.post(client, tokens["kasama"], f"{path}/receive", {"version": 2}).status_code == 200
 
 
