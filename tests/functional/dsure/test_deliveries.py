@@ -201,3 +201,21 @@ def test_a_reservation_is_delivered_to_its_routed_department_and_checked_without
     assert checked == {"ok": True, "findings": []}
     held = body(client.http.get("/api/orderer/guarantees", headers=bearer(tokens["kasama"])))["items"]
     assert [i["number"] for i in held] == [issued["number"]]  # opening it put it in the inbox, as a verification
+
+
+def _race(kind: str, delivery_id: str, number: str, at: str):
+    if kind == "follow":
+        return deliveries.follow(number, 2, "change", at)
+    return deliveries.receive(KASAMA, delivery_id, {"version": 1})
+
+
+def test_a_new_version_racing_receipts_always_lands_and_at_most_one_receipt_counts(client, tokens):
+    advance = _both(client, tokens)["advance_payment"]
+    at = clock.iso_now()
+    calls = [("receive", advance["delivery_id"], advance["number"], at) for _ in range(15)]
+    outcomes = burst(_race, [*calls[:7], ("follow", advance["delivery_id"], advance["number"], at), *calls[7:]])
+    assert outcomes[7] == 1  # the version moved the delivery, whatever came first
+    assert sum(isinstance(o, dict) for o in outcomes) <= 1
+    assert all(isinstance(o, (dict, int, Conflict)) for o in outcomes), outcomes
+    final = body(client.http.get(f"/api/orderer/deliveries/{advance['delivery_id']}", headers=bearer(tokens["kasama"])))
+    assert (final["status"], final["version"], final["received_at"]) == ("delivered", 2, None)
