@@ -163,3 +163,30 @@ def check(cert: dict[str, Any], record: dict[str, Any], terms: Terms) -> dict[st
     if cert.get("orderer_id") != terms.orderer_id:
         findings.append(_finding("orderer_id", "orderer_mismatch", "保証証書の発注者がこの発注者ではありません。"))
     return {"ok": not findings, "findings": findings}
+
+
+#: What a department is told changed between two versions of a certificate (label, how it is shown).
+CHANGED_FIELDS = (
+    ("project_name", "工事名", "text"),
+    ("contract_amount", "請負金額", "yen"),
+    ("guarantee_amount", "保証金額", "yen"),
+    ("period_end", "工期末", "text"),
+    ("deadline", "保証期限", "text"),
+)
+
+
+def _shown(value: Any, how: str) -> str:
+    if value is None:
+        return "なし"
+    return f"{value:,}円" if how == "yen" and isinstance(value, int) else str(value)
+
+
+def what_changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """The lines `項目: 前 → 後` for every field that differs between two versions' contents."""
+    if not before or not after:
+        return ""
+    return "\n".join(
+        f"{label}: {_shown(before.get(name), how)} → {_shown(after.get(name), how)}"
+        for name, label, how in CHANGED_FIELDS
+        if before.get(name) != after.get(name)
+    )

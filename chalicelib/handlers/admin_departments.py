@@ -134,7 +134,8 @@ DONE = {
 
 
 def _page(call: PageCall, orderer_id: str, status: int = 200, **extra: object) -> Response:
-    shown = departments.console(orderer_id)
+    """The orderer's page; without an orderer named, only the form that names one."""
+    shown = departments.console(orderer_id) if orderer_id else {"departments": [], "routing": {}, "users": []}
     context = {"errors": [], "done": None, **extra}
     return call.render(
         "html/admin/departments.html", status=status, no_store=True, orderer_id=orderer_id, **shown, **context

@@ -311,12 +311,22 @@ def follow(number: str, version: int, latest_event: str, at: str) -> int:
     goes back to `delivered` at it, once (conditioned on the event being newer than the delivery's),
     and its department is told. Safe to repeat (stream redeliveries). Returns how many moved."""
     moved = 0
-    for d in store.of_number(number):
-        moved += _follow_one(d, version, latest_event, at)
+    found = store.of_number(number)
+    changes = _changes(number, version) if found and latest_event != "key_reissued" else ""
+    for d in found:
+        moved += _follow_one(d, version, latest_event, at, changes)
     return moved
 
 
-def _follow_one(d: Delivery, version: int, latest_event: str, at: str) -> int:
+def _changes(number: str, version: int) -> str:
+    """What the new version changed, for the department's notice (nothing for version 1)."""
+    if version <= 1:
+        return ""
+    before, after = guarantees_store.version(number, version - 1), guarantees_store.version(number, version)
+    return rules.what_changed(before.content if before else None, after.content if after else None)
+
+
+def _follow_one(d: Delivery, version: int, latest_event: str, at: str, changes: str) -> int:
     for _ in range(FOLLOW_ATTEMPTS):
         if d.version > version or d.event_at >= at:
             return 0  # already at (or past) this event
@@ -334,7 +344,7 @@ def _follow_one(d: Delivery, version: int, latest_event: str, at: str) -> int:
             seen=False,
         )
         dept = departments.get(d.orderer_id, d.department_id)
-        event = _event("delivery_changed", now, g, dept.email if dept else None) if g else None
+        event = _event("delivery_changed", now, g, dept.email if dept else None, changes or None) if g else None
         if store.replace_if_unchanged(d, now, event):
             return 1
         d = store.get(d.delivery_id, consistent=True) or d

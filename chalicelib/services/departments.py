@@ -4,9 +4,9 @@ the contractor; orderer users bound to a department."""
 from __future__ import annotations
 
 from chalicelib.domain import deliveries as rules
+from chalicelib.domain import names
 from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
-from chalicelib.domain.names import printable_name
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Department
 from chalicelib.render.charset import font_charset
@@ -34,7 +34,7 @@ def create(admin: Principal, orderer_id: str, department_id: str, name: str, ema
     _orderer(orderer_id)
     if not rules.DEPARTMENT_ID.match(department_id):
         raise ValidationFailed([FieldError("id", "部署IDは英小文字・数字・ハイフンで32文字以内にしてください。")])
-    dept = Department(orderer_id, department_id, printable_name(name, font_charset()), email)
+    dept = Department(orderer_id, department_id, names.printable_name(name, font_charset()), email)
     entry = _entry(admin, "orderer_updated", f"orderer:{orderer_id}", f"部署の追加: {department_id}")
     if department_id == rules.MAIN or not departments.create(dept, entry):
         raise Conflict([FieldError("id", "この部署IDはすでに登録されています。")])

@@ -43,8 +43,9 @@ def _delivery_text(event: events.Event) -> str:
     head = f"保証契約番号 {event.number} ({event.project_name or ''})"
     if event.kind in ("delivery_created", "delivery_changed"):
         url = settings.current().url(f"/dsure/deliveries/{event.delivery_id}")
-        what = "が提出されました" if event.kind == "delivery_created" else f"が変更されました (第{event.version}版)"
-        return f"{head}{what}。\nD-Sure の提出一覧から内容を確認し、受領または差戻しをしてください。\n{url}\n"
+        what = "が提出されました。" if event.kind == "delivery_created" else f"が変更されました (第{event.version}版)。"
+        changed = f"変更内容:\n{event.reason}\n" if event.kind == "delivery_changed" and event.reason else ""
+        return f"{head}{what}\n{changed}D-Sure の提出一覧から内容を確認し、受領または差戻しをしてください。\n{url}\n"
     url = settings.current().url(f"/netdesk/guarantees/{event.number}")
     if event.kind == "delivery_received":
         return f"{head}を発注者が受領しました。\n{url}\n"

@@ -3,6 +3,8 @@ exactly one decision under a burst, and versions and key reissues that bring a d
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalicelib.domain import clock
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.principal import Principal
@@ -161,7 +163,8 @@ def test_a_change_brings_a_received_delivery_back_at_the_new_version_and_an_old_
     path = f"/api/orderer/deliveries/{advance['delivery_id']}"
     assert journeys.post(client, tokens["kasama"], f"{path}/receive", {}).status_code == 200
     g = guarantees.get(advance["number"])
-    version = add_version(g, 2, "change", issued_at=clock.iso_now(), reason="増額")
+    lower = replace(g, details={**g.details, "guarantee_amount": 15_000_000})
+    version = add_version(lower, 2, "change", issued_at=clock.iso_now(), reason="減額")
     assert streams.deliver(client, streams.event(streams.record(version, 1)))["batchItemFailures"] == []
     assert streams.deliver(client, streams.event(streams.record(version, 2)))["batchItemFailures"] == []  # again
     back = body(client.http.get(path, headers=bearer(tokens["kasama"])))
@@ -172,6 +175,7 @@ def test_a_change_brings_a_received_delivery_back_at_the_new_version_and_an_old_
     streams.run_events(client)
     changed = [m for m in streams.mails(client) if m["subject"] == "電子保証の変更がありました"]
     assert [m["to"] for m in changed] == [["doboku@city.example.jp"]]
+    assert "保証金額: 20,000,000円 → 15,000,000円" in changed[0]["body"]
     assert journeys.post(client, tokens["kasama"], f"{path}/receive", {"version": 2}).status_code == 200
 
 
@@ -197,3 +201,21 @@ def test_a_reservation_is_delivered_to_its_routed_department_and_checked_without
     assert checked == {"ok": True, "findings": []}
     held = body(client.http.get("/api/orderer/guarantees", headers=bearer(tokens["kasama"])))["items"]
     assert [i["number"] for i in held] == [issued["number"]]  # opening it put it in the inbox, as a verification
+
+
+def _race(kind: str, delivery_id: str, number: str, at: str):
+    if kind == "follow":
+        return deliveries.follow(number, 2, "change", at)
+    return deliveries.receive(KASAMA, delivery_id, {"version": 1})
+
+
+def test_a_new_version_racing_receipts_always_lands_and_at_most_one_receipt_counts(client, tokens):
+    advance = _both(client, tokens)["advance_payment"]
+    at = clock.iso_now()
+    calls = [("receive", advance["delivery_id"], advance["number"], at) for _ in range(15)]
+    outcomes = burst(_race, [*calls[:7], ("follow", advance["delivery_id"], advance["number"], at), *calls[7:]])
+    assert outcomes[7] == 1  # the version moved the delivery, whatever came first
+    assert sum(isinstance(o, dict) for o in outcomes) <= 1
+    assert all(isinstance(o, (dict, int, Conflict)) for o in outcomes), outcomes
+    final = body(client.http.get(f"/api/orderer/deliveries/{advance['delivery_id']}", headers=bearer(tokens["kasama"])))
+    assert (final["status"], final["version"], final["received_at"]) == ("delivered", 2, None)

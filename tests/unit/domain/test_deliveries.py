@@ -67,3 +67,9 @@ def test_routing_defaults_to_main_and_refuses_an_unknown_department():
     assert [e.field for e in exc.value.errors] == ["contract_guarantee"]
     assert rules.delivery_id("30026-000001M", "doboku") == rules.delivery_id("30026-000001M", "doboku")
     assert rules.delivery_id("30026-000001M", "doboku") != rules.delivery_id("30026-000001M", "keiyaku")
+
+
+def test_what_changed_lists_each_changed_field_before_and_after():
+    after = {**CERT, "guarantee_amount": 15_000_000, "deadline": "2028-01-31"}
+    assert rules.what_changed(CERT, after) == "保証金額: 20,000,000円 → 15,000,000円\n保証期限: 2027-11-15 → 2028-01-31"
+    assert rules.what_changed(CERT, dict(CERT)) == "" and rules.what_changed(None, CERT) == ""
