@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
-from chalicelib.domain.numbers import normalise_number
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.numbers import normalise_number, read_number
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Guarantee
 from chalicelib.services import views
-from chalicelib.services.guarantees import NUMBER_PATTERN, key_notice_url_of, list_item
+from chalicelib.services.guarantees import key_notice_url_of, list_item
 from chalicelib.store import guarantees as store
 
 STATUSES = ("valid", "cancelled", "expired")
-BAD_NUMBER = FieldError("number", "保証契約番号は 30072-000001M の形式で入力してください。")
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,7 @@ def search(
     """The branch's guarantees matching `wanted`, newest first; a number is a pinpoint Get."""
     keep = _keep(principal, wanted)
     if wanted.number:
-        number = normalise_number(wanted.number)
-        if not NUMBER_PATTERN.match(number):
-            raise ValidationFailed([BAD_NUMBER])
-        g = _own(principal, number)
+        g = _own(principal, read_number(wanted.number))
         return ([staff_item(g)] if g is not None and keep(g) else []), None
     # A cursor is bound to the list and every filter it was made with (store/paging.py).
     scope = (
