@@ -17,7 +17,7 @@ from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers import fee_forms
 from chalicelib.handlers.confirm import Confirmation, confirmed
 from chalicelib.handlers.endpoint import Call, api, created, json_response
-from chalicelib.handlers.page import PageCall, page
+from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.handlers.schemas import COMPONENTS, ERRORS, STRING, enum, obj, paged, ref
 from chalicelib.render import formatting
 from chalicelib.services import approvals, fees, issuance, staff_applications, staff_search, versions
@@ -640,6 +640,8 @@ def approve_page(call: PageCall, _values: dict[str, str]) -> str:
 @page(bp, "/staff/approvals/{approval_id}/done", audience="staff")
 def approved_page(call: PageCall) -> Response:
     result = approvals.outcome(call.principal, call.params["approval_id"])
+    if result is None:  # not approved (yet): the queue
+        return redirect("/staff/approvals")
     return call.render("html/staff/approved.html", no_store=True, result=result)
 
 

@@ -17,7 +17,7 @@ from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.handlers import fee_forms
 from chalicelib.handlers.confirm import Confirmation, confirmed
-from chalicelib.handlers.page import PageCall, page
+from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.render import formatting
 from chalicelib.services import fees, reservations
 
@@ -29,9 +29,9 @@ def reservations_page(call: PageCall) -> Response:
     params = call.request.query_params or {}
     status = params.get("status") if params.get("status") in reservations.STATUSES else "submitted"
     try:
-        listed = reservations.list_for_staff(call.principal, status, DEFAULT_LIMIT, params.get("cursor"))
+        listed = reservations.list_for_staff(call.principal, status, DEFAULT_LIMIT, params.get("cursor"), names=True)
     except ValidationFailed:
-        listed = reservations.list_for_staff(call.principal, status, DEFAULT_LIMIT, None)
+        listed = reservations.list_for_staff(call.principal, status, DEFAULT_LIMIT, None, names=True)
     return call.render(
         "html/staff/reservations.html", items=listed["items"], list_status=status, next_cursor=listed["next_cursor"]
     )
@@ -92,6 +92,8 @@ def reservation_issue_page(call: PageCall, _values: dict[str, str]) -> str:
 @page(bp, "/staff/reservations/{reservation_id}/issued", audience="staff")
 def reservation_issued_page(call: PageCall) -> Response:
     issued = reservations.issued_result(call.principal, call.params["reservation_id"])
+    if issued is None:  # not issued (yet): its page
+        return redirect(f"/staff/reservations/{call.params['reservation_id']}")
     return call.render(
         "html/staff/reservation_issued.html", no_store=True, issued=issued, reservation_id=call.params["reservation_id"]
     )

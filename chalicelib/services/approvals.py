@@ -127,13 +127,13 @@ def check_decidable(principal: Principal, approval_id: str, approving: bool) -> 
     return {**a.public(), **(_names(g) if g is not None else {"project_name": "", "contractor_name": ""})}
 
 
-def outcome(principal: Principal, approval_id: str) -> dict[str, Any]:
+def outcome(principal: Principal, approval_id: str) -> dict[str, Any] | None:
     """The result page of an approved request, read again (Post/Redirect/Get): the cancellation's
-    version, or the guarantee's current 認証キー after a reissue; NotFound unless approved."""
+    version, or the guarantee's current 認証キー after a reissue; None while it is not approved."""
     a = _own(principal, approval_id)
     g = guarantees_store.get(a.number)
     if a.status != "approved" or g is None:
-        raise NotFound()
+        return None
     out: dict[str, Any] = {**_names(g), "action": a.action, "decided_at": a.decided_at}
     if a.action == "reissue_key":
         out["auth_key"] = g.auth_key

@@ -152,17 +152,20 @@ def staff_view(principal: Principal, reservation_id: str) -> dict[str, Any]:
     return _staff_views([get_for_staff(principal, reservation_id)])[0]
 
 
-def issued_result(principal: Principal, reservation_id: str) -> dict[str, Any]:
-    """What 発行 answered, read again (the result page after Post/Redirect/Get)."""
+def issued_result(principal: Principal, reservation_id: str) -> dict[str, Any] | None:
+    """What 発行 answered, read again (the result page after Post/Redirect/Get); None before it is issued."""
     r = get_for_staff(principal, reservation_id)
     g = guarantees_store.get(r.number or "") if r.number else None
     if g is None:
-        raise NotFound()
+        return None
     view = _staff_views([r])[0]
     return {"number": g.number, "form": r.form["form"], "auth_key": g.auth_key, "fee": view["fees"]["total"], **view}
 
 
-def list_for_staff(principal: Principal, status: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_for_staff(
+    principal: Principal, status: str, limit: int, cursor: str | None, *, names: bool = False
+) -> dict[str, Any]:
+    """The branch's queue of one status (`names`: with the contractor's and 発注者's names, for the pages)."""
     stored = "issued" if status == "expired" else status
     want = status
 
@@ -170,7 +173,7 @@ def list_for_staff(principal: Principal, status: str, limit: int, cursor: str | 
         return r.branch_id == principal.org_id and r.status_on(clock.today()) == want
 
     items, next_cursor = store.list_by_status(stored, limit, cursor, keep)
-    return {"items": _staff_views(items), "next_cursor": next_cursor}
+    return {"items": _staff_views(items) if names else _views(items), "next_cursor": next_cursor}
 
 
 def reject(principal: Principal, reservation_id: str, reason: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import urllib.parse
 from chalicelib.domain import clock
 from chalicelib.store import reservations
 from tests.factories import make_application
+from tests.forms import staff_write
 from tests.functional.conftest import DEMO, browser_login
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -86,14 +87,17 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
     forged = _post(client, staff, f"/staff/reservations/{rid}/fee/payment", {"csrf_token": "x", "amount": "1"})
     assert forged.status_code in (400, 403)
     total = re.search(r'name="amount"[^>]*value="(\d+)"', detail).group(1)
-    paid = _post(
+    _shown, paid = staff_write(
         client,
         staff,
         f"/staff/reservations/{rid}/fee/payment",
-        {"csrf_token": csrf, "amount": total, "paid_on": clock.today().isoformat()},
+        {"amount": total, "paid_on": clock.today().isoformat()},
+        csrf,
     )
     assert paid.status_code == 303
-    issued = _post(client, staff, f"/staff/reservations/{rid}/issue", {"csrf_token": csrf})
+    shown, posted = staff_write(client, staff, f"/staff/reservations/{rid}/issue", {}, csrf)
+    assert "契約保証予約証書を発行します" in shown.body.decode() and "〇〇建設" in shown.body.decode()
+    issued, _ = _get(client, staff, posted.headers["Location"])
     number = re.search(r'id="reservation-number">([^<]+)<', issued.body.decode()).group(1)
     assert issued.status_code == 200 and number.endswith("Y")
     assert reservations.get(rid).status == "issued"
@@ -159,11 +163,8 @@ def test_staff_application_page_pay_and_waive_forms(client):
         client, staff, f"/staff/applications/{app.application_id}/fee/waiver", {"csrf_token": csrf, "reason": " "}
     )
     assert no_reason.status_code == 400 and "免除の理由を" in no_reason.body.decode()
-    waived = _post(
-        client,
-        staff,
-        f"/staff/applications/{app.application_id}/fee/waiver",
-        {"csrf_token": csrf, "reason": "災害復旧"},
+    _shown, waived = staff_write(
+        client, staff, f"/staff/applications/{app.application_id}/fee/waiver", {"reason": "災害復旧"}, csrf
     )
     assert waived.status_code == 303
     _, after = _get(client, staff, f"/staff/applications/{app.application_id}")

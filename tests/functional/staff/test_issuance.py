@@ -375,12 +375,14 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     queue = client.http.get("/staff/applications", headers=cookie)
     assert queue.status_code == 200 and app.application_id in queue.body.decode()
     detail = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
-    assert "発行" in detail and "却下" in detail
+    assert "発行" in detail and "差戻し" in detail
     assert client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body="").status_code == 403
     assert applications.get(app.application_id).status == "submitted"
-    posted = client.http.post(
+    shown = client.http.post(
         f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}"
     )
+    assert shown.status_code == 200 and applications.get(app.application_id).status == "submitted"
+    posted = confirm(client, form, shown)
     assert posted.status_code == 303  # Post/Redirect/Get: the result is a page a reload can show again
     done = client.http.get(posted.headers["Location"], headers=cookie)
     assert done.status_code == 200 and done.headers.get("Cache-Control") == "no-store"
@@ -415,11 +417,12 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     chief = {"Cookie": f"esurety_session={tokens['chief']}"}
     queue = client.http.get("/staff/approvals", headers=chief).body.decode()
     approval_id = re.search(r"/staff/approvals/([0-9a-f]+)/approve", queue).group(1)
-    key = client.http.post(
-        f"/staff/approvals/{approval_id}/approve",
-        headers={**chief, "Content-Type": "application/x-www-form-urlencoded"},
-        body=f"csrf_token={_csrf(queue)}",
+    chief_form = {**chief, "Content-Type": "application/x-www-form-urlencoded"}
+    shown = client.http.post(
+        f"/staff/approvals/{approval_id}/approve", headers=chief_form, body=f"csrf_token={_csrf(queue)}"
     )
+    approved = confirm(client, chief_form, shown)
+    key = client.http.get(approved.headers["Location"], headers=chief)
     assert key.status_code == 200 and guarantees.get(number).auth_key in key.body.decode()
     assert client.http.get("/staff/guarantees/30099-000001M", headers=cookie).status_code == 404
 
