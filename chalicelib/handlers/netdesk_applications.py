@@ -456,6 +456,7 @@ def application_detail(call: PageCall) -> Response:
         guarantees=detail["guarantees"],
         orderer_name=orderer.name if orderer else detail["application"]["project"]["orderer_id"],
         branch=BRANCHES.get(detail["application"]["delivery"]["branch_id"]),
+        payee=fee_statements.PAYEE,
     )
 
 

@@ -11,6 +11,7 @@ import re
 import urllib.parse
 
 from chalicelib.domain import clock
+from chalicelib.services import fee_statements
 from chalicelib.store import reservations
 from tests.factories import make_application
 from tests.forms import staff_write
@@ -75,7 +76,14 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
     assert sent.status_code == 303
     done_resp, done = _get(client, contractor, sent.headers["Location"])
     assert done_resp.status_code == 200 and "送信完了" in done
-    rid = re.search(r'id="reservation-id">([^<]+)<', done).group(1)
+    rid = re.search(r'id="reservation-id"[^>]*>([^<]+)<', done).group(1)
+    # 申込詳細 of the reservation, without the 送信完了 page: the fee, its state, the 振込先, the statement.
+    _, detail = _get(client, contractor, f"/netdesk/reservations/{rid}")
+    assert "予約手数料" in detail and "未入金" in detail and fee_statements.PAYEE["account"] in detail
+    statement = client.http.get(f"/netdesk/reservations/{rid}/fee-statement.pdf", headers=_cookie(contractor))
+    assert statement.status_code == 303 and statement.headers["Location"].startswith("http")
+    _, tab = _get(client, contractor, "/netdesk/guarantees?tab=bond")
+    assert f"/netdesk/reservations/{rid}" in tab
 
     staff, _ = browser_login(client, "staff", *DEMO["staff"])
     _, queue = _get(client, staff, "/staff/reservations")
@@ -101,6 +109,8 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
     number = re.search(r'id="reservation-number">([^<]+)<', issued.body.decode()).group(1)
     assert issued.status_code == 200 and number.endswith("Y")
     assert reservations.get(rid).status == "issued"
+    _, detail = _get(client, contractor, f"/netdesk/reservations/{rid}")
+    assert "入金済" in detail and fee_statements.PAYEE["account"] not in detail and number in detail
 
     _, tab = _get(client, contractor, "/netdesk/guarantees?tab=bond")
     assert number in tab and "/netdesk/applications/new?reservation=" in tab
@@ -151,6 +161,13 @@ def test_application_confirm_shows_the_fee_and_done_links_the_fee_statement(clie
     link = html.unescape(re.search(r'href="([^"]+fee-statement\.pdf)"', done).group(1))
     pdf = client.http.get(link, headers=_cookie(contractor))
     assert pdf.status_code == 303 and pdf.headers["Location"].startswith("http")
+    # 申込詳細 and 申込一覧 show the fee and its state; the detail also the 振込先 and the statement.
+    app_id = re.search(r'id="application-id" hidden>([^<]+)<', done).group(1)
+    _, detail = _get(client, contractor, f"/netdesk/applications/{app_id}")
+    assert "未入金" in detail and fee_statements.PAYEE["account"] in detail and link in html.unescape(detail)
+    _, listed = _get(client, contractor, "/netdesk/applications")
+    row = re.search(rf'<tr id="app-{app_id}">(.*?)</tr>', listed, re.S).group(1)
+    assert "未入金" in row and "円" in row
 
 
 def test_staff_application_page_pay_and_waive_forms(client):
