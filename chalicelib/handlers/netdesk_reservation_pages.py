@@ -16,9 +16,9 @@ from chalicelib.domain import clock
 from chalicelib.domain.application import parse_amount
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.handlers.netdesk_applications import delivery_from_form
+from chalicelib.handlers.netdesk_applications import delivery_from_form, in_form_order
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import fee_statements, fees, orderers, reservations
+from chalicelib.services import auth, fee_statements, fees, orderers, reservations
 
 bp = Blueprint(__name__)
 
@@ -57,6 +57,8 @@ def _defaults(call: PageCall) -> dict[str, str]:
         "delivery.receipt": "mail",
         "delivery.notify": "true",
         "delivery.mail_to.name": call.principal.org_name if call.principal else "",
+        # the help says the login's own address is filled in (as on the 保証申込 form)
+        "delivery.email": (auth.contact_email(call.principal.login) if call.principal else None) or "",
     }
 
 
@@ -94,7 +96,7 @@ def new_reservation(call: PageCall) -> Response:
             return redirect("/netdesk/reservations/new?done=" + quote(answer["id"]))
         form = reservations.review(call.principal, body)
     except (ValidationFailed, Conflict) as exc:  # Conflict: store contention past its retries, as before
-        errors = {e.field: e.message for e in exc.errors}
+        errors = in_form_order(exc.errors, FORM_FIELDS)
         return call.render("html/netdesk/reservations_new.html", status=400, **_context(values, errors))
     orderer = orderers.get_orderer(form["project"]["orderer_id"])
     return call.render(

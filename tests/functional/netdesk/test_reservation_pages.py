@@ -11,7 +11,7 @@ import re
 import urllib.parse
 
 from chalicelib.domain import clock
-from chalicelib.services import fee_statements
+from chalicelib.services import auth, fee_statements
 from chalicelib.store import reservations
 from tests.factories import make_application
 from tests.forms import staff_write
@@ -64,6 +64,8 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
 
     bad = _post(client, contractor, "/netdesk/reservations/new", _reservation_fields(_csrf(page), bid_amount=""))
     assert bad.status_code == 400 and 'id="err-bid_amount"' in bad.body.decode()
+    assert 'href="#f-bid_amount">入札金額' in bad.body.decode()  # the summary names and links the field
+    assert f'value="{auth.contact_email(DEMO["contractor"][0])}"' in page  # the e-mail the help says is filled in
 
     fields = _reservation_fields(_csrf(page))
     confirm = _post(client, contractor, "/netdesk/reservations/new", fields)

@@ -441,3 +441,13 @@ def test_issued_pdfs_in_s3_carry_the_stored_sha(client):
     assert v1.sha256 in pdf_text(objects.get(v1.pdf_key))
     notice = pdf_text(objects.get(v1.key_notice_key))
     assert v1.sha256 in notice and out[0]["auth_key"] in notice
+
+
+def test_the_review_leaves_empty_optional_bid_fields_empty_and_reads_as_the_seed(client, tokens):
+    empty = {f"bid__{k}": None for k in ("rounds", "bidders", "disqualified", "second_bidder", "second_amount_k")}
+    app = make_application(form=application_body(**empty, bid__highest_bidder=None, bid__highest_amount_k=None))
+    page = client.http.get(f"/staff/applications/{app.application_id}", headers=bearer(tokens["staff"])).body.decode()
+    assert "None" not in page
+    assert "二番札入札者" in page and "最高札入札者" in page and "次順位者" not in page
+    assert "差戻し" in page and "却下" not in page
+    assert "茨城支店 様" not in client.http.get("/staff", headers=bearer(tokens["staff"])).body.decode()
