@@ -103,7 +103,8 @@ def test_two_clerks_review_issue_change_and_cancel_through_the_console(stack, ch
         _shot(staff, "confirm-change")
         staff.click("#confirm button[type=submit]")
         staff.wait_for_load_state()
-        assert staff.url.endswith(f"/staff/guarantees/{number}") and "減額" in staff.content()
+        assert f"/staff/guarantees/{number}?done=change" in staff.url and "減額" in staff.content()
+        assert "変更の版を記録しました" in staff.inner_text("#done")
 
         # 取消, asked for: the confirmation states the consequences, then it waits for 決裁.
         staff.check("input[name=kind][value=cancellation]")
