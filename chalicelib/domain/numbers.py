@@ -1,8 +1,8 @@
 """One reading of a typed 保証契約番号, for every place a person enters one.
 
 People copy numbers from PDFs and mails and type them with a Japanese IME, so
-the same number arrives as `30072-000001M`, `３００７２－０００００１ｍ`,
-` 30072 ー 000001m ` or with a dash from a word processor. 保証契約一覧's
+the same number arrives as `30026-000001M`, `３００２６－０００００１ｍ`,
+` 30026 ー 000001m `, `30026000001m` or with a dash from a word processor. 保証契約一覧's
 ピンポイント検索, the staff search, the audit filter, a cited 予約番号 and D-Sure's
 verification all read it here (`normalise_number`, or `read_number` where a malformed number
 is a field error), so a number found in one is found in every other.
