@@ -170,6 +170,7 @@ AUDIT_ACTION: Final = _table(
         "user_created": "利用者の登録",
         "user_disabled": "利用者の停止",
         "user_enabled": "利用者の再開",
+        "user_updated": "利用者の部署の変更",
         "mfa_reset": "二要素認証の再設定",
         "org_created": "組織の登録",
         "org_disabled": "組織の停止",
@@ -193,7 +194,13 @@ APPROVAL_CONSEQUENCE: Final = _table(
 
 #: An inbox item's `latest_event` (services/verify.inbox): the newest version's kind, or a key
 #: reissue after it; and what the orderer should do about a reissue.
-LATEST_EVENT: Final = _table({**VERSION_KIND, "key_reissued": "認証キー再発行"})
+LATEST_EVENT: Final = _table({**VERSION_KIND, "key_reissued": "認証キー再発行", "expiring": "保証期限間近"})
+
+#: 状態 of a 提出 (issue 29), as both sides see it: the contractor's 提出済 is the department's 未受領.
+DELIVERY_STATUS: Final = _table({"delivered": "提出済 (未受領)", "received": "受領済", "returned": "差戻し"})
+
+#: D-Sure's tabs of 提出一覧 (the department's words).
+DELIVERY_TAB: Final = _table({"delivered": "未受領", "received": "受領済", "returned": "差戻し"})
 KEY_REISSUED_HINT: Final = (
     "この保証の認証キーは、前回の確認の後に再発行されました。これまでの「認証キーのお知らせ」は使えません。"
     "受注者に新しい「認証キーのお知らせ」の提出を求めてください。"

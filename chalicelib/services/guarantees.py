@@ -20,7 +20,7 @@ from chalicelib.domain.numbers import SHAPE, normalise_number, read_number
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AccessLogEntry, Guarantee
-from chalicelib.services import documents, orderers, views
+from chalicelib.services import deliveries, documents, orderers, views
 from chalicelib.store import access_log, objects
 from chalicelib.store import guarantees as store
 
@@ -236,4 +236,10 @@ def overview(principal: Principal, number: str) -> dict[str, Any]:
     names = orderers.names() if recent else {}
     for row in recent:
         row["orderer_name"] = names.get(row["orderer_id"], row["orderer_id"])
-    return {"guarantee": summary, "views": recent, "more_views": more is not None, "failed_attempts": _failed(g.number)}
+    return {
+        "guarantee": summary,
+        "views": recent,
+        "more_views": more is not None,
+        "failed_attempts": _failed(g.number),
+        **deliveries.for_overview(g),  # issue 29: 提出
+    }

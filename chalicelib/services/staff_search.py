@@ -21,7 +21,7 @@ from chalicelib.domain.numbers import normalise_number, read_number
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Guarantee
-from chalicelib.services import views
+from chalicelib.services import deliveries, views
 from chalicelib.services.guarantees import key_notice_url_of, list_item
 from chalicelib.store import guarantees as store
 
@@ -104,7 +104,8 @@ def detail(principal: Principal, number: str) -> dict[str, Any]:
     g = _own(principal, normalise_number(number))
     if g is None:
         raise NotFound()
-    return views.guarantee_view(g, store.history(g.number), clock.today(), staff=True)
+    view = views.guarantee_view(g, store.history(g.number), clock.today(), staff=True)
+    return {**view, "deliveries": deliveries.staff_items(g)}  # where it was handed over
 
 
 def key_notice_pdf_url(principal: Principal, number: str) -> str:
