@@ -9,7 +9,6 @@ Another organisation's guarantee is answered exactly like a missing one.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any
 
 from chalicelib.domain import clock
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
-from chalicelib.domain.numbers import normalise_number
+from chalicelib.domain.numbers import SHAPE, normalise_number, read_number
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AccessLogEntry, Guarantee
@@ -25,7 +24,7 @@ from chalicelib.services import deliveries, documents, orderers, views
 from chalicelib.store import access_log, objects
 from chalicelib.store import guarantees as store
 
-NUMBER_PATTERN = re.compile(r"^\d{5}-\d{6}[A-Z]$")
+NUMBER_PATTERN = SHAPE
 VIEW_LIMIT_ON_PAGE = 50
 
 __all__ = [
@@ -127,9 +126,7 @@ def _pinpoint(
     principal: Principal, filters: Filters, low: str | None, high: str | None, keep: Callable[[Guarantee], bool]
 ) -> list[dict[str, Any]]:
     """ピンポイント検索: one Get by 保証契約番号; the other conditions still apply."""
-    number = normalise_number(filters.number)
-    if not NUMBER_PATTERN.match(number):
-        raise ValidationFailed([FieldError("number", "保証契約番号は 30072-000001M の形式で入力してください。")])
+    number = read_number(filters.number)
     g = _find(number, principal)
     if g is None or not keep(g):
         return []

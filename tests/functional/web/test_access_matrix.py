@@ -221,6 +221,11 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /staff/approvals": (STAFF, None),
     "POST /staff/approvals/{approval_id}/approve": (STAFF, "staff"),
     "POST /staff/approvals/{approval_id}/decline": (STAFF, "staff"),
+    # issue 27: the result pages of confirmed writes (Post/Redirect/Get)
+    "GET /staff/approvals/{approval_id}/done": (STAFF, "staff"),
+    "GET /staff/reservations/{reservation_id}/issued": (STAFF, "staff"),
+    "GET /netdesk/reservations/{reservation_id}": (NETDESK, "contractor"),
+    "GET /netdesk/reservations/{reservation_id}/fee-statement.pdf": (NETDESK, "contractor"),
     "GET /staff/audit": (STAFF, None),
     "GET /staff/audit.csv": (STAFF, None),
     "GET /staff/guarantees/{number}/key-notice.pdf": (STAFF, "staff"),
