@@ -10,7 +10,7 @@ from chalice import Blueprint, Rate, Response
 from chalicelib import logs, settings
 from chalicelib.domain import webhooks as rules
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.handlers.endpoint import Call, api, created
+from chalicelib.handlers.endpoint import Call, api, created, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.handlers.schemas import INTEGER, STRING, enum, items, obj, paged, ref
@@ -105,8 +105,6 @@ def delete_hook(call: Call) -> Response:
     responses={202: ("ping を送信待ちにした", obj({"event_id": STRING}))},
 )
 def test_hook(call: Call) -> Response:
-    from chalicelib.handlers.endpoint import json_response
-
     return json_response({"event_id": webhooks.test(call.principal, call.params["webhook_id"])}, 202)
 
 
