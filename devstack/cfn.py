@@ -825,7 +825,6 @@ def _webhook_and_reminder_functions() -> dict[str, Any]:
     sender = [
         _dynamodb_statement(list(SENDER_TABLES), SENDER_DYNAMODB_ACTIONS),
         {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": SECRETS_KEY_ARN},  # the sealed secret
-        _stage_config_statement(),
     ]
     reminders = [
         _dynamodb_statement(list(REMINDERS_TABLES), REMINDERS_DYNAMODB_ACTIONS),
