@@ -111,3 +111,32 @@ def test_the_orderer_holding_it_hears_guarantee_expiring_and_sees_latest_event_e
     assert event["type"] == "guarantee.expiring" and event["data"]["number"] == number and hook.signed(hook.received[0])
     items = body(client.http.get("/api/orderer/guarantees", headers=bearer(tokens["kasama"])))["items"]
     assert next(i for i in items if i["number"] == number)["latest_event"] == "expiring"
+
+
+def test_the_scheduled_functions_as_lambda_calls_them_remind_users_and_send_the_event(client, tokens, monkeypatch):
+    from chalicelib.domain import clock as clock_module
+    from devstack.sweeper import scheduled_event
+    from tests.factories import application_body, make_application
+    from tests.journeys import issued, post
+
+    app = make_application(form=application_body(delivery__notify=False))  # no address: the users are mailed
+    g = issued(client, tokens, app.application_id)[0]
+    day = _deadline(g["number"]) - dt.timedelta(days=30)
+    with receiver() as hook:
+        out = body(
+            client.http.post(
+                "/api/orderer/webhooks",
+                headers=bearer(tokens["kasama"], **JSON),
+                body=json.dumps({"url": hook.url, "events": ["guarantee.expiring"]}),
+            )
+        )
+        hook.secret = out["secret"]
+        assert post(client, tokens["contractor"], f"/api/guarantees/{g['number']}/deliveries", {}).status_code == 201
+        monkeypatch.setattr(clock_module, "today", lambda: day)
+        ran = client.lambda_.invoke("daily_reminders", scheduled_event()).payload
+        assert ran["reminders"] >= 1
+        sent = client.lambda_.invoke("webhook_sender", scheduled_event()).payload
+        assert sent == {"delivered": 1}
+    assert [b["type"] for b in hook.bodies()] == ["guarantee.expiring"] and hook.signed(hook.received[0])
+    assert guarantees.get(g["number"]).details.get("email") is None  # so the contractor's active users were mailed
+    assert len([m for m in _reminders(client) if g["number"] in m["body"]]) == 1
