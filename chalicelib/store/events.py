@@ -26,6 +26,7 @@ class Event:
     email: str | None = None
     reason: str | None = None
     project_name: str | None = None
+    addressee: str | None = None  # the contractor the notice greets
     login: str | None = None
     at: str = field(default_factory=clock.iso_now)
     event_id: str = field(default_factory=lambda: secrets.token_hex(10))
@@ -47,6 +48,7 @@ def _row(event: Event) -> EventModel:
         email=event.email,
         reason=event.reason,
         project_name=event.project_name,
+        addressee=event.addressee,
         login=event.login,
         expires_at=expires,
     )
@@ -82,6 +84,7 @@ def from_image(image: dict[str, Any] | None) -> Event | None:
         email=row.email,
         reason=row.reason,
         project_name=row.project_name,
+        addressee=row.addressee,
         login=row.login,
         at=row.at,
         event_id=row.event_id,

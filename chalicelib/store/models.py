@@ -500,6 +500,7 @@ class EventModel(StoreModel):
     email = UnicodeAttribute(null=True)  # where the notice goes; null: nobody asked for mail
     reason = UnicodeAttribute(null=True)
     project_name = UnicodeAttribute(null=True)
+    addressee = UnicodeAttribute(null=True)  # the contractor a notice greets (rows before it: none)
 
 
 class SuppressionModel(StoreModel):
