@@ -136,6 +136,7 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /": (PUBLIC, None),
     "GET /static/app.css": (PUBLIC, None),
     "GET /static/app.js": (PUBLIC, None),
+    "GET /favicon.ico": (PUBLIC, None),
     "GET /account/setup": (PUBLIC, None),
     "POST /account/setup": (PUBLIC, CSRF_REFUSED),
     "GET /account/reset": (PUBLIC, None),
@@ -200,7 +201,7 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /staff/guarantees/{number}/key-notice.pdf": (STAFF, "staff"),
 }
 #: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
-NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js"})
+NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js", "GET /favicon.ico"})
 FIGURES: Counter = Counter()  # requests made, for SECURITY.md (printed with -s)
 
 
