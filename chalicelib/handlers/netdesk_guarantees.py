@@ -289,3 +289,19 @@ def certificate_page(call: PageCall) -> Response:
         certificate=content,
         quoted=quote(content["number"], safe=""),
     )
+
+
+@page(bp, "/netdesk/history", audience="netdesk")
+def history_page(call: PageCall) -> Response:
+    """電子保証履歴一覧: every electronic-certificate event of the organisation, newest first."""
+    q, errors = _query(call, {"page": {"type": "integer", "minimum": 1, "maximum": 100000}})
+    if errors:
+        raise ApiError(400, errors)
+    listed = service.history(call.principal, q.get("page") or 1, PAGE_SIZE)
+    page_no, pages = listed["page"], listed["pages"]
+    return call.render(
+        "html/netdesk/history.html",
+        **listed,
+        prev_href=_href("/netdesk/history", {"page": page_no - 1}) if page_no > 1 else None,
+        next_href=_href("/netdesk/history", {"page": page_no + 1}) if page_no < pages else None,
+    )

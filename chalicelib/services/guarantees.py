@@ -34,6 +34,7 @@ __all__ = [
     "certificate_pdf_url",
     "detail",
     "key_notice_pdf_url",
+    "history",
     "list_guarantees",
     "normalise_number",
     "overview",
@@ -240,3 +241,38 @@ def overview(principal: Principal, number: str) -> dict[str, Any]:
     for row in recent:
         row["orderer_name"] = names.get(row["orderer_id"], row["orderer_id"])
     return {"guarantee": summary, "views": recent, "more_views": more is not None, "failed_attempts": _failed(g.number)}
+
+
+#: The 電子保証履歴一覧 reads at most this many guarantees (newest issue first) per request.
+HISTORY_CAP = 2000
+
+
+def history(principal: Principal, page_no: int, size: int) -> dict[str, Any]:
+    """電子保証履歴一覧: every electronic-certificate event (新規・訂正・変更・取消 of each version)
+    across the organisation's guarantees, newest first, one page of `size`, with the totals."""
+    events = [
+        {
+            "number": g.number,
+            "kind": g.kind,
+            "version": v.version,
+            "version_kind": v.kind,
+            "issued_at": v.issued_at,
+            "project_name": (g.details or {}).get("project_name"),
+            "orderer_name": (g.details or {}).get("orderer_name"),
+        }
+        for g in store.all_of_contractor(principal.org_id, HISTORY_CAP)
+        if g.form == "electronic"
+        for v in g.history
+    ]
+    events.sort(key=lambda e: (e["issued_at"], e["number"], e["version"]), reverse=True)
+    total = len(events)
+    pages = max(1, -(-total // size))
+    page_no = min(max(page_no, 1), pages)
+    start = (page_no - 1) * size
+    return {
+        "items": events[start : start + size],
+        "total": total,
+        "pages": pages,
+        "page": page_no,
+        "first_index": start + 1,
+    }

@@ -164,6 +164,8 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /netdesk/applications/new": (NETDESK, None),
     "POST /netdesk/applications/new": (NETDESK, None),
     "GET /netdesk/guarantees": (NETDESK, None),
+    "GET /netdesk/history": (NETDESK, None),
+    "GET /netdesk/help": (NETDESK, None),
     "GET /netdesk/guarantees/{number}": (NETDESK, "contractor"),
     "GET /netdesk/guarantees/{number}/certificate": (NETDESK, "contractor"),
     "GET /dsure": (DSURE, None),
