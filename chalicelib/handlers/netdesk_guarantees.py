@@ -19,8 +19,9 @@ from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.handlers.schemas import GUARANTEE_STATUSES, ref
+from chalicelib.services import applications as applications_service
 from chalicelib.services import guarantees as service
-from chalicelib.services import reservations
+from chalicelib.services import orderers, reservations
 
 bp = Blueprint(__name__)
 ROLES = ("contractor",)
@@ -189,6 +190,7 @@ PAGE_QUERY: dict[str, dict[str, Any]] = {
     "trail": {"type": "string", "maxLength": 60000},
 }
 PAGE_SIZE = pagination.DEFAULT_LIMIT
+IN_PROGRESS_SHOWN = 10  # the 保証申込 tab's 手続中の申込 (all of them: 申込一覧)
 FIRST = "-"
 
 
@@ -231,6 +233,9 @@ def guarantees_page(call: PageCall) -> Response:
             errors = exc.errors
     base = {"tab": tab, **search}
     page_no = len(trail) + 1
+    in_progress: list[dict[str, Any]] = []
+    if tab == "application" and page_no == 1 and not errors:  # the 保証申込 tab: what is still being processed
+        in_progress = applications_service.list_mine(call.principal, "submitted", IN_PROGRESS_SHOWN)["items"]
     prev_href = None
     if trail:
         back = trail[-1]
@@ -250,6 +255,8 @@ def guarantees_page(call: PageCall) -> Response:
         tab=tab,
         search=search,
         errors=errors,
+        in_progress=in_progress,
+        orderer_names={o["id"]: o["name"] for o in orderers.list_orderers()} if in_progress else {},
         items=items,
         first_index=(page_no - 1) * PAGE_SIZE + 1,
         page_no=page_no,

@@ -49,3 +49,18 @@ def test_the_help_page_has_the_three_screens_and_printing(client, tokens):
         assert f"<h2>{section}</h2>" in html
     top = client.http.get("/netdesk", headers=bearer(tokens["contractor"])).body.decode()
     assert 'href="/netdesk/history"' in top and 'href="/netdesk/help#top-help"' in top
+
+
+def test_the_application_tab_lists_applications_in_progress_and_differs_from_the_electronic_tab(client, tokens):
+    from chalicelib.render.formatting import application_number
+    from tests.journeys import submit
+
+    app = submit(client, tokens)
+    make_guarantee("30026-000301M")
+    t = bearer(tokens["contractor"])
+    first = client.http.get("/netdesk/guarantees", headers=t).body.decode()
+    electronic = client.http.get("/netdesk/guarantees?tab=electronic", headers=t).body.decode()
+    progress = first[first.index('id="in-progress"') : first.index("発行済みの保証")]
+    assert application_number(app["id"]) in progress and f'href="/netdesk/applications/{app["id"]}"' in progress
+    assert "30026-000301M" in first and "30026-000301M" in electronic
+    assert 'id="in-progress"' not in electronic and application_number(app["id"]) not in electronic
