@@ -126,6 +126,9 @@ def test_every_page_of_the_journey_fits_the_viewport(stack, browser, width):
         j.visit("netdesk-guarantee", f"{base}/netdesk/guarantees/{number}")
         j.visit("netdesk-certificate", f"{base}/netdesk/guarantees/{number}/certificate?version=1")
         j.visit("netdesk-orderers", f"{base}/netdesk/orderers")
+        j.visit("netdesk-history", f"{base}/netdesk/history")
+        assert "電子保証履歴一覧" in page.inner_text("h1") and "ページ(" in page.inner_text("#page-total")
+        j.visit("netdesk-help", f"{base}/netdesk/help")
         # the header's ログアウト stays on one line
         box = page.locator("button.logout").bounding_box()
         assert box and box["height"] < 40 and box["width"] > box["height"], box
