@@ -75,6 +75,9 @@ def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
     for _ in range(2):
         assert client.http.post(action, headers=form, body=body).status_code == 303
     assert len([a for a in tables.rows("approvals") if a.status == "pending"]) == 1
+    waiting = client.http.get(f"/staff/guarantees/{number}", headers=cookie).body.decode()
+    assert 'id="reissue-pending"' in waiting and "/reissue-key" not in waiting  # no second request while one waits
+    assert 'name="period_end" type="date"' in waiting
 
     shown = client.http.post(
         f"/staff/guarantees/{number}/versions",
