@@ -206,6 +206,13 @@ def _href(base: str, params: dict[str, Any]) -> str:
     return base + ("?" + urlencode(clean) if clean else "")
 
 
+def _in_progress(call: PageCall) -> list[dict[str, Any]]:
+    """The 保証申込 tab's 手続中の申込 (submitted, not yet issued), each with its 発注者's name."""
+    items = applications_service.list_mine(call.principal, "submitted", IN_PROGRESS_SHOWN)["items"]
+    names = {o["id"]: o["name"] for o in orderers.list_orderers()} if items else {}
+    return [{**a, "orderer_name": names.get(a["project"]["orderer_id"], a["project"]["orderer_id"])} for a in items]
+
+
 @page(bp, "/netdesk/guarantees", audience="netdesk")
 def guarantees_page(call: PageCall) -> Response:
     """保証契約一覧: tabs, 範囲検索, ピンポイント検索, one page of the table, 前へ/次へ."""
@@ -217,10 +224,12 @@ def guarantees_page(call: PageCall) -> Response:
     trail = [t for t in (q.get("trail") or "").split(",") if t]
     items: list[dict[str, Any]] = []
     next_cursor = None
+    total: int | None = None
     if not errors and tab != "bond":
         filters = _filters({**search, "form": "electronic" if tab == "electronic" else None})
         try:
             items, next_cursor = service.list_guarantees(call.principal, filters, PAGE_SIZE, q.get("cursor"))
+            total = service.list_total(call.principal, filters)
         except ValidationFailed as exc:  # a filter or cursor, shown beside the search form
             errors = exc.errors
     elif not errors:
@@ -233,9 +242,7 @@ def guarantees_page(call: PageCall) -> Response:
             errors = exc.errors
     base = {"tab": tab, **search}
     page_no = len(trail) + 1
-    in_progress: list[dict[str, Any]] = []
-    if tab == "application" and page_no == 1 and not errors:  # the 保証申込 tab: what is still being processed
-        in_progress = applications_service.list_mine(call.principal, "submitted", IN_PROGRESS_SHOWN)["items"]
+    in_progress = _in_progress(call) if tab == "application" and page_no == 1 and not errors else []
     prev_href = None
     if trail:
         back = trail[-1]
@@ -256,9 +263,10 @@ def guarantees_page(call: PageCall) -> Response:
         search=search,
         errors=errors,
         in_progress=in_progress,
-        orderer_names={o["id"]: o["name"] for o in orderers.list_orderers()} if in_progress else {},
         items=items,
         first_index=(page_no - 1) * PAGE_SIZE + 1,
+        total=total,
+        pages=-(-total // PAGE_SIZE) if total else None,
         page_no=page_no,
         prev_href=prev_href,
         next_href=next_href,

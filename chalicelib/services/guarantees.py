@@ -22,7 +22,7 @@ from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AccessLogEntry, Guarantee
 from chalicelib.services import documents, orderers, views
-from chalicelib.store import access_log, objects
+from chalicelib.store import access_log, list_counts, objects
 from chalicelib.store import guarantees as store
 
 NUMBER_PATTERN = re.compile(r"^\d{5}-\d{6}[A-Z]$")
@@ -109,6 +109,15 @@ def _keep(filters: Filters) -> Callable[[Guarantee], bool]:
         return True
 
     return keep
+
+
+def list_total(principal: Principal, filters: Filters) -> int | None:
+    """How many items the unfiltered list (or its 電子保証 tab) holds, from the kept count; None
+    for a filtered list or before the count exists (the pager then says next/previous only)."""
+    narrowed = (filters.kind, filters.issued_from, filters.issued_to, filters.project, filters.number)
+    if any(narrowed) or filters.form not in (None, "electronic"):
+        return None
+    return list_counts.count("electronic" if filters.form == "electronic" else "guarantees", principal.org_id)
 
 
 def list_guarantees(

@@ -28,7 +28,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.records import CertificateVersion, Guarantee
-from chalicelib.store import audit, paging, tx
+from chalicelib.store import audit, list_counts, paging, tx
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel, GuaranteesByContractorIndex
 
 MAX_NUMBER_LENGTH = 32  # anything longer cannot be a 保証契約番号; never sent to DynamoDB
@@ -382,6 +382,7 @@ def issue(
     writes = tx.Writes()
     for g, v1 in issued:
         add_new(writes, g, v1)
+    list_counts.add(writes, [g for g, _v1 in issued])  # the pager's totals, in the same transaction
     writes.update(
         ApplicationModel(application_id),
         actions=[
