@@ -49,7 +49,7 @@
       if (!head) return;
       var names = [];
       Array.prototype.forEach.call(head.cells, function (c) {
-        for (var k = 0; k < c.colSpan; k++) names.push(c.textContent.replace(/\s+/g, " ").trim());
+        for (var k = 0; k < c.colSpan; k++) names.push((c.innerText || c.textContent).replace(/\s+/g, " ").trim());
       });
       Array.prototype.forEach.call(table.rows, function (row) {
         if (row === head) { row.classList.add("card-head"); return; }
