@@ -140,12 +140,15 @@ def axe_violations(page) -> list[str]:
     ]
 
 
-def check_page(page, name: str, folder: str = "") -> None:
+def check_page(page, name: str, folder: str = "", *, accessibility: bool = True) -> None:
     """The one check for a page a browser test has reached: axe-core finds nothing of impact moderate
     or above; on a phone (≤ 400 px) the page is no wider than the screen and no button, link or
-    key cell of a table starts outside it; a full-page screenshot goes to build/screenshots/."""
+    key cell of a table starts outside it; a full-page screenshot goes to build/screenshots/.
+
+    `accessibility=False` only where the same page state was axe-checked at another width in the
+    same journey (the same HTML and colours; axe costs ~0.5 s a page and the suite's time is short)."""
     page.wait_for_load_state()
-    problems = [f"axe: {v}" for v in axe_violations(page)]
+    problems = [f"axe: {v}" for v in axe_violations(page)] if accessibility else []
     width = page.evaluate("window.innerWidth")
     if width <= PHONE:
         scroll = page.evaluate("document.documentElement.scrollWidth")
