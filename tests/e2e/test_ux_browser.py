@@ -164,6 +164,9 @@ def test_every_page_of_the_journey_fits_the_viewport(stack, browser, width):
         j.visit("staff-application", f"{base}/staff/applications/{data['submitted']}")
         j.visit("staff-rejected", f"{base}/staff/applications?status=rejected")
         j.visit("staff-guarantee", f"{base}/staff/guarantees/{number}")
+        j.visit("staff-search", f"{base}/staff/guarantees?number={number}")
+        j.visit("staff-approvals", f"{base}/staff/approvals")
+        j.visit("staff-audit", f"{base}/staff/audit")
     finally:
         context.close()
 
