@@ -14,7 +14,16 @@ from chalicelib.domain import clock
 from chalicelib.store import tx
 from chalicelib.store.models import EventModel
 
-KINDS = ("key_reissued", "application_rejected", "password_reset")
+KINDS = (
+    "key_reissued",
+    "application_rejected",
+    "password_reset",
+    # Issue 29: a delivery's state changes (mail to the department or the contractor; issue 30's webhooks)
+    "delivery_created",
+    "delivery_changed",
+    "delivery_received",
+    "delivery_returned",
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,10 @@ class Event:
     project_name: str | None = None
     addressee: str | None = None  # the contractor the notice greets
     login: str | None = None
+    delivery_id: str | None = None
+    department_id: str | None = None
+    version: int | None = None
+    version_kind: str | None = None
     at: str = field(default_factory=clock.iso_now)
     event_id: str = field(default_factory=lambda: secrets.token_hex(10))
 
@@ -50,6 +63,10 @@ def _row(event: Event) -> EventModel:
         project_name=event.project_name,
         addressee=event.addressee,
         login=event.login,
+        delivery_id=event.delivery_id,
+        department_id=event.department_id,
+        version=event.version,
+        version_kind=event.version_kind,
         expires_at=expires,
     )
 
@@ -86,6 +103,10 @@ def from_image(image: dict[str, Any] | None) -> Event | None:
         project_name=row.project_name,
         addressee=row.addressee,
         login=row.login,
+        delivery_id=row.delivery_id,
+        department_id=row.department_id,
+        version=int(row.version) if row.version is not None else None,
+        version_kind=row.version_kind,
         at=row.at,
         event_id=row.event_id,
     )
