@@ -59,7 +59,12 @@ def aws(moto_url):
             continue
         props = dict(resource["Properties"])
         props["TableName"] = props["TableName"]["Fn::Sub"].replace("${Stage}", STAGE)
-        for key in ("PointInTimeRecoverySpecification", "SSESpecification", "TimeToLiveSpecification"):
+        for key in (
+            "PointInTimeRecoverySpecification",
+            "SSESpecification",
+            "TimeToLiveSpecification",
+            "DeletionProtectionEnabled",
+        ):
             props.pop(key, None)
         if "StreamSpecification" in props:
             props["StreamSpecification"] = {**props["StreamSpecification"], "StreamEnabled": True}
