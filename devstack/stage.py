@@ -532,6 +532,13 @@ def seal_stored_secrets(aws: Aws, names: StageNames) -> None:
         raise SystemExit("stage: stored secrets could not be sealed (bin/admin encrypt-secrets)")
 
 
+def count_lists(aws: Aws, names: StageNames) -> None:
+    """The pager's counts of rows written before they were kept (bin/admin count-lists;
+    store/list_counts.py): done once, later `up`s only read its marker."""
+    if not run_admin(aws, "count-lists", "--stage", names.stage):
+        raise SystemExit("stage: the list counts could not be back-filled (bin/admin count-lists)")
+
+
 def up(aws: Aws, stage: str, branch: str) -> str:
     names = StageNames(stage, aws.account, aws.region)
     print_names(names, aws.out)
@@ -551,6 +558,7 @@ def up(aws: Aws, stage: str, branch: str) -> str:
         refresh_configuration(aws, names, artifacts)  # warm containers keep the old URL or sender otherwise
     load_rates(aws, names)
     seal_stored_secrets(aws, names)
+    count_lists(aws, names)
     if created:
         create_first_admin(aws, names)
     ensure_smoke_fixture(aws, names)

@@ -162,6 +162,7 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /": (PUBLIC, None),
     "GET /static/app.css": (PUBLIC, None),
     "GET /static/app.js": (PUBLIC, None),
+    "GET /favicon.ico": (PUBLIC, None),
     "GET /account/setup": (PUBLIC, None),
     "POST /account/setup": (PUBLIC, CSRF_REFUSED),
     "GET /account/reset": (PUBLIC, None),
@@ -189,6 +190,8 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /netdesk/applications/new": (NETDESK, None),
     "POST /netdesk/applications/new": (NETDESK, None),
     "GET /netdesk/guarantees": (NETDESK, None),
+    "GET /netdesk/history": (NETDESK, None),
+    "GET /netdesk/help": (NETDESK, None),
     "GET /netdesk/guarantees/{number}": (NETDESK, "contractor"),
     "GET /netdesk/guarantees/{number}/certificate": (NETDESK, "contractor"),
     "GET /dsure": (DSURE, None),
@@ -246,7 +249,7 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "POST /dsure/webhooks/{webhook_id}/delete": (DSURE, "orderer"),
 }
 #: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
-NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js"})
+NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js", "GET /favicon.ico"})
 FIGURES: Counter = Counter()  # requests made, for SECURITY.md (printed with -s)
 
 
