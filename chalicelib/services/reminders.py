@@ -26,8 +26,8 @@ from markupsafe import escape
 from chalicelib import logs, settings
 from chalicelib.domain import clock, era
 from chalicelib.domain import reminders as rules
-from chalicelib.domain.labels import GUARANTEE_KIND
 from chalicelib.domain.records import Guarantee
+from chalicelib.render import mail as mail_render
 from chalicelib.services import event_notices, notify, webhooks
 from chalicelib.store import accounts as accounts_store
 from chalicelib.store import deliveries as deliveries_store
@@ -95,16 +95,16 @@ def _send(g: Guarantee, days: int, address: str) -> tuple[str, str | None]:
 
 
 def _text(g: Guarantee, days: int) -> str:
-    """The plain body: which guarantee, its 保証期限, what to do (never a 認証キー)."""
+    """The plain body in the house style (render/mail.compose_notice): which guarantee, its 保証期限,
+    what to do; never a 認証キー."""
     details = g.details or {}
-    url = settings.current().url(f"/netdesk/guarantees/{g.number}")
-    return (
-        f"{details.get('contractor_name') or ''} 御中\n\n"
-        f"次の保証の保証期限が {days} 日以内に到来します。\n"
-        f"保証契約番号: {g.number}\n"
-        f"保証の種類: {GUARANTEE_KIND.get(g.kind, g.kind)}\n"
-        f"工事名: {details.get('project_name') or ''}\n"
-        f"保証期限: {era.era_date(g.deadline)}\n\n"
-        "工期の延長などで保証期限を延ばす必要がある場合は、変更のお手続きをお願いします。\n"
-        f"{url}\n"
+    return mail_render.compose_notice(
+        "guarantee_expiring",
+        addressee=details.get("contractor_name"),
+        number=g.number,
+        application_id=g.application_id,
+        project_name=details.get("project_name"),
+        reason=str(days),
+        url=settings.current().url(f"/netdesk/guarantees/{g.number}"),
+        deadline=era.era_date(g.deadline),
     )
