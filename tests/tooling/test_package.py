@@ -179,7 +179,9 @@ def test_unzipped_package_imports_every_module_alone_renders_every_pdf_and_mail_
     expected_pdfs = {"certificate", "key_notice", "paper_certificate", "reservation", "reservation_key_notice"}
     assert set(report["pdfs"]) == expected_pdfs | {"fee_statement"}
     assert all(magic == "%PDF-" and size > 10_000 for size, magic in report["pdfs"].values()), report["pdfs"]
-    assert len(report["mails"]) == 11 and all(report["mails"].values()), report["mails"]
+    assert len(report["mails"]) == 12 and all(report["mails"].values()), report[
+        "mails"
+    ]  # 8 completion, 3 notices (issue 30: the reminder), 1 account
     assert "発行完了" in report["mails"]["new/electronic"]
     assert report["clients"] == list(packaging.BOTOCORE_SERVICES)
     # botocore's data is there for exactly those services (the rest was pruned)
