@@ -64,14 +64,6 @@ def append_writes(entry: AccessLogEntry, writes: tx.Writes, *, failed: bool) -> 
         )
 
 
-def append_many(entries: list[AccessLogEntry]) -> None:
-    """Many attempts' rows in BatchWriteItem calls (25 a call); the numbers' failure counts
-    are added to a transaction by `failed_count_writes`."""
-    with AccessLogModel.batch_write() as batch:
-        for entry in entries:
-            batch.save(_row(entry))
-
-
 def failed_counts(entries: list[AccessLogEntry]) -> dict[str, tuple[int, str]]:
     """Per number named, how many of `entries` are failures and the newest one's time."""
     counts: dict[str, tuple[int, str]] = {}
