@@ -32,14 +32,9 @@ JsonSchemaValuesException = JsonSchemaValueException
 def schemas() -> list[dict[str, Any]]:
     """Every request-body schema of the app (endpoint declarations and the services' own)."""
     import app  # noqa: F401 - registers every endpoint
-    from chalicelib.domain.application import APPLICATION_SCHEMA
-    from chalicelib.domain.reservation import RESERVATION_SCHEMA
-    from chalicelib.handlers import dsure
-    from chalicelib.handlers.endpoint import REGISTRY
+    from chalicelib.handlers.request_schemas import all_schemas
 
-    found = [spec.body for spec in REGISTRY if spec.body is not None and spec.validate_body]
-    found += [dsure.BULK_JSON, APPLICATION_SCHEMA, RESERVATION_SCHEMA]
-    return found
+    return all_schemas()
 
 
 def generate(target: Path) -> int:

@@ -38,6 +38,13 @@ USER_POLICY = attempts.Policy(limit=20, window_seconds=15 * 60, lock_seconds=15 
 _DUMMY_KEY = secrets.token_urlsafe(9)[:12].encode()
 MAX_INPUT = 64
 
+
+def renew_dummy_key() -> None:
+    """A new dummy (after a SnapStart restore: instances must not share one made at init)."""
+    global _DUMMY_KEY
+    _DUMMY_KEY = secrets.token_urlsafe(9)[:12].encode()
+
+
 NOT_FOUND_MESSAGE = "保証契約番号または認証キーが正しくないか、確認できる保証がありません。"
 LOCKED_MESSAGE = "確認の失敗が続いたため、一時的に確認できません。しばらくしてから再度お試しください。"
 VALID_RESULTS = ("valid", "cancelled", "expired")
