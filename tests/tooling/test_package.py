@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -20,12 +21,15 @@ from chalicelib.handlers import binary
 from devstack import cfn
 from tests.conftest import ROOT
 
+#: The `.pyc` tag of the interpreter that builds the package (Chalice takes Lambda's runtime from it).
+TAG = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
+
 #: One worker builds the package, once: the copies share chalice's cache of built dependencies, and two
 #: builds at once (one per xdist worker, when the module's tests were split) read each other's half-written
 #: zip ("Reusing existing deployment package" … BadZipFile).
 pytestmark = pytest.mark.xdist_group("package-build")
 
-_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "deployments", "__pycache__", ".*_cache", ".hypothesis")
+_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", ".venv313", "deployments", "__pycache__", ".*_cache", ".hypothesis")
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +129,9 @@ def test_zip_is_lean_boto3_matches_its_botocore_and_every_module_is_precompiled(
         assert len(sources) > 50
         for source in sources:
             folder, _, file = source.rpartition("/")
-            cached = (folder + "/" if folder else "") + f"__pycache__/{file[:-3]}.cpython-311.pyc"
+            cached = (folder + "/" if folder else "") + f"__pycache__/{file[:-3]}.{TAG}.pyc"
             assert cached in names, cached
-        flags = int.from_bytes(z.read("chalicelib/__pycache__/settings.cpython-311.pyc")[4:8], "little")
+        flags = int.from_bytes(z.read(f"chalicelib/__pycache__/settings.{TAG}.pyc")[4:8], "little")
         assert flags == 0b01  # hash-based, unchecked: no source stat on Lambda's read-only code directory
 
 
@@ -163,7 +167,7 @@ def test_unzipped_package_imports_alone_in_an_empty_directory_and_renders_a_pdf_
     assert report["outside"] == []  # nothing imported from outside the package and the standard library
     assert report["pdf_magic"] == "%PDF-" and report["pdf_bytes"] > 10_000 and report["key_notice_bytes"] > 10_000
     assert report["mail_has_url"] and "発行完了" in report["mail_subject"]
-    assert report["app_cached"].endswith("app.cpython-311.pyc")
+    assert report["app_cached"].endswith(f"app.{TAG}.pyc")
     # The packaged container found the precompiled templates and rendered the mail from them.
     assert report["template_loader"] == "ModuleLoader"
     assert report["template_modules"] >= 2  # the completion mail's text and HTML parts at least
