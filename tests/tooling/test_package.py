@@ -29,7 +29,9 @@ TAG = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
 #: zip ("Reusing existing deployment package" … BadZipFile).
 pytestmark = pytest.mark.xdist_group("package-build")
 
-_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", ".venv313", "deployments", "__pycache__", ".*_cache", ".hypothesis")
+_NOT_COPIED = shutil.ignore_patterns(
+    ".git", ".venv", ".venv313", "deployments", "__pycache__", ".*_cache", ".hypothesis"
+)
 
 
 @pytest.fixture(scope="module")
