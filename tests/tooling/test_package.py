@@ -318,12 +318,17 @@ def test_api_gateway_mappings_subscriptions_and_the_schedule_call_the_live_alias
     groups = [r["Properties"] for r in dev.values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
     assert len(groups) == 5 and {g["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"] for g in groups} == {"AllAtOnce"}
     assert all("AlarmConfiguration" not in g for g in groups)
+    # SnapStart on the published versions of the API and stream functions, where the runtime has it (3.12+).
+    snap = {k: r["Properties"].get("SnapStart") for k, r in dev.items() if r["Type"] == "AWS::Lambda::Function"}
+    with_snapstart = packaging.runtime_version(dev_template) >= packaging.SNAPSTART_SINCE
+    assert {k for k, v in snap.items() if v} == (set(cfn.SNAPSTART_FUNCTIONS) if with_snapstart else set())
+    assert all(v == {"ApplyOn": "PublishedVersions"} for v in snap.values() if v)
 
     # The same package for prod (chalice's merge of the template over it, then the package step's):
     # canary with automatic rollback on the alarms that see application errors.
     from chalice.package import TemplateDeepMerger
 
-    prod_template = packaging.to_alias(packaging.pin(TemplateDeepMerger().merge(cfn.template(), dev_template), "prod"))
+    prod_template = packaging.finish(TemplateDeepMerger().merge(cfn.template(), dev_template), "prod")
     prod = _translated(prod_template, "prod")
     assert _unqualified_calls(prod) == []
     groups = [r["Properties"] for r in prod.values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
