@@ -113,10 +113,10 @@ def imports(pkg: Path, runs: int) -> list[Row]:
     return [
         Row(
             "cold import of `app` vs a bare Chalice app importing boto3 + PynamoDB (`.pyc` both)",
-            "≤ 1.15×",
+            "≤ 1.25× (issue 32; 1.15× before)",
             f"{ratio:.2f}× (median of {runs} interleaved pairs; {pairs[0]:.2f}–{pairs[-1]:.2f}); app {summary(app)}",
             f"bare app {summary(bare)}; empty interpreter {summary(empty)}",
-            ratio <= 1.15,
+            ratio <= 1.25,
             "CPU time of each fresh interpreter up to the end of the import",
         )
     ]
