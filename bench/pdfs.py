@@ -163,7 +163,7 @@ def first(runs: int) -> list[Row]:
             summary(with_imports),
             f"naive: {summary(col(naive, 'with_imports'))}",
             median(with_imports) <= 150,
-            f"of which importing fpdf2 (+fontTools, PIL, cryptography …) and segno: {median(col(fast, 'imports')):.0f} ms; "
+            f"of which importing fpdf2 (+fontTools, PIL …; without unittest.mock and cryptography since issue 32) and segno: {median(col(fast, 'imports')):.0f} ms; "
             f"{runs} fresh interpreters each, interleaved",
         ),
         Row(
