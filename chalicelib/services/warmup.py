@@ -83,8 +83,8 @@ def warm_up(schemas: list[dict[str, Any]] | None = None) -> float:
 def after_restore() -> None:
     """Per-instance state after a SnapStart restore (AWS's uniqueness guidance). `secrets` reads the
     OS's entropy on every call and needs nothing; the credentials resolved before the snapshot are
-    botocore's refreshable container credentials on a SnapStart function, renewed by botocore when
-    they near expiry (presigning reads them through `get_frozen_credentials`, which refreshes)."""
+    the SDK's refreshable container credentials on a SnapStart function, renewed by the SDK when
+    they near expiry (store/objects.py presigns with a frozen copy read per URL, which refreshes)."""
     from chalicelib.services import verify
 
     random.seed()
