@@ -69,6 +69,13 @@ class Conflict(DomainError):
     status = 409
 
 
+class Unavailable(DomainError):
+    """A service the write needs did not answer (the signing key, the timestamp authority): 503
+    with Retry-After, and nothing was written."""
+
+    status = 503
+
+
 @dataclass
 class TooManyAttempts(Exception):
     retry_after: int

@@ -47,6 +47,8 @@ class ApiError(ChaliceUnhandledError):
     def from_domain(cls, exc: DomainError | TooManyAttempts) -> ApiError:
         if isinstance(exc, TooManyAttempts):
             return cls(429, exc.errors or None, {"Retry-After": str(exc.retry_after)})
+        if exc.status == 503:
+            return cls(503, exc.errors or None, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
         return cls(exc.status, exc.errors or None)
 
     def response(self) -> Response:

@@ -9,7 +9,7 @@ from chalicelib import settings
 from chalicelib.domain import clock
 from chalicelib.domain.principal import Principal
 from chalicelib.render import pdf_reservation
-from chalicelib.services import applications, fees
+from chalicelib.services import applications, fees, signing
 from chalicelib.store import objects
 
 #: 振込先 printed on the 保証料計算書 (demo values, like the rates).
@@ -47,5 +47,6 @@ def fee_statement_url(principal: Principal, application_id: str) -> str:
         bank=PAYEE,
         issuer=settings.current().issuer,
     )
+    data = signing.sign(data, signing.DocumentRef("fee_statement", str(app["id"]), None))
     objects.put_released(key, data, {"document": "fee_statement", "subject": f"application:{app['id']}"})
     return objects.presigned_url(key, filename)
