@@ -22,6 +22,7 @@ from chalicelib.handlers import (
     portal,
     public,
     session,
+    signing,
     staff,
     staff_audit,
     staff_reservation_pages,
@@ -56,3 +57,4 @@ app.register_blueprint(netdesk_reservations.bp)
 app.register_blueprint(netdesk_reservation_pages.bp)
 app.register_blueprint(staff_reservations.bp)
 app.register_blueprint(staff_reservation_pages.bp)
+app.register_blueprint(signing.bp)

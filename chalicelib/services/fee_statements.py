@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from chalicelib import settings
 from chalicelib.domain import clock
@@ -22,6 +23,11 @@ def _key(subject: str, state: str) -> str:
     return f"fee-statements/{mac.hexdigest()[:40]}.pdf"
 
 
+def _state(record: Any) -> str:
+    """The fee state a statement shows: unpaid, paid (on its day) or waived."""
+    return f"paid:{record.paid_on}" if record.paid_on else ("waived" if record.waived else "unpaid")
+
+
 def fee_statement_url(principal: Principal, application_id: str) -> str:
     """保証料計算書 of the contractor's own application as a 60-second URL like every PDF.
 
@@ -30,8 +36,7 @@ def fee_statement_url(principal: Principal, application_id: str) -> str:
     it shows the payment or waiver as it stands without a new object per click."""
     app = applications.get(principal, application_id)  # NotFound when missing or not theirs
     record = fees.ensure("application", app["id"], app)
-    state = f"paid:{record.paid_on}" if record.paid_on else ("waived" if record.waived else "unpaid")
-    key = _key(f"application:{app['id']}", state)
+    key = _key(f"application:{app['id']}", _state(record))
     filename = f"fee-statement-{app['id']}.pdf"
     if objects.exists(key):
         return objects.presigned_url(key, filename)
@@ -50,3 +55,16 @@ def fee_statement_url(principal: Principal, application_id: str) -> str:
     data = signing.sign(data, signing.DocumentRef("fee_statement", str(app["id"]), None))
     objects.put_released(key, data, {"document": "fee_statement", "subject": f"application:{app['id']}"})
     return objects.presigned_url(key, filename)
+
+
+def statement_status(application_id: str, data: bytes) -> str:
+    """/verify/pdf: `valid` while `data` is the statement of the application's current fee state,
+    `superseded` once a newer statement of it exists (paid or waived since), `unknown` without one."""
+    from chalicelib.domain import fees as fee_domain
+    from chalicelib.store import fees as fee_store
+
+    record = fee_store.get(fee_domain.subject("application", application_id))
+    if record is None:
+        return "unknown"
+    key = _key(f"application:{application_id}", _state(record))
+    return "valid" if objects.exists(key) and objects.get(key) == data else "superseded"

@@ -1,0 +1,100 @@
+"""Signed PDFs (API.md "Signed PDFs"): the chain and CRL that vouch for them, and /verify/pdf.
+
+All public (no login): a municipality's 会計 section, an auditor or a bank checks a PDF
+without an account. POST /api/verify/pdf and the page are counted per source (30 a minute).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.handlers.endpoint import Call, api, source_address
+from chalicelib.handlers.page import PageCall, page
+from chalicelib.services import pdf_verify, signing
+
+bp = Blueprint(__name__)
+
+PEM = {"type": "string", "pattern": "^-----BEGIN CERTIFICATE-----"}
+CERTIFICATES = {
+    "type": "object",
+    "required": ["certificates", "sha256_fingerprint"],
+    "properties": {
+        "certificates": {"type": "array", "items": PEM, "minItems": 1},
+        "sha256_fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    },
+}
+KINDS = list(signing.KINDS)
+VERIFIED = {
+    "type": "object",
+    "required": ["signature", "signed_by", "signed_at", "timestamped", "document", "status"],
+    "properties": {
+        "signature": {"type": "string", "enum": ["valid", "invalid", "absent"]},
+        "signed_by": {"type": ["string", "null"]},
+        "signed_at": {"type": ["string", "null"], "format": "date-time"},
+        "timestamped": {"type": "boolean"},
+        "document": {
+            "type": ["object", "null"],
+            "required": ["number", "version", "kind"],
+            "properties": {
+                "number": {"type": "string"},
+                "version": {"type": ["integer", "null"]},
+                "kind": {"type": "string", "enum": KINDS},
+            },
+        },
+        "status": {
+            "type": "string",
+            "enum": ["valid", "superseded", "cancelled", "expired", "used", "unknown"],
+        },
+    },
+}
+
+
+@api(
+    bp,
+    "/api/signing/certificate",
+    "GET",
+    summary="PDF に署名する証明書チェーン (署名証明書から順に PEM) とルートの SHA-256 フィンガープリント",
+    roles=None,
+    responses={200: ("証明書チェーン", CERTIFICATES)},
+)
+def certificate(call: Call) -> dict[str, Any]:
+    return signing.certificates()
+
+
+@bp.route("/api/signing/crl", methods=["GET"])
+def crl() -> Response:
+    """The CA's current CRL (DER, application/pkix-crl): the certificates' CRL distribution point."""
+    return Response(
+        body=signing.crl(),
+        headers={"Content-Type": "application/pkix-crl", "Cache-Control": "public, max-age=3600"},
+    )
+
+
+@api(
+    bp,
+    "/api/verify/pdf",
+    "POST",
+    summary="PDF の電子署名と、その版が現在も有効かの確認 (application/pdf、4 MB まで、送信元ごとに毎分30回まで)",
+    roles=None,
+    content_types=("application/pdf",),
+    raw_body=True,
+    max_body=pdf_verify.MAX_BYTES,
+    request_bodies={"application/pdf": {"type": "string", "format": "binary"}},
+    responses={200: ("署名と文書の確認結果", VERIFIED)},
+)
+def verify_pdf(call: Call) -> dict[str, Any]:
+    return pdf_verify.verify_counted(call.body or b"", source_address(call.request))
+
+
+@page(bp, "/verify/pdf", ("GET", "POST"), audience=None, public=True)
+def verify_pdf_page(call: PageCall) -> Response:
+    """PDF の確認: 証書などの PDF を選ぶと、署名と現在の状態を表示する (ログイン不要)。"""
+    if call.request.method == "GET":
+        return call.render("html/verify_pdf.html", result=None, errors=[], pdf_labels={})
+    upload = call.files.get("pdf_file") or b""
+    if not upload:
+        return call.render("html/verify_pdf.html", 400, result=None, errors=[pdf_verify.NO_FILE], pdf_labels={})
+    result = pdf_verify.verify_counted(upload, source_address(call.request))
+    return call.render("html/verify_pdf.html", result=result, errors=[], pdf_labels=pdf_verify.LABELS)
