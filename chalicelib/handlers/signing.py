@@ -63,9 +63,15 @@ def certificate(call: Call) -> dict[str, Any]:
     return signing.certificates()
 
 
-@bp.route("/api/signing/crl", methods=["GET"])
-def crl() -> Response:
-    """The CA's current CRL (DER, application/pkix-crl): the certificates' CRL distribution point."""
+@api(
+    bp,
+    "/api/signing/crl",
+    "GET",
+    summary="署名証明書を発行した認証局の現在の CRL (DER、application/pkix-crl): 証明書の CRL 配布点",
+    roles=None,
+    responses={200: ("CRL (DER)", None)},
+)
+def crl(call: Call) -> Response:
     return Response(
         body=signing.crl(),
         headers={"Content-Type": "application/pkix-crl", "Cache-Control": "public, max-age=3600"},

@@ -136,17 +136,17 @@ def _collect(pid: int, fd: int) -> dict[str, Any] | None:
 # -- what the child computes ------------------------------------------------------------------
 
 
-def _trusted() -> tuple[Any, list[Any], list[Any]]:
-    """Our root(s), the other certificates of the chain (and the local TSA's), our CRLs."""
+def _trusted() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """Our root, the TSA's roots, the other certificates (chain, TSA's) and the CRLs we issued."""
     from asn1crypto import crl, x509
 
     from chalicelib.store import signer
 
     material = signer.material()
-    certs = [x509.Certificate.load(c) for c in material.chain]
-    if material.tsa_cert:
-        certs.append(x509.Certificate.load(material.tsa_cert))
-    return certs[len(material.chain) - 1], certs, [crl.CertificateList.load(material.crl)]
+    load = x509.Certificate.load
+    others = [load(c) for c in (*material.chain, *([material.tsa_cert] if material.tsa_cert else []))]
+    crls = [crl.CertificateList.load(c) for c in dict.fromkeys((material.crl, *material.tsa_crls))]
+    return [load(material.root)], [load(c) for c in material.tsa_roots], others, crls
 
 
 def inspect(data: bytes) -> dict[str, Any]:
@@ -162,14 +162,16 @@ def inspect(data: bytes) -> dict[str, Any]:
     if not signatures:
         return dict(ABSENT)
     signature = signatures[-1]
-    root, certs, crls = _trusted()
+    roots, tsa_roots, certs, crls = _trusted()
 
-    def context() -> Any:
+    def context(trusted: list[Any]) -> Any:
         return ValidationContext(
-            trust_roots=[root], other_certs=certs, crls=crls, allow_fetching=False, revocation_mode="hard-fail"
+            trust_roots=trusted, other_certs=certs, crls=crls, allow_fetching=False, revocation_mode="hard-fail"
         )
 
-    verdict = validate_pdf_signature(signature, context(), ts_validation_context=context(), skip_diff=True)
+    verdict = validate_pdf_signature(
+        signature, context(roots), ts_validation_context=context(tsa_roots or roots), skip_diff=True
+    )
     timestamped = bool(verdict.timestamp_validity and verdict.timestamp_validity.valid)
     whole = verdict.coverage == SignatureCoverageLevel.ENTIRE_FILE
     valid = bool(verdict.bottom_line and whole and timestamped)

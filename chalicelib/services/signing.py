@@ -114,9 +114,10 @@ def _context() -> Any:
     if ctx is None or ctx[0] is not material or ctx[4] != url:
         from chalicelib.store import tsa
 
-        certs = (*material.chain, material.tsa_cert) if material.tsa_cert else material.chain
+        certs = (*material.chain, *([material.tsa_cert] if material.tsa_cert else []), *material.tsa_roots)
+        crls = tuple(dict.fromkeys((material.crl, *material.tsa_crls)))
         signer_key = _Adapter.make(material.signer, material.chain)
-        ctx = (material, signer_key, certs, (material.crl,), url, tsa.timestamper(material))
+        ctx = (material, signer_key, tuple(dict.fromkeys(certs)), crls, url, tsa.timestamper(material))
         _contexts.clear()
         _contexts[id(material)] = ctx
     return ctx

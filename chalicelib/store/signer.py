@@ -17,6 +17,7 @@ its chain and CRL in the PDF bucket (`signing/chain.pem`, `signing/crl.der`), wr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -33,6 +34,7 @@ from chalicelib.store import faults, objects
 
 CHAIN_KEY = "signing/chain.pem"
 CRL_KEY = "signing/crl.der"
+TSA_ROOTS_KEY = "signing/tsa-roots.pem"
 #: How long a CRL is good for, and when it is re-issued (the daily job re-issues well before).
 CRL_DAYS = 7
 CA_DAYS = 3650
@@ -119,6 +121,9 @@ class Material:
     crl: bytes
     tsa_key: LocalKey | None = None
     tsa_cert: bytes | None = None
+    #: The roots a timestamp's TSA certificate chains to, and their CRLs (embedded with ours).
+    tsa_roots: tuple[bytes, ...] = ()
+    tsa_crls: tuple[bytes, ...] = ()
 
     @property
     def root(self) -> bytes:
@@ -225,6 +230,8 @@ def _local_material() -> Material:
         crl=crl,
         tsa_key=LocalKey((where / "tsa.key").read_bytes()),
         tsa_cert=pki.from_pem((where / "tsa.pem").read_text())[0],
+        tsa_roots=(chain[-1],),
+        tsa_crls=(crl,),
     )
 
 
@@ -236,8 +243,19 @@ def local_ca_key() -> LocalKey:
 
 
 def _stage_material(s: settings.Settings) -> Material:
+    """KMS signs; chain and CRL from the bucket. The TSA is the stage's URL (its roots from
+    `signing/tsa-roots.pem` when the stage put them there), or — a KMS key tried in the local
+    stage — the local TSA."""
     chain = tuple(pki.from_pem(objects.get(CHAIN_KEY).decode()))
-    return Material(signer=KmsKey(s.signing_key_id or ""), chain=chain, crl=objects.get(CRL_KEY))
+    material = Material(signer=KmsKey(s.signing_key_id or ""), chain=chain, crl=objects.get(CRL_KEY))
+    if s.is_local and not s.signing_tsa_url:
+        local = _local_material()
+        return dataclasses.replace(
+            material, tsa_key=local.tsa_key, tsa_cert=local.tsa_cert, tsa_roots=local.tsa_roots, tsa_crls=local.tsa_crls
+        )
+    if objects.exists(TSA_ROOTS_KEY):
+        return dataclasses.replace(material, tsa_roots=tuple(pki.from_pem(objects.get(TSA_ROOTS_KEY).decode())))
+    return material
 
 
 def ensure_stage_chain(*, dry_run: bool = False, say: Any = print) -> bool:
