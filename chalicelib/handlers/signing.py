@@ -88,7 +88,7 @@ def crl(call: Call) -> Response:
     raw_body=True,
     max_body=pdf_verify.MAX_BYTES,
     request_bodies={"application/pdf": {"type": "string", "format": "binary"}},
-    responses={200: ("署名と文書の確認結果", VERIFIED)},
+    responses={200: ("署名と文書の確認結果", VERIFIED), 429: ("同じ送信元からの確認が多すぎる (Retry-After)", None)},
 )
 def verify_pdf(call: Call) -> dict[str, Any]:
     return pdf_verify.verify_counted(call.body or b"", source_address(call.request))
