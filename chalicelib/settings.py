@@ -174,8 +174,11 @@ def current() -> Settings:
         issuer_phone=env.get("ISSUER_PHONE", "029-221-3800"),
         issuer_representative=env.get("ISSUER_REPRESENTATIVE", "取締役社長 原田 保夫"),
         issuer_fax=env.get("ISSUER_FAX", "0120-027-306"),
-        signing_key_id=env.get("SIGNING_KEY_ID") or None,
-        signing_ca_key_id=env.get("SIGNING_CA_KEY_ID") or None,
+        # A deployed stage signs with its template's keys, by alias (devstack/cfn.py); locally a
+        # key id set in the environment (a test on moto's KMS) replaces the local key.
+        signing_key_id=env.get("SIGNING_KEY_ID") or (None if stage == "local" else f"alias/{app_name}-{stage}-signing"),
+        signing_ca_key_id=env.get("SIGNING_CA_KEY_ID")
+        or (None if stage == "local" else f"alias/{app_name}-{stage}-signing-ca"),
         signing_tsa_url=env.get("SIGNING_TSA_URL") or None,
         signing_subject=env.get("SIGNING_SUBJECT") or Settings.signing_subject,
         signing_ca_subject=env.get("SIGNING_CA_SUBJECT") or Settings.signing_ca_subject,
