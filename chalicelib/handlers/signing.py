@@ -10,7 +10,9 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain.errors import FieldError
 from chalicelib.handlers.endpoint import Call, api, source_address
+from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.services import pdf_verify, signing
 
@@ -69,9 +71,13 @@ def certificate(call: Call) -> dict[str, Any]:
     "GET",
     summary="署名証明書を発行した認証局の現在の CRL (DER、application/pkix-crl): 証明書の CRL 配布点",
     roles=None,
-    responses={200: ("CRL (DER)", None)},
+    responses={200: ("CRL (DER)", None), 406: ("Accept に application/pkix-crl (または */*) がない", None)},
 )
 def crl(call: Call) -> Response:
+    # A binary answer needs an Accept that names it (API Gateway and Chalice both): say so ourselves.
+    accept = (call.request.headers or {}).get("accept", "")
+    if "application/pkix-crl" not in accept and "*/*" not in accept:
+        raise ApiError(406, [FieldError("", "Accept: application/pkix-crl で取得してください。")])
     return Response(
         body=signing.crl(),
         headers={"Content-Type": "application/pkix-crl", "Cache-Control": "public, max-age=3600"},

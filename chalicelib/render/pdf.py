@@ -230,8 +230,8 @@ def _signature_block(pdf: Any, top: float) -> None:
     pdf.multi_cell(SIGNATURE_W - 3, 4, issuer, wrapmode="CHAR", new_x="LEFT", new_y="NEXT")
     pdf.set_font(FONT, size=7)
     for line in (
-        f"署名日時: {clock.now().strftime('%Y-%m-%d %H:%M')} (JST)",
-        "タイムスタンプ付き (PAdES)",
+        f"署名日: {era_date(clock.today().isoformat())}",
+        "時刻: RFC 3161 タイムスタンプ (PAdES)",
         "改ざん検出: 変更があれば署名パネルに",
         "「無効」と表示されます",
     ):
