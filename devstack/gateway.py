@@ -4,7 +4,7 @@ Chalice's LocalGateway copies API Gateway's own answer for a path with no route 
 `Authorization` header a message that ends `Authorization=<the header>`, echoing the caller's token.
 Chalice has no catch-all route, so the answer is made here, before the app runs, by the app's own
 `middleware.not_found` (JSON under /api/, the HTML error page elsewhere). Behind API Gateway the
-template's GatewayResponses do the same (devstack/cfn.py).
+template's GatewayResponses do the same (devstack/cfn.py). Its access lines show no query string.
 """
 
 from __future__ import annotations
@@ -42,6 +42,13 @@ class RoutedRequestHandler(ChaliceRequestHandler):
         self.local_gateway = RoutedGateway(app_object, config)
         # BaseHTTPRequestHandler.__init__ serves the request: the gateway must exist first.
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        """http.server's access line without the query string: a set-up link's `?token=` (a live
+        password-setting credential) never reaches the local stack's output (issue 26, finding 9)."""
+        path, _, query = (self.path or "").partition("?")
+        shown = path + ("?…" if query else "")
+        self.log_message('"%s %s %s" %s %s', self.command, shown, self.request_version, code, size)
 
 
 def local_server(app: Any, config: Any, host: str, port: int) -> LocalDevServer:

@@ -60,6 +60,14 @@ def cookie_of(resp, name: str) -> str | None:
     return m.group(1) if m else None
 
 
+def nonce_of(resp) -> str:
+    """The nonce cookie an anonymous page (login, reset, set-up) sets: one half of its form's CSRF
+    pair, the other being the form's token (`csrf_of`)."""
+    nonce = cookie_of(resp, "esurety_login")
+    assert nonce, resp.headers
+    return nonce
+
+
 def session_of(resp) -> str:
     """The session cookie a successful page login sets."""
     session = cookie_of(resp, "esurety_session")
@@ -70,7 +78,7 @@ def session_of(resp) -> str:
 def cookie_login(client) -> tuple[dict[str, str], str]:
     """The contractor logged in on the page, at 申込作成: (cookie header, the form's CSRF token)."""
     page = client.http.get("/netdesk/login")
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    nonce = nonce_of(page)
     token = csrf_of(page.body.decode())
     login_id, password = DEMO["contractor"]
     resp = client.http.post(
@@ -91,7 +99,7 @@ def post_form(client, cookie: dict[str, str], fields) -> object:
 def login_form(client, audience: str, login_id: str, password: str, next_path: str, cookie: str = ""):
     """Open a portal's login page for `next_path` and post it: (the page, the login's answer)."""
     page = client.http.get(f"/{audience}/login?next={quote(next_path, safe='')}")
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    nonce = nonce_of(page)
     form = {"csrf_token": csrf_of(page.body.decode()), "login": login_id, "password": password, "next": next_path}
     resp = client.http.post(
         f"/{audience}/login",

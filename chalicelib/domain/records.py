@@ -87,14 +87,18 @@ class MachineClient:
     created_at: str
     secret_hash: str = field(default="", repr=False)  # argon2id
     status: str = "active"  # active | revoked
+    allowed_sources: tuple[str, ...] = ()  # CIDR blocks it may act from (domain/source_ranges.py); () = anywhere
 
     def public(self) -> dict[str, object]:
-        return {
+        shown: dict[str, object] = {
             "client_id": self.client_id,
             "orderer_id": self.orderer_id,
             "name": self.name,
             "created_at": self.created_at,
         }
+        if self.allowed_sources:  # only a bound client names them: API.md's item is unchanged otherwise
+            shown["allowed_sources"] = list(self.allowed_sources)
+        return shown
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Account pages for people: /account/setup (password, and TOTP enrolment for staff/admin)
-and /account/reset. Anonymous forms, so CSRF is the login pages' nonce-cookie pair."""
+and /account/reset. Anonymous forms, so CSRF is the login pages' nonce-cookie pair, checked by
+`@page` (`anonymous_csrf`) before the form is parsed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from chalice import Blueprint, Response
 from chalicelib import settings
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.handlers.endpoint import cookies, source_address
-from chalicelib.handlers.page import PageCall, page
+from chalicelib.handlers.page import PageCall, form_field, page
 from chalicelib.render import links
 from chalicelib.services import accounts, auth
 
@@ -36,9 +37,15 @@ def _render(call: PageCall, template: str, status: int = 200, **context: object)
     return response
 
 
-def _csrf_ok(call: PageCall) -> bool:
-    nonce = cookies(call.request).get(NONCE_COOKIE, "")
-    return bool(nonce) and auth.csrf_valid_anonymous(nonce, call.form.get("csrf_token"))
+def _setup_expired(call: PageCall) -> Response:
+    """A set-up post whose nonce pair fails (checked by `@page` before the form is parsed): the form
+    again with its link's token (read by the same bounded scan) and a fresh pair."""
+    token = form_field(call.request, "token") or (call.request.query_params or {}).get("token", "")
+    return _render(call, "html/account/setup.html", 403, token=token, login="", errors=[FieldError("", _EXPIRED)])
+
+
+def _reset_expired(call: PageCall) -> Response:
+    return _render(call, "html/account/reset.html", 403, sent=False, errors=[FieldError("", _EXPIRED)])
 
 
 def _qr_data_uri(uri: str) -> str:
@@ -47,7 +54,7 @@ def _qr_data_uri(uri: str) -> str:
     return segno.make(uri, error="m").png_data_uri(scale=5, border=2)
 
 
-@page(bp, "/account/setup", ("GET", "POST"), audience=None, public=True)
+@page(bp, "/account/setup", ("GET", "POST"), audience=None, public=True, anonymous_csrf=(NONCE_COOKIE, _setup_expired))
 def setup(call: PageCall) -> Response:
     """パスワード設定 (招待・再設定のリンク先)。職員・管理者は認証アプリも登録する。"""
     token = (call.form.get("token") if call.request.method == "POST" else None) or (
@@ -59,8 +66,6 @@ def setup(call: PageCall) -> Response:
         except ValidationFailed as exc:  # unknown, used or expired
             return _render(call, "html/account/setup.html", 400, token="", login="", errors=exc.errors)
         return _render(call, "html/account/setup.html", token=token, login=login, errors=[])
-    if not _csrf_ok(call):
-        return _render(call, "html/account/setup.html", 403, token=token, login="", errors=[FieldError("", _EXPIRED)])
     password = call.form.get("password", "")
     if password != call.form.get("password_confirm", ""):
         errors = [FieldError("password_confirm", "確認用のパスワードが一致しません。")]
@@ -80,12 +85,10 @@ def setup(call: PageCall) -> Response:
     )
 
 
-@page(bp, "/account/reset", ("GET", "POST"), audience=None, public=True)
+@page(bp, "/account/reset", ("GET", "POST"), audience=None, public=True, anonymous_csrf=(NONCE_COOKIE, _reset_expired))
 def reset(call: PageCall) -> Response:
     """パスワードを忘れた方: 登録のメールアドレスに再設定リンクを送る (有無は答えない)。"""
     if call.request.method == "GET":
         return _render(call, "html/account/reset.html", sent=False, errors=[])
-    if not _csrf_ok(call):
-        return _render(call, "html/account/reset.html", 403, sent=False, errors=[FieldError("", _EXPIRED)])
     accounts.request_reset(call.form.get("login", ""), source_address(call.request))
     return _render(call, "html/account/reset.html", sent=True, errors=[])

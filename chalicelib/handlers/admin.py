@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain import source_ranges
 from chalicelib.domain.accounts import ROLES
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -35,8 +36,17 @@ CLIENT_CREATED = obj(
         "orderer_id": STRING,
         "name": STRING,
         "created_at": STRING,
-    }
+        "allowed_sources": COMPONENTS["MachineClient"]["properties"]["allowed_sources"],
+    },
+    required=["client_id", "client_secret", "orderer_id", "name", "created_at"],
 )
+#: Optional on registration: the CIDR blocks the client may act from (domain/source_ranges.py).
+ALLOWED_SOURCES = {
+    "type": "array",
+    "maxItems": source_ranges.MAX_RANGES,
+    "items": {"type": "string", "minLength": 1, "maxLength": 50},
+    "description": "接続元の範囲 (CIDR、IPv4/IPv6)。指定したクライアントはこの範囲からだけトークンを得て使える",
+}
 
 
 def _body(required: list[str], props: dict) -> dict:
@@ -229,13 +239,14 @@ def reset_mfa(call: Call) -> dict:
     "POST",
     summary="マシンクライアント (発注者の契約システム) を登録する。シークレットはこの応答でだけ示す",
     roles=ADMIN,
-    body=_body(["orderer_id", "name"], {"orderer_id": ORG_ID, "name": NAME}),
+    body=_body(["orderer_id", "name"], {"orderer_id": ORG_ID, "name": NAME, "allowed_sources": ALLOWED_SOURCES}),
     responses={201: ("登録した (シークレットはこの応答でだけ示す)", CLIENT_CREATED)},
 )
 def create_client(call: Call) -> Response:
-    made = clients.create(call.principal, call.body["orderer_id"], call.body["name"])
-    body = {"client_id": made.client.client_id, "client_secret": made.secret, **made.client.public()}
-    return created(body, f"/api/admin/clients/{body['client_id']}", headers={"Cache-Control": "no-store"})
+    body = call.body
+    made = clients.create(call.principal, body["orderer_id"], body["name"], body.get("allowed_sources"))
+    answer = {"client_id": made.client.client_id, "client_secret": made.secret, **made.client.public()}
+    return created(answer, f"/api/admin/clients/{answer['client_id']}", headers={"Cache-Control": "no-store"})
 
 
 @api(

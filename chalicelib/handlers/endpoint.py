@@ -133,7 +133,7 @@ def _machine_client(request: Any, token: str) -> Principal | None:
     anywhere else it is a 403 (Chalice's `request.path` is the route template)."""
     from chalicelib.services import clients
 
-    principal = clients.authenticate(token)
+    principal = clients.authenticate(token, source_address(request))
     if principal is not None and request.path not in clients.CLIENT_PATHS:
         raise ApiError(403)
     return principal

@@ -8,13 +8,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs, quote, unquote_plus, urlencode
 
 from chalice import Blueprint, Response
 
 from chalicelib import settings
 from chalicelib.domain.principal import Principal
-from chalicelib.handlers.endpoint import CSRF_FIELD, SESSION_COOKIE, current_principal
+from chalicelib.handlers.endpoint import CSRF_FIELD, SESSION_COOKIE, cookies, current_principal
 from chalicelib.handlers.errors import ApiError, as_api_errors
 from chalicelib.render import links
 from chalicelib.render.templates import render
@@ -175,6 +175,33 @@ def parse_form(request: Any) -> tuple[dict[str, list[str]], dict[str, bytes]]:
         raise ApiError(400) from None
 
 
+def form_field(request: Any, name: str) -> str | None:
+    """One plain field of a post that `check_body` passed (its last value, like the form), read
+    without parsing the form: a bounded linear scan — for urlencoded, the `name=` pairs between
+    `&`s; for multipart, the Content-Disposition of each part (header blocks ≤ MAX_PART_HEADERS,
+    at most MAX_FIELDS parts). So a page checks its CSRF token before the form parser runs."""
+    raw = request.raw_body or b""
+    header, ctype = _media_type(request)
+    found: bytes | None = None
+    if ctype == MULTIPART_TYPE:
+        for head, content in _multipart_parts(header, raw):
+            params = _disposition(head)
+            if params.get("name") == name and "filename" not in params:
+                found = content
+        return _text(found)
+    key = name.encode("ascii")
+    for pair in re.finditer(rb"(?:^|&)" + re.escape(key) + rb"=([^&]*)", raw):
+        found = pair.group(1)
+    return None if found is None else unquote_plus(_text(found) or "")
+
+
+def _text(value: bytes | None) -> str | None:
+    try:
+        return None if value is None else value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _disposition(head: bytes) -> dict[str, str]:
     """The parameters of a part's Content-Disposition (name, filename), lower-cased names."""
     for line in head.split(b"\r\n"):
@@ -214,6 +241,24 @@ def _read_form(call: PageCall) -> None:
     call.form = {k: v[-1] for k, v in call.form_lists.items()}
 
 
+def _csrf_refusal(
+    call: PageCall, public: bool, anonymous: tuple[str, Callable[[PageCall], Response]] | None
+) -> Response | None:
+    """None when the post's CSRF token is good (or none is needed: a bearer token, a public page
+    without a form token); else the answer. The token comes from `form_field`, not the form."""
+    principal = call.principal
+    if anonymous is not None:
+        cookie, answer = anonymous
+        nonce = cookies(call.request).get(cookie, "")
+        if nonce and auth.csrf_valid_anonymous(nonce, form_field(call.request, CSRF_FIELD)):
+            return None
+        return answer(call)
+    if not public and principal is not None and principal.via_cookie:
+        if not auth.csrf_valid(principal.session_id, form_field(call.request, CSRF_FIELD)):
+            raise ApiError(403)
+    return None
+
+
 def page(
     bp: Blueprint,
     path: str,
@@ -222,12 +267,18 @@ def page(
     audience: str | None,
     public: bool = False,
     on_expired_post: Callable[[PageCall], Response] | None = None,
+    anonymous_csrf: tuple[str, Callable[[PageCall], Response]] | None = None,
 ) -> Callable[[Callable[[PageCall], Response]], Callable[..., Any]]:
     """Declare a page. Non-public pages need the audience's role; posts need CSRF.
 
+    Every post is bounded first (`check_body`); then who is asking and the CSRF token — read
+    by `form_field`'s bounded scan — are checked *before* the form is parsed. A public form
+    (login, reset, set-up) names its nonce cookie and the answer to a bad token in
+    `anonymous_csrf`: (cookie name, answer); the answer gets an unparsed, empty form.
+
     `on_expired_post` answers a form post that arrives without a live session
     (it expired while the person was typing) instead of the bare login redirect,
-    so the page can keep what was typed.
+    so the page can keep what was typed (the one parse without a session: bounded, linear).
 
     What the handler raises is answered as `@api` answers it (`errors.as_api_errors`): a NotFound
     is the 404 error page, TooManyAttempts a 429 with Retry-After. A handler catches only the
@@ -256,10 +307,10 @@ def page(
                 if call.principal.role != role:
                     raise ApiError(403)
             if posted:
+                refused = _csrf_refusal(call, public, anonymous_csrf)  # before the form parser runs
+                if refused is not None:
+                    return refused
                 _read_form(call)
-                if not public and call.principal is not None and call.principal.via_cookie:
-                    if not auth.csrf_valid(call.principal.session_id, call.form.get(CSRF_FIELD)):
-                        raise ApiError(403)
             with as_api_errors():
                 return fn(call)
 

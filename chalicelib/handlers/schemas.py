@@ -287,7 +287,20 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         ["id", "kind", "name", "status"],
     ),
     "AdminOrderer": obj({"id": STRING, "name": STRING, "e_surety": {"type": "boolean"}}),
-    "MachineClient": obj({"client_id": STRING, "orderer_id": STRING, "name": STRING, "created_at": STRING}),
+    "MachineClient": obj(
+        {
+            "client_id": STRING,
+            "orderer_id": STRING,
+            "name": STRING,
+            "created_at": STRING,
+            "allowed_sources": {
+                "type": "array",
+                "items": STRING,
+                "description": "接続元の範囲 (CIDR)。束縛したクライアントだけ",
+            },
+        },
+        required=["client_id", "orderer_id", "name", "created_at"],
+    ),
     "AuditRecord": obj(
         {
             "at": STRING,

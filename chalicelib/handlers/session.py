@@ -13,6 +13,7 @@ from chalicelib.handlers.page import (
     AUDIENCES,
     PageCall,
     clear_cookie,
+    form_field,
     page,
     redirect,
     session_cookie,
@@ -133,8 +134,17 @@ def same_site_target(raw: str, audience: str) -> str | None:
     return raw
 
 
+def _login_expired(call: PageCall) -> Response:
+    """A login post whose nonce pair fails, checked by `@page` before the form is parsed: the page
+    again with a fresh pair, keeping the login ID and `next` (read by the same bounded scan)."""
+    call.form = {name: form_field(call.request, name) or "" for name in ("login", "next")}
+    return _login_page(
+        call, ["画面の有効期限が切れました。もう一度ログインしてください。"], call.form["login"].strip(), 403
+    )
+
+
 def login_page(call: PageCall) -> Response:
-    """ログイン画面: GET shows the form, POST checks it (CSRF by a nonce cookie)."""
+    """ログイン画面: GET shows the form, POST checks it (CSRF by a nonce cookie, checked by `@page`)."""
     if call.request.method == "GET":
         return _login_page(call)
     return _login_post(call)
@@ -142,10 +152,7 @@ def login_page(call: PageCall) -> Response:
 
 def _login_post(call: PageCall) -> Response:
     target = _safe_next(call)  # decided before anything happens (no open redirect, no side effect first)
-    nonce = cookies(call.request).get(LOGIN_NONCE_COOKIE, "")
     login_id = call.form.get("login", "").strip()
-    if not nonce or not auth.csrf_valid_anonymous(nonce, call.form.get("csrf_token")):
-        return _login_page(call, ["画面の有効期限が切れました。もう一度ログインしてください。"], login_id, 403)
     if call.form.get("mfa_token"):
         return _mfa_post(call, target)
     role = AUDIENCES[call.audience or ""][0]
@@ -221,5 +228,12 @@ def logout_page(call: PageCall) -> Response:
 
 
 for _aud in AUDIENCES:
-    page(bp, f"/{_aud}/login", ("GET", "POST"), audience=_aud, public=True)(login_page)
+    page(
+        bp,
+        f"/{_aud}/login",
+        ("GET", "POST"),
+        audience=_aud,
+        public=True,
+        anonymous_csrf=(LOGIN_NONCE_COOKIE, _login_expired),
+    )(login_page)
     page(bp, f"/{_aud}/logout", ("POST",), audience=_aud)(logout_page)

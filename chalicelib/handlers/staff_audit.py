@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.services import audit_log
@@ -22,11 +21,8 @@ def _filters(call: PageCall) -> tuple[str, str]:
 def audit_page(call: PageCall) -> Response:
     number, actor = _filters(call)
     cursor = (call.request.query_params or {}).get("cursor")
-    audit_log.filters(number, actor)  # a bad filter is a 400 on its field, not a stale cursor
-    try:
-        found = audit_log.search(call.principal.org_id, number, actor, DEFAULT_LIMIT, cursor)
-    except ValidationFailed:  # a stale or foreign cursor: start again from the newest
-        found = audit_log.search(call.principal.org_id, number, actor, DEFAULT_LIMIT, None)
+    # A bad filter is a 400 on its field; a stale or foreign cursor starts again from the newest.
+    found = audit_log.search(call.principal.org_id, number, actor, DEFAULT_LIMIT, cursor, restart=True)
     return call.render(
         "html/staff/audit.html", items=found["items"], next_cursor=found["next_cursor"], number=number, actor=actor
     )
@@ -35,8 +31,7 @@ def audit_page(call: PageCall) -> Response:
 @page(bp, "/staff/audit.csv", audience="staff")
 def audit_csv(call: PageCall) -> Response:
     number, actor = _filters(call)
-    text = audit_log.export(call.principal.org_id, number, actor)  # a 400 on a filter that is not one
-    name = audit_log.export_filename(number)
+    name, text = audit_log.export(call.principal.org_id, number, actor)  # a 400 on a filter that is not one
     return Response(
         body=text,
         status_code=200,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from chalicelib import logs, settings
+from chalicelib.domain import names
 from chalicelib.domain.accounts import (
     JIS_CODE_PATTERN,
     LOGIN_PATTERN,
@@ -19,10 +20,8 @@ from chalicelib.domain.accounts import (
     ROLE_ORG_KIND,
     TOKEN_TTL_SECONDS,
 )
-from chalicelib.domain.application.collect import undrawable_message
 from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
-from chalicelib.domain.fonts import undrawable_chars
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Account, Organisation
 from chalicelib.render.charset import font_charset
@@ -34,24 +33,15 @@ def _entry(admin: Principal, action: str, target: str, reason: str | None = None
     return AuditEntry(actor=admin.login, action=action, target=target, scope=ADMIN_SCOPE, reason=reason)
 
 
-def printable_name(name: str, field: str = "name") -> str:
-    """An organisation's name as every certificate prints it (issue 26): trimmed, not empty, no
-    control character (CR, LF, NUL …) and nothing the certificate font cannot draw (𠮷); else a
-    400 on `field` — at the door, not at the first issue of one of its applications."""
-    text = name.strip()
-    if not text:
-        raise ValidationFailed([FieldError(field, "名称を入力してください。")])
-    bad = list(dict.fromkeys(c for c in text if not c.isprintable())) + undrawable_chars(text, font_charset())
-    if bad:
-        shown = [c if c.isprintable() else f"U+{ord(c):04X}" for c in dict.fromkeys(bad)]
-        raise ValidationFailed([FieldError(field, undrawable_message(shown))])
-    return text
+def _printable_name(name: str, field: str = "name") -> str:
+    """The organisation's name checked against the certificate font (domain/names.py)."""
+    return names.printable_name(name, font_charset(), field)
 
 
 def create_contractor(admin: Principal, org_id: str, name: str) -> dict[str, object]:
     if not ORG_ID_PATTERN.match(org_id):
         raise ValidationFailed([FieldError("id", "IDは英数字・ハイフン・下線で32文字以内にしてください。")])
-    org = Organisation(org_id, "contractor", printable_name(name))
+    org = Organisation(org_id, "contractor", _printable_name(name))
     if not organisations.create(org, _entry(admin, "org_created", f"org:{org_id}")):
         raise Conflict([FieldError("id", "このIDの組織はすでに登録されています。")])
     return {"id": org_id, "name": org.name, "kind": "contractor", "status": "active"}
@@ -60,7 +50,7 @@ def create_contractor(admin: Principal, org_id: str, name: str) -> dict[str, obj
 def create_orderer(admin: Principal, orderer_id: str, name: str, e_surety: bool) -> dict[str, object]:
     if not JIS_CODE_PATTERN.match(orderer_id):
         raise ValidationFailed([FieldError("id", "発注者IDは5桁の全国地方公共団体コード (例: 08216) です。")])
-    org = Organisation(orderer_id, "orderer", printable_name(name))
+    org = Organisation(orderer_id, "orderer", _printable_name(name))
     if orderers.get(orderer_id) or not organisations.create(
         org, _entry(admin, "orderer_created", f"orderer:{orderer_id}"), e_surety=e_surety
     ):
@@ -71,7 +61,7 @@ def create_orderer(admin: Principal, orderer_id: str, name: str, e_surety: bool)
 def update_orderer(admin: Principal, orderer_id: str, name: str | None, e_surety: bool | None) -> dict[str, object]:
     entry = _entry(admin, "orderer_updated", f"orderer:{orderer_id}")
     if not organisations.update_orderer(
-        orderer_id, printable_name(name) if name is not None else None, e_surety, entry
+        orderer_id, _printable_name(name) if name is not None else None, e_surety, entry
     ):
         raise NotFound()
     found = orderers.get(orderer_id)  # this container's cache was cleared by the write

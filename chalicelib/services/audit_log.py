@@ -36,20 +36,25 @@ def filters(number: str | None, actor: str | None) -> tuple[str | None, str | No
     return wanted, actor or None
 
 
-def export_filename(number: str | None) -> str:
-    """The CSV's download name: from a validated number only (ASCII letters, digits, "-")."""
-    return f"audit-{_number(number) if number else 'branch'}.csv"
-
-
-def search(scope: str | None, number: str | None, actor: str | None, limit: int, cursor: str | None) -> dict:
-    """`scope=None` reads every scope (admins)."""
+def search(
+    scope: str | None, number: str | None, actor: str | None, limit: int, cursor: str | None, *, restart: bool = False
+) -> dict:
+    """`scope=None` reads every scope (admins). The filters are validated once, first (a bad one is a
+    400 on its field, never mistaken for a stale cursor); `restart` (the page) answers a stale or
+    foreign cursor with the newest records instead of the API's 400 on `cursor`."""
     wanted, actor = filters(number, actor)
-    found, next_cursor = audit.query(scope=scope, number=wanted, actor=actor, limit=limit, cursor=cursor)
+    try:
+        found, next_cursor = audit.query(scope=scope, number=wanted, actor=actor, limit=limit, cursor=cursor)
+    except ValidationFailed:
+        if not (restart and cursor):
+            raise
+        found, next_cursor = audit.query(scope=scope, number=wanted, actor=actor, limit=limit, cursor=None)
     return {"items": [e.public() for e in found], "next_cursor": next_cursor}
 
 
-def export(scope: str | None, number: str | None, actor: str | None) -> str:
-    """Every record the filters select (newest first, at most MAX_EXPORT_ROWS) as CSV text."""
+def export(scope: str | None, number: str | None, actor: str | None) -> tuple[str, str]:
+    """(download name, CSV text) of every record the filters select (newest first, at most
+    MAX_EXPORT_ROWS). The name is built from the validated number only (ASCII letters, digits, "-")."""
     wanted, actor = filters(number, actor)
     rows: list[AuditEntry] = []
     cursor: str | None = None
@@ -58,4 +63,4 @@ def export(scope: str | None, number: str | None, actor: str | None) -> str:
         rows += found
         if cursor is None:
             break
-    return audit_csv.to_csv(rows[:MAX_EXPORT_ROWS], labels.AUDIT_ACTION)
+    return f"audit-{wanted or 'branch'}.csv", audit_csv.to_csv(rows[:MAX_EXPORT_ROWS], labels.AUDIT_ACTION)

@@ -6,7 +6,8 @@ so a revocation or a disabled orderer stops its tokens on the next request.
 Wrong secrets are counted as logins are (issue 26, SECURITY.md): per (client, source), per
 source, and per client with a *soft* lock — an outsider who knows a client id locks only
 their own address out, and once the client-wide counter is full, sources the client has
-obtained a token from before keep their own tries while unknown ones wait. A client acts
+obtained a token from before keep their own tries while unknown ones wait. A client registered
+with `allowed_sources` (CIDR blocks) gets and uses tokens only from inside them. A client acts
 as its orderer on D-Sure's API routes only (handlers/endpoint.py).
 """
 
@@ -17,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from chalicelib import logs, settings
-from chalicelib.domain import clock
+from chalicelib.domain import clock, source_ranges
 from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import FieldError, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from chalicelib.domain.principal import Principal
@@ -52,14 +53,18 @@ class AccessToken:
     expires_in: int
 
 
-def create(admin: Principal, orderer_id: str, name: str) -> Created:
+def create(admin: Principal, orderer_id: str, name: str, allowed_sources: list[str] | None = None) -> Created:
+    """Register a client; `allowed_sources` (optional CIDR blocks) binds it to those addresses."""
+    sources = source_ranges.parse(allowed_sources)
     org = organisations.get(orderer_id)
     if org is None or org.kind != "orderer" or org.disabled:
         raise ValidationFailed([FieldError("orderer_id", "登録されている (利用停止でない) 発注者を指定してください。")])
 
     client_id = "cl-" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
-    client = MachineClient(client_id, orderer_id, name.strip(), clock.iso_now(), hash_password(secret))
+    client = MachineClient(
+        client_id, orderer_id, name.strip(), clock.iso_now(), hash_password(secret), allowed_sources=sources
+    )
     entry = AuditEntry(actor=admin.login, action="client_created", target=f"client:{client_id}", scope=ADMIN_SCOPE)
     clients.create(client, entry)
     return Created(client, secret)
@@ -105,6 +110,8 @@ def issue_token(client_id: str, secret: str, source: str | None = None) -> Acces
     client = clients.get(client_id)
     ok = verify_secret(client.secret_hash if client else None, secret)
     ok = ok and client is not None and client.status == "active" and _orderer_active(client)
+    # A bound client's right secret from outside its ranges is answered, and counted, as a wrong one.
+    ok = ok and client is not None and source_ranges.allows(client.allowed_sources, source)
     if not ok:
         logs.info("oauth_failure", client_id=client_id[:64])
         if attempts.remaining(key, SECRET_POLICY) == 0:  # this failure filled the counter
@@ -129,8 +136,9 @@ def _orderer_active(client: MachineClient) -> bool:
     return org is not None and not org.disabled
 
 
-def authenticate(token: str) -> Principal | None:
-    """The orderer a client token acts for, or None (forged, expired, revoked, orderer disabled)."""
+def authenticate(token: str, source: str | None = None) -> Principal | None:
+    """The orderer a client token acts for, or None (forged, expired, revoked, orderer disabled, or
+    a client bound to source ranges called from outside them: a token carried elsewhere is no use)."""
     import jwt  # PyJWT stays off `import app` (cold start)
 
     try:
@@ -144,7 +152,7 @@ def authenticate(token: str) -> Principal | None:
     except jwt.PyJWTError:
         return None
     client = clients.get(str(claims["cid"]))
-    if client is None or client.status != "active":
+    if client is None or client.status != "active" or not source_ranges.allows(client.allowed_sources, source):
         return None
     org = organisations.get(client.orderer_id)
     if org is None or org.disabled:

@@ -27,11 +27,10 @@ PAID_BEFORE_SUBMISSION_DAYS = 30
 
 def _subject(principal: Principal, kind: str, ident: str) -> tuple[Mapping[str, Any], str]:
     """The staff member's own branch's submitted application or reservation (its form and when it
-    was submitted), or NotFound/Conflict."""
+    was submitted), or NotFound/Conflict: the one row, not the staff view (no fee or bounce reads)."""
     if kind == "application":
-        app = staff_applications.get_application(principal, ident)
-        status, submitted_at = app["status"], str(app.get("submitted_at") or "")
-        form = {k: app.get(k) for k in ("project", "advance_payment", "contract_guarantee")}
+        app = staff_applications.branch_application(principal, ident)
+        status, form, submitted_at = app.status, app.form, app.submitted_at or ""
     else:
         r = reservations.get_for_staff(principal, ident)
         status, form, submitted_at = r.status, r.form, r.submitted_at

@@ -17,7 +17,8 @@ MAX_ID_LENGTH = 64  # longer was never a client id; never sent to DynamoDB
 
 
 def _client(row: ClientModel) -> MachineClient:
-    return MachineClient(row.client_id, row.orderer_id, row.name, row.created_at, row.secret_hash, row.status)
+    sources = tuple(row.allowed_sources or ())
+    return MachineClient(row.client_id, row.orderer_id, row.name, row.created_at, row.secret_hash, row.status, sources)
 
 
 def get(client_id: str) -> MachineClient | None:
@@ -40,6 +41,7 @@ def create(client: MachineClient, entry: AuditEntry) -> None:
             secret_hash=client.secret_hash,
             status="active",
             created_at=client.created_at,
+            allowed_sources=list(client.allowed_sources) or None,
         ),
         condition=ClientModel.client_id.does_not_exist(),
     )

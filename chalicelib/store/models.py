@@ -16,6 +16,7 @@ from typing import Any
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -429,6 +430,7 @@ class ClientModel(StoreModel):
     secret_hash = UnicodeAttribute()  # argon2id
     status = UnicodeAttribute(default="active")  # active | revoked
     created_at = UnicodeAttribute()
+    allowed_sources = ListAttribute(of=UnicodeAttribute, null=True)  # CIDR blocks; absent = anywhere
     by_orderer = ClientsByOrdererIndex()
     by_directory = ClientsByDirectoryIndex()
 

@@ -21,6 +21,7 @@ from tests.admin_api import (
     post,
     setup_token,
 )
+from tests.forms import csrf_of, nonce_of
 from tests.functional.conftest import bearer, body, browser_login, login
 from tests.streams import run_events
 
@@ -161,8 +162,8 @@ def test_an_admin_cannot_disable_or_reset_the_second_factor_of_themself(client, 
 
 def _anon_form(client, path: str):
     page = client.http.get(path)
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
+    nonce = nonce_of(page)
+    csrf = csrf_of(page.body.decode())
     return page, {"Cookie": f"esurety_login={nonce}", **FORM}, csrf
 
 

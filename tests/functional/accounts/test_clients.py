@@ -7,6 +7,7 @@ refusals, and the OpenAPI scheme.
 from __future__ import annotations
 
 import base64
+import json
 
 from tests.admin_api import client_token, new_client, post
 from tests.factories import make_guarantee
@@ -108,3 +109,44 @@ def test_an_outsider_who_knows_a_client_id_cannot_lock_the_municipality_out(clie
     stranger = Door.custom_domain(app_module.app, source_ip="192.0.2.99")
     assert _token_via(stranger, cid, secret).status == 429  # an unknown source waits
     assert _token_via(city, cid, secret).status == 200  # a source that obtained a token before does not
+
+
+def test_a_client_bound_to_source_ranges_gets_and_uses_tokens_only_from_inside_them(client, admin):
+    """`allowed_sources` (optional on registration): API-Gateway-shaped events from three sourceIps.
+    The right secret from outside the ranges is answered as a wrong one; a token obtained inside and
+    carried outside is refused; an unbound client (`{"orderer_id", "name"}` alone) works anywhere."""
+    import app as app_module
+    from tests.functional.gateway import Door
+
+    made = post(
+        client,
+        "/api/admin/clients",
+        admin,
+        {"orderer_id": "08216", "name": "契約管理システム", "allowed_sources": ["203.0.113.0/24", "2001:db8::/32"]},
+    )
+    assert made.status_code == 201 and body(made)["allowed_sources"] == ["203.0.113.0/24", "2001:db8::/32"]
+    cid, secret = body(made)["client_id"], body(made)["client_secret"]
+    listed = body(client.http.get(f"/api/admin/clients/{cid}", headers=bearer(admin)))
+    assert listed["allowed_sources"] == ["203.0.113.0/24", "2001:db8::/32"]
+    city = Door.custom_domain(app_module.app, source_ip="203.0.113.50")
+    outside = Door.custom_domain(app_module.app, source_ip="198.51.100.66")
+    answer = _token_via(city, cid, secret)
+    assert answer.status == 200
+    token = json.loads(answer.body)["access_token"]
+    auth = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    assert city.get("/api/orderer/guarantees", headers=auth).status == 200
+    assert outside.get("/api/orderer/guarantees", headers=auth).status == 401  # the token carried elsewhere
+    refused = _token_via(outside, cid, secret)
+    assert refused.status == 401 and b"access_token" not in refused.body
+    ipv6 = Door.custom_domain(app_module.app, source_ip="2001:db8:1::5")
+    assert _token_via(ipv6, cid, secret).status == 200
+
+    unbound, unbound_secret = new_client(client, admin)
+    assert "allowed_sources" not in body(client.http.get(f"/api/admin/clients/{unbound}", headers=bearer(admin)))
+    assert _token_via(outside, unbound, unbound_secret).status == 200
+
+
+def test_a_range_that_is_no_cidr_is_a_400_and_registers_nothing(client, admin):
+    bad = post(client, "/api/admin/clients", admin, {"orderer_id": "08216", "name": "x", "allowed_sources": ["*"]})
+    assert bad.status_code == 400 and body(bad)["errors"][0]["field"] == "allowed_sources[0]"
+    assert body(client.http.get("/api/admin/clients", headers=bearer(admin)))["items"] == []

@@ -6,12 +6,12 @@ target, and the admin console takes both steps.
 
 from __future__ import annotations
 
-import re
 import time
 from urllib.parse import urlencode
 
 from chalicelib.domain import totp
 from tests.admin_api import mfa_step, post
+from tests.forms import csrf_of, nonce_of
 from tests.functional.conftest import body, browser_login
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -58,8 +58,8 @@ def test_mfa_page_step_keeps_next_and_refuses_a_wrong_code(client):
     from tests.functional.conftest import mfa_page_step
 
     page = client.http.get("/staff/login?next=/staff/applications")
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
+    nonce = nonce_of(page)
+    csrf = csrf_of(page.body.decode())
     step1 = client.http.post(
         "/staff/login",
         headers={**FORM, "Cookie": f"esurety_login={nonce}"},

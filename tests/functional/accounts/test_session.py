@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html as html_mod
 import json
-import re
 import time
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -12,7 +11,7 @@ import jwt
 import pytest
 
 from tests import tables
-from tests.forms import URLENC, login_form, session_of
+from tests.forms import URLENC, csrf_of, login_form, nonce_of, session_of
 from tests.functional.conftest import DEMO, bearer, body, browser_login, login
 
 JSON = {"Content-Type": "application/json"}
@@ -128,10 +127,13 @@ def test_login_page_refuses_post_without_its_csrf_token(client):
     resp = client.http.post(
         "/netdesk/login",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
-        body="login=demo-contractor&password=demo-pass-1",
+        body="login=demo-contractor&password=demo-pass-1&next=%2Fnetdesk%2Fguarantees",
     )
     assert resp.status_code == 403
     assert "esurety_session" not in resp.headers.get("Set-Cookie", "")
+    # The page again, with a fresh nonce pair, keeping the login ID and where to go next.
+    page = resp.body.decode()
+    assert 'value="demo-contractor"' in page and 'value="/netdesk/guarantees"' in page and nonce_of(resp)
 
 
 def test_wrong_role_is_403_on_pages(client):
@@ -143,8 +145,8 @@ def test_wrong_role_is_403_on_pages(client):
 
 def test_login_page_of_another_audience_refuses_the_account(client):
     page = client.http.get("/staff/login")
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
+    nonce = nonce_of(page)
+    token = csrf_of(page.body.decode())
     resp = client.http.post(
         "/staff/login",
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
@@ -208,7 +210,7 @@ def test_login_never_redirects_off_site_or_to_another_portal(client, evil):
 def test_logout_says_so(client):
     session, _home = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
     top = client.http.get("/netdesk", headers={"Cookie": f"esurety_session={session}"}).body.decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', top).group(1)
+    csrf = csrf_of(top)
     out = client.http.post(
         "/netdesk/logout",
         headers={**URLENC, "Cookie": f"esurety_session={session}"},

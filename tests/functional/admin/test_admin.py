@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from tests import tables
 from tests.admin_api import GOOD_PASSWORD, audit_rows, client_token, invite, outbox, post, setup_token
 from tests.factories import make_guarantee
+from tests.forms import csrf_of
 from tests.functional.conftest import bearer, body, browser_login, login
 
 JSON = {"Content-Type": "application/json"}
@@ -124,7 +125,7 @@ def test_admin_console_invites_and_disables_with_csrf(client):
     cookie = {"Cookie": f"esurety_session={session}", **FORM}
     console = client.http.get("/admin/", headers={"Cookie": f"esurety_session={session}"})
     assert console.status_code == 200 and "ibaraki-chief" in console.body.decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', console.body.decode()).group(1)
+    csrf = csrf_of(console.body.decode())
     form = {
         "op": "invite",
         "login": "mito-kouji",

@@ -11,7 +11,7 @@ from chalicelib.services import issuance
 from tests import tables
 from tests.factories import make_application
 from tests.forms import APPLICATION_FORM as FORM
-from tests.forms import cookie_login, hidden_fields, post_form
+from tests.forms import cookie_login, csrf_of, hidden_fields, post_form
 from tests.functional.conftest import browser_login
 from tests.journeys import STAFF
 
@@ -26,7 +26,7 @@ def _form_page(client):
     session, _ = browser_login(client, "netdesk", "demo-contractor", "demo-pass-1")
     cookie = {"Cookie": f"esurety_session={session}"}
     new = client.http.get("/netdesk/applications/new", headers=cookie).body.decode()
-    return cookie, re.search(r'name="csrf_token" value="([^"]+)"', new).group(1), new
+    return cookie, csrf_of(new), new
 
 
 def test_minus_five_and_twenty_digits_are_explained_and_linked_from_the_summary(client):

@@ -13,6 +13,7 @@ import urllib.parse
 from chalicelib.domain import clock
 from chalicelib.store import reservations
 from tests.factories import make_application
+from tests.forms import csrf_of
 from tests.functional.conftest import DEMO, browser_login
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -20,10 +21,6 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 def _cookie(session: str) -> dict[str, str]:
     return {"Cookie": f"esurety_session={session}"}
-
-
-def _csrf(page_html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page_html).group(1)
 
 
 def _post(client, session, path, fields):
@@ -60,10 +57,10 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
     resp, page = _get(client, contractor, "/netdesk/reservations/new")
     assert resp.status_code == 200 and "必須" in page and "入札日" in page
 
-    bad = _post(client, contractor, "/netdesk/reservations/new", _reservation_fields(_csrf(page), bid_amount=""))
+    bad = _post(client, contractor, "/netdesk/reservations/new", _reservation_fields(csrf_of(page), bid_amount=""))
     assert bad.status_code == 400 and 'id="err-bid_amount"' in bad.body.decode()
 
-    fields = _reservation_fields(_csrf(page))
+    fields = _reservation_fields(csrf_of(page))
     confirm = _post(client, contractor, "/netdesk/reservations/new", fields)
     text = confirm.body.decode()
     assert confirm.status_code == 200 and "申込確認" in text
@@ -81,7 +78,7 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
     assert f"/staff/reservations/{rid}" in queue
     _, detail = _get(client, staff, f"/staff/reservations/{rid}")
     assert "未入金" in detail
-    csrf = _csrf(detail)
+    csrf = csrf_of(detail)
     assert _post(client, staff, f"/staff/reservations/{rid}/issue", {"csrf_token": csrf}).status_code == 409
     forged = _post(client, staff, f"/staff/reservations/{rid}/fee/payment", {"csrf_token": "x", "amount": "1"})
     assert forged.status_code in (400, 403)
@@ -113,7 +110,7 @@ def test_application_confirm_shows_the_fee_and_done_links_the_fee_statement(clie
     )
     values.update(
         {
-            "csrf_token": _csrf(page),
+            "csrf_token": csrf_of(page),
             "project.name": "〇〇線道路改良工事",
             "project.orderer_id": "08216",
             "project.contract_type": "construction",
@@ -154,7 +151,7 @@ def test_staff_application_page_pay_and_waive_forms(client):
     staff, _ = browser_login(client, "staff", *DEMO["staff"])
     resp, page = _get(client, staff, f"/staff/applications/{app.application_id}")
     assert resp.status_code == 200 and "未入金" in page and "免除の理由" in page
-    csrf = _csrf(page)
+    csrf = csrf_of(page)
     no_reason = _post(
         client, staff, f"/staff/applications/{app.application_id}/fee/waiver", {"csrf_token": csrf, "reason": " "}
     )
@@ -186,7 +183,7 @@ def test_dsure_page_shows_a_reservation_valid_then_used(client, tokens):
 
     def status_text() -> str:
         _, page = _get(client, orderer, f"/dsure/verify?number={out['number']}")
-        fields = {"csrf_token": _csrf(page), "number": out["number"], "auth_key": out["auth_key"]}
+        fields = {"csrf_token": csrf_of(page), "number": out["number"], "auth_key": out["auth_key"]}
         resp = _post(client, orderer, "/dsure/verify", fields)
         assert resp.status_code == 200, resp.body
         text = resp.body.decode()

@@ -10,6 +10,7 @@ from chalicelib.domain.audit import AuditEntry
 from chalicelib.store import audit as audit_store
 from chalicelib.store import guarantees
 from tests import tables
+from tests.forms import csrf_of
 from tests.functional.conftest import bearer, body
 from tests.journeys import approve, post
 
@@ -138,7 +139,7 @@ def test_reloading_the_approve_page_repeats_nothing(client, tokens, issued):
     queue = client.http.get("/staff/approvals", headers=chief).body.decode()
     assert number in queue and "現在の認証キーはその時点で使えなくなり" in queue
     approval_id = re.search(r"/staff/approvals/([0-9a-f]+)/approve", queue).group(1)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', queue).group(1)
+    csrf = csrf_of(queue)
     form = {**chief, "Content-Type": "application/x-www-form-urlencoded"}
     first = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
     assert first.status_code == 200 and first.headers.get("Cache-Control") == "no-store"
@@ -160,7 +161,7 @@ def test_the_approver_sees_the_new_key_once_with_the_key_notice_to_hand_over(cli
     approval_id = body(ask_reissue(client, tokens, number))["approval_id"]
     cookie = {"Cookie": f"esurety_session={tokens['chief']}"}
     listed = client.http.get("/staff/approvals", headers=cookie).body.decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', listed).group(1)
+    csrf = csrf_of(listed)
     form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
     done = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
     html = done.body.decode()
@@ -190,13 +191,12 @@ def test_a_cancelled_guarantee_has_no_key_notice_for_staff_either(client, tokens
 
 
 def test_approving_a_cancellation_on_the_page_shows_the_recorded_version(client, tokens, issued):
-    import re
 
     number = issued[0]["number"]
     approval_id = body(ask_cancel(client, tokens, number))["approval_id"]
     cookie = {"Cookie": f"esurety_session={tokens['chief']}"}
     listed = client.http.get("/staff/approvals", headers=cookie).body.decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', listed).group(1)
+    csrf = csrf_of(listed)
     form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
     done = client.http.post(f"/staff/approvals/{approval_id}/approve", headers=form, body=f"csrf_token={csrf}")
     html = done.body.decode()

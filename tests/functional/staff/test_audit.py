@@ -10,6 +10,7 @@ from chalicelib.store import applications, guarantees
 from chalicelib.store import audit as audit_store
 from tests import tables
 from tests.factories import make_application
+from tests.forms import csrf_of
 from tests.functional.conftest import bearer, body
 from tests.journeys import post
 
@@ -138,12 +139,11 @@ def test_a_reason_of_200_characters_is_accepted(client, tokens):
 
 
 def test_console_errors_name_the_field_by_its_label(client, tokens, issued):
-    import re
 
     number = issued[0]["number"]
     cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
     page = client.http.get(f"/staff/guarantees/{number}", headers=cookie).body.decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    csrf = csrf_of(page)
     resp = client.http.post(
         f"/staff/guarantees/{number}/versions",
         headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"},
@@ -197,3 +197,18 @@ def test_the_audit_filter_is_a_number_or_a_400_and_the_csv_filename_is_built_fro
     assert typed.headers["Content-Disposition"] == 'attachment; filename="audit-30026-000001M.csv"'
     actor = client.http.get("/api/staff/audit?actor=" + quote("a\r\nb"), headers=cookie)
     assert actor.status_code == 400
+
+
+def test_the_audit_page_and_its_csv_validate_their_filters_once(client, tokens, monkeypatch):
+    """One validation per request: the page (a stale cursor too, which starts again from the newest)
+    and the CSV (its download name comes from the number the export validated)."""
+    from chalicelib.services import audit_log
+
+    checked: list[str] = []
+    real = audit_log.filters
+    monkeypatch.setattr(audit_log, "filters", lambda number, actor: checked.append(number) or real(number, actor))
+    cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
+    for path in ("/staff/audit", "/staff/audit?cursor=stale", "/staff/audit.csv"):
+        checked.clear()
+        resp = client.http.get(f"{path}{'&' if '?' in path else '?'}number=30026-000001M", headers=cookie)
+        assert resp.status_code == 200 and checked == ["30026-000001M"], (path, checked)

@@ -9,6 +9,7 @@ import urllib.parse
 from chalicelib.store import applications, guarantees
 from tests import tables
 from tests.factories import make_application
+from tests.forms import csrf_of
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -17,10 +18,6 @@ def staff_records() -> int:
     """The branch's audit records, less the 保証料 payment the factory records for each application
     it makes (issue 17) — setup, not the console writes under test."""
     return sum(1 for r in tables.rows("audit", pk="scope#ibaraki") if r.action != "fee_payment")
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def _confirm_form(html: str) -> tuple[str, str]:
@@ -35,10 +32,10 @@ def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
     app = make_application()
     detail = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
     first = client.http.post(
-        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}"
+        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={csrf_of(detail)}"
     )
     again = client.http.post(
-        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}"
+        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={csrf_of(detail)}"
     )
     assert first.status_code == again.status_code == 303 and first.headers["Location"] == again.headers["Location"]
     result = client.http.get(first.headers["Location"], headers=cookie)
@@ -55,7 +52,7 @@ def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
     shown = client.http.post(
         f"/staff/guarantees/{number}/versions",
         headers=form,
-        body=f"csrf_token={_csrf(page)}&kind=change&guarantee_amount=15000000&period_end=2027-12-20&reason=増額",
+        body=f"csrf_token={csrf_of(page)}&kind=change&guarantee_amount=15000000&period_end=2027-12-20&reason=増額",
     )
     html = shown.body.decode()
     assert shown.status_code == 200 and "20,000,000円" in html and "15,000,000円" in html  # before → after
@@ -67,7 +64,7 @@ def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
     assert guarantees.get(number).latest_version == 2 and len(guarantees.history(number)) == 2
 
     asked = client.http.post(
-        f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(page)}&reason=紛失"
+        f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={csrf_of(page)}&reason=紛失"
     )
     html = asked.body.decode()
     assert number in html and "使えなくなり" in html
@@ -79,7 +76,7 @@ def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
     shown = client.http.post(
         f"/staff/guarantees/{number}/versions",
         headers=form,
-        body=f"csrf_token={_csrf(page)}&kind=cancellation&reason=契約解除",
+        body=f"csrf_token={csrf_of(page)}&kind=cancellation&reason=契約解除",
     )
     assert "取消" in shown.body.decode() and "元に戻せません" in shown.body.decode()
     action, body = _confirm_form(shown.body.decode())
@@ -93,7 +90,7 @@ def test_reject_reload_is_refused_and_changes_nothing(client, tokens):
     form = {**cookie, "Content-Type": FORM}
     app = make_application()
     detail = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
-    body = f"csrf_token={_csrf(detail)}&reason=書類不備"
+    body = f"csrf_token={csrf_of(detail)}&reason=書類不備"
     assert (
         client.http.post(f"/staff/applications/{app.application_id}/reject", headers=form, body=body).status_code == 303
     )

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.domain import clock
 from chalicelib.store import applications
-from tests import tables
+from tests import dynamodb_calls, tables
 from tests.factories import application_body
 from tests.functional.conftest import bearer, body
 from tests.journeys import issue, post, submit
@@ -214,11 +214,16 @@ def test_waived_is_201_with_an_audit_record(client, tokens):
     assert rows[0]["target"] == f"application:{app['id']}" and rows[0]["reason"] == "災害復旧"
 
 
-def test_a_payment_is_audited(client, tokens):
+def test_a_payment_is_audited_and_reads_only_the_application_and_its_fee(client, tokens):
     app = submit(client, tokens)
     path = f"/api/staff/applications/{app['id']}/payment"
-    paid = post(client, tokens["staff"], path, {"amount": app["fees"]["total"], "paid_on": clock.today().isoformat()})
+    with dynamodb_calls.recorded() as calls:
+        paid = post(
+            client, tokens["staff"], path, {"amount": app["fees"]["total"], "paid_on": clock.today().isoformat()}
+        )
     assert paid.status_code == 200, paid.body
+    # The session, the application, its fee, the write, its read-back: no staff view (its fee and bounce batches).
+    assert calls == ["GetItem", "GetItem", "GetItem", "TransactWriteItems", "GetItem"]
     rows = [r for r in _audit(client, tokens["staff"], actor="ibaraki-staff") if r["action"] == "fee_payment"]
     assert [r["target"] for r in rows] == [f"application:{app['id']}"]
 

@@ -18,6 +18,7 @@ from chalicelib.services import issuance, versions
 from chalicelib.store import applications, guarantees, objects
 from tests import tables
 from tests.factories import application_body, canonical_sha256, make_application, make_guarantee
+from tests.forms import csrf_of
 from tests.functional.conftest import bearer, body
 from tests.journeys import STAFF, issue, post_version, requested_then_approved
 from tests.pdfs import pdf_text
@@ -364,10 +365,6 @@ def confirm(client, headers, shown):
     return client.http.post(action, headers=headers, body=urllib.parse.urlencode(fields))
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
 def test_console_pages_issue_and_change_with_csrf(client, tokens):
     app = make_application()
     cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
@@ -379,7 +376,7 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     assert client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body="").status_code == 403
     assert applications.get(app.application_id).status == "submitted"
     posted = client.http.post(
-        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={_csrf(detail)}"
+        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={csrf_of(detail)}"
     )
     assert posted.status_code == 303  # Post/Redirect/Get: the result is a page a reload can show again
     done = client.http.get(posted.headers["Location"], headers=cookie)
@@ -393,13 +390,13 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     bad = client.http.post(
         f"/staff/guarantees/{number}/versions",
         headers=form,
-        body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=30000000&reason=x",
+        body=f"csrf_token={csrf_of(text)}&kind=change&guarantee_amount=30000000&reason=x",
     )
     assert bad.status_code == 400 and "4/10" in bad.body.decode()
     shown = client.http.post(
         f"/staff/guarantees/{number}/versions",
         headers=form,
-        body=f"csrf_token={_csrf(text)}&kind=change&guarantee_amount=15000000&reason=x",
+        body=f"csrf_token={csrf_of(text)}&kind=change&guarantee_amount=15000000&reason=x",
     )
     assert shown.status_code == 200 and guarantees.get(number).latest_version == 1  # the confirmation step
     ok = confirm(client, form, shown)
@@ -408,7 +405,7 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
         client,
         form,
         client.http.post(
-            f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={_csrf(text)}&reason=x"
+            f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={csrf_of(text)}&reason=x"
         ),
     )
     assert asked.status_code == 303
@@ -418,7 +415,7 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     key = client.http.post(
         f"/staff/approvals/{approval_id}/approve",
         headers={**chief, "Content-Type": "application/x-www-form-urlencoded"},
-        body=f"csrf_token={_csrf(queue)}",
+        body=f"csrf_token={csrf_of(queue)}",
     )
     assert key.status_code == 200 and guarantees.get(number).auth_key in key.body.decode()
     assert client.http.get("/staff/guarantees/30099-000001M", headers=cookie).status_code == 404

@@ -22,7 +22,7 @@ from chalicelib.domain import clock
 from chalicelib.handlers import binary
 from tests import mfa
 from tests.factories import APPLICATION_BODY, reservation_body
-from tests.forms import APPLICATION_FORM
+from tests.forms import APPLICATION_FORM, csrf_of
 from tests.functional.conftest import DEMO
 from tests.functional.gateway import Answer, Door
 
@@ -43,7 +43,7 @@ def page_login(door: Door, audience: str, login: str, password: str) -> str:
     """Log in through the page as a browser on this door would; returns the landing page."""
     form = door.get(f"{door.prefix}/{audience}/login")
     assert form.status == 200, form.text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    token = csrf_of(form.text)
     action = html.unescape(re.search(r'<form method="post" action="([^"]*/login)"', form.text).group(1))
     assert action == f"{door.prefix}/{audience}/login"
     done = door.post(
@@ -104,7 +104,7 @@ def test_login_sets_cookies_scoped_to_the_door_prefix_and_logout_clears_them(doo
     assert "esurety_session" in door.cookies
     home = door.get(f"{door.prefix}/netdesk")
     logout = re.search(r'action="([^"]+/logout)"', home.text).group(1)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)
+    csrf = csrf_of(home.text)
     out = door.post(logout, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=f"csrf_token={csrf}")
     assert out.status == 303 and out.header("Location") == f"{door.prefix}/netdesk/login?notice=logged_out"
     assert "esurety_session" not in door.cookies
@@ -279,7 +279,7 @@ def test_page_walk_every_link_of_a_journey_stays_under_the_prefix(door):
     assert _walk(anonymous, f"{door.prefix}/netdesk/login", seen) >= 2
     assert any(u.startswith(f"{door.prefix}/account/reset") for u in seen)
     verify = orderer.get(f"{door.prefix}/dsure/verify?number={electronic['number']}")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', verify.text).group(1)
+    csrf = csrf_of(verify.text)
     action = html.unescape(re.search(r'<form method="post" action="([^"]*/dsure/verify)"', verify.text).group(1))
     result = orderer.post(
         action,
@@ -318,7 +318,7 @@ def test_cp932_csv_file_survives_api_gateway_to_the_bulk_page(door):
     door = fresh(door)  # a browser of its own: the API logins above set their cookies
     page_login(door, "dsure", *DEMO["kasama"])
     form = door.get(f"{door.prefix}/dsure/bulk")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    csrf = csrf_of(form.text)
     data = f"number,auth_key\r\n笠間-一,キー\r\n{electronic['number']},{electronic['auth_key']}\r\n".encode("cp932")
     boundary = "----doorboundary7MA4YWxkTrZu0gW"
     payload = (
@@ -348,7 +348,7 @@ def _bulk_results_download(door: Door) -> Answer:
     door = fresh(door)
     page_login(door, "dsure", *DEMO["kasama"])
     form = door.get(f"{door.prefix}/dsure/bulk")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    csrf = csrf_of(form.text)
     lines = f"{electronic['number']},{electronic['auth_key']}\n=cmd|' /C calc'!A0,x\n"
     shown = door.post(
         f"{door.prefix}/dsure/bulk",

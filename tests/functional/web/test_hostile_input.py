@@ -17,6 +17,7 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from chalicelib.store.connection import dynamodb_client
 from tests import tables
 from tests.factories import application_body, make_guarantee
+from tests.forms import csrf_of, nonce_of
 from tests.functional.conftest import bearer, body, login
 from tests.hostile import nested_multipart
 
@@ -136,11 +137,10 @@ def test_full_width_digits_on_the_staff_form_are_read(client, tokens):
 
 
 def test_a_crlf_next_is_refused_before_a_session_is_made(client):
-    import re
 
     page = client.http.get("/netdesk/login")
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode()).group(1)
+    nonce = nonce_of(page)
+    token = csrf_of(page.body.decode())
     resp = client.http.post(
         "/netdesk/login",
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
@@ -159,10 +159,9 @@ def test_a_cursor_signed_with_non_ascii_is_a_400(client, tokens, path):
 
 
 def test_a_non_ascii_csrf_field_or_totp_code_is_refused_not_a_500(client):
-    import re
 
     page = client.http.get("/netdesk/login")
-    nonce = re.search(r"esurety_login=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    nonce = nonce_of(page)
     resp = client.http.post(
         "/netdesk/login",
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"esurety_login={nonce}"},
@@ -242,8 +241,8 @@ def test_an_idempotency_key_reused_after_expiry_with_another_body_makes_a_new_ap
 def test_the_nested_multipart_body_is_4xx_on_every_page_route_and_never_parsed(client, monkeypatch):
     """Issue 26: a 64 KB multipart body nested 1,000 deep was a RecursionError after seconds of CPU on
     any page, before the session or CSRF was checked. Now the depth is bounded before anything
-    parses the body: with no session and with a staff session, every page route answers 400 and the
-    form parser is never called."""
+    parses the body: with no session and with a contractor's session, every page route answers 400
+    and the form parser is never called."""
     import app as app_module
     from chalicelib.handlers import page
 

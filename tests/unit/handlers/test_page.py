@@ -78,3 +78,17 @@ def test_bodies_out_of_bounds_are_refused_before_parsing(ctype, body, status):
     with pytest.raises(ApiError) as refused:
         page_module.check_body(_request(ctype, body))
     assert refused.value.status == status
+
+
+def test_one_field_is_read_by_a_bounded_scan_without_the_form_parser(monkeypatch):
+    """form_field: what `@page` checks the CSRF token with before the form is parsed (the last value,
+    as the form would hold it; a file part is no field; a name must match whole)."""
+    monkeypatch.setattr(page_module, "parse_form", None)  # never called
+    assert page_module.form_field(_request(*_form()), "csrf_token") == "abc"
+    assert page_module.form_field(_request(*_form()), "csv") == "番号,キー"
+    assert page_module.form_field(_request(*_form()), "csv_file") is None
+    urlenc = "application/x-www-form-urlencoded"
+    body = b"xcsrf_token=no&csrf_token=first&a=1&csrf_token=the+last%21"
+    assert page_module.form_field(_request(urlenc, body), "csrf_token") == "the last!"
+    assert page_module.form_field(_request(urlenc, b"xcsrf_token=no&a=csrf_token=no"), "csrf_token") is None
+    assert page_module.form_field(_request(urlenc, b"csrf_token=%FF%FE"), "csrf_token") == "\ufffd\ufffd"
