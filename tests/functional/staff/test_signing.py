@@ -110,13 +110,19 @@ def kms_stage(monkeypatch):
     signer.forget()
 
 
-def test_a_pdf_signed_by_the_kms_key_under_the_stage_chain_validates(client, tokens, kms_stage):
+def test_a_pdf_signed_by_the_kms_key_under_the_stage_chain_validates(client, tokens, kms_stage, monkeypatch):
+    app_id = make_application().application_id
+    monkeypatch.setenv("ESURETY_FAULTS", "sign=1")  # KMS does not answer: 503, nothing issued
+    refused = issue(client, tokens, app_id)
+    assert refused.status_code == 503 and refused.headers["Retry-After"].isdigit()
+    assert applications.get(app_id).status == "submitted"
+    monkeypatch.delenv("ESURETY_FAULTS")
     root = published_root(client)
     ca = boto3.client("kms").get_public_key(KeyId=kms_stage[1])["PublicKey"]
     from asn1crypto import pem, x509
 
     assert x509.Certificate.load(pem.unarmor(root.encode())[2]).public_key.dump() == ca  # the CA key is KMS's
-    number = issue(client, tokens, make_application().application_id)
+    number = issue(client, tokens, app_id)
     assert number.status_code == 201, number.body
     first = body(number)["guarantees"][0]["number"]
     local_tsa_root = pki.pem(signer.material().tsa_roots[0])  # the local TSA stamps in the local stage
