@@ -29,7 +29,9 @@ from chalicelib.handlers import (
     staff_reservations,
 )
 
-app = Chalice(app_name="esurety")
+# Chalice's logger writes through chalicelib/logs.py's JSON handler (its unhandled-exception line is
+# the one the template's metric filter counts), not a plain-text handler of its own.
+app = Chalice(app_name="esurety", configure_logs=False)
 # What the function answers in base64. API Gateway's own list (request bodies: CP932 CSVs and
 # multipart uploads arrive as the client's bytes) is binary.GATEWAY, set by the merge template.
 app.api.binary_types = list(binary.ANSWERED)

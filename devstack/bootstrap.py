@@ -48,6 +48,7 @@ CI_ACTIONS: dict[str, tuple[str, ...]] = {
         "cloudformation:DescribeStacks",
         "cloudformation:ExecuteChangeSet",
         "cloudformation:GetTemplate",
+        "cloudformation:UpdateTerminationProtection",  # prod's stack (bin/stage up)
     ),
     "iam": ("iam:PassRole",),  # the service role only
     # packages and templates in the artifacts bucket; a stage's bucket emptied on down
@@ -130,7 +131,12 @@ def _stage_resources(patterns: tuple[str, ...]) -> dict[str, list[Any]]:
         "dynamodb": [
             *each(f"arn:${{AWS::Partition}}:dynamodb:{region}:table/esurety-@-*"),
         ],
-        "logs": each(f"arn:${{AWS::Partition}}:logs:{region}:log-group:/aws/lambda/esurety-@-*"),
+        "logs": [
+            *each(
+                f"arn:${{AWS::Partition}}:logs:{region}:log-group:/aws/lambda/esurety-@-*"
+            ),  # before the stack owned them
+            *each(f"arn:${{AWS::Partition}}:logs:{region}:log-group:/esurety/@/*"),
+        ],
         "sqs": each(f"arn:${{AWS::Partition}}:sqs:{region}:esurety-@-certificate-stream-failures"),
         "lambda": each(f"arn:${{AWS::Partition}}:lambda:{region}:function:esurety-@-*"),
         "ses": [{"Fn::Sub": f"arn:${{AWS::Partition}}:ses:{region}:identity/*"}],
@@ -197,7 +203,8 @@ def _github_role(name: str, subjects: list[Any], patterns: tuple[str, ...]) -> d
 SERVICE_ACTIONS = (
     "acm:*",
     "apigateway:*",
-    "cloudwatch:*",
+    "cloudwatch:*",  # alarms and the dashboard
+    "codedeploy:*",  # SAM's DeploymentPreference: the application, deployment groups, the alias's traffic shift
     "dynamodb:*",
     "events:*",
     "iam:AttachRolePolicy",

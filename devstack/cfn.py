@@ -17,6 +17,7 @@ from typing import Any
 
 from pynamodb.attributes import TTLAttribute
 
+from chalicelib import logs
 from chalicelib.handlers import binary
 from chalicelib.store.models import ALL_MODELS
 from devstack.names import STAGE_PATTERN
@@ -70,6 +71,54 @@ THROTTLE_RATE, THROTTLE_BURST = 50, 100
 MAX_RECORD_AGE = 6 * 3600  # leaves 18 h of the stream's 24 h retention to replay the failure queue
 NONCURRENT_DAYS = 30
 ITERATOR_AGE_ALARM_MS = 15 * 60 * 1000
+#: The app's line for an exception no handler answered (chalicelib/logs.py): Chalice answers it with a
+#: 500 response, so Lambda's Errors metric never counts it; this metric filter does.
+UNHANDLED_FILTER_FIELD = ("event", logs.UNHANDLED)
+UNHANDLED_FILTER = f'{{ $.{UNHANDLED_FILTER_FIELD[0]} = "{UNHANDLED_FILTER_FIELD[1]}" }}'
+#: Every function chalice packages: logical id → the short name of its function, role and log group.
+FUNCTIONS = {
+    API_FN: "api",
+    STREAM_FN: "certificate-stream",
+    EVENTS_FN: "event-stream",
+    FEEDBACK_FN: "ses-feedback",
+    RECONCILE_FN: "reconcile-pdfs",
+}
+#: Invoked asynchronously (SNS, the schedule): a failed event goes to the async failure queue.
+ASYNC_FUNCTIONS = (FEEDBACK_FN, RECONCILE_FN)
+#: Every function publishes a version behind this alias; API Gateway, the permission, the mappings,
+#: the subscription and the schedule call it (devstack/package.py rewrites chalice's API to it).
+ALIAS = "live"
+IS_PROD = "IsProd"
+#: prod shifts traffic to a new version 10 % for 5 minutes, rolled back if an alarm fires; other stages at once.
+PROD_DEPLOYMENT, OTHER_DEPLOYMENT = "Canary10Percent5Minutes", "AllAtOnce"
+LOG_RETENTION_DAYS = {"prod": 365, "other": 30}
+STREAM_RESERVED_CONCURRENCY = 5  # prod only: a replayed backlog never takes the account's whole pool
+#: Reserved concurrency in prod (checkov CKV_AWS_115): the stream functions; SES feedback (a bounce storm
+#: waits in SNS's retries rather than starving the API); one reconciler at a time. The API function has
+#: none: the stage's throttling bounds it, and a reservation would cap it below the account's pool.
+RESERVED_CONCURRENCY = {
+    STREAM_FN: STREAM_RESERVED_CONCURRENCY,
+    EVENTS_FN: STREAM_RESERVED_CONCURRENCY,
+    FEEDBACK_FN: 2,
+    RECONCILE_FN: 1,
+}
+#: API Gateway's access log line (JSON). No `$context.error.message`: it echoes the caller's
+#: Authorization header for an unknown path (NOTES.md).
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTimeEpoch",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "errorType": "$context.error.responseType",
+    "xrayTraceId": "$context.xrayTraceId",
+}
 
 
 def logical_id(name: str) -> str:
@@ -93,6 +142,7 @@ def table(name: str, model: Any) -> dict[str, Any]:
         "KeySchema": _keys(schema["key_schema"]),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
+        "DeletionProtectionEnabled": {"Fn::If": [IS_PROD, True, False]},
     }
     gsis = [
         {
@@ -129,12 +179,30 @@ def _table_arns(names: tuple[str, ...] | list[str]) -> list[Any]:
     return arns
 
 
-def _logs_statement() -> dict[str, Any]:
+def log_group_id(function: str) -> str:
+    return f"{function}LogGroup"
+
+
+def log_group_name(short: str) -> dict[str, str]:
+    """`/esurety/<stage>/<function>`: the stack owns it (`/aws/lambda/<fn>` exists already in deployed stages)."""
+    return {"Fn::Sub": f"/esurety/${{Stage}}/{short}"}
+
+
+def _logs_statement(function: str) -> dict[str, Any]:
+    """Lambda writes the function's lines into its own group, which the stack made (no CreateLogGroup)."""
     return {
         "Effect": "Allow",
-        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": {"Fn::GetAtt": [log_group_id(function), "Arn"]},
     }
+
+
+#: Active tracing: Lambda sends the function's segments to X-Ray as the function.
+XRAY_STATEMENT = {
+    "Effect": "Allow",
+    "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+    "Resource": "*",  # X-Ray has no resource-level permissions for these
+}
 
 
 def _ses_statement() -> dict[str, Any]:
@@ -174,6 +242,12 @@ def _dynamodb_statement(names: tuple[str, ...] | list[str], actions: tuple[str, 
 
 
 def _role(statements: list[dict[str, Any]], policy_name: str, role_name: str) -> dict[str, Any]:
+    function = next(k for k, v in FUNCTIONS.items() if v == role_name)
+    statements = [_logs_statement(function), XRAY_STATEMENT, *statements]
+    if function in ASYNC_FUNCTIONS:  # Lambda writes a failed event to the queue as the function
+        statements.append(
+            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}}
+        )
     return {
         "Properties": {
             "RoleName": {"Fn::Sub": f"esurety-${{Stage}}-{role_name}"},
@@ -358,7 +432,7 @@ def _alarm(description: str, namespace: str, metric: str, dimensions: dict[str, 
         "AlarmDescription": description,
         "Namespace": namespace,
         "MetricName": metric,
-        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+        **({"Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]} if dimensions else {}),
         "Statistic": "Maximum",
         "Period": 300,
         "EvaluationPeriods": 1,
@@ -409,7 +483,7 @@ def _monitoring() -> dict[str, Any]:
             Threshold=ITERATOR_AGE_ALARM_MS,
         ),
         "ApiErrorsAlarm": _alarm(
-            "The API function raised (every 5xx the app did not answer itself)",
+            "The API function itself failed (a timeout, out of memory, an import error): Lambda's Errors",
             "AWS/Lambda",
             "Errors",
             {"FunctionName": {"Fn::Sub": "esurety-${Stage}-api"}},
@@ -417,6 +491,148 @@ def _monitoring() -> dict[str, Any]:
             Statistic="Sum",
             Threshold=5,
         ),
+        **_error_alarms(),
+    }
+
+
+#: The alarms that roll a prod canary back (DeploymentPreference): the API's answers and the app's own errors.
+ROLLBACK_ALARMS = ("Api5xxAlarm", "ApiUnhandledAlarm", "ApiErrorsAlarm")
+
+
+def _error_alarms() -> dict[str, Any]:
+    """Alarms that see application errors: Chalice answers an unexpected exception with a 500 response,
+    so Lambda's Errors never counts it; API Gateway's 5XXError and the metric filter on the app's
+    `unhandled_exception` line do. Throttles of every function; events the async functions gave up on."""
+    out: dict[str, Any] = {
+        "Api5xxAlarm": _alarm(
+            "The API answered 5xx (an unexpected exception, a timeout, the gateway's own 503)",
+            "AWS/ApiGateway",
+            "5XXError",
+            {"ApiName": {"Fn::Sub": "esurety-${Stage}"}, "Stage": "api"},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-api-5xx"},
+            Statistic="Sum",
+            Period=60,
+            Threshold=3,
+        ),
+        "ApiUnhandledFilter": {
+            "Type": "AWS::Logs::MetricFilter",
+            "Properties": {
+                "LogGroupName": {"Ref": log_group_id(API_FN)},
+                "FilterPattern": UNHANDLED_FILTER,
+                "MetricTransformations": [
+                    {
+                        "MetricNamespace": {"Fn::Sub": f"{logs.NAMESPACE}/${{Stage}}"},
+                        "MetricName": "UnhandledExceptions",
+                        "MetricValue": "1",
+                        "Unit": "Count",
+                    }
+                ],
+            },
+        },
+        "ApiUnhandledAlarm": _alarm(
+            "The app logged an exception no handler expected (chalicelib/logs.py unhandled_exception)",
+            {"Fn::Sub": f"{logs.NAMESPACE}/${{Stage}}"},
+            "UnhandledExceptions",
+            {},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-api-unhandled"},
+            Statistic="Sum",
+            Period=60,
+            Threshold=1,
+        ),
+        "AsyncFailuresAlarm": _alarm(
+            "An SES feedback or reconcile event failed every retry: it waits in the async failure queue",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": ["AsyncFailureQueue", "QueueName"]}},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-async-failures"},
+            Threshold=1,
+        ),
+    }
+    for fn, short in FUNCTIONS.items():
+        out[f"{fn}ThrottlesAlarm"] = _alarm(
+            f"Lambda throttled the {short} function (concurrency limit reached)",
+            "AWS/Lambda",
+            "Throttles",
+            {"FunctionName": {"Fn::Sub": f"esurety-${{Stage}}-{short}"}},
+            AlarmName={"Fn::Sub": f"esurety-${{Stage}}-{short}-throttles"},
+            Statistic="Sum",
+            Threshold=1,
+        )
+    return out
+
+
+VERIFICATIONS_SEARCH = (
+    f"SEARCH('{{{logs.NAMESPACE},Result,Stage}} Stage=\"${{Stage}}\" MetricName=\"Verifications\"', 'Sum', 300)"
+)
+
+
+def _dashboard() -> dict[str, Any]:
+    """One CloudWatch dashboard per stage: the API, the functions, the stream lag, the app's metrics (EMF)."""
+    api = ["AWS/ApiGateway", None, "ApiName", "esurety-${Stage}", "Stage", "api"]
+    app_metric = [logs.NAMESPACE, None, "Stage", "${Stage}"]
+
+    def widget(title: str, metrics: list[list[Any]], stat: str = "Sum", x: int = 0, y: int = 0) -> dict[str, Any]:
+        return {
+            "type": "metric",
+            "x": x,
+            "y": y,
+            "width": 12,
+            "height": 6,
+            "properties": {"title": title, "region": "${AWS::Region}", "stat": stat, "period": 300, "metrics": metrics},
+        }
+
+    def fn_metrics(metric: str) -> list[list[Any]]:
+        return [["AWS/Lambda", metric, "FunctionName", f"esurety-${{Stage}}-{s}"] for s in FUNCTIONS.values()]
+
+    def named(base: list[Any], name: str) -> list[Any]:
+        return [base[0], name, *base[2:]]
+
+    widgets = [
+        widget("API requests and errors", [named(api, m) for m in ("Count", "4XXError", "5XXError")], x=0, y=0),
+        widget("API latency (p99)", [named(api, m) for m in ("Latency", "IntegrationLatency")], "p99", x=12, y=0),
+        widget("Function errors", fn_metrics("Errors"), x=0, y=6),
+        widget("Function throttles", fn_metrics("Throttles"), x=12, y=6),
+        widget("Function duration (p99)", fn_metrics("Duration"), "p99", x=0, y=12),
+        widget(
+            "Stream lag (IteratorAge, max)",
+            [
+                ["AWS/Lambda", "IteratorAge", "FunctionName", f"esurety-${{Stage}}-{s}"]
+                for s in ("certificate-stream", "event-stream")
+            ],
+            "Maximum",
+            x=12,
+            y=12,
+        ),
+        widget(
+            "Issuances, lockouts, unhandled exceptions",
+            [
+                named(app_metric, "Issuances"),
+                named(app_metric, "Lockouts"),
+                [f"{logs.NAMESPACE}/${{Stage}}", "UnhandledExceptions"],
+            ],
+            x=0,
+            y=18,
+        ),
+        widget(
+            "Verifications by result",
+            [[{"expression": VERIFICATIONS_SEARCH, "id": "verifications", "label": "Verifications"}]],
+            x=12,
+            y=18,
+        ),
+        widget(
+            "Mail",
+            [named(app_metric, m) for m in ("MailSent", "MailFailed", "MailBounced", "MailComplained")],
+            x=0,
+            y=24,
+        ),
+        widget("PDF render time (p95, ms)", [named(app_metric, "PdfRenderTime")], "p95", x=12, y=24),
+    ]
+    return {
+        "Type": "AWS::CloudWatch::Dashboard",
+        "Properties": {
+            "DashboardName": {"Fn::Sub": "esurety-${Stage}"},
+            "DashboardBody": {"Fn::Sub": json.dumps({"widgets": widgets}, ensure_ascii=False)},
+        },
     }
 
 
@@ -518,13 +734,52 @@ def _custom_domain() -> dict[str, Any]:
     }
 
 
-def _function(name: str, role: str, **extra: Any) -> dict[str, Any]:
+def _if_prod(prod: Any, other: Any) -> dict[str, Any]:
+    return {"Fn::If": [IS_PROD, prod, other]}
+
+
+def _deployment_preference() -> dict[str, Any]:
+    """SAM's CodeDeploy traffic shifting onto the new version of the `live` alias: canary in prod,
+    rolled back when an alarm that sees application errors fires; every other stage all at once."""
     return {
-        "Properties": {
-            "FunctionName": {"Fn::Sub": f"esurety-${{Stage}}-{name}"},
-            **_environment(),
-            **extra,
+        "Type": _if_prod(PROD_DEPLOYMENT, OTHER_DEPLOYMENT),
+        "Alarms": _if_prod([{"Ref": a} for a in ROLLBACK_ALARMS], {"Ref": "AWS::NoValue"}),
+    }
+
+
+def _function(name: str, role: str, **extra: Any) -> dict[str, Any]:
+    logical = next(k for k, v in FUNCTIONS.items() if v == name)
+    props: dict[str, Any] = {
+        "FunctionName": {"Fn::Sub": f"esurety-${{Stage}}-{name}"},
+        **_environment(),
+        "Tracing": "Active",
+        "LoggingConfig": {"LogGroup": {"Ref": log_group_id(logical)}, "LogFormat": "Text"},
+        "AutoPublishAlias": ALIAS,
+        "DeploymentPreference": _deployment_preference(),
+        **extra,
+    }
+    if logical in ASYNC_FUNCTIONS:
+        props["DeadLetterQueue"] = {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}}
+    if logical in RESERVED_CONCURRENCY:
+        props["ReservedConcurrentExecutions"] = _if_prod(RESERVED_CONCURRENCY[logical], {"Ref": "AWS::NoValue"})
+    return {"Properties": props}
+
+
+def _log_groups() -> dict[str, Any]:
+    """Every group the stage writes, owned by the stack, with a retention (Retain in prod: package.py)."""
+    groups = {log_group_id(fn): log_group_name(short) for fn, short in FUNCTIONS.items()}
+    groups["ApiAccessLogGroup"] = log_group_name("api-access")
+    return {
+        logical: {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "LogGroupName": name,
+                "RetentionInDays": _if_prod(LOG_RETENTION_DAYS["prod"], LOG_RETENTION_DAYS["other"]),
+            },
         }
+        for logical, name in groups.items()
     }
 
 
@@ -532,7 +787,6 @@ def _stream_function_statements(stream_table: str, tables: Any, actions: Any) ->
     """A stream-triggered mail function's grants (certificates, events): its logs and tables, reading
     its own table's stream, SES as the sender, the shared failure queue, the stage's configuration."""
     return [
-        _logs_statement(),
         _dynamodb_statement(list(tables), actions),
         {
             "Effect": "Allow",
@@ -597,6 +851,16 @@ def template() -> dict[str, Any]:
             "SqsManagedSseEnabled": True,
         },
     }
+    resources["AsyncFailureQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": {"Fn::Sub": "esurety-${Stage}-async-failures"},
+            "MessageRetentionPeriod": 1209600,
+            "SqsManagedSseEnabled": True,
+        },
+    }
+    resources.update(_log_groups())
+    resources["Dashboard"] = _dashboard()
     resources[STREAM_FN] = _function(
         "certificate-stream",
         "certificate-stream",
@@ -639,7 +903,6 @@ def template() -> dict[str, Any]:
     )
     secret_param = _parameter_arn("session-secret")
     api_statements = [
-        _logs_statement(),
         _dynamodb_statement(list(API_TABLES), API_DYNAMODB_ACTIONS),
         {
             "Effect": "Allow",
@@ -659,12 +922,11 @@ def template() -> dict[str, Any]:
     resources["ApiHandlerRole"] = _role(api_statements, "ApiHandlerRolePolicy", "api")
     resources["EventStreamRole"] = _role(events_statements, "EventStreamRolePolicy", "event-stream")
     resources["CertificateStreamRole"] = _role(stream_statements, "CertificateStreamRolePolicy", "certificate-stream")
-    feedback_statements = [_logs_statement(), _dynamodb_statement(list(FEEDBACK_TABLES), FEEDBACK_DYNAMODB_ACTIONS)]
+    feedback_statements = [_dynamodb_statement(list(FEEDBACK_TABLES), FEEDBACK_DYNAMODB_ACTIONS)]
     resources["SesFeedbackRole"] = _role(feedback_statements, "SesFeedbackRolePolicy", "ses-feedback")
     resources.update(_ses_feedback())
     resources[RECONCILE_FN] = _function("reconcile-pdfs", "reconcile-pdfs")
     reconcile_statements = [
-        _logs_statement(),
         _dynamodb_statement(list(RECONCILE_TABLES), RECONCILE_DYNAMODB_ACTIONS),
         {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": bucket_arn},
         {
@@ -688,6 +950,13 @@ def template() -> dict[str, Any]:
                 "x-amazon-apigateway-gateway-responses": gateway_responses(),
             },
             "OpenApiVersion": "2.0",
+            # The RestApi's name, which API Gateway's metrics (Api5xxAlarm, the dashboard) are dimensioned by.
+            "Name": {"Fn::Sub": "esurety-${Stage}"},
+            "TracingEnabled": True,
+            "AccessLogSetting": {
+                "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
+                "Format": json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
+            },
             "MethodSettings": [
                 {
                     "ResourcePath": "/*",
@@ -741,6 +1010,7 @@ def template() -> dict[str, Any]:
         "Conditions": {
             "HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]},
             "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+            IS_PROD: {"Fn::Equals": [{"Ref": "Stage"}, "prod"]},
         },
         "Resources": resources,
         "Outputs": {

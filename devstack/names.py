@@ -138,16 +138,18 @@ class StageNames:
 
     @property
     def log_groups(self) -> list[str]:
-        return [
-            f"/aws/lambda/{f}"
-            for f in (
-                self.api_function,
-                self.stream_function,
-                self.events_function,
-                self.feedback_function,
-                self.reconcile_function,
-            )
-        ]
+        """Every group the stage's functions and API wrote: Lambda's default `/aws/lambda/<fn>` (before
+        the stack owned its groups) and the stack's `/esurety/<stage>/<fn>` (devstack/cfn.py), which a
+        retained stack leaves behind; `down` deletes each that exists."""
+        functions = (
+            self.api_function,
+            self.stream_function,
+            self.events_function,
+            self.feedback_function,
+            self.reconcile_function,
+        )
+        owned = [f"/{APP}/{self.stage}/{f.removeprefix(self.prefix + '-')}" for f in functions]
+        return [f"/aws/lambda/{f}" for f in functions] + owned + [f"/{APP}/{self.stage}/api-access"]
 
     def parameter(self, name: str) -> str:
         return f"/{APP}/{self.stage}/{name}"

@@ -13,6 +13,17 @@
    519 ms vs 219 ms). The `.pyc` are compiled by this interpreter, which must be
    the runtime's Python (sam.json `Runtime`), with unchecked-hash invalidation:
    the zip's timestamps mean nothing on Lambda, and its sources never change.
+3. **Prune** what the functions never load (the zip must stay under Lambda's 50 MB direct upload):
+   botocore's data for every service but BOTOCORE_SERVICES, fontTools' C sources, its subpackages
+   fpdf2 never imports and the compiled twins of modules a PDF never loads (their pure-Python
+   source stays), Pillow's AVIF and WebP plugins with their libraries, dnspython (email-validator
+   checks syntax only: no DNS inside a request). tests/tooling/test_package.py's probe imports every
+   module, renders every PDF and mail and creates a client for each listed service from the zip.
+4. **Call the alias**: every function publishes a version behind the alias `live` (SAM's
+   `AutoPublishAlias`, .chalice/resources.json), and SAM points the stream mappings, the SNS
+   subscription and the schedule at it. Chalice's Swagger integrations call `${APIHandler.Arn}`
+   and its invoke permission names the function itself, so API Gateway would keep invoking
+   `$LATEST`: both are rewritten to `APIHandler.Alias` here.
 """
 
 from __future__ import annotations
@@ -29,9 +40,48 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from devstack.cfn import ALIAS, IS_PROD
 from devstack.names import STAGE_PATTERN
 
 RETAINED_STAGES = {"prod"}
+#: The AWS services the functions call: botocore's data is kept for these only (~440 others are ~17 MB).
+#: A module that calls a new service adds it here, one line (CONTRIBUTING.md); the package test fails
+#: on a service the code names that is missing, and the probe creates a client for each.
+BOTOCORE_SERVICES = (
+    "dynamodb",
+    "kms",
+    "s3",
+    "ses",
+    "ssm",
+)
+#: Paths (relative to the zip's root, globs) the functions never load. Each rule says why.
+PRUNED = (
+    "fontTools/**/*.c",  # C sources of its Cython modules (the compiled .so or the .py is what runs)
+    # subpackages fpdf2 never imports (font subsetting, drawing, COLR/SVG glyphs use none of them)
+    "fontTools/cu2qu",
+    "fontTools/qu2cu",
+    "fontTools/ufoLib",
+    "fontTools/voltLib",
+    "fontTools/mtiLib",
+    "fontTools/merge",
+    "fontTools/diff",
+    "fontTools/t1Lib",
+    # compiled twins of modules no PDF loads; the pure-Python module beside each stays importable
+    "fontTools/feaLib/lexer.*.so",
+    "fontTools/pens/momentsPen.*.so",
+    "fontTools/varLib/avar/_mapping.*.so",
+    # Pillow's AVIF and WebP codecs (only PNG QR codes are drawn) and their libraries
+    "PIL/_avif.*.so",
+    "PIL/AvifImagePlugin.py",
+    "PIL/_webp.*.so",
+    "PIL/WebPImagePlugin.py",
+    "pillow.libs/libavif-*",
+    "pillow.libs/libwebp*",
+    "pillow.libs/libsharpyuv-*",
+    # dnspython: email-validator imports it only to check deliverability, which the code never asks for
+    "dns",
+    "dnspython-*.dist-info",
+)
 #: Nothing the functions import at run time; pulled in only by build tools. A test asserts their absence.
 FORBIDDEN_TOP_LEVEL = ("pip", "setuptools", "click", "wheel", "_distutils_hack", "pkg_resources")
 
@@ -49,6 +99,58 @@ def pin(template: dict[str, Any], stage: str) -> dict[str, Any]:
         if "DeletionPolicy" in resource:
             resource["DeletionPolicy"] = policy
             resource["UpdateReplacePolicy"] = policy
+    out = _resolve_stage_conditions(out, stage == "prod")
+    out["Conditions"].pop(IS_PROD, None)
+    return out
+
+
+_NO_VALUE = object()
+
+
+def _resolve_stage_conditions(node: Any, prod: bool) -> Any:
+    """Every `Fn::If` on IsProd replaced by its branch for the pinned stage (cfn-lint warns of a branch
+    a pinned Stage can never reach); a chosen `AWS::NoValue` removes its key or list item."""
+    if isinstance(node, dict):
+        if list(node) == ["Fn::If"] and node["Fn::If"][0] == IS_PROD:
+            chosen = node["Fn::If"][1 if prod else 2]
+            return _NO_VALUE if chosen == {"Ref": "AWS::NoValue"} else _resolve_stage_conditions(chosen, prod)
+        out = {k: _resolve_stage_conditions(v, prod) for k, v in node.items()}
+        return {k: v for k, v in out.items() if v is not _NO_VALUE}
+    if isinstance(node, list):
+        return [v for v in (_resolve_stage_conditions(i, prod) for i in node) if v is not _NO_VALUE]
+    return node
+
+
+API_FUNCTION = "APIHandler"
+#: The alias resource SAM makes for AutoPublishAlias ("<function>Alias<alias>"); its Ref is the alias ARN.
+API_ALIAS = f"{API_FUNCTION}Alias{ALIAS}"
+UNQUALIFIED, QUALIFIED = f"${{{API_FUNCTION}.Arn}}", f"${{{API_ALIAS}}}"
+
+
+def _integrations(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        operation["x-amazon-apigateway-integration"]
+        for path in body.get("paths", {}).values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "x-amazon-apigateway-integration" in operation
+    ]
+
+
+def to_alias(template: dict[str, Any]) -> dict[str, Any]:
+    """API Gateway invokes the API function's `live` alias: its integrations and its permission (a new dict)."""
+    out = json.loads(json.dumps(template))
+    for resource in out["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Api":
+            for integration in _integrations(resource["Properties"].get("DefinitionBody", {})):
+                uri = integration["uri"]["Fn::Sub"]
+                if QUALIFIED in uri:
+                    continue
+                if UNQUALIFIED not in uri:
+                    raise ValueError(f"package: an integration that does not call {API_FUNCTION}: {uri}")
+                integration["uri"]["Fn::Sub"] = uri.replace(UNQUALIFIED, QUALIFIED)
+        elif resource["Type"] == "AWS::Lambda::Permission":
+            if resource["Properties"]["FunctionName"] == {"Ref": API_FUNCTION}:
+                resource["Properties"]["FunctionName"] = {"Ref": API_ALIAS}
     return out
 
 
@@ -63,6 +165,25 @@ def runtime_version(template: dict[str, Any]) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def prune(root: Path) -> int:
+    """Remove PRUNED and botocore's data of other services from an unzipped package; returns bytes removed."""
+    removed = 0
+    targets = [p for pattern in PRUNED for p in root.glob(pattern)]
+    data = root / "botocore" / "data"
+    if data.is_dir():
+        targets += [p for p in data.iterdir() if p.is_dir() and p.name not in BOTOCORE_SERVICES]
+    for path in targets:
+        if not path.exists():
+            continue  # inside a folder already removed
+        if path.is_dir():
+            removed += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+            shutil.rmtree(path)
+        else:
+            removed += path.stat().st_size
+            path.unlink()
+    return removed
+
+
 def precompile(zip_path: Path, version: tuple[int, int]) -> int:
     """Add `__pycache__/*.cpython-XY.pyc` for every module of the zip; returns how many."""
     if sys.version_info[:2] != version:
@@ -74,6 +195,8 @@ def precompile(zip_path: Path, version: tuple[int, int]) -> int:
             for info in z.infolist():
                 modes[info.filename] = info.external_attr
             z.extractall(root)
+        pruned = prune(root)
+        sys.stderr.write(f"package: pruned {pruned / 1e6:.1f} MB the functions never load\n")
         compileall.compile_dir(
             str(root),
             quiet=2,
@@ -107,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path)
     args = parser.parse_args(argv)
     sam = args.outdir / "sam.json"
-    template = pin(json.loads(sam.read_text(encoding="utf-8")), args.stage)
+    template = to_alias(pin(json.loads(sam.read_text(encoding="utf-8")), args.stage))
     sam.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     zip_path = args.outdir / "deployment.zip"
     compiled = precompile(zip_path, runtime_version(template))

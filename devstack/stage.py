@@ -545,6 +545,10 @@ def up(aws: Aws, stage: str, branch: str) -> str:
     outdir = package(stage, aws)
     ensure_secret(aws, names)
     created = deploy(aws, names, upload(aws, names, outdir, artifacts), branch, sender)
+    if names.stage == "prod":  # its tables have deletion protection (devstack/cfn.py), the stack this
+        aws.call(
+            "cloudformation", "update_termination_protection", StackName=names.stack, EnableTerminationProtection=True
+        )
     url = stack_outputs(aws, names)["PublicBaseUrl"]
     if write_stage_values(aws, names, url, sender) and not created:
         refresh_configuration(aws, names, artifacts)  # warm containers keep the old URL or sender otherwise

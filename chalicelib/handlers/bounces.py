@@ -11,6 +11,7 @@ import os
 
 from chalice import Blueprint
 
+from chalicelib import logs
 from chalicelib.services import bounces
 
 bp = Blueprint(__name__)
@@ -20,5 +21,6 @@ TOPIC = os.environ.get("SES_FEEDBACK_TOPIC") or f"esurety-{os.environ.get('STAGE
 
 
 @bp.on_sns_message(topic=TOPIC, name="SesFeedback")
+@logs.scoped
 def ses_feedback(event) -> None:  # noqa: ANN001 - chalice.app.SNSEvent
     bounces.handle(event.message)

@@ -83,6 +83,10 @@ def as_api_errors() -> Iterator[None]:
     except ApiError:
         raise
     except (DomainError, TooManyAttempts) as exc:
+        if isinstance(exc, TooManyAttempts):
+            from chalicelib import logs
+
+            logs.metric("Lockouts")  # a login, TOTP, verification, client or reset refused while locked
         raise ApiError.from_domain(exc) from None
     except Exception as exc:
         unavailable = unavailable_error(exc)

@@ -37,6 +37,7 @@ EVENTS_STREAM_ARN = os.environ.get(
 
 
 @bp.on_dynamodb_record(stream_arn=EVENTS_STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")
+@logs.scoped
 def event_stream(event):  # noqa: ANN001, ANN201 - Chalice's event type
     """Staff events → notices, with the same partial-batch answer as the certificates stream."""
     failures: list[dict[str, str]] = []
@@ -52,6 +53,7 @@ def event_stream(event):  # noqa: ANN001, ANN201 - Chalice's event type
 
 
 @bp.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")
+@logs.scoped
 def certificate_stream(event):  # noqa: ANN001, ANN201 - Chalice's event type
     failures: list[dict[str, str]] = []
     for record in event:

@@ -88,9 +88,16 @@ def _chalice_own(event: Any, response: Response) -> Response:
 
 def http_middleware(event: Any, get_response: Any) -> Response:
     token = links.bind(links.base_path(event.context, event.path))
+    # Every line of this request (Chalice's own unhandled-exception line too) carries API Gateway's
+    # request id, which its access log also records, and Lambda's.
+    ids = logs.bind(
+        request_id=(event.context or {}).get("requestId"),
+        aws_request_id=getattr(event.lambda_context, "aws_request_id", None),
+    )
     try:
         response = _answer(event, get_response)
     finally:
+        logs.reset(ids)
         links.reset(token)
     return response
 

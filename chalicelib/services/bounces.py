@@ -42,6 +42,7 @@ def handle(message: str) -> list[str]:
             suppressions.mark(address, reason, detail)
             marked.append(address.strip().lower())
     logs.info("ses_feedback", reason=reason, count=len(marked))
+    logs.metric("MailBounced" if reason == "bounce" else "MailComplained", len(marked))
     return marked
 
 

@@ -76,11 +76,13 @@ class Pending:
         """Render and upload a version's PDFs (a key notice only when there is a key), each by its
         own renderer: a guarantee's certificate, or a 契約保証予約証書 (issue 17)."""
         reserved = content.get("kind") == reservation.KIND
+        started = time.perf_counter()
         try:
             if reserved:
                 docs = pdf_reservation.render_reservation(content, sha, auth_key)
             else:
                 docs = pdf.render_documents(content, sha, auth_key)
+            logs.metric("PdfRenderTime", round((time.perf_counter() - started) * 1000, 1), "Milliseconds")
         except pdf.UnsupportedCharacters as exc:
             chars = "、".join(exc.chars)
             where = "project.name" if reserved else "project_name"  # a reservation's: its form's field

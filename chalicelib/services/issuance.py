@@ -72,6 +72,7 @@ def issue(principal: Principal, application_id: str) -> list[dict[str, Any]]:
     minted = minting.mint(branch, parties, _orders(app, orderer, now), commit, today=today, now=now)
     answer = [{"number": g.number, "kind": g.kind, "form": g.form, "auth_key": g.auth_key} for g, _v1 in minted]
     logs.info("application_issued", application_id=app.application_id, numbers=[a["number"] for a in answer])
+    logs.metric("Issuances", len(answer), kind="guarantee")
     return answer
 
 

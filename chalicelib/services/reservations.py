@@ -192,6 +192,7 @@ def issue(principal: Principal, reservation_id: str) -> dict[str, Any]:
     order = minting.Order(rules.KIND, electronic, functools.partial(_draft, r, orderer, now))
     ((g, _v1),) = minting.mint(branch, parties, [order], commit, today=today, now=now)
     logs.info("reservation_issued", reservation_id=r.reservation_id, number=g.number)
+    logs.metric("Issuances", kind="reservation")
     return {"number": g.number, "form": r.form["form"], "auth_key": g.auth_key, "fee": fee.total}
 
 

@@ -301,6 +301,7 @@ def _log(principal: Principal, number: str, result: str) -> None:
     """One access-log row per attempt: who, which number (as entered), when, what came of it."""
     access_log.append(_entry(principal, number, result))
     logs.info("verification", orderer_id=principal.org_id, login=principal.login, result=result)
+    logs.metric("Verifications", result=result)
 
 
 def _settle(principal: Principal, ticket: attempts.Ticket, g: Guarantee, view: dict[str, Any]) -> None:
@@ -333,6 +334,7 @@ def _settle(principal: Principal, ticket: attempts.Ticket, g: Guarantee, view: d
             if not failed:  # no reasons given: drop both conditions and write what must be written
                 strict, inbox = False, False
     logs.info("verification", orderer_id=principal.org_id, login=principal.login, result=view["status"])
+    logs.metric("Verifications", result=view["status"])
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib import aws_config, settings
+from chalicelib import aws_config, logs, settings
 from chalicelib.store import suppressions
 
 
@@ -60,7 +60,12 @@ def send(mail: Mail) -> str:
     raw = build_mime(mail, s.ses_sender)
     resp = _client(s.region, _endpoint())
     extra = {"ConfigurationSetName": s.ses_configuration_set} if s.ses_configuration_set else {}
-    answer = resp.send_raw_email(Source=s.ses_sender, Destinations=[mail.to], RawMessage={"Data": raw}, **extra)
+    try:
+        answer = resp.send_raw_email(Source=s.ses_sender, Destinations=[mail.to], RawMessage={"Data": raw}, **extra)
+    except Exception:
+        logs.metric("MailFailed")
+        raise
+    logs.metric("MailSent")
     return answer["MessageId"]
 
 

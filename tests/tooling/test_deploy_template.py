@@ -108,7 +108,7 @@ def test_ses_feedback_reaches_the_stages_own_function_through_its_configuration_
     for fn in ("APIHandler", "CertificateStream", "EventStream"):  # every mail goes through the set
         variables = resources[fn]["Properties"]["Environment"]["Variables"]
         assert variables["SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
-    (feedback,) = _statements("SesFeedbackRole")[1:]
+    (feedback,) = [s for s in _statements("SesFeedbackRole") if any(a.startswith("dynamodb:") for a in s["Action"])]
     assert feedback["Action"] == ["dynamodb:PutItem"]
 
 
@@ -179,7 +179,9 @@ def test_gateway_answers_are_static_bodies_in_our_error_shape():
         assert answer["responseParameters"]["gatewayresponse.header.Content-Type"].startswith("'application/json")
         if status in ("429", "503"):
             assert answer["responseParameters"]["gatewayresponse.header.Retry-After"] == "'2'"
-    assert "$context" not in json.dumps(cfn.template())
+    assert "$context" not in json.dumps(answers)
+    # The access log's format names $context variables, never the error message (it echoes the caller's header).
+    assert "$context.error.message" not in json.dumps(cfn.template())
 
 
 def test_the_stage_throttles_every_method_before_the_function():
@@ -192,3 +194,101 @@ def test_the_stage_throttles_every_method_before_the_function():
         "ThrottlingBurstLimit": cfn.THROTTLE_BURST,
     }
     assert "50 requests per second" in (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+
+
+# --- observable and safe to change: tracing, logs, alarms, aliases, canary ----------------------------
+
+
+def _if_prod(value, prod: bool):
+    """A value of the merge template as the package step pins it for prod or another stage."""
+    from devstack import package
+
+    return package._resolve_stage_conditions(value, prod)
+
+
+def test_every_function_traces_logs_into_its_own_retained_group_and_publishes_the_live_alias():
+    resources = cfn.template()["Resources"]
+    for logical, short in cfn.FUNCTIONS.items():
+        props = resources[logical]["Properties"]
+        assert props["Tracing"] == "Active", logical
+        assert props["AutoPublishAlias"] == "live", logical
+        group = resources[props["LoggingConfig"]["LogGroup"]["Ref"]]
+        assert group["Type"] == "AWS::Logs::LogGroup"
+        # New names: /aws/lambda/<fn> already exists in deployed stages, and creating it would fail.
+        assert group["Properties"]["LogGroupName"] == {"Fn::Sub": f"/esurety/${{Stage}}/{short}"}
+    for logical, group in resources.items():
+        if group.get("Type") == "AWS::Logs::LogGroup":
+            assert _if_prod(group["Properties"]["RetentionInDays"], True) == 365, logical
+            assert _if_prod(group["Properties"]["RetentionInDays"], False) == 30, logical
+    # The role writes only into its own group and sends traces; it no longer creates groups.
+    (logs_grant,) = [s for s in _statements("ApiHandlerRole") if s["Action"][0].startswith("logs:")]
+    assert logs_grant["Resource"] == {"Fn::GetAtt": ["APIHandlerLogGroup", "Arn"]}
+    assert any(
+        s["Action"] == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"] for s in _statements("ApiHandlerRole")
+    )
+
+
+def test_the_api_stage_traces_and_writes_an_access_log_with_the_request_id():
+    resources = cfn.template()["Resources"]
+    api = resources["RestAPI"]["Properties"]
+    assert api["TracingEnabled"] is True
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    fmt = json.loads(api["AccessLogSetting"]["Format"])
+    assert fmt["requestId"] == "$context.requestId" and fmt["status"] == "$context.status"
+    assert resources["ApiAccessLogGroup"]["Properties"]["LogGroupName"] == {"Fn::Sub": "/esurety/${Stage}/api-access"}
+
+
+def test_alarms_see_application_errors_and_throttles_and_roll_a_prod_canary_back():
+    from chalicelib import logs
+
+    resources = cfn.template()["Resources"]
+    five = resources["Api5xxAlarm"]["Properties"]
+    assert (five["Namespace"], five["MetricName"]) == ("AWS/ApiGateway", "5XXError")
+    assert {d["Name"]: d["Value"] for d in five["Dimensions"]} == {
+        "ApiName": resources["RestAPI"]["Properties"]["Name"],
+        "Stage": "api",
+    }
+    metric_filter = resources["ApiUnhandledFilter"]["Properties"]
+    assert metric_filter["LogGroupName"] == {"Ref": "APIHandlerLogGroup"}
+    assert (
+        metric_filter["FilterPattern"] == '{ $.event = "unhandled_exception" }'
+        and logs.UNHANDLED == "unhandled_exception"
+    )
+    (transform,) = metric_filter["MetricTransformations"]
+    unhandled = resources["ApiUnhandledAlarm"]["Properties"]
+    assert (unhandled["Namespace"], unhandled["MetricName"]) == (transform["MetricNamespace"], transform["MetricName"])
+    for logical, short in cfn.FUNCTIONS.items():
+        throttles = resources[f"{logical}ThrottlesAlarm"]["Properties"]
+        assert throttles["MetricName"] == "Throttles"
+        assert throttles["Dimensions"] == [
+            {"Name": "FunctionName", "Value": {"Fn::Sub": f"esurety-${{Stage}}-{short}"}}
+        ]
+        preference = resources[logical]["Properties"]["DeploymentPreference"]
+        prod, other = _if_prod(preference, True), _if_prod(preference, False)
+        assert prod["Type"].startswith(("Canary", "Linear")), logical
+        assert prod["Alarms"] == [{"Ref": "Api5xxAlarm"}, {"Ref": "ApiUnhandledAlarm"}, {"Ref": "ApiErrorsAlarm"}]
+        assert other == {"Type": "AllAtOnce"}, logical
+    dashboard = resources["Dashboard"]["Properties"]
+    body = json.loads(dashboard["DashboardBody"]["Fn::Sub"])
+    titles = " ".join(w["properties"]["title"] for w in body["widgets"])
+    for word in ("API requests", "throttles", "Verifications", "Mail", "PDF", "lag"):
+        assert word in titles, word
+
+
+def test_async_functions_keep_failed_events_and_prod_reserves_the_stream_functions_and_protects_tables():
+    resources = cfn.template()["Resources"]
+    for logical in cfn.ASYNC_FUNCTIONS:  # SNS and the schedule invoke asynchronously: two retries, then lost
+        dlq = resources[logical]["Properties"]["DeadLetterQueue"]
+        assert dlq == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}}
+    assert resources["AsyncFailuresAlarm"]["Properties"]["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["AsyncFailureQueue", "QueueName"]
+    }
+    for logical in (cfn.STREAM_FN, cfn.EVENTS_FN, cfn.FEEDBACK_FN, cfn.RECONCILE_FN):
+        reserved = {"Reserved": resources[logical]["Properties"]["ReservedConcurrentExecutions"]}
+        assert _if_prod(reserved, True) == {"Reserved": cfn.RESERVED_CONCURRENCY[logical]}
+        assert _if_prod(reserved, False) == {}
+    assert cfn.RESERVED_CONCURRENCY[cfn.STREAM_FN] == cfn.STREAM_RESERVED_CONCURRENCY
+    assert "ReservedConcurrentExecutions" not in resources[cfn.API_FN]["Properties"]
+    for name in ALL_MODELS:
+        protection = resources[cfn.logical_id(name)]["Properties"]["DeletionProtectionEnabled"]
+        assert (_if_prod(protection, True), _if_prod(protection, False)) == (True, False)

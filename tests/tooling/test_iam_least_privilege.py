@@ -69,7 +69,9 @@ PLATFORM = {
     "dynamodb:GetRecords",
     "dynamodb:GetShardIterator",
     "dynamodb:ListStreams",  # the event-source mapping polls the stream as the function
-    "sqs:SendMessage",  # the mapping's on-failure destination is written as the function
+    "sqs:SendMessage",  # the mapping's on-failure destination (and an async function's DLQ) is written as the function
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",  # active tracing: Lambda sends the function's segments
 }
 #: API operations that IAM authorises under another action's name (S3's HEAD is a GetObject, its
 #: listing a ListBucket): the grant to look for is the IAM action, not the operation.

@@ -131,9 +131,13 @@ def test_zip_is_lean_boto3_matches_its_botocore_and_every_module_is_precompiled(
         assert flags == 0b01  # hash-based, unchecked: no source stat on Lambda's read-only code directory
 
 
-def test_unzipped_package_imports_alone_in_an_empty_directory_and_renders_a_pdf_and_a_mail(package, tmp_path):
+def test_unzipped_package_imports_every_module_alone_renders_every_pdf_and_mail_and_has_each_services_client(
+    package, tmp_path
+):
     import os
     import sys
+
+    from devstack import package as packaging
 
     task = tmp_path / "task"
     task.mkdir()
@@ -150,8 +154,9 @@ def test_unzipped_package_imports_alone_in_an_empty_directory_and_renders_a_pdf_
         "PUBLIC_BASE_URL": "https://e-surety.example.jp",
         "LANG": "C.UTF-8",
     }
+    services = ",".join(packaging.BOTOCORE_SERVICES)
     out = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", str(probe), str(task)],
+        [sys.executable, "-I", "-S", "-B", str(probe), str(task), services],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -160,9 +165,17 @@ def test_unzipped_package_imports_alone_in_an_empty_directory_and_renders_a_pdf_
     )
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["failures"] == []  # every module imported, every PDF and mail rendered, every client made
     assert report["outside"] == []  # nothing imported from outside the package and the standard library
-    assert report["pdf_magic"] == "%PDF-" and report["pdf_bytes"] > 10_000 and report["key_notice_bytes"] > 10_000
-    assert report["mail_has_url"] and "発行完了" in report["mail_subject"]
+    assert report["modules"] > 100
+    expected_pdfs = {"certificate", "key_notice", "paper_certificate", "reservation", "reservation_key_notice"}
+    assert set(report["pdfs"]) == expected_pdfs | {"fee_statement"}
+    assert all(magic == "%PDF-" and size > 10_000 for size, magic in report["pdfs"].values()), report["pdfs"]
+    assert len(report["mails"]) == 9 and all(report["mails"].values()), report["mails"]
+    assert "発行完了" in report["mails"]["new/electronic"]
+    assert report["clients"] == list(packaging.BOTOCORE_SERVICES)
+    # botocore's data is there for exactly those services (the rest was pruned)
+    assert {p.name for p in (task / "botocore" / "data").iterdir() if p.is_dir()} == set(packaging.BOTOCORE_SERVICES)
     assert report["app_cached"].endswith("app.cpython-311.pyc")
     # The packaged container found the precompiled templates and rendered the mail from them.
     assert report["template_loader"] == "ModuleLoader"
@@ -172,6 +185,7 @@ def test_unzipped_package_imports_alone_in_an_empty_directory_and_renders_a_pdf_
     size = (package / "deployment.zip").stat().st_size
     with zipfile.ZipFile(package / "deployment.zip") as z:
         unzipped = sum(i.file_size for i in z.infolist())
+    assert size < 50 * 1000 * 1000  # Lambda's direct-upload limit (50 MB)
     # Figures, not assertions (timings on a shared 2-core machine are noisy).
     print(
         f"\npackage: zip {size / 1e6:.1f} MB ({unzipped / 1e6:.1f} MB unzipped); "
@@ -228,3 +242,111 @@ def test_sam_translates_the_package_into_one_api_stage_without_its_extra_stage_n
     assert all(
         f["Properties"]["Environment"]["Variables"]["CONFIG_VERSION"] == {"Ref": "ConfigVersion"} for f in functions
     )
+
+
+# --- the live alias everywhere, canary in prod; the services botocore's data is kept for ---------------------
+
+
+def _translated(template: dict, stage: str) -> dict:
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:
+        def load(self) -> dict:
+            return {}
+
+    template = json.loads(json.dumps(template))
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://artifacts/esurety/dev/x.zip"  # as bin/stage uploads it
+    return transform(template, {"Stage": stage}, NoManagedPolicies())["Resources"]
+
+
+def _unqualified_calls(resources: dict) -> list[str]:
+    """Every place outside a function's own version and alias that names a function itself (Ref, GetAtt,
+    or `${Fn}` / `${Fn.Arn}` in a Sub) rather than its alias: integration URIs, permissions, mappings,
+    subscriptions, schedule targets."""
+    functions = {k for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    found = []
+
+    def walk(node, where: str) -> None:
+        if isinstance(node, dict):
+            if node.get("Ref") in functions or (node.get("Fn::GetAtt") or [None])[0] in functions:
+                found.append(f"{where}: {node}")
+            sub = node.get("Fn::Sub")
+            text = sub if isinstance(sub, str) else (sub[0] if isinstance(sub, list) else "")
+            for name in re.findall(r"\$\{([A-Za-z0-9]+)(?:\.Arn)?\}", text or ""):
+                if name in functions:
+                    found.append(f"{where}: {text}")
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
+    for logical, resource in resources.items():
+        if resource["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias"):
+            continue
+        walk(resource.get("Properties", {}), logical)
+    return found
+
+
+def test_api_gateway_mappings_subscriptions_and_the_schedule_call_the_live_alias_and_prod_shifts_by_canary(
+    package, tmp_path
+):
+    from devstack import package as packaging
+
+    dev_template = json.loads((package / "sam.json").read_text())
+    dev = _translated(dev_template, "dev")
+    assert _unqualified_calls(dev) == []
+    aliases = {k: r for k, r in dev.items() if r["Type"] == "AWS::Lambda::Alias"}
+    assert len(aliases) == 5 and all(r["Properties"]["Name"] == "live" for r in aliases.values())
+    callers = [r for r in dev.values() if r["Type"] in ("AWS::Lambda::Permission", "AWS::Lambda::EventSourceMapping")]
+    assert len(callers) >= 5 and all(r["Properties"]["FunctionName"]["Ref"] in aliases for r in callers)
+    body = dev["RestAPI"]["Properties"]["Body"]
+    uris = {
+        op["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"] for p in body["paths"].values() for op in p.values()
+    }
+    assert uris == {
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${APIHandlerAliaslive}/invocations"
+    }
+    groups = [r["Properties"] for r in dev.values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
+    assert len(groups) == 5 and {g["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"] for g in groups} == {"AllAtOnce"}
+    assert all("AlarmConfiguration" not in g for g in groups)
+
+    # The same package for prod (chalice's merge of the template over it, then the package step's):
+    # canary with automatic rollback on the alarms that see application errors.
+    from chalice.package import TemplateDeepMerger
+
+    prod_template = packaging.to_alias(packaging.pin(TemplateDeepMerger().merge(cfn.template(), dev_template), "prod"))
+    prod = _translated(prod_template, "prod")
+    assert _unqualified_calls(prod) == []
+    groups = [r["Properties"] for r in prod.values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
+    for group in groups:
+        assert group["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"] == cfn.PROD_DEPLOYMENT
+        assert [a["Name"] for a in group["AlarmConfiguration"]["Alarms"]] == [{"Ref": a} for a in cfn.ROLLBACK_ALARMS]
+        assert "DEPLOYMENT_STOP_ON_ALARM" in group["AutoRollbackConfiguration"]["Events"]
+    stream = prod["CertificateStream"]["Properties"]
+    assert stream["ReservedConcurrentExecutions"] == cfn.STREAM_RESERVED_CONCURRENCY
+    assert all(
+        r["Properties"]["DeletionProtectionEnabled"] is True
+        for r in prod.values()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    )
+    assert "ReservedConcurrentExecutions" not in dev["CertificateStream"]["Properties"]
+    path = tmp_path / "prod.json"
+    path.write_text(json.dumps(prod_template))
+    lint = shutil.which("cfn-lint", path=str(ROOT / ".venv" / "bin")) or shutil.which("cfn-lint")
+    result = subprocess.run([lint, str(path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_botocore_data_is_kept_for_exactly_the_services_the_code_names():
+    """devstack/package.py BOTOCORE_SERVICES against every `client("…")` of chalicelib: a module that calls
+    a new service without adding it to the list (one line) fails here, and the zip would lack its data."""
+    from devstack import package as packaging
+
+    named = set()
+    for path in (ROOT / "chalicelib").rglob("*.py"):
+        named |= set(re.findall(r"(?:\bclient|create_client)\(\s*\"([a-z0-9-]+)\"", path.read_text(encoding="utf-8")))
+    assert named == set(packaging.BOTOCORE_SERVICES)
+    assert list(packaging.BOTOCORE_SERVICES) == sorted(packaging.BOTOCORE_SERVICES)

@@ -115,6 +115,9 @@ def test_prod_is_refused_outside_its_workflow_unless_break_glass(not_in_ci, monk
     output = dry_run("up", "--stage", "prod", "--break-glass")
     assert "WARNING: --break-glass" in output and "WARNING: --break-glass" in capsys.readouterr().err
     assert "create_change_set" in output
+    # prod's stack refuses deletion; a branch stage's does not (down deletes it)
+    assert '"EnableTerminationProtection": true' in output
+    assert "update_termination_protection" not in dry_run("up", "feature/x")
 
 
 @pytest.mark.parametrize("branch", ["feature/New_Thing-42", LONG_BRANCH])
@@ -187,8 +190,9 @@ def test_dry_run_down_plans_bucket_stack_secret_and_logs():
     output = dry_run("down", "feature/New_Thing-42")
     ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
     assert ops.index("s3 list_object_versions") < ops.index("cloudformation delete_stack")
-    # one log group per function: api, certificate-stream, event-stream, ses-feedback, reconcile-pdfs
-    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 5
+    # per function (api, certificate-stream, event-stream, ses-feedback, reconcile-pdfs) Lambda's old group
+    # and the stack's own, and the API's access log
+    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 11
     with pytest.raises(SystemExit, match="prod is retained"):
         dry_run("down", "--stage", "prod")
 
@@ -225,7 +229,11 @@ def test_names_match_what_the_template_builds_from_the_stage():
         for r in resources.values()
         if "FunctionName" in r.get("Properties", {})
     }
-    assert {f"/aws/lambda/{f}" for f in functions} == set(names.log_groups)
+    owned = {
+        resolve(r["Properties"]["LogGroupName"]) for r in resources.values() if r.get("Type") == "AWS::Logs::LogGroup"
+    }
+    # and every group the stack owns (/esurety/<stage>/…), which a retained stack would leave behind
+    assert {f"/aws/lambda/{f}" for f in functions} | owned == set(names.log_groups)
     assert resolve(resources["SesConfigurationSet"]["Properties"]["Name"]) == names.configuration_set
     assert set(stage.TABLES) == set(cfn.ALL_MODELS)
 
@@ -326,6 +334,7 @@ def test_down_empties_a_versioned_bucket_with_delete_markers_then_deletes_everyt
     assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == names.stack)
     assert ssm.get_parameters(Names=names.parameters)["Parameters"] == []
     assert logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{names.prefix}")["logGroups"] == []
+    assert logs.describe_log_groups(logGroupNamePrefix=f"/esurety/{st}/")["logGroups"] == []
     out = moto_aws.out.getvalue()
     assert out.index("delete_objects") < out.index("delete_stack")
     assert "7 versions and delete markers removed" in out
@@ -578,6 +587,7 @@ def test_the_ci_roles_may_do_exactly_what_the_tools_call(moto_aws, monkeypatch, 
     monkeypatch.setenv("ESURETY_ARTIFACTS_BUCKET", "artifacts")
     printed = "".join(dry_run(*argv) for argv in (["up", "feature/x"], ["rotate-secret", "feature/x"]))
     printed += dry_run("down", "feature/x")
+    printed += dry_run("up", "--stage", "prod", "--break-glass")  # prod's stack gets termination protection
     names = StageNames("br-x-1a2b3c", moto_aws.account, "ap-northeast-1")
     _, info = _stream_with_one_insert(moto_aws, names)
     _queue_with_pointers(moto_aws, names, info)

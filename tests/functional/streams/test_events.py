@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 def test_stream_handler_receives_lambda_shaped_records(client, capsys):
     event = {
@@ -26,3 +28,7 @@ def test_stream_handler_receives_lambda_shaped_records(client, capsys):
     client.lambda_.invoke("certificate_stream", event)
     out = capsys.readouterr().out
     assert '"number": "30026-000001M"' in out
+    # Every line of the invocation carries its Lambda request id (chalicelib/logs.py scoped).
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    ids = {line.get("request_id") for line in lines}
+    assert len(ids) == 1 and None not in ids and {line["function"] for line in lines} == {"certificate_stream"}
