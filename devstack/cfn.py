@@ -626,6 +626,9 @@ def _dashboard() -> dict[str, Any]:
             y=24,
         ),
         widget("PDF render time (p95, ms)", [named(app_metric, "PdfRenderTime")], "p95", x=12, y=24),
+        # Issue 31: signing (services/signing.py): CPU per PDF, and writes refused because KMS or the TSA did not answer
+        widget("PDF sign time (p95, ms CPU)", [named(app_metric, "PdfSignTime")], "p95", x=0, y=30),
+        widget("PDF sign failures (KMS or TSA)", [named(app_metric, "PdfSignFailures")], x=12, y=30),
     ]
     return {
         "Type": "AWS::CloudWatch::Dashboard",

@@ -132,10 +132,11 @@ def sign(data: bytes, ref: DocumentRef) -> bytes:
         if not _unavailable(exc):
             raise
         logs.error("pdf_sign_failed", kind=ref.kind, error=type(exc).__name__)
+        logs.metric("PdfSignFailures")
         raise Unavailable(
             [FieldError("", "電子署名を付けられませんでした。しばらくしてから再度お試しください。")]
         ) from exc
-    logs.info("pdf_signed", kind=ref.kind, cpu_ms=round((time.process_time() - started) * 1000, 1))
+    logs.metric("PdfSignTime", round((time.process_time() - started) * 1000, 1), "Milliseconds")
     return out
 
 
