@@ -164,7 +164,12 @@ def _sign(data: bytes, ref: DocumentRef) -> bytes:
     from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko.stamp.noop import NoOpStampStyle
 
-    _material, pdf_signer_key, certs, crls, _url, timestamper = _context()
+    from chalicelib.store import tsa
+
+    _material, pdf_signer_key, certs, crls, url, timestamper = _context()
+    if url:  # a remote TSA: its chain and CRLs, fetched once per container until their nextUpdate
+        tsa_certs, tsa_crls = tsa.remote_validation_data(url, timestamper)
+        certs, crls = tuple(dict.fromkeys((*certs, *tsa_certs))), tuple(dict.fromkeys((*crls, *tsa_crls)))
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     writer.document_meta.keywords = [ref.keyword()]
     # Loaded afresh from DER for each document (asn1crypto values reused across documents re-encode).

@@ -149,6 +149,52 @@ def timestamper(material: Material) -> Any:
     return Stamper(include_nonce=True)
 
 
+#: A remote TSA's certificates and their CRLs (DER), per URL, until the earliest CRL's nextUpdate.
+_remote: dict[str, tuple[tuple[bytes, ...], tuple[bytes, ...], dt.datetime]] = {}
+#: How long a remote TSA's validation data is kept when its CRLs name no nextUpdate.
+REMOTE_KEEP = dt.timedelta(hours=1)
+
+
+def remote_validation_data(url: str, stamper: Any) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    """The certificates a remote TSA answers with and the CRLs of their distribution points, fetched
+    at signing (each bounded to TIMEOUT_SECONDS) and kept per container until the earliest nextUpdate,
+    so a B-LT signature embeds the TSA's revocation data too. TsaUnavailable when any is missing."""
+    now = dt.datetime.now(dt.UTC)
+    hit = _remote.get(url)
+    if hit is not None and now < hit[2]:
+        return hit[0], hit[1]
+    import asyncio
+
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import x509
+
+    try:
+        token = asyncio.run(stamper.async_dummy_response("sha256"))  # one real request, cached by pyHanko
+        certs = tuple(c.chosen.dump() for c in token["content"]["certificates"])
+        crls, until = [], now + REMOTE_KEEP
+        for der in certs:
+            for point in x509.Certificate.load(der).crl_distribution_points:
+                for where in point["distribution_point"].native or []:
+                    data = _fetch(where)
+                    until = min(until, asn1_crl.CertificateList.load(data)["tbs_cert_list"]["next_update"].native)
+                    crls.append(data)
+    except TsaUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a TSA or CRL that does not answer is "unavailable"
+        raise TsaUnavailable(type(exc).__name__) from exc
+    _remote[url] = (certs, tuple(crls), until)
+    return certs, tuple(crls)
+
+
+def _fetch(url: str) -> bytes:
+    import urllib.request
+
+    if not url.startswith(("https://", "http://")):
+        raise TsaUnavailable("a CRL distribution point that is not http(s)")
+    with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310 - checked above
+        return answer.read(1 << 20)
+
+
 def _ask(url: str, req: Any) -> Any:
     """POST the request to an RFC 3161 TSA over HTTP, bounded to TIMEOUT_SECONDS."""
     import urllib.request
