@@ -6,15 +6,18 @@ without an account. POST /api/verify/pdf and the page are counted per source (30
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib import settings
 from chalicelib.domain.errors import FieldError
-from chalicelib.handlers.endpoint import Call, api, source_address
+from chalicelib.handlers.endpoint import Call, api, cookies, source_address
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
-from chalicelib.services import pdf_verify, signing
+from chalicelib.render import links
+from chalicelib.services import auth, pdf_verify, signing
 
 bp = Blueprint(__name__)
 
@@ -100,13 +103,35 @@ def verify_pdf(call: Call) -> dict[str, Any]:
     return pdf_verify.verify_counted(call.body or b"", source_address(call.request))
 
 
-@page(bp, "/verify/pdf", ("GET", "POST"), audience=None, public=True)
+#: The anonymous form's nonce cookie (the login forms' pattern: a nonce pair, checked before parsing).
+NONCE_COOKIE = "esurety_login"  # the anonymous forms share it (account_pages.NONCE_COOKIE)
+_EXPIRED = "画面の有効期限が切れました。もう一度お試しください。"
+
+
+def _render(call: PageCall, status: int = 200, **context: Any) -> Response:
+    nonce = cookies(call.request).get(NONCE_COOKIE) or secrets.token_urlsafe(18)
+    context.setdefault("pdf_labels", pdf_verify.LABELS)
+    response = call.render(
+        "html/verify_pdf.html", status=status, no_store=True, form_token=auth.anonymous_csrf_token(nonce), **context
+    )
+    secure = "" if settings.current().is_local else "; Secure"
+    response.headers["Set-Cookie"] = (
+        f"{NONCE_COOKIE}={nonce}; Path={links.cookie_path()}; HttpOnly; SameSite=Strict; Max-Age=1800{secure}"
+    )
+    return response
+
+
+def _expired(call: PageCall) -> Response:
+    return _render(call, 403, result=None, errors=[FieldError("", _EXPIRED)])
+
+
+@page(bp, "/verify/pdf", ("GET", "POST"), audience=None, public=True, anonymous_csrf=(NONCE_COOKIE, _expired))
 def verify_pdf_page(call: PageCall) -> Response:
     """PDF の確認: 証書などの PDF を選ぶと、署名と現在の状態を表示する (ログイン不要)。"""
     if call.request.method == "GET":
-        return call.render("html/verify_pdf.html", result=None, errors=[], pdf_labels={})
+        return _render(call, result=None, errors=[])
     upload = call.files.get("pdf_file") or b""
     if not upload:
-        return call.render("html/verify_pdf.html", 400, result=None, errors=[pdf_verify.NO_FILE], pdf_labels={})
+        return _render(call, 400, result=None, errors=[pdf_verify.NO_FILE])
     result = pdf_verify.verify_counted(upload, source_address(call.request))
-    return call.render("html/verify_pdf.html", result=result, errors=[], pdf_labels=pdf_verify.LABELS)
+    return _render(call, result=result, errors=[])

@@ -14,6 +14,7 @@ from asn1crypto import pem, x509
 
 from chalicelib.store import guarantees, objects
 from tests import hostile, pdfs
+from tests.forms import csrf_of, nonce_of
 from tests.functional.conftest import body
 from tests.journeys import post_version, requested_then_approved
 
@@ -76,18 +77,16 @@ def test_the_page_takes_an_upload_and_shows_the_verdict(client, issued):
     number = issued[0]["number"]
     page = client.http.get("/verify/pdf")
     assert page.status_code == 200 and 'type="file"' in page.body.decode()
+    token, nonce = csrf_of(page.body.decode()), nonce_of(page)
     boundary = "verifypdf"
-    form = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="pdf_file"; filename="c.pdf"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        ).encode()
-        + pdf_of(number, 1)
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    shown = client.http.post(
-        "/verify/pdf", headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}, body=form
-    )
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+    head += f'--{boundary}\r\nContent-Disposition: form-data; name="pdf_file"; filename="c.pdf"\r\n'
+    head += "Content-Type: application/pdf\r\n\r\n"
+    form = head.encode() + pdf_of(number, 1) + f"\r\n--{boundary}--\r\n".encode()
+    multipart = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    refused = client.http.post("/verify/pdf", headers=multipart, body=form)  # no nonce cookie: refused
+    assert refused.status_code == 403 and "有効期限" in refused.body.decode()
+    shown = client.http.post("/verify/pdf", headers={**multipart, "Cookie": f"esurety_login={nonce}"}, body=form)
     html = shown.body.decode()
     assert shown.status_code == 200 and "有効 (当社の電子署名があり" in html and number in html
     assert "現在有効な版です" in html
