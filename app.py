@@ -6,9 +6,12 @@ from chalicelib.handlers import (
     account_pages,
     accounts,
     admin,
+    admin_departments,
     admin_pages,
     binary,
     bounces,
+    deliveries,
+    delivery_pages,
     dev,
     dsure,
     events,
@@ -60,3 +63,6 @@ app.register_blueprint(netdesk_reservation_pages.bp)
 app.register_blueprint(staff_reservations.bp)
 app.register_blueprint(staff_reservation_pages.bp)
 app.register_blueprint(signing.bp)
+app.register_blueprint(deliveries.bp)
+app.register_blueprint(admin_departments.bp)
+app.register_blueprint(delivery_pages.bp)

@@ -52,6 +52,9 @@ TABLES = (
     "fee_rates",
     "fees",
     "reservations",
+    # Issue 29: 提出 and 受領
+    "departments",
+    "deliveries",
 )
 
 

@@ -90,11 +90,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from chalicelib.store import provision
     from devstack.pump import StreamPump
-    from devstack.seed import DEMO_ACCOUNTS, DEMO_TOTP_SECRETS, seed_demo
+    from devstack.seed import DEMO_ACCOUNTS, DEMO_CLIENT_ID, DEMO_TOTP_SECRETS, seed_demo, seed_demo_client
 
     provision.provision_all()
+    client_secret = None
     if not args.no_seed:
         seed_demo()
+        client_secret = seed_demo_client()
     stream_arn = provision.certificates_stream_arn()
     os.environ["CERTIFICATES_STREAM_ARN"] = stream_arn
     events_arn = provision.stream_arn("events")
@@ -139,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  Demo TOTP secrets (staff/admin second step; local stage only):", flush=True)
         for login, secret in DEMO_TOTP_SECRETS.items():
             print(f"    {login:17} {secret}", flush=True)
+        print(f"  Demo machine client of 08216: client_id {DEMO_CLIENT_ID}  client_secret {client_secret}", flush=True)
     print(f"READY {base}", flush=True)
     try:
         server.serve_forever()

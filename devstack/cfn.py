@@ -53,13 +53,17 @@ API_DYNAMODB_ACTIONS = (
 )
 API_S3_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging")
 STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox", "suppressions")  # no mail to a bounced address
-STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+#: Issue 29: a new version puts the guarantee's deliveries back to 未受領 (with an event telling the department).
+STREAM_TABLES += ("deliveries", "departments", "events")
+STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 #: SES's bounce and complaint notifications (SNS) only mark the address (services/bounces.py).
 FEEDBACK_TABLES = ("suppressions",)
 #: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address;
 #: a queued reset request (issue 26): the account, its new link's token, the per-login mail counter.
 EVENTS_TABLES = ("notifications", "inbox", "suppressions", "accounts", "tokens", "attempts")
-EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+#: Issue 29: a key reissue puts the guarantee's deliveries back to 未受領 (with an event telling the department).
+EVENTS_TABLES += ("guarantees", "deliveries", "departments", "events")
+EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 #: The PDF reconciler (services/reconcile.py) reads the version a pending object names, then releases
 #: (untags) or deletes the object; it lists the bucket to find them.

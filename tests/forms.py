@@ -107,3 +107,29 @@ def login_form(client, audience: str, login_id: str, password: str, next_path: s
         body=urlencode(form),
     )
     return page, resp
+
+
+def staff_cookie(session: str) -> dict[str, str]:
+    """A clerk's cookie headers for a form post (the session's CSRF token is `staff_csrf`)."""
+    return {"Cookie": f"esurety_session={session}", **URLENC}
+
+
+def staff_csrf(client, session: str) -> str:
+    """The CSRF token the console's forms carry for this session (read from its top page)."""
+    return csrf_of(client.http.get("/staff", headers={"Cookie": f"esurety_session={session}"}).body.decode())
+
+
+def confirm_form(html: str) -> tuple[str, dict[str, str]]:
+    """The confirmation page's form: (its action, its hidden fields with the one-time token)."""
+    action = re.search(r'<form method="post" action="([^"]+)" id="confirm">', html).group(1)
+    return action, hidden_fields(html)
+
+
+def staff_write(client, session: str, path: str, fields: dict[str, str], csrf: str):
+    """A console write as a clerk makes it: the form's post (→ the confirmation page), then the
+    confirmation's post. Returns (the confirmation page, the confirmed answer)."""
+    headers = staff_cookie(session)
+    shown = client.http.post(path, headers=headers, body=urlencode({"csrf_token": csrf, **fields}))
+    assert shown.status_code == 200 and 'id="confirm"' in shown.body.decode(), shown.body.decode()[:2000]
+    action, hidden = confirm_form(shown.body.decode())
+    return shown, client.http.post(action, headers=headers, body=urlencode(hidden))

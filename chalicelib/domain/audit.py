@@ -27,6 +27,7 @@ ACTIONS = frozenset(
         "user_created",
         "user_disabled",
         "user_enabled",
+        "user_updated",  # issue 29: an orderer user's department
         "mfa_reset",
         "org_created",
         "org_disabled",

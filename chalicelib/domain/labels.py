@@ -16,6 +16,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+from chalicelib.domain.era import era_date
+
 Labels = MappingProxyType[str, str]
 
 
@@ -156,7 +158,7 @@ STAFF_FIELD: Final = _table(
 AUDIT_ACTION: Final = _table(
     {
         "issue": "発行",
-        "reject": "却下",
+        "reject": "差戻し",
         "version": "訂正・変更・取消",
         "fee_payment": "保証料の入金",
         "fee_waiver": "保証料の免除",
@@ -164,10 +166,11 @@ AUDIT_ACTION: Final = _table(
         "approval_approved": "決裁の承認",
         "approval_declined": "決裁の否認",
         "reservation_issue": "予約の発行",
-        "reservation_reject": "予約の却下",
+        "reservation_reject": "予約の差戻し",
         "user_created": "利用者の登録",
         "user_disabled": "利用者の停止",
         "user_enabled": "利用者の再開",
+        "user_updated": "利用者の部署の変更",
         "mfa_reset": "二要素認証の再設定",
         "org_created": "組織の登録",
         "org_disabled": "組織の停止",
@@ -191,7 +194,13 @@ APPROVAL_CONSEQUENCE: Final = _table(
 
 #: An inbox item's `latest_event` (services/verify.inbox): the newest version's kind, or a key
 #: reissue after it; and what the orderer should do about a reissue.
-LATEST_EVENT: Final = _table({**VERSION_KIND, "key_reissued": "認証キー再発行"})
+LATEST_EVENT: Final = _table({**VERSION_KIND, "key_reissued": "認証キー再発行", "expiring": "保証期限間近"})
+
+#: 状態 of a 提出 (issue 29), as both sides see it: the contractor's 提出済 is the department's 未受領.
+DELIVERY_STATUS: Final = _table({"delivered": "提出済 (未受領)", "received": "受領済", "returned": "差戻し"})
+
+#: D-Sure's tabs of 提出一覧 (the department's words).
+DELIVERY_TAB: Final = _table({"delivered": "未受領", "received": "受領済", "returned": "差戻し"})
 KEY_REISSUED_HINT: Final = (
     "この保証の認証キーは、前回の確認の後に再発行されました。これまでの「認証キーのお知らせ」は使えません。"
     "受注者に新しい「認証キーのお知らせ」の提出を求めてください。"
@@ -291,3 +300,45 @@ FIELD: Final = _table(
         "paid_on": "入金日",
     }
 )
+
+#: What each confirmed staff write does (handlers/confirm.py shows it before the clerk confirms).
+CONSEQUENCE: Final = _table(
+    {
+        "issue": "保証契約番号と認証キーを採番し、保証証書を発行します。発行は取り消せません"
+        "(取消は決裁を経て取消の版を記録する手続です)。受注者に発行のお知らせが届きます。",
+        "reject": "申込を差戻します。受注者には理由とともにお知らせが届き、この申込は発行できなくなります。元に戻せません。",
+        "payment": "保証料の入金を記録します。記録の後は入金額・入金日を変更できず、保証証書を発行できるようになります。",
+        "waiver": "保証料を免除します。免除の後は入金を記録できず、保証証書を発行できるようになります。元に戻せません。",
+        "reservation_issue": "予約番号と認証キーを採番し、契約保証予約証書を発行します。発行は取り消せません。",
+        "reservation_reject": "契約保証予約を差戻します。受注者には理由が表示され、この予約は発行できなくなります。元に戻せません。",
+        "cancellation": "取消を依頼します (別の職員の決裁を経て実行されます)。" + APPROVAL_CONSEQUENCE["cancellation"],
+        "change": "新しい版を記録します。発注者の確認にも新しい版が表示されます。",
+        "correction": "新しい版を記録します。発注者の確認にも新しい版が表示されます。",
+        "approve": "依頼された手続をいま実行します。元に戻せません。",
+        "decline": "依頼を否認します。手続は実行されず、依頼者は改めて依頼できます。",
+    }
+)
+
+#: The feedback on a result page after a confirmed write (`?done=…`, handlers/staff.py).
+DONE: Final = _table(
+    {
+        "reject": "申込を差戻しました。",
+        "payment": "保証料の入金を記録しました。",
+        "waiver": "保証料の免除を記録しました。",
+        "reservation_reject": "契約保証予約を差戻しました。",
+        "correction": "訂正の版を記録しました。",
+        "change": "変更の版を記録しました。",
+        "cancellation": "取消を依頼しました。別の職員の決裁 (承認) を待っています。",
+        "reissue_requested": "認証キーの再発行を依頼しました。別の職員の決裁 (承認) を待っています。",
+        "decline": "決裁を否認しました。手続は実行されていません。",
+    }
+)
+
+
+def fee_state(fees: dict | None) -> str:
+    """未入金 / 入金済 (令和…の日付) / 免除: a 保証料's state as people read it."""
+    if not fees:
+        return ""
+    if fees.get("paid_on"):
+        return f"入金済 {era_date(fees['paid_on'])}"
+    return "免除" if fees.get("waived") else "未入金"

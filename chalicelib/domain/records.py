@@ -35,6 +35,7 @@ class Account:
     totp_confirmed: bool = False
     totp_last_step: int = 0  # the last accepted TOTP step: a code is good once
     link_hash: str | None = field(default=None, repr=False)  # the one live set-up link (store/accounts.py)
+    department_id: str | None = None  # issue 29: an orderer user bound to one department (None: all)
 
     @property
     def needs_mfa(self) -> bool:
@@ -49,6 +50,7 @@ class Account:
             "role": self.role,
             "org_id": self.org_id,
             "status": self.status,
+            "department_id": self.department_id,
         }
 
 
@@ -274,3 +276,41 @@ class ClaimRecord:
     lease_until: int = 0
     claim_token: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department (課) of an orderer that deliveries are routed to; `main` (代表) always exists."""
+
+    orderer_id: str
+    department_id: str
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A 提出: a guarantee handed to one department of its orderer, and where it stands (API.md).
+
+    `event_at` is the time of the newest thing that put it (back) to `delivered` — the 提出, a new
+    version, a key reissue: every decision is conditioned on it, so a decision made on what the
+    clerk saw before a change cannot land after it."""
+
+    delivery_id: str
+    number: str
+    orderer_id: str
+    department_id: str
+    contractor_org: str
+    kind: str
+    version: int
+    latest_event: str  # new | correction | change | cancellation | key_reissued | expiring
+    status: str  # delivered | received | returned
+    delivered_at: str
+    event_at: str
+    orderer_reference: str | None = None
+    message: str | None = None
+    received_at: str | None = None
+    received_by_login: str | None = None
+    returned_reason: str | None = None
+    check: dict[str, Any] | None = None
+    seen: bool = False

@@ -97,7 +97,7 @@ def review_reservation(
     if bid_amount is None or bid_amount <= 0:
         r.error("bid_amount", "入札金額を1円以上の整数(円)で入力してください。")
     form_kind = body.get("form")
-    app_rules.check_form(r, "form", form_kind, offers_e_surety(orderer))
+    app_rules.check_form(r, "form", form_kind, orderer is None or offers_e_surety(orderer))
     delivery = app_rules.review_delivery(r, as_dict(body.get("delivery")), today, now, registered_emails)
     form = {"project": project, "bid_amount": bid_amount, "form": form_kind, "delivery": delivery}
     return form, list(r.errors.values())

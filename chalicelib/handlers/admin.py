@@ -143,6 +143,7 @@ USER_BODY = _body(
         "email": {"type": "string", "minLength": 3, "maxLength": 254},
         "role": {"type": "string", "enum": list(ROLES)},
         "org_id": ORG_ID,
+        "department_id": {"type": "string", "maxLength": 32, "description": "発注者の利用者のみ: 部署"},
     },
 )
 
@@ -167,7 +168,9 @@ def _email(address: str) -> str:
 )
 def create_user(call: Call) -> Response:
     b = call.body
-    result = admin.create_user(call.principal, b["login"], b["name"], _email(b["email"]), b["role"], b["org_id"])
+    result = admin.create_user(
+        call.principal, b["login"], b["name"], _email(b["email"]), b["role"], b["org_id"], b.get("department_id")
+    )
     return created(result, f"/api/admin/users/{result['login']}")
 
 

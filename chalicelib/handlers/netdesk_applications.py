@@ -20,7 +20,7 @@ from chalicelib import settings
 from chalicelib.domain import clock
 from chalicelib.domain.application import APPLICATION_SCHEMA, parse_amount
 from chalicelib.domain.branches import BRANCHES
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.handlers.endpoint import Call, api, cookies, created, json_response
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.handlers.schemas import paged as page_of
@@ -189,6 +189,20 @@ def _bid(f: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def in_form_order(errors: list[FieldError], order: tuple[str, ...]) -> dict[str, str]:
+    """The errors by field, in the order the form shows its fields (the summary reads top to bottom):
+    a section's error (`advance_payment`) sits with its first field; anything unknown comes last."""
+
+    def position(field: str) -> int:
+        field = "delivery.visit_date" if field == "delivery.visit_at" else field  # one error for two inputs
+        for i, name in enumerate(order):
+            if name == field or name.startswith(field + ".") or field.startswith(name + "."):
+                return i
+        return len(order)
+
+    return {e.field: e.message for e in sorted(errors, key=lambda e: position(e.field))}
+
+
 def delivery_from_form(f: dict[str, str]) -> dict[str, Any]:
     """The 送付 section (shared with the 契約保証予約 form): a visit's date and time joined, and
     only the fields of the chosen way of receipt."""
@@ -341,7 +355,7 @@ def _confirm_or_edit(call: PageCall, values: dict[str, str], notice: str | None 
     try:
         form = applications.review(call.principal, body)
     except ValidationFailed as exc:
-        errors = {e.field: e.message for e in exc.errors}
+        errors = in_form_order(exc.errors, FORM_FIELDS)
         context = {**_context(call, values, errors), "notice": notice}
         return call.render("html/netdesk/applications_new.html", status=400, **context)
     orderer = orderers.get_orderer(form["project"]["orderer_id"])
@@ -421,7 +435,7 @@ def new_application(call: PageCall) -> Response:
             key = call.form.get("idempotency_key") or None
             _status, answer = applications.submit(call.principal, body_from_form(values), key)
         except (ValidationFailed, Conflict) as exc:  # Conflict: the Idempotency-Key's; the form keeps what was typed
-            errors = {e.field: e.message for e in exc.errors}
+            errors = in_form_order(exc.errors, FORM_FIELDS)
             return call.render("html/netdesk/applications_new.html", status=400, **_context(call, values, errors))
         return redirect("/netdesk/applications/new?done=" + quote(answer["id"]))
     return _confirm_or_edit(call, values)
@@ -456,6 +470,7 @@ def application_detail(call: PageCall) -> Response:
         guarantees=detail["guarantees"],
         orderer_name=orderer.name if orderer else detail["application"]["project"]["orderer_id"],
         branch=BRANCHES.get(detail["application"]["delivery"]["branch_id"]),
+        payee=fee_statements.PAYEE,
     )
 
 

@@ -273,6 +273,8 @@ def guarantee_page(call: PageCall) -> Response:
         more_views=overview["more_views"],
         failed_attempts=overview["failed_attempts"],
         quoted=quoted,
+        deliveries=overview["deliveries"],
+        departments=overview["departments"],
     )
 
 

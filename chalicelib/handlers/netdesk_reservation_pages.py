@@ -16,9 +16,9 @@ from chalicelib.domain import clock
 from chalicelib.domain.application import parse_amount
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.handlers.netdesk_applications import delivery_from_form
+from chalicelib.handlers.netdesk_applications import delivery_from_form, in_form_order
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import fees, orderers, reservations
+from chalicelib.services import auth, fee_statements, fees, orderers, reservations
 
 bp = Blueprint(__name__)
 
@@ -57,6 +57,8 @@ def _defaults(call: PageCall) -> dict[str, str]:
         "delivery.receipt": "mail",
         "delivery.notify": "true",
         "delivery.mail_to.name": call.principal.org_name if call.principal else "",
+        # the help says the login's own address is filled in (as on the 保証申込 form)
+        "delivery.email": (auth.contact_email(call.principal.login) if call.principal else None) or "",
     }
 
 
@@ -94,7 +96,7 @@ def new_reservation(call: PageCall) -> Response:
             return redirect("/netdesk/reservations/new?done=" + quote(answer["id"]))
         form = reservations.review(call.principal, body)
     except (ValidationFailed, Conflict) as exc:  # Conflict: store contention past its retries, as before
-        errors = {e.field: e.message for e in exc.errors}
+        errors = in_form_order(exc.errors, FORM_FIELDS)
         return call.render("html/netdesk/reservations_new.html", status=400, **_context(values, errors))
     orderer = orderers.get_orderer(form["project"]["orderer_id"])
     return call.render(
@@ -106,3 +108,24 @@ def new_reservation(call: PageCall) -> Response:
         branch=BRANCHES.get(form["delivery"]["branch_id"]),
         **_context(values, {}),
     )
+
+
+@page(bp, "/netdesk/reservations/{reservation_id}", audience="netdesk")
+def reservation_detail(call: PageCall) -> Response:
+    """申込詳細 of a 契約保証予約: its state, the 予約手数料 (入金状況, 振込先, 計算書) and what was sent."""
+    r = reservations.get(call.principal, call.params["reservation_id"])
+    orderer = orderers.get_orderer(r["project"]["orderer_id"])
+    return call.render(
+        "html/netdesk/reservation_detail.html",
+        r=r,
+        orderer_name=orderer.name if orderer else r["project"]["orderer_id"],
+        branch=BRANCHES.get((r["delivery"] or {}).get("branch_id") or ""),
+        payee=fee_statements.PAYEE,
+    )
+
+
+@page(bp, "/netdesk/reservations/{reservation_id}/fee-statement.pdf", audience="netdesk")
+def reservation_fee_statement(call: PageCall) -> Response:
+    """予約手数料の計算書 (振込先つき) from the pages: a redirect to its 60-second URL."""
+    url = fee_statements.reservation_fee_statement_url(call.principal, call.params["reservation_id"])
+    return redirect(url, headers={"Cache-Control": "no-store"})

@@ -78,7 +78,16 @@ GUARANTEE_KINDS = ("advance_payment", "contract_guarantee", "contract_reservatio
 #: What a guarantee's status can be when read (`used`: a 契約保証予約 converted into an application).
 GUARANTEE_STATUSES = ("valid", "cancelled", "expired", "used")
 VERSION_KINDS = ("new", "correction", "change", "cancellation")
-LATEST_EVENTS = (*VERSION_KINDS, "key_reissued")
+LATEST_EVENTS = (*VERSION_KINDS, "key_reissued", "expiring")
+DELIVERY_STATUSES = ("delivered", "received", "returned")
+DELIVERY_FINDINGS = (
+    "contract_amount_mismatch",
+    "period_end_after_deadline",
+    "advance_ratio",
+    "intermediate_ratio",
+    "contract_guarantee_ratio",
+    "orderer_mismatch",
+)
 FORMS = ("electronic", "paper")
 ROLES = ("contractor", "staff", "orderer", "admin")
 
@@ -212,8 +221,69 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "application_id": {"type": ["string", "null"], "description": "職員のみ"},
             "period_start": {"type": ["string", "null"], "description": "職員のみ"},
             "period_end": {"type": ["string", "null"], "description": "職員のみ"},
+            "deliveries": {"type": "array", "items": ref("Handover"), "description": "職員のみ: 提出"},
         },
         ["number", "kind", "form", "status", "orderer_id", "auth_key", "versions"],
+    ),
+    # Issue 29: 提出 and 受領
+    "DeliveryFinding": obj(
+        {"field": STRING, "code": enum(DELIVERY_FINDINGS), "message": STRING}, ["field", "code", "message"]
+    ),
+    "DeliveryCheck": obj(
+        {"ok": {"type": "boolean"}, "findings": {"type": "array", "items": ref("DeliveryFinding")}},
+        ["ok", "findings"],
+    ),
+    "Handover": obj(
+        {
+            "delivery_id": STRING,
+            "number": STRING,
+            "version": INTEGER,
+            "department_id": STRING,
+            "department_name": STRING,
+            "status": enum(DELIVERY_STATUSES),
+            "delivered_at": STRING,
+            "received_at": STRING_OR_NULL,
+            "received_by": {"type": ["string", "null"], "description": "受領した部署の名称"},
+            "returned_reason": STRING_OR_NULL,
+            "check": nullable(ref("DeliveryCheck")),
+        },
+        ["delivery_id", "number", "version", "department_id", "department_name", "status", "delivered_at"],
+    ),
+    "OrdererDelivery": obj(
+        {
+            "delivery_id": STRING,
+            "number": STRING,
+            "kind": enum(GUARANTEE_KINDS),
+            "version": INTEGER,
+            "latest_event": enum(LATEST_EVENTS),
+            "contractor_name": STRING_OR_NULL,
+            "project_name": STRING_OR_NULL,
+            "guarantee_amount": INTEGER_OR_NULL,
+            "deadline": STRING_OR_NULL,
+            "orderer_reference": STRING_OR_NULL,
+            "message": STRING_OR_NULL,
+            "department_id": STRING,
+            "department_name": STRING,
+            "status": enum(DELIVERY_STATUSES),
+            "delivered_at": STRING,
+            "received_at": STRING_OR_NULL,
+            "received_by": STRING_OR_NULL,
+            "returned_reason": STRING_OR_NULL,
+            "seen": {"type": "boolean"},
+            "auth_key": {"type": ["string", "null"], "description": "1件の取得のみ"},
+            "received_by_login": {"type": ["string", "null"], "description": "1件の取得のみ (client:<id> も)"},
+            "check": nullable(ref("DeliveryCheck")),
+            "verification": ref("Verification"),
+        },
+        ["delivery_id", "number", "kind", "version", "latest_event", "department_id", "status", "delivered_at", "seen"],
+    ),
+    "Department": obj(
+        {"id": STRING, "name": STRING, "email": {"type": ["string", "null"], "description": "管理者のみ"}},
+        ["id", "name"],
+    ),
+    "Routing": obj(
+        {"advance_payment": STRING, "contract_guarantee": STRING, "contract_reservation": STRING},
+        ["advance_payment", "contract_guarantee", "contract_reservation"],
     ),
     "Certificate": {
         "type": "object",
@@ -274,6 +344,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "role": enum(ROLES),
             "org_id": STRING,
             "status": enum(("invited", "active", "disabled")),
+            "department_id": {"type": ["string", "null"], "description": "発注者の利用者の部署 (null: すべて)"},
         }
     ),
     "Organisation": obj(

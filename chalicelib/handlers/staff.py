@@ -10,14 +10,17 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain import reasons, version_changes
-from chalicelib.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from chalicelib.domain import labels, reasons, version_changes
+from chalicelib.domain.era import era_date
+from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from chalicelib.handlers import fee_forms
+from chalicelib.handlers.confirm import Confirmation, confirmed
 from chalicelib.handlers.endpoint import Call, api, created, json_response
-from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.handlers.schemas import COMPONENTS, ERRORS, STRING, enum, obj, paged, ref
-from chalicelib.services import approvals, console, issuance, staff_applications, staff_search, versions
+from chalicelib.render import formatting
+from chalicelib.services import approvals, fees, issuance, staff_applications, staff_search, versions
 
 bp = Blueprint(__name__)
 
@@ -249,6 +252,11 @@ SEARCH_QUERY = {
     "number": {"type": "string", "maxLength": 40},
     "contractor_id": {"type": "string", "maxLength": 64},
     "orderer_id": {"type": "string", "maxLength": 16},
+    "name": {
+        "type": "string",
+        "maxLength": 100,
+        "description": "受注者名・発注者名の一部 (全角・半角、大文字・小文字を区別しない)",
+    },
     "status": {"type": "string", "enum": list(staff_search.STATUSES)},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     "cursor": {"type": "string", "maxLength": 2048},
@@ -261,6 +269,7 @@ def _search(query: dict[str, Any]) -> staff_search.Search:
         contractor_id=query.get("contractor_id") or None,
         orderer_id=query.get("orderer_id") or None,
         status=query.get("status") or None,
+        name=query.get("name") or None,
     )
 
 
@@ -268,7 +277,7 @@ def _search(query: dict[str, Any]) -> staff_search.Search:
     bp,
     "/api/staff/guarantees",
     "GET",
-    summary="保証の検索 (自支店: 保証契約番号・受注者・発注者・状態)",
+    summary="保証の検索 (自支店: 保証契約番号・受注者・発注者 (コードまたは名前)・状態)",
     roles=STAFF,
     query=SEARCH_QUERY,
     responses={200: ("保証の一覧 (新しい順)", paged(ref("GuaranteeListItem"))), 400: ("条件の誤り", ERRORS)},
@@ -303,11 +312,9 @@ def applications_page(call: PageCall) -> Response:
     if status not in staff_applications.STATUSES:
         status = "submitted"
     try:
-        items, cursor = staff_applications.list_applications(
-            call.principal, status, DEFAULT_LIMIT, params.get("cursor")
-        )
+        items, cursor = staff_applications.queue(call.principal, status, DEFAULT_LIMIT, params.get("cursor"))
     except ValidationFailed:
-        items, cursor = staff_applications.list_applications(call.principal, status, DEFAULT_LIMIT, None)
+        items, cursor = staff_applications.queue(call.principal, status, DEFAULT_LIMIT, None)
     return call.render("html/staff/applications.html", items=items, list_status=status, next_cursor=cursor)
 
 
@@ -319,6 +326,7 @@ def _application_page(call: PageCall, errors: list[FieldError] | None = None, st
         application=review["application"],
         review=review,
         errors=errors or [],
+        done=_done(call),
     )
 
 
@@ -358,20 +366,55 @@ def application_page(call: PageCall) -> Response:
     return _application_page(call)
 
 
-@page(bp, "/staff/applications/{application_id}/issue", ("POST",), audience="staff")
-def issue_page(call: PageCall) -> Response:
-    """Post/Redirect/Get: the result is a GET page, so a reload shows it again and issues nothing;
-    a repeated post (double submit) finds the application issued and goes to the same page."""
-    application_id = call.params["application_id"]
-    try:
-        issuance.issue(call.principal, application_id)
-    except Conflict as exc:
-        if staff_applications.get_application(call.principal, application_id)["status"] == "issued":
-            return redirect(f"/staff/applications/{application_id}/issued")
-        return _application_page(call, exc.errors, status=exc.status)
-    except ValidationFailed as exc:  # a rule the application breaks, shown on its page
-        return _application_page(call, exc.errors, status=exc.status)
-    return redirect(f"/staff/applications/{application_id}/issued")
+def _application_errors(call: PageCall, errors: list[FieldError], status: int) -> Response:
+    return _application_page(call, errors, status=status)
+
+
+def _application_facts(call: PageCall) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+    """The application a confirmation is about, and who, what and how much, as rows."""
+    review = staff_applications.review(call.principal, call.params["application_id"])
+    a = review["application"]
+    if a["status"] != "submitted":
+        raise Conflict([staff_applications.ALREADY_DONE])
+    wanted = [
+        f"{labels.GUARANTEE_KIND[k]} {formatting.yen(a[k]['amount'])} ({labels.FORM_SHORT.get(a[k]['form'], '')})"
+        for k in ("advance_payment", "contract_guarantee")
+        if a.get(k)
+    ]
+    rows = [
+        ("申込番号", formatting.application_number(a["id"])),
+        ("受注者", review["applicant_name"]),
+        ("発注者", review["orderer_name"] or a["project"]["orderer_id"]),
+        ("工事名", a["project"]["name"]),
+        ("保証", "・".join(wanted)),
+        ("保証料", f"{formatting.yen(a['fees']['total'])} ({labels.fee_state(a['fees'])})"),
+    ]
+    return review, rows
+
+
+def _issue_facts(call: PageCall, _values: dict[str, str]) -> list[tuple[str, ...]]:
+    review, rows = _application_facts(call)
+    fee = review["application"]["fees"]
+    if not (fee["paid_on"] or fee["waived"]):
+        raise Conflict([fees.UNPAID])
+    if review["checks"]:
+        raise ValidationFailed(review["checks"])
+    return rows
+
+
+ISSUE = Confirmation(
+    title="保証を発行します",
+    button="発行する",
+    consequence=labels.CONSEQUENCE["issue"],
+    back="/staff/applications/{application_id}",
+)
+
+
+@confirmed(bp, "/staff/applications/{application_id}/issue", ISSUE, facts=_issue_facts, on_error=_application_errors)
+def issue_page(call: PageCall, _values: dict[str, str]) -> str:
+    """発行, confirmed: the result is a GET page, so a reload shows it again and issues nothing."""
+    issuance.issue(call.principal, call.params["application_id"])
+    return f"/staff/applications/{call.params['application_id']}/issued"
 
 
 @page(bp, "/staff/applications/{application_id}/issued", audience="staff")
@@ -382,27 +425,46 @@ def issued_page(call: PageCall) -> Response:
     )
 
 
-@page(bp, "/staff/applications/{application_id}/reject", ("POST",), audience="staff")
-def reject_page(call: PageCall) -> Response:
-    try:
-        issuance.reject(call.principal, call.params["application_id"], call.form.get("reason"))
-    except (ValidationFailed, Conflict) as exc:
-        return _application_page(call, exc.errors, status=exc.status)
-    return redirect(f"/staff/applications/{call.params['application_id']}")
+def _reject_facts(call: PageCall, values: dict[str, str]) -> list[tuple[str, ...]]:
+    reason = reasons.required(values["reason"], what="差戻し")
+    return [*_application_facts(call)[1], ("差戻しの理由", reason)]
 
 
-@page(bp, "/staff/applications/{application_id}/fee/{how}", ("POST",), audience="staff")
-def application_fee_page(call: PageCall) -> Response:
-    """保証料: the payment (amount, 入金日) or waiver (reason required) form of the application page."""
-    from chalicelib.handlers.staff_reservation_pages import settle_from_form
+REJECT = Confirmation(
+    title="申込を差戻します",
+    button="差戻す",
+    consequence=labels.CONSEQUENCE["reject"],
+    back="/staff/applications/{application_id}",
+    fields=("reason",),
+)
 
-    if call.params["how"] not in ("payment", "waiver"):
-        raise ApiError(404)
-    try:
-        settle_from_form(call, "application", call.params["application_id"], call.params["how"])
-    except (ValidationFailed, Conflict) as exc:
-        return _application_page(call, exc.errors, status=exc.status)
-    return redirect(f"/staff/applications/{call.params['application_id']}")
+
+@confirmed(bp, "/staff/applications/{application_id}/reject", REJECT, facts=_reject_facts, on_error=_application_errors)
+def reject_page(call: PageCall, values: dict[str, str]) -> str:
+    issuance.reject(call.principal, call.params["application_id"], values["reason"])
+    return f"/staff/applications/{call.params['application_id']}?done=reject"
+
+
+def _application_fee_facts(call: PageCall, values: dict[str, str]) -> list[tuple[str, ...]]:
+    settled = fee_forms.settle_facts(call, "application", call.params["application_id"], values)
+    return [*_application_facts(call)[1], *settled]
+
+
+def _application_fee_step(call: PageCall) -> Confirmation:
+    return fee_forms.fee_step(call).at("/staff/applications/{application_id}")
+
+
+@confirmed(
+    bp,
+    "/staff/applications/{application_id}/fee/{how}",
+    _application_fee_step,
+    facts=_application_fee_facts,
+    on_error=_application_errors,
+)
+def application_fee_page(call: PageCall, values: dict[str, str]) -> str:
+    """保証料: the payment (amount, 入金日) or waiver (reason required), confirmed."""
+    fee_forms.settle(call, "application", call.params["application_id"], values)
+    return f"/staff/applications/{call.params['application_id']}?done={call.params['how']}"
 
 
 def _guarantee_page(
@@ -422,6 +484,7 @@ def _guarantee_page(
         errors=errors or [],
         new_key=new_key,
         form=form or {},
+        done=_done(call),
     )
 
 
@@ -445,60 +508,89 @@ def _form_changes(form: dict[str, str]) -> tuple[str, dict[str, Any], str | None
     return kind, changes, reason, errors
 
 
-def _confirm_page(call: PageCall, action: str, fields: dict[str, Any], summary: dict[str, Any]) -> Response:
-    """The confirmation step: exactly what will change, and a one-time token for the real post."""
-    return call.render(
-        "html/staff/confirm.html",
-        no_store=True,
-        action=action,
-        fields=fields,
-        summary=summary,
-        form_token=console.new_token(),
+def _guarantee_errors(call: PageCall, errors: list[FieldError], status: int) -> Response:
+    return _guarantee_page(call, errors, status=status, form=call.form)
+
+
+def _version_facts(call: PageCall, values: dict[str, str]) -> list[tuple[str, ...]]:
+    """Before → after of a 訂正/変更 (or the guarantee a 取消 is asked for), checked as the write checks."""
+    kind, changes, reason, errors = _form_changes(values)
+    if errors:
+        raise ValidationFailed(errors)
+    summary = versions.preview(call.principal, call.params["number"], kind, changes)
+    rows: list[tuple[str, ...]] = [("保証契約番号", summary["number"]), ("手続", labels.VERSION_KIND[kind])]
+    for r in summary["rows"]:
+        label = labels.STAFF_FIELD.get("changes." + r["field"], r["field"])
+        rows.append((label, *(_shown(r["field"], r[side]) for side in ("before", "after"))))
+    return [*rows, ("理由", reason or "")]
+
+
+def _shown(field: str, value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    if field in ("guarantee_amount", "contract_amount"):
+        return formatting.yen(value)
+    if field == "period_end":
+        return era_date(value) + " (保証期限も同じ日に変わります)"
+    return str(value)
+
+
+def _version_step(call: PageCall) -> Confirmation:
+    kind = call.form.get("kind") or ""
+    return Confirmation(
+        title=f"保証の{labels.VERSION_KIND.get(kind, '手続')}を記録します",
+        button="確定する",
+        consequence=labels.CONSEQUENCE.get(kind, labels.CONSEQUENCE["change"]),
+        back="/staff/guarantees/{number}",
+        fields=VERSION_FIELDS,
     )
 
 
-@page(bp, "/staff/guarantees/{number}/versions", ("POST",), audience="staff")
-def version_page(call: PageCall) -> Response:
-    """Two posts: the first checks and shows before → after; the confirmed one (with its token) writes once."""
-    number = call.params["number"]
-    kind, changes, reason, errors = _form_changes(call.form)
-    if errors:
-        return _guarantee_page(call, errors, status=400, form=call.form)
-    token = call.form.get("form_token") or ""
-    try:
-        if call.form.get("confirmed") != "1" or not token:
-            summary = versions.preview(call.principal, number, kind, changes)
-            fields = {
-                k: call.form.get(k) or ""
-                for k in ("kind", "project_name", "guarantee_amount", "contract_amount", "period_end")
-            }
-            return _confirm_page(call, f"/staff/guarantees/{number}/versions", {**fields, "reason": reason}, summary)
-        console.confirmed_version(call.principal, token, number, kind, changes, reason)
-    except (ValidationFailed, Conflict) as exc:
-        return _guarantee_page(call, exc.errors, status=exc.status, form=call.form)
-    return redirect(f"/staff/guarantees/{number}")  # a cancellation now waits for 決裁
+VERSION_FIELDS = ("kind", "project_name", "guarantee_amount", "contract_amount", "period_end", "reason")
 
 
-@page(bp, "/staff/guarantees/{number}/reissue-key", ("POST",), audience="staff")
-def reissue_page(call: PageCall) -> Response:
-    """Two posts as for versions: the confirmation names the number and what a new key breaks."""
-    number = call.params["number"]
-    token = call.form.get("form_token") or ""
-    try:
-        reason = reasons.required(call.form.get("reason"))
-        if call.form.get("confirmed") != "1" or not token:
-            view = versions.guarantee_detail(call.principal, number)
-            summary = {"number": view["number"], "kind": "reissue_key", "rows": [], "electronic": True}
-            return _confirm_page(call, f"/staff/guarantees/{number}/reissue-key", {"reason": reason}, summary)
-        console.confirmed_request(call.principal, token, number, "reissue_key", reason)
-    except (ValidationFailed, Conflict) as exc:
-        return _guarantee_page(call, exc.errors, status=exc.status)
-    return redirect(f"/staff/guarantees/{number}")  # the key comes with the approval
+@confirmed(bp, "/staff/guarantees/{number}/versions", _version_step, facts=_version_facts, on_error=_guarantee_errors)
+def version_page(call: PageCall, values: dict[str, str]) -> str:
+    """訂正/変更 written, or 取消 asked for (it then waits for 決裁)."""
+    kind, changes, reason, _errors = _form_changes(values)
+    approvals.version_or_request(call.principal, call.params["number"], kind, changes, reason)
+    return f"/staff/guarantees/{call.params['number']}?done={kind}"
+
+
+def _reissue_facts(call: PageCall, values: dict[str, str]) -> list[tuple[str, ...]]:
+    reason = reasons.required(values["reason"])
+    g = approvals.check_request(call.principal, call.params["number"], "reissue_key")
+    return [
+        ("保証契約番号", g["number"]),
+        ("工事名", g["project_name"]),
+        ("受注者", g["contractor_name"]),
+        ("理由", reason),
+    ]
+
+
+REISSUE = Confirmation(
+    title="認証キーの再発行を依頼します",
+    button="依頼する",
+    consequence="別の職員の決裁を経て実行されます。" + labels.APPROVAL_CONSEQUENCE["reissue_key"],
+    back="/staff/guarantees/{number}",
+    fields=("reason",),
+)
+
+
+@confirmed(bp, "/staff/guarantees/{number}/reissue-key", REISSUE, facts=_reissue_facts, on_error=_guarantee_errors)
+def reissue_page(call: PageCall, values: dict[str, str]) -> str:
+    """The 決裁 request; the key comes with the approval."""
+    approvals.request(call.principal, call.params["number"], "reissue_key", values["reason"])
+    return f"/staff/guarantees/{call.params['number']}?done=reissue_requested"
 
 
 def _approvals_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
-    items, _ = approvals.list_approvals(call.principal, "pending", MAX_LIMIT, None)
-    return call.render("html/staff/approvals.html", status=status, items=items, errors=errors or [])
+    items, _ = approvals.queue(call.principal, MAX_LIMIT)
+    return call.render("html/staff/approvals.html", status=status, items=items, errors=errors or [], done=_done(call))
+
+
+def _approvals_errors(call: PageCall, errors: list[FieldError], status: int) -> Response:
+    return _approvals_page(call, errors, status=status)
 
 
 @page(bp, "/staff/approvals", audience="staff")
@@ -506,15 +598,51 @@ def approvals_page(call: PageCall) -> Response:
     return _approvals_page(call)
 
 
-@page(bp, "/staff/approvals/{approval_id}/approve", ("POST",), audience="staff")
-def approve_page(call: PageCall) -> Response:
-    """Approve: the result (a new key, shown this once) is not stored for the page — a reload
-    posts again and is refused (409), so it never repeats the action."""
-    try:
-        out = approvals.approve(call.principal, call.params["approval_id"])
-    except (ValidationFailed, Forbidden, Conflict) as exc:  # Forbidden: the approver's own request
-        return _approvals_page(call, exc.errors, status=exc.status)
-    return call.render("html/staff/approved.html", no_store=True, result=out)
+def _approval_facts(call: PageCall, values: dict[str, str]) -> list[tuple[str, ...]]:
+    """The request a 承認 or 否認 is about (pending, and for 承認 not the approver's own)."""
+    declining = "reason" in values
+    a = approvals.check_decidable(call.principal, call.params["approval_id"], approving=not declining)
+    rows: list[tuple[str, ...]] = [
+        ("保証契約番号", a["number"]),
+        ("工事名", a["project_name"]),
+        ("受注者", a["contractor_name"]),
+        ("手続", labels.APPROVAL_ACTION[a["action"]]),
+        ("依頼者", a["requested_by"]),
+        ("依頼の理由", a["reason"]),
+    ]
+    if declining:
+        return [*rows, ("否認の理由", reasons.required(values["reason"], what="否認"))]
+    return [*rows, ("実行されること", labels.APPROVAL_CONSEQUENCE[a["action"]])]
+
+
+APPROVE = Confirmation(
+    title="決裁を承認します",
+    button="承認して実行する",
+    consequence=labels.CONSEQUENCE["approve"],
+    back="/staff/approvals",
+)
+DECLINE = Confirmation(
+    title="決裁を否認します",
+    button="否認する",
+    consequence=labels.CONSEQUENCE["decline"],
+    back="/staff/approvals",
+    fields=("reason",),
+)
+
+
+@confirmed(bp, "/staff/approvals/{approval_id}/approve", APPROVE, facts=_approval_facts, on_error=_approvals_errors)
+def approve_page(call: PageCall, _values: dict[str, str]) -> str:
+    """承認: the action runs; its result (the version, or the new key) is a GET page."""
+    approvals.approve(call.principal, call.params["approval_id"])
+    return f"/staff/approvals/{call.params['approval_id']}/done"
+
+
+@page(bp, "/staff/approvals/{approval_id}/done", audience="staff")
+def approved_page(call: PageCall) -> Response:
+    result = approvals.outcome(call.principal, call.params["approval_id"])
+    if result is None:  # not approved (yet): the queue
+        return redirect("/staff/approvals")
+    return call.render("html/staff/approved.html", no_store=True, result=result)
 
 
 @page(bp, "/staff/guarantees/{number}/key-notice.pdf", audience="staff")
@@ -524,10 +652,12 @@ def key_notice_page(call: PageCall) -> Response:
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
-@page(bp, "/staff/approvals/{approval_id}/decline", ("POST",), audience="staff")
-def decline_page(call: PageCall) -> Response:
-    try:
-        approvals.decline(call.principal, call.params["approval_id"], call.form.get("reason"))
-    except (ValidationFailed, Conflict) as exc:
-        return _approvals_page(call, exc.errors, status=exc.status)
-    return redirect("/staff/approvals")
+@confirmed(bp, "/staff/approvals/{approval_id}/decline", DECLINE, facts=_approval_facts, on_error=_approvals_errors)
+def decline_page(call: PageCall, values: dict[str, str]) -> str:
+    approvals.decline(call.principal, call.params["approval_id"], values["reason"])
+    return "/staff/approvals?done=decline"
+
+
+def _done(call: PageCall) -> str | None:
+    """The feedback after a confirmed write (its result page's ?done=…), from domain/labels.py."""
+    return labels.DONE.get((call.request.query_params or {}).get("done") or "")

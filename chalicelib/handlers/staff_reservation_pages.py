@@ -1,20 +1,25 @@
 """The clerks' pages for issue 17: the 契約保証予約 queue, one reservation (issue / reject / its
 予約手数料's payment or waiver). The application's fee forms are in handlers/staff.py.
 
-Plain HTML forms (CSRF-checked by `page`), no JavaScript: each POST calls one
-service and either redirects back to the page or shows it again with the
-errors beside the form, in Japanese.
+Plain HTML forms (CSRF-checked by `page`), no JavaScript: each write is behind its confirmation
+step (handlers/confirm.py) and answers a redirect to a GET page, or shows the reservation again
+with the errors beside the form, in Japanese.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
+from chalicelib.domain import labels, reasons
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
-from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers import fee_forms
+from chalicelib.handlers.confirm import Confirmation, confirmed
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import fee_payments, reservations
+from chalicelib.render import formatting
+from chalicelib.services import fees, reservations
 
 bp = Blueprint(__name__)
 
@@ -24,9 +29,9 @@ def reservations_page(call: PageCall) -> Response:
     params = call.request.query_params or {}
     status = params.get("status") if params.get("status") in reservations.STATUSES else "submitted"
     try:
-        listed = reservations.list_for_staff(call.principal, status, DEFAULT_LIMIT, params.get("cursor"))
+        listed = reservations.list_for_staff(call.principal, status, DEFAULT_LIMIT, params.get("cursor"), names=True)
     except ValidationFailed:
-        listed = reservations.list_for_staff(call.principal, status, DEFAULT_LIMIT, None)
+        listed = reservations.list_for_staff(call.principal, status, DEFAULT_LIMIT, None, names=True)
     return call.render(
         "html/staff/reservations.html", items=listed["items"], list_status=status, next_cursor=listed["next_cursor"]
     )
@@ -34,7 +39,12 @@ def reservations_page(call: PageCall) -> Response:
 
 def _reservation_page(call: PageCall, errors: list[FieldError] | None = None, status: int = 200) -> Response:
     r = reservations.staff_view(call.principal, call.params["reservation_id"])
-    return call.render("html/staff/reservation.html", status=status, r=r, errors=errors or [])
+    done = labels.DONE.get((call.request.query_params or {}).get("done") or "")
+    return call.render("html/staff/reservation.html", status=status, r=r, errors=errors or [], done=done)
+
+
+def _reservation_errors(call: PageCall, errors: list[FieldError], status: int) -> Response:
+    return _reservation_page(call, errors, status=status)
 
 
 @page(bp, "/staff/reservations/{reservation_id}", audience="staff")
@@ -42,47 +52,88 @@ def reservation_page(call: PageCall) -> Response:
     return _reservation_page(call)
 
 
-@page(bp, "/staff/reservations/{reservation_id}/issue", ("POST",), audience="staff")
-def reservation_issue_page(call: PageCall) -> Response:
-    try:
-        out = reservations.issue(call.principal, call.params["reservation_id"])
-    except (ValidationFailed, Conflict) as exc:
-        return _reservation_page(call, exc.errors, status=exc.status)
+def _reservation_facts(call: PageCall) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+    """The reservation a confirmation is about: who, what and how much, as rows."""
+    r = reservations.staff_view(call.principal, call.params["reservation_id"])
+    if r["status"] != "submitted":
+        raise Conflict([reservations.DONE])
+    return r, [
+        ("受付番号", formatting.application_number(r["id"])),
+        ("受注者", r["applicant_name"]),
+        ("発注者", r["orderer_name"]),
+        ("工事名", r["project"]["name"]),
+        ("入札金額", formatting.yen(r["bid_amount"])),
+        ("予約手数料", f"{formatting.yen(r['fees']['total'])} ({labels.fee_state(r['fees'])})"),
+    ]
+
+
+def _issue_facts(call: PageCall, _values: dict[str, str]) -> list[tuple[str, ...]]:
+    r, rows = _reservation_facts(call)
+    if not (r["fees"]["paid_on"] or r["fees"]["waived"]):
+        raise Conflict([fees.UNPAID])
+    return rows
+
+
+ISSUE = Confirmation(
+    title="契約保証予約証書を発行します",
+    button="予約証書を発行する",
+    consequence=labels.CONSEQUENCE["reservation_issue"],
+    back="/staff/reservations/{reservation_id}",
+)
+
+
+@confirmed(bp, "/staff/reservations/{reservation_id}/issue", ISSUE, facts=_issue_facts, on_error=_reservation_errors)
+def reservation_issue_page(call: PageCall, _values: dict[str, str]) -> str:
+    """予約証書の発行, confirmed; the result is a GET page (Post/Redirect/Get)."""
+    reservations.issue(call.principal, call.params["reservation_id"])
+    return f"/staff/reservations/{call.params['reservation_id']}/issued"
+
+
+@page(bp, "/staff/reservations/{reservation_id}/issued", audience="staff")
+def reservation_issued_page(call: PageCall) -> Response:
+    issued = reservations.issued_result(call.principal, call.params["reservation_id"])
+    if issued is None:  # not issued (yet): its page
+        return redirect(f"/staff/reservations/{call.params['reservation_id']}")
     return call.render(
-        "html/staff/reservation_issued.html", no_store=True, issued=out, reservation_id=call.params["reservation_id"]
+        "html/staff/reservation_issued.html", no_store=True, issued=issued, reservation_id=call.params["reservation_id"]
     )
 
 
-@page(bp, "/staff/reservations/{reservation_id}/reject", ("POST",), audience="staff")
-def reservation_reject_page(call: PageCall) -> Response:
-    try:
-        reservations.reject(call.principal, call.params["reservation_id"], call.form.get("reason") or "")
-    except (ValidationFailed, Conflict) as exc:
-        return _reservation_page(call, exc.errors, status=exc.status)
-    return redirect(f"/staff/reservations/{call.params['reservation_id']}")
+def _reject_facts(call: PageCall, values: dict[str, str]) -> list[tuple[str, ...]]:
+    reason = reasons.required(values["reason"], what="差戻し")
+    return [*_reservation_facts(call)[1], ("差戻しの理由", reason)]
+
+
+REJECT = Confirmation(
+    title="契約保証予約を差戻します",
+    button="差戻す",
+    consequence=labels.CONSEQUENCE["reservation_reject"],
+    back="/staff/reservations/{reservation_id}",
+    fields=("reason",),
+)
+
+
+@confirmed(bp, "/staff/reservations/{reservation_id}/reject", REJECT, facts=_reject_facts, on_error=_reservation_errors)
+def reservation_reject_page(call: PageCall, values: dict[str, str]) -> str:
+    reservations.reject(call.principal, call.params["reservation_id"], values["reason"])
+    return f"/staff/reservations/{call.params['reservation_id']}?done=reservation_reject"
 
 
 # ---------------------------------------------------------------- 予約手数料: payment / waiver
 
 
-def settle_from_form(call: PageCall, kind: str, ident: str, how: str) -> None:
-    """Record the payment (amount, paid_on) or the waiver (reason) a staff form posted: ValidationFailed
-    for what was typed, Conflict when the fee is already settled or the subject already processed."""
-    if how == "payment":
-        amount = (call.form.get("amount") or "").replace(",", "").strip()
-        if not (amount.isascii() and amount.isdigit()):
-            raise ValidationFailed([FieldError("amount", "入金額を半角数字(円)で入力してください。")])
-        fee_payments.pay(call.principal, kind, ident, int(amount), (call.form.get("paid_on") or "").strip())
-    else:
-        fee_payments.waive(call.principal, kind, ident, call.form.get("reason") or "")
+def _fee_facts(call: PageCall, values: dict[str, str]) -> list[tuple[str, ...]]:
+    settled = fee_forms.settle_facts(call, "reservation", call.params["reservation_id"], values)
+    return [*_reservation_facts(call)[1], *settled]
 
 
-@page(bp, "/staff/reservations/{reservation_id}/fee/{how}", ("POST",), audience="staff")
-def reservation_fee_page(call: PageCall) -> Response:
-    if call.params["how"] not in ("payment", "waiver"):
-        raise ApiError(404)
-    try:
-        settle_from_form(call, "reservation", call.params["reservation_id"], call.params["how"])
-    except (ValidationFailed, Conflict) as exc:
-        return _reservation_page(call, exc.errors, status=exc.status)
-    return redirect(f"/staff/reservations/{call.params['reservation_id']}")
+def _fee_step(call: PageCall) -> Confirmation:
+    return fee_forms.fee_step(call).at("/staff/reservations/{reservation_id}")
+
+
+@confirmed(
+    bp, "/staff/reservations/{reservation_id}/fee/{how}", _fee_step, facts=_fee_facts, on_error=_reservation_errors
+)
+def reservation_fee_page(call: PageCall, values: dict[str, str]) -> str:
+    fee_forms.settle(call, "reservation", call.params["reservation_id"], values)
+    return f"/staff/reservations/{call.params['reservation_id']}?done={call.params['how']}"

@@ -37,6 +37,7 @@ def _certificate(c: Mapping[str, Any], sha: str, qr: bytes | None, url: str) -> 
     pdf = base._new_pdf()
     pdf.set_title(f"契約保証予約証書 {c['number']}")
     base._text(pdf, era_date(c["issued_on"]), size=10, align="R")
+    base._text(pdf, f"{c['orderer_name']} 殿", size=12)  # addressed to the 発注者, as a 保証証書 is
     base._text(pdf, "契約保証予約証書 (入札ボンド)", size=16, h=10, align="C")
     pdf.ln(2)
     base._row(pdf, "予約番号", c["number"])

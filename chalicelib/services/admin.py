@@ -26,7 +26,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Account, Organisation
 from chalicelib.render.charset import font_charset
 from chalicelib.services import account_mail
-from chalicelib.store import accounts, orderers, organisations, sessions, tokens
+from chalicelib.store import accounts, departments, orderers, organisations, sessions, tokens
 
 
 def _entry(admin: Principal, action: str, target: str, reason: str | None = None) -> AuditEntry:
@@ -115,8 +115,10 @@ def get_user(login: str) -> dict[str, object]:
     return account.public()
 
 
-def create_user(admin: Principal, login: str, name: str, email: str, role: str, org_id: str) -> dict[str, object]:
-    errors = []
+def create_user(
+    admin: Principal, login: str, name: str, email: str, role: str, org_id: str, department_id: str | None = None
+) -> dict[str, object]:
+    errors = _department_errors(role, org_id, department_id)
     if not LOGIN_PATTERN.match(login):
         errors.append(FieldError("login", "ログインIDは英小文字・数字・「.」「_」「-」で3〜64文字にしてください。"))
     org = organisations.get(org_id)
@@ -128,12 +130,32 @@ def create_user(admin: Principal, login: str, name: str, email: str, role: str, 
     if errors:
         raise ValidationFailed(errors)
     assert org is not None
-    user = Account(login, role, org_id, org.name, email=email.strip(), name=name.strip(), status="invited")
+    user = Account(
+        login,
+        role,
+        org_id,
+        org.name,
+        email=email.strip(),
+        name=name.strip(),
+        status="invited",
+        department_id=department_id,
+    )
     token, value = tokens.new("invitation", login, int(time.time()), TOKEN_TTL_SECONDS["invitation"])
     if not accounts.create(user, value, _entry(admin, "user_created", f"user:{login}")):
         raise Conflict([FieldError("login", "このログインIDはすでに使われています。")])
     account_mail.send_link(user, "invitation", token)
     return {"login": login, "role": role, "org_id": org_id, "status": "invited"}
+
+
+def _department_errors(role: str, org_id: str, department_id: str | None) -> list[FieldError]:
+    """Issue 29: an orderer user may be bound to one of its orderer's departments."""
+    if department_id is None:
+        return []
+    if role != "orderer":
+        return [FieldError("department_id", "部署を指定できるのは発注者の利用者だけです。")]
+    if departments.get(org_id, department_id) is None:
+        return [FieldError("department_id", "この発注者に登録されていない部署です。")]
+    return []
 
 
 def list_users(org_id: str | None, role: str | None, limit: int, cursor: str | None) -> dict[str, object]:

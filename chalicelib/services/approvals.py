@@ -28,9 +28,13 @@ __all__ = [
     "ACTIONS",
     "STATUSES",
     "approve",
+    "check_decidable",
+    "check_request",
     "decline",
     "get",
     "list_approvals",
+    "outcome",
+    "queue",
     "pending_for",
     "request",
     "version_or_request",
@@ -49,6 +53,21 @@ def _guarantee_for(principal: Principal, number: str, action: str) -> Any:
     if action == "reissue_key" and not g.electronic:
         raise Conflict([FieldError("form", "紙の保証証書には認証キーがありません。")])
     return g
+
+
+def _names(g: Any) -> dict[str, Any]:
+    details = g.details or {}
+    return {
+        "number": g.number,
+        "project_name": details.get("project_name") or "",
+        "contractor_name": details.get("contractor_name") or g.contractor_org,
+    }
+
+
+def check_request(principal: Principal, number: str, action: str) -> dict[str, Any]:
+    """What `request` checks before it writes (the confirmation step): the guarantee's number and
+    names, or NotFound / Conflict."""
+    return _names(_guarantee_for(principal, number, action))
 
 
 def request(principal: Principal, number: str, action: str, reason: Any) -> dict[str, Any]:
@@ -94,6 +113,33 @@ def _own(principal: Principal, approval_id: str) -> Approval:
 
 def get(principal: Principal, approval_id: str) -> dict[str, Any]:
     return _own(principal, approval_id).public()
+
+
+def check_decidable(principal: Principal, approval_id: str, approving: bool) -> dict[str, Any]:
+    """What `approve` / `decline` check before they write (the confirmation step): the request with
+    its guarantee's names, or NotFound / Conflict (decided) / Forbidden (approving one's own)."""
+    a = _own(principal, approval_id)
+    if not a.pending:
+        raise Conflict([versions.NOT_PENDING])
+    if approving and not a.may_be_approved_by(principal.login):
+        raise Forbidden([OWN_REQUEST])
+    g = guarantees_store.get(a.number)
+    return {**a.public(), **(_names(g) if g is not None else {"project_name": "", "contractor_name": ""})}
+
+
+def outcome(principal: Principal, approval_id: str) -> dict[str, Any] | None:
+    """The result page of an approved request, read again (Post/Redirect/Get): the cancellation's
+    version, or the guarantee's current 認証キー after a reissue; None while it is not approved."""
+    a = _own(principal, approval_id)
+    g = guarantees_store.get(a.number)
+    if a.status != "approved" or g is None:
+        return None
+    out: dict[str, Any] = {**_names(g), "action": a.action, "decided_at": a.decided_at}
+    if a.action == "reissue_key":
+        out["auth_key"] = g.auth_key
+    else:
+        out.update(version=g.latest_version, kind="cancellation")
+    return out
 
 
 def approve(principal: Principal, approval_id: str) -> dict[str, Any]:
@@ -143,6 +189,14 @@ def list_approvals(
         principal.org_id, limit, cursor, keep=lambda a: status is None or a.status == status
     )
     return [a.public() for a in items], next_cursor
+
+
+def queue(principal: Principal, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """The 決裁待ち queue as the console shows it: each request with its guarantee's 工事名 and 受注者."""
+    items, next_cursor = list_approvals(principal, "pending", limit, None)
+    found = guarantees_store.get_many(a["number"] for a in items)
+    named = [{**a, **(_names(found[a["number"]]) if a["number"] in found else {})} for a in items]
+    return named, next_cursor
 
 
 def pending_for(principal: Principal, number: str) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalicelib.domain import audit_csv, labels, numbering
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.numbers import normalise_number
+from chalicelib.domain.numbers import bad_number, normalise_number
 from chalicelib.store import audit
 
 #: The most rows one export holds (a branch's trail is read page by page up to this).
@@ -14,7 +14,6 @@ MAX_EXPORT_ROWS = 5000
 PAGE = 100
 
 
-_BAD_NUMBER = FieldError("number", "保証契約番号は 30026-000001M の形で入力してください。")
 _BAD_ACTOR = FieldError("actor", "操作者のログインIDに使えない文字が含まれています。")
 
 
@@ -24,7 +23,7 @@ def _number(raw: str) -> str:
     in the CSV's download header: the filter is a number or nothing)."""
     text = normalise_number(raw)
     if not numbering.is_valid(text):
-        raise ValidationFailed([_BAD_NUMBER])
+        raise ValidationFailed([bad_number()])
     return text
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.services import notify, verify
+from chalicelib.services import deliveries, notify, verify
 from chalicelib.store import guarantees as guarantees_store
 
 
@@ -19,4 +19,7 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
     if cert is not None and isinstance(cert.content, dict) and cert.content.get("orderer_id"):
         # A 訂正/変更/取消 moves the guarantee up the orderer's inbox (unseen until verified again).
         verify.note_new_version(cert.content["orderer_id"], cert.number, cert.issued_at)
+    if cert is not None and cert.version > 1:
+        # Issue 29: every delivery of the guarantee is back to 未受領 at the new version (once).
+        deliveries.follow(cert.number, cert.version, cert.kind, cert.issued_at)
     return notify.on_certificate_inserted(new_image)

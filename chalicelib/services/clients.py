@@ -29,7 +29,19 @@ from chalicelib.store import attempts, clients, organisations
 TOKEN_TTL_SECONDS = 900
 AUDIENCE = "esurety-client"
 #: The routes a client token may call (API.md "Machine clients").
-CLIENT_PATHS = frozenset({"/api/verify", "/api/verify/bulk", "/api/orderer/guarantees"})
+CLIENT_PATHS = frozenset(
+    {
+        "/api/verify",
+        "/api/verify/bulk",
+        "/api/orderer/guarantees",
+        # Issue 29: 受領 by the municipality's contract system
+        "/api/orderer/deliveries",
+        "/api/orderer/deliveries/{delivery_id}",
+        "/api/orderer/deliveries/{delivery_id}/check",
+        "/api/orderer/deliveries/{delivery_id}/receive",
+        "/api/orderer/deliveries/{delivery_id}/return",
+    }
+)
 #: One source on one client: 5 wrong secrets lock that source out of that client for 15 minutes.
 SECRET_POLICY = attempts.Policy(limit=5, window_seconds=15 * 60, lock_seconds=15 * 60)
 #: One source on every client: 30 failures in 15 minutes (guessing across client ids).

@@ -23,14 +23,38 @@ from markupsafe import escape
 
 from chalicelib import logs, settings
 from chalicelib.domain import clock
-from chalicelib.services import accounts, notify, verify
-from chalicelib.store import events, mailer
+from chalicelib.services import accounts, deliveries, notify, verify
+from chalicelib.store import events, guarantees, mailer
 
-SUBJECTS = {"key_reissued": "認証キー再発行のお知らせ", "application_rejected": "保証申込差戻しのお知らせ"}
+SUBJECTS = {
+    "key_reissued": "認証キー再発行のお知らせ",
+    "application_rejected": "保証申込差戻しのお知らせ",
+    # Issue 29: to the department's address (created, changed) and to the contractor (received, returned)
+    "delivery_created": "電子保証の提出がありました",
+    "delivery_changed": "電子保証の変更がありました",
+    "delivery_received": "受領のお知らせ",
+    "delivery_returned": "電子保証の差戻しのお知らせ",
+}
+
+
+def _delivery_text(event: events.Event) -> str:
+    """A delivery's notice: to the department (a link to D-Sure) or to the contractor; never the key."""
+    head = f"保証契約番号 {event.number} ({event.project_name or ''})"
+    if event.kind in ("delivery_created", "delivery_changed"):
+        url = settings.current().url(f"/dsure/deliveries/{event.delivery_id}")
+        what = "が提出されました。" if event.kind == "delivery_created" else f"が変更されました (第{event.version}版)。"
+        changed = f"変更内容:\n{event.reason}\n" if event.kind == "delivery_changed" and event.reason else ""
+        return f"{head}{what}\n{changed}D-Sure の提出一覧から内容を確認し、受領または差戻しをしてください。\n{url}\n"
+    url = settings.current().url(f"/netdesk/guarantees/{event.number}")
+    if event.kind == "delivery_received":
+        return f"{head}を発注者が受領しました。\n{url}\n"
+    return f"{head}を発注者が差し戻しました。\n理由: {event.reason or ''}\n{url}\n"
 
 
 def _text(event: events.Event) -> str:
     """The plain body; no 認証キー ever appears in it."""
+    if event.kind.startswith("delivery_"):
+        return _delivery_text(event)
     if event.kind == "key_reissued":
         url = settings.current().url(f"/netdesk/guarantees/{event.number}")
         return (
@@ -60,6 +84,7 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
         return _reset_link(event)
     if event.kind == "key_reissued" and event.orderer_id and event.number:
         verify.note_new_version(event.orderer_id, event.number, event.at)  # flag it in the inbox
+        _follow_reissue(event)
     if not event.email:
         logs.info("event_not_wanted", **where)
         return "not_wanted"
@@ -70,6 +95,13 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
     if outcome == "sent":
         logs.info("event_notice_sent", **where)
     return outcome
+
+
+def _follow_reissue(event: events.Event) -> None:
+    """Issue 29: a key reissue puts each delivery back to 未受領 (same version, latest_event key_reissued)."""
+    g = guarantees.get(event.number or "", consistent=True)
+    if g is not None:
+        deliveries.follow(g.number, g.latest_version, "key_reissued", event.at)
 
 
 def _reset_link(event: events.Event) -> str:

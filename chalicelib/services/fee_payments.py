@@ -61,8 +61,9 @@ def _paid_on_problem(day: dt.date, submitted_at: str) -> FieldError | None:
     return None
 
 
-def pay(principal: Principal, kind: str, ident: str, amount: int, paid_on: str) -> dict[str, Any]:
-    """入金の記録: exactly `fees.total`, received between 30 days before the submission and today, once."""
+def check_payment(principal: Principal, kind: str, ident: str, amount: int, paid_on: str) -> tuple[Any, dt.date]:
+    """What `pay` checks before it writes (the confirmation step shows these errors at once):
+    (the fee record, the day) or ValidationFailed / Conflict."""
     form, submitted_at = _subject(principal, kind, ident)
     record = fees.ensure(kind, ident, form)
     errors = []
@@ -80,6 +81,12 @@ def pay(principal: Principal, kind: str, ident: str, amount: int, paid_on: str) 
         raise ValidationFailed(errors)
     if record.settled:
         raise Conflict([SETTLED])
+    return record, day
+
+
+def pay(principal: Principal, kind: str, ident: str, amount: int, paid_on: str) -> dict[str, Any]:
+    """入金の記録: exactly `fees.total`, received between 30 days before the submission and today, once."""
+    record, day = check_payment(principal, kind, ident, amount, paid_on)
     try:
         entry = _audit(principal, "fee_payment", kind, ident)
         record = fee_store.record_payment(record.subject, amount, day.isoformat(), principal.login, entry)
@@ -89,13 +96,18 @@ def pay(principal: Principal, kind: str, ident: str, amount: int, paid_on: str) 
     return {"id": ident, "fees": record.as_api()}
 
 
-def waive(principal: Principal, kind: str, ident: str, reason: Any) -> dict[str, Any]:
-    """保証料の免除: with a reason (the staff-reason rule, domain/reasons.py), once, audited."""
-    reason = reasons.required(reason, what="免除の")
-    form = _subject_form(principal, kind, ident)
-    record = fees.ensure(kind, ident, form)
+def check_waiver(principal: Principal, kind: str, ident: str, reason: Any) -> tuple[Any, str]:
+    """What `waive` checks before it writes: (the fee record, the reason) or ValidationFailed / Conflict."""
+    text = reasons.required(reason, what="免除の")
+    record = fees.ensure(kind, ident, _subject_form(principal, kind, ident))
     if record.settled:
         raise Conflict([SETTLED])
+    return record, text
+
+
+def waive(principal: Principal, kind: str, ident: str, reason: Any) -> dict[str, Any]:
+    """保証料の免除: with a reason (the staff-reason rule, domain/reasons.py), once, audited."""
+    record, reason = check_waiver(principal, kind, ident, reason)
     try:
         entry = _audit(principal, "fee_waiver", kind, ident, reason)
         record = fee_store.record_waiver(record.subject, reason, principal.login, entry)

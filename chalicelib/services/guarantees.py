@@ -9,7 +9,6 @@ Another organisation's guarantee is answered exactly like a missing one.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,15 +16,15 @@ from typing import Any
 
 from chalicelib.domain import clock
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
-from chalicelib.domain.numbers import normalise_number
+from chalicelib.domain.numbers import SHAPE, normalise_number, read_number
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AccessLogEntry, Guarantee
-from chalicelib.services import documents, orderers, views
+from chalicelib.services import deliveries, documents, orderers, views
 from chalicelib.store import access_log, objects
 from chalicelib.store import guarantees as store
 
-NUMBER_PATTERN = re.compile(r"^\d{5}-\d{6}[A-Z]$")
+NUMBER_PATTERN = SHAPE
 VIEW_LIMIT_ON_PAGE = 50
 
 __all__ = [
@@ -127,9 +126,7 @@ def _pinpoint(
     principal: Principal, filters: Filters, low: str | None, high: str | None, keep: Callable[[Guarantee], bool]
 ) -> list[dict[str, Any]]:
     """ピンポイント検索: one Get by 保証契約番号; the other conditions still apply."""
-    number = normalise_number(filters.number)
-    if not NUMBER_PATTERN.match(number):
-        raise ValidationFailed([FieldError("number", "保証契約番号は 30072-000001M の形式で入力してください。")])
+    number = read_number(filters.number)
     g = _find(number, principal)
     if g is None or not keep(g):
         return []
@@ -239,4 +236,10 @@ def overview(principal: Principal, number: str) -> dict[str, Any]:
     names = orderers.names() if recent else {}
     for row in recent:
         row["orderer_name"] = names.get(row["orderer_id"], row["orderer_id"])
-    return {"guarantee": summary, "views": recent, "more_views": more is not None, "failed_attempts": _failed(g.number)}
+    return {
+        "guarantee": summary,
+        "views": recent,
+        "more_views": more is not None,
+        "failed_attempts": _failed(g.number),
+        **deliveries.for_overview(g),  # issue 29: 提出
+    }

@@ -32,6 +32,7 @@ from chalicelib.domain.records import Orderer
 from chalicelib.domain.reservation import Reservation
 from chalicelib.services import body_review, fees, minting
 from chalicelib.services.orderers import get_orderer
+from chalicelib.store import guarantees as guarantees_store
 from chalicelib.store import reservations as store
 
 STATUSES = ("submitted", "issued", "rejected", "used", "expired")
@@ -133,11 +134,38 @@ def get_for_staff(principal: Principal, reservation_id: str) -> Reservation:
     return r
 
 
+def _staff_views(items: list[Reservation]) -> list[dict[str, Any]]:
+    """The staff's reads name the contractor and the 発注者 (not `c-0001` and `08216`)."""
+    names: dict[str, str] = {}
+    out = []
+    for r, v in zip(items, _views(items), strict=True):
+        orderer_id = (r.form.get("project") or {}).get("orderer_id") or ""
+        if orderer_id not in names:
+            orderer = get_orderer(orderer_id)
+            names[orderer_id] = orderer.name if orderer else orderer_id
+        applicant = r.form.get("contractor_name") or r.owner_org
+        out.append({**v, "applicant_name": applicant, "orderer_name": names[orderer_id], "owner_login": r.owner_login})
+    return out
+
+
 def staff_view(principal: Principal, reservation_id: str) -> dict[str, Any]:
-    return _views([get_for_staff(principal, reservation_id)])[0]
+    return _staff_views([get_for_staff(principal, reservation_id)])[0]
 
 
-def list_for_staff(principal: Principal, status: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def issued_result(principal: Principal, reservation_id: str) -> dict[str, Any] | None:
+    """What 発行 answered, read again (the result page after Post/Redirect/Get); None before it is issued."""
+    r = get_for_staff(principal, reservation_id)
+    g = guarantees_store.get(r.number or "") if r.number else None
+    if g is None:
+        return None
+    view = _staff_views([r])[0]
+    return {"number": g.number, "form": r.form["form"], "auth_key": g.auth_key, "fee": view["fees"]["total"], **view}
+
+
+def list_for_staff(
+    principal: Principal, status: str, limit: int, cursor: str | None, *, names: bool = False
+) -> dict[str, Any]:
+    """The branch's queue of one status (`names`: with the contractor's and 発注者's names, for the pages)."""
     stored = "issued" if status == "expired" else status
     want = status
 
@@ -145,12 +173,12 @@ def list_for_staff(principal: Principal, status: str, limit: int, cursor: str | 
         return r.branch_id == principal.org_id and r.status_on(clock.today()) == want
 
     items, next_cursor = store.list_by_status(stored, limit, cursor, keep)
-    return {"items": _views(items), "next_cursor": next_cursor}
+    return {"items": _staff_views(items) if names else _views(items), "next_cursor": next_cursor}
 
 
 def reject(principal: Principal, reservation_id: str, reason: Any) -> dict[str, Any]:
     """却下: with a reason (the staff-reason rule, domain/reasons.py), once, audited."""
-    reason = reasons.required(reason, what="却下")
+    reason = reasons.required(reason, what="差戻し")
     r = get_for_staff(principal, reservation_id)
     entry = _audit(principal, "reservation_reject", r, reason=reason)
     try:

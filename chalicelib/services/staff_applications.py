@@ -51,6 +51,15 @@ def with_fees(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**v, "fees": found[v["id"]]} for v in views]
 
 
+def with_names(apps: list[Application], views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The staff's lists name the contractor and the 発注者 (not `c-0001` and `08216`)."""
+    out = []
+    for app, view in zip(apps, views, strict=True):
+        orderer = orderers.get(app.form.get("project", {}).get("orderer_id", ""))
+        out.append({**view, "applicant_name": contractor_name(app), "orderer_name": orderer.name if orderer else None})
+    return out
+
+
 def get_application(principal: Principal, application_id: str) -> dict[str, Any]:
     """The staff view of one application of the clerk's branch, with its 保証料 (`fees`) and its
     address's bounce flag."""
@@ -65,6 +74,14 @@ def list_applications(
         status, limit, cursor, keep=lambda a: a.branch_id == principal.org_id, scope=principal.org_id
     )
     return with_fees([application_view(a) for a in items]), next_cursor
+
+
+def queue(principal: Principal, status: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """The queue as the console's pages show it: `list_applications` with the names."""
+    items, next_cursor = applications_store.list_by_status(
+        status, limit, cursor, keep=lambda a: a.branch_id == principal.org_id, scope=principal.org_id
+    )
+    return with_names(items, with_fees([application_view(a) for a in items])), next_cursor
 
 
 def contractor_name(app: Application) -> str:
@@ -106,8 +123,8 @@ def review(principal: Principal, application_id: str) -> dict[str, Any]:
 
 def dashboard(principal: Principal) -> dict[str, Any]:
     """The console's top page: the two queues (審査待ち, 決裁待ち)."""
-    waiting, more = list_applications(principal, "submitted", 20, None)
-    pending, more_pending = approvals.list_approvals(principal, "pending", 20, None)
+    waiting, more = queue(principal, "submitted", 20, None)
+    pending, more_pending = approvals.queue(principal, 20)
     return {
         "submitted": waiting,
         "more_submitted": more is not None,

@@ -1,7 +1,7 @@
 """The clerks' search of guarantees (API.md "Staff: search, approvals, audit").
 
 A clerk finds a guarantee again by its number (typed as a person types it),
-by contractor, by orderer or by status — always within their own branch: another
+by contractor or orderer (code, or part of the name), or by status — always within their own branch: another
 branch's guarantee is not found, exactly like a missing one. Each search is one
 Get or one Query on an index (by_contractor, by_orderer, by_branch), never a Scan;
 the other conditions are applied to what the Query returns, and paging reads on
@@ -10,22 +10,22 @@ until the page is full (store/paging.py).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import clock
-from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
-from chalicelib.domain.numbers import normalise_number
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.numbers import normalise_number, read_number
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Guarantee
-from chalicelib.services import views
-from chalicelib.services.guarantees import NUMBER_PATTERN, key_notice_url_of, list_item
+from chalicelib.services import deliveries, views
+from chalicelib.services.guarantees import key_notice_url_of, list_item
 from chalicelib.store import guarantees as store
 
 STATUSES = ("valid", "cancelled", "expired")
-BAD_NUMBER = FieldError("number", "保証契約番号は 30072-000001M の形式で入力してください。")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,12 @@ class Search:
     contractor_id: str | None = None
     orderer_id: str | None = None
     status: str | None = None
+    name: str | None = None  # part of the contractor's or the 発注者's name, as typed
+
+
+def _fold(text: str) -> str:
+    """Full and half width, upper and lower case, spaces: compare equal in a name search."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def staff_item(g: Guarantee) -> dict[str, Any]:
@@ -49,9 +55,13 @@ def staff_item(g: Guarantee) -> dict[str, Any]:
 
 def _keep(principal: Principal, search: Search) -> Callable[[Guarantee], bool]:
     today = clock.today()
+    needle = _fold(search.name) if search.name else ""
 
     def keep(g: Guarantee) -> bool:
         if g.branch_id != principal.org_id:
+            return False
+        d = g.details or {}
+        if needle and needle not in _fold(f"{d.get('contractor_name') or ''}\n{d.get('orderer_name') or ''}"):
             return False
         if search.contractor_id and g.contractor_org != search.contractor_id:
             return False
@@ -73,14 +83,12 @@ def search(
     """The branch's guarantees matching `wanted`, newest first; a number is a pinpoint Get."""
     keep = _keep(principal, wanted)
     if wanted.number:
-        number = normalise_number(wanted.number)
-        if not NUMBER_PATTERN.match(number):
-            raise ValidationFailed([BAD_NUMBER])
-        g = _own(principal, number)
+        g = _own(principal, read_number(wanted.number))
         return ([staff_item(g)] if g is not None and keep(g) else []), None
     # A cursor is bound to the list and every filter it was made with (store/paging.py).
     scope = (
         f"staff:{principal.org_id}:c={wanted.contractor_id or ''}:o={wanted.orderer_id or ''}:s={wanted.status or ''}"
+        f":n={_fold(wanted.name or '')}"
     )
     if wanted.contractor_id:
         found, next_cursor = store.list_by_contractor(wanted.contractor_id, None, None, limit, cursor, keep, scope)
@@ -96,7 +104,8 @@ def detail(principal: Principal, number: str) -> dict[str, Any]:
     g = _own(principal, normalise_number(number))
     if g is None:
         raise NotFound()
-    return views.guarantee_view(g, store.history(g.number), clock.today(), staff=True)
+    view = views.guarantee_view(g, store.history(g.number), clock.today(), staff=True)
+    return {**view, "deliveries": deliveries.staff_items(g)}  # where it was handed over
 
 
 def key_notice_pdf_url(principal: Principal, number: str) -> str:

@@ -27,7 +27,7 @@ from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationF
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, Guarantee, advance_tenths
 from chalicelib.render import pdf
-from chalicelib.services import documents, views
+from chalicelib.services import deliveries, documents, views
 from chalicelib.store import applications as applications_store
 from chalicelib.store import approvals as approvals_store
 from chalicelib.store import events, orderers
@@ -119,7 +119,8 @@ def _guarantee(principal: Principal, number: str, *, consistent: bool = False) -
 def guarantee_detail(principal: Principal, number: str) -> dict[str, Any]:
     """The staff console's view of one guarantee: 電子保証概要 plus what a clerk needs."""
     g = _guarantee(principal, number)
-    return views.guarantee_view(g, store.history(g.number), clock.today(), staff=True)
+    view = views.guarantee_view(g, store.history(g.number), clock.today(), staff=True)
+    return {**view, "deliveries": deliveries.staff_items(g)}  # issue 29: where it was handed over
 
 
 def validate_changes(kind: str, changes: dict[str, Any]) -> None:

@@ -39,6 +39,7 @@ def _record(row: AccountModel) -> Account:
         totp_confirmed=bool(row.totp_confirmed),
         totp_last_step=int(row.totp_last_step or 0),
         link_hash=row.link_hash,
+        department_id=row.department_id,
     )
 
 
@@ -66,6 +67,7 @@ def _row(account: Account) -> AccountModel:
         totp_confirmed=account.totp_confirmed,
         totp_last_step=account.totp_last_step,
         directory=DIRECTORY,
+        department_id=account.department_id,
     )
 
 
@@ -116,6 +118,21 @@ def create(account: Account, token: OneTimeToken, entry: AuditEntry | None) -> b
     writes.put(tokens.row(token), condition=TokenModel.token_hash.does_not_exist())
     if entry:
         audit.add(writes, entry)
+    try:
+        tx.commit(writes, what="account")
+    except tx.ConditionFailed:
+        return False
+    return True
+
+
+def set_department(login: str, department_id: str | None, entry: AuditEntry) -> bool:
+    """Bind an orderer user to a department (None: unbind), with its audit record; False when the
+    login is not an orderer user."""
+    action = AccountModel.department_id.set(department_id) if department_id else AccountModel.department_id.remove()
+    writes = tx.Writes().update(
+        AccountModel(login), [action], condition=AccountModel.login.exists() & (AccountModel.role == "orderer")
+    )
+    audit.add(writes, entry)
     try:
         tx.commit(writes, what="account")
     except tx.ConditionFailed:

@@ -14,7 +14,16 @@ from chalicelib.domain import clock
 from chalicelib.store import tx
 from chalicelib.store.models import EventModel
 
-KINDS = ("key_reissued", "application_rejected", "password_reset")
+KINDS = (
+    "key_reissued",
+    "application_rejected",
+    "password_reset",
+    # Issue 29: a delivery's state changes (mail to the department or the contractor; issue 30's webhooks)
+    "delivery_created",
+    "delivery_changed",
+    "delivery_received",
+    "delivery_returned",
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,10 @@ class Event:
     reason: str | None = None
     project_name: str | None = None
     login: str | None = None
+    delivery_id: str | None = None
+    department_id: str | None = None
+    version: int | None = None
+    version_kind: str | None = None
     at: str = field(default_factory=clock.iso_now)
     event_id: str = field(default_factory=lambda: secrets.token_hex(10))
 
@@ -48,6 +61,10 @@ def _row(event: Event) -> EventModel:
         reason=event.reason,
         project_name=event.project_name,
         login=event.login,
+        delivery_id=event.delivery_id,
+        department_id=event.department_id,
+        version=event.version,
+        version_kind=event.version_kind,
         expires_at=expires,
     )
 
@@ -83,6 +100,10 @@ def from_image(image: dict[str, Any] | None) -> Event | None:
         reason=row.reason,
         project_name=row.project_name,
         login=row.login,
+        delivery_id=row.delivery_id,
+        department_id=row.department_id,
+        version=int(row.version) if row.version is not None else None,
+        version_kind=row.version_kind,
         at=row.at,
         event_id=row.event_id,
     )

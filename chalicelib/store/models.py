@@ -124,6 +124,7 @@ class AccountModel(StoreModel):
     # be used; a newer link replaces it and using it spends it, so every older link is dead.
     # Absent on rows written before: their outstanding links work until one of them is used.
     link_hash = UnicodeAttribute(null=True)
+    department_id = UnicodeAttribute(null=True)  # issue 29: an orderer user bound to one department
     by_org = AccountsByOrgIndex()
     by_role = AccountsByRoleIndex()
     by_directory = AccountsByDirectoryIndex()
@@ -502,6 +503,11 @@ class EventModel(StoreModel):
     email = UnicodeAttribute(null=True)  # where the notice goes; null: nobody asked for mail
     reason = UnicodeAttribute(null=True)
     project_name = UnicodeAttribute(null=True)
+    # Issue 29: delivery events (delivery_created, delivery_changed, delivery_received, delivery_returned)
+    delivery_id = UnicodeAttribute(null=True)
+    department_id = UnicodeAttribute(null=True)
+    version = NumberAttribute(null=True)
+    version_kind = UnicodeAttribute(null=True)
 
 
 class SuppressionModel(StoreModel):
@@ -597,6 +603,74 @@ class ReservationModel(StoreModel):
     by_status = ReservationsByStatusIndex()
 
 
+# ---------------------------------------------------------------- issue 29: 提出 and 受領
+
+
+class DepartmentModel(StoreModel):
+    """An orderer's departments (課), and its routing by kind on the row `#routing` (a department
+    id never starts with `#`). `main` (代表) is implicit: it has no row unless it was given a mail address."""
+
+    Meta = _meta("departments")
+    orderer_id = UnicodeAttribute(hash_key=True)
+    department_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    routing = JSONAttribute(null=True)  # on `#routing` only: {kind: department_id}
+
+
+class DeliveriesByNumberIndex(GlobalSecondaryIndex):
+    """A guarantee's deliveries (the contractor's and the clerk's view, and a new version's follow-up)."""
+
+    Meta = _index("by_number")
+    number = UnicodeAttribute(hash_key=True)
+    delivery_id = UnicodeAttribute(range_key=True)
+
+
+class DeliveriesByOrdererIndex(GlobalSecondaryIndex):
+    """An orderer's deliveries, newest first by the time each last became `delivered`."""
+
+    Meta = _index("by_orderer")
+    orderer_id = UnicodeAttribute(hash_key=True)
+    sort_at = UnicodeAttribute(range_key=True)
+
+
+class DeliveriesByDepartmentIndex(GlobalSecondaryIndex):
+    """One department's deliveries (`<orderer>#<department>`), newest first: a bound user's list."""
+
+    Meta = _index("by_department")
+    orderer_department = UnicodeAttribute(hash_key=True)
+    sort_at = UnicodeAttribute(range_key=True)
+
+
+class DeliveryModel(StoreModel):
+    """A 提出 (domain/records.Delivery): every state change is a conditional write on `event_at`."""
+
+    Meta = _meta("deliveries")
+    delivery_id = UnicodeAttribute(hash_key=True)
+    number = UnicodeAttribute()
+    orderer_id = UnicodeAttribute()
+    department_id = UnicodeAttribute()
+    orderer_department = UnicodeAttribute()
+    contractor_org = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    version = NumberAttribute()
+    latest_event = UnicodeAttribute()
+    status = UnicodeAttribute()  # delivered | received | returned
+    delivered_at = UnicodeAttribute()
+    event_at = UnicodeAttribute()
+    sort_at = UnicodeAttribute()  # <event_at>#<delivery_id>: unique, newest first
+    orderer_reference = UnicodeAttribute(null=True)
+    message = UnicodeAttribute(null=True)
+    received_at = UnicodeAttribute(null=True)
+    received_by_login = UnicodeAttribute(null=True)
+    returned_reason = UnicodeAttribute(null=True)
+    check = JSONAttribute(null=True)
+    seen = BooleanAttribute(default=False)
+    by_number = DeliveriesByNumberIndex()
+    by_orderer = DeliveriesByOrdererIndex()
+    by_department = DeliveriesByDepartmentIndex()
+
+
 ALL_MODELS: dict[str, type[StoreModel]] = {
     "accounts": AccountModel,
     "sessions": SessionModel,
@@ -621,5 +695,7 @@ ALL_MODELS: dict[str, type[StoreModel]] = {
     "fee_rates": FeeRateModel,
     "fees": FeeModel,
     "reservations": ReservationModel,
+    "departments": DepartmentModel,
+    "deliveries": DeliveryModel,
 }
 assert set(ALL_MODELS) == set(settings.TABLES)

@@ -1,6 +1,10 @@
 """issue 17 in headless Chromium on the local stack: reserve → staff pays and issues → the 契約保証予約
 tab lists it → D-Sure verifies it as valid → apply citing it (prefilled) → pay → issue → D-Sure says
-`used` for the reservation and valid for the new 契約保証."""
+`used` for the reservation and valid for the new 契約保証.
+
+Issue 27 on the same walk: the contractor finds the fee, its state and the 振込先 from 申込詳細 (for the
+reservation and for the application, never the 送信完了 page), and every staff write goes through its
+confirmation page."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chalicelib.domain import clock
+from chalicelib.services.fee_statements import PAYEE
 from tests.e2e.browser import login_via_page, submit_and_wait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -35,12 +40,32 @@ def _verify(page, base: str, number: str, key: str) -> str:
     return page.inner_text("#status")
 
 
+def _confirmed(page, selector: str) -> None:
+    """A staff write: its button shows the confirmation page, whose button writes."""
+    _submit(page, selector)
+    expect(page.locator("#consequence")).to_have_count(1)
+    _submit(page, "#confirm-button")
+
+
 def _pay_and_issue(page, base: str, path: str) -> None:
     page.goto(base + path)
     expect(page.locator("#fee-state")).to_contain_text("未入金")
     page.fill("#fee-paid_on", clock.today().isoformat())
-    _submit(page, "#record-payment")
+    _confirmed(page, "#record-payment")
     expect(page.locator("#fee-state")).to_contain_text("入金済み")
+    expect(page.locator("#done")).to_contain_text("入金を記録しました")
+
+
+def _fee_from_detail(page, base: str, list_path: str, link: str, state: str) -> None:
+    """The contractor, from a list, opens 申込詳細 and finds the fee, its state and (unpaid) the 振込先."""
+    page.goto(base + list_path)
+    _submit(page, link)
+    expect(page.locator("#fee-state")).to_contain_text(state)
+    if state == "未入金":
+        expect(page.locator("#payee")).to_contain_text(PAYEE["account"])
+        expect(page.locator("#fee-statement")).to_have_count(1)
+    else:
+        expect(page.locator("#payee")).to_have_count(0)
 
 
 def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chromium: the e2e conftest's one per session
@@ -78,11 +103,14 @@ def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chrom
         assert "令和" in contractor.inner_text("#bid-date")
         assert "契約保証予約手数料" in contractor.inner_text("#fee-quote")
         _submit(contractor, "#send")
-        reservation_id = contractor.inner_text("#reservation-id")
+        reservation_id = contractor.locator("#reservation-id").text_content()
+        bond_detail = f"a[href='/netdesk/reservations/{reservation_id}']"
+        _fee_from_detail(contractor, stack.base, "/netdesk/guarantees?tab=bond", bond_detail, "未入金")
 
         # 2. staff record the 予約手数料 and issue the 予約証書
         _pay_and_issue(staff, stack.base, f"/staff/reservations/{reservation_id}")
-        _submit(staff, "#issue-reservation")
+        expect(staff.locator("#applicant-name")).to_contain_text("建設")  # who applied, by name
+        _confirmed(staff, "#issue-reservation")
         number = staff.inner_text("#reservation-number")
         key = staff.inner_text("#reservation-key")
         assert number.endswith("Y")
@@ -115,11 +143,14 @@ def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chrom
         assert "申込確認" in contractor.inner_text("h1"), contractor.inner_text("main")
         assert number in contractor.inner_text("main") and "契約保証" in contractor.inner_text("#fee-quote")
         _submit(contractor, "#send")
-        application_id = contractor.inner_text("#application-id")
+        application_id = contractor.locator("#application-id").text_content()
+        app_detail = f"#app-{application_id} a[href='/netdesk/applications/{application_id}']"
+        _fee_from_detail(contractor, stack.base, "/netdesk/applications", app_detail, "未入金")
 
-        # 6. staff: pay, then issue the 契約保証
+        # 6. staff: pay, then issue the 契約保証 (each through its confirmation page)
         _pay_and_issue(staff, stack.base, f"/staff/applications/{application_id}")
-        _submit(staff, "form[action$='/issue'] button[type=submit]")
+        _fee_from_detail(contractor, stack.base, "/netdesk/applications", app_detail, "入金済")
+        _confirmed(staff, "#issue-application")
         # the issued table's row of the new 契約保証 (a link to its staff page), not another row naming 契約保証
         row = staff.locator("tr", has=staff.locator("a[href*='/staff/guarantees/']"))
         expect(row).to_have_count(1)

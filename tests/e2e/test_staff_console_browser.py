@@ -70,7 +70,11 @@ def test_two_clerks_review_issue_change_and_cancel_through_the_console(stack, ch
         for text in ("笠間市長 (08216)", "茨城支店", "入札の状況", "受取方法", "中間前払金", "再預託", "契約の種類"):
             assert text in review, text
         _shot(staff, "review")
-        staff.click("button:has-text('発行')")
+        staff.click("#issue-application")  # the confirmation page: who, what, how much, then 発行する
+        staff.wait_for_load_state()
+        assert "保証を発行します" in staff.content() and "〇〇建設" in staff.content()
+        _shot(staff, "confirm-issue")
+        staff.click("#confirm-button")
         staff.wait_for_load_state()
         assert staff.url.endswith(f"/staff/applications/{app_id}/issued")
         number = staff.locator("td a[href^='/staff/guarantees/']").first.inner_text()
@@ -99,7 +103,8 @@ def test_two_clerks_review_issue_change_and_cancel_through_the_console(stack, ch
         _shot(staff, "confirm-change")
         staff.click("#confirm button[type=submit]")
         staff.wait_for_load_state()
-        assert staff.url.endswith(f"/staff/guarantees/{number}") and "減額" in staff.content()
+        assert f"/staff/guarantees/{number}?done=change" in staff.url and "減額" in staff.content()
+        assert "変更の版を記録しました" in staff.inner_text("#done")
 
         # 取消, asked for: the confirmation states the consequences, then it waits for 決裁.
         staff.check("input[name=kind][value=cancellation]")
@@ -119,6 +124,9 @@ def test_two_clerks_review_issue_change_and_cancel_through_the_console(stack, ch
         chief.goto(f"{stack.base}/staff/approvals")
         row = chief.locator("tr", has_text=number)
         row.locator("button:has-text('承認して取消を実行')").click()
+        chief.wait_for_load_state()
+        assert "決裁を承認します" in chief.content() and number in chief.content()
+        chief.click("#confirm-button")
         chief.wait_for_load_state()
         assert "決裁を承認しました" in chief.content() and number in chief.content()
         _shot(chief, "approved-cancellation")

@@ -227,6 +227,8 @@ def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_g
 #: The one place that prints passwords and TOTP secrets: the local stack's banner of API.md's demo
 #: logins (DEMO_ACCOUNTS, DEMO_TOTP_SECRETS: fixed, published, refused by seed_demo off the local stage).
 DEMO_BANNER = {("devstack/__main__.py", "print", "password"), ("devstack/__main__.py", "print", "secret")}
+#: Issue 29 (API.md): the banner also prints the local demo machine client's secret (new each run).
+DEMO_BANNER |= {("devstack/__main__.py", "print", "client_secret")}
 SECRET_NAME = re.compile(r"link|token|secret|password|totp", re.IGNORECASE)
 OUTPUTS = {"print", "write", "writelines", "echo"}
 LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical"}

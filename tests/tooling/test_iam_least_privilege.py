@@ -53,6 +53,9 @@ JOURNEY = [
     "tests/functional/accounts/test_reset.py::test_at_most_three_reset_mails_per_login_an_hour",
     "tests/functional/web/test_stage_config.py::test_a_deployed_stage_seals_totp_secrets_with_its_kms_key",
     "tests/functional/staff/test_signing.py::test_a_pdf_signed_by_the_kms_key_under_the_stage_chain_validates",
+    # Issue 29: deliveries (API), a new version followed (certificates stream), a key reissue followed (events)
+    "tests/functional/dsure/test_deliveries.py::test_a_change_brings_a_received_delivery_back_at_the_new_version_and_an_old_decision_is_409",
+    "tests/functional/dsure/test_deliveries.py::test_a_key_reissue_brings_the_delivery_back_at_the_same_version",
 ]
 ROLES = {
     "api": "ApiHandlerRole",

@@ -34,7 +34,8 @@ def review_application(
     r = Review(charset)
     body = as_dict(body)
     project = rules.review_project(r, as_dict(body.get("project")), orderer=orderer, today=today)
-    e_surety = offers_e_surety(orderer)
+    # No 発注者 chosen (or an unknown one) is its own error: the 形式 is not refused for it as well.
+    e_surety = orderer is None or offers_e_surety(orderer)
     advance_in, contract_in = body.get("advance_payment"), body.get("contract_guarantee")
     advance = rules.review_advance_payment(r, advance_in, contract_amount=project["contract_amount"], e_surety=e_surety)
     contract = rules.review_contract_guarantee(r, contract_in, e_surety=e_surety)
@@ -44,7 +45,7 @@ def review_application(
         "project": project,
         "advance_payment": advance,
         "contract_guarantee": contract,
-        "bid": rules.review_bid(r, as_dict(body.get("bid"))),
+        "bid": rules.review_bid(r, as_dict(body.get("bid")), today),
         "delivery": rules.review_delivery(r, as_dict(body.get("delivery")), today, now, registered_emails),
     }
     return form, list(r.errors.values())

@@ -227,8 +227,8 @@ _BID_COUNTS = (
 )
 
 
-def review_bid(r: Review, bid_in: dict) -> dict[str, Any]:
-    """受注区分, 落札日 (any accepted form), counts and amounts that are whole and consistent."""
+def review_bid(r: Review, bid_in: dict, today: dt.date | None = None) -> dict[str, Any]:
+    """受注区分, 落札日 (any accepted form, not after `today`), counts and amounts that are whole and consistent."""
     bid: dict[str, Any] = {
         "order_type": bid_in.get("order_type"),
         "award_date": r.date(bid_in, "award_date", "bid.award_date", label="落札日", today=None),
@@ -240,6 +240,8 @@ def review_bid(r: Review, bid_in: dict) -> dict[str, Any]:
         "highest_bidder": r.text(bid_in, "highest_bidder", "bid.highest_bidder", required=False, label="最高札入札者"),
         "highest_amount_k": as_int(bid_in.get("highest_amount_k")),
     }
+    if today is not None and bid["award_date"] and bid["award_date"] > today.isoformat():
+        r.error("bid.award_date", "落札日に未来の日付は指定できません。")
     if bid["order_type"] not in ORDER_TYPES:
         r.error("bid.order_type", "受注区分を選択してください。")
     for name, label in _BID_COUNTS:

@@ -572,6 +572,9 @@ def test_list_page_searches(client, tokens, many):
     target = many[12].number
     html = page_html(client, t, f"/netdesk/guarantees?number={quote(target)}")
     assert re.findall(r'href="/netdesk/guarantees/(30026-\d{6}[MK])"', html) == [target]
+    typed = target.replace("-", " ").lower().translate(str.maketrans("0123456789mk", "０１２３４５６７８９ｍｋ"))
+    html = page_html(client, t, f"/netdesk/guarantees?number={quote(typed)}")  # ピンポイント検索 as people type
+    assert re.findall(r'href="/netdesk/guarantees/(30026-\d{6}[MK])"', html) == [target]
     html = page_html(
         client, t, "/netdesk/guarantees?issued_from=2026-09-05&issued_to=2026-09-06&project=" + quote("道路")
     )

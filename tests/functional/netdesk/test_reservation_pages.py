@@ -11,9 +11,10 @@ import re
 import urllib.parse
 
 from chalicelib.domain import clock
+from chalicelib.services import auth, fee_statements
 from chalicelib.store import reservations
 from tests.factories import make_application
-from tests.forms import csrf_of
+from tests.forms import csrf_of, staff_write
 from tests.functional.conftest import DEMO, browser_login
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -59,6 +60,8 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
 
     bad = _post(client, contractor, "/netdesk/reservations/new", _reservation_fields(csrf_of(page), bid_amount=""))
     assert bad.status_code == 400 and 'id="err-bid_amount"' in bad.body.decode()
+    assert 'href="#f-bid_amount">入札金額' in bad.body.decode()  # the summary names and links the field
+    assert f'value="{auth.contact_email(DEMO["contractor"][0])}"' in page  # the e-mail the help says is filled in
 
     fields = _reservation_fields(csrf_of(page))
     confirm = _post(client, contractor, "/netdesk/reservations/new", fields)
@@ -71,7 +74,14 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
     assert sent.status_code == 303
     done_resp, done = _get(client, contractor, sent.headers["Location"])
     assert done_resp.status_code == 200 and "送信完了" in done
-    rid = re.search(r'id="reservation-id">([^<]+)<', done).group(1)
+    rid = re.search(r'id="reservation-id"[^>]*>([^<]+)<', done).group(1)
+    # 申込詳細 of the reservation, without the 送信完了 page: the fee, its state, the 振込先, the statement.
+    _, detail = _get(client, contractor, f"/netdesk/reservations/{rid}")
+    assert "予約手数料" in detail and "未入金" in detail and fee_statements.PAYEE["account"] in detail
+    statement = client.http.get(f"/netdesk/reservations/{rid}/fee-statement.pdf", headers=_cookie(contractor))
+    assert statement.status_code == 303 and statement.headers["Location"].startswith("http")
+    _, tab = _get(client, contractor, "/netdesk/guarantees?tab=bond")
+    assert f"/netdesk/reservations/{rid}" in tab
 
     staff, _ = browser_login(client, "staff", *DEMO["staff"])
     _, queue = _get(client, staff, "/staff/reservations")
@@ -83,17 +93,22 @@ def test_reservation_form_three_steps_then_staff_pays_and_issues_on_pages(client
     forged = _post(client, staff, f"/staff/reservations/{rid}/fee/payment", {"csrf_token": "x", "amount": "1"})
     assert forged.status_code in (400, 403)
     total = re.search(r'name="amount"[^>]*value="(\d+)"', detail).group(1)
-    paid = _post(
+    _shown, paid = staff_write(
         client,
         staff,
         f"/staff/reservations/{rid}/fee/payment",
-        {"csrf_token": csrf, "amount": total, "paid_on": clock.today().isoformat()},
+        {"amount": total, "paid_on": clock.today().isoformat()},
+        csrf,
     )
     assert paid.status_code == 303
-    issued = _post(client, staff, f"/staff/reservations/{rid}/issue", {"csrf_token": csrf})
+    shown, posted = staff_write(client, staff, f"/staff/reservations/{rid}/issue", {}, csrf)
+    assert "契約保証予約証書を発行します" in shown.body.decode() and "〇〇建設" in shown.body.decode()
+    issued, _ = _get(client, staff, posted.headers["Location"])
     number = re.search(r'id="reservation-number">([^<]+)<', issued.body.decode()).group(1)
     assert issued.status_code == 200 and number.endswith("Y")
     assert reservations.get(rid).status == "issued"
+    _, detail = _get(client, contractor, f"/netdesk/reservations/{rid}")
+    assert "入金済" in detail and fee_statements.PAYEE["account"] not in detail and number in detail
 
     _, tab = _get(client, contractor, "/netdesk/guarantees?tab=bond")
     assert number in tab and "/netdesk/applications/new?reservation=" in tab
@@ -144,6 +159,13 @@ def test_application_confirm_shows_the_fee_and_done_links_the_fee_statement(clie
     link = html.unescape(re.search(r'href="([^"]+fee-statement\.pdf)"', done).group(1))
     pdf = client.http.get(link, headers=_cookie(contractor))
     assert pdf.status_code == 303 and pdf.headers["Location"].startswith("http")
+    # 申込詳細 and 申込一覧 show the fee and its state; the detail also the 振込先 and the statement.
+    app_id = re.search(r'id="application-id" hidden>([^<]+)<', done).group(1)
+    _, detail = _get(client, contractor, f"/netdesk/applications/{app_id}")
+    assert "未入金" in detail and fee_statements.PAYEE["account"] in detail and link in html.unescape(detail)
+    _, listed = _get(client, contractor, "/netdesk/applications")
+    row = re.search(rf'<tr id="app-{app_id}">(.*?)</tr>', listed, re.S).group(1)
+    assert "未入金" in row and "円" in row
 
 
 def test_staff_application_page_pay_and_waive_forms(client):
@@ -156,11 +178,8 @@ def test_staff_application_page_pay_and_waive_forms(client):
         client, staff, f"/staff/applications/{app.application_id}/fee/waiver", {"csrf_token": csrf, "reason": " "}
     )
     assert no_reason.status_code == 400 and "免除の理由を" in no_reason.body.decode()
-    waived = _post(
-        client,
-        staff,
-        f"/staff/applications/{app.application_id}/fee/waiver",
-        {"csrf_token": csrf, "reason": "災害復旧"},
+    _shown, waived = staff_write(
+        client, staff, f"/staff/applications/{app.application_id}/fee/waiver", {"reason": "災害復旧"}, csrf
     )
     assert waived.status_code == 303
     _, after = _get(client, staff, f"/staff/applications/{app.application_id}")

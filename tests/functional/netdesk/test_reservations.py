@@ -287,7 +287,7 @@ def test_reservation_certificate_and_key_notice_read_back(client, tokens, tmp_pa
         "契約保証予約証書 (入札ボンド)",
         out["number"],
         "〇〇建設 株式会社",
-        "笠間市長",
+        "笠間市長 殿",  # addressed to the 発注者, as a 保証証書 is
         "5市単(笠建)第〇-〇号道路改良工事",
         "48,000,000円",
         "4,800,000円",
@@ -298,6 +298,13 @@ def test_reservation_certificate_and_key_notice_read_back(client, tokens, tmp_pa
     assert out["auth_key"] not in text
     ntext = pdf_text(notice)
     assert out["auth_key"] in ntext and out["number"] in ntext and "契約保証予約" in ntext
+    # Net Desk reads it as a reservation: 入札金額 and 有効期限, a 予約証書 without a guarantee's (注).
+    contractor = {"Cookie": f"esurety_session={tokens['contractor']}"}
+    overview = client.http.get(f"/netdesk/guarantees/{out['number']}", headers=contractor).body.decode()
+    assert "入札金額" in overview and "有効期限" in overview and "予約証書 (PDF)" in overview
+    assert "請負金額" not in overview and "保証期限" not in overview
+    shown = client.http.get(f"/netdesk/guarantees/{out['number']}/certificate", headers=contractor).body.decode()
+    assert "契約保証予約証書" in shown and "請求金額" not in shown and "保証証書 (" not in shown
     for name, data in (("reservation", cert), ("reservation_notice", notice)):
         _png(data, tmp_path, name)
 

@@ -1,99 +1,152 @@
-"""Issue 14 step 3: confirmation before every staff write, and a reload or double submit of any
-staff POST repeats nothing (Post/Redirect/Get and a one-time token per confirmation form)."""
+"""The console's confirmed writes (services/console.py, handlers/confirm.py): every staff write that
+issues, records money, waives, rejects, asks for or decides a 決裁 shows a confirmation first; a
+single post — even one claiming `confirmed=1` with a made-up token — changes nothing; the confirmed
+post writes once and redirects to a GET page; reloading that page or re-sending the confirmation
+repeats nothing."""
 
 from __future__ import annotations
 
-import re
-import urllib.parse
+import datetime as dt
+from urllib.parse import urlencode
 
+import pytest
+
+from chalicelib.domain import clock
+from chalicelib.services import fees
 from chalicelib.store import applications, guarantees
 from tests import tables
-from tests.factories import make_application
-from tests.forms import csrf_of
+from tests.factories import make_application, make_guarantee
+from tests.forms import confirm_form, staff_cookie, staff_csrf, staff_write
+from tests.journeys import body, paid_reservation, post, reserve
 
-FORM = "application/x-www-form-urlencoded"
-
-
-def staff_records() -> int:
-    """The branch's audit records, less the 保証料 payment the factory records for each application
-    it makes (issue 17) — setup, not the console writes under test."""
-    return sum(1 for r in tables.rows("audit", pk="scope#ibaraki") if r.action != "fee_payment")
+NUMBER = "30026-000701M"
 
 
-def _confirm_form(html: str) -> tuple[str, str]:
-    action = re.search(r'<form method="post" action="([^"]+)" id="confirm">', html).group(1)
-    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
-    return action, urllib.parse.urlencode(fields)
+def _records() -> int:
+    """Every staff write leaves one audit record in the branch's trail."""
+    return len(tables.rows("audit", pk="scope#ibaraki"))
 
 
-def test_issue_version_and_reissue_reload_repeat_nothing(client, tokens):
-    cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
-    form = {**cookie, "Content-Type": FORM}
-    app = make_application()
-    detail = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
-    first = client.http.post(
-        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={csrf_of(detail)}"
-    )
-    again = client.http.post(
-        f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={csrf_of(detail)}"
-    )
-    assert first.status_code == again.status_code == 303 and first.headers["Location"] == again.headers["Location"]
-    result = client.http.get(first.headers["Location"], headers=cookie)
-    assert result.status_code == 200 and result.headers["Cache-Control"] == "no-store"
-    numbers = applications.get(app.application_id).guarantee_numbers
-    assert len(numbers) == 2 and all(n in result.body.decode() for n in numbers)
-    assert len(tables.rows("guarantees")) == 2 and staff_records() == 1
-    application_page = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
-    assert all(f"/staff/guarantees/{n}" in application_page for n in numbers)  # an issued application links to them
+def _application(fee: str = "paid") -> str:
+    return make_application(fee=fee).application_id
 
-    number = numbers[0]
-    page = client.http.get(f"/staff/guarantees/{number}", headers=cookie).body.decode()
-    assert f"/staff/applications/{app.application_id}" in page  # and back
+
+def _unpaid_total(app_id: str) -> str:
+    app = applications.get(app_id)
+    return str(fees.ensure("application", app_id, app.form).total)
+
+
+def _pending(client, tokens) -> str:
+    make_guarantee(NUMBER)
+    asked = post(client, tokens["staff"], f"/api/staff/guarantees/{NUMBER}/reissue-key", {"reason": "紛失"})
+    return body(asked)["approval_id"]
+
+
+def _case(name: str, client, tokens) -> tuple[str, str, dict[str, str]]:
+    """(who posts, the route, the form's fields) of each staff write, with what it needs made first."""
+    today = clock.today().isoformat()
+    if name.startswith("application"):
+        app_id = _application("unpaid" if "fee" in name else "paid")
+        route = f"/staff/applications/{app_id}"
+        return {
+            "application-issue": ("staff", route + "/issue", {}),
+            "application-reject": ("staff", route + "/reject", {"reason": "書類不備"}),
+            "application-fee-payment": ("staff", route + "/fee/payment", {"amount": _unpaid_total(app_id), "paid_on": today}),
+            "application-fee-waiver": ("staff", route + "/fee/waiver", {"reason": "災害協定による免除"}),
+        }[name]  # fmt: skip
+    if name.startswith("reservation"):
+        if name == "reservation-issue":
+            return "staff", f"/staff/reservations/{paid_reservation(client, tokens)}/issue", {}
+        r = reserve(client, tokens)
+        route = f"/staff/reservations/{r['id']}"
+        return {
+            "reservation-reject": ("staff", route + "/reject", {"reason": "入札日の誤り"}),
+            "reservation-fee-payment": ("staff", route + "/fee/payment", {"amount": str(r["fees"]["total"]), "paid_on": today}),
+            "reservation-fee-waiver": ("staff", route + "/fee/waiver", {"reason": "災害協定による免除"}),
+        }[name]  # fmt: skip
+    if name in ("approve", "decline"):
+        approval = _pending(client, tokens)
+        fields = {} if name == "approve" else {"reason": "確認できないため"}
+        return "chief", f"/staff/approvals/{approval}/{name}", fields
+    make_guarantee(NUMBER)
+    if name == "version-change":
+        fields = {"kind": "change", "guarantee_amount": "15000000", "reason": "減額"}
+        return "staff", f"/staff/guarantees/{NUMBER}/versions", fields
+    return "staff", f"/staff/guarantees/{NUMBER}/reissue-key", {"reason": "紛失"}
+
+
+ROUTES = [
+    "application-issue", "application-reject", "application-fee-payment", "application-fee-waiver",
+    "reservation-issue", "reservation-reject", "reservation-fee-payment", "reservation-fee-waiver",
+    "approve", "decline", "version-change", "reissue-key",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ROUTES)
+def test_a_staff_write_happens_only_once_confirmed_and_a_reload_repeats_nothing(client, tokens, name):
+    who, path, fields = _case(name, client, tokens)
+    session = tokens[who]
+    csrf = staff_csrf(client, session)
+    before = _records()
+
+    # One post, as a forged or scripted form would send it: the confirmation page, nothing written.
+    forged = {"csrf_token": csrf, "confirmed": "1", "form_token": "1.x.y", **fields}
+    shown = client.http.post(path, headers=staff_cookie(session), body=urlencode(forged))
+    assert shown.status_code == 200 and 'id="confirm"' in shown.body.decode()
+    assert _records() == before
+
+    # The confirmation page names what will happen; its post writes once and redirects to a GET page.
+    shown, done = staff_write(client, session, path, fields, csrf)
+    assert "押すまでは何も記録されません" in shown.body.decode()
+    assert done.status_code == 303, done.body.decode()[:2000]
+    assert _records() == before + 1
+    result = client.http.get(done.headers["Location"], headers={"Cookie": f"esurety_session={session}"})
+    assert result.status_code == 200
+    if "?done=" in done.headers["Location"]:  # 差戻し, 入金, 免除, 否認, 版, 依頼: feedback on the page
+        assert 'id="done"' in result.body.decode()
+
+    # Reloading the result page, and sending the confirmation again (back, then resubmit), repeat nothing.
+    again = client.http.get(done.headers["Location"], headers={"Cookie": f"esurety_session={session}"})
+    assert again.status_code == 200
+    action, hidden = confirm_form(shown.body.decode())
+    resent = client.http.post(action, headers=staff_cookie(session), body=urlencode(hidden))
+    assert resent.status_code == 303 and resent.headers["Location"] == done.headers["Location"]
+    assert _records() == before + 1
+
+
+def test_a_confirmed_form_with_altered_values_is_shown_for_confirmation_again(client, tokens):
+    app_id = _application("unpaid")
+    session = tokens["staff"]
+    csrf = staff_csrf(client, session)
+    path = f"/staff/applications/{app_id}/fee/payment"
+    today = clock.today().isoformat()
     shown = client.http.post(
-        f"/staff/guarantees/{number}/versions",
-        headers=form,
-        body=f"csrf_token={csrf_of(page)}&kind=change&guarantee_amount=15000000&period_end=2027-12-20&reason=増額",
+        path,
+        headers=staff_cookie(session),
+        body=urlencode({"csrf_token": csrf, "amount": _unpaid_total(app_id), "paid_on": today}),
     )
-    html = shown.body.decode()
-    assert shown.status_code == 200 and "20,000,000円" in html and "15,000,000円" in html  # before → after
-    assert "令和9年11月15日" in html and "令和9年12月20日" in html
-    assert guarantees.get(number).latest_version == 1  # nothing yet
-    action, body = _confirm_form(html)
-    for _ in range(3):  # the confirmed post, then two reloads of it
-        assert client.http.post(action, headers=form, body=body).status_code == 303
-    assert guarantees.get(number).latest_version == 2 and len(guarantees.history(number)) == 2
+    action, hidden = confirm_form(shown.body.decode())
+    yesterday = (clock.today() - dt.timedelta(days=1)).isoformat()
+    altered = client.http.post(action, headers=staff_cookie(session), body=urlencode({**hidden, "paid_on": yesterday}))
+    assert altered.status_code == 200 and 'id="confirm"' in altered.body.decode()
+    assert applications.get(app_id).status == "submitted" and fees.ensure("application", app_id, {}).paid_on is None
 
-    asked = client.http.post(
-        f"/staff/guarantees/{number}/reissue-key", headers=form, body=f"csrf_token={csrf_of(page)}&reason=紛失"
+
+def test_what_the_confirmation_checks_is_shown_beside_the_form_and_writes_nothing(client, tokens):
+    app_id = _application("unpaid")  # 発行 before the fee is recorded, 差戻し without a reason
+    session = tokens["staff"]
+    csrf = staff_csrf(client, session)
+    before = _records()
+    issue = client.http.post(
+        f"/staff/applications/{app_id}/issue", headers=staff_cookie(session), body=urlencode({"csrf_token": csrf})
     )
-    html = asked.body.decode()
-    assert number in html and "使えなくなり" in html
-    action, body = _confirm_form(html)
-    for _ in range(2):
-        assert client.http.post(action, headers=form, body=body).status_code == 303
-    assert len([a for a in tables.rows("approvals") if a.status == "pending"]) == 1
-
-    shown = client.http.post(
-        f"/staff/guarantees/{number}/versions",
-        headers=form,
-        body=f"csrf_token={csrf_of(page)}&kind=cancellation&reason=契約解除",
-    )
-    assert "取消" in shown.body.decode() and "元に戻せません" in shown.body.decode()
-    action, body = _confirm_form(shown.body.decode())
-    for _ in range(2):
-        assert client.http.post(action, headers=form, body=body).status_code == 303
-    assert len([a for a in tables.rows("approvals") if a.status == "pending"]) == 2  # one reissue, one cancellation
-
-
-def test_reject_reload_is_refused_and_changes_nothing(client, tokens):
-    cookie = {"Cookie": f"esurety_session={tokens['staff']}"}
-    form = {**cookie, "Content-Type": FORM}
-    app = make_application()
-    detail = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
-    body = f"csrf_token={csrf_of(detail)}&reason=書類不備"
     assert (
-        client.http.post(f"/staff/applications/{app.application_id}/reject", headers=form, body=body).status_code == 303
+        issue.status_code == 409 and "保証料の入金" in issue.body.decode() and 'id="confirm"' not in issue.body.decode()
     )
-    again = client.http.post(f"/staff/applications/{app.application_id}/reject", headers=form, body=body)
-    assert again.status_code == 409 and "すでに処理されています" in again.body.decode()
-    assert staff_records() == 1
+    reject = client.http.post(
+        f"/staff/applications/{app_id}/reject",
+        headers=staff_cookie(session),
+        body=urlencode({"csrf_token": csrf, "reason": " "}),
+    )
+    assert reject.status_code == 400 and "差戻し理由" in reject.body.decode()
+    assert _records() == before and guarantees.get(NUMBER) is None

@@ -372,12 +372,14 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     queue = client.http.get("/staff/applications", headers=cookie)
     assert queue.status_code == 200 and app.application_id in queue.body.decode()
     detail = client.http.get(f"/staff/applications/{app.application_id}", headers=cookie).body.decode()
-    assert "発行" in detail and "却下" in detail
+    assert "発行" in detail and "差戻し" in detail
     assert client.http.post(f"/staff/applications/{app.application_id}/issue", headers=form, body="").status_code == 403
     assert applications.get(app.application_id).status == "submitted"
-    posted = client.http.post(
+    shown = client.http.post(
         f"/staff/applications/{app.application_id}/issue", headers=form, body=f"csrf_token={csrf_of(detail)}"
     )
+    assert shown.status_code == 200 and applications.get(app.application_id).status == "submitted"
+    posted = confirm(client, form, shown)
     assert posted.status_code == 303  # Post/Redirect/Get: the result is a page a reload can show again
     done = client.http.get(posted.headers["Location"], headers=cookie)
     assert done.status_code == 200 and done.headers.get("Cache-Control") == "no-store"
@@ -412,11 +414,12 @@ def test_console_pages_issue_and_change_with_csrf(client, tokens):
     chief = {"Cookie": f"esurety_session={tokens['chief']}"}
     queue = client.http.get("/staff/approvals", headers=chief).body.decode()
     approval_id = re.search(r"/staff/approvals/([0-9a-f]+)/approve", queue).group(1)
-    key = client.http.post(
-        f"/staff/approvals/{approval_id}/approve",
-        headers={**chief, "Content-Type": "application/x-www-form-urlencoded"},
-        body=f"csrf_token={csrf_of(queue)}",
+    chief_form = {**chief, "Content-Type": "application/x-www-form-urlencoded"}
+    shown = client.http.post(
+        f"/staff/approvals/{approval_id}/approve", headers=chief_form, body=f"csrf_token={csrf_of(queue)}"
     )
+    approved = confirm(client, chief_form, shown)
+    key = client.http.get(approved.headers["Location"], headers=chief)
     assert key.status_code == 200 and guarantees.get(number).auth_key in key.body.decode()
     assert client.http.get("/staff/guarantees/30099-000001M", headers=cookie).status_code == 404
 
@@ -435,3 +438,13 @@ def test_issued_pdfs_in_s3_carry_the_stored_sha(client):
     assert v1.sha256 in pdf_text(objects.get(v1.pdf_key))
     notice = pdf_text(objects.get(v1.key_notice_key))
     assert v1.sha256 in notice and out[0]["auth_key"] in notice
+
+
+def test_the_review_leaves_empty_optional_bid_fields_empty_and_reads_as_the_seed(client, tokens):
+    empty = {f"bid__{k}": None for k in ("rounds", "bidders", "disqualified", "second_bidder", "second_amount_k")}
+    app = make_application(form=application_body(**empty, bid__highest_bidder=None, bid__highest_amount_k=None))
+    page = client.http.get(f"/staff/applications/{app.application_id}", headers=bearer(tokens["staff"])).body.decode()
+    assert "None" not in page
+    assert "二番札入札者" in page and "最高札入札者" in page and "次順位者" not in page
+    assert "差戻し" in page and "却下" not in page
+    assert "茨城支店 様" not in client.http.get("/staff", headers=bearer(tokens["staff"])).body.decode()

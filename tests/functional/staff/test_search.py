@@ -147,3 +147,37 @@ def test_console_top_search_and_review_show_names_and_every_field(client, tokens
         "/staff/guarantees/30026-000001M",  # the contractor's other outstanding guarantee
     ):
         assert text in review, text
+
+
+def test_a_clerk_finds_guarantees_by_part_of_a_name_and_by_a_number_as_people_type_it(client, tokens):
+    seed()
+    staff = tokens["staff"]
+    assert numbers(search(client, staff, name="△△工業")) == ["30026-000003M"]  # the contractor's name
+    assert numbers(search(client, staff, name="水戸")) == ["30026-000002K"]  # the 発注者's name
+    assert numbers(search(client, staff, name="△△ 工業")) == ["30026-000003M"]  # spaces as typed
+    assert numbers(search(client, staff, name="存在しない会社")) == []
+    for typed in ("30026 000001m", "30026000001M", "３００２６－０００００１ｍ"):
+        assert numbers(search(client, staff, number=typed)) == ["30026-000001M"]
+    page = client.http.get("/staff/guarantees?name=%E6%B0%B4%E6%88%B8", headers=bearer(staff)).body.decode()
+    assert "30026-000002K" in page and "30026-000001M" not in page and 'value="水戸"' in page
+
+
+def test_every_staff_list_names_the_contractor_and_the_orderer(client, tokens):
+    from tests.journeys import reserve
+
+    make_application()
+    reserve(client, tokens)
+    make_guarantee("30026-000009M")
+    asked = client.http.post(
+        "/api/staff/guarantees/30026-000009M/reissue-key",
+        headers={**bearer(tokens["chief"]), **JSON},
+        body=json.dumps({"reason": "紛失"}),
+    )
+    assert asked.status_code == 202
+    staff = bearer(tokens["staff"])
+    for path in ("/staff", "/staff/applications", "/staff/reservations", "/staff/approvals", "/staff/guarantees"):
+        page = client.http.get(path, headers=staff).body.decode()
+        assert "〇〇建設" in page, path  # the contractor, by name (c-0001)
+        if path != "/staff/approvals":
+            assert "笠間市長" in page, path  # the 発注者, by name (08216)
+        assert ">c-0001<" not in page and ">08216<" not in page, path

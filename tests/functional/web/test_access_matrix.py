@@ -41,8 +41,9 @@ CALLERS: dict[str, str | None] = {
     "machine": "machine",  # an orderer's machine client (issue 13): a client-credentials token
 }
 #: For an object route: the caller that owns the object, and the callers of the same role that do not.
-OWNERS = {"contractor": "contractor", "staff": "staff"}
-SAME_ROLE_OTHERS = {"contractor": ["other_contractor"], "staff": []}
+OWNERS = {"contractor": "contractor", "staff": "staff", "orderer": "orderer"}
+#: Issue 29: a delivery belongs to the orderer it was handed to (08216: kasama and its machine client).
+SAME_ROLE_OTHERS = {"contractor": ["other_contractor"], "staff": [], "orderer": ["other_orderer"]}
 ROLE_OF = {
     "contractor": "contractor",
     "other_contractor": "contractor",
@@ -131,6 +132,21 @@ ROUTES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = 
     "POST /api/staff/reservations/{reservation_id}/fee-waiver": (("staff",), "staff"),
     "POST /api/staff/reservations/{reservation_id}/issue": (("staff",), "staff"),
     "POST /api/staff/reservations/{reservation_id}/reject": (("staff",), "staff"),
+    # Issue 29: 提出 and 受領 (departments: the matrix names a missing orderer, like the admin's objects)
+    "GET /api/orderers/{orderer_id}/departments": (("contractor",), ADMIN_OBJECT),
+    "POST /api/guarantees/{number}/deliveries": (("contractor",), "contractor"),
+    "GET /api/guarantees/{number}/deliveries": (("contractor",), "contractor"),
+    "GET /api/guarantees/{number}/deliveries/{delivery_id}": (("contractor",), "contractor"),
+    "GET /api/orderer/deliveries": (ORDERER_API, None),
+    "GET /api/orderer/deliveries/{delivery_id}": (ORDERER_API, "orderer"),
+    "POST /api/orderer/deliveries/{delivery_id}/check": (ORDERER_API, "orderer"),
+    "POST /api/orderer/deliveries/{delivery_id}/receive": (ORDERER_API, "orderer"),
+    "POST /api/orderer/deliveries/{delivery_id}/return": (ORDERER_API, "orderer"),
+    "POST /api/admin/orderers/{orderer_id}/departments": (ADMIN, ADMIN_OBJECT),
+    "GET /api/admin/orderers/{orderer_id}/departments": (ADMIN, ADMIN_OBJECT),
+    "PUT /api/admin/orderers/{orderer_id}/routing": (ADMIN, ADMIN_OBJECT),
+    "GET /api/admin/orderers/{orderer_id}/routing": (ADMIN, ADMIN_OBJECT),
+    "PATCH /api/admin/users/{login}": (ADMIN, ADMIN_OBJECT),
 }
 NETDESK, DSURE, STAFF, ADMIN_PAGES = ("contractor",), ("orderer",), ("staff",), ("admin",)
 #: A login form posted without its nonce cookie and token: refused by the CSRF check, whoever sends it.
@@ -200,9 +216,23 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /staff/approvals": (STAFF, None),
     "POST /staff/approvals/{approval_id}/approve": (STAFF, "staff"),
     "POST /staff/approvals/{approval_id}/decline": (STAFF, "staff"),
+    # issue 27: the result pages of confirmed writes (Post/Redirect/Get)
+    "GET /staff/approvals/{approval_id}/done": (STAFF, "staff"),
+    "GET /staff/reservations/{reservation_id}/issued": (STAFF, "staff"),
+    "GET /netdesk/reservations/{reservation_id}": (NETDESK, "contractor"),
+    "GET /netdesk/reservations/{reservation_id}/fee-statement.pdf": (NETDESK, "contractor"),
     "GET /staff/audit": (STAFF, None),
     "GET /staff/audit.csv": (STAFF, None),
     "GET /staff/guarantees/{number}/key-notice.pdf": (STAFF, "staff"),
+    # Issue 29
+    "POST /netdesk/guarantees/{number}/deliveries": (NETDESK, "contractor"),
+    "GET /dsure/deliveries": (DSURE, None),
+    "GET /dsure/deliveries/{delivery_id}": (DSURE, "orderer"),
+    "POST /dsure/deliveries/{delivery_id}/check": (DSURE, "orderer"),
+    "POST /dsure/deliveries/{delivery_id}/receive": (DSURE, "orderer"),
+    "POST /dsure/deliveries/{delivery_id}/return": (DSURE, "orderer"),
+    "GET /admin/departments": (ADMIN_PAGES, ADMIN_OBJECT),  # no orderer named: a 404 page
+    "POST /admin/departments": (ADMIN_PAGES, ADMIN_OBJECT),
 }
 #: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
 NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js"})
@@ -240,6 +270,7 @@ def _objects(route: str, which: str) -> dict[str, str]:
         "reservation_id": reservation_id,  # issue 17: c-0001's 契約保証予約, submitted at branch ibaraki
         "how": "payment",
         "approval_id": approval_id,
+        "delivery_id": _APP["delivery"] if which == "own" else MISSING_ID,  # issue 29: OWN_NUMBER to 08216
         **admin_ids,
     }
 
@@ -320,6 +351,13 @@ def world(client):
     )
     assert resp.status_code == 202, resp.body
     _APP["approval"] = json.loads(resp.body)["approval_id"]
+    resp = client.http.post(
+        f"/api/guarantees/{OWN_NUMBER}/deliveries",
+        headers={**bearer(tokens["contractor"]), "Content-Type": "application/json"},
+        body="{}",
+    )
+    assert resp.status_code == 201, resp.body
+    _APP["delivery"] = json.loads(resp.body)["delivery_id"]
     return tokens
 
 

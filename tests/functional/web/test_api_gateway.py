@@ -211,7 +211,7 @@ def _walk(door: Door, start: str, seen: set[str], limit: int = 60) -> int:
             location = resp.header("Location") or ""
             if urlsplit(location).scheme:  # a presigned S3 URL: outside the app, by design
                 assert not location.startswith(f"https://{door.host}"), location
-                assert "certificate.pdf" in url or "key-notice.pdf" in url, url
+                assert url.endswith(("certificate.pdf", "key-notice.pdf", "fee-statement.pdf")), url
                 continue
             assert location.startswith(door.prefix + "/"), f"{url} redirects out of the prefix: {location}"
             queue.append(location)

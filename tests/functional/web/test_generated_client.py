@@ -122,6 +122,41 @@ def test_the_municipal_journey_through_the_generated_client(generated, client, a
     assert [(i.line, i.result.value) for i in by_json.items] == [(1, "valid"), (2, "not_found")]
     [held] = inbox.sync(client=machine).items
     assert held.number == NUMBER and held.status.value == "valid"
+    _receives_a_delivery(generated, machine)
+
+
+def _receives_a_delivery(generated, machine) -> None:
+    """Issue 29: the contract system lists what was handed to 08216, opens it, checks it against its
+    own record and receives it (the contractor's 提出 is set-up here, through the service)."""
+    from esurety_client.models import (
+        GetApiOrdererDeliveriesStatus,
+        PostApiOrdererDeliveriesDeliveryIdCheckBody,
+        PostApiOrdererDeliveriesDeliveryIdReceiveBody,
+    )
+
+    from chalicelib.domain.principal import Principal
+    from chalicelib.services import deliveries
+
+    deliveries.deliver(Principal("demo-contractor", "contractor", "c-0001", "〇〇建設", "s"), NUMBER, {})
+    listed = _call(generated, "dsure.get_api_orderer_deliveries").sync(
+        client=machine, status=GetApiOrdererDeliveriesStatus.DELIVERED
+    )
+    [item] = listed.items
+    opened = _call(generated, "dsure.get_api_orderer_deliveries_delivery_id").sync(
+        client=machine, delivery_id=item.delivery_id
+    )
+    assert opened.auth_key == KEY and opened.verification.status.value == "valid"
+    record = {"period_end": "2099-12-31"}
+    checked = _call(generated, "dsure.post_api_orderer_deliveries_delivery_id_check").sync(
+        client=machine, delivery_id=item.delivery_id, body=PostApiOrdererDeliveriesDeliveryIdCheckBody.from_dict(record)
+    )
+    assert "period_end_after_deadline" in [f.code.value for f in checked.findings]
+    received = _call(generated, "dsure.post_api_orderer_deliveries_delivery_id_receive").sync_detailed(
+        client=machine,
+        delivery_id=item.delivery_id,
+        body=PostApiOrdererDeliveriesDeliveryIdReceiveBody(version=item.version),
+    )
+    assert received.status_code == 200 and received.parsed.status.value == "received"
 
 
 def test_a_contractor_submits_once_with_an_idempotency_key(generated, client):

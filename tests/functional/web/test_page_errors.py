@@ -18,6 +18,7 @@ from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.middleware import _error_page
 from chalicelib.services import approvals, staff_applications
 from tests.factories import make_application, make_guarantee
+from tests.forms import confirm_form
 from tests.functional.conftest import bearer, login
 
 FORM = "application/x-www-form-urlencoded"
@@ -104,7 +105,9 @@ def test_a_rejection_without_reason_or_twice_shows_the_application_page_again(cl
     blank = _post(client, tokens["staff"], path, {"reason": " "})  # ValidationFailed
     assert blank.status_code == 400 and BACK not in blank.body.decode()
     assert "理由を200文字以内で入力してください。" in blank.body.decode() and path in blank.body.decode()
-    assert _post(client, tokens["staff"], path, {"reason": "書類不備"}).status_code == 303
+    shown = _post(client, tokens["staff"], path, {"reason": "書類不備"})  # the confirmation step
+    action, hidden = confirm_form(shown.body.decode())
+    assert _post(client, tokens["staff"], action, hidden).status_code == 303
     again = _post(client, tokens["staff"], path, {"reason": "書類不備"})  # Conflict
     assert again.status_code == 409 and BACK not in again.body.decode()
     assert "この申込はすでに処理されています。" in again.body.decode() and "<h1>申込詳細</h1>" in again.body.decode()

@@ -43,7 +43,7 @@ def test_formula_cells_are_neutralised_and_the_file_starts_with_a_bom():
     assert raw.startswith(b"\xef\xbb\xbf") and "\r\n" in text
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0] == ["日時", "操作者", "操作", "対象", "保証契約番号", "理由"]
-    assert rows[1][2] == "却下" and rows[1][5] == '\'=HYPERLINK("http://x")'
+    assert rows[1][2] == "差戻し" and rows[1][5] == '\'=HYPERLINK("http://x")'
     assert rows[2][1] == "'@evil" and rows[2][4] == "30026-000001M" and rows[2][5] == "'+1"
     assert rows[3][5] == "'-2 減額"
     for row in rows[1:]:

@@ -34,6 +34,7 @@ FIELD_TABLES: dict[str, list[tuple[Mapping[str, str], ...]]] = {
         (labels.RESERVATION_STATUS,),
         (labels.APPROVAL_STATUS,),
         (labels.USER_STATUS,),
+        (labels.DELIVERY_STATUS, labels.DELIVERY_TAB),
     ],
     "action": [(labels.APPROVAL_ACTION,), (labels.AUDIT_ACTION,)],
     "result": [(labels.VERIFY_RESULT, labels.ACCESS_RESULT)],

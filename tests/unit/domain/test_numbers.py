@@ -51,3 +51,19 @@ def test_list_search_and_verification_read_a_number_the_same_way():
 
     for typed in ["３００７２－０００００１ｍ", " 30072ー000001m ", "30072 – 000001M"]:
         assert guarantees.normalise_number(typed) == verify.normalise_number(typed) == "30072-000001M"
+
+
+@pytest.mark.parametrize("typed", ["30026 000001m", "30026000001M", "３００２６０００００１ｍ", " 30026　000001 M "])
+def test_a_number_typed_without_its_hyphen_reads_as_the_stored_number(typed):
+    assert normalise_number(typed) == "30026-000001M"
+
+
+def test_read_number_refuses_what_is_not_a_number_with_this_branchs_example():
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.domain.numbers import EXAMPLE, read_number
+
+    assert read_number("３００２６－０００００１ｙ") == "30026-000001Y"
+    with pytest.raises(ValidationFailed) as exc:
+        read_number("3002-000001M", field="q")
+    (error,) = exc.value.errors
+    assert error.field == "q" and EXAMPLE in error.message and EXAMPLE.startswith("300")

@@ -347,3 +347,15 @@ def test_parse_amount_total_and_idempotent(value):
 def test_review_never_raises_on_any_shape(body):
     form, errors = review(body)
     assert errors  # nothing of that shape is a valid application
+
+
+def test_an_award_date_after_today_is_refused_and_today_is_accepted():
+    assert "未来" in fields(application_body(bid__award_date="2026-11-26"))["bid.award_date"]
+    assert "bid.award_date" not in fields(application_body(bid__award_date="2026-11-25"))
+
+
+def test_no_orderer_chosen_is_one_error_not_also_a_refused_electronic_form():
+    found = fields(application_body(project__orderer_id=""), orderer=None)
+    assert "project.orderer_id" in found
+    assert not any("電子保証に対応していない" in m for m in found.values())
+    assert "電子保証に対応していない" in fields(application_body(), orderer=VILLAGE)["advance_payment.form"]
