@@ -160,7 +160,7 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /account/reset": (PUBLIC, None),
     "POST /account/reset": (PUBLIC, CSRF_REFUSED),
     "GET /verify/pdf": (PUBLIC, None),
-    "POST /verify/pdf": (PUBLIC, None),
+    "POST /verify/pdf": (PUBLIC, CSRF_REFUSED),
     "GET /admin/login": (PUBLIC, None),
     "POST /admin/login": (PUBLIC, CSRF_REFUSED),
     "POST /admin/logout": (ADMIN_PAGES, None),
