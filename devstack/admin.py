@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     chain.add_argument("--stage", required=True)
     chain.add_argument("--bucket", required=True)
     chain.add_argument("--dry-run", action="store_true")
+    count = sub.add_parser("count-lists", help="count the list totals of rows written before they were kept")
+    count.add_argument("--stage", required=True)
     args = parser.parse_args(argv)
 
     os.environ["STAGE"] = args.stage
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return smoke_fixture(args.stage, args.renew)
     if args.command == "encrypt-secrets":
         return encrypt_secrets(args.stage)
+    if args.command == "count-lists":
+        return count_lists(args.stage)
     return create_first(args.stage, args.login, args.email, args.name)
 
 
@@ -108,6 +112,15 @@ def encrypt_secrets(stage: str) -> int:
 
     count = admin_service.encrypt_secrets()
     print(f"sealed {count} TOTP secrets of stage {stage}")
+    return 0
+
+
+def count_lists(stage: str) -> int:
+    """Back-fill the pager's kept counts once (store/list_counts.py; `bin/stage up` runs it)."""
+    from chalicelib.store import list_counts
+
+    done = list_counts.backfill()
+    print(f"list counts of stage {stage}: " + ("already kept" if done is None else f"{done} set"))
     return 0
 
 

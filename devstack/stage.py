@@ -535,6 +535,13 @@ def ensure_signing_chain(aws: Aws, names: StageNames) -> None:
         raise SystemExit("stage: the signing chain could not be made (bin/admin signing-chain)")
 
 
+def count_lists(aws: Aws, names: StageNames) -> None:
+    """The pager's counts of rows written before they were kept (bin/admin count-lists;
+    store/list_counts.py): done once, later `up`s only read its marker."""
+    if not run_admin(aws, "count-lists", "--stage", names.stage):
+        raise SystemExit("stage: the list counts could not be back-filled (bin/admin count-lists)")
+
+
 def up(aws: Aws, stage: str, branch: str) -> str:
     names = StageNames(stage, aws.account, aws.region)
     print_names(names, aws.out)
@@ -555,6 +562,7 @@ def up(aws: Aws, stage: str, branch: str) -> str:
     load_rates(aws, names)
     ensure_signing_chain(aws, names)
     seal_stored_secrets(aws, names)
+    count_lists(aws, names)
     if created:
         create_first_admin(aws, names)
     ensure_smoke_fixture(aws, names)

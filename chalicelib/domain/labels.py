@@ -126,6 +126,12 @@ LIST_TAB: Final = _table(
 #: 役割 of a user (domain.accounts.ROLES): the administrator's console.
 ROLE: Final = _table({"contractor": "受注者", "orderer": "発注者", "staff": "保証会社の職員", "admin": "管理者"})
 
+#: 種別 of an organisation (records.Organisation.kind): the administrator's console.
+ORG_KIND: Final = _table({"contractor": "受注者", "orderer": "発注者", "branch": "支店", "hq": "本社"})
+
+#: 状態 of an organisation: the administrator's console.
+ORG_STATUS: Final = _table({"active": "利用中", "disabled": "利用停止"})
+
 #: 状態 of a user (domain.accounts.USER_STATUSES): the administrator's console.
 USER_STATUS: Final = _table({"invited": "招待中", "active": "利用中", "disabled": "利用停止"})
 

@@ -255,7 +255,7 @@ def _finish(pdf: Any) -> bytes:
 
 
 def _certificate_texts(c: dict[str, Any]) -> list[str]:
-    lh = letterhead()
+    lh = letterhead(c.get("form"))
     return [
         c["contractor_name"],
         c.get("jv_name") or "",
@@ -291,7 +291,7 @@ def _draw_cancelled_mark(pdf: Any, c: dict[str, Any]) -> None:
 
 def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: str) -> bytes:
     c = content
-    lh = letterhead()
+    lh = letterhead(c.get("form"))
     pdf = _new_pdf()
     pdf.set_title(f"保証証書 {c['number']}")
     _text(pdf, era_date(c["issued_on"]), size=10, align="R")
@@ -339,7 +339,7 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
 
 
 #: The key in a monospaced face, large, spaced: people retype it from paper.
-KEY_FONT = ("courier", "B", 18)
+KEY_FONT = (FONT, "", 18)  # the embedded font (a PDF core font such as Courier is not embedded)
 
 
 def _draw_key_notice(content: dict[str, Any], sha: str, auth_key: str, qr: bytes, url: str) -> bytes:

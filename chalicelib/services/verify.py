@@ -175,14 +175,24 @@ def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
 
 
 def _results(principal: Principal, rows: list[verify_csv.Row]) -> list[dict[str, Any]]:
+    """One item per row: line, number, result; a row that verified also names its 工事名 and 受注者
+    (what the page shows beside the link to the certificate; the API answers the three keys only)."""
     items = []
     for row in rows:
         number = normalise_number(row.number or "")
         key = normalise_key(row.auth_key or "") if row.valid else ""
-        result = (
-            attempt(principal, number, key).result if row.valid and number and key else invalid_row(principal, number)
-        )
-        items.append({"line": row.line, "number": row.number, "result": result})
+        outcome = attempt(principal, number, key) if row.valid and number and key else None
+        result = outcome.result if outcome is not None else invalid_row(principal, number)
+        item: dict[str, Any] = {"line": row.line, "number": row.number, "result": result}
+        if outcome is not None and outcome.view:
+            content = outcome.view.get("certificate") or {}
+            item |= {
+                "verified_number": number,
+                "pdf_url": outcome.view.get("pdf_url"),
+                "project_name": content.get("project_name"),
+                "contractor_name": content.get("contractor_name"),
+            }
+        items.append(item)
     return items
 
 
@@ -217,7 +227,8 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
                 "latest_version": latest,
                 "latest_version_kind": cert.kind if cert else None,
                 "latest_event": _latest_event(g, cert.issued_at if cert else None, cert.kind if cert else None),
-                "changed_at": max(row.changed_at, cert.issued_at) if cert else row.changed_at,
+                # 更新日時: the newest of the row's mark, the latest version and a key reissue
+                "changed_at": max(row.changed_at, cert.issued_at if cert else "", g.key_reissued_at or ""),
                 "verified_at": row.verified_at,
                 "seen": row.last_seen_version >= latest and not _reissued_after(g, row.verified_at),
             }

@@ -59,7 +59,12 @@ def aws(moto_url):
             continue
         props = dict(resource["Properties"])
         props["TableName"] = props["TableName"]["Fn::Sub"].replace("${Stage}", STAGE)
-        for key in ("PointInTimeRecoverySpecification", "SSESpecification", "TimeToLiveSpecification"):
+        for key in (
+            "PointInTimeRecoverySpecification",
+            "SSESpecification",
+            "TimeToLiveSpecification",
+            "DeletionProtectionEnabled",
+        ):
             props.pop(key, None)
         if "StreamSpecification" in props:
             props["StreamSpecification"] = {**props["StreamSpecification"], "StreamEnabled": True}
@@ -190,6 +195,11 @@ def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_g
     assert f"DRY-RUN run bin/admin encrypt-secrets --stage {STAGE}\n" in planned  # every up seals old rows
     resealed = _admin(moto_url, "encrypt-secrets", "--stage", STAGE, calls=calls)
     assert resealed.returncode == 0 and f"sealed 0 TOTP secrets of stage {STAGE}" in resealed.stdout
+    assert f"DRY-RUN run bin/admin count-lists --stage {STAGE}\n" in planned  # the pager's counts, once
+    counted = _admin(moto_url, "count-lists", "--stage", STAGE, calls=calls)
+    assert counted.returncode == 0 and f"list counts of stage {STAGE}: 0 set" in counted.stdout
+    again = _admin(moto_url, "count-lists", "--stage", STAGE, calls=calls)
+    assert again.returncode == 0 and "already kept" in again.stdout
     refused = _admin(moto_url, "smoke-fixture", "--stage", "prod")
     assert refused.returncode == 1
     parameter = aws("ssm").get_parameter(Name=f"/esurety/{STAGE}/smoke-fixture", WithDecryption=True)["Parameter"]
