@@ -87,6 +87,11 @@ FUNCTIONS = {
     FEEDBACK_FN: "ses-feedback",
     RECONCILE_FN: "reconcile-pdfs",
 }
+#: SnapStart (python3.12+): each published version behind `live` is a snapshot taken after the init and
+#: app.warm_up (the before-snapshot hook), so a new instance starts as a warm one (issue 32). The API
+#: and the stream functions: the ones a person waits on; the SNS and scheduled ones are rare and cheap.
+SNAPSTART_FUNCTIONS = (API_FN, STREAM_FN, EVENTS_FN)
+SNAPSTART = {"ApplyOn": "PublishedVersions"}
 #: Invoked asynchronously (SNS, the schedule): a failed event goes to the async failure queue.
 ASYNC_FUNCTIONS = (FEEDBACK_FN, RECONCILE_FN)
 #: Every function publishes a version behind this alias; API Gateway, the permission, the mappings,
@@ -765,6 +770,8 @@ def _function(name: str, role: str, **extra: Any) -> dict[str, Any]:
         "DeploymentPreference": _deployment_preference(),
         **extra,
     }
+    if logical in SNAPSTART_FUNCTIONS:
+        props["SnapStart"] = dict(SNAPSTART)
     if logical in ASYNC_FUNCTIONS:
         props["DeadLetterQueue"] = {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}}
     if logical in RESERVED_CONCURRENCY:
