@@ -25,6 +25,7 @@ from chalicelib.handlers import (
     portal,
     public,
     session,
+    signing,
     staff,
     staff_audit,
     staff_reservation_pages,
@@ -61,6 +62,7 @@ app.register_blueprint(netdesk_reservations.bp)
 app.register_blueprint(netdesk_reservation_pages.bp)
 app.register_blueprint(staff_reservations.bp)
 app.register_blueprint(staff_reservation_pages.bp)
+app.register_blueprint(signing.bp)
 app.register_blueprint(deliveries.bp)
 app.register_blueprint(admin_departments.bp)
 app.register_blueprint(delivery_pages.bp)
