@@ -121,7 +121,15 @@ def compose(
     )
 
 
-NOTICE_KINDS = ("key_reissued", "application_rejected")
+NOTICE_KINDS = (
+    "key_reissued",
+    "application_rejected",
+    # 提出 and 受領: to the department's address (created, changed) and to the contractor (received, returned)
+    "delivery_created",
+    "delivery_changed",
+    "delivery_received",
+    "delivery_returned",
+)
 
 
 def compose_notice(
@@ -133,8 +141,13 @@ def compose_notice(
     project_name: str | None,
     reason: str | None,
     url: str,
+    version: int | None = None,
+    event: str | None = None,
+    department_name: str | None = None,
 ) -> str:
-    """The plain body of a staff-event notice in the house style (templates/email/notice/): never a key."""
+    """The plain body of an event notice in the house style (templates/email/notice/): never a key.
+    A delivery's notice also names the version, the event that brought it (`event`: change,
+    key_reissued …) and the department."""
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice {kind!r}")
     s = settings.current()
@@ -147,6 +160,9 @@ def compose_notice(
             project_name=project_name,
             reason=reason,
             url=url,
+            version=version,
+            event=event,
+            department_name=department_name,
             issuer=s.issuer,
             fax=s.issuer_fax,
         )

@@ -105,14 +105,21 @@ def _version_kind(g: Guarantee) -> str:
     return kind
 
 
-def _event(kind: str, d: Delivery, g: Guarantee, email: str | None, reason: str | None = None) -> events.Event:
+def _event(
+    kind: str, d: Delivery, g: Guarantee, email: str | None, reason: str | None = None, to: Department | None = None
+) -> events.Event:
+    """The row that tells of a change: to the department `to` (greeted by its orderer's and its own name),
+    else to the contractor (greeted by name)."""
+    details = g.details or {}
+    department = " ".join(n for n in (details.get("orderer_name"), to.name if to else None) if n)
     return events.Event(
         kind=kind,
         number=d.number,
         orderer_id=d.orderer_id,
         email=email,
         reason=reason,
-        project_name=(g.details or {}).get("project_name"),
+        project_name=details.get("project_name"),
+        addressee=department if to is not None else details.get("contractor_name"),
         delivery_id=d.delivery_id,
         department_id=d.department_id,
         version=d.version,
@@ -145,7 +152,7 @@ def deliver(principal: Principal, number: str, body: dict[str, Any]) -> tuple[di
         history=rules.noted((), "delivered", at=now, by=principal.login, version=g.latest_version),
     )
     names = {dept.department_id: dept.name}
-    if store.put_new(fresh, _event("delivery_created", fresh, g, dept.email)):
+    if store.put_new(fresh, _event("delivery_created", fresh, g, dept.email, to=dept)):
         return _contractor_item(fresh, names), True
     was = store.get(fresh.delivery_id, consistent=True)
     if was is None or was.status != "returned":
@@ -153,7 +160,7 @@ def deliver(principal: Principal, number: str, body: dict[str, Any]) -> tuple[di
     again = replace(
         fresh, history=rules.noted(was.history, "delivered", at=now, by=principal.login, version=g.latest_version)
     )
-    if not store.replace_if_unchanged(was, again, _event("delivery_created", again, g, dept.email)):
+    if not store.replace_if_unchanged(was, again, _event("delivery_created", again, g, dept.email, to=dept)):
         raise Conflict([FieldError("", NOT_OPEN)])
     return _contractor_item(again, names), False
 
@@ -352,7 +359,9 @@ def _follow_one(d: Delivery, version: int, latest_event: str, at: str, changes: 
             history=rules.noted(d.history, "followed", at=at, by=None, version=version, event=latest_event),
         )
         dept = departments.get(d.orderer_id, d.department_id)
-        event = _event("delivery_changed", now, g, dept.email if dept else None, changes or None) if g else None
+        event = (
+            _event("delivery_changed", now, g, dept.email if dept else None, changes or None, to=dept) if g else None
+        )
         if store.replace_if_unchanged(d, now, event):
             return 1
         d = store.get(d.delivery_id, consistent=True) or d

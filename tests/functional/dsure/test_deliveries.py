@@ -74,6 +74,8 @@ def test_delivery_is_routed_by_kind_and_only_the_department_sees_it_with_its_key
     sent = {m["to"][0]: m for m in streams.mails(client) if m["subject"] == "電子保証の提出がありました"}
     assert set(sent) == {"doboku@city.example.jp", "keiyaku@city.example.jp"}
     assert all(both[k]["auth_key"] not in m["body"] for k in both for m in sent.values())
+    doboku_mail = sent["doboku@city.example.jp"]["body"]  # the house style: its department greeted, the contact block
+    assert doboku_mail.splitlines()[0].endswith("土木課 様") and "\n--\n" in doboku_mail and "TEL: " in doboku_mail
 
 
 def test_delivering_again_is_unchanged_an_unknown_department_is_400_and_paper_is_409(client, tokens):
