@@ -25,6 +25,7 @@ from chalicelib.handlers import (
     portal,
     public,
     session,
+    signing,
     staff,
     staff_audit,
     staff_reservation_pages,
@@ -61,6 +62,32 @@ app.register_blueprint(netdesk_reservations.bp)
 app.register_blueprint(netdesk_reservation_pages.bp)
 app.register_blueprint(staff_reservations.bp)
 app.register_blueprint(staff_reservation_pages.bp)
+app.register_blueprint(signing.bp)
 app.register_blueprint(deliveries.bp)
 app.register_blueprint(admin_departments.bp)
 app.register_blueprint(delivery_pages.bp)
+
+
+def warm_up() -> None:
+    """Every first-use cost of a request, paid now (services/warmup.py): SnapStart's
+    before-snapshot hook on Lambda; `bin/local` runs it before serving."""
+    from chalicelib.handlers.request_schemas import all_schemas
+    from chalicelib.services import warmup
+
+    warmup.warm_up(all_schemas())
+
+
+def after_restore() -> None:
+    """SnapStart's after-restore hook: what must differ between restored instances."""
+    from chalicelib.services import warmup
+
+    warmup.after_restore()
+
+
+try:  # Lambda's python3.12+ runtimes provide it; elsewhere there is no snapshot to hook into
+    from snapshot_restore_py import register_after_restore, register_before_snapshot
+except ImportError:
+    pass
+else:
+    register_before_snapshot(warm_up)
+    register_after_restore(after_restore)

@@ -23,7 +23,15 @@ from pathlib import Path
 from bench.report import Row, git_revision, machine, table
 
 ROOT = Path(__file__).resolve().parent.parent
-GROUPS = ("bench.pdfs", "bench.cold_start", "bench.first_dynamodb_call", "bench.calls")
+GROUPS = (
+    "bench.pdfs",
+    "bench.signing",
+    "bench.cold_start",
+    "bench.cold_request",
+    "bench.first_dynamodb_call",
+    "bench.calls",
+    "bench.verify_calls",
+)
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 

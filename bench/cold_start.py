@@ -62,7 +62,7 @@ def build_package(target: Path, precompiled: bool) -> Path:
     """A copy of what the Lambda zip holds (app.py, chalicelib/, templates), every module byte-compiled."""
     pkg = target / ("pkg" if precompiled else "pkg-source-templates")
     # assets are laid out afresh below (a concurrent scripts/package may have left a copy in the checkout)
-    skip = shutil.ignore_patterns("__pycache__", "fonts", "templates", "templates_compiled")
+    skip = shutil.ignore_patterns("__pycache__", "fonts", "templates", "templates_compiled", "schemas_compiled")
     shutil.copytree(ROOT / "chalicelib", pkg / "chalicelib", ignore=skip)
     shutil.copy2(ROOT / "app.py", pkg / "app.py")
     assets = pkg / "chalicelib" / "assets"
@@ -74,6 +74,14 @@ def build_package(target: Path, precompiled: bool) -> Path:
             check=True,
             capture_output=True,
         )
+    env = {**os.environ, "STAGE": "local", "SESSION_SECRET": "bench-only", "AWS_DEFAULT_REGION": "ap-northeast-1"}
+    subprocess.run(  # the request validators, as scripts/package generates them
+        [sys.executable, "-m", "devstack.schema_code", str(pkg / "chalicelib" / "domain" / "schemas_compiled")],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     (pkg / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(pkg)], check=True, capture_output=True)
     return pkg
@@ -105,10 +113,10 @@ def imports(pkg: Path, runs: int) -> list[Row]:
     return [
         Row(
             "cold import of `app` vs a bare Chalice app importing boto3 + PynamoDB (`.pyc` both)",
-            "≤ 1.15×",
+            "≤ 1.25× (issue 32; 1.15× before)",
             f"{ratio:.2f}× (median of {runs} interleaved pairs; {pairs[0]:.2f}–{pairs[-1]:.2f}); app {summary(app)}",
             f"bare app {summary(bare)}; empty interpreter {summary(empty)}",
-            ratio <= 1.15,
+            ratio <= 1.25,
             "CPU time of each fresh interpreter up to the end of the import",
         )
     ]

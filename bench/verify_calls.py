@@ -1,88 +1,161 @@
-"""DynamoDB round trips of one D-Sure verification, right key and wrong key (issue 15: ≤ 3 each
-beyond the session look-up; 7 before).
+"""Verification round trips (right key, wrong key, locked) and bulk verification of 200 rows:
+DynamoDB calls per request and the app's CPU, through the HTTP API against an in-process moto server.
 
-Counts, not timings: every call the app sends goes through one botocore client
-(chalicelib/store/connection.py), whose `before-call` event sees each one. The
-app runs through chalice's test client against an in-process moto server; a
-guarantee is submitted and issued through the API first, and verified once so
-the orderer's inbox row exists (the steady state).
+A guarantee is submitted, paid and issued through the API (staff log in with
+their TOTP code), verified once so the orderer's inbox row exists (the steady
+state); each count includes the request's session look-up. Bulk: 200 distinct
+guarantees of the same orderer (copies of the issued one), one upload of their
+200 rows, against the same 200 rows sent as 200 single verifications (what one
+upload cost before issue 32: three calls a row). CPU is the app thread's
+(`time.thread_time`): moto answers in its own threads.
 
-Run: .venv/bin/python bench/verify_calls.py      Prints the calls; asserts nothing.
+Run alone: .venv/bin/python -m bench.verify_calls [--quick] [--json]. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Any
+
+from bench.calls import Api, _clone_guarantees, _count_every_client, _describe, _pay, _start_stack, counted
+from bench.report import Row
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    {
-        "STAGE": "local",
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "ap-northeast-1",
-        "AWS_REGION": "ap-northeast-1",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "SESSION_SECRET": "bench-secret-not-for-production-0123456789",
-    }
-)
 
 
-def main() -> int:
-    import logging
+def _dynamo(c: collections.Counter[str]) -> int:
+    return sum(n for op, n in c.items() if op.startswith("dynamodb."))
 
-    from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from devstack.moto_atomic import serialise_dynamodb
+def _verify(api: Api, token: str, number: str, key: str) -> tuple[int, collections.Counter[str]]:
+    h = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    with counted() as c:
+        resp = api.client.http.post("/api/verify", headers=h, body=json.dumps({"number": number, "auth_key": key}))
+    return resp.status_code, collections.Counter(c)
 
-    serialise_dynamodb()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+
+def single(api: Api, tokens: dict[str, str], g: dict[str, Any]) -> list[Row]:
+    _verify(api, tokens["kasama"], g["number"], g["auth_key"])  # the inbox row exists from here on
+    right = _verify(api, tokens["kasama"], g["number"], g["auth_key"])
+    wrong = _verify(api, tokens["kasama"], g["number"], "WRONGKEY2345")
+    for i in range(4):
+        _verify(api, tokens["kasama"], g["number"], f"WRONG{i:07d}")
+    locked = _verify(api, tokens["kasama"], g["number"], g["auth_key"])
+    rows = []
+    for label, (status, calls), goal in (
+        ("right key", right, 4),
+        ("wrong key", wrong, 4),
+        ("locked", locked, 3),
+    ):
+        n = _dynamo(calls)
+        rows.append(
+            Row(
+                f"verification round trips, {label} (→ {status})",
+                f"≤ {goal} DynamoDB calls (the session check one of them)",
+                f"{n} DynamoDB calls",
+                "issue 15: 7 before",
+                n <= goal,
+                _describe(calls),
+            )
+        )
+    return rows
+
+
+def bulk(api: Api, tokens: dict[str, str], g: dict[str, Any], rows: int) -> list[Row]:
+    _clone_guarantees(g["number"], "c-0001", rows, branch=903)
+    numbers = [f"90326-{i:06d}M" for i in range(rows)]
+    upload = "\n".join(f"{n},{g['auth_key']}" for n in numbers).encode()
+    h = {"Content-Type": "text/csv", "Authorization": f"Bearer {tokens['kasama']}"}
+    t = time.thread_time()
+    with counted() as c:
+        resp = api.client.http.post("/api/verify/bulk", headers=h, body=upload)
+    cpu = time.thread_time() - t
+    calls = collections.Counter(c)
+    results = collections.Counter(i["result"] for i in json.loads(resp.body)["items"])
+    t = time.thread_time()
+    singles: collections.Counter[str] = collections.Counter()
+    for n in numbers:  # the same rows one by one (another orderer login: its own counters)
+        singles += _verify(api, tokens["kasama_bench"], n, g["auth_key"])[1]
+    single_cpu = time.thread_time() - t
+    n = _dynamo(calls)
+    return [
+        Row(
+            f"bulk verification of {rows} rows: DynamoDB round trips",
+            "≤ 40",
+            f"{n} ({_describe(calls)})",
+            f"{rows} single verifications: {_dynamo(singles)}",
+            n <= 40,
+            f"results {dict(results)}; issue text: 601 before",
+        ),
+        Row(
+            f"bulk verification of {rows} rows: app CPU",
+            "≤ 0.6 s",
+            f"{cpu:.2f} s",
+            f"{rows} single verifications: {single_cpu:.2f} s",
+            cpu <= 0.6,
+            "CPU of the app's thread for the one request; issue text: 1.65 s before",
+        ),
+    ]
+
+
+def run(quick: bool) -> list[Row]:
+    _count_every_client()
+    moto = _start_stack()
+    sys.path.insert(0, str(ROOT))
+    from chalice.test import Client
+
+    import app as app_module
+    from chalicelib.store import provision
+    from devstack.seed import seed_demo
+    from tests.factories import application_body
+
+    provision.provision_all()
+    seed_demo()
     try:
-        from chalice.test import Client
-
-        import app as app_module
-        from chalicelib.store import provision
-        from devstack.seed import seed_demo
-        from tests import dynamodb_calls
-        from tests.factories import application_body
-
-        provision.provision_all()
-        seed_demo()
-        with Client(app_module.app, stage_name="local", project_dir=str(ROOT)) as c:
-
-            def token(login: str, password: str) -> str:
-                body = json.dumps({"login": login, "password": password})
-                resp = c.http.post("/api/session", headers={"Content-Type": "application/json"}, body=body)
-                return json.loads(resp.body)["token"]
-
-            def call(method: str, path: str, tok: str, body: object = None):
-                headers = {"Authorization": f"Bearer {tok}", "Content-Type": "application/json"}
-                return c.http.request(method, path, headers=headers, body=json.dumps(body) if body else b"")
-
-            contractor, staff = token("demo-contractor", "demo-pass-1"), token("ibaraki-staff", "demo-pass-3")
-            kasama = token("kasama", "demo-pass-4")
-            app_id = json.loads(call("POST", "/api/applications", contractor, application_body()).body)["id"]
-            g = json.loads(call("POST", f"/api/staff/applications/{app_id}/issue", staff).body)["guarantees"][0]
-            call("POST", "/api/verify", kasama, {"number": g["number"], "auth_key": g["auth_key"]})
-            print("DynamoDB calls per verification (the first is the session look-up):")
-            for label, key in (("right key", g["auth_key"]), ("wrong key", "WRONGKEY2345")):
-                with dynamodb_calls.recorded() as calls:
-                    resp = call("POST", "/api/verify", kasama, {"number": g["number"], "auth_key": key})
-                beyond = len(calls) - 1
-                verdict = "ok" if beyond <= 3 else "OVER"
-                print(f"  {label:9} → {resp.status_code}: {beyond} beyond the session ({verdict}) {calls}")
+        with Client(app_module.app, stage_name="local", project_dir=str(ROOT)) as client:
+            api = Api(client)
+            tokens = {
+                "contractor": api.login("demo-contractor", "demo-pass-1"),
+                "staff": api.login("ibaraki-staff", "demo-pass-3"),
+                "kasama": api.login("kasama", "demo-pass-4"),
+            }
+            created = api.call("POST", "/api/applications", tokens["contractor"], application_body())
+            _pay(api, tokens, created)
+            g = api.call("POST", f"/api/staff/applications/{created['id']}/issue", tokens["staff"])["guarantees"][0]
+            tokens["kasama_bench"] = _second_kasama_login(api)
+            out = single(api, tokens, g)
+            out += bulk(api, tokens, g, 200)
     finally:
         moto.stop()
-    return 0
+    return out
+
+
+def _second_kasama_login(api: Api) -> str:
+    """Another 笠間市 account (its own lockout counters) for the one-by-one baseline."""
+    from chalicelib.domain.records import Account
+    from chalicelib.services.auth import hash_password
+    from chalicelib.store import accounts
+
+    accounts.put(
+        Account(
+            "kasama-bench", "orderer", "08216", "笠間市長", password_hash=hash_password("demo-pass-bench-4"),
+            email=None, name="笠間市長", status="active",
+        )
+    )  # fmt: skip
+    return api.login("kasama-bench", "demo-pass-bench-4")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    os.environ.setdefault("BENCH", "1")
+    rows = run("--quick" in sys.argv)
+    if "--json" in sys.argv:
+        print(json.dumps([r.to_json() for r in rows], ensure_ascii=False))
+    else:
+        from bench.report import table
+
+        print(table(rows))

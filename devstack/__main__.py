@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import app as app_module
 
+    app_module.warm_up()  # what SnapStart's before-snapshot hook runs on Lambda (services/warmup.py)
     pump = StreamPump(app_module.app, stream_arn, os.environ["AWS_REGION"])
     pump.start()
     # the staff events (key reissue, rejection) go through the same trigger path (DESIGN.md §2)

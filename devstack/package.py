@@ -154,6 +154,28 @@ def to_alias(template: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: The first Python runtime with SnapStart.
+SNAPSTART_SINCE = (3, 12)
+
+
+def without_snapstart_before(template: dict[str, Any], version: tuple[int, int]) -> dict[str, Any]:
+    """The template as is on python3.12+; else (a package built by an older interpreter) without
+    SnapStart, which Lambda refuses on those runtimes (a new dict)."""
+    if version >= SNAPSTART_SINCE:
+        return template
+    out = json.loads(json.dumps(template))
+    dropped = [k for k, r in out["Resources"].items() if r.get("Properties", {}).pop("SnapStart", None) is not None]
+    if dropped:
+        sys.stderr.write(f"package: no SnapStart for {', '.join(dropped)}: built by Python {version[0]}.{version[1]}\n")
+    return out
+
+
+def finish(template: dict[str, Any], stage: str) -> dict[str, Any]:
+    """What the package step makes of chalice's template: pinned, on the alias, SnapStart as the runtime allows."""
+    out = to_alias(pin(template, stage))
+    return without_snapstart_before(out, runtime_version(out))
+
+
 def runtime_version(template: dict[str, Any]) -> tuple[int, int]:
     runtimes = {
         r["Properties"]["Runtime"]
@@ -230,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path)
     args = parser.parse_args(argv)
     sam = args.outdir / "sam.json"
-    template = to_alias(pin(json.loads(sam.read_text(encoding="utf-8")), args.stage))
+    template = finish(json.loads(sam.read_text(encoding="utf-8")), args.stage)
     sam.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     zip_path = args.outdir / "deployment.zip"
     compiled = precompile(zip_path, runtime_version(template))

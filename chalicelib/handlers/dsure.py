@@ -14,6 +14,7 @@ from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.handlers.schemas import GUARANTEE_KINDS, GUARANTEE_STATUSES, LATEST_EVENTS, enum, ref
 from chalicelib.services import verify
+from chalicelib.services import verify_bulk as bulk_service
 
 bp = Blueprint(__name__)
 
@@ -139,8 +140,8 @@ def verify_bulk(call: Call) -> dict[str, Any]:
         errors = validation.validate(data, BULK_JSON)
         if errors:
             raise ApiError(400, errors)
-        return {"items": _api_items(verify.bulk_items(call.principal, data["items"]))}
-    return {"items": _api_items(verify.bulk(call.principal, call.body))}
+        return {"items": _api_items(bulk_service.bulk_items(call.principal, data["items"]))}
+    return {"items": _api_items(bulk_service.bulk(call.principal, call.body))}
 
 
 def _api_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -247,7 +248,7 @@ def bulk_page(call: PageCall) -> Response:
     text = call.form.get("csv", "")
     upload = call.files.get("csv_file")
     try:
-        items = verify.bulk(call.principal, upload if upload else text.encode("utf-8"))
+        items = bulk_service.bulk(call.principal, upload if upload else text.encode("utf-8"))
     except (ValidationFailed, verify.PayloadTooLarge, Conflict) as exc:  # Conflict: store contention, as before
         return call.render(
             "html/dsure/bulk.html",

@@ -35,6 +35,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import uharfbuzz as hb
+
+# isort: off
+from chalicelib.render import fpdf_lean  # noqa: F401 - imports fpdf2 without unittest.mock and cryptography
 from fpdf import FPDF
 from fpdf.fonts import Glyph, SubsetMap, TTFFont
 from fpdf.output import (
@@ -47,6 +50,8 @@ from fpdf.output import (
     _tt_font_widths,
 )
 from fpdf.syntax import Name, PDFArray
+
+# isort: on
 
 from chalicelib.render import fonts
 from chalicelib.render.assets import font_path

@@ -59,6 +59,16 @@ def render(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
 
 
+def load_all() -> int:
+    """Load (and, in a checkout, compile) every page and mail template now: the warm-up's."""
+    env = environment()
+    root = templates_dir()
+    names = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.suffix in (".html", ".txt"))
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def compile_all(target: Path) -> list[str]:
     """Compile every template under templates/ into Python modules in `target` (a build step)."""
     import jinja2

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.domain import constant_time
+from chalicelib.domain import constant_time, hs256
 from chalicelib.domain.accounts import TOKEN_TTL_SECONDS
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.principal import Principal
@@ -191,26 +191,17 @@ def _open_session(account: Account) -> LoginResult:
             email=account.email,
         )
     )
-    import jwt  # PyJWT stays off `import app` (cold start)
-
     claims = {"sid": sid, "sub": account.login, "role": account.role, "iat": now, "exp": exp}
-    token = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
+    token = hs256.encode(claims, settings.signing_secret())
     principal = Principal(account.login, account.role, account.org_id, account.org_name, sid, email=account.email)
     return LoginResult(token, principal, exp)
 
 
 def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
     """The principal a token stands for, or None if it is forged, expired or logged out."""
-    import jwt  # PyJWT stays off `import app` (cold start)
-
     try:
-        claims = jwt.decode(
-            token,
-            settings.signing_secret(),
-            algorithms=["HS256"],
-            options={"require": ["exp", "sid", "sub"]},
-        )
-    except jwt.PyJWTError:
+        claims = hs256.decode(token, settings.signing_secret(), require=("exp", "sid", "sub"))
+    except hs256.InvalidToken:
         return None
     row = sessions.get(str(claims["sid"]))
     if row is None or row.login != claims["sub"] or row.expires_at <= time.time():

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from chalicelib import logs, settings
-from chalicelib.domain import clock, source_ranges
+from chalicelib.domain import clock, hs256, source_ranges
 from chalicelib.domain.audit import ADMIN_SCOPE, AuditEntry
 from chalicelib.domain.errors import FieldError, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from chalicelib.domain.principal import Principal
@@ -130,8 +130,6 @@ def issue_token(client_id: str, secret: str, source: str | None = None) -> Acces
             raise TooManyAttempts(SECRET_POLICY.lock_seconds, [FieldError("client_id", _LOCKED)])
         raise Unauthenticated([_BAD_CLIENT])
     attempts.settle_success(reservation.ticket)
-    import jwt  # PyJWT stays off `import app` (cold start)
-
     now = int(time.time())
     claims = {
         "cid": client_id,
@@ -140,7 +138,7 @@ def issue_token(client_id: str, secret: str, source: str | None = None) -> Acces
         "exp": now + TOKEN_TTL_SECONDS,
         "jti": secrets.token_hex(8),
     }
-    return AccessToken(jwt.encode(claims, settings.signing_secret(), algorithm="HS256"), TOKEN_TTL_SECONDS)
+    return AccessToken(hs256.encode(claims, settings.signing_secret()), TOKEN_TTL_SECONDS)
 
 
 def _orderer_active(client: MachineClient) -> bool:
@@ -151,17 +149,9 @@ def _orderer_active(client: MachineClient) -> bool:
 def authenticate(token: str, source: str | None = None) -> Principal | None:
     """The orderer a client token acts for, or None (forged, expired, revoked, orderer disabled, or
     a client bound to source ranges called from outside them: a token carried elsewhere is no use)."""
-    import jwt  # PyJWT stays off `import app` (cold start)
-
     try:
-        claims = jwt.decode(
-            token,
-            settings.signing_secret(),
-            algorithms=["HS256"],
-            audience=AUDIENCE,
-            options={"require": ["exp", "cid", "aud"]},
-        )
-    except jwt.PyJWTError:
+        claims = hs256.decode(token, settings.signing_secret(), audience=AUDIENCE, require=("exp", "cid", "aud"))
+    except hs256.InvalidToken:
         return None
     client = clients.get(str(claims["cid"]))
     if client is None or client.status != "active" or not source_ranges.allows(client.allowed_sources, source):

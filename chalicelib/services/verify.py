@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import logs
-from chalicelib.domain import clock, verify_csv
+from chalicelib.domain import clock
 from chalicelib.domain.errors import DomainError, FieldError, NotFound, TooManyAttempts, ValidationFailed
 from chalicelib.domain.numbers import normalise_number as _normalise_number
 from chalicelib.domain.principal import Principal
@@ -37,6 +37,13 @@ USER_POLICY = attempts.Policy(limit=20, window_seconds=15 * 60, lock_seconds=15 
 #: Compared against when there is no key to compare with, so every path does the same work.
 _DUMMY_KEY = secrets.token_urlsafe(9)[:12].encode()
 MAX_INPUT = 64
+
+
+def renew_dummy_key() -> None:
+    """A new dummy (after a SnapStart restore: instances must not share one made at init)."""
+    global _DUMMY_KEY
+    _DUMMY_KEY = secrets.token_urlsafe(9)[:12].encode()
+
 
 NOT_FOUND_MESSAGE = "保証契約番号または認証キーが正しくないか、確認できる保証がありません。"
 LOCKED_MESSAGE = "確認の失敗が続いたため、一時的に確認できません。しばらくしてから再度お試しください。"
@@ -59,6 +66,11 @@ class Outcome:
 def _now() -> float:
     """The lockout clock (seconds). One seam, so tests can move time forward."""
     return time.time()
+
+
+def now_seconds() -> float:
+    """The lockout clock, for the bulk path (read through `_now`, the one seam)."""
+    return _now()
 
 
 def normalise_number(raw: str) -> str:
@@ -101,25 +113,12 @@ def attempt(principal: Principal, number: str, auth_key: str) -> Outcome:
     counters' reset, the access-log row and the inbox mark.
     """
     now = _now()
-    reservation = attempts.reserve(_counters(principal, number), now)
+    reservation = attempts.reserve(counters(principal, number), now)
     if reservation.ticket is None:
         _log(principal, number, "locked")
         return Outcome("locked", retry_after=reservation.retry_after)
     found = guarantees_store.with_history(number)
-    guarantee = found[0] if found else None
-    stored = (
-        guarantee.auth_key.encode()
-        if guarantee is not None and guarantee.electronic and guarantee.auth_key
-        else _DUMMY_KEY
-    )
-    key_ok = hmac.compare_digest(stored, auth_key.encode("utf-8"))
-    ok = (
-        key_ok
-        & (guarantee is not None)
-        & (stored is not _DUMMY_KEY)
-        & (guarantee is not None and guarantee.orderer_id == principal.org_id)
-    )
-    if not ok or found is None:
+    if not key_matches(principal, found[0] if found else None, auth_key) or found is None:
         _log(principal, number, "not_found")  # the reserved slots stay counted: that is the failure
         return Outcome("not_found")
     g, versions = found
@@ -128,72 +127,31 @@ def attempt(principal: Principal, number: str, auth_key: str) -> Outcome:
     return Outcome(view["status"], view)
 
 
+def key_matches(principal: Principal, guarantee: Guarantee | None, auth_key: str) -> bool:
+    """The key is the guarantee's, it is electronic and it names this orderer — compared in
+    constant time, against a dummy when there is nothing to compare with (same work either way)."""
+    stored = (
+        guarantee.auth_key.encode()
+        if guarantee is not None and guarantee.electronic and guarantee.auth_key
+        else _DUMMY_KEY
+    )
+    key_ok = hmac.compare_digest(stored, auth_key.encode("utf-8"))
+    return (
+        key_ok
+        & (guarantee is not None)
+        & (stored is not _DUMMY_KEY)
+        & (guarantee is not None and guarantee.orderer_id == principal.org_id)
+    )
+
+
 def invalid_row(principal: Principal, number: str) -> str:
     """A malformed bulk row: it costs an attempt like any other (on the pair when it names a
     number, and on the user), so a CSV cannot flood a guarantee's log for free."""
-    counters = _counters(principal, number) if number else [_user_counter(principal)]
-    reservation = attempts.reserve(counters, _now())
+    governing = counters(principal, number) if number else [user_counter(principal)]
+    reservation = attempts.reserve(governing, _now())
     result = "invalid" if reservation.ticket is not None else "locked"
     _log(principal, number or "-", result)
     return result
-
-
-_TOO_MANY = FieldError("", f"一度に確認できるのは {verify_csv.MAX_ROWS} 行までです。")
-
-
-def bulk_items(principal: Principal, items: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """`POST /api/verify/bulk` as JSON: a result per item (`line` = its position), counted as the CSV's rows."""
-    try:
-        rows = verify_csv.rows_of_items(items)
-    except verify_csv.TooManyRows:
-        raise PayloadTooLarge([FieldError("items", _TOO_MANY.message)]) from None
-    if not rows:
-        raise ValidationFailed([FieldError("items", "確認する保証を1件以上指定してください。", "required")])
-    return _results(principal, rows)
-
-
-def bulk(principal: Principal, data: bytes) -> list[dict[str, Any]]:
-    """`POST /api/verify/bulk`: a result per CSV row; every data row is one counted attempt."""
-    try:
-        rows = verify_csv.parse(data)
-    except verify_csv.TooManyRows:
-        raise PayloadTooLarge([_TOO_MANY]) from None
-    except verify_csv.UndecodableCsv:
-        raise ValidationFailed(
-            [FieldError("", "CSV の文字コードを判別できません。UTF-8 または Shift_JIS (CP932) で保存してください。")]
-        ) from None
-    if not rows:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "",
-                    "確認する行がありません。保証契約番号,認証キー を1行に1件ずつ入力するか、CSV ファイルを選択してください。",
-                )
-            ]
-        )
-    return _results(principal, rows)
-
-
-def _results(principal: Principal, rows: list[verify_csv.Row]) -> list[dict[str, Any]]:
-    """One item per row: line, number, result; a row that verified also names its 工事名 and 受注者
-    (what the page shows beside the link to the certificate; the API answers the three keys only)."""
-    items = []
-    for row in rows:
-        number = normalise_number(row.number or "")
-        key = normalise_key(row.auth_key or "") if row.valid else ""
-        outcome = attempt(principal, number, key) if row.valid and number and key else None
-        result = outcome.result if outcome is not None else invalid_row(principal, number)
-        item: dict[str, Any] = {"line": row.line, "number": row.number, "result": result}
-        if outcome is not None and outcome.view:
-            content = outcome.view.get("certificate") or {}
-            item |= {
-                "verified_number": number,
-                "pdf_url": outcome.view.get("pdf_url"),
-                "project_name": content.get("project_name"),
-                "contractor_name": content.get("contractor_name"),
-            }
-        items.append(item)
-    return items
 
 
 def inbox(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -278,13 +236,13 @@ def _user_key(principal: Principal) -> str:
     return f"verify-user:{principal.login}"
 
 
-def _user_counter(principal: Principal) -> attempts.Counter:
+def user_counter(principal: Principal) -> attempts.Counter:
     return attempts.Counter(_user_key(principal), USER_POLICY)
 
 
-def _counters(principal: Principal, number: str) -> list[attempts.Counter]:
+def counters(principal: Principal, number: str) -> list[attempts.Counter]:
     """The pair (reset by a success) and the user's total (a success only gives its slot back)."""
-    return [attempts.Counter(_pair_key(principal, number), PAIR_POLICY, reset=True), _user_counter(principal)]
+    return [attempts.Counter(_pair_key(principal, number), PAIR_POLICY, reset=True), user_counter(principal)]
 
 
 def remaining_tries(principal: Principal, number: str) -> int:
@@ -298,7 +256,7 @@ def _view(g: Guarantee, versions: list) -> dict[str, Any]:
     return views.verification_view(g, versions, clock.today(), pdf_url)
 
 
-def _entry(principal: Principal, number: str, result: str) -> AccessLogEntry:
+def entry(principal: Principal, number: str, result: str) -> AccessLogEntry:
     return AccessLogEntry(
         number=number or "-",
         at=f"{clock.iso_now()}#{secrets.token_hex(4)}",
@@ -310,7 +268,7 @@ def _entry(principal: Principal, number: str, result: str) -> AccessLogEntry:
 
 def _log(principal: Principal, number: str, result: str) -> None:
     """One access-log row per attempt: who, which number (as entered), when, what came of it."""
-    access_log.append(_entry(principal, number, result))
+    access_log.append(entry(principal, number, result))
     logs.info("verification", orderer_id=principal.org_id, login=principal.login, result=result)
     logs.metric("Verifications", result=result)
 
@@ -330,7 +288,7 @@ def _settle(principal: Principal, ticket: attempts.Ticket, g: Guarantee, view: d
         writes = tx.Writes()
         attempts.success_writes(ticket, writes, strict=strict)
         counted = len(writes)
-        access_log.append_writes(_entry(principal, g.number, view["status"]), writes, failed=False)
+        access_log.append_writes(entry(principal, g.number, view["status"]), writes, failed=False)
         if inbox:
             inbox_store.mark_seen_writes(
                 principal.org_id, g.number, latest["version"], latest["issued_at"], clock.iso_now(), writes

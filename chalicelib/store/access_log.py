@@ -64,6 +64,29 @@ def append_writes(entry: AccessLogEntry, writes: tx.Writes, *, failed: bool) -> 
         )
 
 
+def failed_counts(entries: list[AccessLogEntry]) -> dict[str, tuple[int, str]]:
+    """Per number named, how many of `entries` are failures and the newest one's time."""
+    counts: dict[str, tuple[int, str]] = {}
+    for e in entries:
+        if e.result not in SUCCESS_RESULTS and e.number and e.number != "-":
+            n, last = counts.get(e.number, (0, e.at))
+            counts[e.number] = (n + 1, max(last, e.at))
+    return counts
+
+
+def failed_count_write(number: str, count: int, last_at: str, writes: tx.Writes) -> None:
+    """Add `count` failures on `number` (one item, however many rows named it) to `writes`."""
+    now = int(datetime.now(UTC).timestamp())
+    writes.update(
+        AttemptModel(_failed_key(number)),
+        actions=[
+            AttemptModel.failures.add(count),
+            AttemptModel.token.set(last_at),
+            AttemptModel.expires_at.set(datetime.fromtimestamp(now + FAILED_KEEP_SECONDS, UTC)),
+        ],
+    )
+
+
 def failed_attempts(number: str) -> dict[str, Any]:
     """`{"count", "last_at"}` of the failed attempts on `number` by anyone (one GetItem)."""
     try:

@@ -87,7 +87,7 @@ class Reservation:
     retry_after: int = 0
 
 
-def _expiry(now: int, policy: Policy) -> datetime:
+def expiry(now: int, policy: Policy) -> datetime:
     return datetime.fromtimestamp(now + policy.window_seconds + policy.lock_seconds, UTC)
 
 
@@ -106,7 +106,7 @@ def _count(c: Counter, now: int, token: str) -> list[Any]:
         AttemptModel.window_start.set(AttemptModel.window_start | now),
         AttemptModel.last_at.set(now),
         AttemptModel.token.set(token),
-        AttemptModel.expires_at.set(_expiry(now, c.policy)),
+        AttemptModel.expires_at.set(expiry(now, c.policy)),
     ]
 
 
@@ -182,7 +182,7 @@ def _restart(c: Counter, row: AttemptModel, now: int) -> None:
                     AttemptModel.failures.set(0),
                     AttemptModel.window_start.set(now),
                     AttemptModel.last_at.set(now),
-                    AttemptModel.expires_at.set(_expiry(now, c.policy)),
+                    AttemptModel.expires_at.set(expiry(now, c.policy)),
                 ],
                 condition=same,
             ),

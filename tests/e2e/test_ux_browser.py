@@ -154,6 +154,13 @@ def test_every_page_of_the_journey_fits_the_viewport(stack, browser, width):
         page.click("form.bulk button[type=submit]")
         j.check("dsure-bulk-result")
         j.visit("dsure-inbox", f"{base}/dsure/inbox")
+        # /verify/pdf (issue 31, no login): the form, and a verdict after an upload
+        j.visit("verify-pdf", f"{base}/verify/pdf")
+        unsigned = {"name": "unsigned.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+        page.set_input_files("#pdf_file", files=[unsigned])
+        page.click("form.verify-pdf button[type=submit]")
+        j.check("verify-pdf-result")
+        assert "電子署名がありません" in page.inner_text(".pdf-result")
 
         # staff (only the 390 px fit is this issue's business)
         context.clear_cookies()

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -20,12 +21,17 @@ from chalicelib.handlers import binary
 from devstack import cfn
 from tests.conftest import ROOT
 
+#: The `.pyc` tag of the interpreter that builds the package (Chalice takes Lambda's runtime from it).
+TAG = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
+
 #: One worker builds the package, once: the copies share chalice's cache of built dependencies, and two
 #: builds at once (one per xdist worker, when the module's tests were split) read each other's half-written
 #: zip ("Reusing existing deployment package" … BadZipFile).
 pytestmark = pytest.mark.xdist_group("package-build")
 
-_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "deployments", "__pycache__", ".*_cache", ".hypothesis")
+_NOT_COPIED = shutil.ignore_patterns(
+    ".git", ".venv", ".venv313", "deployments", "__pycache__", ".*_cache", ".hypothesis"
+)
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +131,9 @@ def test_zip_is_lean_boto3_matches_its_botocore_and_every_module_is_precompiled(
         assert len(sources) > 50
         for source in sources:
             folder, _, file = source.rpartition("/")
-            cached = (folder + "/" if folder else "") + f"__pycache__/{file[:-3]}.cpython-311.pyc"
+            cached = (folder + "/" if folder else "") + f"__pycache__/{file[:-3]}.{TAG}.pyc"
             assert cached in names, cached
-        flags = int.from_bytes(z.read("chalicelib/__pycache__/settings.cpython-311.pyc")[4:8], "little")
+        flags = int.from_bytes(z.read(f"chalicelib/__pycache__/settings.{TAG}.pyc")[4:8], "little")
         assert flags == 0b01  # hash-based, unchecked: no source stat on Lambda's read-only code directory
 
 
@@ -151,6 +157,7 @@ def test_unzipped_package_imports_every_module_alone_renders_every_pdf_and_mail_
         "AWS_REGION": "ap-northeast-1",
         "AWS_DEFAULT_REGION": "ap-northeast-1",
         "SESSION_SECRET": "probe-secret-0123456789abcdef0123456789",
+        "SIGNING_LOCAL_DIR": str(tmp_path / "signing-local"),
         "PUBLIC_BASE_URL": "https://e-surety.example.jp",
         "LANG": "C.UTF-8",
     }
@@ -174,9 +181,10 @@ def test_unzipped_package_imports_every_module_alone_renders_every_pdf_and_mail_
     assert len(report["mails"]) == 11 and all(report["mails"].values()), report["mails"]
     assert "発行完了" in report["mails"]["new/electronic"]
     assert report["clients"] == list(packaging.BOTOCORE_SERVICES)
+    assert report["signed"] == "valid"  # pyHanko, lxml and asn1crypto survived the pruning
     # botocore's data is there for exactly those services (the rest was pruned)
     assert {p.name for p in (task / "botocore" / "data").iterdir() if p.is_dir()} == set(packaging.BOTOCORE_SERVICES)
-    assert report["app_cached"].endswith("app.cpython-311.pyc")
+    assert report["app_cached"].endswith(f"app.{TAG}.pyc")
     # The packaged container found the precompiled templates and rendered the mail from them.
     assert report["template_loader"] == "ModuleLoader"
     assert report["template_modules"] >= 2  # the completion mail's text and HTML parts at least
@@ -312,12 +320,17 @@ def test_api_gateway_mappings_subscriptions_and_the_schedule_call_the_live_alias
     groups = [r["Properties"] for r in dev.values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
     assert len(groups) == 5 and {g["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"] for g in groups} == {"AllAtOnce"}
     assert all("AlarmConfiguration" not in g for g in groups)
+    # SnapStart on the published versions of the API and stream functions, where the runtime has it (3.12+).
+    snap = {k: r["Properties"].get("SnapStart") for k, r in dev.items() if r["Type"] == "AWS::Lambda::Function"}
+    with_snapstart = packaging.runtime_version(dev_template) >= packaging.SNAPSTART_SINCE
+    assert {k for k, v in snap.items() if v} == (set(cfn.SNAPSTART_FUNCTIONS) if with_snapstart else set())
+    assert all(v == {"ApplyOn": "PublishedVersions"} for v in snap.values() if v)
 
     # The same package for prod (chalice's merge of the template over it, then the package step's):
     # canary with automatic rollback on the alarms that see application errors.
     from chalice.package import TemplateDeepMerger
 
-    prod_template = packaging.to_alias(packaging.pin(TemplateDeepMerger().merge(cfn.template(), dev_template), "prod"))
+    prod_template = packaging.finish(TemplateDeepMerger().merge(cfn.template(), dev_template), "prod")
     prod = _translated(prod_template, "prod")
     assert _unqualified_calls(prod) == []
     groups = [r["Properties"] for r in prod.values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,3 +21,33 @@ def test_importing_the_app_does_not_import_heavy_modules():
     env = {k: v for k, v in os.environ.items()}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+SNAPSTART = """
+import json, sys, types
+hooks = {"before": [], "after": []}
+fake = types.ModuleType("snapshot_restore_py")  # what Lambda's python3.12+ runtime provides
+fake.register_before_snapshot = hooks["before"].append
+fake.register_after_restore = hooks["after"].append
+sys.modules["snapshot_restore_py"] = fake
+import app
+from chalicelib.services import verify
+key = verify._DUMMY_KEY
+for hook in hooks["after"]:
+    hook()
+print(json.dumps([[f.__name__ for f in hooks["before"]], [f.__name__ for f in hooks["after"]], verify._DUMMY_KEY != key]))
+"""
+
+
+def test_on_a_snapstart_runtime_the_warm_up_and_the_after_restore_hooks_are_registered():
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }
+    out = subprocess.run([sys.executable, "-c", SNAPSTART], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    before, after, renewed = json.loads(out.stdout.strip().splitlines()[-1])
+    assert before == ["warm_up"] and after == ["after_restore"]
+    assert renewed  # the verifier's dummy key is not shared by instances restored from one snapshot
