@@ -276,14 +276,13 @@ def page(
 ) -> Callable[[Callable[[PageCall], Response]], Callable[..., Any]]:
     """Declare a page. Non-public pages need the audience's role; posts need CSRF.
 
-    Every post is bounded first (`check_body`, a multipart one by `max_upload`); then who is asking and the CSRF token — read
-    by `form_field`'s bounded scan — are checked *before* the form is parsed. A public form
+    Every post is bounded first (`check_body`; multipart by `max_upload`); then who is asking and
+    the CSRF token (`form_field`'s bounded scan) are checked *before* the form is parsed. A public form
     (login, reset, set-up) names its nonce cookie and the answer to a bad token in
     `anonymous_csrf`: (cookie name, answer); the answer gets an unparsed, empty form.
 
-    `on_expired_post` answers a form post that arrives without a live session
-    (it expired while the person was typing) instead of the bare login redirect,
-    so the page can keep what was typed (the one parse without a session: bounded, linear).
+    `on_expired_post` answers a form post that arrives without a live session (it expired while the
+    person was typing) instead of the bare login redirect, so the page can keep what was typed.
 
     What the handler raises is answered as `@api` answers it (`errors.as_api_errors`): a NotFound
     is the 404 error page, TooManyAttempts a 429 with Retry-After. A handler catches only the
