@@ -348,3 +348,25 @@ def fee_state(fees: dict | None) -> str:
     if fees.get("paid_on"):
         return f"入金済 {era_date(fees['paid_on'])}"
     return "免除" if fees.get("waived") else "未入金"
+
+
+#: Issue 30: a webhook's event types (API.md "Webhooks"), a delivery's state and why an attempt failed.
+WEBHOOK_EVENT: Final = _table(
+    {
+        "delivery.created": "提出があった",
+        "guarantee.changed": "訂正・変更があった",
+        "guarantee.cancelled": "取消があった",
+        "guarantee.key_reissued": "認証キーを再発行した",
+        "guarantee.expiring": "保証期限が近い",
+        "ping": "テスト送信",
+    }
+)
+WEBHOOK_STATE: Final = _table({"pending": "送信待ち", "delivered": "送信済み", "failed": "失敗 (再送終了)"})
+WEBHOOK_ERROR: Final = _table(
+    {
+        "timeout": "応答なし (5 秒)",
+        "connection": "接続できない",
+        "refused_target": "送信先が公開アドレスでない",
+        "redirect": "リダイレクト (追わない)",
+    }
+)

@@ -121,7 +121,7 @@ def compose(
     )
 
 
-NOTICE_KINDS = ("key_reissued", "application_rejected")
+NOTICE_KINDS = ("key_reissued", "application_rejected", "guarantee_expiring")  # the last: issue 30's reminder
 
 
 def compose_notice(
@@ -133,8 +133,10 @@ def compose_notice(
     project_name: str | None,
     reason: str | None,
     url: str,
+    deadline: str | None = None,
 ) -> str:
-    """The plain body of a staff-event notice in the house style (templates/email/notice/): never a key."""
+    """The plain body of a staff-event notice in the house style (templates/email/notice/): never a key.
+    A 保証期限 reminder names its threshold in days as `reason` and the 保証期限 (和暦) as `deadline`."""
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice {kind!r}")
     s = settings.current()
@@ -147,6 +149,7 @@ def compose_notice(
             project_name=project_name,
             reason=reason,
             url=url,
+            deadline=deadline,
             issuer=s.issuer,
             fax=s.issuer_fax,
         )

@@ -44,6 +44,10 @@ FIELD_TABLES: dict[str, list[tuple[Mapping[str, str], ...]]] = {
     "contract_type": [(labels.CONTRACT_TYPE,)],
     "tab": [(labels.LIST_TAB,)],
     "role": [(labels.ROLE,)],
+    "events": [(labels.WEBHOOK_EVENT,)],  # a webhook's subscription
+    "type": [(labels.WEBHOOK_EVENT,)],
+    "state": [(labels.WEBHOOK_STATE,)],
+    "last_error": [(labels.WEBHOOK_ERROR,)],
 }
 #: Enumerated fields that are never shown to people as words.
 UNLABELLED: set[str] = {
