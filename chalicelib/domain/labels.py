@@ -207,6 +207,10 @@ DELIVERY_STATUS: Final = _table({"delivered": "提出済 (未受領)", "received
 
 #: D-Sure's tabs of 提出一覧 (the department's words).
 DELIVERY_TAB: Final = _table({"delivered": "未受領", "received": "受領済", "returned": "差戻し"})
+#: A delivery's own history (D-Sure's 提出 page): what each entry did.
+DELIVERY_ACTION: Final = _table(
+    {"delivered": "提出", "received": "受領", "returned": "差戻し", "followed": "新しい版で未受領に"}
+)
 KEY_REISSUED_HINT: Final = (
     "この保証の認証キーは、前回の確認の後に再発行されました。これまでの「認証キーのお知らせ」は使えません。"
     "受注者に新しい「認証キーのお知らせ」の提出を求めてください。"

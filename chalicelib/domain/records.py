@@ -317,3 +317,6 @@ class Delivery:
     returned_reason: str | None = None
     check: dict[str, Any] | None = None
     seen: bool = False
+    #: Who did what when (提出, 受領, 差戻し, a version followed), oldest first: the orderer's decisions
+    #: are not staff/admin writes (API.md's audit trail), so the delivery keeps its own record of them.
+    history: tuple[dict[str, Any], ...] = ()

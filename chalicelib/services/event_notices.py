@@ -26,7 +26,7 @@ from chalicelib.domain import clock
 from chalicelib.domain import webhooks as webhook_rules
 from chalicelib.render import mail
 from chalicelib.services import accounts, deliveries, notify, verify, webhooks
-from chalicelib.store import events, guarantees, mailer
+from chalicelib.store import departments, events, guarantees, mailer
 
 SUBJECTS = {
     "key_reissued": "認証キー再発行のお知らせ",
@@ -40,22 +40,30 @@ SUBJECTS = {
 
 
 def _delivery_text(event: events.Event) -> str:
-    """A delivery's notice: to the department (a link to D-Sure) or to the contractor; never the key."""
-    head = f"保証契約番号 {event.number} ({event.project_name or ''})"
+    """A delivery's notice in the house style: to the department (a link to D-Sure) or to the contractor
+    (a link to 電子保証概要); never the key. The event carries whom it greets (services/deliveries.py)."""
+    dept = departments.get(event.orderer_id or "", event.department_id or "") if event.department_id else None
     if event.kind in ("delivery_created", "delivery_changed"):
         url = settings.current().url(f"/dsure/deliveries/{event.delivery_id}")
-        what = "が提出されました。" if event.kind == "delivery_created" else f"が変更されました (第{event.version}版)。"
-        changed = f"変更内容:\n{event.reason}\n" if event.kind == "delivery_changed" and event.reason else ""
-        return f"{head}{what}\n{changed}D-Sure の提出一覧から内容を確認し、受領または差戻しをしてください。\n{url}\n"
-    url = settings.current().url(f"/netdesk/guarantees/{event.number}")
-    if event.kind == "delivery_received":
-        return f"{head}を発注者が受領しました。\n{url}\n"
-    return f"{head}を発注者が差し戻しました。\n理由: {event.reason or ''}\n{url}\n"
+    else:
+        url = settings.current().url(f"/netdesk/guarantees/{event.number}")
+    return mail.compose_notice(
+        event.kind,
+        addressee=event.addressee,  # the department (with its orderer's name) or the contractor
+        number=event.number,
+        application_id=None,
+        project_name=event.project_name,
+        reason=event.reason,
+        url=url,
+        version=event.version,
+        event=event.version_kind,
+        department_name=dept.name if dept else None,
+    )
 
 
 def _text(event: events.Event) -> str:
-    """The plain body; no 認証キー ever appears in it. The guarantee and application notices are in
-    the house style (render/mail.compose_notice)."""
+    """The plain body; no 認証キー ever appears in it. Every notice is in the house style
+    (render/mail.compose_notice)."""
     if event.kind.startswith("delivery_"):
         return _delivery_text(event)
     if event.kind == "key_reissued":

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import logs, settings
-from chalicelib.domain import pki
+from chalicelib.domain import labels, pki
 from chalicelib.domain.errors import FieldError, Unavailable
 
 #: The signature field's name in every PDF we sign.
@@ -40,12 +40,7 @@ BYTES_RESERVED = 8192
 TIME_METRIC = "PdfSignTime"
 FAILURE_METRIC = "PdfSignFailures"
 KINDS = ("certificate", "key_notice", "reservation_certificate", "fee_statement")
-KIND_LABELS = {
-    "certificate": "保証証書",
-    "key_notice": "認証キーのお知らせ",
-    "reservation_certificate": "契約保証予約証書",
-    "fee_statement": "保証料計算書",
-}
+KIND_LABELS = labels.PDF_KIND  # the kinds in words (domain/labels.py, as every label)
 
 
 @dataclass(frozen=True)

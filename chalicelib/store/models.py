@@ -741,6 +741,7 @@ class DeliveryModel(StoreModel):
     returned_reason = UnicodeAttribute(null=True)
     check = JSONAttribute(null=True)
     seen = BooleanAttribute(default=False)
+    history = JSONAttribute(null=True)  # [{"at", "by", "action", "version", "reason"?}], oldest first
     by_number = DeliveriesByNumberIndex()
     by_orderer = DeliveriesByOrdererIndex()
     by_department = DeliveriesByDepartmentIndex()

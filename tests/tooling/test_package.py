@@ -186,9 +186,8 @@ def test_unzipped_package_imports_every_module_alone_renders_every_pdf_and_mail_
     expected_pdfs = {"certificate", "key_notice", "paper_certificate", "reservation", "reservation_key_notice"}
     assert set(report["pdfs"]) == expected_pdfs | {"fee_statement"}
     assert all(magic == "%PDF-" and size > 10_000 for size, magic in report["pdfs"].values()), report["pdfs"]
-    assert len(report["mails"]) == 12 and all(report["mails"].values()), report[
-        "mails"
-    ]  # 8 completion, 3 notices (issue 30: the reminder), 1 account
+    # 8 completion mails, the account mail, 2 staff-event notices, the 保証期限 reminder and 4 delivery notices
+    assert len(report["mails"]) == 16 and all(report["mails"].values()), report["mails"]
     assert "発行完了" in report["mails"]["new/electronic"]
     assert report["clients"] == list(packaging.BOTOCORE_SERVICES)
     assert report["signed"] == "valid"  # pyHanko, lxml and asn1crypto survived the pruning
