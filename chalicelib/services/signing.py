@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import logs, settings
+from chalicelib import event_loops, logs, settings
 from chalicelib.domain import labels, pki
 from chalicelib.domain.errors import FieldError, Unavailable
 
@@ -188,7 +188,7 @@ def _sign(data: bytes, ref: DocumentRef) -> bytes:
         new_field_spec=spec,
     )  # fmt: skip
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out, bytes_reserved=BYTES_RESERVED)
+    event_loops.outside_running_loop(pdf_signer.sign_pdf, writer, output=out, bytes_reserved=BYTES_RESERVED)
     return out.getvalue()
 
 
