@@ -1,12 +1,12 @@
-"""Scheduled jobs: the PDF reconciler (services/reconcile.py), hourly; the 保証期限 reminders
-(services/reminders.py), daily at 06:00 JST."""
+"""Scheduled jobs: the PDF reconciler (services/reconcile.py), hourly; the daily job (services/daily.py:
+the 保証期限 reminders and the signing CA's CRL when due), daily at 06:00 JST."""
 
 from __future__ import annotations
 
 from chalice import Blueprint, Cron, Rate
 
 from chalicelib import logs
-from chalicelib.services import reconcile, reminders
+from chalicelib.services import daily, reconcile
 
 bp = Blueprint(__name__)
 
@@ -21,5 +21,5 @@ def reconcile_pdfs(event):  # noqa: ANN001, ANN201 - Chalice's event type
 @bp.schedule(Cron(0, 21, "*", "?", "*", "*"), name="daily_reminders")
 @logs.scoped
 def daily_reminders(event):  # noqa: ANN001, ANN201 - Chalice's event type
-    """06:00 JST (21:00 UTC the day before): the reminders of API.md "Reminders"."""
-    return {"reminders": reminders.run()}
+    """06:00 JST (21:00 UTC the day before): the reminders of API.md "Reminders", then the CRL."""
+    return daily.run()

@@ -211,9 +211,15 @@ def crl() -> bytes:
 
 
 def reissue_crl() -> bool:
-    """For the daily job: re-issue the stage CA's CRL before its nextUpdate (KMS-signed).
-
-    Locally each process issues its own, so this does nothing there. True when written."""
+    """For the daily job: re-issue the CA's CRL when due, i.e. when its nextUpdate is at most
+    `signer.CRL_REISSUE_BEFORE` (2 days) away — a deployed stage's in the bucket, signed by the CA
+    key in KMS; the local stage's (the local CA's, per process) when no KMS key is set. True when
+    a new CRL was issued."""
     from chalicelib.store import signer
 
-    return signer.reissue_stage_crl(only_if_due=True, say=lambda _line: None)
+    s = settings.current()
+    if s.signing_ca_key_id:
+        return signer.reissue_stage_crl(only_if_due=True, say=lambda _line: None)
+    if s.is_local and not s.signing_key_id:
+        return signer.reissue_local_crl()
+    return False
