@@ -6,6 +6,7 @@ Bounded (a fixed number of examples per operation, a fixed seed) so it runs in C
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import pytest
 import requests
 
 from tests.e2e.conftest import start_stack
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e
 
@@ -107,7 +110,9 @@ def test_no_server_error_for_any_generated_request(fuzz_stack, role):
         args += ["-H", f"Authorization: Bearer {stack.tokens[role]}"]
     document = requests.get(stack.url("/api/openapi.json"), timeout=30).json()
     args += [arg for name in _operations(document, role) for arg in ("--include-name", name)]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    # schemathesis cannot make an application/pdf body itself: tests/e2e/schemathesis_hooks.py gives it some
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis_hooks", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(args, capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
     lines = result.stdout.splitlines()
     # The error blocks (a runtime error's traceback and the request that caused it) come before the summary.
     errors = [i for i, line in enumerate(lines) if "ERRORS" in line or "FAILURES" in line]
