@@ -11,8 +11,10 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain import labels
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import deliveries
+
+deliveries = lazy("chalicelib.services.deliveries")
 
 bp = Blueprint(__name__)
 

@@ -7,9 +7,12 @@ from chalice import Blueprint, Response
 from chalicelib import settings
 from chalicelib.handlers.endpoint import Call, api
 from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.handlers.schemas import INTEGER, obj
-from chalicelib.services import outbox, reconcile
+
+outbox = lazy("chalicelib.services.outbox")
+reconcile = lazy("chalicelib.services.reconcile")
 
 bp = Blueprint(__name__)
 

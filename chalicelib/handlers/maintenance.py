@@ -5,7 +5,9 @@ from __future__ import annotations
 from chalice import Blueprint, Rate
 
 from chalicelib import logs
-from chalicelib.services import reconcile
+from chalicelib.handlers.lazy import lazy
+
+reconcile = lazy("chalicelib.services.reconcile")
 
 bp = Blueprint(__name__)
 

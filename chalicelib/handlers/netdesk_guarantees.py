@@ -17,10 +17,12 @@ from chalicelib.domain.errors import ValidationFailed
 from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.handlers.schemas import GUARANTEE_STATUSES, ref
-from chalicelib.services import guarantees as service
-from chalicelib.services import reservations
+
+service = lazy("chalicelib.services.guarantees")
+reservations = lazy("chalicelib.services.reservations")
 
 bp = Blueprint(__name__)
 ROLES = ("contractor",)
