@@ -131,6 +131,13 @@ def dynamodb_client(region: str | None = None) -> Any:
     return client
 
 
+def aws_client(service: str, region: str, endpoint_url: str | None, config: botocore.config.Config) -> Any:
+    """A `service` client made by the process's one session, so SSM, SES, S3 and KMS share its loaded
+    data, endpoint rules and credentials instead of boto3's default session loading them again."""
+    with _lock:
+        return session().create_client(service, region_name=region, endpoint_url=endpoint_url, config=config)
+
+
 def reset() -> None:
     """Forget the session and clients (the bench measures a cold start with it)."""
     global _session
