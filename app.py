@@ -33,6 +33,7 @@ from chalicelib.handlers import (  # noqa: E402
     portal,
     public,
     session,
+    signing,
     staff,
     staff_audit,
     staff_reservation_pages,
@@ -69,6 +70,7 @@ app.register_blueprint(netdesk_reservations.bp)
 app.register_blueprint(netdesk_reservation_pages.bp)
 app.register_blueprint(staff_reservations.bp)
 app.register_blueprint(staff_reservation_pages.bp)
+app.register_blueprint(signing.bp)
 app.register_blueprint(deliveries.bp)
 app.register_blueprint(admin_departments.bp)
 app.register_blueprint(delivery_pages.bp)

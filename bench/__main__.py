@@ -25,6 +25,7 @@ from bench.report import Row, git_revision, machine, table
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = (
     "bench.pdfs",
+    "bench.signing",
     "bench.cold_start",
     "bench.cold_request",
     "bench.first_dynamodb_call",

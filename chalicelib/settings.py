@@ -93,6 +93,14 @@ class Settings:
     issuer_phone: str
     issuer_representative: str = "取締役社長 原田 保夫"
     issuer_fax: str = "0120-027-306"
+    # Issue 31: PDF signatures. A KMS key id signs in a deployed stage (none: the local key);
+    # the subjects are settings so a 認定eシール certificate can replace the chain without code.
+    signing_key_id: str | None = None
+    signing_ca_key_id: str | None = None
+    signing_tsa_url: str | None = None
+    signing_subject: str = "CN=東日本建設業保証株式会社 電子証書署名,O=東日本建設業保証株式会社,C=JP"
+    signing_ca_subject: str = "CN=e-Surety 検証用認証局,O=東日本建設業保証株式会社,C=JP"
+    signing_tsa_subject: str = "CN=e-Surety ローカル時刻認証局,O=東日本建設業保証株式会社,C=JP"
 
     @property
     def is_local(self) -> bool:
@@ -169,6 +177,15 @@ def current() -> Settings:
         issuer_phone=env.get("ISSUER_PHONE", "029-221-3800"),
         issuer_representative=env.get("ISSUER_REPRESENTATIVE", "取締役社長 原田 保夫"),
         issuer_fax=env.get("ISSUER_FAX", "0120-027-306"),
+        # A deployed stage signs with its template's keys, by alias (devstack/cfn.py); locally a
+        # key id set in the environment (a test on moto's KMS) replaces the local key.
+        signing_key_id=env.get("SIGNING_KEY_ID") or (None if stage == "local" else f"alias/{app_name}-{stage}-signing"),
+        signing_ca_key_id=env.get("SIGNING_CA_KEY_ID")
+        or (None if stage == "local" else f"alias/{app_name}-{stage}-signing-ca"),
+        signing_tsa_url=env.get("SIGNING_TSA_URL") or None,
+        signing_subject=env.get("SIGNING_SUBJECT") or Settings.signing_subject,
+        signing_ca_subject=env.get("SIGNING_CA_SUBJECT") or Settings.signing_ca_subject,
+        signing_tsa_subject=Settings.signing_tsa_subject,
     )
 
 

@@ -6,6 +6,11 @@ bin/admin create-first --stage S --login L --email E
     `/esurety/<stage>/first-admin-link` for the operator to read when SES's sandbox does not
     deliver to E (`aws ssm get-parameter --with-decryption --name …`): it is never printed, so
     a CI log cannot hand anyone the admin of a stage. Refused (exit 1) once the stage has an admin.
+bin/admin signing-chain --stage S --bucket B [--dry-run]
+    The stage's signing chain (issue 31, store/signer.py), once: a CA certificate for the stage CA
+    key (`alias/esurety-<S>-signing-ca`, KMS) and the signing certificate for the signing key's
+    public key, both signed through kms:Sign, written with a CRL to the PDF bucket; when the chain
+    exists only a CRL close to its nextUpdate is re-issued. --dry-run prints the steps.
 bin/admin smoke-fixture --stage S [--renew]
     The accounts bin/smoke needs on a new stage, their secrets in `/esurety/<stage>/smoke-fixture`
     (devstack/smoke_fixture.py). Kept when it exists, unless --renew. Refused for prod.
@@ -72,14 +77,33 @@ def main(argv: list[str] | None = None) -> int:
     fixture.add_argument("--renew", action="store_true", help="new passwords and TOTP secrets")
     seal = sub.add_parser("encrypt-secrets", help="encrypt TOTP secrets stored before issue 26")
     seal.add_argument("--stage", required=True)
+    chain = sub.add_parser("signing-chain", help="the stage's PDF signing chain (KMS), once")
+    chain.add_argument("--stage", required=True)
+    chain.add_argument("--bucket", required=True)
+    chain.add_argument("--dry-run", action="store_true")
+    count = sub.add_parser("count-lists", help="count the list totals of rows written before they were kept")
+    count.add_argument("--stage", required=True)
     args = parser.parse_args(argv)
 
     os.environ["STAGE"] = args.stage
+    if args.command == "signing-chain":
+        return signing_chain(args.bucket, args.dry_run)
     if args.command == "smoke-fixture":
         return smoke_fixture(args.stage, args.renew)
     if args.command == "encrypt-secrets":
         return encrypt_secrets(args.stage)
+    if args.command == "count-lists":
+        return count_lists(args.stage)
     return create_first(args.stage, args.login, args.email, args.name)
+
+
+def signing_chain(bucket: str, dry_run: bool) -> int:
+    """`bin/stage up`'s signing step: the chain once, then only a due CRL (store/signer.py)."""
+    os.environ["PDF_BUCKET"] = bucket
+    from chalicelib.store import signer
+
+    signer.ensure_stage_chain(dry_run=dry_run)
+    return 0
 
 
 def encrypt_secrets(stage: str) -> int:
@@ -88,6 +112,15 @@ def encrypt_secrets(stage: str) -> int:
 
     count = admin_service.encrypt_secrets()
     print(f"sealed {count} TOTP secrets of stage {stage}")
+    return 0
+
+
+def count_lists(stage: str) -> int:
+    """Back-fill the pager's kept counts once (store/list_counts.py; `bin/stage up` runs it)."""
+    from chalicelib.store import list_counts
+
+    done = list_counts.backfill()
+    print(f"list counts of stage {stage}: " + ("already kept" if done is None else f"{done} set"))
     return 0
 
 

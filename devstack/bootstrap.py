@@ -77,8 +77,9 @@ CI_ACTIONS: dict[str, tuple[str, ...]] = {
     "sqs": ("sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"),
     "lambda": ("lambda:InvokeFunction",),
     "ses": ("ses:SendRawEmail",),  # the first admin's invitation (bin/admin create-first)
-    # the smoke fixture's staff TOTP secrets, sealed with the stage's key through its alias (bin/admin)
-    "kms": ("kms:GenerateDataKey",),
+    # the smoke fixture's staff TOTP secrets, sealed with the stage's key through its alias (bin/admin);
+    # the signing chain: the CA key signs the signing certificate and the CRL (bin/admin signing-chain)
+    "kms": ("kms:GenerateDataKey", "kms:GetPublicKey", "kms:Sign"),
 }
 
 
@@ -86,6 +87,10 @@ CI_ACTIONS: dict[str, tuple[str, ...]] = {
 #: smoke fixture): tests/tooling/test_admin.py records them on moto.
 ADMIN_ACTIONS = (
     "kms:GenerateDataKey",
+    "kms:GetPublicKey",
+    "kms:Sign",
+    "s3:GetObject",
+    "s3:PutObject",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
@@ -152,8 +157,8 @@ def _ci_policy(patterns: tuple[str, ...]) -> dict[str, Any]:
         }
         if service == "iam":
             statement["Condition"] = {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
-        if service == "kms":  # only the keys behind these stages' secrets aliases
-            aliases = [f"alias/esurety-{p}-secrets" for p in patterns]
+        if service == "kms":  # only the keys behind these stages' secrets and signing aliases
+            aliases = [f"alias/esurety-{p}-{k}" for p in patterns for k in ("secrets", "signing", "signing-ca")]
             statement["Condition"] = {"ForAnyValue:StringLike": {"kms:ResourceAliases": aliases}}
         statements.append(statement)
     return {"Version": "2012-10-17", "Statement": statements}

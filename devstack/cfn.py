@@ -313,6 +313,56 @@ def _secrets_key() -> dict[str, Any]:
     }
 
 
+SIGNING_KEY_ARN = {"Fn::GetAtt": ["SigningKey", "Arn"]}
+
+
+def _signing_key(what: str) -> dict[str, Any]:
+    """An asymmetric ECC_NIST_P256 key that only signs (issue 31, store/signer.py): the PDF
+    signing key (the API function's role may `kms:Sign` with it, nothing else) or the stage CA's
+    key (certificates and CRLs: `bin/stage up` and the daily CRL re-issue). The private key never
+    leaves KMS; the account administers both."""
+    return {
+        "Type": "AWS::KMS::Key",
+        "Properties": {
+            "Description": {"Fn::Sub": f"esurety ${{Stage}}: {what}"},
+            "KeySpec": "ECC_NIST_P256",
+            "KeyUsage": "SIGN_VERIFY",
+            "PendingWindowInDays": 7,
+            "KeyPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AccountAdministers",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _signing_keys() -> dict[str, Any]:
+    """Both signing keys and the aliases settings.py names them by (`alias/esurety-<stage>-signing`,
+    `…-signing-ca`)."""
+    out: dict[str, Any] = {}
+    for logical, suffix, what in (
+        ("SigningKey", "signing", "PDF signatures (PAdES)"),
+        ("SigningCaKey", "signing-ca", "the signing chain's CA (certificates, CRLs)"),
+    ):
+        out[logical] = _signing_key(what)
+        out[f"{logical}Alias"] = {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {
+                "AliasName": {"Fn::Sub": f"alias/esurety-${{Stage}}-{suffix}"},
+                "TargetKeyId": {"Ref": logical},
+            },
+        }
+    return out
+
+
 #: Every bucket this project makes: encrypted at rest, never public (the stage's PDFs, the
 #: account's artifacts in devstack/bootstrap.py).
 PRIVATE_BUCKET: dict[str, Any] = {
@@ -585,6 +635,9 @@ def _dashboard() -> dict[str, Any]:
             y=24,
         ),
         widget("PDF render time (p95, ms)", [named(app_metric, "PdfRenderTime")], "p95", x=12, y=24),
+        # Issue 31: signing (services/signing.py): CPU per PDF, and writes refused because KMS or the TSA did not answer
+        widget("PDF sign time (p95, ms CPU)", [named(app_metric, "PdfSignTime")], "p95", x=0, y=30),
+        widget("PDF sign failures (KMS or TSA)", [named(app_metric, "PdfSignFailures")], x=12, y=30),
     ]
     return {
         "Type": "AWS::CloudWatch::Dashboard",
@@ -875,6 +928,8 @@ def template() -> dict[str, Any]:
         _ses_statement(),  # account mail: invitations, resets (services/account_mail.py)
         # TOTP secrets at rest (issue 26, store/sealed.py): a data key per value, wrapped by the key.
         {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": SECRETS_KEY_ARN},
+        # Every PDF it issues is signed by the stage's signing key (issue 31): Sign, nothing else.
+        {"Effect": "Allow", "Action": ["kms:Sign"], "Resource": SIGNING_KEY_ARN},
     ]
     stream_statements = _stream_function_statements("certificates", STREAM_TABLES, STREAM_DYNAMODB_ACTIONS)
     events_statements = _stream_function_statements("events", EVENTS_TABLES, EVENTS_DYNAMODB_ACTIONS)
@@ -936,6 +991,7 @@ def template() -> dict[str, Any]:
             "TargetKeyId": {"Ref": "SecretsKey"},
         },
     }
+    resources.update(_signing_keys())
     resources.update(_monitoring())
     resources.update(_custom_domain())
     return {
@@ -1031,6 +1087,12 @@ def stage_policy(stage: str) -> dict[str, Any]:
                 "Resource": f"arn:aws:ssm:*:*:parameter/esurety/{stage}/session-secret",
             },
             {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "arn:aws:kms:*:*:key/*"},
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Sign"],
+                "Resource": "arn:aws:kms:*:*:key/*",
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/esurety-{stage}-signing"}},
+            },
             {
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameters"],

@@ -528,6 +528,20 @@ def seal_stored_secrets(aws: Aws, names: StageNames) -> None:
         raise SystemExit("stage: stored secrets could not be sealed (bin/admin encrypt-secrets)")
 
 
+def ensure_signing_chain(aws: Aws, names: StageNames) -> None:
+    """The stage's PDF signing chain, made once by `bin/admin signing-chain` (store/signer.py): a
+    stage CA certificate for the CA key in KMS, the signing certificate for the signing key, a CRL."""
+    if not run_admin(aws, "signing-chain", "--stage", names.stage, "--bucket", names.bucket):
+        raise SystemExit("stage: the signing chain could not be made (bin/admin signing-chain)")
+
+
+def count_lists(aws: Aws, names: StageNames) -> None:
+    """The pager's counts of rows written before they were kept (bin/admin count-lists;
+    store/list_counts.py): done once, later `up`s only read its marker."""
+    if not run_admin(aws, "count-lists", "--stage", names.stage):
+        raise SystemExit("stage: the list counts could not be back-filled (bin/admin count-lists)")
+
+
 def up(aws: Aws, stage: str, branch: str) -> str:
     names = StageNames(stage, aws.account, aws.region)
     print_names(names, aws.out)
@@ -546,7 +560,9 @@ def up(aws: Aws, stage: str, branch: str) -> str:
     if write_stage_values(aws, names, url, sender) and not created:
         refresh_configuration(aws, names, artifacts)  # warm containers keep the old URL or sender otherwise
     load_rates(aws, names)
+    ensure_signing_chain(aws, names)
     seal_stored_secrets(aws, names)
+    count_lists(aws, names)
     if created:
         create_first_admin(aws, names)
     ensure_smoke_fixture(aws, names)

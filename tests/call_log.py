@@ -13,13 +13,16 @@ import os
 from typing import Any
 
 TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+#: Operations IAM authorises under another action's name (S3's HEAD is a GetObject).
+IAM_ACTION = {"s3:HeadObject": "s3:GetObject"}
 
 
 def actions(service: str, operation: str, params: dict[str, Any]) -> list[str]:
     if service == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
         kinds = {kind for item in params.get("TransactItems", []) for kind in item}
         return sorted(f"dynamodb:{TRANSACT.get(k, 'GetItem')}" for k in kinds)
-    return [f"{service}:{operation}"]
+    action = f"{service}:{operation}"
+    return [IAM_ACTION.get(action, action)]
 
 
 def install(path: str | None = None) -> None:

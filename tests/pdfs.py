@@ -50,3 +50,44 @@ def certificate_content(**overrides):
 def pdf_text(data: bytes) -> str:
     """Every page's extracted text, one page after the other."""
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def signature_report(data: bytes, root_pem: str, tsa_root_pem: str | None = None) -> dict:
+    """A signed PDF as pyHanko's validator sees it against the published root (`root_pem`; the
+    timestamp against `tsa_root_pem`, by default the same), with only the revocation data the PDF
+    itself embeds (its DSS): no fetching, revocation checks mandatory."""
+    from asn1crypto import pem, x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
+
+    root = x509.Certificate.load(pem.unarmor(root_pem.encode())[2])
+    tsa_root = x509.Certificate.load(pem.unarmor(tsa_root_pem.encode())[2]) if tsa_root_pem else root
+    reader = PdfFileReader(io.BytesIO(data))
+    signatures = reader.embedded_signatures
+    if not signatures:
+        return {"signed": False}
+    dss = DocumentSecurityStore.read_dss(reader)
+    settings = {"allow_fetching": False, "revocation_mode": "hard-fail"}
+    status = validate_pdf_signature(
+        signatures[0],
+        dss.as_validation_context({**settings, "trust_roots": [root]}),
+        ts_validation_context=dss.as_validation_context({**settings, "trust_roots": [tsa_root]}),
+    )
+    return {
+        "signed": True,
+        "intact": status.intact,
+        "trusted": status.trusted,
+        "bottom_line": status.bottom_line,
+        "whole_file": status.coverage.name == "ENTIRE_FILE",
+        "pades": str(signatures[0].sig_object["/SubFilter"]) == "/ETSI.CAdES.detached",
+        "timestamped": bool(status.timestamp_validity and status.timestamp_validity.valid),
+        "dss_certificates": len(list(dss.load_certs())),
+        "dss_crls": len(dss.crls),
+        "keywords": list(reader.document_meta_view.keywords or []),
+    }
+
+
+def flipped(data: bytes) -> bytes:
+    """`data` with one byte of the signed range changed (a digit of the page's content stream)."""
+    at = data.index(b"stream", len(data) // 3) + 20
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]

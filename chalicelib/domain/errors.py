@@ -11,6 +11,7 @@ STATUS_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    406: "not_acceptable",
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
@@ -67,6 +68,13 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class Unavailable(DomainError):
+    """A service the write needs did not answer (the signing key, the timestamp authority): 503
+    with Retry-After, and nothing was written."""
+
+    status = 503
 
 
 @dataclass

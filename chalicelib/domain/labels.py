@@ -126,6 +126,12 @@ LIST_TAB: Final = _table(
 #: 役割 of a user (domain.accounts.ROLES): the administrator's console.
 ROLE: Final = _table({"contractor": "受注者", "orderer": "発注者", "staff": "保証会社の職員", "admin": "管理者"})
 
+#: 種別 of an organisation (records.Organisation.kind): the administrator's console.
+ORG_KIND: Final = _table({"contractor": "受注者", "orderer": "発注者", "branch": "支店", "hq": "本社"})
+
+#: 状態 of an organisation: the administrator's console.
+ORG_STATUS: Final = _table({"active": "利用中", "disabled": "利用停止"})
+
 #: 状態 of a user (domain.accounts.USER_STATUSES): the administrator's console.
 USER_STATUS: Final = _table({"invited": "招待中", "active": "利用中", "disabled": "利用停止"})
 
@@ -207,6 +213,32 @@ KEY_REISSUED_HINT: Final = (
 )
 
 #: 状態 of a 決裁 request (domain.approvals.STATUSES).
+#: /verify/pdf (issue 31): the signature's verdict, the document's kind and its status now.
+PDF_SIGNATURE: Final = _table(
+    {
+        "valid": "有効 (当社の電子署名があり、署名後に変更されていません)",
+        "invalid": "無効 (署名後に変更されたか、当社の署名ではありません)",
+        "absent": "電子署名がありません (または PDF として読めません)",
+    }
+)
+PDF_KIND: Final = _table(
+    {
+        "certificate": "保証証書",
+        "key_notice": "認証キーのお知らせ",
+        "reservation_certificate": "契約保証予約証書",
+        "fee_statement": "保証料計算書",
+    }
+)
+PDF_STATUS: Final = _table(
+    {
+        "valid": "現在有効な版です",
+        "superseded": "新しい版があります (この版は最新ではありません)",
+        "cancelled": "取消済みです",
+        "expired": "保証期限を過ぎています",
+        "used": "使用済みです (保証申込に引用されました)",
+        "unknown": "確認できません",
+    }
+)
 APPROVAL_STATUS: Final = _table({"pending": "決裁待ち", "approved": "承認済み", "declined": "否認"})
 #: Why mail to an address is no longer sent (SES feedback, services/bounces.py).
 UNDELIVERABLE: Final = _table(

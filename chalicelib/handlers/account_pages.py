@@ -12,7 +12,7 @@ from chalicelib import settings
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.handlers.endpoint import cookies, source_address
 from chalicelib.handlers.lazy import lazy
-from chalicelib.handlers.page import PageCall, form_field, page
+from chalicelib.handlers.page import AUDIENCES, PageCall, form_field, page
 from chalicelib.render import links
 
 accounts = lazy("chalicelib.services.accounts")
@@ -57,6 +57,15 @@ def _qr_data_uri(uri: str) -> str:
     return segno.make(uri, error="m").png_data_uri(scale=5, border=2)
 
 
+def _login_of(token: str) -> str:
+    """The login a still-live link is for, so the form shown again keeps it (a refused password
+    does not use the link up); "" when the link itself is no good."""
+    try:
+        return accounts.check_token(token)
+    except ValidationFailed:
+        return ""
+
+
 @page(bp, "/account/setup", ("GET", "POST"), audience=None, public=True, anonymous_csrf=(NONCE_COOKIE, _setup_expired))
 def setup(call: PageCall) -> Response:
     """パスワード設定 (招待・再設定のリンク先)。職員・管理者は認証アプリも登録する。"""
@@ -72,15 +81,18 @@ def setup(call: PageCall) -> Response:
     password = call.form.get("password", "")
     if password != call.form.get("password_confirm", ""):
         errors = [FieldError("password_confirm", "確認用のパスワードが一致しません。")]
-        return _render(call, "html/account/setup.html", 400, token=token, login="", errors=errors)
+        return _render(call, "html/account/setup.html", 400, token=token, login=_login_of(token), errors=errors)
     try:
         result = accounts.set_password(token, password)
     except (ValidationFailed, Conflict) as exc:  # Conflict: store contention past its retries, as before
-        return _render(call, "html/account/setup.html", 400, token=token, login="", errors=exc.errors)
+        return _render(call, "html/account/setup.html", 400, token=token, login=_login_of(token), errors=exc.errors)
     qr = _qr_data_uri(result.totp_uri) if result.totp_uri else None
     return _render(
         call,
         "html/account/done.html",
+        portal=next(
+            ((f"/{aud}/login", title) for aud, (role, _l, title) in AUDIENCES.items() if role == result.role), None
+        ),
         login=result.login,
         totp_uri=result.totp_uri,
         totp_secret=result.totp_secret,

@@ -22,7 +22,18 @@ bp = Blueprint(__name__)
 def _console(call: PageCall, status: int = 200, **extra: object) -> Response:
     users = admin.list_users(None, None, 100, None)["items"]
     machine = clients.list_clients(None, 100, None)["items"]
-    context = {"users": users, "clients": machine, "roles": ROLES, "errors": [], "done": None, "secret": None}
+    orgs = admin.list_organisations(None, 100, None)["items"]
+    context = {
+        "users": users,
+        "clients": machine,
+        "organisations": orgs,
+        "org_names": {o["id"]: o["name"] for o in orgs},
+        "roles": ROLES,
+        "errors": [],
+        "done": None,
+        "secret": None,
+        "kept": {},
+    }
     context.update(extra)
     return call.render("html/admin/console.html", status=status, no_store=True, **context)
 
@@ -86,5 +97,6 @@ def actions(call: PageCall) -> Response:
     try:
         done, secret = _run(call)
     except (ValidationFailed, NotFound, Conflict) as exc:  # the console shows each refusal above its forms
-        return _console(call, exc.status, errors=exc.errors)
+        # ... with what was typed kept in the form that was refused (never a secret: none is typed here)
+        return _console(call, exc.status, errors=exc.errors, kept=dict(call.form))
     return _console(call, done=done, secret=secret)

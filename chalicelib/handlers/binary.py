@@ -19,6 +19,6 @@ answers in base64 only what is really binary; the CSV download is UTF-8 text.
 from __future__ import annotations
 
 #: API Gateway's binaryMediaTypes: request bodies of these types arrive as the client's bytes.
-GATEWAY = ["application/pdf", "image/png", "text/csv", "multipart/form-data"]
+GATEWAY = ["application/pdf", "image/png", "text/csv", "multipart/form-data", "application/pkix-crl"]
 #: What the function answers in base64 (Chalice's `app.api.binary_types`).
-ANSWERED = ["application/pdf", "image/png"]
+ANSWERED = ["application/pdf", "image/png", "application/pkix-crl"]

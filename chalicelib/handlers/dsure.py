@@ -142,8 +142,13 @@ def verify_bulk(call: Call) -> dict[str, Any]:
         errors = validation.validate(data, BULK_JSON)
         if errors:
             raise ApiError(400, errors)
-        return {"items": bulk_service.bulk_items(call.principal, data["items"])}
-    return {"items": bulk_service.bulk(call.principal, call.body)}
+        return {"items": _api_items(bulk_service.bulk_items(call.principal, data["items"]))}
+    return {"items": _api_items(bulk_service.bulk(call.principal, call.body))}
+
+
+def _api_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """API.md's bulk item: line, number, result (the page's 工事名 / 受注者 stay on the page)."""
+    return [{k: item[k] for k in ("line", "number", "result")} for item in items]
 
 
 @api(

@@ -17,6 +17,7 @@ MESSAGES = {
     403: "この操作を行う権限がありません。",
     404: "見つかりません。",
     405: "このメソッドは使用できません。",
+    406: "この形式では応答できません (Accept を確認してください)。",
     409: "現在の状態ではこの操作はできません。",
     413: "送信データが大きすぎます。",
     415: "Content-Type が正しくありません。",
@@ -47,6 +48,8 @@ class ApiError(ChaliceUnhandledError):
     def from_domain(cls, exc: DomainError | TooManyAttempts) -> ApiError:
         if isinstance(exc, TooManyAttempts):
             return cls(429, exc.errors or None, {"Retry-After": str(exc.retry_after)})
+        if exc.status == 503:
+            return cls(503, exc.errors or None, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
         return cls(exc.status, exc.errors or None)
 
     def response(self) -> Response:

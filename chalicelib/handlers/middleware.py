@@ -38,11 +38,24 @@ def _header(response: Response, name: str) -> str:
     return ""
 
 
-def _error_page(exc: ApiError) -> Response:
+def _home_of(path: str) -> tuple[str, str] | None:
+    """The top page of the portal a path belongs to (/staff/... → /staff), with its title, or None."""
+    from chalicelib.handlers.page import AUDIENCES
+
+    first = path.strip("/").split("/", 1)[0]
+    if first not in AUDIENCES:
+        return None
+    return f"/{first}", AUDIENCES[first][2]
+
+
+def _error_page(exc: ApiError, path: str = "") -> Response:
+    from chalicelib.handlers.page import AUDIENCES
     from chalicelib.render.templates import render
 
     body = render(
         "html/error.html",
+        home=_home_of(path),
+        portals=[(f"/{aud}", title) for aud, (_role, _login, title) in AUDIENCES.items()],
         status=exc.status,
         title=MESSAGES.get(exc.status, "エラー"),
         errors=exc.errors,
@@ -58,7 +71,7 @@ def _error_page(exc: ApiError) -> Response:
 
 def error_answer(path: str, error: ApiError) -> Response:
     """An error as API.md answers it: the JSON error body under /api, the HTML error page elsewhere."""
-    return error.response() if path.startswith("/api") else _error_page(error)
+    return error.response() if path.startswith("/api") else _error_page(error, path)
 
 
 def not_found(path: str) -> Response:

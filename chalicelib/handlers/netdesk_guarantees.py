@@ -21,7 +21,9 @@ from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.handlers.schemas import GUARANTEE_STATUSES, ref
 
+applications_service = lazy("chalicelib.services.applications")
 service = lazy("chalicelib.services.guarantees")
+orderers = lazy("chalicelib.services.orderers")
 reservations = lazy("chalicelib.services.reservations")
 
 bp = Blueprint(__name__)
@@ -191,6 +193,7 @@ PAGE_QUERY: dict[str, dict[str, Any]] = {
     "trail": {"type": "string", "maxLength": 60000},
 }
 PAGE_SIZE = pagination.DEFAULT_LIMIT
+IN_PROGRESS_SHOWN = 10  # the 保証申込 tab's 手続中の申込 (all of them: 申込一覧)
 FIRST = "-"
 
 
@@ -206,6 +209,13 @@ def _href(base: str, params: dict[str, Any]) -> str:
     return base + ("?" + urlencode(clean) if clean else "")
 
 
+def _in_progress(call: PageCall) -> list[dict[str, Any]]:
+    """The 保証申込 tab's 手続中の申込 (submitted, not yet issued), each with its 発注者's name."""
+    items = applications_service.list_mine(call.principal, "submitted", IN_PROGRESS_SHOWN)["items"]
+    names = {o["id"]: o["name"] for o in orderers.list_orderers()} if items else {}
+    return [{**a, "orderer_name": names.get(a["project"]["orderer_id"], a["project"]["orderer_id"])} for a in items]
+
+
 @page(bp, "/netdesk/guarantees", audience="netdesk")
 def guarantees_page(call: PageCall) -> Response:
     """保証契約一覧: tabs, 範囲検索, ピンポイント検索, one page of the table, 前へ/次へ."""
@@ -217,10 +227,12 @@ def guarantees_page(call: PageCall) -> Response:
     trail = [t for t in (q.get("trail") or "").split(",") if t]
     items: list[dict[str, Any]] = []
     next_cursor = None
+    total: int | None = None
     if not errors and tab != "bond":
         filters = _filters({**search, "form": "electronic" if tab == "electronic" else None})
         try:
             items, next_cursor = service.list_guarantees(call.principal, filters, PAGE_SIZE, q.get("cursor"))
+            total = service.list_total(call.principal, filters)
         except ValidationFailed as exc:  # a filter or cursor, shown beside the search form
             errors = exc.errors
     elif not errors:
@@ -233,6 +245,7 @@ def guarantees_page(call: PageCall) -> Response:
             errors = exc.errors
     base = {"tab": tab, **search}
     page_no = len(trail) + 1
+    in_progress = _in_progress(call) if tab == "application" and page_no == 1 and not errors else []
     prev_href = None
     if trail:
         back = trail[-1]
@@ -252,8 +265,11 @@ def guarantees_page(call: PageCall) -> Response:
         tab=tab,
         search=search,
         errors=errors,
+        in_progress=in_progress,
         items=items,
         first_index=(page_no - 1) * PAGE_SIZE + 1,
+        total=total,
+        pages=-(-total // PAGE_SIZE) if total else None,
         page_no=page_no,
         prev_href=prev_href,
         next_href=next_href,
@@ -292,4 +308,20 @@ def certificate_page(call: PageCall) -> Response:
         "html/netdesk/guarantees_certificate.html",
         certificate=content,
         quoted=quote(content["number"], safe=""),
+    )
+
+
+@page(bp, "/netdesk/history", audience="netdesk")
+def history_page(call: PageCall) -> Response:
+    """電子保証履歴一覧: every electronic-certificate event of the organisation, newest first."""
+    q, errors = _query(call, {"page": {"type": "integer", "minimum": 1, "maximum": 100000}})
+    if errors:
+        raise ApiError(400, errors)
+    listed = service.history(call.principal, q.get("page") or 1, PAGE_SIZE)
+    page_no, pages = listed["page"], listed["pages"]
+    return call.render(
+        "html/netdesk/history.html",
+        **listed,
+        prev_href=_href("/netdesk/history", {"page": page_no - 1}) if page_no > 1 else None,
+        next_href=_href("/netdesk/history", {"page": page_no + 1}) if page_no < pages else None,
     )

@@ -19,6 +19,12 @@ for _aud in AUDIENCES:
         page(bp, f"/{_aud}", audience=_aud)(portal)
 
 
+@page(bp, "/netdesk/help", audience="netdesk")
+def netdesk_help(call: PageCall) -> Response:
+    """The help of 全体トップ, 保証申込 and 保証契約一覧, and 「印刷方法について」 (one page, one section each)."""
+    return call.render("html/netdesk/help.html")
+
+
 @bp.route("/", methods=["GET"])
 def root() -> Response:
     return redirect("/netdesk/login")

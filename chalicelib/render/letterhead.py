@@ -18,6 +18,11 @@ NOTES = (
     "発注者は保証確認サービス (D-Sure) で最新の内容をご確認ください。",
     "請求金額のみの変更の場合は、この保証契約の効力に影響を及ぼさないため、保証契約の変更の手続きは必要ありません。",
 )
+#: A paper certificate has no D-Sure entry: its first note says where the changed one comes from.
+PAPER_NOTES = (
+    "保証契約を変更する場合は、変更後の契約内容を記載した保証証書 (変更) を発行し、お届けします。",
+    NOTES[1],
+)
 
 
 @dataclass(frozen=True)
@@ -27,9 +32,11 @@ class Letterhead:
     notes: tuple[str, ...]
 
 
-def letterhead() -> Letterhead:
+def letterhead(form: str | None = None) -> Letterhead:
+    """The letterhead of a certificate of `form` (electronic | paper): paper ones never name D-Sure."""
     s = settings.current()
-    return Letterhead(representative=s.issuer_representative, fax=s.issuer_fax, notes=NOTES)
+    notes = PAPER_NOTES if form == "paper" else NOTES
+    return Letterhead(representative=s.issuer_representative, fax=s.issuer_fax, notes=notes)
 
 
 def addressee(orderer_name: str | None) -> str:

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib import settings
 from chalicelib.domain.era import era_date
-from chalicelib.render.formatting import yen
+from chalicelib.render.formatting import application_number, yen
 from chalicelib.render.templates import render
 
 VERSION_KINDS = ("new", "correction", "change", "cancellation")  # one body template each
@@ -111,9 +112,42 @@ def compose(
         "changes": changed_fields(previous, content),
         "reason": content.get("reason"),
         "issuer": content.get("issuer") or {},
+        "fax": settings.current().issuer_fax,
     }
     return Composed(
         subject=subject,
         text=_tidy(render(f"email/{version_kind}.txt", **context)),
         html=render(f"email/{version_kind}.html", **context),
+    )
+
+
+NOTICE_KINDS = ("key_reissued", "application_rejected")
+
+
+def compose_notice(
+    kind: str,
+    *,
+    addressee: str | None,
+    number: str | None,
+    application_id: str | None,
+    project_name: str | None,
+    reason: str | None,
+    url: str,
+) -> str:
+    """The plain body of a staff-event notice in the house style (templates/email/notice/): never a key."""
+    if kind not in NOTICE_KINDS:
+        raise ValueError(f"unknown notice {kind!r}")
+    s = settings.current()
+    return _tidy(
+        render(
+            f"email/notice/{kind}.txt",
+            addressee=addressee,
+            number=number,
+            application_no=application_number(application_id) if application_id else "",
+            project_name=project_name,
+            reason=reason,
+            url=url,
+            issuer=s.issuer,
+            fax=s.issuer_fax,
+        )
     )

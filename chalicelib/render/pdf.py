@@ -180,35 +180,82 @@ def _ensure_space(pdf: Any, height: float) -> None:
 
 
 def _footer(pdf: Any, sha: str, qr: bytes | None, url: str) -> None:
+    """QR code | D-Sure link and content hash | signature block, side by side in one band."""
     pdf.ln(4)
-    _ensure_space(pdf, 30 if qr is not None else 12)
+    _ensure_space(pdf, max(29 if qr is not None else 0, SIGNATURE_H + 1) + 5)
     top = pdf.get_y()
     text_x = pdf.l_margin + (32 if qr is not None else 0)
-    text_w = pdf.w - pdf.r_margin - text_x
+    text_w = pdf.w - pdf.r_margin - text_x - SIGNATURE_W - 3
+    pdf.set_font(FONT, size=8)
     if qr is not None:
         pdf.image(io.BytesIO(qr), x=pdf.l_margin, y=top, w=28, h=28)
         pdf.set_xy(text_x, top)
-        pdf.set_font(FONT, size=8)
         pdf.multi_cell(
-            text_w, 5, "保証確認サービス (D-Sure) で確認できます。", wrapmode="CHAR", new_x="LEFT", new_y="NEXT"
+            text_w, 4.5, "保証確認サービス (D-Sure) で確認できます。", wrapmode="CHAR", new_x="LEFT", new_y="NEXT"
         )
-        pdf.multi_cell(text_w, 5, url, wrapmode="CHAR", new_x="LEFT", new_y="NEXT")
-    pdf.set_x(text_x)
-    pdf.set_font(FONT, size=8)
-    pdf.multi_cell(text_w, 5, "保証証書内容のSHA-256:", wrapmode="CHAR", new_x="LEFT", new_y="NEXT")
-    pdf.multi_cell(text_w, 5, sha, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
-    if qr is not None and pdf.get_y() < top + 29:
-        pdf.set_y(top + 29)
+        pdf.multi_cell(text_w, 4.5, url, wrapmode="CHAR", new_x="LEFT", new_y="NEXT")
+    bottom = max(pdf.get_y(), top + (29 if qr is not None else 0))
+    _signature_block(pdf, top)
+    pdf.set_xy(pdf.l_margin, max(bottom, top + SIGNATURE_H + 1))
+    pdf.multi_cell(0, 4.5, f"保証証書内容のSHA-256: {sha}", wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+
+
+class Drawn(bytes):
+    """A finished PDF's bytes, and where its signature block is: `box` = (page index, (x1, y1,
+    x2, y2) in PDF points from the bottom left), where services/signing.py puts the widget."""
+
+    box: tuple[int, tuple[float, float, float, float]] | None = None
+
+
+#: The visible signature block (mm), at the right of the footer band (or at the end of the page).
+SIGNATURE_W = 72
+SIGNATURE_H = 24
+
+
+def _signature_block(pdf: Any, top: float) -> None:
+    """The house layout's signature block, in the page under the signature field's widget: who
+    signs, when, and how a reader checks that nothing was changed (drawn with the embedded font).
+    Where it went is kept on the document for `_finish`."""
+    from chalicelib.domain import clock
+
+    x = pdf.w - pdf.r_margin - SIGNATURE_W
+    pdf.set_draw_color(40, 70, 120)
+    pdf.set_line_width(0.3)
+    pdf.rect(x, top, SIGNATURE_W, SIGNATURE_H)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    pdf.set_xy(x + 1.5, top + 1.2)
+    pdf.set_font(FONT, size=7.5)
+    issuer = f"電子署名: {settings.current().issuer_name}"
+    pdf.multi_cell(SIGNATURE_W - 3, 4, issuer, wrapmode="CHAR", new_x="LEFT", new_y="NEXT")
+    pdf.set_font(FONT, size=7)
+    for line in (
+        f"署名日: {era_date(clock.today().isoformat())}",
+        "時刻: RFC 3161 タイムスタンプ (PAdES)",
+        "改ざん検出: 変更があれば署名パネルに",
+        "「無効」と表示されます",
+    ):
+        pdf.cell(SIGNATURE_W - 3, 3.8, line, new_x="LEFT", new_y="NEXT")
+    k = 72 / 25.4
+    box = (x * k, (pdf.h - top - SIGNATURE_H) * k, (x + SIGNATURE_W) * k, (pdf.h - top) * k)
+    pdf.esurety_signature_box = (pdf.page - 1, box)
 
 
 def _finish(pdf: Any) -> bytes:
     from chalicelib.render import pdf_font
 
-    return pdf_font.output(pdf)
+    if getattr(pdf, "esurety_signature_box", None) is None:  # a document without the footer band
+        pdf.ln(2)
+        _ensure_space(pdf, SIGNATURE_H + 1)
+        _signature_block(pdf, pdf.get_y())
+        pdf.set_y(pdf.get_y() + SIGNATURE_H)
+    drawn = Drawn(pdf_font.output(pdf))
+    drawn.box = pdf.esurety_signature_box
+    return drawn
 
 
 def _certificate_texts(c: dict[str, Any]) -> list[str]:
-    lh = letterhead()
+    lh = letterhead(c.get("form"))
     return [
         c["contractor_name"],
         c.get("jv_name") or "",
@@ -244,7 +291,7 @@ def _draw_cancelled_mark(pdf: Any, c: dict[str, Any]) -> None:
 
 def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: str) -> bytes:
     c = content
-    lh = letterhead()
+    lh = letterhead(c.get("form"))
     pdf = _new_pdf()
     pdf.set_title(f"保証証書 {c['number']}")
     _text(pdf, era_date(c["issued_on"]), size=10, align="R")
@@ -292,7 +339,7 @@ def _draw_certificate(content: dict[str, Any], sha: str, qr: bytes | None, url: 
 
 
 #: The key in a monospaced face, large, spaced: people retype it from paper.
-KEY_FONT = ("courier", "B", 18)
+KEY_FONT = (FONT, "", 18)  # the embedded font (a PDF core font such as Courier is not embedded)
 
 
 def _draw_key_notice(content: dict[str, Any], sha: str, auth_key: str, qr: bytes, url: str) -> bytes:

@@ -45,7 +45,8 @@ def send_link(user: Account, kind: str, token: str) -> bool:
         "login": user.login,
         "url": setup_url(token),
         "hours": TOKEN_TTL_SECONDS[kind] // 3600,
-        "issuer": s.issuer_name,
+        "issuer": s.issuer,
+        "fax": s.issuer_fax,
     }
     mailer.send(
         mailer.Mail(

@@ -52,6 +52,7 @@ class PasswordSet:
     login: str
     totp_uri: str | None  # staff/admin: the authenticator to enrol (shown once, as text and QR)
     totp_secret: str | None
+    role: str = ""  # the user's role: the set-up page offers that portal's login only
 
 
 def _live(token: str) -> tuple[OneTimeToken, Account]:
@@ -86,7 +87,7 @@ def set_password(token: str, password: str) -> PasswordSet:
     sessions.end_all(login)  # a new password ends every session of the login
     logs.info("password_set", login=login)
     uri = totp.provisioning_uri(secret, login) if secret else None
-    return PasswordSet(login, uri, secret)
+    return PasswordSet(login, uri, secret, user.role)
 
 
 def request_reset(login: str, source: str | None = None) -> None:

@@ -35,6 +35,7 @@ from chalicelib import logs
 from chalicelib.domain import reservation
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.render import pdf, pdf_reservation
+from chalicelib.services import signing
 from chalicelib.store import faults, objects
 
 RELEASE_ATTEMPTS = 3
@@ -86,22 +87,36 @@ class Pending:
             chars = "、".join(exc.chars)
             where = "project.name" if reserved else "project_name"  # a reservation's: its form's field
             raise ValidationFailed([FieldError(where, f"証書に印字できない文字が含まれています: {chars}")]) from None
-        pdf_key = self._put("certificates", docs.certificate, content, "pdf_key")
-        notice_key = (
-            self._put("key-notices", docs.key_notice, content, "key_notice_key")
-            if docs.key_notice is not None
-            else None
-        )
+        # Both signed before either is uploaded: a key or TSA that does not answer leaves nothing behind.
+        certificate = sign(docs.certificate, content, "pdf_key")
+        notice = sign(docs.key_notice, content, "key_notice_key") if docs.key_notice is not None else None
+        pdf_key = self._put("certificates", certificate, content, "pdf_key")
+        notice_key = self._put("key-notices", notice, content, "key_notice_key") if notice is not None else None
         return Upload(pdf_key, notice_key)
 
     def key_notice(self, content: dict[str, Any], sha: str, auth_key: str) -> str:
-        """Render and upload only a key notice (for a reissued key)."""
-        return self._put("key-notices", pdf.render_key_notice(content, sha, auth_key), content, "key_notice_key")
+        """Render, sign and upload only a key notice (for a reissued key)."""
+        data = sign(pdf.render_key_notice(content, sha, auth_key), content, "key_notice_key")
+        return self._put("key-notices", data, content, "key_notice_key")
 
     def retire(self, key: str | None) -> None:
         """Delete `key` once the block commits (e.g. a notice carrying a key that no longer works)."""
         if key:
             self.retired.append(key)
+
+
+def document_ref(content: dict[str, Any], attribute: str) -> signing.DocumentRef:
+    """What a version's PDF is, as its signature names it (API.md `document.kind`)."""
+    if attribute == "key_notice_key":
+        kind = "key_notice"
+    else:
+        kind = "reservation_certificate" if content.get("kind") == reservation.KIND else "certificate"
+    return signing.DocumentRef(kind, str(content["number"]), int(content["version"]))
+
+
+def sign(data: bytes, content: dict[str, Any], attribute: str) -> bytes:
+    """A version's PDF signed where it is made (issuance, versions, reissue, re-render)."""
+    return signing.sign(data, document_ref(content, attribute))
 
 
 @contextmanager
@@ -179,6 +194,7 @@ def restore(version: Any, attribute: str, auth_key: str | None) -> None:
         data = pdf.render_key_notice(version.content, version.sha256, auth_key)
     else:
         data = pdf.render_documents(version.content, version.sha256, None).certificate
+    data = sign(data, version.content, attribute)
     owner = {"number": version.number, "version": str(version.version), "document": attribute}
     objects.put_released(key, data, owner=owner)
     logs.warning("pdf_restored", document=attribute)

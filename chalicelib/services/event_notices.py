@@ -23,6 +23,7 @@ from markupsafe import escape
 
 from chalicelib import logs, settings
 from chalicelib.domain import clock
+from chalicelib.render import mail
 from chalicelib.services import accounts, deliveries, notify, verify
 from chalicelib.store import events, guarantees, mailer
 
@@ -52,20 +53,22 @@ def _delivery_text(event: events.Event) -> str:
 
 
 def _text(event: events.Event) -> str:
-    """The plain body; no 認証キー ever appears in it."""
+    """The plain body; no 認証キー ever appears in it. The guarantee and application notices are in
+    the house style (render/mail.compose_notice)."""
     if event.kind.startswith("delivery_"):
         return _delivery_text(event)
     if event.kind == "key_reissued":
         url = settings.current().url(f"/netdesk/guarantees/{event.number}")
-        return (
-            f"保証契約番号 {event.number} ({event.project_name or ''}) の認証キーを再発行しました。\n"
-            "これまでの認証キーと、発注者に提出済みの「認証キーのお知らせ」は使えなくなりました。\n"
-            f"新しい認証キーのお知らせを Net Desk の電子保証概要からダウンロードし、発注者にご提出ください。\n{url}\n"
-        )
-    url = settings.current().url("/netdesk/applications")
-    return (
-        f"保証申込 ({event.project_name or ''}) を差し戻しました。\n理由: {event.reason or ''}\n"
-        f"内容をご確認のうえ、あらためてお申し込みください。\n{url}\n"
+    else:
+        url = settings.current().url(f"/netdesk/applications/{event.application_id or ''}")
+    return mail.compose_notice(
+        event.kind,
+        addressee=event.addressee,
+        number=event.number,
+        application_id=event.application_id,
+        project_name=event.project_name,
+        reason=event.reason,
+        url=url,
     )
 
 

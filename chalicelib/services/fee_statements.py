@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from chalicelib import settings
 from chalicelib.domain import clock
 from chalicelib.domain.principal import Principal
 from chalicelib.render import pdf_reservation
 from chalicelib.render.formatting import application_number
-from chalicelib.services import applications, fees, reservations
+from chalicelib.services import applications, fees, reservations, signing
 from chalicelib.store import objects
 
 #: 振込先 printed on the 保証料計算書 (demo values, like the rates).
@@ -22,6 +23,11 @@ def _key(subject: str, state: str) -> str:
     """One object per subject and fee state, at a key nobody can guess from the 申込番号."""
     mac = hmac.new(settings.signing_secret(), f"fee-statement|{subject}|{state}".encode(), hashlib.sha256)
     return f"fee-statements/{mac.hexdigest()[:40]}.pdf"
+
+
+def _state(record: Any) -> str:
+    """The fee state a statement shows: unpaid, paid (on its day) or waived."""
+    return f"paid:{record.paid_on}" if record.paid_on else ("waived" if record.waived else "unpaid")
 
 
 def fee_statement_url(principal: Principal, application_id: str) -> str:
@@ -45,8 +51,7 @@ def reservation_fee_statement_url(principal: Principal, reservation_id: str) -> 
 
 def _statement(principal: Principal, kind: str, ident: str, form: dict, project_name: str, label: str) -> str:
     record = fees.ensure(kind, ident, form)
-    state = f"paid:{record.paid_on}" if record.paid_on else ("waived" if record.waived else "unpaid")
-    key = _key(f"{kind}:{ident}", state)
+    key = _key(f"{kind}:{ident}", _state(record))
     filename = f"fee-statement-{ident}.pdf"
     if objects.exists(key):
         return objects.presigned_url(key, filename)
@@ -62,5 +67,21 @@ def _statement(principal: Principal, kind: str, ident: str, form: dict, project_
         bank=PAYEE,
         issuer=settings.current().issuer,
     )
+    data = signing.sign(data, signing.DocumentRef("fee_statement", str(ident), None))
     objects.put_released(key, data, {"document": "fee_statement", "subject": f"{kind}:{ident}"})
     return objects.presigned_url(key, filename)
+
+
+def statement_status(ident: str, data: bytes) -> str:
+    """/verify/pdf: `valid` while `data` is the statement of the application's (or reservation's)
+    current fee state, `superseded` once a newer statement of it exists (paid or waived since),
+    `unknown` when neither has a fee."""
+    from chalicelib.domain import fees as fee_domain
+    from chalicelib.store import fees as fee_store
+
+    for kind in ("application", "reservation"):
+        record = fee_store.get(fee_domain.subject(kind, ident))
+        if record is not None:
+            key = _key(f"{kind}:{ident}", _state(record))
+            return "valid" if objects.exists(key) and objects.get(key) == data else "superseded"
+    return "unknown"

@@ -21,7 +21,7 @@ from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AccessLogEntry, Guarantee
 from chalicelib.services import deliveries, documents, orderers, views
-from chalicelib.store import access_log, objects
+from chalicelib.store import access_log, list_counts, objects
 from chalicelib.store import guarantees as store
 
 NUMBER_PATTERN = SHAPE
@@ -33,6 +33,7 @@ __all__ = [
     "certificate_pdf_url",
     "detail",
     "key_notice_pdf_url",
+    "history",
     "list_guarantees",
     "normalise_number",
     "overview",
@@ -107,6 +108,15 @@ def _keep(filters: Filters) -> Callable[[Guarantee], bool]:
         return True
 
     return keep
+
+
+def list_total(principal: Principal, filters: Filters) -> int | None:
+    """How many items the unfiltered list (or its 電子保証 tab) holds, from the kept count; None
+    for a filtered list or before the count exists (the pager then says next/previous only)."""
+    narrowed = (filters.kind, filters.issued_from, filters.issued_to, filters.project, filters.number)
+    if any(narrowed) or filters.form not in (None, "electronic"):
+        return None
+    return list_counts.count("electronic" if filters.form == "electronic" else "guarantees", principal.org_id)
 
 
 def list_guarantees(
@@ -242,4 +252,39 @@ def overview(principal: Principal, number: str) -> dict[str, Any]:
         "more_views": more is not None,
         "failed_attempts": _failed(g.number),
         **deliveries.for_overview(g),  # issue 29: 提出
+    }
+
+
+#: The 電子保証履歴一覧 reads at most this many guarantees (newest issue first) per request.
+HISTORY_CAP = 2000
+
+
+def history(principal: Principal, page_no: int, size: int) -> dict[str, Any]:
+    """電子保証履歴一覧: every electronic-certificate event (新規・訂正・変更・取消 of each version)
+    across the organisation's guarantees, newest first, one page of `size`, with the totals."""
+    events = [
+        {
+            "number": g.number,
+            "kind": g.kind,
+            "version": v.version,
+            "version_kind": v.kind,
+            "issued_at": v.issued_at,
+            "project_name": (g.details or {}).get("project_name"),
+            "orderer_name": (g.details or {}).get("orderer_name"),
+        }
+        for g in store.all_of_contractor(principal.org_id, HISTORY_CAP)
+        if g.form == "electronic"
+        for v in g.history
+    ]
+    events.sort(key=lambda e: (e["issued_at"], e["number"], e["version"]), reverse=True)
+    total = len(events)
+    pages = max(1, -(-total // size))
+    page_no = min(max(page_no, 1), pages)
+    start = (page_no - 1) * size
+    return {
+        "items": events[start : start + size],
+        "total": total,
+        "pages": pages,
+        "page": page_no,
+        "first_index": start + 1,
     }

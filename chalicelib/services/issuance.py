@@ -191,6 +191,7 @@ def reject(principal: Principal, application_id: str, reason: Any) -> dict[str, 
         email=(delivery.get("email") or None) if delivery.get("notify") else None,  # only if mail was asked for
         reason=text,
         project_name=(app.form.get("project") or {}).get("name"),
+        addressee=app.owner_name or ((delivery.get("mail_to") or {}).get("name")) or None,
         at=now,
     )
     if not applications_store.reject(app.application_id, text, now, entry, lambda w: events.add(w, event)):

@@ -185,7 +185,8 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
                 "latest_version": latest,
                 "latest_version_kind": cert.kind if cert else None,
                 "latest_event": _latest_event(g, cert.issued_at if cert else None, cert.kind if cert else None),
-                "changed_at": max(row.changed_at, cert.issued_at) if cert else row.changed_at,
+                # 更新日時: the newest of the row's mark, the latest version and a key reissue
+                "changed_at": max(row.changed_at, cert.issued_at if cert else "", g.key_reissued_at or ""),
                 "verified_at": row.verified_at,
                 "seen": row.last_seen_version >= latest and not _reissued_after(g, row.verified_at),
             }

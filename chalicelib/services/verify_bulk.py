@@ -17,6 +17,7 @@ never get more attempts evaluated than the one-by-one rules allow.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Guarantee
 from chalicelib.services import verify, views
-from chalicelib.store import access_log, attempt_batches, tx
+from chalicelib.store import access_log, attempt_batches, objects, tx
 from chalicelib.store import guarantees as guarantees_store
 from chalicelib.store import inbox as inbox_store
 
@@ -103,7 +104,23 @@ def _results(principal: Principal, csv_rows: list[verify_csv.Row]) -> list[dict[
     for r in rows[len(results) :]:  # still refused: one by one (each logs itself)
         one = verify.attempt(principal, r.number, r.key).result if r.evaluable else None
         results.append(one or verify.invalid_row(principal, r.number))
-    return [{"line": r.line, "number": r.entered, "result": res} for r, res in zip(rows, results, strict=True)]
+    return [_item(r, res, found) for r, res in zip(rows, results, strict=True)]
+
+
+def _item(r: _Row, result: str, found: dict[str, Guarantee]) -> dict[str, Any]:
+    """line, number, result; a row that verified also names its 工事名 and 受注者 and links its PDF
+    (what the page shows beside each row; the API answers the three keys only)."""
+    item: dict[str, Any] = {"line": r.line, "number": r.entered, "result": result}
+    if result in verify.VALID_RESULTS and r.number in found:
+        latest = _latest(found[r.number])
+        filename = f"{r.number}-v{latest.version}.pdf"
+        item |= {
+            "verified_number": r.number,
+            "pdf_url": objects.presigned_url(latest.pdf_key, filename) if latest.pdf_key else None,
+            "project_name": latest.content.get("project_name"),
+            "contractor_name": latest.content.get("contractor_name"),
+        }
+    return item
 
 
 class _Partly(Exception):
@@ -171,6 +188,8 @@ def _write_log(principal: Principal, rows: list[_Row], results: list[str], found
         _commit_dropping_refused_marks(items[start : start + attempt_batches.MAX_ITEMS])
     for e in entries:
         logs.info("verification", orderer_id=principal.org_id, login=principal.login, result=e.result)
+    for result, count in Counter(e.result for e in entries).items():
+        logs.metric("Verifications", count, result=result)
 
 
 def _latest(g: Guarantee) -> Any:

@@ -77,8 +77,10 @@ def _reissued_event(g: Guarantee, at: str) -> events.Event:
     return events.Event(
         kind="key_reissued",
         number=g.number,
+        application_id=g.application_id or None,
         orderer_id=g.orderer_id,
         email=d.get("email") or None,
+        addressee=d.get("contractor_name") or None,
         project_name=d.get("project_name"),
         at=at,
     )

@@ -35,6 +35,7 @@ class Event:
     email: str | None = None
     reason: str | None = None
     project_name: str | None = None
+    addressee: str | None = None  # the contractor the notice greets
     login: str | None = None
     delivery_id: str | None = None
     department_id: str | None = None
@@ -60,6 +61,7 @@ def _row(event: Event) -> EventModel:
         email=event.email,
         reason=event.reason,
         project_name=event.project_name,
+        addressee=event.addressee,
         login=event.login,
         delivery_id=event.delivery_id,
         department_id=event.department_id,
@@ -99,6 +101,7 @@ def from_image(image: dict[str, Any] | None) -> Event | None:
         email=row.email,
         reason=row.reason,
         project_name=row.project_name,
+        addressee=row.addressee,
         login=row.login,
         delivery_id=row.delivery_id,
         department_id=row.department_id,

@@ -28,7 +28,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.records import CertificateVersion, Guarantee
-from chalicelib.store import audit, paging, tx
+from chalicelib.store import audit, list_counts, paging, tx
 from chalicelib.store.models import ApplicationModel, CertificateModel, GuaranteeModel, GuaranteesByContractorIndex
 
 MAX_NUMBER_LENGTH = 32  # anything longer cannot be a 保証契約番号; never sent to DynamoDB
@@ -302,6 +302,13 @@ def list_by_contractor(
     return paging.page(run, limit, cursor, keep, convert=record, scope=f"guarantees:{org}:{low}:{high}:{scope}")
 
 
+def all_of_contractor(org: str, cap: int) -> list[Guarantee]:
+    """An organisation's guarantees, newest issue first, at most `cap` (the 電子保証履歴一覧 reads
+    them whole: each row carries its versions' list, so one query answers every event)."""
+    rows = GuaranteeModel.by_contractor.query(org, scan_index_forward=False, limit=cap, page_size=min(cap, 100))
+    return [record(row) for row in rows]
+
+
 def _check_index_start(start: dict[str, Any] | None, hash_name: str, hash_value: str) -> None:
     """A signed cursor of another list, branch or orderer would make DynamoDB fail: a 400 instead."""
     if start is None:
@@ -375,6 +382,7 @@ def issue(
     writes = tx.Writes()
     for g, v1 in issued:
         add_new(writes, g, v1)
+    list_counts.add(writes, [g for g, _v1 in issued])  # the pager's totals, in the same transaction
     writes.update(
         ApplicationModel(application_id),
         actions=[

@@ -503,6 +503,7 @@ class EventModel(StoreModel):
     email = UnicodeAttribute(null=True)  # where the notice goes; null: nobody asked for mail
     reason = UnicodeAttribute(null=True)
     project_name = UnicodeAttribute(null=True)
+    addressee = UnicodeAttribute(null=True)  # the contractor a notice greets (rows before it: none)
     # Issue 29: delivery events (delivery_created, delivery_changed, delivery_received, delivery_returned)
     delivery_id = UnicodeAttribute(null=True)
     department_id = UnicodeAttribute(null=True)

@@ -31,7 +31,40 @@
     return "";
   }
 
+  /** The column names of a data table: its thead's first row, or a first row of th only. */
+  function headerRow(table) {
+    if (table.tHead && table.tHead.rows.length) return table.tHead.rows[0];
+    var first = table.rows[0];
+    if (!first || table.rows.length < 2) return null;
+    for (var i = 0; i < first.cells.length; i++) if (first.cells[i].tagName !== "TH") return null;
+    return first;
+  }
+
+  /** On a phone a data table reads as one card per row (app.css: table.cards): every cell carries
+   *  its column's name, which the stylesheet shows before the value. Forms and key-value tables
+   *  (no header row) are left alone; without this file the table scrolls in its box. */
+  function cardTables() {
+    Array.prototype.forEach.call(document.querySelectorAll("table:not(.form):not(.review):not(.overview)"), function (table) {
+      var head = headerRow(table);
+      if (!head) return;
+      var names = [];
+      Array.prototype.forEach.call(head.cells, function (c) {
+        for (var k = 0; k < c.colSpan; k++) names.push((c.innerText || c.textContent).replace(/\s+/g, " ").trim());
+      });
+      Array.prototype.forEach.call(table.rows, function (row) {
+        if (row === head) { row.classList.add("card-head"); return; }
+        var col = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (names[col]) cell.setAttribute("data-label", names[col]);
+          col += cell.colSpan;
+        });
+      });
+      table.classList.add("cards");
+    });
+  }
+
   function init() {
+    cardTables();
     var inputs = document.querySelectorAll("[data-era-echo]");
     Array.prototype.forEach.call(inputs, function (input) {
       var out = document.getElementById(input.getAttribute("data-era-echo"));

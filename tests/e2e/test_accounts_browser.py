@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from chalicelib.domain import totp
-from tests.e2e.browser import browser_page  # noqa: F401 - fixture
+from tests.e2e.browser import browser_page, check_page  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "blue-heron-over-kasama-7"
@@ -33,18 +33,20 @@ def test_invited_clerk_enrols_totp_from_the_page_and_logs_in_with_a_code(stack, 
     link = re.search(r"http://127\.0\.0\.1:\d+(/account/setup\?token=[A-Za-z0-9_-]+)", mail["body"]).group(1)
 
     page.goto(stack.base + link)
+    check_page(page, "account-setup", folder="accounts")
     page.fill("#password", PASSWORD)
     page.fill("#password_confirm", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("img[alt*='QR']").count() == 1
+    check_page(page, "account-totp", folder="accounts")
     secret = page.inner_text("#totp-secret").strip()
 
     page.goto(f"{stack.base}/staff/login?next=/staff/applications")
     page.fill("#login", login)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_load_state()
+    check_page(page, "staff-login-code", folder="accounts")
     page.fill("#code", totp.code_at(secret, __import__("time").time()))
     page.click("button[type=submit]")
     page.wait_for_load_state()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.browser import browser_page, login_via_page  # noqa: F401 - fixture
+from tests.e2e.browser import browser_page, check_page, login_via_page  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -24,3 +24,4 @@ def test_wrong_password_shows_a_japanese_error(stack, browser_page):  # noqa: F8
     page = browser_page
     login_via_page(page, stack.base, "netdesk", "demo-contractor", "wrong-password")
     assert "ログインIDまたはパスワードが正しくありません" in page.content()
+    check_page(page, "netdesk-login-wrong-password", folder="login")

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from tests.e2e.browser import login_via_page, submit_and_wait
+from tests.e2e.browser import check_page, login_via_page, submit_and_wait
 from tests.e2e.rows import put_guarantee
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -43,11 +43,12 @@ class Phone:
         self.page.set_default_timeout(20000)
         self.base = base
         self.too_wide: list[str] = []
+        self.seen: set[str] = set()
 
     def fits(self, name: str) -> None:
-        scroll, inner = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        if scroll > inner:
-            self.too_wide.append(f"{name}: {scroll}px > {inner}px")
+        """The browser harness's page check (axe-core once per page name, the phone checks, the screenshot)."""
+        check_page(self.page, name, folder="deliveries", accessibility=name not in self.seen)
+        self.seen.add(name)
 
     def as_user(self, audience: str, login: str, password: str) -> None:
         self.context.clear_cookies()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from chalicelib.domain import clock
 from chalicelib.services.fee_statements import PAYEE
-from tests.e2e.browser import login_via_page, submit_and_wait
+from tests.e2e.browser import check_page, login_via_page, submit_and_wait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -84,6 +84,7 @@ def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chrom
 
         # 1. the contractor reserves (three steps)
         contractor.goto(stack.url("/netdesk/reservations/new"))
+        check_page(contractor, "reservation-new", folder="reservation")
         contractor.fill("#f-project-name", "笠間市入札ボンド道路改良工事")
         contractor.select_option("#f-project-orderer_id", "08216")
         contractor.check("input[name='project.contract_type'][value='construction']")
@@ -102,15 +103,19 @@ def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chrom
         assert "申込確認" in contractor.inner_text("h1"), contractor.inner_text("main")
         assert "令和" in contractor.inner_text("#bid-date")
         assert "契約保証予約手数料" in contractor.inner_text("#fee-quote")
+        check_page(contractor, "reservation-confirm", folder="reservation")
         _submit(contractor, "#send")
         reservation_id = contractor.locator("#reservation-id").text_content()
+        check_page(contractor, "reservation-done", folder="reservation")
         bond_detail = f"a[href='/netdesk/reservations/{reservation_id}']"
         _fee_from_detail(contractor, stack.base, "/netdesk/guarantees?tab=bond", bond_detail, "未入金")
 
         # 2. staff record the 予約手数料 and issue the 予約証書
         _pay_and_issue(staff, stack.base, f"/staff/reservations/{reservation_id}")
+        check_page(staff, "staff-reservation-paid", folder="reservation")
         expect(staff.locator("#applicant-name")).to_contain_text("建設")  # who applied, by name
         _confirmed(staff, "#issue-reservation")
+        check_page(staff, "staff-reservation-issued", folder="reservation")
         number = staff.inner_text("#reservation-number")
         key = staff.inner_text("#reservation-key")
         assert number.endswith("Y")
@@ -118,6 +123,7 @@ def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chrom
         # 3. the 契約保証予約(入札ボンド) tab lists it
         contractor.goto(stack.url("/netdesk/guarantees?tab=bond"))
         assert number in contractor.inner_text("table.reservations")
+        check_page(contractor, "netdesk-bond-tab", folder="reservation")
 
         # 4. D-Sure: valid
         assert _verify(orderer, stack.base, number, key).startswith("有効")
@@ -126,6 +132,7 @@ def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chrom
         contractor.goto(stack.url(f"/netdesk/applications/new?reservation={number}"))
         assert contractor.input_value("#f-contract_guarantee-reservation_number") == number
         assert contractor.input_value("#f-project-name") == "笠間市入札ボンド道路改良工事"
+        check_page(contractor, "netdesk-new-from-reservation", folder="reservation")
         contractor.fill("#f-project-period_start", (today + dt.timedelta(days=7)).isoformat())
         contractor.fill("#f-project-period_end", (today + dt.timedelta(days=300)).isoformat())
         contractor.uncheck("input[name='advance_payment.requested']")
@@ -157,6 +164,7 @@ def test_reserve_issue_verify_convert_and_verify_used(stack, chromium):  # chrom
         expect(row).to_contain_text("契約保証")
         guarantee_number = row.locator("a").inner_text()
         guarantee_key = row.locator(".key").inner_text()
+        check_page(staff, "staff-issued", folder="reservation")
 
         # 7. D-Sure: the reservation is used, the new guarantee valid
         assert _verify(orderer, stack.base, number, key).startswith("使用済み")

@@ -14,13 +14,10 @@ import time
 import pytest
 import requests
 
-from tests.conftest import ROOT
-from tests.e2e.browser import login_via_page
+from tests.e2e.browser import check_page, login_via_page
 from tests.factories import application_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-SHOTS = ROOT / "build" / "screenshots" / "staff-console"
 
 
 def _person(chromium, base: str, audience: str, login: str, password: str):
@@ -32,8 +29,7 @@ def _person(chromium, base: str, audience: str, login: str, password: str):
 
 
 def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    check_page(page, name, folder="staff-console")  # axe-core and the screenshot (tests/e2e/browser.py)
 
 
 def test_two_clerks_review_issue_change_and_cancel_through_the_console(stack, chromium):

@@ -146,6 +146,17 @@ rendered(
     ),
 )
 
+# Issue 31: pyHanko from the zip signs a PDF (the local key, made under the probe's folder) and its
+# validator, in the bounded child /verify/pdf uses, finds the signature valid.
+signed = ""
+try:
+    from chalicelib.services import pdf_verify, signing
+
+    data = signing.sign(docs.certificate, signing.DocumentRef("certificate", "30026-000001M", 1))
+    signed = (pdf_verify.bounded(pdf_verify.inspect, data) or {}).get("signature", "")
+except Exception:  # noqa: BLE001
+    failures.append(f"sign: {traceback.format_exc(limit=3)}")
+
 mails: dict[str, str] = {}
 url = "https://e-surety.example.jp/x"
 for kind in mail.VERSION_KINDS:
@@ -157,11 +168,20 @@ for kind in mail.VERSION_KINDS:
             failures.append(f"mail {kind}/{form}: {traceback.format_exc(limit=3)}")
 try:
     account = {"subject": "件名", "lead": "本文", "person": "山田", "login": "yamada", "url": url, "hours": 24}
-    text = templates.render("email/account/link.txt", issuer="東日本建設業保証", **account)
-    html = templates.render("email/account/link.html", issuer="東日本建設業保証", **account)
+    text = templates.render("email/account/link.txt", issuer=issuer, fax="0120-027-306", **account)
+    html = templates.render("email/account/link.html", issuer=issuer, fax="0120-027-306", **account)
     mails["account/link"] = "link" if url in text and url in html else ""
 except Exception:  # noqa: BLE001
     failures.append(f"mail account/link: {traceback.format_exc(limit=3)}")
+for notice in mail.NOTICE_KINDS:  # the staff-event notices (templates/email/notice/)
+    try:
+        body = mail.compose_notice(
+            notice, addressee="〇〇建設", number="30026-000001M", application_id="a" * 20,
+            project_name="工事", reason="理由", url=url,
+        )  # fmt: skip
+        mails[f"notice/{notice}"] = notice if url in body else ""
+    except Exception:  # noqa: BLE001
+        failures.append(f"mail notice/{notice}: {traceback.format_exc(limit=3)}")
 
 # Which loader the packaged container's Jinja2 environment uses: the precompiled templates (issue 11)
 # must be found in the package, so it is Jinja2's ModuleLoader, never the FileSystemLoader of a checkout.
@@ -212,6 +232,7 @@ print(
             "template_loader": template_loader,
             "template_modules": len(template_modules),
             "fee_products": fee_products,
+            "signed": signed,
         },
         ensure_ascii=False,
     )

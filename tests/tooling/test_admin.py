@@ -59,7 +59,12 @@ def aws(moto_url):
             continue
         props = dict(resource["Properties"])
         props["TableName"] = props["TableName"]["Fn::Sub"].replace("${Stage}", STAGE)
-        for key in ("PointInTimeRecoverySpecification", "SSESpecification", "TimeToLiveSpecification"):
+        for key in (
+            "PointInTimeRecoverySpecification",
+            "SSESpecification",
+            "TimeToLiveSpecification",
+            "DeletionProtectionEnabled",
+        ):
             props.pop(key, None)
         if "StreamSpecification" in props:
             props["StreamSpecification"] = {**props["StreamSpecification"], "StreamEnabled": True}
@@ -68,7 +73,12 @@ def aws(moto_url):
     # the stage's key for secrets at rest, by the alias the template gives it (cfn SecretsKeyAlias)
     key = client("kms").create_key(Description="secrets at rest")["KeyMetadata"]["KeyId"]
     client("kms").create_alias(AliasName=f"alias/esurety-{STAGE}-secrets", TargetKeyId=key)
+    # the signing keys (cfn SigningKey, SigningCaKey), asymmetric, by their aliases; the stage's bucket
+    for suffix in ("signing", "signing-ca"):
+        made = client("kms").create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+        client("kms").create_alias(AliasName=f"alias/esurety-{STAGE}-{suffix}", TargetKeyId=made)
     names = StageNames(STAGE, "123456789012", REGION)
+    client("s3").create_bucket(Bucket=names.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     ssm = client("ssm")
     ssm.put_parameter(Name=names.parameter("public-base-url"), Value="https://x.example/api", Type="String")
     ssm.put_parameter(Name=names.parameter("ses-sender"), Value=SENDER, Type="String")
@@ -149,6 +159,22 @@ def test_first_admin_link_goes_to_ses_and_ssm_and_never_to_the_output(aws, moto_
     assert token not in printed and "token=" not in printed and f"/esurety/{STAGE}/first-admin-link" in printed
 
 
+def test_the_signing_chain_is_made_once_by_the_stage_ca_key_and_planned_by_up(aws, moto_url, calls):
+    bucket = StageNames(STAGE, "123456789012", REGION).bucket
+    planned = _admin(moto_url, "signing-chain", "--stage", STAGE, "--bucket", bucket, "--dry-run")
+    assert planned.returncode == 0 and "kms:Sign with the CA key" in planned.stdout, _printed(planned)
+    assert "KeyCount" not in aws("s3").list_objects_v2(Bucket=bucket) or not aws("s3").list_objects_v2(
+        Bucket=bucket
+    ).get("KeyCount")  # a dry run writes nothing
+    made = _admin(moto_url, "signing-chain", "--stage", STAGE, "--bucket", bucket, calls=calls)
+    assert made.returncode == 0, _printed(made)
+    chain = aws("s3").get_object(Bucket=bucket, Key="signing/chain.pem")["Body"].read().decode()
+    assert chain.count("BEGIN CERTIFICATE") == 2
+    kept = _admin(moto_url, "signing-chain", "--stage", STAGE, "--bucket", bucket, calls=calls)
+    assert kept.returncode == 0 and "the chain is kept" in kept.stdout
+    assert aws("s3").get_object(Bucket=bucket, Key="signing/chain.pem")["Body"].read().decode() == chain
+
+
 def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_goes_with_down(
     aws, moto_url, monkeypatch, calls
 ):
@@ -158,6 +184,7 @@ def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_g
     assert stage.main(["up", BRANCH, "--dry-run"], out=out) == 0
     planned = out.getvalue()
     assert f"DRY-RUN run bin/admin smoke-fixture --stage {STAGE}\n" in planned
+    assert f"DRY-RUN run bin/admin signing-chain --stage {STAGE} --bucket " in planned
     assert f"DRY-RUN run bin/admin create-first --stage {STAGE} --login admin --email boss@example.jp" in planned
     assert "SESSION-SECRET-MARKER" not in planned and '"Value": "<secret>"' in planned
 
@@ -168,6 +195,11 @@ def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_g
     assert f"DRY-RUN run bin/admin encrypt-secrets --stage {STAGE}\n" in planned  # every up seals old rows
     resealed = _admin(moto_url, "encrypt-secrets", "--stage", STAGE, calls=calls)
     assert resealed.returncode == 0 and f"sealed 0 TOTP secrets of stage {STAGE}" in resealed.stdout
+    assert f"DRY-RUN run bin/admin count-lists --stage {STAGE}\n" in planned  # the pager's counts, once
+    counted = _admin(moto_url, "count-lists", "--stage", STAGE, calls=calls)
+    assert counted.returncode == 0 and f"list counts of stage {STAGE}: 0 set" in counted.stdout
+    again = _admin(moto_url, "count-lists", "--stage", STAGE, calls=calls)
+    assert again.returncode == 0 and "already kept" in again.stdout
     refused = _admin(moto_url, "smoke-fixture", "--stage", "prod")
     assert refused.returncode == 1
     parameter = aws("ssm").get_parameter(Name=f"/esurety/{STAGE}/smoke-fixture", WithDecryption=True)["Parameter"]

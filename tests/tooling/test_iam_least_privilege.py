@@ -52,6 +52,7 @@ JOURNEY = [
     "tests/functional/streams/test_event_notices.py::test_a_key_reissue_flags_the_inbox_and_tells_the_orderer_holding_the_old_key",
     "tests/functional/accounts/test_reset.py::test_at_most_three_reset_mails_per_login_an_hour",
     "tests/functional/web/test_stage_config.py::test_a_deployed_stage_seals_totp_secrets_with_its_kms_key",
+    "tests/functional/staff/test_signing.py::test_a_pdf_signed_by_the_kms_key_under_the_stage_chain_validates",
     # Issue 29: deliveries (API), a new version followed (certificates stream), a key reissue followed (events)
     "tests/functional/dsure/test_deliveries.py::test_a_change_brings_a_received_delivery_back_at_the_new_version_and_an_old_decision_is_409",
     "tests/functional/dsure/test_deliveries.py::test_a_key_reissue_brings_the_delivery_back_at_the_same_version",
@@ -114,7 +115,9 @@ def recorded(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
     calls: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for function, service, operation, resource in json.loads(out.read_text()):
         action = f"{service}:{operation}"
-        calls[function].add((IAM_ACTION.get(action, action), _resource(service, resource)))
+        # kms:Sign is the PDF signing key's only use (issue 31); the secrets key never signs.
+        where = "key:signing" if action == "kms:Sign" else _resource(service, resource)
+        calls[function].add((IAM_ACTION.get(action, action), where))
     return calls
 
 
@@ -158,6 +161,8 @@ def _granted(role: str) -> dict[str, set[str]]:
                 names.add("sender")
             if '"SecretsKey"' in text:
                 names.add("key:secrets")
+            if '"SigningKey"' in text:
+                names.add("key:signing")
         for action in st["Action"]:
             out[action] |= names or {"*"}
     return out

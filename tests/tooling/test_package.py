@@ -157,6 +157,7 @@ def test_unzipped_package_imports_every_module_alone_renders_every_pdf_and_mail_
         "AWS_REGION": "ap-northeast-1",
         "AWS_DEFAULT_REGION": "ap-northeast-1",
         "SESSION_SECRET": "probe-secret-0123456789abcdef0123456789",
+        "SIGNING_LOCAL_DIR": str(tmp_path / "signing-local"),
         "PUBLIC_BASE_URL": "https://e-surety.example.jp",
         "LANG": "C.UTF-8",
     }
@@ -177,9 +178,10 @@ def test_unzipped_package_imports_every_module_alone_renders_every_pdf_and_mail_
     expected_pdfs = {"certificate", "key_notice", "paper_certificate", "reservation", "reservation_key_notice"}
     assert set(report["pdfs"]) == expected_pdfs | {"fee_statement"}
     assert all(magic == "%PDF-" and size > 10_000 for size, magic in report["pdfs"].values()), report["pdfs"]
-    assert len(report["mails"]) == 9 and all(report["mails"].values()), report["mails"]
+    assert len(report["mails"]) == 11 and all(report["mails"].values()), report["mails"]
     assert "発行完了" in report["mails"]["new/electronic"]
     assert report["clients"] == list(packaging.BOTOCORE_SERVICES)
+    assert report["signed"] == "valid"  # pyHanko, lxml and asn1crypto survived the pruning
     # botocore's data is there for exactly those services (the rest was pruned)
     assert {p.name for p in (task / "botocore" / "data").iterdir() if p.is_dir()} == set(packaging.BOTOCORE_SERVICES)
     assert report["app_cached"].endswith(f"app.{TAG}.pyc")

@@ -179,6 +179,18 @@ def test_setup_page_sets_password_and_shows_the_totp_qr_and_secret_once(client, 
         body=urlencode({"token": token, "password": GOOD_PASSWORD, "password_confirm": GOOD_PASSWORD}),
     )
     assert no_csrf.status_code == 403
+    weak = client.http.post(
+        "/account/setup",
+        headers=headers,
+        body=urlencode({"csrf_token": csrf, "token": token, "password": "short", "password_confirm": "short"}),
+    )
+    assert weak.status_code == 400 and "ログインID <strong>page-clerk</strong>" in weak.body.decode()  # kept
+    mismatch = client.http.post(
+        "/account/setup",
+        headers=headers,
+        body=urlencode({"csrf_token": csrf, "token": token, "password": GOOD_PASSWORD, "password_confirm": "x"}),
+    )
+    assert mismatch.status_code == 400 and "ログインID <strong>page-clerk</strong>" in mismatch.body.decode()
     done = client.http.post(
         "/account/setup",
         headers=headers,
@@ -188,6 +200,8 @@ def test_setup_page_sets_password_and_shows_the_totp_qr_and_secret_once(client, 
     )
     html = done.body.decode()
     assert done.status_code == 200 and "data:image/png;base64," in html
+    assert 'href="/staff/login"' in html  # the clerk's own portal, and no other
+    assert not any(f'href="/{other}/login"' in html for other in ("netdesk", "dsure", "admin"))
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', html).group(1)
     out = body(post(client, "/api/session", None, {"login": "page-clerk", "password": GOOD_PASSWORD}))
     assert mfa_step(client, out["mfa_token"], totp.code_at(secret, time.time())).status_code == 200

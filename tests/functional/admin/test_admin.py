@@ -139,6 +139,12 @@ def test_admin_console_invites_and_disables_with_csrf(client):
     assert made.status_code == 200 and "mito-kouji" in made.body.decode()
     bad = client.http.post("/admin/actions", headers=cookie, body=urlencode({**form, "csrf_token": csrf, "login": "X"}))
     assert bad.status_code == 400
+    invite = bad.body.decode().split('id="invite"', 1)[1].split("</form>", 1)[0]  # what was typed is kept
+    assert 'value="X"' in invite and 'value="kouji@example.jp"' in invite and 'value="orderer" selected' in invite
+    page = made.body.decode()
+    assert "<td>保証会社の職員</td>" in page and "<td>staff</td>" not in page  # roles in Japanese
+    orgs = page.split('class="organisations"', 1)[1].split("</table>", 1)[0]  # the organisations, listed
+    assert "<td>08216</td>" in orgs and "<td>発注者</td>" in orgs and "<td>受注者</td>" in orgs
     assert (
         client.http.get("/admin/", headers=bearer(login(client, "kasama", "demo-pass-4")["token"])).status_code == 403
     )

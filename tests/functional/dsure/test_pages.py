@@ -67,6 +67,11 @@ def test_bulk_page_verifies_pasted_lines(client, tokens):
     html = resp.body.decode()
     assert "確認結果" in html and "有効" in html and "確認できません" in html and "形式エラー" in html
     assert [r.result for r in tables.rows("access_log", number=NUMBER)] == ["valid"]
+    valid_row = html.split('<tr class="result-valid">', 1)[1].split("</tr>", 1)[0]
+    assert "5市単(笠建)第〇-〇号道路改良工事" in valid_row and "〇〇建設 株式会社" in valid_row  # 工事名, 受注者
+    assert f'aria-label="{NUMBER} の' in valid_row and "<a href=" in valid_row  # a link to its certificate
+    wrong_row = html.split('<tr class="result-not_found">', 1)[1].split("</tr>", 1)[0]
+    assert "<a href=" not in wrong_row and "道路改良工事" not in wrong_row  # nothing of a failed row
 
 
 def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[str, bytes]:

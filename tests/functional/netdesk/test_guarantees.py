@@ -380,6 +380,13 @@ def test_paper_guarantee_has_no_key_and_no_key_notice(client, tokens):
     page = client.http.get(f"/netdesk/guarantees/{g.number}", headers=bearer(tokens["contractor"]))
     assert page.status_code == 200
     assert "key-notice.pdf" not in page.body.decode() and "認証キー:" not in page.body.decode()
+    html = page.body.decode()
+    assert "電子保証発行日時" not in html and "<th>発行日時</th>" in html  # a paper history is not electronic
+    window = client.http.get(
+        f"/netdesk/guarantees/{g.number}/certificate?version=1", headers=bearer(tokens["contractor"])
+    )
+    notes = window.body.decode().split("(注)", 1)[1]
+    assert "D-Sure" not in notes and "お届けします" in notes  # paper guarantees have no D-Sure entry
 
 
 def test_missing_pdf_is_404(client, tokens):

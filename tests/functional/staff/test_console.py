@@ -150,3 +150,14 @@ def test_what_the_confirmation_checks_is_shown_beside_the_form_and_writes_nothin
     )
     assert reject.status_code == 400 and "差戻し理由" in reject.body.decode()
     assert _records() == before and guarantees.get(NUMBER) is None
+
+
+def test_the_guarantee_page_offers_no_second_reissue_while_one_waits(client, tokens):
+    from tests.functional.conftest import bearer
+
+    make_guarantee("30026-000702M")
+    before = client.http.get("/staff/guarantees/30026-000702M", headers=bearer(tokens["staff"])).body.decode()
+    assert "/reissue-key" in before and 'name="period_end" type="date"' in before  # 工期末: a date input
+    _pending(client, tokens)
+    waiting = client.http.get(f"/staff/guarantees/{NUMBER}", headers=bearer(tokens["staff"])).body.decode()
+    assert 'id="reissue-pending"' in waiting and "/reissue-key" not in waiting

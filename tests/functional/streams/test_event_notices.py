@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from chalicelib.store import events
+from chalicelib.store import events, guarantees
 from tests import tables
 from tests.factories import make_application
 from tests.functional.conftest import bearer, body
@@ -76,12 +76,15 @@ def test_a_key_reissue_flags_the_inbox_and_tells_the_orderer_holding_the_old_key
     assert _verify(client, tokens["kasama"], number, old).status_code == 200
     item = _inbox_item(client, tokens["kasama"], number)
     assert (item["latest_event"], item["latest_version_kind"], item["seen"]) == ("new", "new", True)
+    before = item["changed_at"]
 
     asked = reissue(client, tokens, number, reason="紛失")
     new = body(requested_then_approved(client, tokens, asked))["auth_key"]
     # No trigger needed: the inbox reads the reissue from the guarantee itself.
     item = _inbox_item(client, tokens["kasama"], number)
     assert (item["latest_event"], item["latest_version_kind"], item["seen"]) == ("key_reissued", "new", False)
+    reissued_at = guarantees.get(number).key_reissued_at
+    assert item["changed_at"] == max(before, reissued_at) and item["changed_at"] >= reissued_at  # 更新日時 moves
     page = client.http.get("/dsure/inbox", headers=bearer(tokens["kasama"])).body.decode()
     assert "認証キー再発行" in page and labels.KEY_REISSUED_HINT in page
 

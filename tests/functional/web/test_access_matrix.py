@@ -68,6 +68,9 @@ ROUTES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = 
     "GET /api/health": (PUBLIC, None),
     "GET /api/openapi.json": (PUBLIC, None),
     "GET /api/orderers": (PUBLIC, None),
+    "GET /api/signing/certificate": (PUBLIC, None),
+    "GET /api/signing/crl": (PUBLIC, None),
+    "POST /api/verify/pdf": (PUBLIC, None),
     "GET /api/dev/outbox": (PUBLIC, None),
     "POST /api/dev/reconcile": (PUBLIC, None),
     "POST /api/session": (PUBLIC, None),
@@ -152,10 +155,13 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /": (PUBLIC, None),
     "GET /static/app.css": (PUBLIC, None),
     "GET /static/app.js": (PUBLIC, None),
+    "GET /favicon.ico": (PUBLIC, None),
     "GET /account/setup": (PUBLIC, None),
     "POST /account/setup": (PUBLIC, CSRF_REFUSED),
     "GET /account/reset": (PUBLIC, None),
     "POST /account/reset": (PUBLIC, CSRF_REFUSED),
+    "GET /verify/pdf": (PUBLIC, None),
+    "POST /verify/pdf": (PUBLIC, CSRF_REFUSED),
     "GET /admin/login": (PUBLIC, None),
     "POST /admin/login": (PUBLIC, CSRF_REFUSED),
     "POST /admin/logout": (ADMIN_PAGES, None),
@@ -179,6 +185,8 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "GET /netdesk/applications/new": (NETDESK, None),
     "POST /netdesk/applications/new": (NETDESK, None),
     "GET /netdesk/guarantees": (NETDESK, None),
+    "GET /netdesk/history": (NETDESK, None),
+    "GET /netdesk/help": (NETDESK, None),
     "GET /netdesk/guarantees/{number}": (NETDESK, "contractor"),
     "GET /netdesk/guarantees/{number}/certificate": (NETDESK, "contractor"),
     "GET /dsure": (DSURE, None),
@@ -230,7 +238,7 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "POST /admin/departments": (ADMIN_PAGES, ADMIN_OBJECT),
 }
 #: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
-NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js"})
+NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js", "GET /favicon.ico"})
 FIGURES: Counter = Counter()  # requests made, for SECURITY.md (printed with -s)
 
 

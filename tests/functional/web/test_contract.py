@@ -111,7 +111,9 @@ def test_an_unknown_path_is_404_in_our_shape_and_never_echoes_the_token(client):
     api = client.http.get("/api/no-such-route", headers={"Authorization": secret})
     assert body(api) == {"errors": [{"field": None, "code": "not_found", "message": "見つかりません。"}]}
     page = client.http.get("/netdesk/no-such-page")
-    assert page.headers["Content-Type"].startswith("text/html") and b'href="/"' in page.body
+    assert (
+        page.headers["Content-Type"].startswith("text/html") and b'href="/netdesk" class="button primary"' in page.body
+    )
 
 
 def test_a_wrong_method_is_405_with_allow_locally_and_behind_api_gateway(client, tokens):

@@ -25,8 +25,8 @@ FORM = "application/x-www-form-urlencoded"
 BACK = "ブラウザの「戻る」で前の画面に戻るか"  # the error page's line (templates/html/error.html)
 
 
-def _error_page_html(status: int, errors: list[FieldError] | None = None) -> str:
-    return _error_page(ApiError(status, errors)).body
+def _error_page_html(status: int, errors: list[FieldError] | None = None, path: str = "") -> str:
+    return _error_page(ApiError(status, errors), path).body
 
 
 def _post(client, token: str, path: str, form: dict[str, str] | None = None):
@@ -62,7 +62,19 @@ def test_something_missing_is_the_same_404_error_page(client, tokens, who, metho
     )
     assert resp.status_code == 404
     assert resp.headers["Content-Type"].startswith("text/html")
-    assert resp.body.decode() == _error_page_html(404)
+    assert resp.body.decode() == _error_page_html(404, path=path)
+
+
+def test_an_error_page_leads_home_to_its_own_portal_and_lists_every_portal(client, tokens):
+    staff = client.http.get("/staff/guarantees/30026-999999M", headers=bearer(tokens["staff"])).body.decode()
+    assert 'href="/staff" class="button primary" id="home-link"' in staff
+    forbidden = client.http.get("/staff/applications", headers=bearer(tokens["contractor"]))
+    assert forbidden.status_code in (403, 404)
+    assert 'href="/staff" class="button primary"' in forbidden.body.decode()
+    bare = client.http.get("/no-such-page").body.decode()
+    assert 'id="home-link"' not in bare  # no portal to guess: the list of every one instead
+    for portal in ("/netdesk", "/dsure", "/staff", "/admin"):
+        assert f'<a href="{portal}">' in bare
 
 
 def test_the_error_page_lists_only_what_its_heading_does_not_say(client):
@@ -82,7 +94,7 @@ def test_too_many_attempts_under_a_page_is_429_with_retry_after(client, tokens, 
     monkeypatch.setattr(staff_applications, "review", too_many)
     resp = client.http.get("/staff/applications/any-id", headers=bearer(tokens["staff"]))
     assert resp.status_code == 429 and resp.headers["Retry-After"] == "90"
-    assert resp.body.decode() == _error_page_html(429, [locked])
+    assert resp.body.decode() == _error_page_html(429, [locked], "/staff/applications/any-id")
 
 
 def test_a_refusal_under_a_page_without_a_form_is_its_status_not_a_500(client, tokens, monkeypatch):
@@ -93,7 +105,7 @@ def test_a_refusal_under_a_page_without_a_form_is_its_status_not_a_500(client, t
 
     monkeypatch.setattr(approvals, "list_approvals", conflict)
     resp = client.http.get("/staff/approvals", headers=bearer(tokens["staff"]))
-    assert resp.status_code == 409 and resp.body.decode() == _error_page_html(409, [refused])
+    assert resp.status_code == 409 and resp.body.decode() == _error_page_html(409, [refused], "/staff/approvals")
 
 
 # ---------------------------------------------------------------- the narrow catches keep the form

@@ -23,3 +23,9 @@ def test_orderers_bad_query_is_400_not_500(client):
     resp = client.http.get("/api/orderers?e_surety=maybe")
     assert resp.status_code == 400
     assert body(resp)["errors"][0]["field"] == "e_surety"
+
+
+def test_the_browser_s_favicon_request_is_answered_with_an_icon(client):
+    resp = client.http.get("/favicon.ico")
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "image/svg+xml"
+    assert resp.body.decode().startswith("<svg")

@@ -71,7 +71,7 @@ def measure():
     meter.add_font(pdf.FONT, fname=str(font_path()))
 
     def width(text: str, size: float) -> float:
-        if size == pdf.KEY_FONT[2]:  # the key: Courier bold, letter-spaced
+        if size == pdf.KEY_FONT[2]:  # the key: the embedded font, large and letter-spaced
             meter.set_font(pdf.KEY_FONT[0], style=pdf.KEY_FONT[1], size=size)
             return meter.get_string_width(text) + len(text) * 1.2 * PT_PER_MM
         meter.set_font(pdf.FONT, size=size)
@@ -172,15 +172,29 @@ def test_the_long_project_name_and_jv_name_wrap_inside_their_cells_with_nothing_
         assert label_cell.top - label_cell.bottom >= len(lines) * pdf.ROW_LINE_H * PT_PER_MM
 
 
-def test_the_key_is_printed_large_in_a_monospaced_face(documents, measure):
+def embedded(font) -> bool:
+    """What `pdffonts` calls emb: the font (or its descendant) carries its own font file."""
+    font = font.get_object()
+    if "/DescendantFonts" in font:
+        font = font["/DescendantFonts"][0].get_object()
+    descriptor = font.get("/FontDescriptor")
+    return descriptor is not None and any(
+        k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+    )
+
+
+def test_the_key_is_printed_large_and_every_font_is_embedded(documents, measure):
     _box, _rects, runs, _w, _h = layout(documents["key_notice"], measure)[0]
     key_run = next(r for r in runs if r.text == KEY)
     assert key_run.size >= 16
-    assert pdf.KEY_FONT[0] == "courier"
     from pypdf import PdfReader
 
-    fonts = PdfReader(io.BytesIO(documents["key_notice"])).pages[0]["/Resources"]["/Font"]
-    assert any("Courier" in str(f.get_object()["/BaseFont"]) for f in fonts.values())
+    for data in documents.values():
+        for page in PdfReader(io.BytesIO(data)).pages:
+            fonts = page["/Resources"]["/Font"]
+            assert fonts and all(embedded(f) for f in fonts.values()), [
+                str(f.get_object()["/BaseFont"]) for f in fonts.values()
+            ]
 
 
 def test_the_seed_fields_of_both_samples(documents):

@@ -131,7 +131,9 @@ def test_paper_certificate_has_no_key_notice_and_no_qr(monkeypatch):
     c = content(form="paper")
     d = pdf.render_documents(c, certificate.sha256(c), None)
     assert d.key_notice is None and seen == []
-    assert "30026-000007M" in text_of(d.certificate)
+    text = text_of(d.certificate)
+    assert "30026-000007M" in text
+    assert "D-Sure" not in text and "保証確認サービス" not in text  # paper has no D-Sure entry: nor its (注)
 
 
 def test_unsupported_character_is_refused_not_dropped():

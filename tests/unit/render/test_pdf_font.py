@@ -87,9 +87,10 @@ def test_the_fast_path_is_really_taken(rendered):
     assert font["/DescendantFonts"][0].get_object()["/Subtype"] == "/CIDFontType2"
 
 
-def test_each_pdf_stays_under_60_kb(rendered):
+def test_each_pdf_stays_under_64_kb(rendered):
+    # 60 KB before the signature block (issue 31) brought its ~25 glyphs (about 2.7 KB).
     fast, _ = rendered
-    assert len(fast.certificate) <= 60_000 and len(fast.key_notice) <= 60_000
+    assert len(fast.certificate) <= 64_000 and len(fast.key_notice) <= 64_000
 
 
 def test_fast_and_naive_pages_rasterise_identically(rendered, tmp_path):

@@ -1,0 +1,137 @@
+"""Every PDF the system issues is signed (PAdES B-LT) where it is made: services/signing.py.
+
+Each PDF is validated with pyHanko's validator against the chain GET /api/signing/certificate
+publishes, with only the revocation data the PDF embeds: intact, trusted, PAdES, timestamped,
+the whole file covered; one byte flipped is not intact. A KMS-signed PDF (moto's KMS, whose
+Sign is real ECDSA) and the stage chain `bin/stage up` makes validate the same way. A TSA that
+does not answer makes the write 503 with Retry-After and issue nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import urllib.parse
+
+import boto3
+import pytest
+
+from chalicelib import settings
+from chalicelib.domain import pki
+from chalicelib.services import signing
+from chalicelib.store import applications, guarantees, objects, signer
+from tests import pdfs, tables
+from tests.factories import make_application
+from tests.functional.conftest import bearer, body
+from tests.journeys import issue, issued_reservation, submit
+
+
+def published_root(client) -> str:
+    chain = body(client.http.get("/api/signing/certificate"))["certificates"]
+    return chain[-1]
+
+
+def fee_statement(client, tokens) -> tuple[str, bytes]:
+    app = submit(client, tokens)
+    resp = client.http.get(f"/api/applications/{app['id']}/fee-statement.pdf", headers=bearer(tokens["contractor"]))
+    assert resp.status_code == 302
+    key = re.search(r"/(fee-statements/[0-9a-f]+\.pdf)", urllib.parse.urlsplit(resp.headers["Location"]).path)
+    return app["id"], objects.get(key.group(1))
+
+
+def assert_signed(data: bytes, root: str, keyword: str, tsa_root: str | None = None) -> None:
+    report = pdfs.signature_report(data, root, tsa_root)
+    assert report["signed"] and report["intact"] and report["trusted"] and report["bottom_line"], report
+    assert report["whole_file"] and report["pades"] and report["timestamped"], report
+    assert report["dss_certificates"] >= 3 and report["dss_crls"] >= 1, report  # B-LT: chain, TSA, CRL
+    assert report["keywords"] == [keyword], report
+    assert not pdfs.signature_report(pdfs.flipped(data), root, tsa_root)["intact"]
+
+
+def test_every_kind_of_issued_pdf_validates_against_the_published_chain(client, tokens, issued):
+    root = published_root(client)
+    number = issued[0]["number"]
+    v1 = guarantees.version(number, 1)
+    assert_signed(objects.get(v1.pdf_key), root, f"e-surety:certificate:{number}:1")
+    assert_signed(objects.get(v1.key_notice_key), root, f"e-surety:key_notice:{number}:1")
+    _, issued_body = issued_reservation(client, tokens)
+    r_number = issued_body["number"]
+    reserved = guarantees.version(r_number, 1)
+    assert_signed(objects.get(reserved.pdf_key), root, f"e-surety:reservation_certificate:{r_number}:1")
+    app_id, statement = fee_statement(client, tokens)
+    assert_signed(statement, root, f"e-surety:fee_statement:{app_id}:")
+
+
+def test_a_lost_pdf_is_re_rendered_signed_and_every_font_stays_embedded(client, tokens, issued):
+    number = issued[0]["number"]
+    key = guarantees.version(number, 1).pdf_key
+    boto3.client("s3").delete_object(Bucket=settings.current().bucket, Key=key)
+    resp = client.http.get(f"/api/guarantees/{number}/certificate.pdf", headers=bearer(tokens["contractor"]))
+    assert resp.status_code == 302
+    restored = objects.get(key)
+    assert_signed(restored, published_root(client), f"e-surety:certificate:{number}:1")
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    fonts = subprocess.run(["pdffonts", "-"], input=restored, capture_output=True, check=True).stdout.decode()
+    rows = fonts.splitlines()[2:]
+    assert rows and all(" yes " in row.split("Identity-H")[-1] or " yes yes " in row for row in rows), fonts
+
+
+def test_a_tsa_that_does_not_answer_makes_issuance_503_and_issues_nothing(client, tokens, monkeypatch):
+    app_id = make_application().application_id
+    before = tables.count("guarantees")
+    monkeypatch.setenv("ESURETY_FAULTS", "tsa=1")
+    resp = issue(client, tokens, app_id)
+    assert resp.status_code == 503 and resp.headers["Retry-After"].isdigit(), resp.body
+    assert applications.get(app_id).status == "submitted"
+    assert tables.count("guarantees") == before
+    listed = boto3.client("s3").list_objects_v2(Bucket=settings.current().bucket, Prefix="certificates/")
+    assert listed.get("KeyCount", 0) == 0
+    monkeypatch.delenv("ESURETY_FAULTS")
+    assert issue(client, tokens, app_id).status_code == 201  # once the TSA answers, the same write goes through
+
+
+@pytest.fixture
+def kms_stage(monkeypatch):
+    """Two KMS keys (moto): the signing key and the stage CA's; the chain made as `bin/stage up` makes it."""
+    kms = boto3.client("kms")
+    ids = [
+        kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Description=what)["KeyMetadata"]["KeyId"]
+        for what in ("pdf signing", "stage ca")
+    ]
+    monkeypatch.setenv("SIGNING_KEY_ID", ids[0])
+    monkeypatch.setenv("SIGNING_CA_KEY_ID", ids[1])
+    signer.forget()
+    said: list[str] = []
+    assert signer.ensure_stage_chain(say=said.append) is True
+    assert signer.ensure_stage_chain(say=said.append) is False  # once: a second run keeps the chain
+    yield ids
+    signer.forget()
+
+
+def test_a_pdf_signed_by_the_kms_key_under_the_stage_chain_validates(client, tokens, kms_stage, monkeypatch):
+    app_id = make_application().application_id
+    monkeypatch.setenv("ESURETY_FAULTS", "sign=1")  # KMS does not answer: 503, nothing issued
+    refused = issue(client, tokens, app_id)
+    assert refused.status_code == 503 and refused.headers["Retry-After"].isdigit()
+    assert applications.get(app_id).status == "submitted"
+    monkeypatch.delenv("ESURETY_FAULTS")
+    root = published_root(client)
+    ca = boto3.client("kms").get_public_key(KeyId=kms_stage[1])["PublicKey"]
+    from asn1crypto import pem, x509
+
+    assert x509.Certificate.load(pem.unarmor(root.encode())[2]).public_key.dump() == ca  # the CA key is KMS's
+    number = issue(client, tokens, app_id)
+    assert number.status_code == 201, number.body
+    first = body(number)["guarantees"][0]["number"]
+    local_tsa_root = pki.pem(signer.material().tsa_roots[0])  # the local TSA stamps in the local stage
+    pdf = objects.get(guarantees.version(first, 1).pdf_key)
+    assert_signed(pdf, root, f"e-surety:certificate:{first}:1", local_tsa_root)
+
+
+def test_the_crl_reissue_for_the_daily_job_writes_a_newer_crl(kms_stage):
+    first = objects.get(signer.CRL_KEY)
+    assert signer.reissue_stage_crl(say=lambda _line: None) is True
+    assert objects.get(signer.CRL_KEY) != first
+    assert signing.reissue_crl() is False  # not due: the CRL just written runs for days
