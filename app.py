@@ -82,9 +82,11 @@ gc.enable()
 def warm_up() -> None:
     """Every first-use cost of a request, paid now (services/warmup.py): SnapStart's
     before-snapshot hook on Lambda; `bin/local` runs it before serving."""
+    from chalicelib.handlers import lazy
     from chalicelib.handlers.request_schemas import all_schemas
     from chalicelib.services import warmup
 
+    lazy.load_all()  # every route's services (handlers import them on first use)
     warmup.warm_up(all_schemas())
 
 

@@ -11,7 +11,8 @@ what a verification uses and not the admin, fee or issuance services (issue 32).
 look-up once loaded, and it holds the import lock while a module loads, so a second
 thread never sees a half-initialised module. Writes (a test's `monkeypatch.setattr`)
 land on the real module. tests/unit/test_layers.py reads these calls as imports, so a
-lazy import obeys the same layer and circle rules as a written one.
+lazy import obeys the same layer and circle rules as a written one. The warm-up
+(`app.warm_up`, SnapStart's before-snapshot hook) imports them all with `load_all`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,19 @@ class LazyModule:
         return f"<lazy module {object.__getattribute__(self, '_lazy_name')!r}>"
 
 
+#: Every module a stand-in was made for, in the order they were declared.
+_DECLARED: dict[str, None] = {}
+
+
 def lazy(name: str) -> Any:
     """A stand-in for `import name` that imports it on first use (a full dotted name)."""
+    _DECLARED[name] = None
     return LazyModule(name)
+
+
+def load_all() -> list[str]:
+    """Import every module a stand-in was made for (the warm-up); returns their names."""
+    names = list(_DECLARED)
+    for name in names:
+        importlib.import_module(name)
+    return names

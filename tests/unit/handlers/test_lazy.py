@@ -39,3 +39,12 @@ def test_threads_racing_on_the_first_use_all_see_the_whole_module(monkeypatch):
     for t in threads:
         t.join()
     assert len(seen) == 8 and len(set(seen)) == 1
+
+
+def test_the_warm_up_loads_every_service_the_routes_declared():
+    import app  # noqa: F401 - declares the routes and their stand-ins
+    from chalicelib.handlers import lazy as lazy_module
+
+    names = lazy_module.load_all()
+    assert "chalicelib.services.verify" in names and "chalicelib.services.issuance" in names
+    assert all(name in sys.modules for name in names)
