@@ -38,6 +38,7 @@ from chalicelib.handlers import (  # noqa: E402
     staff_audit,
     staff_reservation_pages,
     staff_reservations,
+    webhooks,
 )
 
 # Chalice's logger writes through chalicelib/logs.py's JSON handler (its unhandled-exception line is
@@ -71,6 +72,7 @@ app.register_blueprint(netdesk_reservation_pages.bp)
 app.register_blueprint(staff_reservations.bp)
 app.register_blueprint(staff_reservation_pages.bp)
 app.register_blueprint(signing.bp)
+app.register_blueprint(webhooks.bp)
 app.register_blueprint(deliveries.bp)
 app.register_blueprint(admin_departments.bp)
 app.register_blueprint(delivery_pages.bp)

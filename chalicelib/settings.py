@@ -52,6 +52,9 @@ TABLES = (
     "fee_rates",
     "fees",
     "reservations",
+    # Issue 30: webhooks and reminders
+    "webhooks",
+    "webhook_messages",
     # Issue 29: 提出 and 受領
     "departments",
     "deliveries",
@@ -186,6 +189,35 @@ def current() -> Settings:
         signing_subject=env.get("SIGNING_SUBJECT") or Settings.signing_subject,
         signing_ca_subject=env.get("SIGNING_CA_SUBJECT") or Settings.signing_ca_subject,
         signing_tsa_subject=Settings.signing_tsa_subject,
+    )
+
+
+@dataclass(frozen=True)
+class WebhookSchedule:
+    """How the webhook sender runs (API.md "Webhooks": the schedule is a setting).
+
+    - `sweep_minutes`: the deployed sender's EventBridge rate (read when the app is packaged);
+    - `sweep_seconds`: how often the local stack's sender thread sweeps;
+    - `backoff_scale`: the retry schedule (5 s … 24 h) times this; the local stage's default
+      0.001 runs 24 hours of retries in under 90 seconds;
+    - `allow_loopback`: the local stage's allowance of `http://127.0.0.1:PORT` targets (so a test
+      receiver can listen there). Never outside `local`, whatever the environment says.
+    """
+
+    sweep_minutes: int
+    sweep_seconds: float
+    backoff_scale: float
+    allow_loopback: bool
+
+
+def webhook_schedule() -> WebhookSchedule:
+    env = os.environ
+    local = current().is_local
+    return WebhookSchedule(
+        sweep_minutes=max(1, int(env.get("WEBHOOK_SWEEP_MINUTES", "1"))),
+        sweep_seconds=float(env.get("WEBHOOK_SWEEP_SECONDS", "0.2")),
+        backoff_scale=float(env.get("WEBHOOK_BACKOFF_SCALE", "0.001" if local else "1")),
+        allow_loopback=local and env.get("WEBHOOK_ALLOW_LOOPBACK", "1") == "1",
     )
 
 

@@ -1,7 +1,7 @@
 """Start the local stack: `python -m devstack` (bin/local does the set-up first).
 
 One process, several threads: the moto server (loopback only), the stream
-pump and the app's HTTP server. SIGINT/SIGTERM stop all three and the process
+pumps, the webhook sender's schedule and the app's HTTP server. SIGINT/SIGTERM stop all three and the process
 exits; nothing is left behind because nothing else was started.
 """
 
@@ -110,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     # the staff events (key reissue, rejection) go through the same trigger path (DESIGN.md §2)
     events_pump = StreamPump(app_module.app, events_arn, os.environ["AWS_REGION"], handler_name="event_stream")
     events_pump.start()
+    # the webhook sender's schedule, in seconds (issue 30; settings.webhook_schedule)
+    from devstack.sweeper import WebhookSweeper
+
+    sweeper = WebhookSweeper(app_module.app)
+    sweeper.start()
 
     config = CLIFactory(str(PROJECT_DIR), environ=os.environ).create_config_obj(chalice_stage_name="local")
     server = local_server(app_module.app, config, "127.0.0.1", args.port)  # unknown paths: 404, no echo
@@ -149,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         pump.stop()
         events_pump.stop()
+        sweeper.stop()
         pump.join(timeout=5)
         events_pump.join(timeout=5)
         server.server.server_close()

@@ -56,6 +56,29 @@ STREAM_TABLES = ("guarantees", "certificates", "notifications", "inbox", "suppre
 #: Issue 29: a new version puts the guarantee's deliveries back to 未受領 (with an event telling the department).
 STREAM_TABLES += ("deliveries", "departments", "events")
 STREAM_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+#: Issue 30: both stream functions queue webhook events (services/webhooks.emit): beside the orderers holding
+#: the guarantee (its deliveries, the inbox: granted above), whether disabled, their webhooks, a row per event.
+WEBHOOK_EMIT_TABLES = ("organisations", "webhooks", "webhook_messages")
+STREAM_TABLES += WEBHOOK_EMIT_TABLES
+WEBHOOK_FN, REMINDERS_FN = "WebhookSender", "DailyReminders"  # chalice package's names (handlers/*.py)
+#: The sender (services/webhooks.run_due): due messages (by_due), the webhook and its sealed secret
+#: (KMS Decrypt), whether the orderer is disabled; it takes and settles messages with UpdateItem.
+SENDER_TABLES = ("webhooks", "webhook_messages", "organisations")
+SENDER_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem")
+#: The daily reminders (services/reminders.py): guarantees by 保証期限, the contractor's users, the claim
+#: per mail, the expiring event and the holders' latest_event (guarantee row, deliveries).
+REMINDERS_TABLES = (
+    "guarantees",
+    "accounts",
+    "notifications",
+    "suppressions",
+    "deliveries",
+    "inbox",
+    "organisations",
+    "webhooks",
+    "webhook_messages",
+)
+REMINDERS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 #: SES's bounce and complaint notifications (SNS) only mark the address (services/bounces.py).
 FEEDBACK_TABLES = ("suppressions",)
 #: Staff events (services/event_notices.py): the notice's claim, the orderer's inbox, no mail to a bounced address;
@@ -64,6 +87,7 @@ EVENTS_TABLES = ("notifications", "inbox", "suppressions", "accounts", "tokens",
 #: Issue 29: a key reissue puts the guarantee's deliveries back to 未受領 (with an event telling the department).
 EVENTS_TABLES += ("guarantees", "deliveries", "departments", "events")
 EVENTS_DYNAMODB_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+EVENTS_TABLES += WEBHOOK_EMIT_TABLES
 FEEDBACK_DYNAMODB_ACTIONS = ("dynamodb:PutItem",)
 #: The PDF reconciler (services/reconcile.py) reads the version a pending object names, then releases
 #: (untags) or deletes the object; it lists the bucket to find them.
@@ -86,6 +110,8 @@ FUNCTIONS = {
     EVENTS_FN: "event-stream",
     FEEDBACK_FN: "ses-feedback",
     RECONCILE_FN: "reconcile-pdfs",
+    WEBHOOK_FN: "webhook-sender",
+    REMINDERS_FN: "daily-reminders",
 }
 #: SnapStart (python3.12+): each published version behind `live` is a snapshot taken after the init and
 #: app.warm_up (the before-snapshot hook), so a new instance starts as a warm one (issue 32). The API
@@ -93,7 +119,7 @@ FUNCTIONS = {
 SNAPSTART_FUNCTIONS = (API_FN, STREAM_FN, EVENTS_FN)
 SNAPSTART = {"ApplyOn": "PublishedVersions"}
 #: Invoked asynchronously (SNS, the schedule): a failed event goes to the async failure queue.
-ASYNC_FUNCTIONS = (FEEDBACK_FN, RECONCILE_FN)
+ASYNC_FUNCTIONS = (FEEDBACK_FN, RECONCILE_FN, WEBHOOK_FN, REMINDERS_FN)
 #: Every function publishes a version behind this alias; API Gateway, the permission, the mappings,
 #: the subscription and the schedule call it (devstack/package.py rewrites chalice's API to it).
 ALIAS = "live"
@@ -110,6 +136,8 @@ RESERVED_CONCURRENCY = {
     EVENTS_FN: STREAM_RESERVED_CONCURRENCY,
     FEEDBACK_FN: 2,
     RECONCILE_FN: 1,
+    WEBHOOK_FN: 1,  # one sweep at a time (a second would only find the messages taken)
+    REMINDERS_FN: 1,
 }
 #: API Gateway's access log line (JSON). No `$context.error.message`: it echoes the caller's
 #: Authorization header for an unknown path (NOTES.md).
@@ -852,6 +880,25 @@ def gateway_responses() -> dict[str, Any]:
     return out
 
 
+def _webhook_and_reminder_functions() -> dict[str, Any]:
+    """Issue 30: the webhook sender and the daily reminders, each with its own least-privilege role."""
+    sender = [
+        _dynamodb_statement(list(SENDER_TABLES), SENDER_DYNAMODB_ACTIONS),
+        {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": SECRETS_KEY_ARN},  # the sealed secret
+    ]
+    reminders = [
+        _dynamodb_statement(list(REMINDERS_TABLES), REMINDERS_DYNAMODB_ACTIONS),
+        _ses_statement(),
+        _stage_config_statement(),
+    ]
+    return {
+        WEBHOOK_FN: _function("webhook-sender", "webhook-sender"),
+        "WebhookSenderRole": _role(sender, "WebhookSenderRolePolicy", "webhook-sender"),
+        REMINDERS_FN: _function("daily-reminders", "daily-reminders"),
+        "DailyRemindersRole": _role(reminders, "DailyRemindersRolePolicy", "daily-reminders"),
+    }
+
+
 def template() -> dict[str, Any]:
     resources: dict[str, Any] = {logical_id(name): table(name, model) for name, model in ALL_MODELS.items()}
     bucket_arn = {"Fn::GetAtt": ["PdfBucket", "Arn"]}
@@ -951,6 +998,7 @@ def template() -> dict[str, Any]:
         _stage_config_statement(),
     ]
     resources["ReconcilePdfsRole"] = _role(reconcile_statements, "ReconcilePdfsRolePolicy", "reconcile-pdfs")
+    resources.update(_webhook_and_reminder_functions())
     # API Gateway's binary media types (request bodies that must arrive as bytes): chalice package
     # writes the function's own, shorter list (handlers/binary.py); the merge replaces the list whole.
     # OpenApiVersion (any value) stops SAM from adding a third, unmanaged stage named `Stage` beside

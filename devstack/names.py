@@ -112,6 +112,16 @@ class StageNames:
         return f"{self.prefix}-reconcile-pdfs"
 
     @property
+    def webhook_function(self) -> str:
+        """The webhook sender (handlers/webhooks.py webhook_sender), every minute by default."""
+        return f"{self.prefix}-webhook-sender"
+
+    @property
+    def reminders_function(self) -> str:
+        """The daily 保証期限 reminders (handlers/maintenance.py daily_reminders), 06:00 JST."""
+        return f"{self.prefix}-daily-reminders"
+
+    @property
     def feedback_topic(self) -> str:
         return f"{self.prefix}-ses-feedback"
 
@@ -147,6 +157,8 @@ class StageNames:
             self.events_function,
             self.feedback_function,
             self.reconcile_function,
+            self.webhook_function,
+            self.reminders_function,
         )
         owned = [f"/{APP}/{self.stage}/{f.removeprefix(self.prefix + '-')}" for f in functions]
         return [f"/aws/lambda/{f}" for f in functions] + owned + [f"/{APP}/{self.stage}/api-access"]

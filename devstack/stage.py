@@ -70,6 +70,10 @@ TABLES = (
     "fee_rates",
     "fees",
     "reservations",
+    "departments",  # issue 29
+    "deliveries",
+    "webhooks",  # issue 30
+    "webhook_messages",
 )  # chalicelib/settings.py TABLES; repeated so this tool imports nothing of the app
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 DRY_ACCOUNT = "123456789012"

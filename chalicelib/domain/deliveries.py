@@ -73,6 +73,32 @@ def delivery_text(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return reference, message
 
 
+HISTORY_KEPT = 50  # a delivery's own record: the newest entries (a guarantee has a handful of versions)
+HISTORY_ACTIONS = ("delivered", "received", "returned", "followed")
+
+
+def noted(
+    history: tuple[dict[str, Any], ...],
+    action: str,
+    *,
+    at: str,
+    by: str | None,
+    version: int,
+    reason: str | None = None,
+    event: str | None = None,
+) -> tuple[dict[str, Any], ...]:
+    """`history` with one more entry: who (a login, `client:<id>`, or None for the system), when, what
+    (a 差戻し's `reason`; the `event` — change, key_reissued … — a followed version brought)."""
+    if action not in HISTORY_ACTIONS:
+        raise ValueError(f"unknown delivery action {action!r}")
+    entry: dict[str, Any] = {"at": at, "by": by, "action": action, "version": version}
+    if reason:
+        entry["reason"] = reason
+    if event:
+        entry["event"] = event
+    return (*history, entry)[-HISTORY_KEPT:]
+
+
 def return_reason(raw: Any) -> str:
     reason = (raw or "").strip() if isinstance(raw, str) else ""
     if not reason:

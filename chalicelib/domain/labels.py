@@ -207,6 +207,10 @@ DELIVERY_STATUS: Final = _table({"delivered": "提出済 (未受領)", "received
 
 #: D-Sure's tabs of 提出一覧 (the department's words).
 DELIVERY_TAB: Final = _table({"delivered": "未受領", "received": "受領済", "returned": "差戻し"})
+#: A delivery's own history (D-Sure's 提出 page): what each entry did.
+DELIVERY_ACTION: Final = _table(
+    {"delivered": "提出", "received": "受領", "returned": "差戻し", "followed": "新しい版で未受領に"}
+)
 KEY_REISSUED_HINT: Final = (
     "この保証の認証キーは、前回の確認の後に再発行されました。これまでの「認証キーのお知らせ」は使えません。"
     "受注者に新しい「認証キーのお知らせ」の提出を求めてください。"
@@ -348,3 +352,25 @@ def fee_state(fees: dict | None) -> str:
     if fees.get("paid_on"):
         return f"入金済 {era_date(fees['paid_on'])}"
     return "免除" if fees.get("waived") else "未入金"
+
+
+#: Issue 30: a webhook's event types (API.md "Webhooks"), a delivery's state and why an attempt failed.
+WEBHOOK_EVENT: Final = _table(
+    {
+        "delivery.created": "提出があった",
+        "guarantee.changed": "訂正・変更があった",
+        "guarantee.cancelled": "取消があった",
+        "guarantee.key_reissued": "認証キーを再発行した",
+        "guarantee.expiring": "保証期限が近い",
+        "ping": "テスト送信",
+    }
+)
+WEBHOOK_STATE: Final = _table({"pending": "送信待ち", "delivered": "送信済み", "failed": "失敗 (再送終了)"})
+WEBHOOK_ERROR: Final = _table(
+    {
+        "timeout": "応答なし (5 秒)",
+        "connection": "接続できない",
+        "refused_target": "送信先が公開アドレスでない",
+        "redirect": "リダイレクト (追わない)",
+    }
+)

@@ -204,6 +204,9 @@ class Guarantee:
     #: When the 認証キー was last reissued (an event, not a version): the D-Sure inbox flags the
     #: guarantee for every orderer that verified it before then (issue 14).
     key_reissued_at: str | None = None
+    #: When the latest 保証期限 reminder went out (issue 30): `latest_event: expiring` while newer
+    #: than the latest version and key reissue.
+    expiring_at: str | None = None
 
     @property
     def branch_id(self) -> str | None:
@@ -314,3 +317,6 @@ class Delivery:
     returned_reason: str | None = None
     check: dict[str, Any] | None = None
     seen: bool = False
+    #: Who did what when (提出, 受領, 差戻し, a version followed), oldest first: the orderer's decisions
+    #: are not staff/admin writes (API.md's audit trail), so the delivery keeps its own record of them.
+    history: tuple[dict[str, Any], ...] = ()

@@ -1,4 +1,5 @@
-"""The confirmation step of the staff console, declared once per write route (issue 27).
+"""The confirmation step of a cookie-form write, declared once per write route (issue 27): the staff
+console's writes, and the portals' one-click writes (Net Desk's 提出, D-Sure's 受領 and 差戻し).
 
     @confirmed(bp, "/staff/applications/{application_id}/issue", ISSUE, facts=issue_facts, on_error=app_page)
     def issue_page(call, values) -> str:  # the write; answers the GET page to go to
@@ -6,7 +7,7 @@
 
 The first post (the form on the record's page) writes nothing: `facts(call, values)` checks what
 can be checked now and names what will happen (before → after, or the consequence), and the page
-`html/staff/confirm.html` carries the values again with a signed one-time token
+`html/confirm.html` carries the values again with a signed one-time token
 (services/console.py). Only the post of that page, with that token, runs the write — once per
 token — and answers a 303 to the result page (Post/Redirect/Get): a reload of the result repeats
 nothing, a double submit of the confirmation gets the same 303. What the facts or the write raise
@@ -57,8 +58,10 @@ def confirmed(
     *,
     facts: Callable[[PageCall, dict[str, str]], Facts],
     on_error: OnError,
+    audience: str = "staff",
 ) -> Callable[[Write], Write]:
-    """Declare a staff write behind its confirmation step (see the module's docstring)."""
+    """Declare a write behind its confirmation step (see the module's docstring); `audience` is the
+    portal whose session may post it (handlers/page.AUDIENCES)."""
 
     def decorate(write: Write) -> Write:
         @functools.wraps(write)
@@ -75,7 +78,7 @@ def confirmed(
                 return on_error(call, exc.errors, exc.status)
             return _confirmation(call, said, route, values, rows)
 
-        page(bp, path, ("POST",), audience="staff")(view)
+        page(bp, path, ("POST",), audience=audience)(view)
         return write
 
     return decorate
@@ -83,7 +86,7 @@ def confirmed(
 
 def _confirmation(call: PageCall, step: Confirmation, route: str, values: dict[str, str], rows: Any) -> Response:
     return call.render(
-        "html/staff/confirm.html",
+        "html/confirm.html",
         no_store=True,
         step=step,
         rows=rows,

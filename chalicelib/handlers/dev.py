@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from chalice import Blueprint, Response
 
 from chalicelib import settings
+from chalicelib.domain.errors import FieldError
 from chalicelib.handlers.endpoint import Call, api
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.lazy import lazy
@@ -13,6 +16,7 @@ from chalicelib.handlers.schemas import INTEGER, obj
 
 outbox = lazy("chalicelib.services.outbox")
 reconcile = lazy("chalicelib.services.reconcile")
+reminders = lazy("chalicelib.services.reminders")
 
 bp = Blueprint(__name__)
 
@@ -68,3 +72,26 @@ def reconcile_now(call: Call) -> dict[str, int]:
     """What the scheduled reconciler does, on demand and without its grace period (tests)."""
     _local_only()
     return vars(reconcile.run(grace_seconds=0))
+
+
+@api(
+    bp,
+    "/api/dev/daily",
+    "POST",
+    summary="(ローカル環境のみ) 毎日の処理 (保証期限のお知らせ) を今すぐ、指定日の処理として実行する",
+    roles=None,
+    body={
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"date": {"type": "string", "format": "date", "description": "既定は今日 (日本時間)"}},
+    },
+    responses={200: ("送ったメールの数", obj({"reminders": INTEGER})), 404: ("ローカル以外", None)},
+)
+def daily_now(call: Call) -> dict[str, int]:
+    _local_only()
+    raw = (call.body or {}).get("date")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError):
+        raise ApiError(400, [FieldError("date", "日付は YYYY-MM-DD で入力してください。")]) from None
+    return {"reminders": reminders.run(day)}

@@ -1,13 +1,15 @@
-"""Scheduled housekeeping: the PDF reconciler (services/reconcile.py), hourly."""
+"""Scheduled jobs: the PDF reconciler (services/reconcile.py), hourly; the 保証期限 reminders
+(services/reminders.py), daily at 06:00 JST."""
 
 from __future__ import annotations
 
-from chalice import Blueprint, Rate
+from chalice import Blueprint, Cron, Rate
 
 from chalicelib import logs
 from chalicelib.handlers.lazy import lazy
 
 reconcile = lazy("chalicelib.services.reconcile")
+reminders = lazy("chalicelib.services.reminders")
 
 bp = Blueprint(__name__)
 
@@ -17,3 +19,10 @@ bp = Blueprint(__name__)
 def reconcile_pdfs(event):  # noqa: ANN001, ANN201 - Chalice's event type
     """Release pending objects that a committed record references; delete the rest."""
     return vars(reconcile.run())
+
+
+@bp.schedule(Cron(0, 21, "*", "?", "*", "*"), name="daily_reminders")
+@logs.scoped
+def daily_reminders(event):  # noqa: ANN001, ANN201 - Chalice's event type
+    """06:00 JST (21:00 UTC the day before): the reminders of API.md "Reminders"."""
+    return {"reminders": reminders.run()}

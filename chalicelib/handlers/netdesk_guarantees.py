@@ -277,14 +277,26 @@ def guarantees_page(call: PageCall) -> Response:
     )
 
 
+#: The feedback of a write that redirects to 電子保証概要 (`?done=`).
+DONE = {"delivered": "発注者へ提出しました。受領・差戻しは「発注者への提出」に表示されます。"}
+
+
 @page(bp, "/netdesk/guarantees/{number}", audience="netdesk")
 def guarantee_page(call: PageCall) -> Response:
     """電子保証概要: the table, the 認証キー, 印刷, 電子保証履歴 and 閲覧履歴. Never cached."""
+    return overview_page(call, done=DONE.get((call.request.query_params or {}).get("done", "")))
+
+
+def overview_page(call: PageCall, status: int = 200, errors: tuple[str, ...] = (), done: str | None = None) -> Response:
+    """電子保証概要 of `call.params["number"]`, with a write's refusal (`errors`) or its feedback."""
     number = call.params["number"]
     overview = service.overview(call.principal, number)
     quoted = quote(overview["guarantee"]["number"], safe="")
     return call.render(
         "html/netdesk/guarantees_detail.html",
+        status=status,
+        errors=list(errors),
+        done=done,
         no_store=True,
         g=overview["guarantee"],
         views=overview["views"],

@@ -155,6 +155,44 @@ def _security_schemes() -> dict[str, Any]:
     }
 
 
+_WEBHOOK_HEADERS = (
+    ("webhook-id", "イベント ID (本文の id と同じ。再送しても同じ)"),
+    ("webhook-timestamp", "送信時刻 (UNIX 秒)"),
+    ("webhook-signature", 'v1,<base64 HMAC-SHA256("{id}.{timestamp}.{body}", シークレットを base64 復号したバイト列)>'),
+)
+_WEBHOOK_TEXT = (
+    "Standard Webhooks 形式で署名して POST する。2xx 以外・タイムアウト (5 秒)・接続失敗・リダイレクト (追わない) は"
+    "同じイベント ID で 24 時間まで再送 (5 秒, 5 分, 30 分, 2 時間, 5 時間, 10 時間, 24 時間後に最後)。"
+    "送信先は登録時に https:// と公開 IP かを名前解決なしで確かめ、送信のたびに名前解決して全アドレスが公開かを確かめ、"
+    "確かめたアドレスへ接続する (拒否は refused_target として記録し、再送する)。"
+)
+
+
+def webhooks_section() -> dict[str, Any]:
+    """API.md "Webhooks": what each event POSTs to a registered URL (OpenAPI 3.1 `webhooks`)."""
+    headers = [
+        {"name": name, "in": "header", "required": True, "description": text, "schema": {"type": "string"}}
+        for name, text in _WEBHOOK_HEADERS
+    ]
+    section = {}
+    for event in schemas.WEBHOOK_TYPES:
+        section[event] = {
+            "post": {
+                "summary": f"イベント {event}",
+                "description": _WEBHOOK_TEXT,
+                "operationId": "webhook_" + event.replace(".", "_"),
+                "tags": ["dsure"],
+                "parameters": headers,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": schemas.ref("WebhookEvent")}},
+                },
+                "responses": {"200": {"description": "受け取った (2xx ならどれでも)"}},
+            }
+        }
+    return section
+
+
 def document() -> dict[str, Any]:
     current = settings.current()
     paths: dict[str, dict[str, Any]] = {}
@@ -174,5 +212,6 @@ def document() -> dict[str, Any]:
         "servers": [{"url": current.public_base_url.rstrip("/"), "description": f"stage {current.stage}"}],
         "tags": [{"name": name, "description": text} for name, text in TAGS if name in used],
         "paths": dict(sorted(paths.items())),
+        "webhooks": webhooks_section(),
         "components": {"schemas": schemas.COMPONENTS, "securitySchemes": _security_schemes()},
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain import webhooks as webhook_rules
 from chalicelib.domain.application import APPLICATION_SCHEMA
 from chalicelib.domain.audit import ACTIONS as AUDIT_ACTIONS
 from chalicelib.domain.errors import ERROR_CODES
@@ -89,6 +90,10 @@ DELIVERY_FINDINGS = (
     "orderer_mismatch",
 )
 FORMS = ("electronic", "paper")
+WEBHOOK_EVENT_TYPES = webhook_rules.EVENT_TYPES
+WEBHOOK_TYPES = webhook_rules.ALL_TYPES
+WEBHOOK_STATES = webhook_rules.STATES
+WEBHOOK_ERRORS = webhook_rules.ERRORS
 ROLES = ("contractor", "staff", "orderer", "admin")
 
 
@@ -139,6 +144,48 @@ APPLICATION = obj(
 _SECTIONS = {component: _answered(_APP[name], component) for name, component in APPLICATION_SECTIONS.items()}
 _RESERVATION_PROJECT = _answered(RESERVATION_SCHEMA["properties"]["project"], "ReservationProject")
 
+# Issue 30: webhooks (API.md "Webhooks")
+WEBHOOK = obj(
+    {
+        "webhook_id": STRING,
+        "url": STRING,
+        "events": {"type": "array", "items": enum(WEBHOOK_EVENT_TYPES)},
+        "department_id": STRING_OR_NULL,
+        "created_at": STRING,
+    }
+)
+WEBHOOK_ATTEMPT = obj(
+    {
+        "event_id": STRING,
+        "type": enum(WEBHOOK_TYPES),
+        "state": enum(WEBHOOK_STATES),
+        "attempts": INTEGER,
+        "last_status": INTEGER_OR_NULL,
+        "last_error": enum(WEBHOOK_ERRORS, null=True),
+        "delivered_at": STRING_OR_NULL,
+        "next_attempt_at": STRING_OR_NULL,
+    }
+)
+WEBHOOK_EVENT = obj(
+    {
+        "id": {"type": "string", "description": "webhook-id ヘッダーと同じ。再送しても同じ"},
+        "type": enum(WEBHOOK_TYPES),
+        "created_at": STRING,
+        "data": {
+            "type": "object",
+            "description": "ping では {}。認証キーは決して含まない",
+            "properties": {
+                "number": STRING,
+                "version": INTEGER,
+                "kind": enum(GUARANTEE_KINDS),
+                "version_kind": enum(VERSION_KINDS, null=True),
+                "delivery_id": STRING_OR_NULL,
+                "deadline": {"type": "string", "format": "date"},
+            },
+        },
+    }
+)
+
 COMPONENTS: dict[str, dict[str, Any]] = {
     **_SECTIONS,
     **_NESTED,
@@ -162,6 +209,9 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         "properties": {"errors": {"type": "array", "minItems": 1, "items": ref("ErrorItem")}},
     },
     "Fees": FEES,
+    "Webhook": WEBHOOK,
+    "WebhookAttempt": WEBHOOK_ATTEMPT,
+    "WebhookEvent": WEBHOOK_EVENT,
     "Session": obj(
         {
             "token": STRING,

@@ -121,7 +121,16 @@ def compose(
     )
 
 
-NOTICE_KINDS = ("key_reissued", "application_rejected")
+NOTICE_KINDS = (
+    "key_reissued",
+    "application_rejected",
+    "guarantee_expiring",  # the 保証期限 reminder
+    # 提出 and 受領: to the department's address (created, changed) and to the contractor (received, returned)
+    "delivery_created",
+    "delivery_changed",
+    "delivery_received",
+    "delivery_returned",
+)
 
 
 def compose_notice(
@@ -133,8 +142,15 @@ def compose_notice(
     project_name: str | None,
     reason: str | None,
     url: str,
+    deadline: str | None = None,
+    version: int | None = None,
+    event: str | None = None,
+    department_name: str | None = None,
 ) -> str:
-    """The plain body of a staff-event notice in the house style (templates/email/notice/): never a key."""
+    """The plain body of an event notice in the house style (templates/email/notice/): never a key.
+    A 保証期限 reminder names its threshold in days as `reason` and the 保証期限 (和暦) as `deadline`;
+    a delivery's notice also names the version, the event that brought it (`event`: change,
+    key_reissued …) and the department."""
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice {kind!r}")
     s = settings.current()
@@ -147,6 +163,10 @@ def compose_notice(
             project_name=project_name,
             reason=reason,
             url=url,
+            deadline=deadline,
+            version=version,
+            event=event,
+            department_name=department_name,
             issuer=s.issuer,
             fax=s.issuer_fax,
         )

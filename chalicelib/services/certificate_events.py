@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.services import deliveries, notify, verify
+from chalicelib.domain.webhooks import VERSION_EVENTS
+from chalicelib.services import deliveries, notify, verify, webhooks
 from chalicelib.store import guarantees as guarantees_store
 
 
@@ -22,4 +23,14 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
     if cert is not None and cert.version > 1:
         # Issue 29: every delivery of the guarantee is back to 未受領 at the new version (once).
         deliveries.follow(cert.number, cert.version, cert.kind, cert.issued_at)
+    if cert is not None and cert.kind in VERSION_EVENTS:
+        _emit(cert.number, cert.version, cert.kind)
     return notify.on_certificate_inserted(new_image)
+
+
+def _emit(number: str, version: int, version_kind: str) -> None:
+    """guarantee.changed / guarantee.cancelled to the orderers holding it (queued once per version,
+    however often the record comes; sent by the webhook sender, never from this stream)."""
+    g = guarantees_store.get(number, consistent=True)
+    if g is not None:
+        webhooks.emit_guarantee(g, VERSION_EVENTS[version_kind], f"version#{number}#{version}", version, version_kind)

@@ -34,6 +34,11 @@ CLIENT_PATHS = frozenset(
         "/api/verify",
         "/api/verify/bulk",
         "/api/orderer/guarantees",
+        # Issue 30: the orderer's contract system registers and watches its own webhooks.
+        "/api/orderer/webhooks",
+        "/api/orderer/webhooks/{webhook_id}",
+        "/api/orderer/webhooks/{webhook_id}/test",
+        "/api/orderer/webhooks/{webhook_id}/deliveries",
         # Issue 29: 受領 by the municipality's contract system
         "/api/orderer/deliveries",
         "/api/orderer/deliveries/{delivery_id}",

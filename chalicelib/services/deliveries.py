@@ -105,14 +105,21 @@ def _version_kind(g: Guarantee) -> str:
     return kind
 
 
-def _event(kind: str, d: Delivery, g: Guarantee, email: str | None, reason: str | None = None) -> events.Event:
+def _event(
+    kind: str, d: Delivery, g: Guarantee, email: str | None, reason: str | None = None, to: Department | None = None
+) -> events.Event:
+    """The row that tells of a change: to the department `to` (greeted by its orderer's and its own name),
+    else to the contractor (greeted by name)."""
+    details = g.details or {}
+    department = " ".join(n for n in (details.get("orderer_name"), to.name if to else None) if n)
     return events.Event(
         kind=kind,
         number=d.number,
         orderer_id=d.orderer_id,
         email=email,
         reason=reason,
-        project_name=(g.details or {}).get("project_name"),
+        project_name=details.get("project_name"),
+        addressee=department if to is not None else details.get("contractor_name"),
         delivery_id=d.delivery_id,
         department_id=d.department_id,
         version=d.version,
@@ -142,15 +149,18 @@ def deliver(principal: Principal, number: str, body: dict[str, Any]) -> tuple[di
         event_at=now,
         orderer_reference=reference,
         message=message,
+        history=rules.noted((), "delivered", at=now, by=principal.login, version=g.latest_version),
     )
     names = {dept.department_id: dept.name}
-    if store.put_new(fresh, _event("delivery_created", fresh, g, dept.email)):
+    if store.put_new(fresh, _event("delivery_created", fresh, g, dept.email, to=dept)):
         return _contractor_item(fresh, names), True
     was = store.get(fresh.delivery_id, consistent=True)
     if was is None or was.status != "returned":
         return _contractor_item(was or fresh, names), False  # delivered or received: unchanged
-    again = replace(fresh, seen=False)
-    if not store.replace_if_unchanged(was, again, _event("delivery_created", again, g, dept.email)):
+    again = replace(
+        fresh, history=rules.noted(was.history, "delivered", at=now, by=principal.login, version=g.latest_version)
+    )
+    if not store.replace_if_unchanged(was, again, _event("delivery_created", again, g, dept.email, to=dept)):
         raise Conflict([FieldError("", NOT_OPEN)])
     return _contractor_item(again, names), False
 
@@ -215,8 +225,9 @@ def _guarantee(d: Delivery) -> tuple[Guarantee, list]:
     return found
 
 
-def open_one(principal: Principal, delivery_id: str) -> dict[str, Any]:
-    """`GET /api/orderer/deliveries/{id}`: the item, the key, the check and the verification.
+def open_one(principal: Principal, delivery_id: str, *, with_history: bool = False) -> dict[str, Any]:
+    """`GET /api/orderer/deliveries/{id}`: the item, the key, the check and the verification (and, for
+    D-Sure's page, the delivery's own `history`: who delivered, received or returned it, when).
 
     A view in 閲覧履歴 and the guarantee in the orderer's inbox, as a successful verification; no
     lockout counting (nothing is guessed)."""
@@ -241,7 +252,7 @@ def open_one(principal: Principal, delivery_id: str) -> dict[str, Any]:
         "received_by_login": d.received_by_login,
         "check": d.check,
         "verification": verification,
-    }
+    } | ({"history": list(d.history)} if with_history else {})
 
 
 def _record(body: dict[str, Any]) -> dict[str, Any]:
@@ -283,7 +294,9 @@ def receive(principal: Principal, delivery_id: str, body: dict[str, Any]) -> dic
     d = _decidable(principal, delivery_id, body.get("version"))
     result = _checked(d, body)
     g = guarantees_store.get(d.number)
-    now = replace(d, status="received", received_at=clock.iso_now(), received_by_login=principal.login, check=result)
+    at = clock.iso_now()
+    said = rules.noted(d.history, "received", at=at, by=principal.login, version=d.version)
+    now = replace(d, status="received", received_at=at, received_by_login=principal.login, check=result, history=said)
     email = ((g.details if g else None) or {}).get("email")
     if g is None or not store.replace_if_unchanged(d, now, _event("delivery_received", now, g, email)):
         raise Conflict([FieldError("", NOT_OPEN)])
@@ -296,7 +309,8 @@ def return_one(principal: Principal, delivery_id: str, body: dict[str, Any]) -> 
     reason = rules.return_reason(body.get("reason"))
     d = _decidable(principal, delivery_id, body.get("version"))
     g = guarantees_store.get(d.number)
-    now = replace(d, status="returned", returned_reason=reason, received_by_login=principal.login)
+    said = rules.noted(d.history, "returned", at=clock.iso_now(), by=principal.login, version=d.version, reason=reason)
+    now = replace(d, status="returned", returned_reason=reason, received_by_login=principal.login, history=said)
     email = ((g.details if g else None) or {}).get("email")
     if g is None or not store.replace_if_unchanged(d, now, _event("delivery_returned", now, g, email, reason)):
         raise Conflict([FieldError("", NOT_OPEN)])
@@ -342,9 +356,12 @@ def _follow_one(d: Delivery, version: int, latest_event: str, at: str, changes: 
             returned_reason=None,
             check=None,
             seen=False,
+            history=rules.noted(d.history, "followed", at=at, by=None, version=version, event=latest_event),
         )
         dept = departments.get(d.orderer_id, d.department_id)
-        event = _event("delivery_changed", now, g, dept.email if dept else None, changes or None) if g else None
+        event = (
+            _event("delivery_changed", now, g, dept.email if dept else None, changes or None, to=dept) if g else None
+        )
         if store.replace_if_unchanged(d, now, event):
             return 1
         d = store.get(d.delivery_id, consistent=True) or d
@@ -371,7 +388,32 @@ def for_overview(g: Guarantee) -> dict[str, Any]:
     return {"deliveries": staff_items(g), "departments": departments_service.list_for_contractor(g.orderer_id)}
 
 
+def before_decision(
+    principal: Principal,
+    delivery_id: str,
+    version: int | None,
+    record: dict[str, Any] | None = None,
+    *,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """The confirmation step of 受領 (`record`: the check it will store) or 差戻し (`reason`): refused as
+    the decision would be (no reason, no longer open, a newer version), changing nothing — no 閲覧履歴."""
+    said = rules.return_reason(reason) if record is None else None
+    d = _decidable(principal, delivery_id, version)
+    g = guarantees_store.get(d.number)
+    details = (g.details if g else None) or {}
+    return {
+        "number": d.number,
+        "version": d.version,
+        "department_name": _names(d.orderer_id).get(d.department_id, d.department_id),
+        "contractor_name": details.get("contractor_name"),
+        "project_name": details.get("project_name"),
+        "check": _checked(d, record) if record is not None else None,
+        "reason": said,
+    }
+
+
 def review(principal: Principal, delivery_id: str, record: dict[str, Any]) -> dict[str, Any]:
     """D-Sure's detail page after 照合する: the delivery and the check of the record, side by side."""
-    opened = open_one(principal, delivery_id)
+    opened = open_one(principal, delivery_id, with_history=True)
     return {"delivery": opened, "findings": check(principal, delivery_id, record)}

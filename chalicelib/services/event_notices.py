@@ -23,9 +23,10 @@ from markupsafe import escape
 
 from chalicelib import logs, settings
 from chalicelib.domain import clock
+from chalicelib.domain import webhooks as webhook_rules
 from chalicelib.render import mail
-from chalicelib.services import accounts, deliveries, notify, verify
-from chalicelib.store import events, guarantees, mailer
+from chalicelib.services import accounts, deliveries, notify, verify, webhooks
+from chalicelib.store import departments, events, guarantees, mailer
 
 SUBJECTS = {
     "key_reissued": "認証キー再発行のお知らせ",
@@ -39,22 +40,30 @@ SUBJECTS = {
 
 
 def _delivery_text(event: events.Event) -> str:
-    """A delivery's notice: to the department (a link to D-Sure) or to the contractor; never the key."""
-    head = f"保証契約番号 {event.number} ({event.project_name or ''})"
+    """A delivery's notice in the house style: to the department (a link to D-Sure) or to the contractor
+    (a link to 電子保証概要); never the key. The event carries whom it greets (services/deliveries.py)."""
+    dept = departments.get(event.orderer_id or "", event.department_id or "") if event.department_id else None
     if event.kind in ("delivery_created", "delivery_changed"):
         url = settings.current().url(f"/dsure/deliveries/{event.delivery_id}")
-        what = "が提出されました。" if event.kind == "delivery_created" else f"が変更されました (第{event.version}版)。"
-        changed = f"変更内容:\n{event.reason}\n" if event.kind == "delivery_changed" and event.reason else ""
-        return f"{head}{what}\n{changed}D-Sure の提出一覧から内容を確認し、受領または差戻しをしてください。\n{url}\n"
-    url = settings.current().url(f"/netdesk/guarantees/{event.number}")
-    if event.kind == "delivery_received":
-        return f"{head}を発注者が受領しました。\n{url}\n"
-    return f"{head}を発注者が差し戻しました。\n理由: {event.reason or ''}\n{url}\n"
+    else:
+        url = settings.current().url(f"/netdesk/guarantees/{event.number}")
+    return mail.compose_notice(
+        event.kind,
+        addressee=event.addressee,  # the department (with its orderer's name) or the contractor
+        number=event.number,
+        application_id=None,
+        project_name=event.project_name,
+        reason=event.reason,
+        url=url,
+        version=event.version,
+        event=event.version_kind,
+        department_name=dept.name if dept else None,
+    )
 
 
 def _text(event: events.Event) -> str:
-    """The plain body; no 認証キー ever appears in it. The guarantee and application notices are in
-    the house style (render/mail.compose_notice)."""
+    """The plain body; no 認証キー ever appears in it. Every notice is in the house style
+    (render/mail.compose_notice)."""
     if event.kind.startswith("delivery_"):
         return _delivery_text(event)
     if event.kind == "key_reissued":
@@ -88,6 +97,8 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
     if event.kind == "key_reissued" and event.orderer_id and event.number:
         verify.note_new_version(event.orderer_id, event.number, event.at)  # flag it in the inbox
         _follow_reissue(event)
+    if event.kind in ("key_reissued", "delivery_created") and event.number:
+        _emit_webhook(event)
     if not event.email:
         logs.info("event_not_wanted", **where)
         return "not_wanted"
@@ -98,6 +109,23 @@ def on_inserted(new_image: dict[str, Any] | None) -> str:
     if outcome == "sent":
         logs.info("event_notice_sent", **where)
     return outcome
+
+
+def _emit_webhook(event: events.Event) -> None:
+    """Issue 30: guarantee.key_reissued to the orderers holding it, delivery.created to the orderer
+    delivered to (its department's webhooks too) — queued once per event, sent by the webhook sender."""
+    g = guarantees.get(event.number or "", consistent=True)
+    if g is None:
+        return
+    occurrence = f"event#{event.event_id}"
+    if event.kind == "key_reissued":
+        webhooks.emit_guarantee(g, "guarantee.key_reissued", occurrence, g.latest_version, webhooks.version_kind(g))
+        return
+    data = webhook_rules.guarantee_data(
+        g.number, event.version or g.latest_version, g.kind, webhooks.version_kind(g), g.deadline, event.delivery_id
+    )
+    departments = frozenset({event.department_id}) if event.department_id else frozenset()
+    webhooks.emit(event.orderer_id or g.orderer_id, "delivery.created", occurrence, data, departments)
 
 
 def _follow_reissue(event: events.Event) -> None:
@@ -116,10 +144,15 @@ def _reset_link(event: events.Event) -> str:
 
 
 def _once(event: events.Event, act: Callable[[], tuple[str, str | None]]) -> str:
-    """Run `act` once per event under the notices' claim: another delivery of the same stream record
-    answers "already_sent" (or LeaseHeld while the first is still at it); a failed `act` gives the
-    claim back and raises NotDelivered, so the record is retried. `act` → (outcome, message id)."""
-    nid = f"event#{event.event_id}"
+    """Run `act` once per event under the notices' claim (`claimed_once`)."""
+    return claimed_once(f"event#{event.event_id}", act)
+
+
+def claimed_once(nid: str, act: Callable[[], tuple[str, str | None]]) -> str:
+    """Run `act` once per key under the notices' claim: another delivery of the same stream record
+    (or another run of the daily reminders) answers "already_sent" (or LeaseHeld while the first is
+    still at it); a failed `act` gives the claim back and raises NotDelivered, so it is retried.
+    `act` → (outcome, message id)."""
     token = notify.CLAIMS.claim(nid, notify.LEASE_SECONDS, notify._now(), data={"updated_at": clock.iso_now()})
     if token is None:
         record = notify.CLAIMS.read(nid)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import logs, settings
-from chalicelib.domain import pki, signed_pdfs
+from chalicelib.domain import labels, pki, signed_pdfs
 from chalicelib.domain.errors import FieldError, Unavailable
 
 #: The signature field's name in every PDF we sign.
@@ -36,12 +36,7 @@ KEYWORD_PREFIX = "e-surety:"
 #: Room for the CMS: signature, certificates and the timestamp token (~3.3 KB with EC P-256).
 BYTES_RESERVED = 8192
 KINDS = signed_pdfs.DOCUMENT_KINDS
-KIND_LABELS = {
-    "certificate": "保証証書",
-    "key_notice": "認証キーのお知らせ",
-    "reservation_certificate": "契約保証予約証書",
-    "fee_statement": "保証料計算書",
-}
+KIND_LABELS = labels.PDF_KIND  # the kinds in words (domain/labels.py, as every label)
 
 
 @dataclass(frozen=True)

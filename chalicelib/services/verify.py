@@ -195,9 +195,12 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
 
 
 def _latest_event(g: Guarantee, version_at: str | None, version_kind: str | None) -> str | None:
-    if g.key_reissued_at and (version_at is None or g.key_reissued_at > version_at):
-        return "key_reissued"
-    return version_kind
+    """The newest of: the latest version, a key reissue after it, a 保証期限 reminder after both."""
+    reissued = bool(g.key_reissued_at) and (version_at is None or g.key_reissued_at > version_at)
+    last = max(version_at or "", g.key_reissued_at or "") if reissued else (version_at or "")
+    if g.expiring_at and g.expiring_at > last:
+        return "expiring"
+    return "key_reissued" if reissued else version_kind
 
 
 def _reissued_after(g: Guarantee, looked_at: str | None) -> bool:

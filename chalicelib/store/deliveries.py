@@ -34,6 +34,7 @@ def _record(row: DeliveryModel) -> Delivery:
         returned_reason=row.returned_reason,
         check=row.check,
         seen=bool(row.seen),
+        history=tuple(row.history or ()),
     )
 
 
@@ -59,6 +60,7 @@ def _row(d: Delivery) -> DeliveryModel:
         returned_reason=d.returned_reason,
         check=d.check,
         seen=d.seen,
+        history=list(d.history) or None,
     )
 
 

@@ -35,7 +35,7 @@ class Event:
     email: str | None = None
     reason: str | None = None
     project_name: str | None = None
-    addressee: str | None = None  # the contractor the notice greets
+    addressee: str | None = None  # whom the notice greets: the contractor, or a delivery's department
     login: str | None = None
     delivery_id: str | None = None
     department_id: str | None = None

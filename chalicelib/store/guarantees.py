@@ -96,6 +96,7 @@ def record(row: GuaranteeModel) -> Guarantee:
         lock_version=int(row.lock_version) if row.lock_version is not None else None,
         history=_history(row.number, row.summary),
         key_reissued_at=row.key_reissued_at,
+        expiring_at=row.expiring_at,
     )
 
 
@@ -116,6 +117,7 @@ def _model(g: Guarantee) -> GuaranteeModel:
         branch_id=g.branch_id,
         summary=_summary(g.history) if g.history else None,
         key_reissued_at=g.key_reissued_at,
+        expiring_at=g.expiring_at,
     )
     if g.lock_version is not None:
         row.lock_version = g.lock_version  # the put is conditioned on this; unset: must not exist yet
@@ -443,3 +445,24 @@ def replace_key(
     if also is not None:
         also(writes)
     tx.commit(writes, what="reissue_key")
+
+
+def with_deadline(deadline: str) -> list[Guarantee]:
+    """Every guarantee whose 保証期限 is `deadline` (the daily reminders; one Query on `by_deadline`)."""
+    return [record(row) for row in GuaranteeModel.by_deadline.query(deadline)]
+
+
+def mark_expiring(number: str, at: str) -> None:
+    """Note a 保証期限 reminder on the guarantee (`latest_event: expiring`); a concurrent write of the
+    row is retried on its fresh read, and a later reminder never moves the time back."""
+
+    for _ in range(5):
+        row = GuaranteeModel.get(number, consistent_read=True)
+        if (row.expiring_at or "") >= at:
+            return
+        try:
+            tx.retrying(lambda r=row: r.update(actions=[GuaranteeModel.expiring_at.set(at)]), what="guarantee")
+            return
+        except tx.ConditionFailed:  # another write of the row won: read it again
+            continue
+    raise tx.Contention()

@@ -232,6 +232,14 @@ class GuaranteesByBranchIndex(GlobalSecondaryIndex):
     issued_at = UnicodeAttribute(range_key=True)
 
 
+class GuaranteesByDeadlineIndex(GlobalSecondaryIndex):
+    """The daily reminders (issue 30): the guarantees whose 保証期限 is a given day."""
+
+    Meta = _index("by_deadline")
+    deadline = UnicodeAttribute(hash_key=True)
+    number = UnicodeAttribute(range_key=True)
+
+
 class GuaranteeModel(StoreModel):
     """The current state of one guarantee; its history is in CertificateModel."""
 
@@ -253,10 +261,12 @@ class GuaranteeModel(StoreModel):
     # The version list and the latest content, kept with the row so a verification reads one
     # item (store/guarantees.py `summary_of`); rows written before it have none.
     summary = JSONAttribute(null=True)
+    expiring_at = UnicodeAttribute(null=True)  # the latest 保証期限 reminder (latest_event: expiring)
     lock_version = VersionAttribute()
     by_contractor = GuaranteesByContractorIndex()
     by_orderer = GuaranteesByOrdererIndex()
     by_branch = GuaranteesByBranchIndex()
+    by_deadline = GuaranteesByDeadlineIndex()
 
 
 class CertificateModel(StoreModel):
@@ -604,6 +614,70 @@ class ReservationModel(StoreModel):
     by_status = ReservationsByStatusIndex()
 
 
+# ---------------------------------------------------------------- issue 30: webhooks and reminders
+
+
+class WebhooksByOrdererIndex(GlobalSecondaryIndex):
+    Meta = _index("by_orderer")
+    orderer_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class WebhookModel(StoreModel):
+    """An orderer's registered receiver (API.md "Webhooks"); the secret sealed (store/sealed.py)."""
+
+    Meta = _meta("webhooks")
+    webhook_id = UnicodeAttribute(hash_key=True)
+    orderer_id = UnicodeAttribute()
+    department_id = UnicodeAttribute(null=True)  # registered by a user bound to a department
+    url = UnicodeAttribute()
+    events = JSONAttribute()  # the subscribed event types
+    secret = UnicodeAttribute()  # sealed `whsec_…`, owner = the webhook id
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    by_orderer = WebhooksByOrdererIndex()
+
+
+class MessagesByWebhookIndex(GlobalSecondaryIndex):
+    """A webhook's delivery log, newest first."""
+
+    Meta = _index("by_webhook")
+    webhook_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class MessagesDueIndex(GlobalSecondaryIndex):
+    """Sparse: only pending messages carry `due`; the sweep reads those due by now, oldest first."""
+
+    Meta = _index("by_due")
+    due = UnicodeAttribute(hash_key=True)
+    due_at = NumberAttribute(range_key=True)
+
+
+class WebhookMessageModel(StoreModel):
+    """One event for one webhook and every attempt to deliver it (the same event id each time)."""
+
+    Meta = _meta("webhook_messages")
+    message_id = UnicodeAttribute(hash_key=True)  # <webhook_id>#<event_id>
+    webhook_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    body = UnicodeAttribute()  # the JSON text signed and sent
+    created_at = UnicodeAttribute()
+    first_due = NumberAttribute()  # epoch seconds: the 24-hour window starts here
+    state = UnicodeAttribute()  # pending | delivered | failed
+    attempts = NumberAttribute(default=0)
+    last_status = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    delivered_at = UnicodeAttribute(null=True)
+    next_attempt_at = UnicodeAttribute(null=True)
+    due = UnicodeAttribute(null=True)  # "due" while pending (the by_due index), else absent
+    due_at = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)  # the log keeps 30 days
+    by_webhook = MessagesByWebhookIndex()
+    by_due = MessagesDueIndex()
+
+
 # ---------------------------------------------------------------- issue 29: 提出 and 受領
 
 
@@ -667,6 +741,7 @@ class DeliveryModel(StoreModel):
     returned_reason = UnicodeAttribute(null=True)
     check = JSONAttribute(null=True)
     seen = BooleanAttribute(default=False)
+    history = JSONAttribute(null=True)  # [{"at", "by", "action", "version", "reason"?}], oldest first
     by_number = DeliveriesByNumberIndex()
     by_orderer = DeliveriesByOrdererIndex()
     by_department = DeliveriesByDepartmentIndex()
@@ -696,6 +771,8 @@ ALL_MODELS: dict[str, type[StoreModel]] = {
     "fee_rates": FeeRateModel,
     "fees": FeeModel,
     "reservations": ReservationModel,
+    "webhooks": WebhookModel,
+    "webhook_messages": WebhookMessageModel,
     "departments": DepartmentModel,
     "deliveries": DeliveryModel,
 }

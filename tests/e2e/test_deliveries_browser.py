@@ -3,7 +3,8 @@ contractor delivers the 前払金保証 and the 契約保証 of one application;
 department; 土木課 checks one against a matching contract record and receives it; 契約検査課 sees the
 工期末 > 保証期限 finding before deciding and returns the other with a reason; the contractor sees
 受領済 and 差戻し with the reason; a 変更 brings the received one back as 未受領 at version 2.
-Every page of the journey fits the phone's width."""
+Every write goes through its confirmation page. Every page of the journey fits the phone's width; D-Sure's
+提出一覧 and 提出 pages also pass the page check at 1280 px (a desk)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.e2e.rows import put_guarantee
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 WIDTH = 390
+DESK = 1280
 PERIOD_END = "2027-11-15"  # application_body's 工期末 = the guarantees' 保証期限
 
 
@@ -45,10 +47,23 @@ class Phone:
         self.too_wide: list[str] = []
         self.seen: set[str] = set()
 
-    def fits(self, name: str) -> None:
-        """The browser harness's page check (axe-core once per page name, the phone checks, the screenshot)."""
-        check_page(self.page, name, folder="deliveries", accessibility=name not in self.seen)
-        self.seen.add(name)
+    def fits(self, name: str, template: str | None = None) -> None:
+        """The browser harness's page check (axe-core once per page `template`, by default its name; the
+        phone checks; the screenshot)."""
+        check_page(self.page, name, folder="deliveries", accessibility=(template or name) not in self.seen)
+        self.seen.add(template or name)
+
+    def at_desk(self, name: str) -> None:
+        """The same page at 1280 px: the page check again, axe included (a desk's layout is another page)."""
+        self.page.set_viewport_size({"width": DESK, "height": 900})
+        check_page(self.page, name, folder="deliveries")
+
+    def confirm(self, name: str, template: str | None = None) -> str:
+        """On a write's confirmation page: check it, confirm, and answer the text of the page it lands on."""
+        assert "押すまでは何も記録されません" in self.page.inner_text("main")
+        self.fits(name, template)
+        submit_and_wait(self.page, "#confirm-button")
+        return self.page.inner_text("main")
 
     def as_user(self, audience: str, login: str, password: str) -> None:
         self.context.clear_cookies()
@@ -60,9 +75,8 @@ def _deliver(phone: Phone, number: str, department: str) -> None:
     page.goto(f"{phone.base}/netdesk/guarantees/{number}")
     page.fill("form.deliver input[name=orderer_reference]", "R8-土木-0042")
     submit_and_wait(page, "form.deliver button[type=submit]")
-    assert page.inner_text("#department-name") == department  # the confirmation step names the department
-    phone.fits("deliver-confirm")
-    submit_and_wait(page, "#confirm button[type=submit]")
+    assert department in page.inner_text("#confirm-facts")  # the confirmation step names the department
+    assert "発注者へ提出しました" in phone.confirm("deliver-confirm")
     assert "提出済 (未受領)" in page.inner_text("#deliveries")
 
 
@@ -101,7 +115,7 @@ def test_deliver_route_check_receive_return_and_a_change_brings_it_back(stack, c
         assert advance in listed and contract not in listed  # routed by kind, and only its department sees it
         assert "指摘はありません" in _check(phone, advance, PERIOD_END)
         submit_and_wait(phone.page, "#receive button[type=submit]")
-        assert "受領しました" in phone.page.inner_text("main")
+        assert "受領しました" in phone.confirm("receive-confirm", "dsure-confirm")
 
         phone.as_user("dsure", "kasama-keiyaku", "demo-pass-8")
         findings = _check(phone, contract, "2027-12-20")
@@ -111,7 +125,9 @@ def test_deliver_route_check_receive_return_and_a_change_brings_it_back(stack, c
             "#return textarea[name=reason]", "工期末が保証期限より後です。工期変更後の保証を提出してください。"
         )
         submit_and_wait(phone.page, "#return button[type=submit]")
-        assert "差し戻しました" in phone.page.inner_text("main")
+        assert "差戻しの理由" in phone.page.inner_text("#confirm-facts")
+        assert "差し戻しました" in phone.confirm("return-confirm", "dsure-confirm")  # one template: axe ran on 受領's
+        assert "kasama-keiyaku" in phone.page.inner_text("#delivery-history")  # who returned it, and when
 
         phone.as_user("netdesk", "demo-contractor", "demo-pass-1")
         phone.page.goto(f"{stack.base}/netdesk/guarantees/{advance}")
@@ -141,6 +157,11 @@ def test_deliver_route_check_receive_return_and_a_change_brings_it_back(stack, c
         phone.page.goto(f"{stack.base}/dsure/deliveries")
         row = phone.page.locator("tr", has_text=advance).inner_text()
         assert "第2版 (変更)" in row and "未確認" in row
+        phone.at_desk("deliveries-desk")
+        submit_and_wait_link(phone.page, phone.page.locator("tr", has_text=advance).locator("a"))
+        history = phone.page.inner_text("#delivery-history")
+        assert "受領" in history and "新しい版で未受領に (変更)" in history
+        phone.at_desk("delivery-desk")
         assert phone.too_wide == []
     finally:
         phone.context.close()

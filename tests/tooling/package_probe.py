@@ -173,11 +173,11 @@ try:
     mails["account/link"] = "link" if url in text and url in html else ""
 except Exception:  # noqa: BLE001
     failures.append(f"mail account/link: {traceback.format_exc(limit=3)}")
-for notice in mail.NOTICE_KINDS:  # the staff-event notices (templates/email/notice/)
+for notice in mail.NOTICE_KINDS:  # the event notices (templates/email/notice/): staff events, deliveries
     try:
         body = mail.compose_notice(
             notice, addressee="〇〇建設", number="30026-000001M", application_id="a" * 20,
-            project_name="工事", reason="理由", url=url,
+            project_name="工事", reason="理由", url=url, version=2, event="change", department_name="土木課",
         )  # fmt: skip
         mails[f"notice/{notice}"] = notice if url in body else ""
     except Exception:  # noqa: BLE001

@@ -92,7 +92,15 @@ def test_merged_template_has_the_stage_resources_and_passes_cfn_lint(package):
     # merge template: a role the template does not state would carry the whole policy-<stage>.json.
     merged = cfn.template()["Resources"]
     functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-    assert set(functions) == {"APIHandler", "CertificateStream", "EventStream", "SesFeedback", "ReconcilePdfs"}
+    assert set(functions) == {
+        "APIHandler",
+        "CertificateStream",
+        "EventStream",
+        "SesFeedback",
+        "ReconcilePdfs",
+        "WebhookSender",
+        "DailyReminders",
+    }
     for logical, fn in functions.items():
         assert fn["Properties"]["FunctionName"] == merged[logical]["Properties"]["FunctionName"]
         (role,) = [fn["Properties"]["Role"]["Fn::GetAtt"][0]]
@@ -178,7 +186,8 @@ def test_unzipped_package_imports_every_module_alone_renders_every_pdf_and_mail_
     expected_pdfs = {"certificate", "key_notice", "paper_certificate", "reservation", "reservation_key_notice"}
     assert set(report["pdfs"]) == expected_pdfs | {"fee_statement"}
     assert all(magic == "%PDF-" and size > 10_000 for size, magic in report["pdfs"].values()), report["pdfs"]
-    assert len(report["mails"]) == 11 and all(report["mails"].values()), report["mails"]
+    # 8 completion mails, the account mail, 2 staff-event notices, the 保証期限 reminder and 4 delivery notices
+    assert len(report["mails"]) == 16 and all(report["mails"].values()), report["mails"]
     assert "発行完了" in report["mails"]["new/electronic"]
     assert report["clients"] == list(packaging.BOTOCORE_SERVICES)
     assert report["signed"] == "valid"  # pyHanko, lxml and asn1crypto survived the pruning
@@ -246,7 +255,7 @@ def test_sam_translates_the_package_into_one_api_stage_without_its_extra_stage_n
     (deployment,) = [r for r in translated.values() if r["Type"] == "AWS::ApiGateway::Deployment"]
     assert stages == ["api"] and "StageName" not in deployment["Properties"]
     functions = [r for r in translated.values() if r["Type"] == "AWS::Lambda::Function"]
-    assert len(functions) == 5
+    assert len(functions) == 7  # api, two streams, SES feedback, reconciler, webhook sender, reminders
     assert all(
         f["Properties"]["Environment"]["Variables"]["CONFIG_VERSION"] == {"Ref": "ConfigVersion"} for f in functions
     )
@@ -307,7 +316,7 @@ def test_api_gateway_mappings_subscriptions_and_the_schedule_call_the_live_alias
     dev = _translated(dev_template, "dev")
     assert _unqualified_calls(dev) == []
     aliases = {k: r for k, r in dev.items() if r["Type"] == "AWS::Lambda::Alias"}
-    assert len(aliases) == 5 and all(r["Properties"]["Name"] == "live" for r in aliases.values())
+    assert len(aliases) == len(cfn.FUNCTIONS) and all(r["Properties"]["Name"] == "live" for r in aliases.values())
     callers = [r for r in dev.values() if r["Type"] in ("AWS::Lambda::Permission", "AWS::Lambda::EventSourceMapping")]
     assert len(callers) >= 5 and all(r["Properties"]["FunctionName"]["Ref"] in aliases for r in callers)
     body = dev["RestAPI"]["Properties"]["Body"]
@@ -318,7 +327,9 @@ def test_api_gateway_mappings_subscriptions_and_the_schedule_call_the_live_alias
         "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${APIHandlerAliaslive}/invocations"
     }
     groups = [r["Properties"] for r in dev.values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
-    assert len(groups) == 5 and {g["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"] for g in groups} == {"AllAtOnce"}
+    assert len(groups) == len(cfn.FUNCTIONS) and {
+        g["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"] for g in groups
+    } == {"AllAtOnce"}
     assert all("AlarmConfiguration" not in g for g in groups)
     # SnapStart on the published versions of the API and stream functions, where the runtime has it (3.12+).
     snap = {k: r["Properties"].get("SnapStart") for k, r in dev.items() if r["Type"] == "AWS::Lambda::Function"}

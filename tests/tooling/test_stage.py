@@ -190,9 +190,9 @@ def test_dry_run_down_plans_bucket_stack_secret_and_logs():
     output = dry_run("down", "feature/New_Thing-42")
     ops = [" ".join(line.split()[2:4]) for line in output.splitlines() if line.startswith("DRY-RUN aws")]
     assert ops.index("s3 list_object_versions") < ops.index("cloudformation delete_stack")
-    # per function (api, certificate-stream, event-stream, ses-feedback, reconcile-pdfs) Lambda's old group
-    # and the stack's own, and the API's access log
-    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 11
+    # per function (api, certificate-stream, event-stream, ses-feedback, reconcile-pdfs, webhook-sender,
+    # daily-reminders) Lambda's old group and the stack's own, and the API's access log
+    assert "ssm delete_parameters" in ops and ops.count("logs delete_log_group") == 15
     with pytest.raises(SystemExit, match="prod is retained"):
         dry_run("down", "--stage", "prod")
 

@@ -4,7 +4,9 @@ refusal beside its form catches the narrower error it shows (ValidationFailed, C
 
 The check reads the handlers' source with `ast`: an `except` naming DomainError (alone, in a
 tuple, or as `errors.DomainError`) in any function decorated with `@page(...)`, or anywhere in a
-handler module other than the three that do the mapping (endpoint.py, page.py, errors.py).
+handler module other than the three that do the mapping (endpoint.py, page.py, errors.py). A write
+behind a confirmation declares it with handlers/confirm.confirmed (which maps its refusals once, by
+`on_error`): no other handler reads the confirmation field itself.
 """
 
 from __future__ import annotations
@@ -110,6 +112,43 @@ def test_in_the_mapping_modules_only_page_functions_are_held_to_it(tmp_path):
     )
     (tmp_path / "page.py").write_text(source, encoding="utf-8")
     assert domain_error_catches(tmp_path) == ["page.py:12"]
+
+
+# ---------------------------------------------------------------- one confirmation step
+
+#: The module whose confirmation step every cookie-form write uses (and the only one to read its field).
+CONFIRMING = "confirm.py"
+
+
+def own_confirmations(handlers: Path) -> list[str]:
+    """`path:line` of every handler that reads the confirmation field itself (a hand-made step, whose
+    refusals it would then map by hand) instead of declaring the write with `@confirmed`."""
+    found = []
+    for path in sorted(handlers.glob("*.py")):
+        if path.name == CONFIRMING:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        found += [
+            f"{path.name}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value == "confirmed"
+        ]
+    return found
+
+
+def test_every_confirmed_write_uses_the_one_confirmation_step():
+    assert (HANDLERS / CONFIRMING).exists()
+    assert own_confirmations(HANDLERS) == [], (
+        "declare the write with handlers/confirm.confirmed: it signs the step, runs the write once, "
+        "redirects, and shows a refusal beside the form through its on_error"
+    )
+
+
+def test_the_check_finds_a_hand_made_confirmation_step(tmp_path):
+    source = 'def deliver(call):\n    if call.form.get("confirmed") != "1":\n        return None\n'
+    (tmp_path / "pages.py").write_text(source, encoding="utf-8")
+    (tmp_path / CONFIRMING).write_text(source, encoding="utf-8")
+    assert own_confirmations(tmp_path) == ["pages.py:2"]
 
 
 def _line_of(source: str, text: str) -> int:

@@ -74,6 +74,8 @@ def test_delivery_is_routed_by_kind_and_only_the_department_sees_it_with_its_key
     sent = {m["to"][0]: m for m in streams.mails(client) if m["subject"] == "電子保証の提出がありました"}
     assert set(sent) == {"doboku@city.example.jp", "keiyaku@city.example.jp"}
     assert all(both[k]["auth_key"] not in m["body"] for k in both for m in sent.values())
+    doboku_mail = sent["doboku@city.example.jp"]["body"]  # the house style: its department greeted, the contact block
+    assert doboku_mail.splitlines()[0].endswith("土木課 様") and "\n--\n" in doboku_mail and "TEL: " in doboku_mail
 
 
 def test_delivering_again_is_unchanged_an_unknown_department_is_400_and_paper_is_409(client, tokens):
@@ -188,6 +190,10 @@ def test_a_key_reissue_brings_the_delivery_back_at_the_same_version(client, toke
     back = body(client.http.get(path, headers=bearer(tokens["kasama"])))
     assert (back["status"], back["version"], back["latest_event"]) == ("delivered", 1, "key_reissued")
     assert back["auth_key"] == body(approved)["auth_key"] != contract["auth_key"]
+    streams.run_events(client)  # the department is told, in the house style, without the new key
+    told = [m for m in streams.mails(client) if m["subject"] == "電子保証の変更がありました"]
+    assert [m["to"] for m in told] == [["keiyaku@city.example.jp"]] and "認証キーが再発行されました" in told[0]["body"]
+    assert back["auth_key"] not in told[0]["body"] and told[0]["body"].splitlines()[0].endswith("契約検査課 様")
 
 
 def test_a_reservation_is_delivered_to_its_routed_department_and_checked_without_amounts(client, tokens):

@@ -147,6 +147,16 @@ ROUTES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = 
     "PUT /api/admin/orderers/{orderer_id}/routing": (ADMIN, ADMIN_OBJECT),
     "GET /api/admin/orderers/{orderer_id}/routing": (ADMIN, ADMIN_OBJECT),
     "PATCH /api/admin/users/{login}": (ADMIN, ADMIN_OBJECT),
+    # Issue 30: webhooks (kasama's, so also its machine client's; mito's is another orderer's: 404).
+    # A DELETE spends its webhook on the first caller: any answer but 401/403 after that.
+    "POST /api/orderer/webhooks": (ORDERER_API, None),
+    "GET /api/orderer/webhooks": (ORDERER_API, None),
+    "GET /api/orderer/webhooks/{webhook_id}": (ORDERER_API, "orderer"),
+    "DELETE /api/orderer/webhooks/{webhook_id}": (ORDERER_API, ADMIN_OBJECT),
+    "POST /api/orderer/webhooks/{webhook_id}/test": (ORDERER_API, "orderer"),
+    "GET /api/orderer/webhooks/{webhook_id}/deliveries": (ORDERER_API, "orderer"),
+    "POST /api/dev/webhooks/run": (PUBLIC, None),
+    "POST /api/dev/daily": (PUBLIC, None),
 }
 NETDESK, DSURE, STAFF, ADMIN_PAGES = ("contractor",), ("orderer",), ("staff",), ("admin",)
 #: A login form posted without its nonce cookie and token: refused by the CSRF check, whoever sends it.
@@ -236,6 +246,12 @@ PAGES: dict[str, tuple[tuple[str, ...] | None, str | frozenset[int] | None]] = {
     "POST /dsure/deliveries/{delivery_id}/return": (DSURE, "orderer"),
     "GET /admin/departments": (ADMIN_PAGES, ADMIN_OBJECT),  # no orderer named: a 404 page
     "POST /admin/departments": (ADMIN_PAGES, ADMIN_OBJECT),
+    # Issue 30: webhooks on D-Sure (deleting needs the confirmation step's field: x=1 only asks again)
+    "GET /dsure/webhooks": (DSURE, None),
+    "POST /dsure/webhooks": (DSURE, None),
+    "GET /dsure/webhooks/{webhook_id}": (DSURE, "orderer"),
+    "POST /dsure/webhooks/{webhook_id}/test": (DSURE, "orderer"),
+    "POST /dsure/webhooks/{webhook_id}/delete": (DSURE, "orderer"),
 }
 #: Pages that never read a caller's credentials; every other page refuses a machine client's token (403).
 NO_SESSION_PAGES = frozenset({"GET /", "GET /static/app.css", "GET /static/app.js", "GET /favicon.ico"})
@@ -274,6 +290,9 @@ def _objects(route: str, which: str) -> dict[str, str]:
         "how": "payment",
         "approval_id": approval_id,
         "delivery_id": _APP["delivery"] if which == "own" else MISSING_ID,  # issue 29: OWN_NUMBER to 08216
+        "webhook_id": (_APP["webhook_spent"] if route.startswith("DELETE") else _APP["webhook"])
+        if which == "own"
+        else MISSING_ID,
         **admin_ids,
     }
 
@@ -361,6 +380,14 @@ def world(client):
     )
     assert resp.status_code == 201, resp.body
     _APP["delivery"] = json.loads(resp.body)["delivery_id"]
+    for name in ("webhook", "webhook_spent"):  # issue 30: kasama's (08216) webhooks
+        resp = client.http.post(
+            "/api/orderer/webhooks",
+            headers={**bearer(tokens["orderer"]), "Content-Type": "application/json"},
+            body=json.dumps({"url": "https://contracts.example.jp/hook", "events": ["guarantee.changed"]}),
+        )
+        assert resp.status_code == 201, resp.body
+        _APP[name] = json.loads(resp.body)["webhook_id"]
     return tokens
 
 

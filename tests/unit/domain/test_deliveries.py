@@ -73,3 +73,20 @@ def test_what_changed_lists_each_changed_field_before_and_after():
     after = {**CERT, "guarantee_amount": 15_000_000, "deadline": "2028-01-31"}
     assert rules.what_changed(CERT, after) == "保証金額: 20,000,000円 → 15,000,000円\n保証期限: 2027-11-15 → 2028-01-31"
     assert rules.what_changed(CERT, dict(CERT)) == "" and rules.what_changed(None, CERT) == ""
+
+
+def test_a_deliverys_history_says_who_did_what_when_and_keeps_the_newest():
+    once = rules.noted((), "delivered", at="2026-12-01T00:00:00Z", by="demo-contractor", version=1)
+    twice = rules.noted(once, "returned", at="2026-12-02T00:00:00Z", by="kasama-doboku", version=1, reason="金額")
+    thrice = rules.noted(twice, "followed", at="2026-12-03T00:00:00Z", by=None, version=2, event="change")
+    assert thrice == (
+        {"at": "2026-12-01T00:00:00Z", "by": "demo-contractor", "action": "delivered", "version": 1},
+        {"at": "2026-12-02T00:00:00Z", "by": "kasama-doboku", "action": "returned", "version": 1, "reason": "金額"},
+        {"at": "2026-12-03T00:00:00Z", "by": None, "action": "followed", "version": 2, "event": "change"},
+    )
+    long = thrice
+    for i in range(rules.HISTORY_KEPT):
+        long = rules.noted(long, "received", at=f"2027-{i:04d}", by="x", version=2)
+    assert len(long) == rules.HISTORY_KEPT and long[0]["at"] == "2027-0000"
+    with pytest.raises(ValueError):
+        rules.noted((), "deleted", at="t", by="x", version=1)

@@ -22,7 +22,13 @@ from tests.conftest import ROOT
 #: alternatives; an alternative is the tables that must *all* cover the values (a status
 #: of an application is shown to the contractor and to the clerk, each in their words).
 FIELD_TABLES: dict[str, list[tuple[Mapping[str, str], ...]]] = {
-    "kind": [(labels.KIND, labels.KIND_SHORT), (labels.GUARANTEE_KIND,), (labels.VERSION_KIND,), (labels.ROLE,)],
+    "kind": [
+        (labels.KIND, labels.KIND_SHORT),
+        (labels.GUARANTEE_KIND,),
+        (labels.VERSION_KIND,),
+        (labels.ROLE,),
+        (labels.PDF_KIND,),
+    ],
     "version_kind": [(labels.VERSION_KIND,)],
     "email_undeliverable": [(labels.UNDELIVERABLE,)],
     "latest_version_kind": [(labels.VERSION_KIND,)],
@@ -35,6 +41,7 @@ FIELD_TABLES: dict[str, list[tuple[Mapping[str, str], ...]]] = {
         (labels.APPROVAL_STATUS,),
         (labels.USER_STATUS,),
         (labels.DELIVERY_STATUS, labels.DELIVERY_TAB),
+        (labels.PDF_STATUS,),  # POST /api/verify/pdf: the document's state
     ],
     "action": [(labels.APPROVAL_ACTION,), (labels.AUDIT_ACTION,)],
     "result": [(labels.VERIFY_RESULT, labels.ACCESS_RESULT)],
@@ -44,6 +51,11 @@ FIELD_TABLES: dict[str, list[tuple[Mapping[str, str], ...]]] = {
     "contract_type": [(labels.CONTRACT_TYPE,)],
     "tab": [(labels.LIST_TAB,)],
     "role": [(labels.ROLE,)],
+    "events": [(labels.WEBHOOK_EVENT,)],  # a webhook's subscription
+    "type": [(labels.WEBHOOK_EVENT,)],
+    "state": [(labels.WEBHOOK_STATE,)],
+    "last_error": [(labels.WEBHOOK_ERROR,)],
+    "signature": [(labels.PDF_SIGNATURE,)],  # POST /api/verify/pdf
 }
 #: Enumerated fields that are never shown to people as words.
 UNLABELLED: set[str] = {

@@ -84,3 +84,48 @@ def test_the_account_mail_has_the_same_signature_and_contact_block():
         fax=s.issuer_fax,
     )
     assert_house_style(text, "山田 太郎", "ログインID: yamada")
+
+
+DELIVERY_NOTICES = {
+    # kind: (addressee, event, what the lead says, what the body names)
+    "delivery_created": ("笠間市長 土木課", "new", "貴部署に提出されました", "到着確認のお電話は不要です"),
+    "delivery_changed": ("笠間市長 土木課", "change", "変更され、新しい版 (第2版)", "保証金額: 2,000万円 → 1,500万円"),
+    "delivery_received": ("〇〇建設 株式会社", "new", "発注者が受領しました", "受領した部署: 土木課"),
+    "delivery_returned": ("〇〇建設 株式会社", "new", "差し戻されました", "金額の誤り"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DELIVERY_NOTICES))
+def test_every_delivery_notice_has_the_house_style_and_no_key(kind):
+    addressee, event, lead, named = DELIVERY_NOTICES[kind]
+    text = mail.compose_notice(
+        kind,
+        addressee=addressee,
+        number="30026-000001M",
+        application_id=None,
+        project_name="道路改良工事",
+        reason="保証金額: 2,000万円 → 1,500万円" if kind == "delivery_changed" else "金額の誤り",
+        url="https://x/d",
+        version=2 if kind == "delivery_changed" else 1,
+        event=event,
+        department_name="土木課",
+    )
+    assert_house_style(text, addressee, "保証契約番号: 30026-000001M")
+    assert lead in text and named in text and "工事名: 道路改良工事" in text and "https://x/d" in text
+    assert "認証キー:" not in text  # the mail never carries a key, and has no place for one
+
+
+def test_a_key_reissue_tells_the_department_its_delivery_is_open_again():
+    text = mail.compose_notice(
+        "delivery_changed",
+        addressee="笠間市長 土木課",
+        number="30026-000001M",
+        application_id=None,
+        project_name="道路改良工事",
+        reason=None,
+        url="https://x/d",
+        version=1,
+        event="key_reissued",
+    )
+    assert_house_style(text, "笠間市長 土木課", "保証契約番号: 30026-000001M (第1版)")
+    assert "認証キーが再発行されました" in text and "「未受領」に戻りました" in text and "変更された項目" not in text
