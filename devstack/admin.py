@@ -6,11 +6,13 @@ bin/admin create-first --stage S --login L --email E
     `/esurety/<stage>/first-admin-link` for the operator to read when SES's sandbox does not
     deliver to E (`aws ssm get-parameter --with-decryption --name …`): it is never printed, so
     a CI log cannot hand anyone the admin of a stage. Refused (exit 1) once the stage has an admin.
-bin/admin signing-chain --stage S --bucket B [--dry-run]
+bin/admin signing-chain --stage S --bucket B [--tsa-roots PEM] [--dry-run]
     The stage's signing chain (issue 31, store/signer.py), once: a CA certificate for the stage CA
     key (`alias/esurety-<S>-signing-ca`, KMS) and the signing certificate for the signing key's
     public key, both signed through kms:Sign, written with a CRL to the PDF bucket; when the chain
-    exists only a CRL close to its nextUpdate is re-issued. --dry-run prints the steps.
+    exists only a CRL close to its nextUpdate is re-issued. --tsa-roots adds the trust roots of the
+    stage's timestamp authority (a PEM file) to `signing/tsa-roots.pem`, keeping earlier ones.
+    --dry-run prints the steps.
 bin/admin smoke-fixture --stage S [--renew]
     The accounts bin/smoke needs on a new stage, their secrets in `/esurety/<stage>/smoke-fixture`
     (devstack/smoke_fixture.py). Kept when it exists, unless --renew. Refused for prod.
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     chain = sub.add_parser("signing-chain", help="the stage's PDF signing chain (KMS), once")
     chain.add_argument("--stage", required=True)
     chain.add_argument("--bucket", required=True)
+    chain.add_argument("--tsa-roots", help="PEM file of the stage TSA's trust roots")
     chain.add_argument("--dry-run", action="store_true")
     count = sub.add_parser("count-lists", help="count the list totals of rows written before they were kept")
     count.add_argument("--stage", required=True)
@@ -87,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ["STAGE"] = args.stage
     if args.command == "signing-chain":
-        return signing_chain(args.bucket, args.dry_run)
+        return signing_chain(args.bucket, args.dry_run, args.tsa_roots)
     if args.command == "smoke-fixture":
         return smoke_fixture(args.stage, args.renew)
     if args.command == "encrypt-secrets":
@@ -97,12 +100,19 @@ def main(argv: list[str] | None = None) -> int:
     return create_first(args.stage, args.login, args.email, args.name)
 
 
-def signing_chain(bucket: str, dry_run: bool) -> int:
-    """`bin/stage up`'s signing step: the chain once, then only a due CRL (store/signer.py)."""
+def signing_chain(bucket: str, dry_run: bool, tsa_roots: str | None = None) -> int:
+    """`bin/stage up`'s signing step: the chain once, then only a due CRL; the TSA's trust roots
+    (store/signer.py)."""
     os.environ["PDF_BUCKET"] = bucket
     from chalicelib.store import signer
 
     signer.ensure_stage_chain(dry_run=dry_run)
+    if tsa_roots:
+        try:
+            signer.ensure_tsa_roots(Path(tsa_roots).read_text(encoding="ascii"), dry_run=dry_run)
+        except (OSError, ValueError) as exc:
+            print(f"refused: --tsa-roots {tsa_roots}: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -19,8 +19,10 @@ from pynamodb.attributes import TTLAttribute
 
 from chalicelib import logs
 from chalicelib.handlers import binary
+from chalicelib.services import signing
 from chalicelib.store.models import ALL_MODELS
 from devstack.names import STAGE_PATTERN
+from devstack.stage import DEFAULT_TSA_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / ".chalice" / "resources.json"
@@ -307,6 +309,8 @@ def _environment() -> dict[str, Any]:
                 # a rotation changes the configuration, so Lambda replaces every warm container.
                 "CONFIG_VERSION": {"Ref": "ConfigVersion"},
                 "SECRETS_KMS_KEY_ID": {"Ref": "SecretsKey"},  # TOTP secrets at rest (store/sealed.py)
+                # The RFC 3161 TSA every signed PDF's timestamp comes from (store/tsa.py; bin/stage up).
+                "SIGNING_TSA_URL": {"Ref": "SigningTsaUrl"},
             }
         }
     }
@@ -528,6 +532,17 @@ def _monitoring() -> dict[str, Any]:
             Statistic="Sum",
             Threshold=5,
         ),
+        # Issue 31: a write refused because KMS or the TSA did not answer (503, nothing issued):
+        # services/signing.py's EMF metric, dimensioned by Stage only.
+        "SignFailuresAlarm": _alarm(
+            "PDFs could not be signed (KMS or the timestamp authority did not answer): issuance answers 503",
+            logs.NAMESPACE,
+            signing.FAILURE_METRIC,
+            {"Stage": {"Ref": "Stage"}},
+            AlarmName={"Fn::Sub": "esurety-${Stage}-sign-failures"},
+            Statistic="Sum",
+            Threshold=1,
+        ),
         **_error_alarms(),
     }
 
@@ -664,8 +679,8 @@ def _dashboard() -> dict[str, Any]:
         ),
         widget("PDF render time (p95, ms)", [named(app_metric, "PdfRenderTime")], "p95", x=12, y=24),
         # Issue 31: signing (services/signing.py): CPU per PDF, and writes refused because KMS or the TSA did not answer
-        widget("PDF sign time (p95, ms CPU)", [named(app_metric, "PdfSignTime")], "p95", x=0, y=30),
-        widget("PDF sign failures (KMS or TSA)", [named(app_metric, "PdfSignFailures")], x=12, y=30),
+        widget("PDF sign time (p95, ms CPU)", [named(app_metric, signing.TIME_METRIC)], "p95", x=0, y=30),
+        widget("PDF sign failures (KMS or TSA)", [named(app_metric, signing.FAILURE_METRIC)], x=12, y=30),
     ]
     return {
         "Type": "AWS::CloudWatch::Dashboard",
@@ -1062,6 +1077,13 @@ def template() -> dict[str, Any]:
             },
             "HostedZoneId": {"Type": "String", "Default": "", "Description": "Route 53 zone of DomainName."},
             "AlarmEmail": {"Type": "String", "Default": "", "Description": "Optional address for the alarm topic."},
+            "SigningTsaUrl": {
+                "Type": "String",
+                "Default": DEFAULT_TSA_URL,
+                "AllowedPattern": "^https?://\\S+$",
+                "Description": "The RFC 3161 timestamp authority of the stage's PDF signatures (bin/stage up sets "
+                "it from ESURETY_TSA_URL; its trust roots go to the bucket's signing/tsa-roots.pem).",
+            },
             "ConfigVersion": {
                 "Type": "String",
                 "Default": "0",

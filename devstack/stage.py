@@ -23,6 +23,9 @@ Settings (environment):
                             (prod: no-reply@), or ESURETY_SES_SENDER to name the address
 - ESURETY_DOMAIN_NAME, ESURETY_HOSTED_ZONE_ID   the optional custom domain of the stage
 - ESURETY_ALARM_EMAIL       subscribed to the stage's alarm topic
+- ESURETY_TSA_URL           the RFC 3161 timestamp authority PDFs are stamped by (default
+                            DEFAULT_TSA_URL); another TSA needs ESURETY_TSA_ROOTS, a PEM
+                            file of its trust roots (README, Signed PDFs)
 - ESURETY_ADMIN_EMAIL       the first administrator of a new stage (bin/admin create-first)
 - AWS_REGION                default ap-northeast-1
 """
@@ -78,6 +81,10 @@ TABLES = (
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 DRY_ACCOUNT = "123456789012"
 STREAM_RETENTION = dt.timedelta(hours=24)
+#: The timestamp authority of a deployed stage unless ESURETY_TSA_URL names another: DigiCert's
+#: public RFC 3161 service (free, no account), and its roots, committed (README, Signed PDFs).
+DEFAULT_TSA_URL = "http://timestamp.digicert.com"
+DEFAULT_TSA_ROOTS = "deploy/signing/digicert-tsa-roots.pem"
 
 
 class Missing(Exception):
@@ -308,6 +315,19 @@ def write_stage_values(aws: Aws, names: StageNames, public_base_url: str, sender
     return bool(changed)
 
 
+def tsa_settings() -> tuple[str, str]:
+    """(the stage's TSA URL, the PEM file of its trust roots): the template parameter
+    SigningTsaUrl (the functions' SIGNING_TSA_URL) and what `bin/admin signing-chain --tsa-roots`
+    puts in the bucket. A TSA other than the default must name its roots."""
+    url = os.environ.get("ESURETY_TSA_URL") or DEFAULT_TSA_URL
+    roots = os.environ.get("ESURETY_TSA_ROOTS") or ""
+    if not re.fullmatch(r"https?://\S+", url):
+        raise SystemExit(f"stage: ESURETY_TSA_URL {url!r} is not an http(s) URL")
+    if not roots and url != DEFAULT_TSA_URL:
+        raise SystemExit("stage: ESURETY_TSA_URL names another TSA: set ESURETY_TSA_ROOTS to the PEM file of its roots")
+    return url, roots or DEFAULT_TSA_ROOTS
+
+
 def package(stage: str, aws: Aws) -> Path:
     outdir = ROOT / "build" / f"stage-{stage}"
     aws.out.write(f"{'DRY-RUN ' if aws.dry_run else ''}run scripts/package {stage} {outdir}\n")
@@ -408,6 +428,7 @@ def deploy(aws: Aws, names: StageNames, template_url: str, branch: str, sender: 
         "HostedZoneId": os.environ.get("ESURETY_HOSTED_ZONE_ID", ""),
         "AlarmEmail": os.environ.get("ESURETY_ALARM_EMAIL", ""),
         "ConfigVersion": config_version(aws, names),
+        "SigningTsaUrl": tsa_settings()[0],
     }
     tags = [
         {"Key": "esurety:stage", "Value": names.stage},
@@ -534,8 +555,11 @@ def seal_stored_secrets(aws: Aws, names: StageNames) -> None:
 
 def ensure_signing_chain(aws: Aws, names: StageNames) -> None:
     """The stage's PDF signing chain, made once by `bin/admin signing-chain` (store/signer.py): a
-    stage CA certificate for the CA key in KMS, the signing certificate for the signing key, a CRL."""
-    if not run_admin(aws, "signing-chain", "--stage", names.stage, "--bucket", names.bucket):
+    stage CA certificate for the CA key in KMS, the signing certificate for the signing key, a CRL;
+    and the trust roots of the stage's TSA (`signing/tsa-roots.pem`, earlier ones kept)."""
+    roots = tsa_settings()[1]
+    args = ("--stage", names.stage, "--bucket", names.bucket, "--tsa-roots", roots)
+    if not run_admin(aws, "signing-chain", *args):
         raise SystemExit("stage: the signing chain could not be made (bin/admin signing-chain)")
 
 
@@ -553,6 +577,7 @@ def up(aws: Aws, stage: str, branch: str) -> str:
     if not artifacts:
         raise SystemExit("stage: set ESURETY_ARTIFACTS_BUCKET (the bucket packages are uploaded to)")
     sender = ses_sender(stage)
+    tsa_settings()  # a TSA without its roots is refused before anything is built
     outdir = package(stage, aws)
     ensure_secret(aws, names)
     created = deploy(aws, names, upload(aws, names, outdir, artifacts), branch, sender)

@@ -24,6 +24,9 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 MULTIPART_TYPE = "multipart/form-data"
 MAX_FORM = 64 * 1024
 MAX_UPLOAD = 256 * 1024  # a 200-line CSV is ~10 KB; the bound keeps a page post small
+#: What a multipart post carries beside its file (boundaries, part headers, the CSRF field): a page
+#: that takes a larger file (`page(max_upload=...)`, /verify/pdf's 4 MB) is bounded to file + this.
+MULTIPART_OVERHEAD = 16 * 1024
 
 #: audience → (role, login page, portal title)
 AUDIENCES: dict[str, tuple[str, str, str]] = {
@@ -112,15 +115,16 @@ def _media_type(request: Any) -> tuple[str, str]:
     return header, header.split(";")[0].strip().lower()
 
 
-def check_body(request: Any) -> None:
-    """The bounds a form post must meet before anything reads it (issue 26): its size (413), its
+def check_body(request: Any, max_upload: int = MAX_UPLOAD) -> None:
+    """The bounds a form post must meet before anything reads it (issue 26): its size (413; a
+    multipart post `max_upload`, the page's own bound, by default MAX_UPLOAD), its
     type (415) and, for multipart, its shape (400: a boundary, at most MAX_FIELDS parts, no part
     that is itself multipart — a browser's form is one level deep). A linear scan, no parsing:
     a session, CSRF or login check may then come before the form is parsed."""
     raw = request.raw_body or b""
     header, ctype = _media_type(request)
     if ctype == MULTIPART_TYPE:
-        if len(raw) > MAX_UPLOAD:
+        if len(raw) > max_upload:
             raise ApiError(413)
         _multipart_parts(header, raw)
         return
@@ -268,17 +272,17 @@ def page(
     public: bool = False,
     on_expired_post: Callable[[PageCall], Response] | None = None,
     anonymous_csrf: tuple[str, Callable[[PageCall], Response]] | None = None,
+    max_upload: int = MAX_UPLOAD,
 ) -> Callable[[Callable[[PageCall], Response]], Callable[..., Any]]:
     """Declare a page. Non-public pages need the audience's role; posts need CSRF.
 
-    Every post is bounded first (`check_body`); then who is asking and the CSRF token — read
-    by `form_field`'s bounded scan — are checked *before* the form is parsed. A public form
+    Every post is bounded first (`check_body`; multipart by `max_upload`); then who is asking and
+    the CSRF token (`form_field`'s bounded scan) are checked *before* the form is parsed. A public form
     (login, reset, set-up) names its nonce cookie and the answer to a bad token in
     `anonymous_csrf`: (cookie name, answer); the answer gets an unparsed, empty form.
 
-    `on_expired_post` answers a form post that arrives without a live session
-    (it expired while the person was typing) instead of the bare login redirect,
-    so the page can keep what was typed (the one parse without a session: bounded, linear).
+    `on_expired_post` answers a form post that arrives without a live session (it expired while the
+    person was typing) instead of the bare login redirect, so the page can keep what was typed.
 
     What the handler raises is answered as `@api` answers it (`errors.as_api_errors`): a NotFound
     is the 404 error page, TooManyAttempts a 429 with Retry-After. A handler catches only the
@@ -293,7 +297,7 @@ def page(
             call.principal = current_principal(request)
             posted = request.method == "POST"
             if posted:
-                check_body(request)  # size, type and depth first: nothing below reads an unbounded body
+                check_body(request, max_upload)  # size, type and depth first: nothing below reads an unbounded body
             if not public:
                 # Who is asking comes before the form is parsed (issue 26).
                 role, login_path, _ = AUDIENCES[audience or ""]

@@ -17,7 +17,7 @@ from chalicelib.domain.signed_pdfs import DOCUMENT_KINDS, MAX_UPLOAD_BYTES
 from chalicelib.handlers.endpoint import Call, api, cookies, source_address
 from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.lazy import lazy
-from chalicelib.handlers.page import PageCall, page
+from chalicelib.handlers.page import MULTIPART_OVERHEAD, PageCall, page
 from chalicelib.render import links
 
 auth = lazy("chalicelib.services.auth")
@@ -130,7 +130,10 @@ def _expired(call: PageCall) -> Response:
     return _render(call, 403, result=None, errors=[FieldError("", _EXPIRED)])
 
 
-@page(bp, "/verify/pdf", ("GET", "POST"), audience=None, public=True, anonymous_csrf=(NONCE_COOKIE, _expired))
+@page(
+    bp, "/verify/pdf", ("GET", "POST"), audience=None, public=True, anonymous_csrf=(NONCE_COOKIE, _expired),
+    max_upload=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,  # the API's 4 MB (issue 26), bounded before the nonce check
+)  # fmt: skip
 def verify_pdf_page(call: PageCall) -> Response:
     """PDF の確認: 証書などの PDF を選ぶと、署名と現在の状態を表示する (ログイン不要)。"""
     if call.request.method == "GET":
@@ -138,5 +141,7 @@ def verify_pdf_page(call: PageCall) -> Response:
     upload = call.files.get("pdf_file") or b""
     if not upload:
         return _render(call, 400, result=None, errors=[pdf_verify.NO_FILE])
+    if len(upload) > pdf_verify.MAX_BYTES:  # the file itself, as the API bounds it (its form is a little larger)
+        return _render(call, 413, result=None, errors=[pdf_verify.TOO_LARGE])
     result = pdf_verify.verify_counted(upload, source_address(call.request))
     return _render(call, result=result, errors=[])

@@ -108,10 +108,35 @@ def _too_wide(candidate: str, estimate: float, width: float, measure: Any) -> bo
     return measure(candidate) > width
 
 
+#: One character's width (mm) per font, style, size, stretching and spacing, kept per process: the
+#: same glyphs are measured in every document (fpdf2's get_string_width copies its graphics state on
+#: each call: a third of a certificate's drawing before this cache).
+_GLYPH_WIDTHS: dict[tuple[Any, ...], float] = {}
+_GLYPH_WIDTHS_MAX = 50_000
+
+
+def _measure(pdf: Any) -> Any:
+    """`pdf.get_string_width` for the current font, a single character's width remembered."""
+    font = (pdf.font_family, pdf.font_style, pdf.font_size_pt, pdf.font_stretching, pdf.char_spacing)
+
+    def measure(text: str) -> float:
+        if len(text) != 1:
+            return pdf.get_string_width(text)
+        key = (*font, text)
+        found = _GLYPH_WIDTHS.get(key)
+        if found is None:
+            if len(_GLYPH_WIDTHS) >= _GLYPH_WIDTHS_MAX:
+                _GLYPH_WIDTHS.clear()
+            found = _GLYPH_WIDTHS[key] = pdf.get_string_width(text)
+        return found
+
+    return measure
+
+
 def _text(pdf: Any, text: str, size: float = 10, h: float = 6, align: str = "L") -> None:
     pdf.set_font(FONT, size=size)
     width = pdf.w - pdf.l_margin - pdf.r_margin
-    for line in kinsoku_lines(text, width, pdf.get_string_width):
+    for line in kinsoku_lines(text, width, _measure(pdf)):
         pdf.cell(0, h, line, align=align, new_x="LMARGIN", new_y="NEXT")
 
 
@@ -125,7 +150,7 @@ LABEL_FILL = (238, 242, 247)
 def _cell_lines(pdf: Any, text: str, width: float) -> list[str]:
     """`text` broken (with 禁則) to fit a cell of `width`, its padding and a hung 「。」 included."""
     inner = width - 2 * pdf.c_margin - pdf.get_string_width("。")
-    return kinsoku_lines(text or "", inner, pdf.get_string_width) or [""]
+    return kinsoku_lines(text or "", inner, _measure(pdf)) or [""]
 
 
 def _row(

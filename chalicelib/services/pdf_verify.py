@@ -35,6 +35,7 @@ MEMORY_BYTES = 384 * 1024 * 1024
 
 ABSENT = {"signature": "absent", "signed_by": None, "signed_at": None, "timestamped": False}
 NO_FILE = FieldError("pdf_file", "確認する PDF ファイルを選んでください。", "required")
+TOO_LARGE = FieldError("pdf_file", "PDF ファイルは 4 MB までです。", "too_large")
 LIMITED = FieldError("", "確認の回数が多すぎます。しばらくしてから再度お試しください。", "locked")
 LABELS = {"signature": labels.PDF_SIGNATURE, "kind": labels.PDF_KIND, "status": labels.PDF_STATUS}
 

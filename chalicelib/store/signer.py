@@ -291,6 +291,30 @@ def ensure_stage_chain(*, dry_run: bool = False, say: Any = print) -> bool:
     return True
 
 
+def ensure_tsa_roots(pem_text: str, *, dry_run: bool = False, say: Any = print) -> bool:
+    """`bin/stage up`: the trust roots of the stage's TSA (a PEM bundle of CA certificates) into
+    `signing/tsa-roots.pem`, added to those already there — a PDF timestamped by an earlier TSA
+    must still verify (/verify/pdf checks a timestamp against these). True when written."""
+    from asn1crypto import x509
+
+    given = pki.from_pem(pem_text)
+    if not given or not all(x509.Certificate.load(der).ca for der in given):
+        raise ValueError("the TSA's trust roots must be a PEM bundle of CA certificates")
+    s = settings.current()
+    where = f"s3://{s.bucket}/{TSA_ROOTS_KEY}"
+    stored = pki.from_pem(objects.get(TSA_ROOTS_KEY).decode()) if objects.exists(TSA_ROOTS_KEY) else []
+    merged = list(dict.fromkeys([*stored, *given]))
+    if merged == stored:
+        say(f"signing: the TSA's {len(given)} trust roots are in {where}")
+        return False
+    say(f"signing: add {len(merged) - len(stored)} TSA trust roots to {where} (the {len(stored)} there are kept)")
+    if dry_run:
+        return False
+    objects.put_released(TSA_ROOTS_KEY, "".join(pki.pem(c) for c in merged).encode())
+    forget()
+    return True
+
+
 def _put_crl(ca: Signer, ca_cert: bytes) -> None:
     now = _now()
     crl = pki.crl(issuer_cert=ca_cert, sign=ca.sign, this_update=now - dt.timedelta(minutes=5), days=CRL_DAYS,

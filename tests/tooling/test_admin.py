@@ -170,9 +170,16 @@ def test_the_signing_chain_is_made_once_by_the_stage_ca_key_and_planned_by_up(aw
     assert made.returncode == 0, _printed(made)
     chain = aws("s3").get_object(Bucket=bucket, Key="signing/chain.pem")["Body"].read().decode()
     assert chain.count("BEGIN CERTIFICATE") == 2
-    kept = _admin(moto_url, "signing-chain", "--stage", STAGE, "--bucket", bucket, calls=calls)
-    assert kept.returncode == 0 and "the chain is kept" in kept.stdout
+    roots = ["--tsa-roots", "deploy/signing/digicert-tsa-roots.pem"]
+    kept = _admin(moto_url, "signing-chain", "--stage", STAGE, "--bucket", bucket, *roots, "--dry-run", calls=calls)
+    assert kept.returncode == 0 and "the chain is kept" in kept.stdout, _printed(kept)
     assert aws("s3").get_object(Bucket=bucket, Key="signing/chain.pem")["Body"].read().decode() == chain
+    assert "add 2 TSA trust roots to" in kept.stdout  # planned, not written
+    assert aws("s3").list_objects_v2(Bucket=bucket, Prefix="signing/tsa-roots.pem").get("KeyCount") == 0
+    # the stage TSA's roots, as up passes them (merging and refusing: tests/functional/staff/test_signing.py)
+    rooted = _admin(moto_url, "signing-chain", "--stage", STAGE, "--bucket", bucket, *roots, calls=calls)
+    stored = aws("s3").get_object(Bucket=bucket, Key="signing/tsa-roots.pem")["Body"].read().decode()
+    assert rooted.returncode == 0 and stored.count("BEGIN CERTIFICATE") == 2, _printed(rooted)
 
 
 def test_up_plans_the_smoke_fixture_which_then_exists_is_read_by_bin_smoke_and_goes_with_down(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from chalicelib.store.models import ALL_MODELS
 from devstack import cfn
 from tests.conftest import ROOT
@@ -292,3 +294,40 @@ def test_async_functions_keep_failed_events_and_prod_reserves_the_stream_functio
     for name in ALL_MODELS:
         protection = resources[cfn.logical_id(name)]["Properties"]["DeletionProtectionEnabled"]
         assert (_if_prod(protection, True), _if_prod(protection, False)) == (True, False)
+
+
+def test_a_pdf_that_could_not_be_signed_raises_the_alarm_on_the_metric_signing_emits(monkeypatch):
+    from chalicelib import logs
+    from chalicelib.domain.errors import Unavailable
+    from chalicelib.services import signing
+    from chalicelib.store.tsa import TsaUnavailable
+
+    emitted = []
+    monkeypatch.setattr(logs, "metric", lambda name, *args, **dims: emitted.append((name, dims)))
+    monkeypatch.setattr(signing, "_sign", lambda data, ref: (_ for _ in ()).throw(TsaUnavailable("down")))
+    with pytest.raises(Unavailable):
+        signing.sign(b"%PDF-", signing.DocumentRef("certificate", "30026-000601M", 1))
+    ((name, dims),) = emitted
+    resources = cfn.template()["Resources"]
+    alarm = resources["SignFailuresAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (logs.NAMESPACE, name) and not dims  # Stage only
+    assert alarm["Dimensions"] == [{"Name": "Stage", "Value": {"Ref": "Stage"}}]
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] and alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
+    assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_every_function_is_given_the_stages_timestamp_authority_whose_default_roots_are_committed():
+    from asn1crypto import x509
+
+    from chalicelib.domain import pki
+    from devstack import stage
+
+    template = cfn.template()
+    parameter = template["Parameters"]["SigningTsaUrl"]
+    assert parameter["Default"] == stage.DEFAULT_TSA_URL and parameter["AllowedPattern"] == r"^https?://\S+$"
+    for logical in cfn.FUNCTIONS:
+        env = template["Resources"][logical]["Properties"]["Environment"]["Variables"]
+        assert env["SIGNING_TSA_URL"] == {"Ref": "SigningTsaUrl"}, logical
+    roots = pki.from_pem((ROOT / stage.DEFAULT_TSA_ROOTS).read_text(encoding="ascii"))
+    assert roots and all(x509.Certificate.load(der).ca for der in roots)

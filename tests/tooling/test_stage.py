@@ -630,3 +630,19 @@ def test_rotate_secret_refuses_a_stage_without_a_stack_before_touching_its_secre
     with pytest.raises(SystemExit, match="does not exist"):
         stage.rotate_secret(moto_aws, names, "artifacts")
     assert "put_parameter" not in moto_aws.out.getvalue()
+
+
+def test_up_gives_the_stage_its_timestamp_authority_and_the_roots_it_chains_to(monkeypatch, not_in_ci):
+    monkeypatch.delenv("ESURETY_TSA_URL", raising=False)
+    monkeypatch.delenv("ESURETY_TSA_ROOTS", raising=False)
+    output = dry_run("up", "feature/x")
+    (change_set,) = [line for line in output.splitlines() if "create_change_set" in line]
+    assert f'"ParameterKey": "SigningTsaUrl", "ParameterValue": "{stage.DEFAULT_TSA_URL}"' in change_set
+    assert re.search(rf"^DRY-RUN run bin/admin signing-chain .* --tsa-roots {stage.DEFAULT_TSA_ROOTS}$", output, re.M)
+    monkeypatch.setenv("ESURETY_TSA_URL", "https://tsa.example.jp/tsp")
+    with pytest.raises(SystemExit, match="ESURETY_TSA_ROOTS"):  # another TSA, but whose roots?
+        dry_run("up", "feature/x")
+    monkeypatch.setenv("ESURETY_TSA_ROOTS", "/etc/tsa/roots.pem")
+    output = dry_run("up", "feature/x")
+    assert '"ParameterKey": "SigningTsaUrl", "ParameterValue": "https://tsa.example.jp/tsp"' in output
+    assert "--tsa-roots /etc/tsa/roots.pem\n" in output

@@ -22,6 +22,7 @@ from chalicelib.domain import pki
 from chalicelib.services import signing
 from chalicelib.store import applications, guarantees, objects, signer
 from tests import pdfs, tables
+from tests.conftest import ROOT
 from tests.factories import make_application
 from tests.functional.conftest import bearer, body
 from tests.journeys import issue, issued_reservation, submit
@@ -135,3 +136,25 @@ def test_the_crl_reissue_for_the_daily_job_writes_a_newer_crl(kms_stage):
     assert signer.reissue_stage_crl(say=lambda _line: None) is True
     assert objects.get(signer.CRL_KEY) != first
     assert signing.reissue_crl() is False  # not due: the CRL just written runs for days
+
+
+def test_the_tsa_roots_up_passes_are_added_to_those_kept_and_must_be_ca_certificates(client):
+    """`bin/admin signing-chain --tsa-roots`: a new TSA's roots join the earlier ones (a PDF stamped
+    by the earlier TSA must still verify); the same file again writes nothing; a leaf is refused."""
+    digicert = (ROOT / "deploy" / "signing" / "digicert-tsa-roots.pem").read_text(encoding="ascii")
+    ours = pki.pem(signer.material().root)
+    said: list[str] = []
+    try:
+        assert signer.ensure_tsa_roots(digicert, dry_run=True, say=said.append) is False
+        assert not objects.exists(signer.TSA_ROOTS_KEY) and "add 2 TSA trust roots" in said[-1]
+        assert signer.ensure_tsa_roots(digicert, say=said.append) is True
+        assert signer.ensure_tsa_roots(digicert, say=said.append) is False and "are in s3://" in said[-1]
+        assert signer.ensure_tsa_roots(ours, say=said.append) is True
+        kept = pki.from_pem(objects.get(signer.TSA_ROOTS_KEY).decode())
+        assert kept == [*pki.from_pem(digicert), signer.material().root]
+        with pytest.raises(ValueError, match="CA certificates"):
+            signer.ensure_tsa_roots(pki.pem(signer.material().chain[0]), say=said.append)
+        with pytest.raises(ValueError):
+            signer.ensure_tsa_roots("not a PEM", say=said.append)
+    finally:
+        boto3.client("s3").delete_object(Bucket=settings.current().bucket, Key=signer.TSA_ROOTS_KEY)

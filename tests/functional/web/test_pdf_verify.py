@@ -12,6 +12,8 @@ import re
 from asn1crypto import crl as asn1_crl
 from asn1crypto import pem, x509
 
+from chalicelib.handlers import page as page_module
+from chalicelib.services import pdf_verify
 from chalicelib.store import guarantees, objects
 from tests import hostile, pdfs
 from tests.forms import csrf_of, nonce_of
@@ -73,20 +75,46 @@ def test_over_4_mb_is_413_and_the_31st_upload_of_a_minute_is_429(client):
     assert answers[:29] == [200] * 29 and answers[-1] == 429  # the 413 counted too: 30 a minute
 
 
+BOUNDARY = "verifypdf"
+MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+def page_form(token: str, data: bytes) -> bytes:
+    """The /verify/pdf form as a browser posts it: the CSRF field, then the file."""
+    head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+    head += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="pdf_file"; filename="c.pdf"\r\n'
+    head += "Content-Type: application/pdf\r\n\r\n"
+    return head.encode() + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def test_the_page_takes_an_upload_as_large_as_the_api_and_refuses_a_larger_one(client):
+    page = client.http.get("/verify/pdf")
+    token, nonce = csrf_of(page.body.decode()), nonce_of(page)
+    with_nonce = {**MULTIPART, "Cookie": f"esurety_login={nonce}"}
+    limit = pdf_verify.MAX_BYTES
+    taken = client.http.post("/verify/pdf", headers=with_nonce, body=page_form(token, b"x" * (limit - 1)))
+    assert taken.status_code == 200 and "電子署名がありません" in taken.body.decode()  # read, and answered
+    # a file over 4 MB in a form within the page's bound: the form again, with the reason
+    over = client.http.post("/verify/pdf", headers=with_nonce, body=page_form(token, b"x" * (limit + 1)))
+    assert over.status_code == 413 and "4 MB までです" in over.body.decode()
+    # a form over the bound is refused before its nonce is looked at, and a bounded one without a
+    # nonce before it is parsed
+    huge = page_form(token, b"x" * (limit + page_module.MULTIPART_OVERHEAD))
+    refused = client.http.post("/verify/pdf", headers=MULTIPART, body=huge)
+    assert refused.status_code == 413 and "大きすぎます" in refused.body.decode()
+    unchecked = client.http.post("/verify/pdf", headers=MULTIPART, body=page_form(token, b"x" * (limit - 1)))
+    assert unchecked.status_code == 403
+
+
 def test_the_page_takes_an_upload_and_shows_the_verdict(client, issued):
     number = issued[0]["number"]
     page = client.http.get("/verify/pdf")
     assert page.status_code == 200 and 'type="file"' in page.body.decode()
     token, nonce = csrf_of(page.body.decode()), nonce_of(page)
-    boundary = "verifypdf"
-    head = f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
-    head += f'--{boundary}\r\nContent-Disposition: form-data; name="pdf_file"; filename="c.pdf"\r\n'
-    head += "Content-Type: application/pdf\r\n\r\n"
-    form = head.encode() + pdf_of(number, 1) + f"\r\n--{boundary}--\r\n".encode()
-    multipart = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    refused = client.http.post("/verify/pdf", headers=multipart, body=form)  # no nonce cookie: refused
+    form = page_form(token, pdf_of(number, 1))
+    refused = client.http.post("/verify/pdf", headers=MULTIPART, body=form)  # no nonce cookie: refused
     assert refused.status_code == 403 and "有効期限" in refused.body.decode()
-    shown = client.http.post("/verify/pdf", headers={**multipart, "Cookie": f"esurety_login={nonce}"}, body=form)
+    shown = client.http.post("/verify/pdf", headers={**MULTIPART, "Cookie": f"esurety_login={nonce}"}, body=form)
     html = shown.body.decode()
     assert shown.status_code == 200 and "有効 (当社の電子署名があり" in html and number in html
     assert "現在有効な版です" in html

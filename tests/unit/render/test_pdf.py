@@ -258,3 +258,24 @@ def test_kinsoku_breaks_where_measuring_every_prefix_breaks_on_fpdf2_s_real_widt
         assert pdf.kinsoku_lines(text, width, measure) == _kinsoku_by_prefix(text, width, measure)
 
     same_lines()
+
+
+def test_a_characters_width_is_measured_once_per_font_and_size_and_matches_fpdf2(monkeypatch):
+    from chalicelib.render import pdf_font
+
+    document = pdf_font.new_document()
+    document.add_page()
+    document.set_font(pdf.FONT, size=10)
+    monkeypatch.setattr(pdf, "_GLYPH_WIDTHS", {})
+    asked: list[str] = []
+    real = document.get_string_width
+    monkeypatch.setattr(document, "get_string_width", lambda s: asked.append(s) or real(s))
+    lines = pdf.kinsoku_lines(_KINSOKU_TEXT * 3, 60.0, pdf._measure(document))
+    assert lines == pdf.kinsoku_lines(_KINSOKU_TEXT * 3, 60.0, real)
+    single = [s for s in asked if len(s) == 1]
+    assert len(single) == len(set(single))  # each character once, then remembered
+    asked.clear()
+    pdf.kinsoku_lines(_KINSOKU_TEXT, 60.0, pdf._measure(document))  # the next document: nothing measured again
+    assert not [s for s in asked if len(s) == 1]
+    document.set_font(pdf.FONT, size=12)  # another size is measured anew, at its own width
+    assert pdf._measure(document)("あ") == real("あ") != pdf._GLYPH_WIDTHS[(pdf.FONT.lower(), "", 10, 100, 0, "あ")]
