@@ -346,6 +346,7 @@ def _secrets_key() -> dict[str, Any]:
 
 
 SIGNING_KEY_ARN = {"Fn::GetAtt": ["SigningKey", "Arn"]}
+SIGNING_CA_KEY_ARN = {"Fn::GetAtt": ["SigningCaKey", "Arn"]}
 
 
 def _signing_key(what: str) -> dict[str, Any]:
@@ -905,6 +906,14 @@ def _webhook_and_reminder_functions() -> dict[str, Any]:
         _dynamodb_statement(list(REMINDERS_TABLES), REMINDERS_DYNAMODB_ACTIONS),
         _ses_statement(),
         _stage_config_statement(),
+        # The daily CRL re-issue (store/signer.reissue_stage_crl): the CA key signs it; the chain is
+        # read and the CRL read and written under the bucket's signing/ prefix (HEAD is a GetObject).
+        {"Effect": "Allow", "Action": ["kms:Sign"], "Resource": SIGNING_CA_KEY_ARN},
+        {
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": {"Fn::Sub": ["${B}/signing/*", {"B": {"Fn::GetAtt": ["PdfBucket", "Arn"]}}]},
+        },
     ]
     return {
         WEBHOOK_FN: _function("webhook-sender", "webhook-sender"),

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import logs, settings
+from chalicelib import event_loops, logs, settings
 from chalicelib.domain import labels, pki, signed_pdfs
 from chalicelib.domain.errors import FieldError, Unavailable
 
@@ -188,7 +188,7 @@ def _sign(data: bytes, ref: DocumentRef) -> bytes:
         new_field_spec=spec,
     )  # fmt: skip
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out, bytes_reserved=BYTES_RESERVED)
+    event_loops.outside_running_loop(pdf_signer.sign_pdf, writer, output=out, bytes_reserved=BYTES_RESERVED)
     return out.getvalue()
 
 
@@ -211,9 +211,15 @@ def crl() -> bytes:
 
 
 def reissue_crl() -> bool:
-    """For the daily job: re-issue the stage CA's CRL before its nextUpdate (KMS-signed).
-
-    Locally each process issues its own, so this does nothing there. True when written."""
+    """For the daily job: re-issue the CA's CRL when due, i.e. when its nextUpdate is at most
+    `signer.CRL_REISSUE_BEFORE` (2 days) away — a deployed stage's in the bucket, signed by the CA
+    key in KMS; the local stage's (the local CA's, per process) when no KMS key is set. True when
+    a new CRL was issued."""
     from chalicelib.store import signer
 
-    return signer.reissue_stage_crl(only_if_due=True, say=lambda _line: None)
+    s = settings.current()
+    if s.signing_ca_key_id:
+        return signer.reissue_stage_crl(only_if_due=True, say=lambda _line: None)
+    if s.is_local and not s.signing_key_id:
+        return signer.reissue_local_crl()
+    return False

@@ -42,6 +42,9 @@ LEAF_DAYS = 1825
 #: Refuse the cached material this long before the CRL's nextUpdate: a signature embeds a CRL
 #: that is still current when a reader checks it that day.
 CRL_MARGIN = dt.timedelta(days=1)
+#: The daily job re-issues a CRL once its nextUpdate is this near: a CRL runs CRL_DAYS, so the job
+#: re-issues it every five days and a failed run leaves a day's retry before CRL_MARGIN bites.
+CRL_REISSUE_BEFORE = dt.timedelta(days=2)
 
 
 class Signer(Protocol):
@@ -322,17 +325,18 @@ def _put_crl(ca: Signer, ca_cert: bytes) -> None:
     objects.put_released(CRL_KEY, crl)
 
 
+def crl_due(crl_der: bytes) -> bool:
+    """A CRL whose nextUpdate is at most CRL_REISSUE_BEFORE away: the daily job re-issues it."""
+    return pki.next_update(crl_der) - _now() <= CRL_REISSUE_BEFORE
+
+
 def reissue_stage_crl(*, dry_run: bool = False, say: Any = print, only_if_due: bool = False) -> bool:
     """The daily job's step: a new CRL signed by the CA key before the current one's nextUpdate
-    (locally nothing: each process issues its own). True when a CRL was written."""
+    (locally `reissue_local_crl`). True when a CRL was written."""
     s = settings.current()
     if not s.signing_ca_key_id:
         return False
-    if (
-        only_if_due
-        and objects.exists(CRL_KEY)
-        and pki.next_update(objects.get(CRL_KEY)) - _now() > dt.timedelta(days=2)
-    ):
+    if only_if_due and objects.exists(CRL_KEY) and not crl_due(objects.get(CRL_KEY)):
         say("signing: the CRL is current")
         return False
     say(f"signing: re-issue the CRL with kms:Sign ({s.signing_ca_key_id}) to s3://{s.bucket}/{CRL_KEY}")
@@ -341,6 +345,16 @@ def reissue_stage_crl(*, dry_run: bool = False, say: Any = print, only_if_due: b
     chain = pki.from_pem(objects.get(CHAIN_KEY).decode())
     _put_crl(KmsKey(s.signing_ca_key_id), chain[-1])
     forget()
+    return True
+
+
+def reissue_local_crl() -> bool:
+    """The local stage's daily step: the CRL this process serves (`GET /api/signing/crl`) and
+    embeds, issued anew by the local CA when due (a new number and nextUpdate). True when issued."""
+    if not crl_due(material().crl):
+        return False
+    forget()
+    material()
     return True
 
 

@@ -19,7 +19,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from chalicelib import settings
+from chalicelib import event_loops, settings
 from chalicelib.store import faults
 from chalicelib.store.signer import LocalKey, Material
 
@@ -169,7 +169,7 @@ def remote_validation_data(url: str, stamper: Any) -> tuple[tuple[bytes, ...], t
     from asn1crypto import x509
 
     try:
-        token = asyncio.run(stamper.async_dummy_response("sha256"))  # one real request, cached by pyHanko
+        token = event_loops.outside_running_loop(asyncio.run, stamper.async_dummy_response("sha256"))  # one request
         certs = tuple(c.chosen.dump() for c in token["content"]["certificates"])
         crls, until = [], now + REMOTE_KEEP
         for der in certs:

@@ -47,6 +47,8 @@ def _resources(service: str, operation: str, params: dict[str, Any]) -> list[tup
         return out
     if service == "dynamodb" and operation in ("BatchGetItem", "BatchWriteItem"):
         return [(operation, table) for table in params.get("RequestItems", {})]
+    if service == "kms" and operation == "Sign":  # which of the two signing keys (settings.py's ids)
+        return [(operation, SIGNING_KEYS.get(str(params.get("KeyId")), str(params.get("KeyId"))))]
     if service == "s3" and operation == "PutObject" and params.get("Tagging"):
         return [(operation, params["Bucket"]), ("PutObjectTagging", params["Bucket"])]  # IAM wants both
     for key in ("TableName", "Bucket", "Source", "Name", "QueueUrl", "StreamArn"):
@@ -55,6 +57,18 @@ def _resources(service: str, operation: str, params: dict[str, Any]) -> list[tup
     if "Names" in params:
         return [(operation, n) for n in params["Names"]]
     return [(operation, "*")]
+
+
+class _SigningKeys:
+    """KeyId → "key:signing" (PDFs) or "key:signing-ca" (the CA: certificates, CRLs), read from
+    the environment at the call (a test sets SIGNING_KEY_ID / SIGNING_CA_KEY_ID to moto's keys)."""
+
+    def get(self, key_id: str, default: str) -> str:
+        names = {os.environ.get("SIGNING_KEY_ID"): "key:signing", os.environ.get("SIGNING_CA_KEY_ID"): "key:signing-ca"}
+        return names.get(key_id, default)
+
+
+SIGNING_KEYS = _SigningKeys()
 
 
 def _record(service: str, operation: str, params: dict[str, Any]) -> None:

@@ -60,6 +60,8 @@ JOURNEY = [
     "tests/functional/dsure/test_webhooks.py::test_a_machine_client_registers_and_pings_with_a_valid_signature",
     "tests/functional/dsure/test_webhooks.py::test_changes_cancellation_and_key_reissue_reach_the_orderer_that_verified_it",
     "tests/functional/streams/test_reminders.py::test_the_scheduled_functions_as_lambda_calls_them_remind_users_and_send_the_event",
+    # The daily job re-issues the stage CA's CRL: kms:Sign with the CA key, the bucket's signing/ objects.
+    "tests/functional/staff/test_signing.py::test_the_daily_job_as_lambda_runs_it_reissues_a_due_crl_that_validates_against_the_chain",
 ]
 ROLES = {
     "api": "ApiHandlerRole",
@@ -126,8 +128,8 @@ def recorded(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
     calls: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for function, service, operation, resource in json.loads(out.read_text()):
         action = f"{service}:{operation}"
-        # kms:Sign is the PDF signing key's only use (issue 31); the secrets key never signs.
-        where = "key:signing" if action == "kms:Sign" else _resource(service, resource)
+        # kms:Sign names its key: the recorder told the PDF signing key from the CA's (issue 31).
+        where = resource if action == "kms:Sign" else _resource(service, resource)
         calls[function].add((IAM_ACTION.get(action, action), where))
     return calls
 
@@ -174,6 +176,8 @@ def _granted(role: str) -> dict[str, set[str]]:
                 names.add("key:secrets")
             if '"SigningKey"' in text:
                 names.add("key:signing")
+            if '"SigningCaKey"' in text:
+                names.add("key:signing-ca")
         for action in st["Action"]:
             out[action] |= names or {"*"}
     return out
@@ -195,6 +199,12 @@ def test_every_grant_is_used_by_that_function(recorded, function):
     tables = {r for rs in granted.values() for r in rs if r.startswith("table:")}
     touched = {r for _, r in recorded[function] if r.startswith("table:")}
     assert tables == touched, f"{ROLES[function]} tables never touched: {sorted(tables - touched)}"
+
+
+def test_only_the_api_signs_pdfs_and_only_the_daily_job_signs_with_the_ca_key(recorded):
+    signs = {f: {r for a, r in calls if a == "kms:Sign"} for f, calls in recorded.items()}
+    assert signs["api"] == {"key:signing"} and signs["daily_reminders"] == {"key:signing-ca"}
+    assert not any(s for f, s in signs.items() if f not in ("api", "daily_reminders"))
 
 
 def test_the_functions_that_mail_are_scoped_to_the_sender(recorded):

@@ -20,8 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "chalicelib"
 
-#: What each layer may import from chalicelib. `base` is settings.py, logs.py, aws_config.py and
-#: aws_faults.py: stage configuration (a deployed stage's values come from SSM through readers that
+#: What each layer may import from chalicelib. `base` is settings.py, logs.py, aws_config.py,
+#: event_loops.py and aws_faults.py: stage configuration (a deployed stage's values come from SSM through readers that
 #: store/parameters.py installs, so settings imports nothing above it), log lines, the AWS clients'
 #: bounds and "is this failure an AWS outage", which every layer but the domain may use.
 ALLOWED = {
@@ -42,7 +42,7 @@ def _layer(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] != "chalicelib" or len(parts) < 2:
         return None
-    if parts[1] in ("settings", "logs", "aws_config", "aws_faults"):
+    if parts[1] in ("settings", "logs", "aws_config", "aws_faults", "event_loops"):
         return "base"
     if parts[1] in ALLOWED:
         return parts[1]

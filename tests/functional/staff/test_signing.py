@@ -9,6 +9,7 @@ does not answer makes the write 503 with Retry-After and issue nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -19,13 +20,12 @@ import pytest
 
 from chalicelib import settings
 from chalicelib.domain import pki
-from chalicelib.services import signing
 from chalicelib.store import applications, guarantees, objects, signer
 from tests import pdfs, tables
 from tests.conftest import ROOT
 from tests.factories import make_application
 from tests.functional.conftest import bearer, body
-from tests.journeys import issue, issued_reservation, submit
+from tests.journeys import JSON, issue, issued_reservation, submit
 
 
 def published_root(client) -> str:
@@ -131,11 +131,55 @@ def test_a_pdf_signed_by_the_kms_key_under_the_stage_chain_validates(client, tok
     assert_signed(pdf, root, f"e-surety:certificate:{first}:1", local_tsa_root)
 
 
-def test_the_crl_reissue_for_the_daily_job_writes_a_newer_crl(kms_stage):
-    first = objects.get(signer.CRL_KEY)
-    assert signer.reissue_stage_crl(say=lambda _line: None) is True
-    assert objects.get(signer.CRL_KEY) != first
-    assert signing.reissue_crl() is False  # not due: the CRL just written runs for days
+def served_crl(client) -> bytes:
+    resp = client.http.get("/api/signing/crl", headers={"Accept": "application/pkix-crl"})
+    assert resp.status_code == 200, resp.body
+    return resp.body
+
+
+def _crl(der: bytes) -> tuple[int, dt.datetime]:
+    from asn1crypto import crl
+
+    return crl.CertificateList.load(der).crl_number_value.native, pki.next_update(der)
+
+
+def test_the_daily_job_as_lambda_runs_it_reissues_a_due_crl_that_validates_against_the_chain(
+    client, kms_stage, monkeypatch
+):
+    from cryptography import x509
+
+    from devstack.sweeper import scheduled_event
+
+    real_now = signer._now
+    monkeypatch.setattr(signer, "_now", lambda: real_now() - dt.timedelta(days=6))
+    assert signer.reissue_stage_crl(say=lambda _line: None) is True  # issued six days ago: runs out tomorrow
+    monkeypatch.setattr(signer, "_now", real_now)
+    old = objects.get(signer.CRL_KEY)
+    ran = client.lambda_.invoke("daily_reminders", scheduled_event()).payload
+    assert ran["crl_reissued"] is True, ran
+    new = objects.get(signer.CRL_KEY)
+    (old_number, old_next), (new_number, new_next) = _crl(old), _crl(new)
+    assert new_number > old_number and new_next - old_next > dt.timedelta(days=5)
+    ca = x509.load_der_x509_certificate(pki.from_pem(objects.get(signer.CHAIN_KEY).decode())[-1])
+    issued = x509.load_der_x509_crl(new)
+    assert issued.is_signature_valid(ca.public_key()) and issued.issuer == ca.subject  # the KMS CA key signed it
+    assert served_crl(client) == new  # what the certificates' CRL point now serves
+    assert client.lambda_.invoke("daily_reminders", scheduled_event()).payload["crl_reissued"] is False  # not due
+
+
+def test_the_local_daily_job_reissues_the_local_cas_crl_when_due(client, monkeypatch):
+    real_now = signer._now
+    signer.forget()
+    before = served_crl(client)
+    try:
+        assert body(client.http.post("/api/dev/daily", headers=JSON, body="{}")) == {"reminders": 0}
+        assert served_crl(client) == before  # days from its nextUpdate: kept
+        monkeypatch.setattr(signer, "_now", lambda: real_now() + dt.timedelta(days=5, hours=12))
+        assert client.http.post("/api/dev/daily", headers=JSON, body="{}").status_code == 200
+        after = served_crl(client)
+        assert _crl(after)[0] > _crl(before)[0] and _crl(after)[1] > _crl(before)[1]
+    finally:
+        signer.forget()  # the next test signs with a CRL of today
 
 
 def test_the_tsa_roots_up_passes_are_added_to_those_kept_and_must_be_ca_certificates(client):
