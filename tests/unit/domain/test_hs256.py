@@ -11,7 +11,7 @@ from chalicelib.domain import hs256
 
 SECRET = b"a-test-secret-of-at-least-32-bytes-long!"
 NOW = int(time.time())
-CLAIMS = {"sid": "s1", "sub": "kasama", "role": "orderer", "iat": NOW, "exp": NOW + 600}
+CLAIMS = {"sid": "s1", "sub": "kasama", "role": "orderer", "iat": NOW, "exp": NOW + 30 * 86400}  # outlives any run
 
 
 def test_tokens_interoperate_with_pyjwt_both_ways():
