@@ -13,6 +13,9 @@ MAX_PERIOD_YEARS = 10
 EARLIEST_DATE = dt.date(1989, 1, 8)  # 平成元年: nothing older is a live contract
 LATEST_DATE = dt.date(2099, 12, 31)
 PERIOD_TOO_LONG = f"工期は{MAX_PERIOD_YEARS}年以内にしてください。"
+#: A 契約保証予約 stays valid until this many days after the bid date (API.md). Here, not in
+#: domain/fees.py (which re-exports it), so the reservation rules need not import the fee tables.
+RESERVATION_VALID_DAYS = 90
 DATE_OUT_OF_RANGE = "日付は平成元年(1989年)1月8日から2099年12月31日までの範囲で入力してください。"
 
 

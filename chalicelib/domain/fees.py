@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.dates import RESERVATION_VALID_DAYS
+
 RATE_DENOMINATOR = 100_000
 PRODUCTS = ("advance_payment", "contract_guarantee", "reservation")
-#: A 契約保証予約 stays valid until this many days after the bid date (API.md).
-RESERVATION_VALID_DAYS = 90
 
 
 class RateTableError(ValueError):

@@ -22,8 +22,8 @@ from chalicelib.domain.application.schema import enum_schema as _enum
 from chalicelib.domain.application.schema import integer_schema as _i
 from chalicelib.domain.application.schema import object_schema as _obj
 from chalicelib.domain.application.schema import string_schema as _s
+from chalicelib.domain.dates import RESERVATION_VALID_DAYS
 from chalicelib.domain.errors import FieldError
-from chalicelib.domain.fees import RESERVATION_VALID_DAYS
 from chalicelib.domain.records import Orderer, offers_e_surety
 
 KIND = "contract_reservation"

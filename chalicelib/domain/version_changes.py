@@ -5,7 +5,7 @@ the period's end (a real day) and the project name (1–200 characters). The JSO
 them as `SCHEMA` (its shape) plus `checked` (a pattern cannot tell 2025-02-30 from a day); the
 console's form reads what was typed with `from_form`, against the same bounds. Which fields
 a kind may carry, and the guarantee rules the new values must keep, are the service's
-(services/versions.py: ALLOWED, validate_changes; domain/limits.py). Pure Python.
+(`ALLOWED` here; services/versions.py: validate_changes; domain/limits.py). Pure Python.
 """
 
 from __future__ import annotations
@@ -21,6 +21,12 @@ MIN_AMOUNT = 1
 MAX_AMOUNT = 10**13
 MAX_PROJECT_NAME = 200
 AMOUNT_FIELDS = ("guarantee_amount", "contract_amount")
+#: Which `changes` fields each kind may carry. 訂正 fixes clerical text; 変更 the amounts and the period.
+ALLOWED: dict[str, set[str]] = {
+    "correction": {"project_name"},
+    "change": {"guarantee_amount", "contract_amount", "period_end"},
+    "cancellation": set(),
+}
 
 #: The JSON Schema of a version's `changes` (the shape; `checked` and the service decide the rest).
 SCHEMA: dict[str, Any] = {

@@ -11,9 +11,12 @@ from chalice import Blueprint, Response
 from chalicelib import settings
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.handlers.endpoint import cookies, source_address
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import AUDIENCES, PageCall, form_field, page
 from chalicelib.render import links
-from chalicelib.services import accounts, auth
+
+accounts = lazy("chalicelib.services.accounts")
+auth = lazy("chalicelib.services.auth")
 
 bp = Blueprint(__name__)
 

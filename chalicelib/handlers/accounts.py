@@ -13,9 +13,14 @@ from chalicelib.domain.audit import ADMIN_SCOPE
 from chalicelib.domain.errors import Conflict, FieldError, TooManyAttempts, Unauthenticated
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, json_response, source_address
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import session_cookie
 from chalicelib.handlers.schemas import STRING, enum, obj, paged, ref
-from chalicelib.services import accounts, audit_log, clients, mfa
+
+accounts = lazy("chalicelib.services.accounts")
+audit_log = lazy("chalicelib.services.audit_log")
+clients = lazy("chalicelib.services.clients")
+mfa = lazy("chalicelib.services.mfa")
 
 bp = Blueprint(__name__)
 

@@ -13,8 +13,11 @@ from chalicelib.domain.accounts import ROLES
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.handlers.endpoint import Call, api, created
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.schemas import COMPONENTS, STRING, enum, obj, paged, ref
-from chalicelib.services import admin, clients
+
+admin = lazy("chalicelib.services.admin")
+clients = lazy("chalicelib.services.clients")
 
 bp = Blueprint(__name__)
 

@@ -10,9 +10,11 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.handlers.endpoint import Call, api, created
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.handlers.schemas import items, ref
-from chalicelib.services import departments
+
+departments = lazy("chalicelib.services.departments")
 
 bp = Blueprint(__name__)
 

@@ -10,8 +10,11 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.accounts import ROLES
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page
-from chalicelib.services import admin, clients
+
+admin = lazy("chalicelib.services.admin")
+clients = lazy("chalicelib.services.clients")
 
 bp = Blueprint(__name__)
 

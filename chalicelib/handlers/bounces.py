@@ -12,7 +12,9 @@ import os
 from chalice import Blueprint
 
 from chalicelib import logs
-from chalicelib.services import bounces
+from chalicelib.handlers.lazy import lazy
+
+bounces = lazy("chalicelib.services.bounces")
 
 bp = Blueprint(__name__)
 

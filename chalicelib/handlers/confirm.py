@@ -25,8 +25,10 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, actual_path, page, redirect
-from chalicelib.services import console
+
+console = lazy("chalicelib.services.console")
 
 #: (label, value) rows, or (label, before, after) rows for a change.
 Facts = Sequence[tuple[str, ...]]

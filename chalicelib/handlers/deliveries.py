@@ -8,8 +8,11 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.handlers.endpoint import Call, api, created, json_response
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.schemas import DELIVERY_STATUSES, items, ref
-from chalicelib.services import deliveries, departments
+
+deliveries = lazy("chalicelib.services.deliveries")
+departments = lazy("chalicelib.services.departments")
 
 bp = Blueprint(__name__)
 

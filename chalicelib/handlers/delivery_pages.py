@@ -12,9 +12,11 @@ from chalice import Blueprint, Response
 from chalicelib.domain import labels
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.handlers.confirm import Confirmation, Facts, confirmed
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.netdesk_guarantees import overview_page
 from chalicelib.handlers.page import PageCall, page
-from chalicelib.services import deliveries
+
+deliveries = lazy("chalicelib.services.deliveries")
 
 bp = Blueprint(__name__)
 

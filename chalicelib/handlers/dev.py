@@ -10,9 +10,13 @@ from chalicelib import settings
 from chalicelib.domain.errors import FieldError
 from chalicelib.handlers.endpoint import Call, api
 from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.handlers.schemas import INTEGER, obj
-from chalicelib.services import daily, outbox, reconcile
+
+daily = lazy("chalicelib.services.daily")
+outbox = lazy("chalicelib.services.outbox")
+reconcile = lazy("chalicelib.services.reconcile")
 
 bp = Blueprint(__name__)
 

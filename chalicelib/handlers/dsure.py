@@ -11,10 +11,12 @@ from chalicelib.domain.errors import Conflict, FieldError, NotFound, TooManyAtte
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers.endpoint import Call, api, content_type, parse_json
 from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.handlers.schemas import GUARANTEE_KINDS, GUARANTEE_STATUSES, LATEST_EVENTS, enum, ref
-from chalicelib.services import verify
-from chalicelib.services import verify_bulk as bulk_service
+
+verify = lazy("chalicelib.services.verify")
+bulk_service = lazy("chalicelib.services.verify_bulk")
 
 bp = Blueprint(__name__)
 

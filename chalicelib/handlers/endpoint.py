@@ -21,7 +21,7 @@ from chalicelib.domain.errors import FieldError
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.errors import ApiError, as_api_errors
-from chalicelib.services import auth
+from chalicelib.services import auth  # every signed-in request checks its session: imported with `app`
 
 SESSION_COOKIE = "esurety_session"
 CSRF_HEADER = "x-csrf-token"

@@ -18,7 +18,10 @@ import os
 from chalice import Blueprint
 
 from chalicelib import logs
-from chalicelib.services import certificate_events, event_notices
+from chalicelib.handlers.lazy import lazy
+
+certificate_events = lazy("chalicelib.services.certificate_events")
+event_notices = lazy("chalicelib.services.event_notices")
 
 bp = Blueprint(__name__)
 

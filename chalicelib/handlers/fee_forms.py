@@ -8,9 +8,11 @@ from chalicelib.domain.era import era_date
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.handlers.confirm import Confirmation
 from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall
 from chalicelib.render import formatting
-from chalicelib.services import fee_payments
+
+fee_payments = lazy("chalicelib.services.fee_payments")
 
 STEPS = {
     "payment": Confirmation(

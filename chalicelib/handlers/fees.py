@@ -8,8 +8,12 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.handlers.endpoint import Call, api
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.schemas import ERRORS, obj, ref
-from chalicelib.services import fee_payments, fee_quotes, fee_statements
+
+fee_payments = lazy("chalicelib.services.fee_payments")
+fee_quotes = lazy("chalicelib.services.fee_quotes")
+fee_statements = lazy("chalicelib.services.fee_statements")
 
 bp = Blueprint(__name__)
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 from chalice import Blueprint, Cron, Rate
 
 from chalicelib import logs
-from chalicelib.services import daily, reconcile
+from chalicelib.handlers.lazy import lazy
+
+daily = lazy("chalicelib.services.daily")
+reconcile = lazy("chalicelib.services.reconcile")
 
 bp = Blueprint(__name__)
 

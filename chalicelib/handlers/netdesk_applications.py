@@ -21,13 +21,22 @@ from chalicelib.domain import clock
 from chalicelib.domain.application import APPLICATION_SCHEMA, parse_amount
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.status import APPLICATION_STATUSES
 from chalicelib.handlers.endpoint import Call, api, cookies, created, json_response
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.handlers.schemas import paged as page_of
 from chalicelib.handlers.schemas import ref
 from chalicelib.render import links
-from chalicelib.services import application_detail as application_detail_service
-from chalicelib.services import applications, auth, drafts, fee_statements, fees, orderers, reservations
+
+application_detail_service = lazy("chalicelib.services.application_detail")
+applications = lazy("chalicelib.services.applications")
+auth = lazy("chalicelib.services.auth")
+drafts = lazy("chalicelib.services.drafts")
+fee_statements = lazy("chalicelib.services.fee_statements")
+fees = lazy("chalicelib.services.fees")
+orderers = lazy("chalicelib.services.orderers")
+reservations = lazy("chalicelib.services.reservations")
 
 bp = Blueprint(__name__)
 
@@ -68,7 +77,7 @@ def submit_application(call: Call) -> Response:
     summary="自社の保証申込の一覧 (新しい順)",
     roles=("contractor",),
     query={
-        "status": {"type": "string", "enum": list(applications.STATUSES)},
+        "status": {"type": "string", "enum": list(APPLICATION_STATUSES)},
         "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
         "cursor": {"type": "string", "maxLength": 2048},
     },
@@ -444,7 +453,7 @@ def new_application(call: PageCall) -> Response:
 @page(bp, "/netdesk/applications", audience="netdesk")
 def application_list(call: PageCall) -> Response:
     query = call.request.query_params or {}
-    status = query.get("status") if query.get("status") in applications.STATUSES else None
+    status = query.get("status") if query.get("status") in APPLICATION_STATUSES else None
     try:
         result = applications.list_mine(call.principal, status, 20, query.get("cursor") or None)
     except ValidationFailed:  # a stale or hand-made cursor: the first page

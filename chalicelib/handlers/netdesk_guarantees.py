@@ -17,11 +17,14 @@ from chalicelib.domain.errors import ValidationFailed
 from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.endpoint import Call, api, json_response
 from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page
 from chalicelib.handlers.schemas import GUARANTEE_STATUSES, ref
-from chalicelib.services import applications as applications_service
-from chalicelib.services import guarantees as service
-from chalicelib.services import orderers, reservations
+
+applications_service = lazy("chalicelib.services.applications")
+service = lazy("chalicelib.services.guarantees")
+orderers = lazy("chalicelib.services.orderers")
+reservations = lazy("chalicelib.services.reservations")
 
 bp = Blueprint(__name__)
 ROLES = ("contractor",)

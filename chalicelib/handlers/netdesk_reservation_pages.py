@@ -16,9 +16,15 @@ from chalicelib.domain import clock
 from chalicelib.domain.application import parse_amount
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.netdesk_applications import delivery_from_form, in_form_order
 from chalicelib.handlers.page import PageCall, page, redirect
-from chalicelib.services import auth, fee_statements, fees, orderers, reservations
+
+auth = lazy("chalicelib.services.auth")
+fee_statements = lazy("chalicelib.services.fee_statements")
+fees = lazy("chalicelib.services.fees")
+orderers = lazy("chalicelib.services.orderers")
+reservations = lazy("chalicelib.services.reservations")
 
 bp = Blueprint(__name__)
 

@@ -9,9 +9,12 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.domain.reservation import RESERVATION_SCHEMA
+from chalicelib.domain.status import RESERVATION_STATUSES
 from chalicelib.handlers.endpoint import Call, api, created
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.schemas import ERRORS, paged, ref
-from chalicelib.services import reservations
+
+reservations = lazy("chalicelib.services.reservations")
 
 bp = Blueprint(__name__)
 
@@ -19,7 +22,7 @@ CONTRACTOR = ("contractor",)
 RESERVATION_OUT = ref("Reservation")
 LIST_OUT = paged(RESERVATION_OUT)
 LIST_QUERY = {
-    "status": {"type": "string", "enum": list(reservations.STATUSES)},
+    "status": {"type": "string", "enum": list(RESERVATION_STATUSES)},
     "project": {"type": "string", "maxLength": 200},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     "cursor": {"type": "string", "maxLength": 2048},

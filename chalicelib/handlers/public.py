@@ -6,8 +6,10 @@ from chalice import Blueprint, Response
 
 from chalicelib import settings
 from chalicelib.handlers.endpoint import Call, api
+from chalicelib.handlers.lazy import lazy
 from chalicelib.render.assets import templates_dir
-from chalicelib.services import orderers
+
+orderers = lazy("chalicelib.services.orderers")
 
 bp = Blueprint(__name__)
 

@@ -9,6 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib import settings
 from chalicelib.domain.errors import Conflict, TooManyAttempts, Unauthenticated
 from chalicelib.handlers.endpoint import SESSION_COOKIE, Call, api, cookies, json_response, source_address
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import (
     AUDIENCES,
     PageCall,
@@ -20,7 +21,8 @@ from chalicelib.handlers.page import (
 )
 from chalicelib.handlers.schemas import ref
 from chalicelib.render import links
-from chalicelib.services import auth
+
+auth = lazy("chalicelib.services.auth")
 
 bp = Blueprint(__name__)
 

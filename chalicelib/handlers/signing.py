@@ -13,11 +13,16 @@ from chalice import Blueprint, Response
 
 from chalicelib import settings
 from chalicelib.domain.errors import FieldError
+from chalicelib.domain.signed_pdfs import DOCUMENT_KINDS, MAX_UPLOAD_BYTES
 from chalicelib.handlers.endpoint import Call, api, cookies, source_address
 from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import MULTIPART_OVERHEAD, PageCall, page
 from chalicelib.render import links
-from chalicelib.services import auth, pdf_verify, signing
+
+auth = lazy("chalicelib.services.auth")
+pdf_verify = lazy("chalicelib.services.pdf_verify")
+signing = lazy("chalicelib.services.signing")
 
 bp = Blueprint(__name__)
 
@@ -30,7 +35,7 @@ CERTIFICATES = {
         "sha256_fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
     },
 }
-KINDS = list(signing.KINDS)
+KINDS = list(DOCUMENT_KINDS)
 VERIFIED = {
     "type": "object",
     "required": ["signature", "signed_by", "signed_at", "timestamped", "document", "status"],
@@ -95,7 +100,7 @@ def crl(call: Call) -> Response:
     roles=None,
     content_types=("application/pdf",),
     raw_body=True,
-    max_body=pdf_verify.MAX_BYTES,
+    max_body=MAX_UPLOAD_BYTES,
     request_bodies={"application/pdf": {"type": "string", "format": "binary"}},
     responses={200: ("署名と文書の確認結果", VERIFIED), 429: ("同じ送信元からの確認が多すぎる (Retry-After)", None)},
 )
@@ -127,7 +132,7 @@ def _expired(call: PageCall) -> Response:
 
 @page(
     bp, "/verify/pdf", ("GET", "POST"), audience=None, public=True, anonymous_csrf=(NONCE_COOKIE, _expired),
-    max_upload=pdf_verify.MAX_BYTES + MULTIPART_OVERHEAD,  # the API's 4 MB (issue 26), bounded before the nonce check
+    max_upload=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,  # the API's 4 MB (issue 26), bounded before the nonce check
 )  # fmt: skip
 def verify_pdf_page(call: PageCall) -> Response:
     """PDF の確認: 証書などの PDF を選ぶと、署名と現在の状態を表示する (ログイン不要)。"""

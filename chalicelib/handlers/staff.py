@@ -11,22 +11,31 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain import labels, reasons, version_changes
+from chalicelib.domain.approvals import STATUSES as APPROVAL_STATUSES
 from chalicelib.domain.era import era_date
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from chalicelib.domain.status import APPLICATION_STATUSES, SEARCHABLE_GUARANTEE_STATUSES
 from chalicelib.handlers import fee_forms
 from chalicelib.handlers.confirm import Confirmation, confirmed
 from chalicelib.handlers.endpoint import Call, api, created, json_response
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.handlers.schemas import COMPONENTS, ERRORS, STRING, enum, obj, paged, ref
 from chalicelib.render import formatting
-from chalicelib.services import approvals, fees, issuance, staff_applications, staff_search, versions
+
+approvals = lazy("chalicelib.services.approvals")
+fees = lazy("chalicelib.services.fees")
+issuance = lazy("chalicelib.services.issuance")
+staff_applications = lazy("chalicelib.services.staff_applications")
+staff_search = lazy("chalicelib.services.staff_search")
+versions = lazy("chalicelib.services.versions")
 
 bp = Blueprint(__name__)
 
 STAFF = ("staff",)
 LIST_QUERY = {
-    "status": {"type": "string", "enum": list(staff_applications.STATUSES), "default": "submitted"},
+    "status": {"type": "string", "enum": list(APPLICATION_STATUSES), "default": "submitted"},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     "cursor": {"type": "string", "maxLength": 2048},
 }
@@ -60,7 +69,7 @@ VERSION_BODY = {
     "additionalProperties": False,
     "required": ["kind"],
     "properties": {
-        "kind": {"type": "string", "enum": list(versions.ALLOWED)},
+        "kind": {"type": "string", "enum": list(version_changes.ALLOWED)},
         "changes": version_changes.SCHEMA,
         "reason": reasons.SCHEMA,
     },
@@ -189,7 +198,7 @@ def reissue_key(call: Call) -> Response:
 
 
 APPROVAL_QUERY = {
-    "status": {"type": "string", "enum": list(approvals.STATUSES)},
+    "status": {"type": "string", "enum": list(APPROVAL_STATUSES)},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     "cursor": {"type": "string", "maxLength": 2048},
 }
@@ -257,7 +266,7 @@ SEARCH_QUERY = {
         "maxLength": 100,
         "description": "受注者名・発注者名の一部 (全角・半角、大文字・小文字を区別しない)",
     },
-    "status": {"type": "string", "enum": list(staff_search.STATUSES)},
+    "status": {"type": "string", "enum": list(SEARCHABLE_GUARANTEE_STATUSES)},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     "cursor": {"type": "string", "maxLength": 2048},
 }
@@ -309,7 +318,7 @@ def staff_guarantee(call: Call) -> Response:
 def applications_page(call: PageCall) -> Response:
     params = call.request.query_params or {}
     status = params.get("status") or "submitted"
-    if status not in staff_applications.STATUSES:
+    if status not in APPLICATION_STATUSES:
         status = "submitted"
     try:
         items, cursor = staff_applications.queue(call.principal, status, DEFAULT_LIMIT, params.get("cursor"))
@@ -334,7 +343,7 @@ def _application_page(call: PageCall, errors: list[FieldError] | None = None, st
 def top_page(call: PageCall) -> Response:
     """The console's top: the queues and the search of guarantees."""
     return call.render(
-        "html/staff/top.html", **staff_applications.dashboard(call.principal), statuses=staff_search.STATUSES
+        "html/staff/top.html", **staff_applications.dashboard(call.principal), statuses=SEARCHABLE_GUARANTEE_STATUSES
     )
 
 
@@ -342,7 +351,7 @@ def top_page(call: PageCall) -> Response:
 def search_page(call: PageCall) -> Response:
     """The search of guarantees (number as typed, contractor, orderer, status) as a page."""
     q = {k: (v or "").strip()[:64] for k, v in (call.request.query_params or {}).items()}
-    wanted = _search(q if q.get("status") in staff_search.STATUSES else {**q, "status": None})
+    wanted = _search(q if q.get("status") in SEARCHABLE_GUARANTEE_STATUSES else {**q, "status": None})
     errors: list[FieldError] = []
     items: list[dict] = []
     cursor = None
@@ -357,7 +366,7 @@ def search_page(call: PageCall) -> Response:
         next_cursor=cursor,
         query=q,
         errors=errors,
-        statuses=staff_search.STATUSES,
+        statuses=SEARCHABLE_GUARANTEE_STATUSES,
     )
 
 
@@ -497,7 +506,7 @@ def _form_changes(form: dict[str, str]) -> tuple[str, dict[str, Any], str | None
     """(kind, changes, reason, errors) of the version form, every error at once: the kind against
     the service's table, the fields by domain/version_changes.py, the reason by domain/reasons.py."""
     kind = form.get("kind", "")
-    errors = [] if kind in versions.ALLOWED else [FieldError("kind", "手続の種類を選んでください。")]
+    errors = [] if kind in version_changes.ALLOWED else [FieldError("kind", "手続の種類を選んでください。")]
     changes, field_errors = version_changes.from_form(form)
     errors += field_errors
     reason = form.get("reason")

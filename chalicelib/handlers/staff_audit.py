@@ -6,8 +6,10 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.domain.pagination import DEFAULT_LIMIT
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page
-from chalicelib.services import audit_log
+
+audit_log = lazy("chalicelib.services.audit_log")
 
 bp = Blueprint(__name__)
 

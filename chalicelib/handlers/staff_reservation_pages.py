@@ -15,11 +15,15 @@ from chalice import Blueprint, Response
 from chalicelib.domain import labels, reasons
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.domain.pagination import DEFAULT_LIMIT
+from chalicelib.domain.status import RESERVATION_STATUSES
 from chalicelib.handlers import fee_forms
 from chalicelib.handlers.confirm import Confirmation, confirmed
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.render import formatting
-from chalicelib.services import fees, reservations
+
+fees = lazy("chalicelib.services.fees")
+reservations = lazy("chalicelib.services.reservations")
 
 bp = Blueprint(__name__)
 
@@ -27,7 +31,7 @@ bp = Blueprint(__name__)
 @page(bp, "/staff/reservations", audience="staff")
 def reservations_page(call: PageCall) -> Response:
     params = call.request.query_params or {}
-    status = params.get("status") if params.get("status") in reservations.STATUSES else "submitted"
+    status = params.get("status") if params.get("status") in RESERVATION_STATUSES else "submitted"
     try:
         listed = reservations.list_for_staff(call.principal, status, DEFAULT_LIMIT, params.get("cursor"), names=True)
     except ValidationFailed:

@@ -9,15 +9,18 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from chalicelib.domain.status import RESERVATION_STATUSES
 from chalicelib.handlers.endpoint import Call, api, created
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.schemas import ERRORS, paged, ref
-from chalicelib.services import reservations
+
+reservations = lazy("chalicelib.services.reservations")
 
 bp = Blueprint(__name__)
 
 STAFF = ("staff",)
 LIST_QUERY = {
-    "status": {"type": "string", "enum": list(reservations.STATUSES), "default": "submitted"},
+    "status": {"type": "string", "enum": list(RESERVATION_STATUSES), "default": "submitted"},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     "cursor": {"type": "string", "maxLength": 2048},
 }

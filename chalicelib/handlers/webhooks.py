@@ -12,9 +12,11 @@ from chalicelib.domain import webhooks as rules
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.handlers.endpoint import Call, api, created, json_response
 from chalicelib.handlers.errors import ApiError
+from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import PageCall, page, redirect
 from chalicelib.handlers.schemas import INTEGER, STRING, enum, items, obj, paged, ref
-from chalicelib.services import webhooks
+
+webhooks = lazy("chalicelib.services.webhooks")
 
 bp = Blueprint(__name__)
 

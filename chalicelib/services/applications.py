@@ -25,10 +25,11 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application
+from chalicelib.domain.status import APPLICATION_STATUSES
 from chalicelib.services import body_review, bounces, fees, idempotency, reservations
 from chalicelib.store import applications as store
 
-STATUSES = ("submitted", "issued", "rejected")
+STATUSES = APPLICATION_STATUSES
 SECTIONS = ("project", "advance_payment", "contract_guarantee", "bid", "delivery")
 
 

@@ -23,12 +23,12 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import logs
-from chalicelib.domain import clock, labels
+from chalicelib.domain import clock, labels, signed_pdfs
 from chalicelib.domain import status as status_domain
 from chalicelib.domain.errors import FieldError, TooManyAttempts
 from chalicelib.services.signing import DocumentRef
 
-MAX_BYTES = 4 * 1024 * 1024
+MAX_BYTES = signed_pdfs.MAX_UPLOAD_BYTES
 DEADLINE_SECONDS = 4.0
 #: Address space the child may add to what the process already has mapped.
 MEMORY_BYTES = 384 * 1024 * 1024

@@ -30,12 +30,13 @@ from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationF
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Orderer
 from chalicelib.domain.reservation import Reservation
+from chalicelib.domain.status import RESERVATION_STATUSES
 from chalicelib.services import body_review, fees, minting
 from chalicelib.services.orderers import get_orderer
 from chalicelib.store import guarantees as guarantees_store
 from chalicelib.store import reservations as store
 
-STATUSES = ("submitted", "issued", "rejected", "used", "expired")
+STATUSES = RESERVATION_STATUSES
 STORED_STATUSES = ("submitted", "issued", "rejected", "used")
 DONE = FieldError("status", "この契約保証予約はすでに処理されています。")
 

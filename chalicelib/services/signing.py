@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import event_loops, logs, settings
-from chalicelib.domain import labels, pki
+from chalicelib.domain import labels, pki, signed_pdfs
 from chalicelib.domain.errors import FieldError, Unavailable
 
 #: The signature field's name in every PDF we sign.
@@ -39,7 +39,7 @@ BYTES_RESERVED = 8192
 #: because KMS or the TSA did not answer (the template's SignFailuresAlarm watches the second).
 TIME_METRIC = "PdfSignTime"
 FAILURE_METRIC = "PdfSignFailures"
-KINDS = ("certificate", "key_notice", "reservation_certificate", "fee_statement")
+KINDS = signed_pdfs.DOCUMENT_KINDS
 KIND_LABELS = labels.PDF_KIND  # the kinds in words (domain/labels.py, as every label)
 
 

@@ -12,12 +12,13 @@ from chalicelib.domain import branches, clock, limits
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Application, offers_e_surety
+from chalicelib.domain.status import APPLICATION_STATUSES
 from chalicelib.services import approvals, bounces, fees, staff_search
 from chalicelib.store import accounts, orderers
 from chalicelib.store import applications as applications_store
 from chalicelib.store import guarantees as guarantees_store
 
-STATUSES = ("submitted", "issued", "rejected")
+STATUSES = APPLICATION_STATUSES
 #: The application was decided (or its fee recorded) by another request first.
 ALREADY_DONE = FieldError("status", "この申込はすでに処理されています。")
 

@@ -21,11 +21,12 @@ from chalicelib.domain.numbers import normalise_number, read_number
 from chalicelib.domain.pagination import DEFAULT_LIMIT
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Guarantee
+from chalicelib.domain.status import SEARCHABLE_GUARANTEE_STATUSES
 from chalicelib.services import deliveries, views
 from chalicelib.services.guarantees import key_notice_url_of, list_item
 from chalicelib.store import guarantees as store
 
-STATUSES = ("valid", "cancelled", "expired")
+STATUSES = SEARCHABLE_GUARANTEE_STATUSES
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 from chalicelib import logs, settings
 from chalicelib.domain import auth_key as keys
 from chalicelib.domain import certificate as cert_domain
-from chalicelib.domain import clock, limits, reasons
+from chalicelib.domain import clock, limits, reasons, version_changes
 from chalicelib.domain.approvals import Approval
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -34,12 +34,7 @@ from chalicelib.store import events, orderers
 from chalicelib.store import guarantees as store
 
 MAX_ATTEMPTS = 20
-#: Which `changes` fields each kind may carry. 訂正 fixes clerical text; 変更 the amounts and the period.
-ALLOWED = {
-    "correction": {"project_name"},
-    "change": {"guarantee_amount", "contract_amount", "period_end"},
-    "cancellation": set(),
-}
+ALLOWED = version_changes.ALLOWED
 RACE_LOST = FieldError("", "同時に他の手続が行われました。もう一度お試しください。")
 NOT_PENDING = FieldError("status", "この決裁はすでに処理されています。")
 #: Cancellation and key reissue run only as an approved 決裁 (services/approvals.py).

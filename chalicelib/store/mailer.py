@@ -21,10 +21,8 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
-import boto3
-
 from chalicelib import aws_config, logs, settings
-from chalicelib.store import suppressions
+from chalicelib.store import connection, suppressions
 
 
 @dataclass(frozen=True)
@@ -80,4 +78,4 @@ def _client(region: str, endpoint: str | None) -> Any:
     Two attempts of 2 s connect + 5 s read: a send ends within ~15 s, half the
     Lambda timeout, so a stuck SES call never outlives the invocation.
     """
-    return boto3.client("ses", region_name=region, endpoint_url=endpoint, config=aws_config.client_config("ses"))
+    return connection.aws_client("ses", region, endpoint, aws_config.client_config("ses"))

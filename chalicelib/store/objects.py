@@ -12,7 +12,6 @@ import functools
 import secrets
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from chalicelib import aws_config, settings
@@ -25,11 +24,8 @@ URL_SECONDS = 60  # API.md: short-lived download URLs live at most 60 seconds
 @functools.lru_cache(maxsize=4)
 def _client(region: str, endpoint: str | None) -> Any:
     """SigV4 on the regional endpoint (chalicelib/aws_config.py); the override is moto's."""
-    return boto3.client(
-        "s3",
-        region_name=region,
-        endpoint_url=aws_config.s3_endpoint(region, endpoint),
-        config=aws_config.client_config("s3", endpoint),
+    return connection.aws_client(
+        "s3", region, aws_config.s3_endpoint(region, endpoint), aws_config.client_config("s3", endpoint)
     )
 
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import boto3
-
 from chalicelib import aws_config, settings
+from chalicelib.store import connection
 
 #: SSM answers kept per container once complete; an incomplete answer is asked again, so a
 #: stage whose values the deploy writes a moment later starts serving without a restart.
@@ -43,7 +42,7 @@ def secret(name: str, region: str) -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def _client(region: str, endpoint: str | None) -> Any:
-    return boto3.client("ssm", region_name=region, endpoint_url=endpoint, config=aws_config.client_config("ssm"))
+    return connection.aws_client("ssm", region, endpoint, aws_config.client_config("ssm"))
 
 
 settings.read_parameters_with(values=values, secret=secret)

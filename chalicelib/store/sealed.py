@@ -51,11 +51,10 @@ def _kms_key_id() -> str | None:
 
 @functools.lru_cache(maxsize=2)
 def _kms_client(region: str, endpoint: str | None) -> object:
-    import boto3
-
     from chalicelib import aws_config
+    from chalicelib.store import connection
 
-    return boto3.client("kms", region_name=region, endpoint_url=endpoint, config=aws_config.client_config("kms"))
+    return connection.aws_client("kms", region, endpoint, aws_config.client_config("kms"))
 
 
 def _kms() -> object:

@@ -365,12 +365,15 @@ def test_api_gateway_mappings_subscriptions_and_the_schedule_call_the_live_alias
 
 
 def test_botocore_data_is_kept_for_exactly_the_services_the_code_names():
-    """devstack/package.py BOTOCORE_SERVICES against every `client("…")` of chalicelib: a module that calls
-    a new service without adding it to the list (one line) fails here, and the zip would lack its data."""
+    """devstack/package.py BOTOCORE_SERVICES against every `client("…")` / `aws_client("…")` of chalicelib:
+    a module that calls a new service without adding it to the list (one line) fails here, and the zip
+    would lack its data."""
     from devstack import package as packaging
 
     named = set()
     for path in (ROOT / "chalicelib").rglob("*.py"):
-        named |= set(re.findall(r"(?:\bclient|create_client)\(\s*\"([a-z0-9-]+)\"", path.read_text(encoding="utf-8")))
+        named |= set(
+            re.findall(r"(?:\bclient|create_client|aws_client)\(\s*\"([a-z0-9-]+)\"", path.read_text(encoding="utf-8"))
+        )
     assert named == set(packaging.BOTOCORE_SERVICES)
     assert list(packaging.BOTOCORE_SERVICES) == sorted(packaging.BOTOCORE_SERVICES)

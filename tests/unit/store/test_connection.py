@@ -51,3 +51,24 @@ def test_a_client_without_credentials_is_replaced(monkeypatch):
     client = connection.dynamodb_client()
     monkeypatch.setattr(client._request_signer, "_credentials", None)
     assert connection.dynamodb_client() is not client
+
+
+def test_a_service_model_is_found_without_listing_every_service(monkeypatch):
+    import botocore.loaders
+
+    def listing(*_):
+        raise AssertionError("listed every service botocore ships")
+
+    loader = connection._loader(None)
+    monkeypatch.setattr(loader, "list_available_services", listing)
+    stock = botocore.loaders.create_loader()
+    for type_name in ("service-2", "endpoint-rule-set-1"):
+        assert loader.load_service_model("dynamodb", type_name) == stock.load_service_model("dynamodb", type_name)
+    assert connection.session().get_component("data_loader").__class__ is connection.ServiceLoader
+
+
+def test_an_unknown_service_is_still_botocores_unknown_service_error():
+    import botocore.exceptions
+
+    with pytest.raises(botocore.exceptions.UnknownServiceError):
+        connection._loader(None).load_service_model("no-such-service", "service-2")
