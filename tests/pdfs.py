@@ -6,6 +6,7 @@ import io
 
 from pypdf import PdfReader
 
+from chalicelib import event_loops
 from chalicelib.domain import certificate
 
 ISSUER = {
@@ -68,7 +69,8 @@ def signature_report(data: bytes, root_pem: str, tsa_root_pem: str | None = None
         return {"signed": False}
     dss = DocumentSecurityStore.read_dss(reader)
     settings = {"allow_fetching": False, "revocation_mode": "hard-fail"}
-    status = validate_pdf_signature(
+    status = event_loops.outside_running_loop(  # pyHanko's asyncio.run, in a worker Playwright left a loop in
+        validate_pdf_signature,
         signatures[0],
         dss.as_validation_context({**settings, "trust_roots": [root]}),
         ts_validation_context=dss.as_validation_context({**settings, "trust_roots": [tsa_root]}),

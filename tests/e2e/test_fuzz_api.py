@@ -91,7 +91,7 @@ def test_no_server_error_for_any_generated_request(fuzz_stack, role):
         "--checks",
         "not_a_server_error",
         "--max-examples",
-        "12",
+        "6",
         "--seed",
         "20261124",
         # No example database: a checkout's .hypothesis/ shifts what is generated, and a fresh clone (CI) has
