@@ -90,3 +90,21 @@ def test_pump_converts_boto3_records_to_lambda_shape():
     assert out["eventSourceARN"].endswith("/stream/s")
     assert out["awsRegion"] == "ap-northeast-1"
     assert record["dynamodb"]["ApproximateCreationDateTime"].year == 2026  # input untouched
+
+
+def test_an_idle_pump_backs_off_and_a_record_brings_it_back(monkeypatch):
+    """Idle polls wait longer and longer (up to IDLE_WAIT); a poll that delivered waits `interval` again."""
+    p = StreamPump(app=type("A", (), {"handler_map": {pump_module.HANDLER_NAME: None}})(), stream_arn="s", region="r")
+    busy = iter([False, False, False, False, True, False])
+    monkeypatch.setattr(p, "_poll", lambda client, handler: next(busy))
+    monkeypatch.setattr(pump_module.boto3, "client", lambda *a, **k: None)
+    waits = []
+
+    def wait(seconds):
+        waits.append(seconds)
+        if len(waits) == 6:
+            p.stop()
+
+    monkeypatch.setattr(p._halt, "wait", wait)
+    p.run()
+    assert waits == [0.2, 0.4, 0.4, 0.4, 0.1, 0.2]
