@@ -12,6 +12,8 @@ from typing import Any
 from chalicelib import logs, settings
 
 HANDLER_NAME = "webhook_sender"
+#: The longest wait between two sweeps that found nothing to send (seconds).
+IDLE_WAIT = 0.8
 
 
 class LambdaContext:
@@ -51,9 +53,14 @@ class WebhookSweeper(threading.Thread):
 
     def run(self) -> None:
         handler = self.app.handler_map[HANDLER_NAME]
-        while not self._halt.wait(self.interval):
+        wait = self.interval
+        while not self._halt.wait(wait):
+            delivered = 0
             try:
-                handler(scheduled_event(), LambdaContext())
+                delivered = (handler(scheduled_event(), LambdaContext()) or {}).get("delivered", 0)
                 self.runs += 1
             except Exception as exc:  # noqa: BLE001 - a failed sweep is retried at the next tick
                 logs.warning("webhook_sweep_failed", error=type(exc).__name__)
+            # Idle sweeps back off to IDLE_WAIT (a sweep is a whole scheduled invocation: five a second cost
+            # every local stack CPU for nothing); one that sent something comes back to `interval`.
+            wait = self.interval if delivered else min(wait * 2, max(self.interval, IDLE_WAIT))

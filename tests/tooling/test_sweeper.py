@@ -30,3 +30,14 @@ def test_the_sweeper_calls_the_scheduled_function_again_and_again_until_stopped(
     sweeper.stop()
     sweeper.join(2)
     assert not sweeper.is_alive() and app.calls[0]["detail-type"] == "Scheduled Event"
+
+
+def test_idle_sweeps_back_off_and_a_sweep_that_sent_comes_back_to_the_interval(monkeypatch):
+    sent = iter([0, 0, 0, 0, 0, 2, 0])
+    app = _App()
+    app.handler_map[HANDLER_NAME] = lambda event, context: {"delivered": next(sent)}
+    sweeper = WebhookSweeper(app, interval=0.2)
+    waits: list[float] = []
+    monkeypatch.setattr(sweeper._halt, "wait", lambda seconds: waits.append(seconds) or len(waits) > 7)
+    sweeper.run()
+    assert waits == [0.2, 0.4, 0.8, 0.8, 0.8, 0.8, 0.2, 0.4]
