@@ -214,8 +214,9 @@ def round_trips(api: Api, tokens: dict[str, str]) -> tuple[list[Row], str]:
 def issue_to_mail(api: Api, tokens: dict[str, str], runs: int) -> list[Row]:
     import app as app_module
     from chalicelib.store import provision
-    from devstack.pump import StreamPump
+    from devstack.pump import StreamPump, wake_on_stream_writes
 
+    wake_on_stream_writes()  # the bench's moto server is in this process, as the local stack's
     pump = StreamPump(app_module.app, provision.certificates_stream_arn(), "ap-northeast-1")
     pump.start()
     latencies = []

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ThreadedHTTPServer.request_queue_size = 256
 
     from chalicelib.store import provision
-    from devstack.pump import StreamPump
+    from devstack.pump import StreamPump, wake_on_stream_writes
     from devstack.seed import DEMO_ACCOUNTS, DEMO_CLIENT_ID, DEMO_TOTP_SECRETS, seed_demo, seed_demo_client
 
     provision.provision_all()
@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     import app as app_module
 
     app_module.warm_up()  # what SnapStart's before-snapshot hook runs on Lambda (services/warmup.py)
+    wake_on_stream_writes()  # moto is in this process: an idle pump sleeps until a record is written
     pump = StreamPump(app_module.app, stream_arn, os.environ["AWS_REGION"])
     pump.start()
     # the staff events (key reissue, rejection) go through the same trigger path (DESIGN.md §2)

@@ -50,8 +50,40 @@ def to_lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> di
     return out
 
 
-#: The longest wait between polls of an idle stream (seconds).
-IDLE_WAIT = 0.4
+#: The longest wait between polls of an idle stream (seconds): an idle pump is woken by the next
+#: record moto writes (`wake_on_stream_writes`), so this only bounds a wake-up that was missed.
+IDLE_WAIT = 2.0
+
+#: One Event per running pump, set whenever moto appends a record to any table's stream.
+_sleepers: set[threading.Event] = set()
+_sleepers_lock = threading.Lock()
+_hooked = False
+
+
+def wake_on_stream_writes() -> None:
+    """Idempotent: make moto's stream shards wake every idle pump when a record is appended.
+
+    The stack runs moto in this process, so a pump need not poll an empty stream: polling it ten
+    times a second (two pumps, describe_stream + get_records on the moto server each) cost every
+    local stack a sixth of a core, and backing off to a fixed wait delayed the first record of a
+    burst. Lambda's event-source mapping delivers within about a second; this within a poll."""
+    global _hooked
+    if _hooked:
+        return
+    from moto.dynamodb.models.table import StreamShard
+
+    original = StreamShard.add
+
+    def add(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            with _sleepers_lock:
+                for event in _sleepers:
+                    event.set()
+
+    StreamShard.add = add  # type: ignore[method-assign]
+    _hooked = True
 
 
 class StreamPump(threading.Thread):
@@ -72,27 +104,34 @@ class StreamPump(threading.Thread):
         self.interval = interval
         self.max_attempts = max_attempts
         self._halt = threading.Event()
+        self._written = threading.Event()  # set by moto's stream on a new record (wake_on_stream_writes)
         self._iterators: dict[str, str | None] = {}
         self.delivered = 0
 
     def stop(self) -> None:
         self._halt.set()
+        self._written.set()
 
     def run(self) -> None:
         client = boto3.client("dynamodbstreams", region_name=self.region)
         handler = self.app.handler_map[self.handler_name]
-        wait = self.interval
-        while not self._halt.is_set():
-            try:
-                busy = self._poll(client, handler)
-            except Exception:  # noqa: BLE001 - the pump must outlive a bad poll
-                logs.error("stream_pump_poll_failed", exc_info=True)
-                busy = False
-            # Idle, the pump backs off to IDLE_WAIT: two pumps polling moto ten times a second cost a core's
-            # sixth each for nothing in every local stack (and every test worker has one); a record brings it
-            # back to `interval` at once.
-            wait = self.interval if busy else min(wait * 2, max(self.interval, IDLE_WAIT))
-            self._halt.wait(wait)
+        with _sleepers_lock:
+            _sleepers.add(self._written)
+        try:
+            while not self._halt.is_set():
+                self._written.clear()  # before the poll: a record written during it wakes the next wait
+                try:
+                    busy = self._poll(client, handler)
+                except Exception:  # noqa: BLE001 - the pump must outlive a bad poll
+                    logs.error("stream_pump_poll_failed", exc_info=True)
+                    busy = False
+                if busy:  # more may be coming: poll again after `interval`, as the mapping batches
+                    self._halt.wait(self.interval)
+                else:  # idle: sleep until moto writes a record (or IDLE_WAIT, should a wake-up be missed)
+                    self._written.wait(max(self.interval, IDLE_WAIT))
+        finally:
+            with _sleepers_lock:
+                _sleepers.discard(self._written)
 
     def _poll(self, client: Any, handler: Any) -> bool:
         """One pass over the stream's shards; True when it delivered records."""

@@ -56,7 +56,7 @@ def send(mail: Mail) -> str:
         return "suppressed"
     s = settings.current()
     raw = build_mime(mail, s.ses_sender)
-    resp = _client(s.region, _endpoint())
+    resp = client()
     extra = {"ConfigurationSetName": s.ses_configuration_set} if s.ses_configuration_set else {}
     try:
         answer = resp.send_raw_email(Source=s.ses_sender, Destinations=[mail.to], RawMessage={"Data": raw}, **extra)
@@ -65,6 +65,11 @@ def send(mail: Mail) -> str:
         raise
     logs.metric("MailSent")
     return answer["MessageId"]
+
+
+def client() -> Any:
+    """This container's SES client (the stage's region and endpoint)."""
+    return _client(settings.current().region, _endpoint())
 
 
 def _endpoint() -> str | None:

@@ -92,19 +92,25 @@ def test_pump_converts_boto3_records_to_lambda_shape():
     assert record["dynamodb"]["ApproximateCreationDateTime"].year == 2026  # input untouched
 
 
-def test_an_idle_pump_backs_off_and_a_record_brings_it_back(monkeypatch):
-    """Idle polls wait longer and longer (up to IDLE_WAIT); a poll that delivered waits `interval` again."""
+def test_an_idle_pump_sleeps_until_moto_writes_a_record_and_a_busy_one_polls_again_after_interval(monkeypatch):
+    """Idle, a pump waits on its wake-up event (IDLE_WAIT at most); after a poll that delivered it
+    polls again `interval` later."""
     p = StreamPump(app=type("A", (), {"handler_map": {pump_module.HANDLER_NAME: None}})(), stream_arn="s", region="r")
-    busy = iter([False, False, False, False, True, False])
+    busy = iter([False, True, False])
     monkeypatch.setattr(p, "_poll", lambda client, handler: next(busy))
     monkeypatch.setattr(pump_module.boto3, "client", lambda *a, **k: None)
     waits = []
 
-    def wait(seconds):
-        waits.append(seconds)
-        if len(waits) == 6:
-            p.stop()
+    def waiting(what):
+        def wait(seconds):
+            waits.append((what, seconds))
+            if len(waits) == 3:
+                p.stop()
 
-    monkeypatch.setattr(p._halt, "wait", wait)
+        return wait
+
+    monkeypatch.setattr(p._written, "wait", waiting("write"))
+    monkeypatch.setattr(p._halt, "wait", waiting("interval"))
     p.run()
-    assert waits == [0.2, 0.4, 0.4, 0.4, 0.1, 0.2]
+    assert waits == [("write", pump_module.IDLE_WAIT), ("interval", 0.1), ("write", pump_module.IDLE_WAIT)]
+    assert p._written not in pump_module._sleepers  # a stopped pump is no longer woken
