@@ -29,3 +29,10 @@ os.environ.update(
 )
 for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
     os.environ.pop(var, None)
+
+
+def pytest_configure(config) -> None:
+    # Every pytest process records the IAM journey's AWS calls (tests/tooling/iam_recorder.py): its
+    # patches must be in place before anything creates a client. (Already loaded under `-p` in the
+    # IAM test's subprocess: import_plugin then does nothing.)
+    config.pluginmanager.import_plugin("tests.tooling.iam_recorder")

@@ -1,7 +1,7 @@
 """Issue 12: each function's role holds exactly what its code calls.
 
-A journey of the functional suite runs in a subprocess with `tests/tooling/iam_recorder.py`,
-which hooks botocore's `before-call` (and presign) events on every client and
+A journey of the functional suite (iam_recorder.JOURNEY) is recorded by `tests/tooling/iam_recorder.py`
+— while the suite runs it in this worker, or else in a subprocess — which hooks botocore's `before-call` (and presign) events on every client and
 attributes each operation to the Lambda function that made it (the API
 function `app.app`, or the certificate-stream function). The recorded
 operations are then compared with the roles of `.chalice/resources.json`, both
@@ -24,45 +24,8 @@ import pytest
 
 from devstack import cfn
 from tests.conftest import ROOT
+from tests.tooling import iam_recorder
 
-#: The journey: the fewest tests of the functional suite that together make every call (function,
-#: action, resource) that the whole of their modules made — API Gateway's two doors, the page walk,
-#: a deployed stage's SSM reads and mail, idempotent submission, a change and a key reissue through
-#: the stream functions, bounces, the admin API and a machine client, a cold read of the rate table.
-#: Chosen greedily from a per-test recording of the 83 tests the journey used to run (the same 112
-#: calls, a fifth of the time). The check is two-way: a grant that no test here exercises fails
-#: `test_every_grant_is_used_by_that_function`, so a new grant brings the test that uses it here.
-JOURNEY = [
-    "tests/functional/web/test_api_gateway.py::test_page_walk_every_link_of_a_journey_stays_under_the_prefix[execute-api]",
-    "tests/functional/streams/test_event_notices.py::test_key_reissue_mails_the_contractor_once_without_either_key",
-    "tests/functional/web/test_stage_config.py::test_a_deployed_stage_signs_sessions_with_the_secret_from_ssm",
-    "tests/functional/streams/test_notify.py::test_a_new_version_through_the_stream_moves_the_orderers_inbox",
-    "tests/functional/web/test_stage_config.py::test_a_deployed_stage_mails_as_its_own_sender_with_its_public_url",
-    "tests/functional/admin/test_admin.py::test_new_municipality_onboarded_through_the_admin_api_verifies_by_page_and_by_client",
-    "tests/functional/web/test_stage_config.py::test_a_deployed_stage_sends_staff_notices_as_its_own_sender_with_its_public_url",
-    "tests/functional/web/test_api_gateway.py::test_a_form_kept_across_an_expired_session_comes_back_under_the_door_prefix[execute-api]",
-    "tests/functional/netdesk/test_applications.py::test_same_key_same_body_creates_one_and_returns_the_first_answer",
-    "tests/functional/web/test_api_gateway.py::test_login_sets_cookies_scoped_to_the_door_prefix_and_logout_clears_them[execute-api]",
-    "tests/functional/streams/test_notify.py::test_same_record_delivered_three_times_sends_one_mail",
-    "tests/functional/admin/test_admin.py::test_admin_input_errors_are_field_level",
-    "tests/functional/accounts/test_clients.py::test_client_token_is_scoped_to_dsure_api_and_revocation_is_immediate",
-    "tests/functional/streams/test_bounces.py::test_a_published_bounce_suppresses_the_address_and_no_mail_goes_to_it",
-    "tests/functional/admin/test_orderers.py::test_an_empty_patch_answers_the_orderer_unchanged_and_a_missing_one_is_404",
-    "tests/functional/staff/test_fees.py::test_a_new_container_reads_the_rate_table_the_stage_loaded",
-    "tests/functional/streams/test_event_notices.py::test_a_key_reissue_flags_the_inbox_and_tells_the_orderer_holding_the_old_key",
-    "tests/functional/accounts/test_reset.py::test_at_most_three_reset_mails_per_login_an_hour",
-    "tests/functional/web/test_stage_config.py::test_a_deployed_stage_seals_totp_secrets_with_its_kms_key",
-    "tests/functional/staff/test_signing.py::test_a_pdf_signed_by_the_kms_key_under_the_stage_chain_validates",
-    # Issue 29: deliveries (API), a new version followed (certificates stream), a key reissue followed (events)
-    "tests/functional/dsure/test_deliveries.py::test_a_change_brings_a_received_delivery_back_at_the_new_version_and_an_old_decision_is_409",
-    "tests/functional/dsure/test_deliveries.py::test_a_key_reissue_brings_the_delivery_back_at_the_same_version",
-    # Issue 30: webhooks registered, pinged and logged (API); events queued by both stream functions.
-    "tests/functional/dsure/test_webhooks.py::test_a_machine_client_registers_and_pings_with_a_valid_signature",
-    "tests/functional/dsure/test_webhooks.py::test_changes_cancellation_and_key_reissue_reach_the_orderer_that_verified_it",
-    "tests/functional/streams/test_reminders.py::test_the_scheduled_functions_as_lambda_calls_them_remind_users_and_send_the_event",
-    # The daily job re-issues the stage CA's CRL: kms:Sign with the CA key, the bucket's signing/ objects.
-    "tests/functional/staff/test_signing.py::test_the_daily_job_as_lambda_runs_it_reissues_a_due_crl_that_validates_against_the_chain",
-]
 ROLES = {
     "api": "ApiHandlerRole",
     "stream": "CertificateStreamRole",
@@ -94,14 +57,27 @@ PLATFORM = {
 IAM_ACTION = {"s3:HeadObject": "s3:GetObject", "s3:ListObjectsV2": "s3:ListBucket", "s3:ListObjects": "s3:ListBucket"}
 TABLE_PREFIX = re.compile(r"^esurety-[a-z0-9-]+?-(?P<table>[a-z_]+)$")
 
-#: The journey takes minutes: it is recorded once per run. One xdist group keeps every test of this
-#: module on one worker and a session scope keeps the recording alive even when that worker runs other
-#: modules' tests between these (a module fixture would be torn down and recorded again).
-pytestmark = pytest.mark.xdist_group("iam-recording")
+#: One xdist group holds the journey's tests and this module's, so the worker that runs the journey
+#: (first: functional/ is collected before tooling/) checks what it recorded; a session scope keeps the
+#: recording alive when that worker runs other modules' tests between these.
+pytestmark = pytest.mark.xdist_group(iam_recorder.GROUP)
 
 
 @pytest.fixture(scope="session")
 def recorded(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
+    raw = iam_recorder.journey_calls()
+    if raw is None:  # the journey did not run (or not all of it passed) in this process
+        raw = _journey_in_a_subprocess(tmp_path_factory)
+    calls: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for function, service, operation, resource in raw:
+        action = f"{service}:{operation}"
+        # kms:Sign names its key: the recorder told the PDF signing key from the CA's (issue 31).
+        where = resource if action == "kms:Sign" else _resource(service, resource)
+        calls[function].add((IAM_ACTION.get(action, action), where))
+    return calls
+
+
+def _journey_in_a_subprocess(tmp_path_factory) -> list[list[str]]:
     out = tmp_path_factory.mktemp("iam") / "calls.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     env["IAM_RECORD"] = str(out)
@@ -116,7 +92,7 @@ def recorded(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
             "-p",
             "no:cacheprovider",
             "-x",
-            *JOURNEY,
+            *iam_recorder.JOURNEY,
         ],
         cwd=ROOT,
         env=env,
@@ -125,13 +101,7 @@ def recorded(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
         timeout=1500,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    calls: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for function, service, operation, resource in json.loads(out.read_text()):
-        action = f"{service}:{operation}"
-        # kms:Sign names its key: the recorder told the PDF signing key from the CA's (issue 31).
-        where = resource if action == "kms:Sign" else _resource(service, resource)
-        calls[function].add((IAM_ACTION.get(action, action), where))
-    return calls
+    return json.loads(out.read_text())
 
 
 def _resource(service: str, name: str) -> str:
