@@ -422,21 +422,24 @@ def _machine_token(client, admin_token: str) -> str:
     return json.loads(resp.body)["access_token"]
 
 
-def _tokens(client) -> dict[str, str | None]:
-    """A fresh session per caller. Staff and admin get theirs as a completed TOTP step opens it (a code is
-    accepted once per 30-s step, and the matrix logs in again after every logout route)."""
+def _token(client, caller: str) -> str | None:
+    """A fresh session of one caller. Staff and admin get theirs as a completed TOTP step opens it (a code
+    is accepted once per 30-s step, and the matrix logs in again after every logout route)."""
     from chalicelib.services import auth
 
-    creds = {**DEMO, "admin": ("admin", "demo-pass-7")}
-    tokens: dict[str, str | None] = {}
-    for name, key in CALLERS.items():
-        if key in ("staff", "admin"):
-            tokens[name] = auth.open_session_after_mfa(creds[key][0]).token
-        elif key and key != "machine":
-            tokens[name] = login(client, *creds[key])["token"]
-    tokens["anonymous"] = None
-    tokens["machine"] = _machine_token(client, tokens["admin"])
-    return tokens
+    key = CALLERS[caller]
+    if key is None:
+        return None
+    if key == "machine":
+        return _machine_token(client, _token(client, "admin"))
+    if key in ("staff", "admin"):
+        return auth.open_session_after_mfa({**DEMO, "admin": ("admin", "demo-pass-7")}[key][0]).token
+    return login(client, *DEMO[key])["token"]
+
+
+def _tokens(client) -> dict[str, str | None]:
+    """A fresh session per caller."""
+    return {caller: _token(client, caller) for caller in CALLERS}
 
 
 @pytest.mark.parametrize("table", ["api", "pages"])
@@ -452,7 +455,7 @@ def test_the_access_matrix(client, world, table):
         for caller in CALLERS:
             for which in ("own", "missing") if "{" in route else ("own",):
                 if "DELETE /api/session" == route or "logout" in route:
-                    tokens = _tokens(client)
+                    tokens[caller] = _token(client, caller)  # its own earlier call of this route ended it
                 resp = _request(client, route, tokens[caller], which, page=page)
                 has_body = route.startswith("POST") and not page
                 want = _expected(roles, owner, caller, which, page=page, has_body=has_body, route=route)
