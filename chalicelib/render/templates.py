@@ -9,7 +9,10 @@ Jinja2's `ModuleLoader`: plain imports, byte-compiled with the rest of the code,
 nothing written at runtime (Lambda's code directory is read-only).
 
 A checkout has no compiled directory and reads `templates/` directly, so an
-edited template is never shadowed by a stale compiled one. Both environments come
+edited template is never shadowed by a stale compiled one; it keeps Jinja2's
+bytecode cache in `build/jinja/` (keyed by each template's source checksum, so
+an edit compiles afresh), which spares every later process of the checkout — a
+local stack's warm-up, each test worker — compiling every template again. Both environments come
 from one builder, so the compiled code and the runtime agree on every option.
 Jinja2 itself is imported on first use only (cold start).
 """
@@ -28,11 +31,12 @@ from chalicelib.render.formatting import FILTERS
 from chalicelib.render.letterhead import addressee, letterhead
 
 
-def _build(loader: Any) -> Any:
+def _build(loader: Any, bytecode_cache: Any = None) -> Any:
     import jinja2
 
     env = jinja2.Environment(
         loader=loader,
+        bytecode_cache=bytecode_cache,
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -52,7 +56,21 @@ def environment() -> Any:
     compiled = compiled_templates_dir()
     if compiled.is_dir():
         return _build(jinja2.ModuleLoader(str(compiled)))
-    return _build(jinja2.FileSystemLoader(str(templates_dir())))
+    return _build(jinja2.FileSystemLoader(str(templates_dir())), _checkout_bytecode_cache())
+
+
+def _checkout_bytecode_cache() -> Any:
+    """Jinja2's file cache of compiled templates under the checkout's build/ (None where it cannot be written)."""
+    import jinja2
+
+    from chalicelib.settings import PROJECT_DIR
+
+    directory = PROJECT_DIR / "build" / "jinja"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
 
 
 def render(name: str, **context: Any) -> str:

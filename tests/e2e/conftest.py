@@ -235,7 +235,7 @@ def _start_once(extra_env: dict[str, str] | None, ready_timeout: float) -> Stack
 #: Under `pytest -n 2 --dist loadgroup` (bin/test) these modules share one worker, so they run one
 #: after the other: two keep both cores busy for minutes (100 concurrent issuances; schemathesis as
 #: four roles) and three assert that a stack answers within 2 s, which must not run beside those.
-#: Every other test is spread over the workers.
+#: The other tests of the session's `stack` share a second group; every other test is spread over the workers.
 ONE_AT_A_TIME = (
     "test_issuance_e2e.py",
     "test_fuzz_api.py",
@@ -249,6 +249,10 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if item.path.name in ONE_AT_A_TIME:
             item.add_marker(pytest.mark.xdist_group("stacks-one-at-a-time"))
+        elif "stack" in getattr(item, "fixturenames", ()):
+            # The other tests of the session's stack (the browser journeys among them) share one worker:
+            # one more stack and Chromium per worker cost ~7 s of CPU each, for tests that total ~3 minutes.
+            item.add_marker(pytest.mark.xdist_group("session-stack"))
 
 
 @pytest.fixture(scope="session")

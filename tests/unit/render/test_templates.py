@@ -63,3 +63,22 @@ def test_a_checkout_reads_the_template_sources(monkeypatch, tmp_path):
         assert isinstance(templates.environment().loader, jinja2.FileSystemLoader)
     finally:
         templates.environment.cache_clear()
+
+
+def test_a_checkout_compiles_a_template_once_for_all_its_processes(tmp_path, monkeypatch):
+    """A checkout's environment keeps Jinja2's bytecode cache on disk: a second environment (another
+    process: a local stack, a test worker) loads the compiled template instead of compiling it."""
+    import jinja2
+
+    from chalicelib import settings
+
+    monkeypatch.setattr(settings, "PROJECT_DIR", tmp_path)
+    cache = templates._checkout_bytecode_cache()
+    assert isinstance(cache, jinja2.FileSystemBytecodeCache) and (tmp_path / "build" / "jinja").is_dir()
+    loader = jinja2.FileSystemLoader(str(assets.templates_dir()))
+    first = templates._build(loader, cache)
+    html = first.get_template("html/login.html").render(**LOGIN)
+    assert list((tmp_path / "build" / "jinja").iterdir())  # written by the first
+    second = templates._build(loader, templates._checkout_bytecode_cache())
+    monkeypatch.setattr(jinja2.Environment, "compile", lambda *a, **k: pytest.fail("compiled again"))
+    assert second.get_template("html/login.html").render(**LOGIN) == html
