@@ -18,7 +18,8 @@ import os
 import sys
 
 #: What the app, the local stack (devstack/__main__.py imports moto and chalice's server inside
-#: main()), the PDFs and signing, and the suite's tools import.
+#: main()), the PDFs and signing, and every test worker (pytest's plugins: xdist, hypothesis,
+#: schemathesis) import. Not what one process alone imports (Playwright, cfn-lint): it compiles its own.
 MODULES = (
     "app",
     "chalicelib.render.pdf",
@@ -44,9 +45,6 @@ MODULES = (
     "xdist",
     "hypothesis",
     "schemathesis",
-    "playwright.sync_api",
-    "cfnlint.api",
-    "samtranslator.translator.transform",
 )
 
 
