@@ -319,6 +319,23 @@ def _environment() -> dict[str, Any]:
 SECRETS_KEY_ARN = {"Fn::GetAtt": ["SecretsKey", "Arn"]}
 
 
+def _account_administers() -> dict[str, Any]:
+    """The key policy of every KMS key of the stage: the account administers it; what a function may do
+    with a key is granted in that function's role. (A new dict each time: templates are edited in place.)"""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
 def _secrets_key() -> dict[str, Any]:
     """The KMS key that wraps the data keys of secrets the system reads back (store/sealed.py):
     symmetric, rotated yearly; the account administers it, the API function's role may only
@@ -329,18 +346,7 @@ def _secrets_key() -> dict[str, Any]:
             "Description": {"Fn::Sub": "esurety ${Stage}: secrets at rest (TOTP)"},
             "EnableKeyRotation": True,
             "PendingWindowInDays": 7,
-            "KeyPolicy": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "AccountAdministers",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    }
-                ],
-            },
+            "KeyPolicy": _account_administers(),
         },
     }
 
@@ -361,18 +367,7 @@ def _signing_key(what: str) -> dict[str, Any]:
             "KeySpec": "ECC_NIST_P256",
             "KeyUsage": "SIGN_VERIFY",
             "PendingWindowInDays": 7,
-            "KeyPolicy": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "AccountAdministers",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    }
-                ],
-            },
+            "KeyPolicy": _account_administers(),
         },
     }
 
