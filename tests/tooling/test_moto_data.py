@@ -7,6 +7,7 @@ import uuid
 
 import boto3
 from moto import mock_aws
+from moto.core.model_instances import reset_model_data
 from moto.moto_api._internal.responses import MotoAPIResponse
 
 from devstack import moto_data
@@ -37,6 +38,10 @@ def _sent_mail_and_many_items() -> None:
 
 @mock_aws
 def test_the_ses_dump_is_moto_s_own_ses_section_and_nothing_else(monkeypatch):
+    # moto's register of models is process-wide and outlives `mock_aws`: an S3 object an earlier test of this
+    # worker left in it names a bucket this mock does not have, and moto's whole dump (the first call below)
+    # then raises NoSuchBucket. Start from an empty register, as moto's own /moto-api/reset leaves it.
+    reset_model_data()
     original = MotoAPIResponse.model_data
     monkeypatch.setattr(moto_data, "_patched", False)
     monkeypatch.setattr(MotoAPIResponse, "model_data", original)
