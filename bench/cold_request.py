@@ -139,20 +139,20 @@ def _stack() -> tuple[Any, dict[str, Any], dict[str, str]]:
     return moto, {"verify": verify, "page": page}, env
 
 
-def _child(pkg: Path, env: dict[str, str], mode: str, module: str, events: Path) -> dict[str, float]:
+def _child(folder: Path, env: dict[str, str], mode: str, module: str, events: Path) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, module, str(events)], cwd=pkg, env=env, capture_output=True, text=True
+        [sys.executable, "-c", CHILD, mode, module, str(events)], cwd=folder, env=env, capture_output=True, text=True
     )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-1500:])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(pkg: Path, env: dict[str, str], events: Path, runs: int, warmed_runs: int) -> list[Row]:
+def measure(pkg: Path, bare_dir: Path, env: dict[str, str], events: Path, runs: int, warmed_runs: int) -> list[Row]:
     app, bare, warmed = [], [], []
     for _ in range(runs):
         app.append(_child(pkg, env, "cold", "app", events))
-        bare.append(_child(pkg, env, "cold", "bare_verify", events))
+        bare.append(_child(bare_dir, env, "cold", "bare_verify", events))
     for _ in range(warmed_runs):
         warmed.append(_child(pkg, env, "warmed", "app", events))
     ratios = sorted(a["total"] / b["total"] for a, b in zip(app, bare, strict=True))
@@ -209,18 +209,19 @@ def measure(pkg: Path, env: dict[str, str], events: Path, runs: int, warmed_runs
 
 
 def run(quick: bool) -> list[Row]:
-    from bench.cold_start import build_package
+    from bench.cold_start import build_bare, build_package
 
     moto, events, env = _stack()
     try:
         with tempfile.TemporaryDirectory(prefix="esurety-bench-") as tmp:
             pkg = build_package(Path(tmp), precompiled=True)
-            (pkg / "bare_verify.py").write_text(BARE_VERIFY, encoding="utf-8")
             shutil.copytree(ROOT / "chalicelib" / "assets" / "fonts", pkg / "chalicelib" / "assets" / "fonts")
-            subprocess.run([sys.executable, "-m", "compileall", "-q", str(pkg)], check=True, capture_output=True)
+            bare = build_bare(Path(tmp))
+            (bare / "bare_verify.py").write_text(BARE_VERIFY, encoding="utf-8")
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(bare)], check=True, capture_output=True)
             path = Path(tmp) / "events.json"
             path.write_text(json.dumps(events), encoding="utf-8")
-            return measure(pkg, env, path, 5 if quick else 11, 3 if quick else 7)
+            return measure(pkg, bare, env, path, 5 if quick else 11, 3 if quick else 7)
     finally:
         moto.stop()
 

@@ -82,9 +82,36 @@ def build_package(target: Path, precompiled: bool) -> Path:
         check=True,
         capture_output=True,
     )
-    (pkg / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
+    _vendor_botocore(pkg)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(pkg)], check=True, capture_output=True)
     return pkg
+
+
+def _vendor_botocore(pkg: Path) -> None:
+    """botocore as the zip holds it (devstack/package.py: the other services' data pruned, the rest
+    slimmed), so the app's first client parses what a Lambda container's parses."""
+    import botocore
+
+    from devstack import package as packaging
+
+    source = Path(botocore.__file__).parent
+    others = {p.name for p in (source / "data").iterdir() if p.is_dir()} - set(packaging.BOTOCORE_SERVICES)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return ({"__pycache__"} | (others if Path(folder) == source / "data" else set())) & set(names)
+
+    shutil.copytree(source, pkg / "botocore", ignore=ignore)
+    packaging.slim_botocore_data(pkg / "botocore" / "data")
+
+
+def build_bare(target: Path) -> Path:
+    """The baseline's folder: the bare app beside no package, so it runs on the virtualenv's botocore
+    (all its data, as a bare app on Lambda runs on the runtime's), its `.pyc` compiled."""
+    bare = target / "bare"
+    bare.mkdir(exist_ok=True)
+    (bare / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(bare)], check=True, capture_output=True)
+    return bare
 
 
 def _run(code: str, cwd: Path, *args: str) -> str:
@@ -102,10 +129,10 @@ def _run(code: str, cwd: Path, *args: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def imports(pkg: Path, runs: int) -> list[Row]:
+def imports(pkg: Path, bare_dir: Path, runs: int) -> list[Row]:
     bare, app, empty = [], [], []
     for _ in range(runs):
-        bare.append(float(_run(_IMPORT.format(module="bare_app"), pkg)))
+        bare.append(float(_run(_IMPORT.format(module="bare_app"), bare_dir)))
         app.append(float(_run(_IMPORT.format(module="app"), pkg)))
         empty.append(float(_run("import time; print(time.process_time() * 1000)", pkg)))
     pairs = sorted(a / b for a, b in zip(app, bare, strict=True))
@@ -147,7 +174,7 @@ def run(quick: bool) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="esurety-bench-") as tmp:
         pkg = build_package(Path(tmp), precompiled=True)
         source_pkg = build_package(Path(tmp), precompiled=False)
-        return imports(pkg, 9 if quick else 21) + first_page(pkg, source_pkg, 3 if quick else 9)
+        return imports(pkg, build_bare(Path(tmp)), 9 if quick else 21) + first_page(pkg, source_pkg, 3 if quick else 9)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@
    the runtime's Python (sam.json `Runtime`), with unchecked-hash invalidation:
    the zip's timestamps mean nothing on Lambda, and its sources never change.
 3. **Prune** what the functions never load (the zip must stay under Lambda's 50 MB direct upload):
-   botocore's data for every service but BOTOCORE_SERVICES, fontTools' C sources, its subpackages
-   fpdf2 never imports and the compiled twins of modules a PDF never loads (their pure-Python
+   botocore's data for every service but BOTOCORE_SERVICES (and, in what is kept, the other
+   services' endpoint entries and the models' documentation: `slim_botocore_data`), fontTools' C
+   sources, its subpackages fpdf2 never imports and the compiled twins of modules a PDF never loads (their pure-Python
    source stays), Pillow's AVIF and WebP plugins with their libraries, dnspython (email-validator
    checks syntax only: no DNS inside a request). tests/tooling/test_package.py's probe imports every
    module, renders every PDF and mail and creates a client for each listed service from the zip.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import gzip
 import json
 import py_compile
 import re
@@ -187,8 +189,76 @@ def runtime_version(template: dict[str, Any]) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+#: The keys of a service model that only documentation reads (botocore builds docstrings from them on demand).
+DOCUMENTATION_KEYS = frozenset({"documentation", "documentationUrl"})
+
+
+def _without_documentation(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: _without_documentation(value)
+            for key, value in node.items()
+            if not (key in DOCUMENTATION_KEYS and isinstance(value, str))
+        }
+    if isinstance(node, list):
+        return [_without_documentation(value) for value in node]
+    return node
+
+
+def undocumented(model: dict[str, Any]) -> dict[str, Any]:
+    """A service model whose operations and shapes carry no documentation strings (nearly all of its
+    bytes); everything a client reads is kept. Only there: botocore requires the documentation of a
+    client context parameter, and a structure member named "documentation" is a shape reference (a dict)."""
+    return {
+        **model,
+        "operations": _without_documentation(model["operations"]),
+        "shapes": _without_documentation(model["shapes"]),
+    }
+
+
+def slim_endpoints(endpoints: dict[str, Any], prefixes: set[str]) -> dict[str, Any]:
+    """botocore's endpoint data with each partition's services cut to the endpoint prefixes `prefixes`
+    (partitions, regions and defaults kept). Entries are keyed by a service's endpoint prefix, which
+    is not always its name (SES's is "email")."""
+    return {
+        **endpoints,
+        "partitions": [
+            {**partition, "services": {k: v for k, v in partition["services"].items() if k in prefixes}}
+            for partition in endpoints["partitions"]
+        ],
+    }
+
+
+def _compact(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+
+def slim_botocore_data(data: Path, services: tuple[str, ...] = BOTOCORE_SERVICES) -> int:
+    """What a cold container's first client parses, cut to what it reads; returns bytes removed.
+
+    The first client of a process parses `endpoints.json` whole (1.2 MB, every partition's ~300
+    services: ~20 ms of CPU, a third of a cold verification's first request; issue 32) and its
+    service's model, four-fifths of which is documentation. Here `endpoints.json` keeps the entries of
+    `services` only (by their endpoint prefixes), and each kept `service-2.json.gz` becomes a
+    `service-2.json` without documentation (uncompressed: the zip compresses it, and botocore reads
+    `.json` before `.json.gz`). Both stay botocore's own data files in botocore's own folder, so it
+    resolves endpoints exactly as before. tests/tooling/test_package.py holds clients made from the
+    slim data to the requests stock botocore makes."""
+    before = sum(f.stat().st_size for f in data.rglob("*") if f.is_file())
+    prefixes = set()
+    for service in services:
+        for packed in (data / service).glob("*/service-2.json.gz"):
+            model = json.loads(gzip.decompress(packed.read_bytes()))
+            prefixes.add(model["metadata"]["endpointPrefix"])
+            _compact(packed.with_suffix(""), undocumented(model))
+            packed.unlink()
+    _compact(data / "endpoints.json", slim_endpoints(json.loads((data / "endpoints.json").read_bytes()), prefixes))
+    return before - sum(f.stat().st_size for f in data.rglob("*") if f.is_file())
+
+
 def prune(root: Path) -> int:
-    """Remove PRUNED and botocore's data of other services from an unzipped package; returns bytes removed."""
+    """Remove PRUNED and botocore's data of other services from an unzipped package, and slim what
+    is left of botocore's data; returns bytes removed."""
     removed = 0
     targets = [p for pattern in PRUNED for p in root.glob(pattern)]
     data = root / "botocore" / "data"
@@ -203,6 +273,8 @@ def prune(root: Path) -> int:
         else:
             removed += path.stat().st_size
             path.unlink()
+    if data.is_dir():
+        removed += slim_botocore_data(data)
     return removed
 
 

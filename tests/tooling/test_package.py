@@ -155,6 +155,8 @@ BUILD_TOOLS = {"pip", "setuptools", "click", "wheel", "inquirer", "_distutils_ha
 def test_zip_is_lean_boto3_matches_its_botocore_and_every_module_is_precompiled(package):
     from packaging.specifiers import SpecifierSet
 
+    from devstack import package as packaging
+
     with zipfile.ZipFile(package / "deployment.zip") as z:
         names = set(z.namelist())
         tops = {n.split("/", 1)[0] for n in names}
@@ -178,6 +180,12 @@ def test_zip_is_lean_boto3_matches_its_botocore_and_every_module_is_precompiled(
             assert cached in names, cached
         flags = int.from_bytes(z.read(f"chalicelib/__pycache__/settings.{TAG}.pyc")[4:8], "little")
         assert flags == 0b01  # hash-based, unchecked: no source stat on Lambda's read-only code directory
+        # botocore's data slimmed (issue 32): endpoints of the kept services only, models without documentation
+        endpoints = json.loads(z.read("botocore/data/endpoints.json"))
+        prefixes = {"email" if name == "ses" else name for name in packaging.BOTOCORE_SERVICES}  # SES's prefix
+        assert {s for p in endpoints["partitions"] for s in p["services"]} == prefixes
+        assert "botocore/data/dynamodb/2012-08-10/service-2.json" in names
+        assert not [n for n in names if n.startswith("botocore/data/") and n.endswith("service-2.json.gz")]
 
 
 def test_unzipped_package_imports_every_module_alone_renders_every_pdf_and_mail_and_has_each_services_client(
@@ -400,3 +408,113 @@ def test_botocore_data_is_kept_for_exactly_the_services_the_code_names():
         )
     assert named == set(packaging.BOTOCORE_SERVICES)
     assert list(packaging.BOTOCORE_SERVICES) == sorted(packaging.BOTOCORE_SERVICES)
+
+
+#: One call of each service the functions use, with parameters that reach the URL and the body.
+SLIM_CALLS = {
+    "dynamodb": ("get_item", {"TableName": "esurety-dev-guarantees", "Key": {"number": {"S": "30026-000777M"}}}),
+    "kms": ("describe_key", {"KeyId": "alias/esurety-dev-signing"}),
+    "s3": ("get_object", {"Bucket": "esurety-dev-pdf", "Key": "guarantees/30026-000777M.pdf"}),
+    "ses": ("send_raw_email", {"RawMessage": {"Data": b"Subject: x\r\n\r\nx"}}),
+    "ssm": ("get_parameters", {"Names": ["/esurety/dev/ses-sender"], "WithDecryption": True}),
+}
+#: Headers that change with every request (time, ids) or carry the signature itself.
+_VOLATILE = {"x-amz-date", "authorization", "user-agent", "amz-sdk-invocation-id", "amz-sdk-request"}
+
+
+class _Sent(Exception):
+    """Raised by a before-send handler: the request botocore would send, unsent."""
+
+    def __init__(self, request):
+        super().__init__("captured")
+        self.request = request
+
+
+def _what_is_sent(session, service: str, region: str, endpoint: str | None) -> tuple:
+    """(region, endpoint, partition, method, URL, stable headers, body, credential scope) of SLIM_CALLS[service]."""
+    import botocore.config
+
+    client = session.create_client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="AKIDSLIMTEST",
+        aws_secret_access_key="slim-test-secret",
+        config=botocore.config.Config(retries={"total_max_attempts": 1}),
+    )
+
+    def capture(request, **_):
+        raise _Sent(request)
+
+    client.meta.events.register("before-send", capture)
+    operation, params = SLIM_CALLS[service]
+    try:
+        getattr(client, operation)(**params)
+    except _Sent as sent:
+        request = sent.request
+    except Exception as error:  # botocore refusing the call (a region without the service): the same refusal
+        return (type(error).__name__, str(error))
+    headers = {k.lower(): v for k, v in request.headers.items() if k.lower() not in _VOLATILE}
+    scope = re.search(r"Credential=AKIDSLIMTEST/\d{8}/([^,]+),", request.headers["Authorization"].decode()).group(1)
+    meta = (client.meta.region_name, client.meta.endpoint_url, client.meta.partition)
+    return (*meta, request.method, request.url, headers, request.body, scope)
+
+
+def test_slim_botocore_data_makes_the_requests_botocores_own_data_makes(tmp_path):
+    """devstack/package.py slims the zip's botocore data (issue 32): the first client of a cold container
+    parses ~30 KB of endpoints instead of 1.2 MB. Clients made from the slim data must send what stock
+    botocore sends: the same URL, headers, body and signing scope for each service, in AWS's, China's and
+    GovCloud's partitions, with and without an endpoint URL (the local stack's)."""
+    import botocore
+    import botocore.loaders
+    import botocore.session
+
+    from devstack import package as packaging
+
+    stock_data = Path(botocore.__file__).parent / "data"
+    data = tmp_path / "data"
+    data.mkdir()
+    for item in stock_data.iterdir():
+        if item.is_file():
+            shutil.copy2(item, data / item.name)
+        elif item.name in packaging.BOTOCORE_SERVICES:
+            shutil.copytree(item, data / item.name)
+    removed = packaging.slim_botocore_data(data)
+    assert removed > 1_000_000  # endpoints.json alone was 1.2 MB
+
+    class SlimLoader(botocore.loaders.Loader):
+        BUILTIN_DATA_PATH = str(data)  # where the zip's botocore finds its data: its own folder
+
+    slim, stock = botocore.session.get_session(), botocore.session.get_session()
+    slim.register_component("data_loader", SlimLoader())
+    assert slim.get_component("data_loader").load_data_with_path("endpoints")[1] == str(data / "endpoints")
+    resolvers = [s.get_component("endpoint_resolver") for s in (slim, stock)]
+    compared = 0
+    for service in packaging.BOTOCORE_SERVICES:
+        prefix = stock.get_service_model(service).endpoint_prefix
+        for region in ("ap-northeast-1", "us-east-1", "cn-north-1", "us-gov-west-1"):
+            slim_legacy, stock_legacy = (r.construct_endpoint(prefix, region) for r in resolvers)
+            assert slim_legacy == stock_legacy and stock_legacy is not None, (prefix, region)
+            for endpoint in (None, "http://127.0.0.1:4566"):
+                sent = _what_is_sent(slim, service, region, endpoint)
+                assert sent == _what_is_sent(stock, service, region, endpoint), (service, region, endpoint)
+                compared += len(sent) > 2
+        model = json.loads((data / service).glob("*/service-2.json").__next__().read_bytes())
+        stock_model = stock.get_component("data_loader").load_service_model(service, "service-2")
+        assert model["operations"].keys() == stock_model["operations"].keys()
+        assert model["shapes"].keys() == stock_model["shapes"].keys()
+        assert "documentation" not in json.dumps(model["operations"])
+    assert compared >= 30  # most pairs built a request (a region without the service refuses it alike)
+
+
+def test_undocumented_keeps_a_member_named_documentation_and_what_botocore_requires():
+    from devstack.package import undocumented
+
+    shape = {"type": "structure", "documentation": "<p>x</p>", "members": {"documentation": {"shape": "Doc"}}}
+    context = {"Accelerate": {"type": "boolean", "documentation": "required by botocore's model"}}
+    model = {"clientContextParams": context, "operations": {"Op": {"documentation": "y"}}, "shapes": {"S": shape}}
+    assert undocumented(model) == {
+        "clientContextParams": context,
+        "operations": {"Op": {}},
+        "shapes": {"S": {"type": "structure", "members": {"documentation": {"shape": "Doc"}}}},
+    }
