@@ -47,7 +47,8 @@ def create(stage: str) -> str:
     if stage == "prod":
         raise ValueError("no smoke fixture on prod: its smoke is read-only")
     from chalicelib.domain import totp
-    from chalicelib.domain.records import Account, Orderer, Organisation
+    from chalicelib.domain.orderers import Orderer
+    from chalicelib.domain.records import Account, Organisation
     from chalicelib.services.auth import hash_password
     from chalicelib.store import accounts, orderers, organisations
 

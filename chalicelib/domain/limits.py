@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.domain import dates, records
+from chalicelib.domain import dates, orderers
 from chalicelib.domain.application import amount_rule_errors
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.records import DEFAULT_ORDERER, Orderer
+from chalicelib.domain.orderers import DEFAULT_ORDERER, Orderer
 
 #: The guarantees an application may ask for, in the order they are numbered.
 KINDS = ("advance_payment", "contract_guarantee")
@@ -45,7 +45,7 @@ def check_guarantee(
 
     - 前払金保証 (kind advance_payment): guarantee_amount ≤ advance_tenths/10 of
       contract_amount; `advance_tenths` is the orderer's rate for the contract
-      type (records.Orderer), defaulting to 4 (construction) or 3 (design_survey).
+      type (orderers.Orderer), defaulting to 4 (construction) or 3 (design_survey).
     - 契約保証 (contract_guarantee): guarantee_amount ≥ 1/10, or 3/10 when low_bid.
     - 工期始 ≤ 工期末; 工期末 not before `today` (pass today=None to skip this
       one, e.g. for a correction that does not touch the period).
@@ -87,7 +87,7 @@ def check_guarantee(
 
 def electronic_refused(field: str, orderer: Orderer | None) -> FieldError | None:
     """At issue time: an electronic guarantee (or 契約保証予約) for an orderer that offers none."""
-    return None if records.offers_e_surety(orderer) else FieldError(field, NOT_E_SURETY)
+    return None if orderers.offers_e_surety(orderer) else FieldError(field, NOT_E_SURETY)
 
 
 def check_issuable(form: dict[str, Any], orderer: Orderer | None, today: dt.date) -> None:
@@ -108,7 +108,7 @@ def check_issuable(form: dict[str, Any], orderer: Orderer | None, today: dt.date
             period_end=project["period_end"],
             today=today,
             contract_type=contract_type,
-            advance_tenths=records.advance_tenths(orderer, contract_type),
+            advance_tenths=orderers.advance_tenths(orderer, contract_type),
             low_bid=bool(section.get("low_bid")),
             fields={
                 "guarantee_amount": f"{kind}.amount",

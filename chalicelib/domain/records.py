@@ -5,6 +5,12 @@ models, so the cloud seam stays in `store/` (DESIGN.md §2) and a service can be
 exercised against an in-memory repository. Field names follow docs/CONTRACTS.md.
 A changed record is a new value (`dataclasses.replace`); the repository decides
 how it is written.
+
+Two records live elsewhere, because `import app` needs them and this module's
+others load with the services that use them (a frozen dataclass costs ~0.6 ms to
+build, and a cold container pays for every one it imports; issue 32): a session
+row (`principal.SessionRecord`, read by the session check) and the 発注者
+(`orderers.Orderer`, read by the rules tables the route declarations import).
 """
 
 from __future__ import annotations
@@ -101,58 +107,6 @@ class MachineClient:
         if self.allowed_sources:  # only a bound client names them: API.md's item is unchanged otherwise
             shown["allowed_sources"] = list(self.allowed_sources)
         return shown
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """A live session; `expires_at` is epoch seconds (the row's TTL)."""
-
-    session_id: str
-    login: str
-    role: str
-    org_id: str
-    org_name: str
-    created_at: str
-    expires_at: int
-    #: The user's own address at login: a notice to it needs no directory look-up.
-    email: str | None = None
-
-
-@dataclass(frozen=True)
-class Orderer:
-    """A 発注者 of the reference list: what the store keeps and what the application, reservation,
-    issuance and 変更 rules read (its 電子保証 support and rates). Rates are tenths of 請負金額
-    (DESIGN.md §1); these defaults are the only ones (a stored row without a rate reads as them).
-    """
-
-    orderer_id: str
-    name: str
-    e_surety: bool = False
-    advance_rate_construction: int = 4
-    advance_rate_design_survey: int = 3
-    intermediate_rate: int = 2
-    total_advance_rate: int = 6
-
-    def advance_tenths(self, contract_type: str) -> int:
-        """The 前払金 ceiling that applies to this kind of contract."""
-        if contract_type == "design_survey":
-            return self.advance_rate_design_survey
-        return self.advance_rate_construction
-
-
-#: An orderer of which nothing is known but the default rates: what the rules apply for an
-#: unknown orderer (whose own error is reported separately).
-DEFAULT_ORDERER = Orderer("", "")
-
-
-def advance_tenths(orderer: Orderer | None, contract_type: str) -> int | None:
-    """The orderer's ceiling, or None (the rules' default) when the orderer is unknown."""
-    return orderer.advance_tenths(contract_type) if orderer is not None else None
-
-
-def offers_e_surety(orderer: Orderer | None) -> bool:
-    """May a guarantee for this orderer be electronic (電子保証対応の発注者)? Never for an unknown one."""
-    return orderer is not None and orderer.e_surety
 
 
 @dataclass(frozen=True)

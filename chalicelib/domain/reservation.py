@@ -24,7 +24,7 @@ from chalicelib.domain.application.schema import object_schema as _obj
 from chalicelib.domain.application.schema import string_schema as _s
 from chalicelib.domain.dates import RESERVATION_VALID_DAYS
 from chalicelib.domain.errors import FieldError
-from chalicelib.domain.records import Orderer, offers_e_surety
+from chalicelib.domain.orderers import Orderer, offers_e_surety
 
 KIND = "contract_reservation"
 PRODUCT_NAME = "契約保証予約"

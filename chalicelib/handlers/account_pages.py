@@ -14,9 +14,9 @@ from chalicelib.handlers.endpoint import cookies, source_address
 from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import AUDIENCES, PageCall, form_field, page
 from chalicelib.render import links
+from chalicelib.services import session_check
 
 accounts = lazy("chalicelib.services.accounts")
-auth = lazy("chalicelib.services.auth")
 
 bp = Blueprint(__name__)
 
@@ -31,7 +31,7 @@ def _nonce(call: PageCall) -> str:
 def _render(call: PageCall, template: str, status: int = 200, **context: object) -> Response:
     nonce = _nonce(call)
     response = call.render(
-        template, status=status, no_store=True, form_token=auth.anonymous_csrf_token(nonce), **context
+        template, status=status, no_store=True, form_token=session_check.anonymous_csrf_token(nonce), **context
     )
     secure = "" if settings.current().is_local else "; Secure"  # issue 26: it never had Secure
     response.headers["Set-Cookie"] = (

@@ -21,7 +21,7 @@ from chalicelib.domain.errors import FieldError
 from chalicelib.domain.principal import Principal
 from chalicelib.handlers import query as query_mod
 from chalicelib.handlers.errors import ApiError, as_api_errors
-from chalicelib.services import auth  # every signed-in request checks its session: imported with `app`
+from chalicelib.services import session_check  # every signed-in request makes it: imported with `app`
 
 SESSION_COOKIE = "esurety_session"
 CSRF_HEADER = "x-csrf-token"
@@ -103,13 +103,13 @@ def current_principal(request: Any) -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        principal = auth.authenticate(token.strip())
+        principal = session_check.authenticate(token.strip())
         if principal is None:
             principal = _machine_client(request, token.strip())
         return principal
     token = cookies(request).get(SESSION_COOKIE)
     if token:
-        return auth.authenticate(token, via_cookie=True)
+        return session_check.authenticate(token, via_cookie=True)
     return None
 
 
@@ -149,7 +149,7 @@ def require_role(request: Any, roles: tuple[str, ...], csrf_value: str | None = 
         raise ApiError(403)
     if principal.via_cookie and request.method not in SAFE_METHODS:
         candidate = csrf_value or (request.headers or {}).get(CSRF_HEADER)
-        if not auth.csrf_valid(principal.session_id, candidate):
+        if not session_check.csrf_valid(principal.session_id, candidate):
             raise ApiError(403, [FieldError(CSRF_FIELD, "画面を開き直してから、もう一度操作してください。")])
     return principal
 

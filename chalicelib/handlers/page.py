@@ -18,7 +18,7 @@ from chalicelib.handlers.endpoint import CSRF_FIELD, SESSION_COOKIE, cookies, cu
 from chalicelib.handlers.errors import ApiError, as_api_errors
 from chalicelib.render import links
 from chalicelib.render.templates import render
-from chalicelib.services import auth
+from chalicelib.services import session_check
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 MULTIPART_TYPE = "multipart/form-data"
@@ -49,7 +49,7 @@ class PageCall:
 
     @property
     def csrf(self) -> str:
-        return auth.csrf_token(self.principal.session_id) if self.principal else ""
+        return session_check.csrf_token(self.principal.session_id) if self.principal else ""
 
     def render(self, template: str, status: int = 200, no_store: bool = False, **context: Any) -> Response:
         aud = AUDIENCES.get(self.audience or "", (None, None, "e-Surety"))
@@ -254,11 +254,11 @@ def _csrf_refusal(
     if anonymous is not None:
         cookie, answer = anonymous
         nonce = cookies(call.request).get(cookie, "")
-        if nonce and auth.csrf_valid_anonymous(nonce, form_field(call.request, CSRF_FIELD)):
+        if nonce and session_check.csrf_valid_anonymous(nonce, form_field(call.request, CSRF_FIELD)):
             return None
         return answer(call)
     if not public and principal is not None and principal.via_cookie:
-        if not auth.csrf_valid(principal.session_id, form_field(call.request, CSRF_FIELD)):
+        if not session_check.csrf_valid(principal.session_id, form_field(call.request, CSRF_FIELD)):
             raise ApiError(403)
     return None
 

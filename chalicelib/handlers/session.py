@@ -21,6 +21,7 @@ from chalicelib.handlers.page import (
 )
 from chalicelib.handlers.schemas import ref
 from chalicelib.render import links
+from chalicelib.services import session_check
 
 auth = lazy("chalicelib.services.auth")
 
@@ -95,7 +96,7 @@ def _login_page(call: PageCall, errors: list | None = None, login_id: str = "", 
         "html/login.html",
         status=status,
         no_store=True,
-        login_token=auth.anonymous_csrf_token(nonce),
+        login_token=session_check.anonymous_csrf_token(nonce),
         errors=errors or [],
         notice=notice,
         login_id=login_id,
@@ -193,7 +194,7 @@ def _mfa_page(call: PageCall, mfa_token: str, errors: list | None = None, status
         "html/login_mfa.html",
         status=status,
         no_store=True,
-        login_token=auth.anonymous_csrf_token(nonce),
+        login_token=session_check.anonymous_csrf_token(nonce),
         mfa_token=mfa_token,
         errors=errors or [],
         next_path=_safe_next(call),

@@ -19,8 +19,8 @@ from chalicelib.handlers.errors import ApiError
 from chalicelib.handlers.lazy import lazy
 from chalicelib.handlers.page import MULTIPART_OVERHEAD, PageCall, page
 from chalicelib.render import links
+from chalicelib.services import session_check
 
-auth = lazy("chalicelib.services.auth")
 pdf_verify = lazy("chalicelib.services.pdf_verify")
 signing = lazy("chalicelib.services.signing")
 
@@ -117,7 +117,11 @@ def _render(call: PageCall, status: int = 200, **context: Any) -> Response:
     nonce = cookies(call.request).get(NONCE_COOKIE) or secrets.token_urlsafe(18)
     context.setdefault("pdf_labels", pdf_verify.LABELS)
     response = call.render(
-        "html/verify_pdf.html", status=status, no_store=True, form_token=auth.anonymous_csrf_token(nonce), **context
+        "html/verify_pdf.html",
+        status=status,
+        no_store=True,
+        form_token=session_check.anonymous_csrf_token(nonce),
+        **context,
     )
     secure = "" if settings.current().is_local else "; Secure"
     response.headers["Set-Cookie"] = (

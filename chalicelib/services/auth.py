@@ -1,8 +1,11 @@
-"""Log in, authenticate a token, log out; CSRF tokens bound to the session.
+"""Log in (password, lockout counters, MFA hand-off) and log out.
 
-Tokens are JWTs (HS256, PyJWT) naming a row in the sessions table: the
+Tokens are JWTs (HS256, domain/hs256.py) naming a row in the sessions table: the
 signature and `exp` stop forgeries and stale tokens without a read, and the row
-makes logout immediate.
+makes logout immediate. Checking a token and the CSRF tokens bound to a session
+are services/session_check.py's: every signed-in request makes that check, so it
+loads with `app`, and this module (with the counters and accounts behind it)
+loads on the first login.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import settings
-from chalicelib.domain import constant_time, hs256
+from chalicelib.domain import hs256
 from chalicelib.domain.accounts import TOKEN_TTL_SECONDS
 from chalicelib.domain.errors import FieldError, TooManyAttempts, Unauthenticated
-from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import Account, SessionRecord
+from chalicelib.domain.principal import Principal, SessionRecord
+from chalicelib.domain.records import Account
 from chalicelib.store import accounts, attempts, organisations, sessions, tokens
 
 #: One source on one login: 5 failures lock that source out of that login for 15 minutes.
@@ -197,40 +200,8 @@ def _open_session(account: Account) -> LoginResult:
     return LoginResult(token, principal, exp)
 
 
-def authenticate(token: str, via_cookie: bool = False) -> Principal | None:
-    """The principal a token stands for, or None if it is forged, expired or logged out."""
-    try:
-        claims = hs256.decode(token, settings.signing_secret(), require=("exp", "sid", "sub"))
-    except hs256.InvalidToken:
-        return None
-    row = sessions.get(str(claims["sid"]))
-    if row is None or row.login != claims["sub"] or row.expires_at <= time.time():
-        return None
-    return Principal(row.login, row.role, row.org_id, row.org_name, row.session_id, via_cookie, email=row.email)
-
-
 def logout(principal: Principal) -> None:
     sessions.delete(principal.session_id)
-
-
-def csrf_token(session_id: str) -> str:
-    """Bound to the session: useless to anyone who cannot already read the session."""
-    mac = hmac.new(settings.signing_secret(), f"csrf|{session_id}".encode(), hashlib.sha256)
-    return mac.hexdigest()
-
-
-def csrf_valid(session_id: str, candidate: str | None) -> bool:
-    return bool(candidate) and constant_time.equal(str(candidate), csrf_token(session_id))
-
-
-def anonymous_csrf_token(nonce: str) -> str:
-    """For the login forms, before there is a session: paired with a nonce cookie."""
-    mac = hmac.new(settings.signing_secret(), f"login-csrf|{nonce}".encode(), hashlib.sha256)
-    return mac.hexdigest()
-
-
-def csrf_valid_anonymous(nonce: str, candidate: str | None) -> bool:
-    return bool(candidate) and constant_time.equal(str(candidate), anonymous_csrf_token(nonce))
 
 
 def contact_email(login_id: str) -> str | None:

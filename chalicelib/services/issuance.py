@@ -27,8 +27,9 @@ from chalicelib.domain import certificate as cert_domain
 from chalicelib.domain import clock, limits, reasons
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, ValidationFailed
+from chalicelib.domain.orderers import Orderer
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import Application, Orderer
+from chalicelib.domain.records import Application
 from chalicelib.domain.reservation import Reservation
 from chalicelib.services import fees, minting, reservations
 from chalicelib.services.staff_applications import ALREADY_DONE, application_view, branch_application, contractor_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.records import Orderer
+from chalicelib.domain.orderers import Orderer
 from chalicelib.store import orderers as store
 
 

@@ -27,8 +27,8 @@ from chalicelib.domain import clock, limits, reasons
 from chalicelib.domain import reservation as rules
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.orderers import Orderer
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import Orderer
 from chalicelib.domain.reservation import Reservation
 from chalicelib.domain.status import RESERVATION_STATUSES
 from chalicelib.services import body_review, fees, minting

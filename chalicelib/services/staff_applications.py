@@ -10,8 +10,9 @@ from typing import Any
 
 from chalicelib.domain import branches, clock, limits
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
+from chalicelib.domain.orderers import offers_e_surety
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import Application, offers_e_surety
+from chalicelib.domain.records import Application
 from chalicelib.domain.status import APPLICATION_STATUSES
 from chalicelib.services import approvals, bounces, fees, staff_search
 from chalicelib.store import accounts, orderers

@@ -24,8 +24,9 @@ from chalicelib.domain import clock, limits, reasons, version_changes
 from chalicelib.domain.approvals import Approval
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.domain.orderers import advance_tenths
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import CertificateVersion, Guarantee, advance_tenths
+from chalicelib.domain.records import CertificateVersion, Guarantee
 from chalicelib.render import pdf
 from chalicelib.services import deliveries, documents, views
 from chalicelib.store import applications as applications_store

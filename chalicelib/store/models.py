@@ -28,7 +28,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import settings
-from chalicelib.domain.records import DEFAULT_ORDERER
+from chalicelib.domain.orderers import DEFAULT_ORDERER
 from chalicelib.store import orderer_cache
 from chalicelib.store.connection import SharedConnection
 

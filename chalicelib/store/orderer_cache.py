@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from chalicelib.domain.records import Orderer
+from chalicelib.domain.orderers import Orderer
 
 _lock = threading.Lock()
 #: (expiry on the monotonic clock, orderer id → Orderer), or None when nothing is kept.

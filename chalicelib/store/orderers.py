@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.domain.records import Orderer
+from chalicelib.domain.orderers import Orderer
 from chalicelib.store import orderer_cache
 from chalicelib.store.models import OrdererModel
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.domain.records import SessionRecord
+from chalicelib.domain.principal import SessionRecord
 from chalicelib.store.models import SessionModel
 
 

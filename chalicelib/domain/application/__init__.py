@@ -1,7 +1,7 @@
 """The 保証申込 (guarantee application): normalisers, one rule per form section, and the schema.
 
 Pure Python: the caller hands in what the rules need from outside (the
-orderer's record as `records.Orderer`, today's date, and the set of characters the
+orderer's record as `orderers.Orderer`, today's date, and the set of characters the
 certificate font can draw), so the same rules run for the JSON API, the
 three-step form and, through `amount_rule_errors`, for a later 変更.
 

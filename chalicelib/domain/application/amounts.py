@@ -2,14 +2,14 @@
 
 One home for the ratios: the application rules call it at submission, and
 `domain.limits.check_guarantee` at issuance and at every 変更. Rates come from
-the orderer's record (`records.Orderer`), in tenths of 請負金額.
+the orderer's record (`orderers.Orderer`), in tenths of 請負金額.
 """
 
 from __future__ import annotations
 
 from chalicelib.domain import labels
 from chalicelib.domain.errors import FieldError
-from chalicelib.domain.records import Orderer
+from chalicelib.domain.orderers import Orderer
 
 
 def amount_rule_errors(

@@ -10,7 +10,7 @@ from chalicelib.domain.application import rules
 from chalicelib.domain.application.collect import Review
 from chalicelib.domain.application.normalise import as_dict
 from chalicelib.domain.errors import FieldError
-from chalicelib.domain.records import DEFAULT_ORDERER, Orderer, offers_e_surety
+from chalicelib.domain.orderers import DEFAULT_ORDERER, Orderer, offers_e_surety
 
 
 def review_application(

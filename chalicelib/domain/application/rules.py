@@ -31,7 +31,7 @@ from chalicelib.domain.application.normalise import (
 from chalicelib.domain.application.schema import CONTRACT_TYPES, FEE_PAYMENTS, FORMS, ORDER_TYPES
 from chalicelib.domain.branches import BRANCHES
 from chalicelib.domain.numbers import normalise_number
-from chalicelib.domain.records import Orderer
+from chalicelib.domain.orderers import Orderer
 
 _POSTAL = re.compile(r"^\d{3}-\d{4}$")
 

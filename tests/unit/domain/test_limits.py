@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.domain import limits
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.domain.records import Orderer
+from chalicelib.domain.orderers import Orderer
 
 TODAY = dt.date(2026, 11, 1)
 

@@ -19,7 +19,7 @@ from chalicelib.domain.application import (
     to_full_width,
 )
 from chalicelib.domain.fonts import drawable_in, undrawable_chars
-from chalicelib.domain.records import Orderer
+from chalicelib.domain.orderers import Orderer
 from tests.factories import application_body
 
 TODAY = dt.date(2026, 11, 25)
