@@ -3,7 +3,7 @@
 Used by tests that need an application, a guarantee or a certificate version
 without going through the use case that normally creates it. Written through the store's
 repositories (chalicelib/store/), never the PynamoDB models; what they write is returned as the
-domain's records (chalicelib/domain/records.py).
+domain's records (chalicelib/domain/records/).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 and the shapes of logins and ids.
 
 The stored values themselves (Account, Organisation, OneTimeToken, MachineClient)
-are in domain/records.py with the other records. Nothing here touches AWS.
+are in domain/records/ with the other records. Nothing here touches AWS.
 """
 
 from __future__ import annotations

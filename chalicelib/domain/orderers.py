@@ -1,8 +1,8 @@
 """A 発注者 as the rules read it: its 電子保証 support and its 前払金 rates.
 
 Beside the rules that read it (domain/application/, domain/limits.py,
-domain/reservation.py), not in domain/records.py: those rules' tables load with
-`import app`, and records.py's other records load only with the services that use them.
+domain/reservation.py), not in domain/records/: those rules' tables load with
+`import app`, and the records there load only with the services that use them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ the right stage's table. Every model talks through the process's one shared
 DynamoDB client (`store/connection.py`), never a session of its own.
 
 Only `store/` imports this module: services and handlers see the plain values
-of `domain/records.py` that the repositories beside it return.
+of `domain/records/` that the repositories beside it return.
 """
 
 from __future__ import annotations
