@@ -104,22 +104,48 @@ _contexts: dict[int, Any] = {}
 
 
 def _context() -> Any:
-    """(material, pyHanko signer, DSS contents), built once per material (per process)."""
+    """(material, pyHanko signer, DSS contents, TSA URL, timestamper), built once per material (per process)."""
     from chalicelib.store import signer
 
     material = signer.material()
     ctx = _contexts.get(id(material))
     url = settings.current().signing_tsa_url
     if ctx is None or ctx[0] is not material or ctx[4] != url:
-        from chalicelib.store import tsa
-
-        certs = (*material.chain, *([material.tsa_cert] if material.tsa_cert else []), *material.tsa_roots)
-        crls = tuple(dict.fromkeys((material.crl, *material.tsa_crls)))
-        signer_key = _Adapter.make(material.signer, material.chain)
-        ctx = (material, signer_key, tuple(dict.fromkeys(certs)), crls, url, tsa.timestamper(material))
+        ctx = _built_context(material, url)
         _contexts.clear()
         _contexts[id(material)] = ctx
     return ctx
+
+
+def _built_context(material: Any, url: str | None) -> Any:
+    from chalicelib.store import tsa
+
+    certs = (*material.chain, *([material.tsa_cert] if material.tsa_cert else []), *material.tsa_roots)
+    crls = tuple(dict.fromkeys((material.crl, *material.tsa_crls)))
+    signer_key = _Adapter.make(material.signer, material.chain)
+    return (material, signer_key, tuple(dict.fromkeys(certs)), crls, url, tsa.timestamper(material, url))
+
+
+def prepare() -> None:
+    """What the first signature of a process would build, built now (the warm-up,
+    services/warmup.py): the material and the key's client (store/signer.py), pyHanko's signer
+    over it, the timestamper, and a remote TSA's certificates and CRLs (kept until their
+    nextUpdate, as `_sign` keeps them)."""
+    from chalicelib.store import signer, tsa
+
+    signer.prepare()
+    _material, _key, _certs, _crls, url, timestamper = _context()
+    if url:
+        tsa.remote_validation_data(url, timestamper)
+
+
+def rehearse(sample: bytes) -> None:
+    """Sign `sample` once with a throwaway chain and the local TSA, and drop the result: the
+    first-use work of pyHanko and asn1crypto (their structures' set-up, lazy imports; ~6 ms of
+    the first signature) is done by the warm-up, without the stage's key or the network."""
+    from chalicelib.store import signer
+
+    _sign_with(sample, DocumentRef("certificate", "rehearsal", None), _built_context(signer.throwaway_material(), None))
 
 
 def sign(data: bytes, ref: DocumentRef) -> bytes:
@@ -157,6 +183,10 @@ def _unavailable(exc: BaseException) -> bool:
 
 
 def _sign(data: bytes, ref: DocumentRef) -> bytes:
+    return _sign_with(data, ref, _context())
+
+
+def _sign_with(data: bytes, ref: DocumentRef, context: Any) -> bytes:
     from asn1crypto import crl, x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -165,7 +195,7 @@ def _sign(data: bytes, ref: DocumentRef) -> bytes:
 
     from chalicelib.store import tsa
 
-    _material, pdf_signer_key, certs, crls, url, timestamper = _context()
+    _material, pdf_signer_key, certs, crls, url, timestamper = context
     if url:  # a remote TSA: its chain and CRLs, fetched once per container until their nextUpdate
         tsa_certs, tsa_crls = tsa.remote_validation_data(url, timestamper)
         certs, crls = tuple(dict.fromkeys((*certs, *tsa_certs))), tuple(dict.fromkeys((*crls, *tsa_crls)))

@@ -4,7 +4,8 @@ On Lambda with SnapStart (python3.13), `warm_up` is the before-snapshot hook
 (app.py registers it with the runtime's `snapshot_restore_py`): the imports of
 Jinja2, fpdf2, segno, HarfBuzz, jsonschema, argon2, pyotp, email-validator,
 the IPAex font parsed, the templates loaded, the request validators loaded,
-the AWS clients made — all of it is in the snapshot, so a restored instance
+the signing material, signer and timestamper built, the AWS clients made — all
+of it is in the snapshot, so a restored instance
 answers its first request as a warm one does. `after_restore` is the
 after-restore hook: per AWS's SnapStart uniqueness guidance, what must differ
 between instances restored from one snapshot is made again there (the
@@ -50,14 +51,29 @@ def _libraries() -> None:
         pass
 
 
-def _documents() -> None:
-    """One certificate and key notice drawn: fpdf2, segno, the font prototype, HarfBuzz."""
+def _documents() -> bytes:
+    """One certificate and key notice drawn: fpdf2, segno, the font prototype, HarfBuzz. Returns
+    the certificate (the signing rehearsal's sample)."""
     content = certificate.build_content(
         number="30026-000001M", kind="advance_payment", form="electronic", version=1, version_kind="new",
         orderer_id="08216", deadline="2027-11-15", details=_SAMPLE_DETAILS, issued_on="2026-11-01",
         issuer=_SAMPLE_ISSUER,
     )  # fmt: skip
-    pdf.render_documents(content, certificate.sha256(content), "Z28YUE4J3Bux")
+    return pdf.render_documents(content, certificate.sha256(content), "Z28YUE4J3Bux").certificate
+
+
+def _signing(sample: bytes) -> None:
+    """A rehearsal signature of `sample` with a throwaway key (pyHanko's first-use work), then the
+    stage's signing context built (services/signing.py), so the first signed PDF after a restore
+    costs what a warm one does. The context is best effort: a build with no chain, bucket or
+    network goes on without it (the first signature then builds it), and says so."""
+    from chalicelib.services import signing
+
+    signing.rehearse(sample)
+    try:
+        signing.prepare()
+    except Exception as exc:  # noqa: BLE001 - the warm-up never stops the function from starting
+        logs.warning("warm_up_signing_skipped", error=type(exc).__name__)
 
 
 def _pages(schemas: list[dict[str, Any]]) -> None:
@@ -71,8 +87,9 @@ def warm_up(schemas: list[dict[str, Any]] | None = None) -> float:
     bodies' (app.py passes the endpoint declarations')."""
     started = time.process_time()
     _libraries()
-    _documents()
+    sample = _documents()
     _pages(schemas or [])
+    _signing(sample)
     warm.clients()
     warm.prime()
     took = time.process_time() - started

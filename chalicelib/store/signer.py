@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from chalicelib import aws_config, settings
 from chalicelib.domain import pki
-from chalicelib.store import faults, objects
+from chalicelib.store import connection, faults, objects
 
 CHAIN_KEY = "signing/chain.pem"
 CRL_KEY = "signing/crl.der"
@@ -90,9 +90,9 @@ class LocalKey:
 
 @functools.lru_cache(maxsize=4)
 def _kms(region: str, endpoint: str | None) -> Any:
-    import boto3
-
-    return boto3.client("kms", region_name=region, endpoint_url=endpoint, config=aws_config.client_config("kms"))
+    """The signing key's client, made by the process's one botocore session (store/connection.py):
+    boto3's default session would load botocore's data a second time on the first signature."""
+    return connection.aws_client("kms", region, endpoint, aws_config.client_config("kms"))
 
 
 class KmsKey:
@@ -152,6 +152,15 @@ def material() -> Material:
         loaded = _stage_material(s) if s.signing_key_id else _local_material()
         _cached[key] = (loaded, pki.next_update(loaded.crl))
         return loaded
+
+
+def prepare() -> Material:
+    """The material loaded and, for a KMS key, its client made: the warm-up (services/signing.py
+    `prepare`) pays this before SnapStart's snapshot instead of the first signature after a restore."""
+    loaded = material()
+    if isinstance(loaded.signer, KmsKey):
+        loaded.signer._client()  # noqa: SLF001 - the one cached client of the key's region and endpoint
+    return loaded
 
 
 def forget() -> None:
@@ -222,7 +231,19 @@ def ensure_local_chain() -> Path:
 
 
 def _local_material() -> Material:
-    where = ensure_local_chain()
+    return _material_in(ensure_local_chain())
+
+
+def throwaway_material() -> Material:
+    """A chain made as the local stage's is, in a folder removed at once: what the warm-up's rehearsal
+    signs with (services/signing.py `rehearse`), never the stage's key."""
+    with tempfile.TemporaryDirectory(prefix="signing-rehearsal-") as tmp:
+        _write_local_chain(Path(tmp))
+        return _material_in(Path(tmp))
+
+
+def _material_in(where: Path) -> Material:
+    """The material of a local chain's folder (its CA signs a fresh CRL)."""
     ca = LocalKey((where / "ca.key").read_bytes())
     chain = tuple(pki.from_pem((where / "chain.pem").read_text()))
     crl = pki.crl(issuer_cert=chain[-1], sign=ca.sign, this_update=_now() - dt.timedelta(minutes=5),

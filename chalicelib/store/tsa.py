@@ -19,7 +19,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from chalicelib import event_loops, settings
+from chalicelib import event_loops
 from chalicelib.store import faults
 from chalicelib.store.signer import LocalKey, Material
 
@@ -130,11 +130,9 @@ def local(material: Material) -> LocalTsa:
     return tsa
 
 
-def timestamper(material: Material) -> Any:
-    """A pyHanko TimeStamper: the stage's TSA URL, else the local TSA in this process."""
+def timestamper(material: Material, url: str | None) -> Any:
+    """A pyHanko TimeStamper: the TSA at `url` (the stage's), else the local TSA in this process."""
     from pyhanko.sign.timestamps.api import TimeStamper
-
-    url = settings.current().signing_tsa_url
 
     class Stamper(TimeStamper):
         async def async_request_tsa_response(self, req: Any) -> Any:

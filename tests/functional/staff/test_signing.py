@@ -202,3 +202,30 @@ def test_the_tsa_roots_up_passes_are_added_to_those_kept_and_must_be_ca_certific
             signer.ensure_tsa_roots("not a PEM", say=said.append)
     finally:
         boto3.client("s3").delete_object(Bucket=settings.current().bucket, Key=signer.TSA_ROOTS_KEY)
+
+
+def test_the_warm_up_builds_the_stage_signing_context_and_rehearses_without_the_stage_key(kms_stage, monkeypatch):
+    """SnapStart's before-snapshot hook (services/warmup.py) pays the first signature's set-up: the
+    stage's material and KMS client, pyHanko's signer over it, and a rehearsal signature that must
+    never use the stage's key (a throwaway chain and the local TSA)."""
+    from chalicelib.services import signing, warmup
+
+    kms_signs: list[str] = []
+    real_sign = signer.KmsKey.sign
+    monkeypatch.setattr(signer.KmsKey, "sign", lambda key, data: kms_signs.append(key.key_id) or real_sign(key, data))
+    signing._contexts.clear()
+    signer._kms.cache_clear()
+    warmup.warm_up([])
+    assert kms_signs == []  # the rehearsal signed with its throwaway key
+    (context,) = signing._contexts.values()
+    assert context[0] is signer.material() and isinstance(context[0].signer, signer.KmsKey)
+    assert signer._kms.cache_info().currsize == 1  # the key's client is made
+    from chalicelib.domain import certificate
+    from chalicelib.render import pdf
+
+    c = pdfs.certificate_content()
+    drawn = pdf.render_documents(c, certificate.sha256(c), "Z28YUE4J3Bux").certificate
+    signed = signing.sign(drawn, signing.DocumentRef("certificate", c["number"], c["version"]))
+    assert kms_signs == [kms_stage[0]]  # the first real signature is the stage key's, through the built context
+    assert next(iter(signing._contexts.values())) is context
+    assert signed.startswith(b"%PDF-")
