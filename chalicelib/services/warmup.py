@@ -65,15 +65,15 @@ def _documents() -> bytes:
 def _signing(sample: bytes) -> None:
     """A rehearsal signature of `sample` with a throwaway key (pyHanko's first-use work), then the
     stage's signing context built (services/signing.py), so the first signed PDF after a restore
-    costs what a warm one does. The context is best effort: a build with no chain, bucket or
-    network goes on without it (the first signature then builds it), and says so."""
+    costs what a warm one does. Each is best effort: a build with no chain, bucket or network goes
+    on without it (the first signature then pays for it), and says so."""
     from chalicelib.services import signing
 
-    signing.rehearse(sample)
-    try:
-        signing.prepare()
-    except Exception as exc:  # noqa: BLE001 - the warm-up never stops the function from starting
-        logs.warning("warm_up_signing_skipped", error=type(exc).__name__)
+    for name, step in (("rehearsal", lambda: signing.rehearse(sample)), ("context", signing.prepare)):
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - the warm-up never stops the function from starting
+            logs.warning("warm_up_signing_skipped", step=name, error=type(exc).__name__)
 
 
 def _pages(schemas: list[dict[str, Any]]) -> None:

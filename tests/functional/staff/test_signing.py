@@ -10,6 +10,7 @@ does not answer makes the write 503 with Retry-After and issue nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -229,3 +230,22 @@ def test_the_warm_up_builds_the_stage_signing_context_and_rehearses_without_the_
     assert kms_signs == [kms_stage[0]]  # the first real signature is the stage key's, through the built context
     assert next(iter(signing._contexts.values())) is context
     assert signed.startswith(b"%PDF-")
+
+
+def test_a_warm_up_that_cannot_reach_the_stages_chain_goes_on_and_says_so(monkeypatch, capsys):
+    """The before-snapshot hook must never stop a version from publishing: a bucket or TSA that does
+    not answer at snapshot time leaves the first signature to build the context, as before."""
+    from chalicelib.services import signing, warmup
+
+    def unreachable() -> None:
+        raise ConnectionError("no route to the bucket")
+
+    monkeypatch.setattr(signing, "prepare", unreachable)
+    signing._contexts.clear()
+    capsys.readouterr()
+    warmup.warm_up([])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    skipped = [line for line in lines if line["event"] == "warm_up_signing_skipped"]
+    assert [(line["step"], line["error"]) for line in skipped] == [("context", "ConnectionError")]
+    assert any(line["event"] == "warm_up" for line in lines)  # it finished
+    assert signing._contexts == {}  # the rehearsal's context is never kept as the stage's
