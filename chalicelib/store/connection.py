@@ -25,6 +25,7 @@ leaving DynamoDB's normal single-digit-millisecond answers untouched.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from typing import Any
@@ -35,7 +36,7 @@ import botocore.loaders
 import botocore.session
 from pynamodb.connection import Connection
 
-from chalicelib import settings
+from chalicelib import aws_config, settings
 
 CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 5.0
@@ -138,11 +139,23 @@ def aws_client(service: str, region: str, endpoint_url: str | None, config: boto
         return session().create_client(service, region_name=region, endpoint_url=endpoint_url, config=config)
 
 
+@functools.lru_cache(maxsize=4)
+def _kms(region: str, endpoint: str | None) -> Any:
+    return aws_client("kms", region, endpoint, aws_config.client_config("kms"))
+
+
+def kms_client() -> Any:
+    """The stage's KMS client (its region, and the endpoint the environment names now), one per
+    process: the PDF signing key (store/signer.py) and the secrets' key (store/sealed.py) share it."""
+    return _kms(settings.current().region, aws_config.endpoint_override("kms"))
+
+
 def reset() -> None:
     """Forget the session and clients (the bench measures a cold start with it)."""
     global _session
     with _lock:
         _clients.clear()
+        _kms.cache_clear()
         _session = None
 
 

@@ -49,18 +49,10 @@ def _kms_key_id() -> str | None:
     return None if s.is_local else f"alias/{s.app_name}-{s.stage}-secrets"
 
 
-@functools.lru_cache(maxsize=2)
-def _kms_client(region: str, endpoint: str | None) -> object:
-    from chalicelib import aws_config
+def _kms() -> object:
     from chalicelib.store import connection
 
-    return connection.aws_client("kms", region, endpoint, aws_config.client_config("kms"))
-
-
-def _kms() -> object:
-    from chalicelib import aws_config
-
-    return _kms_client(settings.current().region, aws_config.endpoint_override("kms"))
+    return connection.kms_client()
 
 
 def _local_wrapping_key() -> bytes:

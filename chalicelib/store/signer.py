@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import os
 import shutil
 import tempfile
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from chalicelib import aws_config, settings
+from chalicelib import settings
 from chalicelib.domain import pki
 from chalicelib.store import connection, faults, objects
 
@@ -88,31 +87,26 @@ class LocalKey:
         )
 
 
-@functools.lru_cache(maxsize=4)
-def _kms(region: str, endpoint: str | None) -> Any:
-    """The signing key's client, made by the process's one botocore session (store/connection.py):
-    boto3's default session would load botocore's data a second time on the first signature."""
-    return connection.aws_client("kms", region, endpoint, aws_config.client_config("kms"))
-
-
 class KmsKey:
     """An asymmetric ECC_NIST_P256 key in AWS KMS: `kms:Sign` only (GetPublicKey at set-up)."""
 
     def __init__(self, key_id: str) -> None:
         self.key_id = key_id
 
-    def _client(self) -> Any:
-        return _kms(settings.current().region, aws_config.endpoint_override("kms"))
+    def client(self) -> Any:
+        """The process's KMS client (store/connection.py): one botocore session for every client,
+        where boto3's default session would load botocore's data again on the first signature."""
+        return connection.kms_client()
 
     def sign(self, data: bytes) -> bytes:
         faults.inject("sign")
-        answer = self._client().sign(
+        answer = self.client().sign(
             KeyId=self.key_id, Message=data, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
         )
         return bytes(answer["Signature"])
 
     def public_key(self) -> bytes:
-        return bytes(self._client().get_public_key(KeyId=self.key_id)["PublicKey"])
+        return bytes(self.client().get_public_key(KeyId=self.key_id)["PublicKey"])
 
 
 @dataclass(frozen=True)
@@ -159,7 +153,7 @@ def prepare() -> Material:
     `prepare`) pays this before SnapStart's snapshot instead of the first signature after a restore."""
     loaded = material()
     if isinstance(loaded.signer, KmsKey):
-        loaded.signer._client()  # noqa: SLF001 - the one cached client of the key's region and endpoint
+        loaded.signer.client()
     return loaded
 
 

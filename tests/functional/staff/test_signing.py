@@ -210,17 +210,18 @@ def test_the_warm_up_builds_the_stage_signing_context_and_rehearses_without_the_
     stage's material and KMS client, pyHanko's signer over it, and a rehearsal signature that must
     never use the stage's key (a throwaway chain and the local TSA)."""
     from chalicelib.services import signing, warmup
+    from chalicelib.store import connection
 
     kms_signs: list[str] = []
     real_sign = signer.KmsKey.sign
     monkeypatch.setattr(signer.KmsKey, "sign", lambda key, data: kms_signs.append(key.key_id) or real_sign(key, data))
     signing._contexts.clear()
-    signer._kms.cache_clear()
+    connection._kms.cache_clear()
     warmup.warm_up([])
     assert kms_signs == []  # the rehearsal signed with its throwaway key
     (context,) = signing._contexts.values()
     assert context[0] is signer.material() and isinstance(context[0].signer, signer.KmsKey)
-    assert signer._kms.cache_info().currsize == 1  # the key's client is made
+    assert connection._kms.cache_info().currsize == 1  # the key's client is made
     from chalicelib.domain import certificate
     from chalicelib.render import pdf
 
