@@ -20,14 +20,7 @@ read by the rules tables the route declarations import).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from chalicelib.domain.records._accounts import Account, MachineClient, OneTimeToken
-    from chalicelib.domain.records._applications import Application, ClaimRecord, SealedDraft
-    from chalicelib.domain.records._deliveries import Delivery, Department
-    from chalicelib.domain.records._guarantees import AccessLogEntry, CertificateVersion, Guarantee, InboxRow
-    from chalicelib.domain.records._organisations import Organisation
+from typing import Any
 
 #: Each record's module (a private module of this package).
 _MODULE_OF = {
@@ -46,21 +39,7 @@ _MODULE_OF = {
     "Delivery": "_deliveries",
 }
 
-__all__ = [
-    "AccessLogEntry",
-    "Account",
-    "Application",
-    "CertificateVersion",
-    "ClaimRecord",
-    "Delivery",
-    "Department",
-    "Guarantee",
-    "InboxRow",
-    "MachineClient",
-    "OneTimeToken",
-    "Organisation",
-    "SealedDraft",
-]
+__all__ = sorted(_MODULE_OF)
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,16 @@ from tests.conftest import ROOT
 
 
 def test_every_name_is_a_frozen_record_of_its_aggregates_module():
-    assert sorted(records.__all__) == sorted(records._MODULE_OF)
+    import importlib
+    import pkgutil
+
+    defined = {
+        name
+        for info in pkgutil.iter_modules(records.__path__)
+        for name, value in vars(importlib.import_module(f"{records.__name__}.{info.name}")).items()
+        if dataclasses.is_dataclass(value) and value.__module__.endswith(info.name)
+    }
+    assert sorted(records.__all__) == sorted(records._MODULE_OF) == sorted(defined)  # every record, by name
     for name, module in records._MODULE_OF.items():
         record = getattr(records, name)
         assert dataclasses.is_dataclass(record) and record.__dataclass_params__.frozen, name
