@@ -94,14 +94,8 @@ def _vendor_botocore(pkg: Path) -> None:
 
     from devstack import package as packaging
 
-    source = Path(botocore.__file__).parent
-    others = {p.name for p in (source / "data").iterdir() if p.is_dir()} - set(packaging.BOTOCORE_SERVICES)
-
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        return ({"__pycache__"} | (others if Path(folder) == source / "data" else set())) & set(names)
-
-    shutil.copytree(source, pkg / "botocore", ignore=ignore)
-    packaging.slim_botocore_data(pkg / "botocore" / "data")
+    shutil.copytree(Path(botocore.__file__).parent, pkg / "botocore", ignore=shutil.ignore_patterns("__pycache__"))
+    packaging.prune(pkg)  # the package step's own pruning and slimming
 
 
 def build_bare(target: Path) -> Path:

@@ -148,13 +148,12 @@ def material() -> Material:
         return loaded
 
 
-def prepare() -> Material:
+def prepare() -> None:
     """The material loaded and, for a KMS key, its client made: the warm-up (services/signing.py
     `prepare`) pays this before SnapStart's snapshot instead of the first signature after a restore."""
     loaded = material()
     if isinstance(loaded.signer, KmsKey):
         loaded.signer.client()
-    return loaded
 
 
 def forget() -> None:
