@@ -4,9 +4,9 @@ On Lambda with SnapStart (python3.13), `warm_up` is the before-snapshot hook
 (app.py registers it with the runtime's `snapshot_restore_py`): the imports of
 Jinja2, fpdf2, segno, HarfBuzz, jsonschema, argon2, pyotp, email-validator,
 the IPAex font parsed, the templates loaded, the request validators loaded,
-the signing material, signer and timestamper built, the AWS clients made — all
-of it is in the snapshot, so a restored instance
-answers its first request as a warm one does. `after_restore` is the
+the signing material, signer and timestamper built, the AWS clients made —
+all of it is in the snapshot, so a restored instance answers its first
+request as a warm one does. `after_restore` is the
 after-restore hook: per AWS's SnapStart uniqueness guidance, what must differ
 between instances restored from one snapshot is made again there (the
 `random` module's state, the verifier's dummy key, pooled connections).
